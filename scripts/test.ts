@@ -1,0 +1,45 @@
+// `npm test`: provides a PostgreSQL for the suite (DATABASE_URL's server, or an embedded one
+// under .data/test), builds a migrated template database once, then runs tap. Every test
+// file clones the template into a fresh database of its own (test/helpers/database.ts).
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { createSql } from '../src/db/client.js'
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
+import { migrate } from '../src/db/migrate.js'
+
+const TEMPLATE = 'core314_test_template'
+const TEST_DATABASE_PREFIX = 'core314_t_'
+
+let database: EmbeddedDatabase | undefined
+let adminUrl = process.env.DATABASE_URL
+if (adminUrl === undefined || adminUrl === '') {
+  const port = Number(process.env.TEST_PG_PORT ?? 54330)
+  database = await startEmbeddedPostgres(path.resolve('.data/test'), port, () => {})
+  adminUrl = database.url
+}
+
+const admin = createSql(adminUrl, { max: 1 })
+let code = 1
+try {
+  const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`${TEST_DATABASE_PREFIX}%`} or datname = ${TEMPLATE}`
+  for (const { datname } of leftovers) await admin`drop database if exists ${admin(datname)} with (force)`
+  await admin`create database ${admin(TEMPLATE)}`
+  const templateUrl = new URL(adminUrl)
+  templateUrl.pathname = `/${TEMPLATE}`
+  const template = createSql(templateUrl.toString(), { max: 1 })
+  try {
+    await migrate(template)
+  } finally {
+    await template.end()
+  }
+
+  const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX }
+  })
+  code = await new Promise<number>((resolve) => tap.on('exit', (exitCode) => resolve(exitCode ?? 1)))
+} finally {
+  await admin.end()
+  await database?.stop()
+}
+process.exit(code)

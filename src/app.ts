@@ -1,0 +1,54 @@
+// buildApp(config) assembles the service and returns it ready, without listening: the
+// process entry listens, tests inject. Plugins are registered in dependency order.
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { readMigrations } from './db/migrate.js'
+import { sharedSchemas } from './schemas/index.js'
+import metrics from './plugins/metrics.js'
+import db from './plugins/db.js'
+import validation from './plugins/validation.js'
+import rateLimit from './plugins/rate-limit.js'
+import errors from './plugins/errors.js'
+import auth from './plugins/auth.js'
+import openapi from './plugins/openapi.js'
+import jobs from './plugins/jobs.js'
+import type { JobDefinition } from './jobs/scheduler.js'
+import operations from './routes/operations.js'
+import v1 from './routes/v1/index.js'
+
+export interface AppOptions {
+  /** Pool size; defaults to 10. */
+  poolSize?: number
+  /** Logger instance or settings; defaults to pino at config.logLevel. */
+  logger?: boolean | { level: string }
+  /** Replaces the built-in job list (tests schedule their own). */
+  jobs?: JobDefinition[]
+}
+
+export type App = FastifyInstance
+
+export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
+  if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // While draining on shutdown, new requests get 503 and idle keep-alive sockets close.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    bodyLimit: 4 * 1024 * 1024,
+    ajv: { customOptions: { strict: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(metrics)
+  await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10 })
+  await app.register(validation, { schemas: sharedSchemas })
+  await app.register(openapi)
+  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl })
+  await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })
+  await app.register(errors)
+  await app.register(operations, { migrations: await readMigrations() })
+  await app.register(v1, { prefix: '/v1', config })
+  await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })
+  await app.ready()
+  return app
+}

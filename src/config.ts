@@ -1,0 +1,130 @@
+// Every environment variable the service reads, validated once at start. Nothing else in the
+// code reads process.env: the typed Config is passed in, so tests build apps with any config.
+import cron from 'node-cron'
+
+export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest'
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  embeddedPgPort: number
+  jwtSecret: string | undefined
+  jwksUrl: string | undefined
+  openaiApiKey: string | undefined
+  openaiBaseUrl: string | undefined
+  openaiModel: string
+  redisUrl: string | undefined
+  rateLimitMax: number
+  rateLimitWindow: string
+  jobsEnabled: boolean
+  /** A cron expression per job, or null when the job is switched off. */
+  schedules: Record<JobName, string | null>
+  logLevel: string
+}
+
+export class ConfigError extends Error {
+  constructor (readonly variable: string, message: string) {
+    super(`${variable}: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function text (env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function boolean (env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase()
+  if (raw === undefined) return fallback
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true
+  if (['false', '0', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+function url (env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = text(env, name)
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'must be a URL')
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`)
+  }
+  return raw
+}
+
+function schedule (env: Env, name: string, fallback: string): string | null {
+  const raw = text(env, name) ?? fallback
+  if (raw.toLowerCase() === 'off') return null
+  if (!cron.validate(raw)) throw new ConfigError(name, `is not a cron expression (5 or 6 fields, or "off"): "${raw}"`)
+  return raw
+}
+
+// "1 minute", "30 seconds", "2 hours": the forms @fastify/rate-limit accepts through `ms`.
+function window (env: Env, name: string, fallback: string): string {
+  const raw = text(env, name) ?? fallback
+  if (!/^\d+\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?)$/i.test(raw)) {
+    throw new ConfigError(name, `must be a duration such as "1 minute" or "30 seconds", got "${raw}"`)
+  }
+  return raw
+}
+
+export function loadConfig (env: Env = process.env): Config {
+  const jwtSecret = text(env, 'JWT_SECRET')
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters for HS256')
+  }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const jwksUrl = url(env, 'JWKS_URL', ['http:', 'https:'])
+  // Only the embedded database generates a secret of its own; an attached one needs real keys.
+  if (databaseUrl !== undefined && jwtSecret === undefined && jwksUrl === undefined) {
+    throw new ConfigError('JWT_SECRET', 'is required (or JWKS_URL) when DATABASE_URL is set')
+  }
+  const logLevel = text(env, 'LOG_LEVEL') ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  const port = integer(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535)
+  if (port === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432, the system PostgreSQL port')
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    databaseUrl,
+    dataDir: text(env, 'DATA_DIR') ?? '.data',
+    embeddedPgPort: port,
+    jwtSecret,
+    jwksUrl,
+    openaiApiKey: text(env, 'OPENAI_API_KEY'),
+    openaiBaseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']),
+    openaiModel: text(env, 'OPENAI_MODEL') ?? 'gpt-4o',
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 1, 10_000_000),
+    rateLimitWindow: window(env, 'RATE_LIMIT_WINDOW', '1 minute'),
+    jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
+    schedules: {
+      monitor: schedule(env, 'MONITOR_CRON', '* * * * *'),
+      detect: schedule(env, 'DETECT_CRON', '* * * * *'),
+      heal: schedule(env, 'HEAL_CRON', '* * * * *'),
+      selftest: schedule(env, 'SELFTEST_CRON', '*/15 * * * *')
+    },
+    logLevel
+  }
+}

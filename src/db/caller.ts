@@ -1,0 +1,22 @@
+// Runs a unit of work as a caller: one transaction whose role and JWT claims are set with
+// set_config(..., true), so they end with the transaction and a pooled connection never
+// carries one caller's identity to the next. Row-level security does the rest.
+import type { Sql, Tx } from './client.js'
+
+export type DbRole = 'authenticated' | 'service_role'
+
+export interface Caller {
+  role: DbRole
+  /** The verified JWT payload, exposed to SQL as request.jwt.claims. */
+  claims: Record<string, unknown>
+}
+
+export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return await sql.begin(async (tx) => {
+    await tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true)`
+    return await work(tx)
+  }) as T
+}
+
+/** The identity the service's own jobs act under. */
+export const SERVICE_CALLER: Caller = { role: 'service_role', claims: { role: 'service_role', sub: null } }

@@ -1,0 +1,38 @@
+// The one postgres.js pool of the process. Numeric types are parsed once here so query
+// modules and the API return numbers where the schema says number.
+import postgres from 'postgres'
+
+export type Sql = postgres.Sql
+export type Tx = postgres.TransactionSql
+
+export interface PoolOptions {
+  max?: number
+  /** Name shown in pg_stat_activity, so an operator can tell the service's connections apart. */
+  applicationName?: string
+}
+
+const NUMERIC_OIDS = { int8: 20, numeric: 1700 }
+
+export function createSql (url: string, options: PoolOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'core314-self-healing' },
+    types: {
+      bigint: {
+        to: NUMERIC_OIDS.int8,
+        from: [NUMERIC_OIDS.int8],
+        serialize: (value: number | bigint) => value.toString(),
+        parse: (value: string) => Number(value)
+      },
+      numeric: {
+        to: NUMERIC_OIDS.numeric,
+        from: [NUMERIC_OIDS.numeric],
+        serialize: (value: number) => value.toString(),
+        parse: (value: string) => Number(value)
+      }
+    }
+  })
+}

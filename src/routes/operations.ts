@@ -1,0 +1,44 @@
+// Liveness and readiness for orchestrators: /healthz while the process lives, /readyz only
+// while the database answers and every migration is applied as it is on disk.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { migrationsCurrent, type MigrationFile } from '../db/migrate.js'
+
+const Status = Type.Object({
+  status: Type.String({ examples: ['ok'] }),
+  checks: Type.Optional(Type.Object({
+    database: Type.Boolean(),
+    migrations: Type.Boolean()
+  }))
+}, { $id: 'OperationalStatus' })
+
+const READINESS_TIMEOUT_MS = 2000
+
+const operations: FastifyPluginAsyncTypebox<{ migrations: MigrationFile[] }> = async (app, { migrations }) => {
+  app.get('/healthz', {
+    schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['operations'],
+      summary: 'The service can serve: database reachable and migrations current',
+      response: { 200: Status, 503: Status }
+    }
+  }, async (request, reply) => {
+    let database = false
+    let current = false
+    try {
+      const check = migrationsCurrent(app.db.sql, migrations)
+      const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('readiness check timed out')), READINESS_TIMEOUT_MS).unref())
+      current = await Promise.race([check, timeout])
+      database = true
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check failed')
+    }
+    const ready = database && current
+    return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations: current } })
+  })
+}
+
+export default operations

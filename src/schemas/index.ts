@@ -1,0 +1,6 @@
+// Every shared schema, added once to the app (and to both validators) by its $id, so the
+// OpenAPI document gets named components and routes reference them instead of inlining.
+import type { TSchema } from 'typebox'
+import { Problem } from './problem.js'
+
+export const sharedSchemas: TSchema[] = [Problem]

@@ -1,0 +1,66 @@
+// The process entry: config -> database (embedded when DATABASE_URL is unset) -> migrations
+// -> app -> listen; jobs start with the app. SIGTERM/SIGINT drain in-flight requests and
+// running jobs, close the pool and exit 0; a second signal exits at once.
+import closeWithGrace from 'close-with-grace'
+import path from 'node:path'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { createSql } from './db/client.js'
+import { provisionEmbedded, type EmbeddedDatabase } from './db/embedded.js'
+import { migrate } from './db/migrate.js'
+import { signToken } from './services/auth/tokens.js'
+
+const DEMO_ORGANIZATION = '00000000-0000-4000-8000-000000000314'
+const DEMO_ADMIN = '00000000-0000-4000-8000-000000000001'
+
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
+
+  let database: EmbeddedDatabase | undefined
+  if (config.databaseUrl === undefined) ({ config, database } = await provisionEmbedded(config))
+
+  const migrator = createSql(config.databaseUrl as string, { max: 1, applicationName: 'core314-migrate' })
+  try {
+    await migrate(migrator)
+  } finally {
+    await migrator.end()
+  }
+
+  const app = await buildApp(config)
+  closeWithGrace({ delay: 30_000, logger: app.log }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'draining before exit')
+    await app.close()
+    await database?.stop()
+  })
+  const address = await app.listen({ port: config.port, host: config.host })
+
+  app.log.info({ address, docs: `${address}/docs`, embedded: database !== undefined }, 'Core314 self-healing service listening')
+  if (database !== undefined && config.jwtSecret !== undefined) {
+    const admin = await signToken(config.jwtSecret, { sub: DEMO_ADMIN, role: 'authenticated', app_metadata: { role: 'admin', organization_id: DEMO_ORGANIZATION } })
+    const service = await signToken(config.jwtSecret, { role: 'service_role' })
+    console.log([
+      '',
+      `  API:      ${address}/v1`,
+      `  Docs:     ${address}/docs`,
+      `  Database: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${path.resolve(config.dataDir)}`,
+      '',
+      '  Admin token (7 days):',
+      `    ${admin}`,
+      '  Service token (7 days):',
+      `    ${service}`,
+      ''
+    ].join('\n'))
+  }
+}
+
+await main()

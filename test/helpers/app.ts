@@ -1,0 +1,63 @@
+// Builds the app for a test file on its own fresh database, with tokens for each kind of caller.
+import { randomUUID } from 'node:crypto'
+import type { Test } from 'tap'
+import { buildApp, type App, type AppOptions } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import { signToken, type TokenClaims } from '../../src/services/auth/tokens.js'
+import { freshDatabase } from './database.js'
+
+export const TEST_JWT_SECRET = 'test-secret-for-core314-self-healing-suite'
+
+export interface Caller {
+  id: string
+  organizationId: string
+  token: string
+  headers: { authorization: string }
+}
+
+export interface TestApp {
+  app: App
+  config: Config
+  databaseUrl: string
+  user: Caller
+  otherUser: Caller
+  admin: Caller
+  service: Caller
+  token: (claims: TokenClaims, expiresIn?: string) => Promise<string>
+}
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
+    ...overrides
+  }
+}
+
+async function caller (claims: (id: string, organizationId: string) => TokenClaims, organizationId: string): Promise<Caller> {
+  const id = randomUUID()
+  const token = await signToken(TEST_JWT_SECRET, claims(id, organizationId))
+  return { id, organizationId, token, headers: { authorization: `Bearer ${token}` } }
+}
+
+export async function tokensFor (organizationId: string): Promise<Pick<TestApp, 'user' | 'otherUser' | 'admin' | 'service'>> {
+  return {
+    user: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }), organizationId),
+    otherUser: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }), organizationId),
+    admin: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org, role: 'admin' } }), organizationId),
+    service: await caller(() => ({ role: 'service_role' }), organizationId)
+  }
+}
+
+export async function buildTestApp (t: Test, overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<TestApp> {
+  const { url } = await freshDatabase(t)
+  const config = testConfig({ databaseUrl: url, ...overrides })
+  const app = await buildApp(config, { logger: false, ...options })
+  t.teardown(async () => { await app.close() })
+  return {
+    app,
+    config,
+    databaseUrl: url,
+    ...await tokensFor(randomUUID()),
+    token: async (claims, expiresIn) => await signToken(TEST_JWT_SECRET, claims, expiresIn)
+  }
+}
