@@ -1,5 +1,5 @@
 // `npm test`: provides a PostgreSQL for the suite (DATABASE_URL's server, or an embedded one
-// under .data/test), builds a migrated template database once, then runs tap. Every test
+// under .data/test-<port>), builds a migrated template database once, then runs tap. Every test
 // file clones the template into a fresh database of its own (test/helpers/database.ts).
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -13,8 +13,9 @@ const TEST_DATABASE_PREFIX = 'core314_t_'
 let database: EmbeddedDatabase | undefined
 let adminUrl = process.env.DATABASE_URL
 if (adminUrl === undefined || adminUrl === '') {
+  // A data folder per port, so suites on different ports can run side by side.
   const port = Number(process.env.TEST_PG_PORT ?? 54330)
-  database = await startEmbeddedPostgres(path.resolve('.data/test'), port, () => {})
+  database = await startEmbeddedPostgres(path.resolve(`.data/test-${port}`), port, () => {})
   adminUrl = database.url
 }
 
