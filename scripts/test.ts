@@ -34,7 +34,9 @@ try {
     await template.end()
   }
 
-  const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
+  // Without a terminal (CI), plain TAP: the interactive reporter's redraws are unreadable in a log.
+  const reporter = process.stdout.isTTY ? [] : ['--reporter=tap']
+  const tap = spawn('npx', ['tap', ...reporter, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX }
   })

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { readMigrations } from './db/migrate.js'
 import { sharedSchemas } from './schemas/index.js'
+import draining from './plugins/draining.js'
 import metrics from './plugins/metrics.js'
 import db from './plugins/db.js'
 import validation from './plugins/validation.js'
@@ -39,6 +40,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     ajv: { customOptions: { strict: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  await app.register(draining)
   await app.register(metrics)
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10 })
   await app.register(validation, { schemas: sharedSchemas })

