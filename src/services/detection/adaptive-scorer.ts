@@ -1,0 +1,219 @@
+// Streaming adaptive anomaly score for one metric of one component, the detector's answer to
+// deviations no fixed threshold names. It sees one value at a time, never the future and never the
+// series' range, and keeps everything it knows in a plain JSON-safe state, so the detector can
+// hold one per component and metric and persist it between runs. The same code is what the NAB
+// benchmark (bench/nab) measures.
+import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
+
+export interface ScorerParams {
+  /** Values (and per-predictor errors) kept for the robust baseline. */
+  historySize: number
+  /** Points seen before any score other than 0 is given. */
+  warmup: number
+  /** Lower bound on spread as a fraction of the baseline, so flat metrics ignore tiny changes. */
+  relativeSpreadFloor: number
+  /** Lower bound on spread in the metric's own unit, for metrics flat at zero. */
+  absoluteSpreadFloor: number
+  /** Points averaged before the likelihood test: one odd point weighs less than a run of them. */
+  averagingWindow: number
+  /** Averaged surprises kept to judge how unusual the current one is. */
+  likelihoodWindow: number
+  /** Points after a detection over which the score is damped back from zero. */
+  suppression: number
+  /** Score at or above which a point counts as a detection for suppression. */
+  detectionLevel: number
+  /** Deviation (in robust standard deviations) that maps to a surprise of about 0.68. */
+  zScale: number
+  /** Same-time-of-day values, one per past day, the seasonal baseline is the median of. */
+  seasonalDays: number
+  /** The seasonal baseline is used when its typical error is below this share of the spread. */
+  seasonalPreference: number
+}
+
+export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
+  historySize: 3000,
+  warmup: 150,
+  relativeSpreadFloor: 0.01,
+  absoluteSpreadFloor: 1e-6,
+  averagingWindow: 10,
+  likelihoodWindow: 3000,
+  suppression: 100,
+  detectionLevel: 0.999,
+  zScale: 10,
+  seasonalDays: 7,
+  seasonalPreference: 0.7
+})
+
+const DAY_MS = 86_400_000
+const INTERVAL_SAMPLES = 20
+
+export interface ScorerState {
+  params: ScorerParams
+  count: number
+  lastTime: number | null
+  /** The first gaps between points; their median fixes the sampling interval. */
+  intervals: number[]
+  /** Points per day once the interval is known, 0 while unknown or when under 4. */
+  period: number
+  history: number[]
+  sorted: number[]
+  seasonalErrors: number[]
+  seasonalSorted: number[]
+  averages: number[]
+  averagesSum: number
+  averagesSumSq: number
+  recent: number[]
+  recentSum: number
+  sinceDetection: number
+}
+
+export interface ScoreResult {
+  /** Anomaly score in [0, 1]: the likelihood that recent behaviour departs from the history. */
+  score: number
+  /** This point's surprise in [0, 1] before averaging and likelihood. */
+  surprise: number
+  /** What the value was expected to be (seasonal or overall median). */
+  baseline: number
+  /** The robust spread the deviation was measured in. */
+  spread: number
+  /** Signed deviation from the baseline in spreads. */
+  z: number
+  seasonal: boolean
+  /** False during warm-up: the score is then 0 and means nothing. */
+  warm: boolean
+}
+
+export function createScorerState (params: Partial<ScorerParams> = {}): ScorerState {
+  const merged = { ...DEFAULT_PARAMS, ...params }
+  return {
+    params: merged,
+    count: 0,
+    lastTime: null,
+    intervals: [],
+    period: 0,
+    history: [],
+    sorted: [],
+    seasonalErrors: [],
+    seasonalSorted: [],
+    averages: [],
+    averagesSum: 0,
+    averagesSumSq: 0,
+    recent: [],
+    recentSum: 0,
+    sinceDetection: merged.suppression
+  }
+}
+
+function median (values: number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5)
+}
+
+function learnPeriod (state: ScorerState, timestampMs: number): void {
+  if (state.lastTime !== null && state.intervals.length < INTERVAL_SAMPLES && timestampMs > state.lastTime) {
+    state.intervals.push(timestampMs - state.lastTime)
+    const points = Math.round(DAY_MS / median(state.intervals))
+    state.period = points >= 4 ? points : 0
+  }
+  state.lastTime = timestampMs
+}
+
+function pushBounded (values: number[], sorted: number[], value: number, size: number): void {
+  values.push(value)
+  insertSorted(sorted, value)
+  if (values.length > size) removeSorted(sorted, values.shift() as number)
+}
+
+interface Deviation {
+  baseline: number
+  spread: number
+  z: number
+  seasonal: boolean
+}
+
+/**
+ * The deviation of `value` from what the history expects. The overall median and IQR are the
+ * default; once a day of history exists, the median of the same time on past days is a second
+ * candidate, and it is trusted only while its own typical error (median absolute error) is clearly
+ * below the overall spread, i.e. while the metric really follows a daily cycle.
+ */
+function deviation (state: ScorerState, value: number): Deviation {
+  const p = state.params
+  const center = quantile(state.sorted, 0.5)
+  const iqr = quantile(state.sorted, 0.75) - quantile(state.sorted, 0.25)
+  const floor = Math.max(p.relativeSpreadFloor * Math.abs(center), p.absoluteSpreadFloor)
+  const spread = Math.max(iqr / 1.349, floor)
+  let result: Deviation = { baseline: center, spread, z: (value - center) / spread, seasonal: false }
+  const { history, period } = state
+  if (period > 0 && history.length >= period) {
+    const sameTime: number[] = []
+    for (let day = 1; day <= p.seasonalDays && day * period <= history.length; day++) {
+      sameTime.push(history[history.length - day * period] as number)
+    }
+    const expected = median(sameTime)
+    if (state.seasonalSorted.length >= 10) {
+      const seasonalSpread = Math.max(quantile(state.seasonalSorted, 0.5) * 1.4826, floor)
+      if (seasonalSpread < spread * p.seasonalPreference) {
+        result = { baseline: expected, spread: seasonalSpread, z: (value - expected) / seasonalSpread, seasonal: true }
+      }
+    }
+    pushBounded(state.seasonalErrors, state.seasonalSorted, Math.abs(value - expected), p.historySize)
+  }
+  return result
+}
+
+/**
+ * Numenta's anomaly likelihood, on robust deviations instead of HTM prediction errors: the short
+ * average of surprises is compared with the Gaussian fitted to its own history, so a metric that
+ * is always a little noisy is judged against its noise, and a sustained shift scores higher than a
+ * single outlier of the same size.
+ */
+function likelihood (state: ScorerState, average: number): number {
+  const n = state.averages.length
+  if (n < 10) return 0
+  const mean = state.averagesSum / n
+  const std = Math.max(Math.sqrt(Math.max(state.averagesSumSq / n - mean * mean, 0)), 1e-4)
+  return 1 - normalTail(average, mean, std)
+}
+
+/** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
+export function scoreNext (state: ScorerState, value: number, timestampMs: number): ScoreResult {
+  const p = state.params
+  if (!Number.isFinite(value)) return { score: 0, surprise: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
+  state.count++
+  learnPeriod(state, timestampMs)
+  let result: ScoreResult = { score: 0, surprise: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
+  if (state.history.length >= 2) {
+    const dev = deviation(state, value)
+    const surprise = 1 - 2 * normalTail(Math.abs(dev.z) / p.zScale, 0, 1)
+    state.recent.push(surprise)
+    state.recentSum += surprise
+    if (state.recent.length > p.averagingWindow) state.recentSum -= state.recent.shift() as number
+    const average = state.recentSum / state.recent.length
+
+    const warm = state.count > p.warmup
+    let score = warm ? likelihood(state, average) : 0
+    // One incident should page once: right after a detection the score climbs back from zero.
+    if (state.sinceDetection < p.suppression) score *= state.sinceDetection / p.suppression
+    state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, p.suppression)
+
+    state.averages.push(average)
+    state.averagesSum += average
+    state.averagesSumSq += average * average
+    if (state.averages.length > p.likelihoodWindow) {
+      const old = state.averages.shift() as number
+      state.averagesSum -= old
+      state.averagesSumSq -= old * old
+    }
+    result = { score, surprise, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
+  }
+  pushBounded(state.history, state.sorted, value, p.historySize)
+  return result
+}
+
+/** Scores a whole series in order with a fresh state: what the benchmark and backtests use. */
+export function scoreSeries (values: ArrayLike<number>, timestampsMs: ArrayLike<number>, params: Partial<ScorerParams> = {}): Float64Array {
+  const state = createScorerState(params)
+  const scores = new Float64Array(values.length)
+  for (let i = 0; i < values.length; i++) scores[i] = scoreNext(state, values[i] as number, timestampsMs[i] as number).score
+  return scores
+}
