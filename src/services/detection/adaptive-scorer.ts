@@ -46,6 +46,10 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
 
 const DAY_MS = 86_400_000
 const INTERVAL_SAMPLES = 20
+// A metric that has been perfectly flat has no spread of surprises at all; without a floor the
+// first tiny wobble would look infinitely unlikely. 0.01 is a tenth of the average surprise of a
+// single point one spread off, far below anything real data shows (NAB's series are unaffected).
+const LIKELIHOOD_STD_FLOOR = 0.01
 
 export interface ScorerState {
   params: ScorerParams
@@ -171,7 +175,7 @@ function likelihood (state: ScorerState, average: number): number {
   const n = state.averages.length
   if (n < 10) return 0
   const mean = state.averagesSum / n
-  const std = Math.max(Math.sqrt(Math.max(state.averagesSumSq / n - mean * mean, 0)), 1e-4)
+  const std = Math.max(Math.sqrt(Math.max(state.averagesSumSq / n - mean * mean, 0)), LIKELIHOOD_STD_FLOOR)
   return 1 - normalTail(average, mean, std)
 }
 

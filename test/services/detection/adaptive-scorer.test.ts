@@ -1,0 +1,111 @@
+import t from 'tap'
+import { createScorerState, DEFAULT_PARAMS, scoreNext, scoreSeries, type ScorerState } from '../../../src/services/detection/adaptive-scorer.js'
+import { erfc, normalTail, quantile } from '../../../src/services/detection/robust-stats.js'
+
+const FIVE_MINUTES = 300_000
+const START = Date.UTC(2024, 0, 1)
+
+// A seeded generator so every run sees the same "random" noise.
+function noise (seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    const u1 = (state + 1) / 4294967297
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+    const u2 = (state + 1) / 4294967297
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
+  }
+}
+
+function feed (state: ScorerState, values: number[], from = 0) {
+  return values.map((value, i) => scoreNext(state, value, START + (from + i) * FIVE_MINUTES))
+}
+
+t.test('the numeric helpers match known values', async (t) => {
+  t.ok(Math.abs(erfc(0.5) - 0.4795001221869535) < 1e-14)
+  t.ok(Math.abs(erfc(3) - 2.209049699858544e-5) < 1e-18)
+  t.ok(Math.abs(erfc(-1) - 1.8427007929497148) < 1e-14)
+  t.equal(normalTail(0, 0, 1), 0.5)
+  t.equal(quantile([1, 2, 3, 4], 0.5), 2.5)
+})
+
+t.test('warm-up gives no verdict, however odd the values', async (t) => {
+  const state = createScorerState()
+  const results = feed(state, Array.from({ length: DEFAULT_PARAMS.warmup }, (_, i) => (i % 7 === 0 ? 1e6 : 1)))
+  t.ok(results.every((result) => result.score === 0 && !result.warm))
+  const after = feed(state, [1], DEFAULT_PARAMS.warmup)[0]
+  t.equal(after?.warm, true)
+})
+
+t.test('a steady noisy series stays quiet and a spike then scores high', async (t) => {
+  const next = noise(7)
+  const steady = Array.from({ length: 2000 }, () => 100 + 5 * next())
+  const state = createScorerState()
+  const quiet = feed(state, steady)
+  const highest = Math.max(...quiet.map((result) => result.score))
+  t.ok(highest < DEFAULT_PARAMS.detectionLevel, `steady series peaked at ${highest}`)
+  const spike = feed(state, [100 + 5 * 12], steady.length)[0]
+  t.ok((spike?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `spike scored ${spike?.score}`)
+  t.ok((spike?.z ?? 0) > 8)
+})
+
+t.test('a flat metric does not fire on tiny changes but does on a real one', async (t) => {
+  const state = createScorerState()
+  feed(state, Array.from({ length: 500 }, () => 50))
+  const tiny = feed(state, [50.01, 49.99, 50.02], 500)
+  t.ok(tiny.every((result) => result.score < 0.9), `tiny changes scored ${tiny.map((r) => r.score).join(', ')}`)
+  t.ok(tiny.every((result) => Math.abs(result.z) < 0.1))
+  const real = feed(state, [65], 503)[0]
+  t.ok((real?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `a 30% jump scored ${real?.score}`)
+})
+
+t.test('a daily cycle stays quiet across its cycle, and a break in it is found', async (t) => {
+  const next = noise(11)
+  const perDay = 288
+  const cycle = (i: number): number => 100 + 40 * Math.sin((2 * Math.PI * i) / perDay) + next()
+  const days = 10
+  const state = createScorerState()
+  const results = feed(state, Array.from({ length: days * perDay }, (_, i) => cycle(i)))
+  const lastDays = results.slice(-3 * perDay)
+  t.ok(lastDays.every((result) => result.seasonal), 'the seasonal baseline is in use')
+  const highest = Math.max(...results.map((result) => result.score))
+  t.ok(highest < DEFAULT_PARAMS.detectionLevel, `seasonal series peaked at ${highest}`)
+  // Stuck at the daily mean during the trough: inside the overall range, wrong for the hour.
+  const trough = Array.from({ length: 30 }, () => 100 + next())
+  const start = days * perDay + Math.round(0.7 * perDay)
+  feed(state, Array.from({ length: Math.round(0.7 * perDay) }, (_, i) => cycle(days * perDay + i)), days * perDay)
+  const broken = feed(state, trough, start)
+  t.ok(broken.some((result) => result.score >= DEFAULT_PARAMS.detectionLevel), 'a flat stretch in the trough is detected')
+})
+
+t.test('a detection is followed by damping, not a stream of repeats', async (t) => {
+  const next = noise(3)
+  const state = createScorerState()
+  feed(state, Array.from({ length: 1000 }, () => 10 + next()))
+  const shifted = feed(state, Array.from({ length: 50 }, () => 30 + next()), 1000)
+  const detections = shifted.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel)
+  t.equal(detections.length, 1)
+})
+
+t.test('scores are deterministic and the state survives a JSON round trip', async (t) => {
+  const next = noise(5)
+  const values = Array.from({ length: 1500 }, (_, i) => 20 + 3 * Math.sin(i / 30) + next() + (i === 1200 ? 40 : 0))
+  const times = values.map((_, i) => START + i * FIVE_MINUTES)
+  const once = scoreSeries(values, times)
+  t.same(scoreSeries(values, times), once)
+  t.ok(once.every((score) => score >= 0 && score <= 1))
+
+  const state = createScorerState()
+  const firstHalf = values.slice(0, 700).map((value, i) => scoreNext(state, value, times[i] as number).score)
+  const restored = JSON.parse(JSON.stringify(state)) as ScorerState
+  const secondHalf = values.slice(700).map((value, i) => scoreNext(restored, value, times[700 + i] as number).score)
+  t.same([...firstHalf, ...secondHalf], [...once])
+})
+
+t.test('non-finite values are ignored without touching the state', async (t) => {
+  const state = createScorerState()
+  feed(state, [1, 2, 3])
+  const before = JSON.stringify(state)
+  t.equal(scoreNext(state, NaN, START).score, 0)
+  t.equal(JSON.stringify(state), before)
+})
