@@ -99,7 +99,7 @@ if (standard !== undefined) {
   for (const [category, result] of Object.entries(standard.categories)) {
     const { tp, fp } = result.counts
     const figure = Number.isNaN(result.normalized) ? 'no windows' : result.normalized.toFixed(1)
-    console.log(`  ${category}: ${figure} (${result.windows} windows, ${tp} detections in windows, ${fp} outside)`)
+    console.log(`  ${category}: ${figure} (${result.windows} windows; rows at or above the threshold: ${tp} inside windows, ${fp} outside)`)
   }
 }
 
