@@ -19,6 +19,8 @@ export function createSql (url: string, options: PoolOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 5,
     onnotice: () => {},
+    // Optional fields a caller left out are stored as NULL; multi-row inserts need every column.
+    transform: { undefined: null },
     connection: { application_name: options.applicationName ?? 'core314-self-healing' },
     types: {
       bigint: {

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errors, problemType } from '../errors.js'
+import { clientErrorFor } from '../db/errors.js'
 
 export interface FieldError {
   path: string
@@ -51,7 +52,8 @@ export function sendProblem (reply: FastifyReply, problem: Problem): FastifyRepl
 }
 
 export default fp(async (app) => {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
     if (error.validation !== undefined) {
       const list = fieldErrors(error.validationContext, error.validation as AjvError[])
       return sendProblem(reply, {

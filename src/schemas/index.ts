@@ -2,5 +2,9 @@
 // OpenAPI document gets named components and routes reference them instead of inlining.
 import type { TSchema } from 'typebox'
 import { Problem } from './problem.js'
+import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
-export const sharedSchemas: TSchema[] = [Problem]
+export const sharedSchemas: TSchema[] = [
+  Problem,
+  HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList
+]

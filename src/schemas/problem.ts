@@ -16,17 +16,21 @@ export const Problem = Type.Object({
 export type ProblemBody = Static<typeof Problem>
 
 /** A response schema map entry per error status a route can answer. */
-export function problems (...statuses: number[]): Record<number, { $ref: string, description: string }> {
+export function problems (...statuses: number[]): Record<number, { description: string, content: Record<string, { schema: { $ref: string } }> }> {
   const descriptions: Record<number, string> = {
     400: 'Invalid input; `errors` names each field',
     401: 'Missing, malformed, wrongly signed or expired token',
     403: 'The caller\'s role may not do this',
     404: 'Not found, or not visible to the caller',
     409: 'Not allowed in the resource\'s current state',
+    413: 'Body too large',
     422: 'Idempotency-Key reused with a different body',
     429: 'Rate limit exceeded; see Retry-After',
     501: 'Not implemented yet',
     503: 'Not ready'
   }
-  return Object.fromEntries(statuses.map((status) => [status, { $ref: 'Problem#', description: descriptions[status] ?? 'Error' }]))
+  return Object.fromEntries(statuses.map((status) => [status, {
+    description: descriptions[status] ?? 'Error',
+    content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } }
+  }]))
 }

@@ -1,7 +1,10 @@
 // The /v1 API: one module per resource, each encapsulated.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../config.js'
+import healthEvents from './health-events.js'
 
-const v1: FastifyPluginAsync<{ config: Config }> = async () => {}
+const v1: FastifyPluginAsync<{ config: Config }> = async (app) => {
+  await app.register(healthEvents)
+}
 
 export default v1

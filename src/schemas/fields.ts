@@ -1,0 +1,33 @@
+// Field builders shared by the resource schemas, so a percentage, an id or a timestamp reads
+// and validates the same way everywhere (units: ../shared/API.md "Units and meanings").
+import { Type, type TSchema, type TUnion, type TNull, type TOptional } from 'typebox'
+
+type Options = Record<string, unknown>
+
+export const uuid = (options: Options = {}) => Type.String({ format: 'uuid', ...options })
+export const timestamp = (options: Options = {}) => Type.String({ format: 'date-time', ...options })
+export const percent = (options: Options = {}) => Type.Number({ minimum: 0, maximum: 100, ...options })
+export const nonNegative = (options: Options = {}) => Type.Number({ minimum: 0, ...options })
+export const count = (options: Options = {}) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, ...options })
+export const name = (maxLength: number, options: Options = {}) => Type.String({ minLength: 1, maxLength, ...options })
+export const text = (maxLength: number, options: Options = {}) => Type.String({ maxLength, ...options })
+export const jsonObject = (options: Options = {}) => Type.Record(Type.String(), Type.Unknown(), options)
+export const tags = (options: Options = {}) => Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, ...options })
+
+/** A value the row may hold as NULL. */
+export function nullable<T extends TSchema> (schema: T): TUnion<[T, TNull]> {
+  return Type.Union([schema, Type.Null()])
+}
+
+/** An input field a caller may leave out or send as null. */
+export function optional<T extends TSchema> (schema: T): TOptional<TUnion<[T, TNull]>> {
+  return Type.Optional(nullable(schema))
+}
+
+/** The same properties, each one a caller may leave out. */
+export function optionalAll<T extends Record<string, TSchema>> (properties: T): { [K in keyof T]: TOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(properties).map(([key, schema]) => [key, Type.Optional(schema)])) as { [K in keyof T]: TOptional<T[K]> }
+}
+
+export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy', 'critical', 'unknown'] as const
+export const healthStatus = (options: Options = {}) => Type.Enum(HEALTH_STATUSES, { description: 'healthy, degraded, unhealthy, critical, or unknown (no data)', ...options })

@@ -1,0 +1,90 @@
+// System health events (seed 1.1): what a service pushes and what the API returns.
+import { Type, type Static } from 'typebox'
+import { count, healthStatus, jsonObject, name, nonNegative, nullable, optional, optionalAll, percent, tags, text, timestamp, uuid } from './fields.js'
+
+const measurements = {
+  component_version: nullable(text(100)),
+  uptime_percentage: nullable(percent()),
+  availability_percentage: nullable(percent()),
+  latency_ms: nullable(nonNegative({ description: 'Mean latency in the window, ms' })),
+  latency_p50_ms: nullable(nonNegative()),
+  latency_p95_ms: nullable(nonNegative()),
+  latency_p99_ms: nullable(nonNegative()),
+  throughput_per_minute: nullable(nonNegative()),
+  error_count: nullable(count()),
+  error_rate: nullable(percent({ description: 'Errors as a percentage of calls, 0-100' })),
+  last_error_message: nullable(text(4000)),
+  last_error_timestamp: nullable(timestamp()),
+  cpu_usage_percent: nullable(percent()),
+  memory_usage_mb: nullable(nonNegative()),
+  memory_usage_percent: nullable(percent()),
+  disk_usage_mb: nullable(nonNegative()),
+  disk_usage_percent: nullable(percent()),
+  network_in_mbps: nullable(nonNegative()),
+  network_out_mbps: nullable(nonNegative()),
+  db_connection_count: nullable(count()),
+  db_query_count: nullable(Type.Integer({ minimum: 0 })),
+  db_slow_query_count: nullable(count()),
+  db_deadlock_count: nullable(count()),
+  db_cache_hit_rate: nullable(percent()),
+  integration_name: nullable(text(200)),
+  integration_success_rate: nullable(percent()),
+  integration_retry_count: nullable(count()),
+  integration_timeout_count: nullable(count()),
+  measurement_window_start: nullable(timestamp()),
+  measurement_window_end: nullable(timestamp()),
+  measurement_window_seconds: nullable(count())
+}
+
+export const HealthEventInput = Type.Object({
+  user_id: optional(uuid({ description: 'The user the event belongs to; null: visible to admins and services only' })),
+  organization_id: optional(uuid()),
+  component_type: name(100, { examples: ['edge_function'] }),
+  component_name: name(200, { examples: ['orchestrate-flow'] }),
+  environment: Type.Optional(name(50, { default: 'production' })),
+  status: healthStatus(),
+  ...optionalAll(measurements),
+  error_types: Type.Optional(jsonObject({ default: {}, description: 'Error counts by type', examples: [{ timeout: 3 }] })),
+  metadata: Type.Optional(jsonObject({ default: {} })),
+  tags: Type.Optional(tags({ default: [] }))
+}, {
+  $id: 'HealthEventInput',
+  additionalProperties: false,
+  examples: [{ component_type: 'edge_function', component_name: 'orchestrate-flow', status: 'degraded', latency_ms: 840, latency_p95_ms: 2300, error_rate: 1.5, tags: ['phase6'] }]
+})
+
+export const HealthEvent = Type.Object({
+  id: uuid(),
+  user_id: nullable(uuid()),
+  organization_id: nullable(uuid()),
+  component_type: Type.String(),
+  component_name: Type.String(),
+  environment: Type.String(),
+  status: healthStatus(),
+  ...measurements,
+  error_types: jsonObject(),
+  metadata: jsonObject(),
+  tags: Type.Array(Type.String()),
+  created_at: timestamp(),
+  updated_at: timestamp()
+}, { $id: 'HealthEvent' })
+
+export const HealthEventBatch = Type.Object({
+  events: Type.Array(Type.Unsafe<Static<typeof HealthEventInput>>({ $ref: 'HealthEventInput#' }), { minItems: 1, maxItems: 1000 })
+}, { $id: 'HealthEventBatch', additionalProperties: false, description: 'Up to 1000 events, stored all or none' })
+
+export const HealthEventBatchResult = Type.Object({
+  inserted: Type.Integer(),
+  ids: Type.Array(uuid())
+}, { $id: 'HealthEventBatchResult' })
+
+export const HealthEventList = Type.Object({
+  items: Type.Array(Type.Unsafe<Static<typeof HealthEvent>>({ $ref: 'HealthEvent#' })),
+  next_cursor: nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' }))
+}, { $id: 'HealthEventList' })
+
+export type HealthEventInputBody = Static<typeof HealthEventInput>
+export type HealthEventRow = Static<typeof HealthEvent>
+
+/** The columns a caller may write, in a fixed order: the body's keys never choose columns. */
+export const HEALTH_EVENT_COLUMNS = Object.keys(HealthEventInput.properties) as Array<keyof HealthEventInputBody>

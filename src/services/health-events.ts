@@ -1,0 +1,40 @@
+// Health events: ingestion (one, or a batch stored all or none) and reading, always as the
+// caller so row-level security decides what is visible.
+import type { Caller } from '../db/caller.js'
+import type { Db } from '../plugins/db.js'
+import { findHealthEvent, insertHealthEventIds, insertHealthEvents, listHealthEvents, type HealthEventFilters } from '../db/health-events.js'
+import { decodeCursor, toPage, type Page } from '../db/pagination.js'
+import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
+import { createOnce, type Created } from './idempotency.js'
+import { errors } from '../errors.js'
+
+export interface Idempotency {
+  key: string | undefined
+  fingerprint: string
+}
+
+export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency): Promise<Created<HealthEventRow>> {
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => {
+    const [row] = await insertHealthEvents(tx, [input])
+    return { status: 201, body: row as HealthEventRow }
+  }))
+}
+
+export async function recordHealthEventBatch (db: Db, caller: Caller, events: HealthEventInputBody[], idempotency: Idempotency): Promise<Created<{ inserted: number, ids: string[] }>> {
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => {
+    const ids = await insertHealthEventIds(tx, events)
+    return { status: 201, body: { inserted: ids.length, ids } }
+  }))
+}
+
+export async function getHealthEvent (db: Db, caller: Caller, id: string): Promise<HealthEventRow> {
+  const row = await db.asCaller(caller, async (tx) => await findHealthEvent(tx, id))
+  if (row === undefined) throw new errors.NotFound(`health event ${id} not found`)
+  return row
+}
+
+export async function pageHealthEvents (db: Db, caller: Caller, filters: HealthEventFilters, cursor: string | undefined, limit: number): Promise<Page<HealthEventRow>> {
+  const position = cursor === undefined ? undefined : decodeCursor(cursor)
+  const rows = await db.asCaller(caller, async (tx) => await listHealthEvents(tx, filters, position, limit))
+  return toPage(rows, limit)
+}
