@@ -2,6 +2,7 @@
 // under .data/test-<port>), builds a migrated template database once, then runs tap. Every test
 // file clones the template into a fresh database of its own (test/helpers/database.ts).
 import { spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { createSql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
@@ -9,6 +10,16 @@ import { migrate } from '../src/db/migrate.js'
 
 const TEMPLATE = 'core314_test_template'
 const TEST_DATABASE_PREFIX = 'core314_t_'
+
+// tap only finds .ts test files through its `include` globs, so a folder given on the command
+// line is expanded here into the test files below it.
+function testFiles (arg: string): string[] {
+  if (arg.startsWith('-') || !statSync(arg, { throwIfNoEntry: false })?.isDirectory()) return [arg]
+  return readdirSync(arg, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => path.join(arg, file))
+    .sort()
+}
 
 let database: EmbeddedDatabase | undefined
 let adminUrl = process.env.DATABASE_URL
@@ -36,7 +47,7 @@ try {
 
   // Without a terminal (CI), plain TAP: the interactive reporter's redraws are unreadable in a log.
   const reporter = process.stdout.isTTY ? [] : ['--reporter=tap']
-  const tap = spawn('npx', ['tap', ...reporter, ...process.argv.slice(2)], {
+  const tap = spawn('npx', ['tap', ...reporter, ...process.argv.slice(2).flatMap(testFiles)], {
     stdio: 'inherit',
     env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX }
   })
