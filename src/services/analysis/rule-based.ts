@@ -1,0 +1,190 @@
+// Deterministic root-cause analysis from the anomaly's facts alone. It is what stands whenever
+// the LLM is absent, slow, failing or wrong, so it never calls out and never throws. Its action
+// choices follow the seed's mapping (latency critical -> restart, error rate critical ->
+// rollback, resource critical -> scale up, otherwise escalate to people).
+import type { AnalysisContent, AnomalyFacts, Evidence, ProposedAction, Severity } from './types.js'
+
+type Candidate = [action_type: string, reason: string]
+
+const ANOMALY_LABELS: Record<string, string> = {
+  latency_spike: 'latency spike',
+  error_rate_increase: 'error-rate increase',
+  resource_exhaustion: 'resource exhaustion'
+}
+
+const PATTERN_LABELS: Record<string, string> = {
+  sudden_spike: 'a sudden spike',
+  gradual_increase: 'a gradual increase',
+  sustained_high: 'sustained high values'
+}
+
+const CAUSES: Record<string, Record<string, string>> = {
+  latency_spike: {
+    sudden_spike: 'A sudden latency jump most often follows a deployment or configuration change, a cold start, or a slow downstream dependency such as the database or an integration.',
+    gradual_increase: 'Latency climbing steadily points to load outgrowing capacity or a slow leak: connection-pool saturation, memory pressure or a growing queue.',
+    sustained_high: 'Latency held high points to a saturated resource or a degraded dependency rather than a transient blip.',
+    default: 'Requests are slower than usual; a slow dependency or a saturated resource is the usual cause.'
+  },
+  error_rate_increase: {
+    sudden_spike: 'A sudden rise in errors most often follows a deployment or configuration change, or a dependency that started failing.',
+    gradual_increase: 'Errors rising steadily point to a degrading dependency or a resource running out (connections, memory, quota).',
+    sustained_high: 'Errors held high point to a persistent fault: a broken release, expired credentials or a dependency outage.',
+    default: 'Requests fail more often than usual; a recent change or a failing dependency is the usual cause.'
+  },
+  resource_exhaustion: {
+    cpu: 'CPU is saturated: load beyond provisioned capacity, or a hot loop or runaway job.',
+    memory: 'Memory is nearly exhausted: a leak, an unbounded cache, or load beyond provisioned capacity.',
+    disk: 'Disk is filling up: logs, temporary files or data growth without cleanup.',
+    default: 'A resource is near its limit: the component runs beyond its provisioned capacity.'
+  }
+}
+
+const RESOURCE_PATTERN_NOTES: Record<string, string> = {
+  sudden_spike: ' The sudden jump suggests a burst of load or a runaway job.',
+  gradual_increase: ' The steady climb suggests a leak or growth rather than a burst.',
+  sustained_high: ' It has stayed high, so it is unlikely to recover on its own.'
+}
+
+const ACTIONS: Record<string, Partial<Record<Severity, Candidate[]>>> = {
+  latency_spike: {
+    critical: [
+      ['restart_function', 'Restarting clears a stuck or degraded instance, the quickest relief for critical latency.'],
+      ['scale_up', 'More capacity absorbs load while the cause is found.'],
+      ['alert_escalation', 'Critical latency needs a person watching.']
+    ],
+    high: [
+      ['clear_cache', 'Stale or bloated cache entries are a common cause of slow requests.'],
+      ['scale_up', 'More capacity absorbs load if the cache is not the cause.']
+    ],
+    medium: [['alert_escalation', 'Worth a look before it grows.']]
+  },
+  error_rate_increase: {
+    critical: [
+      ['rollback_deployment', 'Errors this high most often follow a bad release.'],
+      ['circuit_breaker', 'Stops failures from cascading to callers.'],
+      ['alert_escalation', 'A critical error rate needs a person watching.']
+    ],
+    high: [
+      ['circuit_breaker', 'Stops failures from cascading to callers.'],
+      ['reset_connection', 'Broken connections to a dependency are a common cause of errors.']
+    ],
+    medium: [['alert_escalation', 'Worth a look before it grows.']]
+  },
+  resource_exhaustion: {
+    critical: [
+      ['scale_up', 'The component needs more capacity than it has.'],
+      ['alert_escalation', 'A resource about to run out needs a person watching.']
+    ],
+    high: [
+      ['clear_cache', 'Caches are the quickest memory and disk to reclaim.'],
+      ['scale_up', 'More capacity if reclaiming is not enough.']
+    ],
+    medium: [['alert_escalation', 'Worth a look before it grows.']]
+  }
+}
+
+const ESCALATION: Candidate = ['alert_escalation', 'No automatic remedy fits; a person should look.']
+
+const IMPACT: Record<Severity, (name: string) => string> = {
+  critical: (name) => `Users of ${name} are likely seeing failures or timeouts now, and whatever depends on it is at risk.`,
+  high: (name) => `Users of ${name} are likely seeing a noticeable degradation.`,
+  medium: (name) => `Some requests to ${name} may be slower or fail; little broad impact yet.`,
+  low: () => 'No broad user impact expected yet; worth watching.'
+}
+
+function format (value: number): string {
+  return String(Math.round(value * 100) / 100)
+}
+
+function unit (metric: string): string {
+  if (/_ms$/.test(metric)) return ' ms'
+  if (/(percent|percentage|rate)$/.test(metric)) return '%'
+  return ''
+}
+
+function resourceKind (metric: string): string {
+  return ['cpu', 'memory', 'disk'].find((kind) => metric.includes(kind)) ?? 'default'
+}
+
+function rootCause (facts: AnomalyFacts): string {
+  const causes = CAUSES[facts.anomaly_type]
+  const pattern = facts.pattern_type ?? 'default'
+  let cause: string
+  if (causes === undefined) {
+    cause = `${facts.metric_name} deviates from its baseline by ${format(facts.deviation_percentage)}%; the rules name no specific cause for ${facts.anomaly_type} anomalies.`
+  } else if (facts.anomaly_type === 'resource_exhaustion') {
+    cause = (causes[resourceKind(facts.metric_name)] ?? causes.default ?? '') + (RESOURCE_PATTERN_NOTES[pattern] ?? '')
+  } else {
+    cause = causes[pattern] ?? causes.default ?? ''
+  }
+  const related = facts.related_anomalies
+  if (related.length > 0) {
+    const names = [...new Set(related.map((anomaly) => anomaly.component_name))].join(', ')
+    cause += ` ${related.length} related ${related.length === 1 ? 'anomaly' : 'anomalies'} at the same time (${names}) suggest a shared dependency or a cascading failure.`
+  }
+  return cause
+}
+
+function actions (facts: AnomalyFacts, allowedActions: readonly string[]): ProposedAction[] {
+  const allowed = new Set(allowedActions)
+  const candidates = ACTIONS[facts.anomaly_type]?.[facts.severity] ?? []
+  const chosen = candidates.filter(([type]) => allowed.has(type))
+  const serious = facts.severity === 'high' || facts.severity === 'critical'
+  if (chosen.length === 0 && serious && allowed.has(ESCALATION[0])) chosen.push(ESCALATION)
+  return chosen.map(([action_type, reason]) => ({ action_type, reason }))
+}
+
+function businessImpact (facts: AnomalyFacts): string {
+  const suffix = unit(facts.metric_name)
+  return `${IMPACT[facts.severity](facts.component_name)} ${facts.metric_name} is at ${format(facts.observed_value)}${suffix} against a usual ${format(facts.baseline_value)}${suffix}.`
+}
+
+function evidence (facts: AnomalyFacts): Evidence[] {
+  const metric = facts.metric_name
+  const suffix = unit(metric)
+  const direction = facts.deviation_percentage >= 0 ? 'above' : 'below'
+  const items: Evidence[] = [{
+    claim: `${metric} is ${format(facts.observed_value)}${suffix}, ${format(Math.abs(facts.deviation_percentage))}% ${direction} its baseline of ${format(facts.baseline_value)}${suffix}.`,
+    metrics: [`${metric}=${format(facts.observed_value)}`, `baseline_value=${format(facts.baseline_value)}`, `deviation_percentage=${format(facts.deviation_percentage)}`]
+  }]
+  const points = facts.recent_points
+  const first = points[0]
+  const last = points[points.length - 1]
+  if (first !== undefined && last !== undefined && points.length >= 2) {
+    const peak = Math.max(...points.map((point) => point.value))
+    const pattern = facts.pattern_type == null ? '' : `, consistent with ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
+    items.push({
+      claim: `Over the last ${points.length} points ${metric} went from ${format(first.value)} to ${format(last.value)}, peaking at ${format(peak)}${pattern}.`,
+      metrics: [`${metric}.first=${format(first.value)}`, `${metric}.last=${format(last.value)}`, `${metric}.max=${format(peak)}`]
+    })
+  }
+  if (facts.related_anomalies.length > 0) {
+    items.push({
+      claim: 'Anomalies on other components overlap this one in time.',
+      metrics: facts.related_anomalies.map((anomaly) => anomaly.observed_value === undefined
+        ? `${anomaly.component_name}.${anomaly.anomaly_type}`
+        : `${anomaly.component_name}.${anomaly.metric_name ?? anomaly.anomaly_type}=${format(anomaly.observed_value)}`)
+    })
+  }
+  return items
+}
+
+function summary (facts: AnomalyFacts): string {
+  const label = ANOMALY_LABELS[facts.anomaly_type] ?? facts.anomaly_type.replaceAll('_', ' ')
+  const severity = facts.severity[0]?.toUpperCase() + facts.severity.slice(1)
+  const suffix = unit(facts.metric_name)
+  const direction = facts.deviation_percentage >= 0 ? 'above' : 'below'
+  const pattern = facts.pattern_type == null ? '' : `, showing ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
+  return `${severity} ${label} on ${facts.component_type} ${facts.component_name}: ${facts.metric_name} at ${format(facts.observed_value)}${suffix}, ${format(Math.abs(facts.deviation_percentage))}% ${direction} its baseline of ${format(facts.baseline_value)}${suffix}${pattern}.`
+}
+
+/** Always available; recommends only actions in allowedActions. */
+export function ruleBasedAnalysis (facts: AnomalyFacts, allowedActions: readonly string[]): AnalysisContent {
+  return {
+    summary: summary(facts),
+    root_cause: rootCause(facts),
+    actions: actions(facts, allowedActions),
+    business_impact: businessImpact(facts),
+    evidence: evidence(facts)
+  }
+}
