@@ -3,6 +3,7 @@
 // series' range, and keeps everything it knows in a plain JSON-safe state, so the detector can
 // hold one per component and metric and persist it between runs. The same code is what the NAB
 // benchmark (bench/nab) measures.
+import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
 
 export interface ScorerParams {
@@ -28,6 +29,16 @@ export interface ScorerParams {
   seasonalDays: number
   /** The seasonal baseline is used when its typical error is below this share of the spread. */
   seasonalPreference: number
+  /** Quantisation levels of the context model (at most 30). */
+  levels: number
+  /** Longest context of the context model, in points. */
+  maxOrder: number
+  /** Share of the observed span the context model's range extends beyond each extreme. */
+  rangeMargin: number
+  /** Contexts the context model remembers at most: the bound on its share of the state. */
+  maxContexts: number
+  /** How strongly context novelty sharpens the likelihood (0 turns the sharpening off). */
+  contextWeight: number
 }
 
 export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
@@ -38,10 +49,15 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   averagingWindow: 10,
   likelihoodWindow: 3000,
   suppression: 100,
-  detectionLevel: 0.999,
+  detectionLevel: 0.9999,
   zScale: 10,
   seasonalDays: 7,
-  seasonalPreference: 0.7
+  seasonalPreference: 0.7,
+  levels: 8,
+  maxOrder: 7,
+  rangeMargin: 0.2,
+  maxContexts: 2000,
+  contextWeight: 1
 })
 
 const DAY_MS = 86_400_000
@@ -69,6 +85,7 @@ export interface ScorerState {
   recent: number[]
   recentSum: number
   sinceDetection: number
+  context: ContextState
 }
 
 export interface ScoreResult {
@@ -104,7 +121,8 @@ export function createScorerState (params: Partial<ScorerParams> = {}): ScorerSt
     averagesSumSq: 0,
     recent: [],
     recentSum: 0,
-    sinceDetection: merged.suppression
+    sinceDetection: merged.suppression,
+    context: createContextState()
   }
 }
 
@@ -128,6 +146,8 @@ function pushBounded (values: number[], sorted: number[], value: number, size: n
 }
 
 interface Deviation {
+  /** The least spread this metric is allowed, from the spread floors. */
+  floor: number
   baseline: number
   spread: number
   z: number
@@ -146,7 +166,7 @@ function deviation (state: ScorerState, value: number): Deviation {
   const iqr = quantile(state.sorted, 0.75) - quantile(state.sorted, 0.25)
   const floor = Math.max(p.relativeSpreadFloor * Math.abs(center), p.absoluteSpreadFloor)
   const spread = Math.max(iqr / 1.349, floor)
-  let result: Deviation = { baseline: center, spread, z: (value - center) / spread, seasonal: false }
+  let result: Deviation = { floor, baseline: center, spread, z: (value - center) / spread, seasonal: false }
   const { history, period } = state
   if (period > 0 && history.length >= period) {
     const sameTime: number[] = []
@@ -157,7 +177,7 @@ function deviation (state: ScorerState, value: number): Deviation {
     if (state.seasonalSorted.length >= 10) {
       const seasonalSpread = Math.max(quantile(state.seasonalSorted, 0.5) * 1.4826, floor)
       if (seasonalSpread < spread * p.seasonalPreference) {
-        result = { baseline: expected, spread: seasonalSpread, z: (value - expected) / seasonalSpread, seasonal: true }
+        result = { floor, baseline: expected, spread: seasonalSpread, z: (value - expected) / seasonalSpread, seasonal: true }
       }
     }
     pushBounded(state.seasonalErrors, state.seasonalSorted, Math.abs(value - expected), p.historySize)
@@ -188,6 +208,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
   let result: ScoreResult = { score: 0, surprise: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
   if (state.history.length >= 2) {
     const dev = deviation(state, value)
+    const novelty = contextNovelty(state.context, p, value, dev.floor)
     const surprise = 1 - 2 * normalTail(Math.abs(dev.z) / p.zScale, 0, 1)
     state.recent.push(surprise)
     state.recentSum += surprise
@@ -196,6 +217,10 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
 
     const warm = state.count > p.warmup
     let score = warm ? likelihood(state, average) : 0
+    // A level after a context that has never led to it, at every context length, is a pattern
+    // break in its own right; partial novelty sharpens the likelihood instead of replacing it, so
+    // a deviation that also arrives in an unfamiliar order outranks one that does not.
+    if (warm) score = novelty >= 1 ? 1 : 1 - Math.pow(1 - score, 1 + p.contextWeight * novelty)
     // One incident should page once: right after a detection the score climbs back from zero.
     if (state.sinceDetection < p.suppression) score *= state.sinceDetection / p.suppression
     state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, p.suppression)
