@@ -2,7 +2,8 @@
 // caller so row-level security decides what is visible.
 import type { Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
-import { findHealthEvent, insertHealthEventIds, insertHealthEvents, listHealthEvents, type HealthEventFilters } from '../db/health-events.js'
+import { insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
+import { findRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
 import { createOnce, type Created } from './idempotency.js'
@@ -28,13 +29,23 @@ export async function recordHealthEventBatch (db: Db, caller: Caller, events: He
 }
 
 export async function getHealthEvent (db: Db, caller: Caller, id: string): Promise<HealthEventRow> {
-  const row = await db.asCaller(caller, async (tx) => await findHealthEvent(tx, id))
+  const row = await db.asCaller(caller, async (tx) => await findRow<HealthEventRow>(tx, 'system_health_events', id))
   if (row === undefined) throw new errors.NotFound(`health event ${id} not found`)
   return row
 }
 
+export interface HealthEventFilters {
+  component_type?: string | undefined
+  component_name?: string | undefined
+  status?: string | undefined
+  environment?: string | undefined
+  since?: string | undefined
+  until?: string | undefined
+}
+
 export async function pageHealthEvents (db: Db, caller: Caller, filters: HealthEventFilters, cursor: string | undefined, limit: number): Promise<Page<HealthEventRow>> {
-  const position = cursor === undefined ? undefined : decodeCursor(cursor)
-  const rows = await db.asCaller(caller, async (tx) => await listHealthEvents(tx, filters, position, limit))
+  const { since, until, ...equals } = filters
+  const query = { equals, since, until, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  const rows = await db.asCaller(caller, async (tx) => await listRows<HealthEventRow>(tx, 'system_health_events', query))
   return toPage(rows, limit)
 }

@@ -1,0 +1,101 @@
+// Anomaly signals (seed 1.2): what a service stores, what the API returns, and the
+// lifecycle update callers make.
+import { Type, type Static } from 'typebox'
+import { count, jsonObject, name, nonNegative, nullable, optional, optionalAll, tags, text, timestamp, uuid } from './fields.js'
+
+export const ANOMALY_STATUSES = ['open', 'acknowledged', 'investigating', 'resolved', 'false_positive'] as const
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const
+
+export const severity = (options: Record<string, unknown> = {}) => Type.Enum(SEVERITIES, options)
+export const anomalyStatus = (options: Record<string, unknown> = {}) => Type.Enum(ANOMALY_STATUSES, options)
+export const snakeName = (options: Record<string, unknown> = {}) => Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', ...options })
+
+const facts = {
+  anomaly_category: nullable(text(100)),
+  confidence_score: nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Statistical strength, 0-1' })),
+  source_id: nullable(uuid()),
+  source_component_type: nullable(text(100)),
+  source_component_name: nullable(text(200)),
+  anomaly_description: nullable(text(8000)),
+  anomaly_summary: nullable(text(2000)),
+  root_cause_analysis: nullable(text(8000)),
+  baseline_value: nullable(Type.Number()),
+  observed_value: nullable(Type.Number()),
+  deviation_percentage: nullable(Type.Number()),
+  threshold_exceeded: nullable(Type.Number()),
+  pattern_type: nullable(snakeName({ examples: ['sudden_spike', 'gradual_increase', 'sustained_high'] })),
+  pattern_duration_seconds: nullable(nonNegative()),
+  pattern_frequency: nullable(nonNegative()),
+  affected_users_count: nullable(count()),
+  business_impact: nullable(text(4000)),
+  estimated_cost_impact: nullable(nonNegative()),
+  detection_method: nullable(text(100)),
+  detection_algorithm: nullable(text(200))
+}
+
+export const AnomalyInput = Type.Object({
+  user_id: optional(uuid()),
+  organization_id: optional(uuid()),
+  anomaly_type: snakeName({ examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion'] }),
+  severity: severity(),
+  source_type: name(100, { examples: ['system_health_events'] }),
+  ...optionalAll(facts),
+  recommended_actions: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50, default: [] })),
+  historical_occurrences: Type.Optional(count({ default: 1 })),
+  affected_components: Type.Optional(tags({ default: [] })),
+  related_anomaly_ids: Type.Optional(Type.Array(uuid(), { maxItems: 100, default: [] })),
+  detection_timestamp: Type.Optional(timestamp()),
+  metadata: Type.Optional(jsonObject({ default: {} }))
+}, {
+  $id: 'AnomalyInput',
+  additionalProperties: false,
+  examples: [{ anomaly_type: 'latency_spike', severity: 'high', source_type: 'system_health_events', source_component_name: 'orchestrate-flow', baseline_value: 180, observed_value: 2400, deviation_percentage: 1233.3 }]
+})
+
+export const Anomaly = Type.Object({
+  id: uuid(),
+  user_id: nullable(uuid()),
+  organization_id: nullable(uuid()),
+  anomaly_type: Type.String(),
+  severity: severity(),
+  source_type: Type.String(),
+  ...facts,
+  recommended_actions: Type.Array(Type.Unknown()),
+  historical_occurrences: Type.Integer(),
+  affected_components: Type.Array(Type.String()),
+  detection_timestamp: timestamp(),
+  last_observed_at: nullable(timestamp()),
+  flapping: Type.Boolean({ description: 'The component keeps opening and closing this signal; held open instead of re-firing' }),
+  status: anomalyStatus(),
+  acknowledged_by: nullable(uuid()),
+  acknowledged_at: nullable(timestamp()),
+  resolved_by: nullable(uuid()),
+  resolved_at: nullable(timestamp()),
+  resolution_notes: nullable(Type.String()),
+  resolution_duration_minutes: nullable(Type.Number()),
+  related_anomaly_ids: Type.Array(uuid()),
+  triggered_recovery_action_id: nullable(uuid()),
+  escalation_event_id: nullable(uuid()),
+  gpt4o_prompt: nullable(Type.String()),
+  gpt4o_response: nullable(Type.String()),
+  gpt4o_model: nullable(Type.String()),
+  gpt4o_tokens_used: nullable(Type.Integer()),
+  gpt4o_analysis_duration_ms: nullable(Type.Number()),
+  metadata: jsonObject(),
+  created_at: timestamp(),
+  updated_at: timestamp()
+}, { $id: 'Anomaly' })
+
+export const AnomalyStatusUpdate = Type.Object({
+  status: anomalyStatus({ description: 'open -> acknowledged | investigating | resolved | false_positive; acknowledged -> investigating | resolved | false_positive; investigating -> resolved | false_positive' }),
+  resolution_notes: Type.Optional(text(4000))
+}, { $id: 'AnomalyStatusUpdate', additionalProperties: false, examples: [{ status: 'acknowledged' }] })
+
+export const AnomalyList = Type.Object({
+  items: Type.Array(Type.Unsafe<Static<typeof Anomaly>>({ $ref: 'Anomaly#' })),
+  next_cursor: nullable(Type.String())
+}, { $id: 'AnomalyList' })
+
+export type AnomalyInputBody = Static<typeof AnomalyInput>
+export type AnomalyRow = Static<typeof Anomaly>
+export const ANOMALY_COLUMNS = Object.keys(AnomalyInput.properties) as Array<keyof AnomalyInputBody>

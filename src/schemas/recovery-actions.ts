@@ -1,0 +1,122 @@
+// Recovery actions (seed 1.3): what a caller asks for, what the API returns, and the
+// approval workflow's bodies.
+import { Type, type Static } from 'typebox'
+import { count, jsonObject, name, nonNegative, nullable, optional, tags, text, timestamp, uuid } from './fields.js'
+import { snakeName } from './anomalies.js'
+
+export const EXECUTION_STATUSES = ['pending', 'pending_approval', 'approved', 'rejected', 'running', 'succeeded', 'failed', 'retry_scheduled', 'cancelled', 'dry_run', 'rolled_back'] as const
+export const APPROVAL_STATUSES = ['not_required', 'pending', 'approved', 'rejected', 'expired'] as const
+export const TRIGGER_TYPES = ['automatic', 'manual', 'scheduled', 'rollback', 'escalation'] as const
+
+export const executionStatus = (options: Record<string, unknown> = {}) => Type.Enum(EXECUTION_STATUSES, options)
+export const approvalStatus = (options: Record<string, unknown> = {}) => Type.Enum(APPROVAL_STATUSES, options)
+
+export const RetryPolicy = Type.Object({
+  base_delay_seconds: Type.Optional(Type.Number({ minimum: 0, maximum: 3600, default: 1 })),
+  factor: Type.Optional(Type.Number({ minimum: 1, maximum: 10, default: 2 })),
+  max_delay_seconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86400, default: 60 })),
+  jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.1 }))
+}, { $id: 'RetryPolicy', additionalProperties: false, description: 'Exponential backoff with jitter between attempts' })
+
+export const RecoveryActionInput = Type.Object({
+  user_id: optional(uuid()),
+  organization_id: optional(uuid()),
+  action_type: snakeName({ description: 'A registered executor type (GET /v1/executors)', examples: ['restart_function'] }),
+  action_category: optional(text(100)),
+  action_name: optional(text(200)),
+  action_description: optional(text(4000)),
+  triggered_by_anomaly_id: optional(uuid()),
+  triggered_by_health_event_id: optional(uuid()),
+  trigger_reason: optional(text(4000)),
+  target_component_type: optional(text(100)),
+  target_component_name: name(200, { examples: ['orchestrate-flow'] }),
+  target_component_id: optional(text(200)),
+  target_environment: optional(text(50)),
+  action_parameters: Type.Optional(jsonObject({ default: {}, description: 'Parameters the executor accepts (its config_schema)' })),
+  retry_policy: Type.Optional(Type.Unsafe<Static<typeof RetryPolicy>>({ $ref: 'RetryPolicy#' })),
+  max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 3 })),
+  timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30 })),
+  dry_run: Type.Optional(Type.Boolean({ default: false, description: 'Simulate only: nothing is sent to the component' })),
+  requires_approval: Type.Optional(Type.Boolean({ description: 'Wait in pending_approval for an admin; defaults to the executor\'s risk' })),
+  notification_channels: Type.Optional(tags())
+}, {
+  $id: 'RecoveryActionInput',
+  additionalProperties: false,
+  examples: [{ action_type: 'restart_function', target_component_name: 'orchestrate-flow', trigger_reason: 'p95 latency 2.4 s', dry_run: true }]
+})
+
+export const RecoveryAction = Type.Object({
+  id: uuid(),
+  user_id: nullable(uuid()),
+  organization_id: nullable(uuid()),
+  action_type: Type.String(),
+  action_category: nullable(Type.String()),
+  action_name: nullable(Type.String()),
+  action_description: nullable(Type.String()),
+  trigger_type: Type.Enum(TRIGGER_TYPES),
+  triggered_by_user_id: nullable(uuid()),
+  triggered_by_anomaly_id: nullable(uuid()),
+  triggered_by_health_event_id: nullable(uuid()),
+  triggered_by_escalation_id: nullable(uuid()),
+  trigger_reason: nullable(Type.String()),
+  target_component_type: nullable(Type.String()),
+  target_component_name: Type.String(),
+  target_component_id: nullable(Type.String()),
+  target_environment: nullable(Type.String()),
+  action_config: jsonObject(),
+  action_parameters: jsonObject(),
+  retry_policy: jsonObject(),
+  timeout_seconds: Type.Integer(),
+  dry_run: Type.Boolean(),
+  execution_status: executionStatus(),
+  execution_started_at: nullable(timestamp()),
+  execution_completed_at: nullable(timestamp()),
+  execution_duration_ms: nullable(Type.Number()),
+  attempt_number: Type.Integer(),
+  max_attempts: Type.Integer(),
+  last_attempt_at: nullable(timestamp()),
+  next_retry_at: nullable(timestamp()),
+  execution_result: nullable(jsonObject()),
+  execution_output: nullable(Type.String()),
+  execution_error: nullable(Type.String()),
+  execution_error_code: nullable(Type.String()),
+  success: nullable(Type.Boolean()),
+  affected_users_count: nullable(count()),
+  affected_components: Type.Array(Type.String()),
+  downtime_seconds: nullable(nonNegative()),
+  recovery_effectiveness_score: nullable(Type.Number({ description: '0-100' })),
+  pre_action_metrics: nullable(jsonObject()),
+  post_action_metrics: nullable(jsonObject()),
+  metrics_improvement_percentage: nullable(Type.Number()),
+  verification_status: nullable(Type.String({ description: 'pending, verified, not_improved or inconclusive' })),
+  verification_due_at: nullable(timestamp()),
+  verified_at: nullable(timestamp()),
+  rollback_required: Type.Boolean(),
+  rollback_action_id: nullable(uuid()),
+  rollback_reason: nullable(Type.String()),
+  rollback_completed_at: nullable(timestamp()),
+  requires_approval: Type.Boolean(),
+  approval_status: approvalStatus(),
+  approval_expires_at: nullable(timestamp()),
+  approved_by: nullable(uuid()),
+  approved_at: nullable(timestamp()),
+  approval_notes: nullable(Type.String()),
+  notifications_sent: Type.Array(Type.Unknown()),
+  notification_channels: Type.Array(Type.String()),
+  executed_by: nullable(Type.String()),
+  execution_context: jsonObject(),
+  created_at: timestamp(),
+  updated_at: timestamp()
+}, { $id: 'RecoveryAction' })
+
+export const ApprovalDecision = Type.Object({
+  notes: Type.Optional(text(4000, { description: 'Stored as approval_notes' }))
+}, { $id: 'ApprovalDecision', additionalProperties: false })
+
+export const RecoveryActionList = Type.Object({
+  items: Type.Array(Type.Unsafe<Static<typeof RecoveryAction>>({ $ref: 'RecoveryAction#' })),
+  next_cursor: nullable(Type.String())
+}, { $id: 'RecoveryActionList' })
+
+export type RecoveryActionInputBody = Static<typeof RecoveryActionInput>
+export type RecoveryActionRow = Static<typeof RecoveryAction>
