@@ -37,6 +37,8 @@ export interface ScorerParams {
   rangeMargin: number
   /** Contexts the context model remembers at most: the bound on its share of the state. */
   maxContexts: number
+  /** Times the previous level must have been seen before a level it never led to fires alone. */
+  minSupport: number
   /** How strongly context novelty sharpens the likelihood (0 turns the sharpening off). */
   contextWeight: number
 }
@@ -57,6 +59,7 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   maxOrder: 7,
   rangeMargin: 0.2,
   maxContexts: 2000,
+  minSupport: 5,
   contextWeight: 1
 })
 
@@ -208,7 +211,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
   let result: ScoreResult = { score: 0, surprise: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
   if (state.history.length >= 2) {
     const dev = deviation(state, value)
-    const novelty = contextNovelty(state.context, p, value, dev.floor)
+    const { novelty, established } = contextNovelty(state.context, p, value, dev.floor)
     const surprise = 1 - 2 * normalTail(Math.abs(dev.z) / p.zScale, 0, 1)
     state.recent.push(surprise)
     state.recentSum += surprise
@@ -220,7 +223,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
     // A level after a context that has never led to it, at every context length, is a pattern
     // break in its own right; partial novelty sharpens the likelihood instead of replacing it, so
     // a deviation that also arrives in an unfamiliar order outranks one that does not.
-    if (warm) score = novelty >= 1 ? 1 : 1 - Math.pow(1 - score, 1 + p.contextWeight * novelty)
+    if (warm) score = novelty >= 1 && established ? 1 : 1 - Math.pow(1 - score, 1 + p.contextWeight * novelty)
     // One incident should page once: right after a detection the score climbs back from zero.
     if (state.sinceDetection < p.suppression) score *= state.sinceDetection / p.suppression
     state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, p.suppression)

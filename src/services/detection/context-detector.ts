@@ -15,6 +15,11 @@ export interface ContextParams {
   rangeMargin: number
   /** Contexts remembered at most; past it only known contexts learn, which bounds the state. */
   maxContexts: number
+  /**
+   * How many times the previous and the current level would have met by now if they followed each
+   * other by chance, before their first meeting counts as a break on its own.
+   */
+  minSupport: number
 }
 
 export interface ContextState {
@@ -24,15 +29,30 @@ export interface ContextState {
   /** The quantiser's range: the extremes widened by the margin, moved only when a value leaves it. */
   low: number
   high: number
+  /** Points seen in each level. */
+  levelCounts: number[]
   /** The last maxOrder levels, oldest first. */
   recent: number[]
-  /** Context key to the bit mask of the levels seen right after it. */
+  /** Context key to `times seen * 2^levels + bit mask of the levels seen right after it`. */
   followers: Record<string, number>
   size: number
+  count: number
+}
+
+export interface Novelty {
+  /** Share of the contexts that have never led to this level, in [0, 1]. */
+  novelty: number
+  /**
+   * Whether this level (never seen before, or) never following the previous one is itself unlikely
+   * by chance: in plain noise a rare level after another is new without breaking any pattern. The
+   * expected number of chance meetings is (times the previous level was seen) * (share of points in
+   * this level); a first meeting once that exceeds k has odds of about e^-k.
+   */
+  established: boolean
 }
 
 export function createContextState (): ContextState {
-  return { min: null, max: null, low: 0, high: 0, recent: [], followers: {}, size: 0 }
+  return { min: null, max: null, low: 0, high: 0, levelCounts: [], recent: [], followers: {}, size: 0, count: 0 }
 }
 
 function level (state: ContextState, params: ContextParams, value: number, minLevelWidth: number): number {
@@ -58,32 +78,42 @@ function level (state: ContextState, params: ContextParams, value: number, minLe
  * `minLevelWidth` is the narrowest a level may be (the scorer's spread floor), so a flat metric's
  * tiny changes stay in one level.
  */
-export function contextNovelty (state: ContextState, params: ContextParams, value: number, minLevelWidth: number): number {
+export function contextNovelty (state: ContextState, params: ContextParams, value: number, minLevelWidth: number): Novelty {
   const current = level(state, params, value, minLevelWidth)
   const bit = 1 << current
   const { recent } = state
   let code = 0
   let scale = 1
+  const span = 2 ** params.levels
   let novel = 0
   let orders = 0
+  let established = false
   for (let order = 1; order <= Math.min(params.maxOrder, recent.length); order++) {
     code += (recent[recent.length - order] as number) * scale
     scale *= params.levels
     const key = String(code * (params.maxOrder + 1) + order)
-    const mask = state.followers[key]
+    const entry = state.followers[key]
     orders++
-    if (mask === undefined) {
+    if (entry === undefined) {
       novel++
       if (state.size < params.maxContexts) {
-        state.followers[key] = bit
+        state.followers[key] = span + bit
         state.size++
       }
-    } else if ((mask & bit) === 0) {
-      novel++
-      state.followers[key] = mask | bit
+      continue
     }
+    const seen = Math.floor(entry / span)
+    const mask = entry % span
+    if ((mask & bit) === 0) novel++
+    if (order === 1) {
+      const inLevel = state.levelCounts[current] ?? 0
+      established = (mask & bit) === 0 && (inLevel === 0 || seen * inLevel / state.count >= params.minSupport)
+    }
+    state.followers[key] = (seen + 1) * span + (mask | bit)
   }
+  state.levelCounts[current] = (state.levelCounts[current] ?? 0) + 1
+  state.count++
   recent.push(current)
   if (recent.length > params.maxOrder) recent.shift()
-  return orders === 0 ? 0 : novel / orders
+  return { novelty: orders === 0 ? 0 : novel / orders, established }
 }
