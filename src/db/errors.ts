@@ -29,6 +29,9 @@ export function clientErrorFor (error: unknown): Error | undefined {
     case '22023':
       return new errors.BadRequest(error.message)
     case '42501': return new errors.Forbidden('the caller may not do this to this row')
+    // The service's own codes, raised by its SQL functions and triggers (see migrations).
+    case 'C3404': return new errors.NotFound(error.message)
+    case 'C3409': return new errors.Conflict(error.message)
     default: return undefined
   }
 }

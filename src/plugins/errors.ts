@@ -27,11 +27,16 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-/** Names each offending field as a JSON pointer from the request part: /body/events/3/status. */
+/**
+ * Names each offending field as a JSON pointer from the request part (/body/events/3/status),
+ * one entry per field. A nullable field's failure also fails its `null` branch and the
+ * `anyOf` around both; those say nothing useful and are left out when a real reason exists.
+ */
 export function fieldErrors (context: string | undefined, validation: AjvError[]): FieldError[] {
-  const seen = new Set<string>()
-  const result: FieldError[] = []
-  for (const item of validation) {
+  const byPath = new Map<string, string[]>()
+  const noise = (item: AjvError): boolean => item.keyword === 'anyOf' || (item.keyword === 'type' && item.params.type === 'null')
+  const reasons = validation.some((item) => !noise(item)) ? validation.filter((item) => !noise(item)) : validation
+  for (const item of reasons) {
     let path = `/${context ?? 'body'}${item.instancePath}`
     let message = item.message ?? 'is invalid'
     if (item.keyword === 'required') path += `/${String(item.params.missingProperty)}`
@@ -39,12 +44,11 @@ export function fieldErrors (context: string | undefined, validation: AjvError[]
       path += `/${String(item.params.additionalProperty)}`
       message = 'is not a known field'
     }
-    const key = `${path} ${message}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    result.push({ path, message })
+    const messages = byPath.get(path) ?? []
+    if (!messages.includes(message)) messages.push(message)
+    byPath.set(path, messages)
   }
-  return result
+  return [...byPath].map(([path, messages]) => ({ path, message: messages.join('; ') }))
 }
 
 export function sendProblem (reply: FastifyReply, problem: Problem): FastifyReply {

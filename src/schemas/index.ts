@@ -2,9 +2,12 @@
 // OpenAPI document gets named components and routes reference them instead of inlining.
 import type { TSchema } from 'typebox'
 import { Problem } from './problem.js'
+import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anomalies.js'
+import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
   Problem,
-  HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList
+  HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
+  AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly
 ]

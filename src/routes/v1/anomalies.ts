@@ -1,0 +1,122 @@
+// /v1/anomalies: signals stored by services and the detector, read under RLS, and moved
+// through their lifecycle by their owner, an admin or a service.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate, anomalyStatus, severity, snakeName } from '../../schemas/anomalies.js'
+import { AnomalyStatistics, CorrelatedAnomaly } from '../../schemas/anomaly-reports.js'
+import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
+import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { problems } from '../../schemas/problem.js'
+import { ref } from '../../schemas/ref.js'
+import { fingerprint } from '../../services/idempotency.js'
+import { changeAnomalyStatus, getAnomaly, listActiveAnomalies, listCorrelatedAnomalies, pageAnomalies, recordAnomaly, summariseAnomalies } from '../../services/anomalies.js'
+import { callerOf } from '../caller.js'
+
+const tags = ['anomalies']
+const DAY_MS = 24 * 60 * 60 * 1000
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/anomalies', {
+    config: { allow: ['service'] },
+    schema: {
+      tags,
+      summary: 'Store one anomaly signal',
+      headers: IdempotencyHeaders,
+      body: ref(AnomalyInput),
+      response: { 201: ref(Anomaly, 'The stored signal'), ...problems(400, 401, 403, 409, 422, 429) }
+    }
+  }, async (request, reply) => {
+    const result = await recordAnomaly(app.db, callerOf(request), request.body, {
+      key: request.headers['idempotency-key'],
+      fingerprint: fingerprint('POST /v1/anomalies', request.body)
+    })
+    return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
+  })
+
+  app.get('/anomalies', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'List anomaly signals, newest first',
+      querystring: Type.Object({
+        ...paginationQuery,
+        status: Type.Optional(anomalyStatus()),
+        severity: Type.Optional(severity()),
+        anomaly_type: Type.Optional(snakeName()),
+        source_component_name: Type.Optional(name(200)),
+        since: Type.Optional(timestamp({ description: 'Created at or after' }))
+      }, { additionalProperties: false }),
+      response: { 200: ref(AnomalyList, 'A page of signals'), ...problems(400, 401, 429) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return await pageAnomalies(app.db, callerOf(request), filters, cursor, limit)
+  })
+
+  app.get('/anomalies/active', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Unresolved signals, most severe first (get_active_anomalies)',
+      querystring: Type.Object({
+        min_severity: severity({ default: 'low' }),
+        component_name: Type.Optional(name(200)),
+        organization_id: Type.Optional(uuid()),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(Anomaly), { description: 'Open, acknowledged and investigating signals' }), ...problems(400, 401, 429) }
+    }
+  }, async (request) => await listActiveAnomalies(app.db, callerOf(request), request.query))
+
+  app.get('/anomalies/statistics', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Counts and rates over a period (get_anomaly_statistics)',
+      querystring: Type.Object({
+        since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
+        until: Type.Optional(timestamp({ description: 'Default: now' })),
+        component_name: Type.Optional(name(200)),
+        organization_id: Type.Optional(uuid())
+      }, { additionalProperties: false }),
+      response: { 200: ref(AnomalyStatistics, 'Statistics of the visible signals'), ...problems(400, 401, 429) }
+    }
+  }, async (request) => {
+    const { since = new Date(Date.now() - DAY_MS).toISOString(), until = new Date().toISOString(), ...rest } = request.query
+    return await summariseAnomalies(app.db, callerOf(request), { since, until, ...rest })
+  })
+
+  app.get('/anomalies/:id', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: { tags, summary: 'One anomaly signal', params: IdParams, response: { 200: ref(Anomaly, 'The signal'), ...problems(400, 401, 404, 429) } }
+  }, async (request) => await getAnomaly(app.db, callerOf(request), request.params.id))
+
+  app.get('/anomalies/:id/correlated', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Signals related to this one (find_correlated_anomalies)',
+      description: 'Other components\' signals that overlap it in time, and those linked through related_anomaly_ids.',
+      params: IdParams,
+      querystring: Type.Object({
+        window_minutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15 }),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 })
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(CorrelatedAnomaly), { description: 'Correlated signals, closest in time first' }), ...problems(400, 401, 404, 429) }
+    }
+  }, async (request) => await listCorrelatedAnomalies(app.db, callerOf(request), request.params.id, request.query.window_minutes, request.query.limit))
+
+  app.patch('/anomalies/:id', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Acknowledge, investigate, resolve or dismiss a signal (update_anomaly_status)',
+      description: 'Its owner, an admin or a service. acknowledged_by/at, resolved_by/at and resolution_duration_minutes are set by the database. A move the lifecycle does not allow (for example acknowledging a resolved signal) is 409.',
+      params: IdParams,
+      body: ref(AnomalyStatusUpdate),
+      response: { 200: ref(Anomaly, 'The updated signal'), ...problems(400, 401, 404, 409, 429) }
+    }
+  }, async (request) => await changeAnomalyStatus(app.db, callerOf(request), request.params.id, request.body.status, request.body.resolution_notes))
+}
+
+export default routes
