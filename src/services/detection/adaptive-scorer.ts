@@ -70,6 +70,11 @@ const INTERVAL_SAMPLES = 20
 // single point one spread off, far below anything real data shows (NAB's series are unaffected).
 const LIKELIHOOD_STD_FLOOR = 0.01
 
+/**
+ * Everything the scorer knows about one metric. With the defaults it is bounded at about 300 KB of
+ * JSON: five windows of up to 3000 numbers (history, seasonal errors, averaged surprises and two
+ * sorted copies) and at most 2000 contexts (about 30 KB).
+ */
 export interface ScorerState {
   params: ScorerParams
   count: number
@@ -96,6 +101,8 @@ export interface ScoreResult {
   score: number
   /** This point's surprise in [0, 1] before averaging and likelihood. */
   surprise: number
+  /** Share of the recent contexts that have never led to this point's level, in [0, 1]. */
+  novelty: number
   /** What the value was expected to be (seasonal or overall median). */
   baseline: number
   /** The robust spread the deviation was measured in. */
@@ -205,10 +212,10 @@ function likelihood (state: ScorerState, average: number): number {
 /** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
 export function scoreNext (state: ScorerState, value: number, timestampMs: number): ScoreResult {
   const p = state.params
-  if (!Number.isFinite(value)) return { score: 0, surprise: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
+  if (!Number.isFinite(value)) return { score: 0, surprise: 0, novelty: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
   state.count++
   learnPeriod(state, timestampMs)
-  let result: ScoreResult = { score: 0, surprise: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
+  let result: ScoreResult = { score: 0, surprise: 0, novelty: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
   if (state.history.length >= 2) {
     const dev = deviation(state, value)
     const { novelty, established } = contextNovelty(state.context, p, value, dev.floor)
@@ -236,7 +243,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
       state.averagesSum -= old
       state.averagesSumSq -= old * old
     }
-    result = { score, surprise, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
+    result = { score, surprise, novelty, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
   }
   pushBounded(state.history, state.sorted, value, p.historySize)
   return result
