@@ -4,10 +4,12 @@ import type { TSchema } from 'typebox'
 import { Problem } from './problem.js'
 import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anomalies.js'
 import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
+import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
   Problem,
   HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
+  ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
   AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly
 ]
