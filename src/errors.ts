@@ -26,3 +26,12 @@ export function problemType (status: number, validation = false): string {
     default: return 'about:blank'
   }
 }
+
+/** Input that passed the schema but breaks a rule the service checks itself, naming each field. */
+export class InvalidFields extends Error {
+  readonly statusCode = 400
+  constructor (readonly fields: Array<{ path: string, message: string }>) {
+    super(fields.map((field) => `${field.path} ${field.message}`).join('; '))
+    this.name = 'InvalidFields'
+  }
+}

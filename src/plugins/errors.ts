@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { errors, problemType } from '../errors.js'
+import { errors, InvalidFields, problemType } from '../errors.js'
 import { clientErrorFor } from '../db/errors.js'
 
 export interface FieldError {
@@ -58,8 +58,8 @@ export function sendProblem (reply: FastifyReply, problem: Problem): FastifyRepl
 export default fp(async (app) => {
   app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
-    if (error.validation !== undefined) {
-      const list = fieldErrors(error.validationContext, error.validation as AjvError[])
+    if (error.validation !== undefined || error instanceof InvalidFields) {
+      const list = error instanceof InvalidFields ? error.fields : fieldErrors(error.validationContext, error.validation as AjvError[])
       return sendProblem(reply, {
         type: problemType(400, true),
         title: 'Bad Request',
@@ -69,10 +69,13 @@ export default fp(async (app) => {
       })
     }
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    if (status >= 500) {
+    // The catalogue's own 5xx (501, 503) are said on purpose; any other 5xx is a fault.
+    const deliberate = typeof error.code === 'string' && error.code.startsWith('CORE314_')
+    if (status >= 500 && !deliberate) {
       request.log.error({ err: error }, 'request failed')
       return sendProblem(reply, { type: 'about:blank', title: STATUS_CODES[500] as string, status: 500, detail: 'Internal Server Error' })
     }
+    if (status >= 500) request.log.warn({ err: error }, 'request refused')
     return sendProblem(reply, {
       type: problemType(status),
       title: STATUS_CODES[status] ?? 'Error',

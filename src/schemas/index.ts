@@ -5,11 +5,14 @@ import { Problem } from './problem.js'
 import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anomalies.js'
 import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
 import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
+import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, RetryPolicy } from './recovery-actions.js'
+import { RecoveryStatistics } from './recovery-reports.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
   Problem,
   HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
   ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
-  AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly
+  AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
+  RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics
 ]

@@ -110,7 +110,7 @@ export const RecoveryAction = Type.Object({
 }, { $id: 'RecoveryAction' })
 
 export const ApprovalDecision = Type.Object({
-  notes: Type.Optional(text(4000, { description: 'Stored as approval_notes' }))
+  notes: Type.Optional(text(4000, { description: 'Why: stored as approval_notes when approving or rejecting, as execution_output when cancelling' }))
 }, { $id: 'ApprovalDecision', additionalProperties: false })
 
 export const RecoveryActionList = Type.Object({

@@ -4,11 +4,13 @@ import type { Config } from '../../config.js'
 import healthEvents from './health-events.js'
 import anomalies from './anomalies.js'
 import health from './health.js'
+import recoveryActions from './recovery-actions.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app) => {
   await app.register(healthEvents)
   await app.register(health)
   await app.register(anomalies)
+  await app.register(recoveryActions)
 }
 
 export default v1

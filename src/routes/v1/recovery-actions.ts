@@ -1,0 +1,147 @@
+// /v1/recovery-actions: actions asked for by services and admins, read under RLS, and the
+// approval workflow (approve, reject, cancel) for admins.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, approvalStatus, executionStatus } from '../../schemas/recovery-actions.js'
+import { RecoveryStatistics } from '../../schemas/recovery-reports.js'
+import { snakeName } from '../../schemas/anomalies.js'
+import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
+import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { problems } from '../../schemas/problem.js'
+import { ref } from '../../schemas/ref.js'
+import { fingerprint } from '../../services/idempotency.js'
+import {
+  cancelRecoveryAction, decideRecoveryAction, getRecoveryAction, listPendingRecoveryActions, pageRecoveryActions,
+  requestRecoveryAction, summariseRecoveryActions
+} from '../../services/recovery-actions.js'
+import { errors } from '../../errors.js'
+import { callerOf } from '../caller.js'
+
+const tags = ['recovery actions']
+
+// The decision body is optional: a bare POST approves, rejects or cancels without notes.
+async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
+  request.body ??= {}
+}
+const DAY_MS = 24 * 60 * 60 * 1000
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/recovery-actions', {
+    config: { allow: ['service', 'admin'] },
+    schema: {
+      tags,
+      summary: 'Ask for a recovery action',
+      description: 'The action type must be a registered executor and its parameters valid for it. Risky types (rollback_deployment, scale_down) wait in pending_approval unless this is a dry run or requires_approval says otherwise. The healing engine runs it.',
+      headers: IdempotencyHeaders,
+      body: ref(RecoveryActionInput),
+      response: { 201: ref(RecoveryAction, 'The stored action'), ...problems(400, 401, 403, 409, 422, 429) }
+    }
+  }, async (request, reply) => {
+    const result = await requestRecoveryAction(app.db, callerOf(request), request.body, {
+      key: request.headers['idempotency-key'],
+      fingerprint: fingerprint('POST /v1/recovery-actions', request.body)
+    })
+    return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
+  })
+
+  app.get('/recovery-actions', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'List recovery actions, newest first',
+      querystring: Type.Object({
+        ...paginationQuery,
+        execution_status: Type.Optional(executionStatus()),
+        action_type: Type.Optional(snakeName()),
+        target_component_name: Type.Optional(name(200)),
+        approval_status: Type.Optional(approvalStatus())
+      }, { additionalProperties: false }),
+      response: { 200: ref(RecoveryActionList, 'A page of actions'), ...problems(400, 401, 429) }
+    }
+  }, async (request) => {
+    const { limit, cursor, ...filters } = request.query
+    return await pageRecoveryActions(app.db, callerOf(request), filters, cursor, limit)
+  })
+
+  app.get('/recovery-actions/pending', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Actions not finished yet, oldest first (get_pending_recovery_actions)',
+      querystring: Type.Object({
+        component_name: Type.Optional(name(200)),
+        organization_id: Type.Optional(uuid()),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(RecoveryAction), { description: 'Pending, awaiting approval, approved, running or scheduled for retry' }), ...problems(400, 401, 429) }
+    }
+  }, async (request) => await listPendingRecoveryActions(app.db, callerOf(request), request.query.component_name, request.query.organization_id, request.query.limit))
+
+  app.get('/recovery-actions/statistics', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'Outcomes per action type: success rate, median time to recover (get_recovery_action_statistics)',
+      querystring: Type.Object({
+        since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
+        until: Type.Optional(timestamp({ description: 'Default: now' })),
+        component_name: Type.Optional(name(200)),
+        organization_id: Type.Optional(uuid())
+      }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(RecoveryStatistics), { description: 'One entry per action type' }), ...problems(400, 401, 429) }
+    }
+  }, async (request) => {
+    const { since = new Date(Date.now() - DAY_MS).toISOString(), until = new Date().toISOString(), component_name: component, organization_id: organization } = request.query
+    return await summariseRecoveryActions(app.db, callerOf(request), since, until, component, organization)
+  })
+
+  app.get('/recovery-actions/:id', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: { tags, summary: 'One recovery action', params: IdParams, response: { 200: ref(RecoveryAction, 'The action'), ...problems(400, 401, 404, 429) } }
+  }, async (request) => await getRecoveryAction(app.db, callerOf(request), request.params.id))
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(`/recovery-actions/:id/${decision}`, {
+      config: { allow: ['admin'] },
+      schema: {
+        tags,
+        summary: decision === 'approve' ? 'Approve an action waiting for approval' : 'Reject an action waiting for approval',
+        description: 'Admins only. approved_by and approved_at are set by the database; an action not in pending_approval, or whose approval window expired, is 409.',
+        params: IdParams,
+        body: ref(ApprovalDecision),
+        response: { 200: ref(RecoveryAction, 'The action after the decision'), ...problems(400, 401, 403, 404, 409, 429) }
+      },
+      preValidation: emptyBodyAsObject
+    }, async (request) => await decideRecoveryAction(app.db, callerOf(request), request.params.id, decision, request.body.notes))
+  }
+
+  app.post('/recovery-actions/:id/cancel', {
+    config: { allow: ['admin'] },
+    schema: {
+      tags,
+      summary: 'Cancel an action that has not finished',
+      description: 'Admins only. A finished action (succeeded, failed, rejected, dry_run, rolled_back) is 409.',
+      params: IdParams,
+      body: ref(ApprovalDecision),
+      response: { 200: ref(RecoveryAction, 'The cancelled action'), ...problems(400, 401, 403, 404, 409, 429) }
+    },
+    preValidation: emptyBodyAsObject
+  }, async (request) => await cancelRecoveryAction(app.db, callerOf(request), request.params.id, request.body.notes))
+
+  for (const operation of ['execute', 'rollback'] as const) {
+    app.post(`/recovery-actions/:id/${operation}`, {
+      config: { allow: ['service', 'admin'] },
+      schema: {
+        tags,
+        summary: operation === 'execute' ? 'Execute an approved or pending action now' : 'Roll back an action, creating the linked rollback action',
+        description: 'Belongs to the healing engine, which is not built yet: answers 501.',
+        params: IdParams,
+        response: problems(400, 401, 403, 404, 429, 501)
+      }
+    }, async () => {
+      throw new errors.NotImplemented(`${operation} belongs to the healing engine, which is not available in this version`)
+    })
+  }
+}
+
+export default routes

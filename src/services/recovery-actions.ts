@@ -1,0 +1,100 @@
+// Recovery actions asked for through the API: validated against the executor registry,
+// stored with the approval their risk calls for, and moved through the approval workflow by
+// admins. Running them belongs to the healing engine.
+import type { Caller } from '../db/caller.js'
+import type { Db } from '../plugins/db.js'
+import type { Identity } from '../plugins/auth.js'
+import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
+import { findRow, insertRow, listRows } from '../db/rows.js'
+import { decodeCursor, toPage, type Page } from '../db/pagination.js'
+import { RecoveryActionInput, type RecoveryActionInputBody, type RecoveryActionRow } from '../schemas/recovery-actions.js'
+import type { RecoveryStatisticsRow } from '../schemas/recovery-reports.js'
+import { executorTypes, getExecutor } from './healing/executors/registry.js'
+import { createOnce, type Created } from './idempotency.js'
+import type { Idempotency } from './health-events.js'
+import { errors, InvalidFields } from '../errors.js'
+
+const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id']
+
+/** The executor for the action and its parameters, or the fields that are wrong. */
+function checkAgainstExecutor (input: RecoveryActionInputBody): { risky: boolean } {
+  const executor = getExecutor(input.action_type)
+  if (executor === undefined) {
+    throw new InvalidFields([{ path: '/body/action_type', message: `is not a registered executor type (one of ${executorTypes().join(', ')})` }])
+  }
+  const problems = executor.validate(input.action_parameters ?? {})
+  if (problems.length > 0) {
+    throw new InvalidFields(problems.map((problem) => {
+      const [field, ...message] = problem.split(': ')
+      return message.length === 0
+        ? { path: '/body/action_parameters', message: problem }
+        : { path: `/body/action_parameters/${field ?? ''}`, message: message.join(': ') }
+    }))
+  }
+  return { risky: executor.risky }
+}
+
+export async function requestRecoveryAction (db: Db, caller: Identity, input: RecoveryActionInputBody, idempotency: Idempotency): Promise<Created<RecoveryActionRow>> {
+  const { risky } = checkAgainstExecutor(input)
+  const row = {
+    ...input,
+    // A dry run touches nothing, so only a real run of a risky type waits for an admin.
+    requires_approval: input.requires_approval ?? (risky && input.dry_run !== true),
+    trigger_type: 'manual',
+    triggered_by_user_id: caller.userId
+  }
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => ({
+    status: 201,
+    body: await insertRow<RecoveryActionRow>(tx, 'recovery_actions', row, INSERT_COLUMNS)
+  })))
+}
+
+export async function getRecoveryAction (db: Db, caller: Caller, id: string): Promise<RecoveryActionRow> {
+  const row = await db.asCaller(caller, async (tx) => await findRow<RecoveryActionRow>(tx, 'recovery_actions', id))
+  if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+  return row
+}
+
+export interface RecoveryActionFilters {
+  execution_status?: string | undefined
+  action_type?: string | undefined
+  target_component_name?: string | undefined
+  approval_status?: string | undefined
+}
+
+export async function pageRecoveryActions (db: Db, caller: Caller, filters: RecoveryActionFilters, cursor: string | undefined, limit: number): Promise<Page<RecoveryActionRow>> {
+  const query = { equals: { ...filters }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  return toPage(await db.asCaller(caller, async (tx) => await listRows<RecoveryActionRow>(tx, 'recovery_actions', query)), limit)
+}
+
+export async function listPendingRecoveryActions (db: Db, caller: Caller, componentName: string | undefined, organizationId: string | undefined, limit: number): Promise<RecoveryActionRow[]> {
+  return await db.asCaller(caller, async (tx) => await pendingActions(tx, componentName ?? null, organizationId ?? null, limit))
+}
+
+export async function summariseRecoveryActions (db: Db, caller: Caller, since: string, until: string, componentName?: string, organizationId?: string): Promise<RecoveryStatisticsRow[]> {
+  return await db.asCaller(caller, async (tx) => await actionStatistics(tx, since, until, componentName ?? null, organizationId ?? null))
+}
+
+export type ApprovalDecisionKind = 'approve' | 'reject'
+
+/** An admin's decision on an action waiting for approval; anything else is 409. */
+export async function decideRecoveryAction (db: Db, caller: Caller, id: string, decision: ApprovalDecisionKind, notes: string | undefined): Promise<RecoveryActionRow> {
+  return await db.asCaller(caller, async (tx) => {
+    const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
+    if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+    if (current.execution_status !== 'pending_approval') {
+      throw new errors.Conflict(`recovery action ${id} is ${current.execution_status}, not waiting for approval`)
+    }
+    if (current.approval_expires_at !== null && Date.parse(current.approval_expires_at) <= Date.now()) {
+      throw new errors.Conflict(`the approval window of recovery action ${id} has expired`)
+    }
+    const status = decision === 'approve' ? 'approved' : 'rejected'
+    return await decideApproval(tx, id, { approval_status: status, execution_status: status, approval_notes: notes ?? null }) as RecoveryActionRow
+  })
+}
+
+export async function cancelRecoveryAction (db: Db, caller: Caller, id: string, reason: string | undefined): Promise<RecoveryActionRow> {
+  const row = await db.asCaller(caller, async (tx) => await cancelAction(tx, id, reason ?? null))
+  if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+  return row
+}
