@@ -7,6 +7,8 @@ import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
 import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
 import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, RetryPolicy } from './recovery-actions.js'
 import { RecoveryStatistics } from './recovery-reports.js'
+import { Selftest, SelftestInput, SelftestList } from './selftests.js'
+import { BaselineComparison, SelftestDeletion, SelftestStatistics, SelftestTrend } from './selftest-reports.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -14,5 +16,6 @@ export const sharedSchemas: TSchema[] = [
   HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
   ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
   AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
-  RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics
+  RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
+  SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion
 ]

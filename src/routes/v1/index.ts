@@ -5,12 +5,14 @@ import healthEvents from './health-events.js'
 import anomalies from './anomalies.js'
 import health from './health.js'
 import recoveryActions from './recovery-actions.js'
+import selftests from './selftests.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app) => {
   await app.register(healthEvents)
   await app.register(health)
   await app.register(anomalies)
   await app.register(recoveryActions)
+  await app.register(selftests)
 }
 
 export default v1
