@@ -9,6 +9,8 @@ import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionLi
 import { RecoveryStatistics } from './recovery-reports.js'
 import { Selftest, SelftestInput, SelftestList } from './selftests.js'
 import { BaselineComparison, SelftestDeletion, SelftestStatistics, SelftestTrend } from './selftest-reports.js'
+import { Component, ComponentInput } from './components.js'
+import { ExecutorDescription } from './executors.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -17,5 +19,6 @@ export const sharedSchemas: TSchema[] = [
   ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
   AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
   RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
-  SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion
+  SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
+  ComponentInput, Component, ExecutorDescription
 ]

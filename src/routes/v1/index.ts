@@ -6,6 +6,7 @@ import anomalies from './anomalies.js'
 import health from './health.js'
 import recoveryActions from './recovery-actions.js'
 import selftests from './selftests.js'
+import components from './components.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app) => {
   await app.register(healthEvents)
@@ -13,6 +14,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app) => {
   await app.register(anomalies)
   await app.register(recoveryActions)
   await app.register(selftests)
+  await app.register(components)
 }
 
 export default v1

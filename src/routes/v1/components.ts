@@ -1,0 +1,64 @@
+// /v1/components and /v1/executors: where recovery actions act, and what can act.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { Component, ComponentInput, ComponentName } from '../../schemas/components.js'
+import { ExecutorDescription } from '../../schemas/executors.js'
+import { ALL_CALLERS } from '../../schemas/common.js'
+import { problems } from '../../schemas/problem.js'
+import { ref } from '../../schemas/ref.js'
+import { getComponent, listRegisteredComponents, registerComponent } from '../../services/components.js'
+import { executorRegistry } from '../../services/healing/executors/registry.js'
+import { callerOf } from '../caller.js'
+
+const NameParams = Type.Object({ component_name: ComponentName })
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.put('/components/:component_name', {
+    config: { allow: ['service', 'admin'] },
+    schema: {
+      tags: ['components'],
+      summary: 'Register a component\'s control targets',
+      description: 'Replaces the registration. A webhook needs a secret (at least 16 characters); a Redis target needs a key_prefix; a database target needs an application_name. The secret is never returned.',
+      params: NameParams,
+      body: ref(ComponentInput),
+      response: { 200: ref(Component, 'The registration, without secrets'), ...problems(400, 401, 403, 429) }
+    }
+  }, async (request) => await registerComponent(app.db, callerOf(request), request.params.component_name, request.body))
+
+  app.get('/components', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags: ['components'],
+      summary: 'The registered components',
+      querystring: Type.Object({ component_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(Component), { description: 'By name' }), ...problems(400, 401, 429) }
+    }
+  }, async (request) => await listRegisteredComponents(app.db, callerOf(request), request.query.component_type))
+
+  app.get('/components/:component_name', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags: ['components'],
+      summary: 'One component\'s registration',
+      params: NameParams,
+      response: { 200: ref(Component, 'The registration, without secrets'), ...problems(400, 401, 404, 429) }
+    }
+  }, async (request) => await getComponent(app.db, callerOf(request), request.params.component_name))
+
+  app.get('/executors', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags: ['recovery actions'],
+      summary: 'The executor registry: every recovery action type the engine can run',
+      response: { 200: Type.Array(ref(ExecutorDescription), { description: 'One entry per action type' }), ...problems(401, 429) }
+    }
+  }, async () => executorRegistry.map((executor) => ({
+    type: executor.type,
+    description: executor.description,
+    risky: executor.risky,
+    inverse: executor.inverse ?? null,
+    config_schema: executor.configSchema as Record<string, unknown>
+  })))
+}
+
+export default routes
