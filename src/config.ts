@@ -2,7 +2,7 @@
 // code reads process.env: the typed Config is passed in, so tests build apps with any config.
 import cron from 'node-cron'
 
-export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest'
+export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest' | 'maintenance'
 
 export interface Config {
   port: number
@@ -123,7 +123,8 @@ export function loadConfig (env: Env = process.env): Config {
       monitor: schedule(env, 'MONITOR_CRON', '* * * * *'),
       detect: schedule(env, 'DETECT_CRON', '* * * * *'),
       heal: schedule(env, 'HEAL_CRON', '* * * * *'),
-      selftest: schedule(env, 'SELFTEST_CRON', '*/15 * * * *')
+      selftest: schedule(env, 'SELFTEST_CRON', '*/15 * * * *'),
+      maintenance: schedule(env, 'MAINTENANCE_CRON', '17 * * * *')
     },
     logLevel
   }

@@ -12,7 +12,7 @@ t.test('defaults follow the contract', async (t) => {
     rateLimitMax: 1000,
     rateLimitWindow: '1 minute',
     jobsEnabled: true,
-    schedules: { monitor: '* * * * *', detect: '* * * * *', heal: '* * * * *', selftest: '*/15 * * * *' },
+    schedules: { monitor: '* * * * *', detect: '* * * * *', heal: '* * * * *', selftest: '*/15 * * * *', maintenance: '17 * * * *' },
     logLevel: 'info'
   })
   t.not(config.embeddedPgPort, 5432)

@@ -20,7 +20,7 @@ export interface JobsOptions {
 export default fp(async (app, options: JobsOptions) => {
   const scheduler = new Scheduler(
     { sql: app.db.sql, log: app.log.child({ component: 'scheduler' }), metrics: app.metrics },
-    options.jobs ?? jobDefinitions(options.config)
+    options.jobs ?? jobDefinitions({ config: options.config, db: app.db })
   )
   app.decorate('scheduler', scheduler)
   if (options.config.jobsEnabled) app.addHook('onReady', async () => { scheduler.start() })
