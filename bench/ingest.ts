@@ -1,0 +1,134 @@
+// `npm run bench:ingest`: ingestion measured side by side on the same PostgreSQL, table and
+// rows: (a) a raw multi-row INSERT through postgres.js (a transaction with the caller's claims
+// set, as the service does) against (b) the batch API, and (c) a raw per-row transaction with
+// claims against (d) single-event POSTs, both at the same concurrency. Prints each rate,
+// p50/p99 latency, and the ratios b/a and d/c (target >= 0.6, aim 0.8).
+import { randomUUID } from 'node:crypto'
+import { Pool } from 'undici'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { createSql, type Sql } from '../src/db/client.js'
+import { withCaller, SERVICE_CALLER } from '../src/db/caller.js'
+import { insertHealthEventIds } from '../src/db/health-events.js'
+import { signToken } from '../src/services/auth/tokens.js'
+import type { HealthEventInputBody } from '../src/schemas/health-events.js'
+import { benchDatabase, percentile } from './support/database.js'
+
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 30)
+const BATCH_SIZE = 1000
+const SINGLES = Number(process.env.BENCH_SINGLES ?? 5000)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const SECRET = 'bench-secret-for-core314-ingest-measurements'
+
+function event (i: number): HealthEventInputBody {
+  return {
+    user_id: randomUUID(),
+    organization_id: '00000000-0000-4000-8000-000000000314',
+    component_type: 'edge_function',
+    component_name: `fn-${i % 500}`,
+    environment: 'production',
+    status: i % 50 === 0 ? 'degraded' : 'healthy',
+    latency_ms: 50 + (i % 200),
+    latency_p50_ms: 40,
+    latency_p95_ms: 300,
+    latency_p99_ms: 900,
+    throughput_per_minute: 120,
+    error_count: i % 7,
+    error_rate: (i % 7) / 10,
+    cpu_usage_percent: 35,
+    memory_usage_percent: 60,
+    error_types: { timeout: i % 3 },
+    metadata: { region: 'eu-west-1' },
+    tags: ['bench']
+  }
+}
+
+interface Side {
+  label: string
+  rate: number
+  unit: string
+  latencies: number[]
+}
+
+async function timed (count: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ seconds: number, latencies: number[] }> {
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      const i = next++
+      const t0 = performance.now()
+      await one(i)
+      latencies.push(performance.now() - t0)
+    }
+  }))
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) }
+}
+
+function print (side: Side): void {
+  console.log(`${side.label.padEnd(44)} ${side.rate.toFixed(0).padStart(8)} ${side.unit}   p50 ${percentile(side.latencies, 0.5).toFixed(2)} ms   p99 ${percentile(side.latencies, 0.99).toFixed(2)} ms`)
+}
+
+async function rawBatch (sql: Sql, batches: HealthEventInputBody[][]): Promise<Side> {
+  const run = await timed(batches.length, 1, async (i) => {
+    await withCaller(sql, SERVICE_CALLER, async (tx) => { await insertHealthEventIds(tx, batches[i] as HealthEventInputBody[]) })
+  })
+  return { label: '(a) raw multi-row INSERT, 1000 per statement', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
+}
+
+async function apiBatch (pool: Pool, token: string, batches: HealthEventInputBody[][]): Promise<Side> {
+  const run = await timed(batches.length, 1, async (i) => {
+    const res = await pool.request({ method: 'POST', path: '/v1/health-events/batch', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: batches[i] }) })
+    await res.body.dump()
+    if (res.statusCode !== 201) throw new Error(`batch answered ${res.statusCode}`)
+  })
+  return { label: '(b) POST /v1/health-events/batch, 1000 per call', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
+}
+
+async function rawSingle (sql: Sql, events: HealthEventInputBody[]): Promise<Side> {
+  const run = await timed(events.length, CONCURRENCY, async (i) => {
+    await withCaller(sql, SERVICE_CALLER, async (tx) => { await insertHealthEventIds(tx, [events[i] as HealthEventInputBody]) })
+  })
+  return { label: `(c) raw per-row transaction with claims, x${CONCURRENCY}`, rate: events.length / run.seconds, unit: 'rows/s  ', latencies: run.latencies }
+}
+
+async function apiSingle (pool: Pool, token: string, events: HealthEventInputBody[]): Promise<Side> {
+  const run = await timed(events.length, CONCURRENCY, async (i) => {
+    const res = await pool.request({ method: 'POST', path: '/v1/health-events', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(events[i]) })
+    await res.body.dump()
+    if (res.statusCode !== 201) throw new Error(`single answered ${res.statusCode}`)
+  })
+  return { label: `(d) POST /v1/health-events, x${CONCURRENCY}`, rate: events.length / run.seconds, unit: 'req/s   ', latencies: run.latencies }
+}
+
+const database = await benchDatabase('ingest', 54412)
+const poolSize = CONCURRENCY
+const sql = createSql(database.url, { max: poolSize })
+const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
+const app = await buildApp(config, { logger: false, poolSize })
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+const pool = new Pool(address, { connections: CONCURRENCY, pipelining: 1 })
+const token = await signToken(SECRET, { role: 'service_role' })
+
+try {
+  const batches = Array.from({ length: BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, i) => event(b * BATCH_SIZE + i)))
+  const singles = Array.from({ length: SINGLES }, (_, i) => event(i))
+  // Warm both paths (JIT, prepared statements, connections) before measuring.
+  await rawBatch(sql, batches.slice(0, 3))
+  await apiBatch(pool, token, batches.slice(0, 3))
+  await rawSingle(sql, singles.slice(0, 500))
+  await apiSingle(pool, token, singles.slice(0, 500))
+
+  const a = await rawBatch(sql, batches)
+  const b = await apiBatch(pool, token, batches)
+  const c = await rawSingle(sql, singles)
+  const d = await apiSingle(pool, token, singles)
+  console.log(`ingest benchmark: ${BATCHES} batches of ${BATCH_SIZE}, ${SINGLES} single events at concurrency ${CONCURRENCY}, pool ${poolSize}`)
+  for (const side of [a, b, c, d]) print(side)
+  console.log(`ratio b/a = ${(b.rate / a.rate).toFixed(2)}   ratio d/c = ${(d.rate / c.rate).toFixed(2)}   (target >= 0.6, aim 0.8)`)
+} finally {
+  await pool.close()
+  await app.close()
+  await sql.end()
+  await database.close()
+}
