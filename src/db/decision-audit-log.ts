@@ -1,0 +1,39 @@
+// Inserts into the Core314 decision_audit_log, where the monitor, the detector and the healing
+// engine each record what they decided and why. One generic insert, so every writer fills the
+// same columns the same way; it runs in the caller's transaction, under row-level security.
+import type { Tx } from './client.js'
+
+export interface DecisionRecord {
+  /** What kind of decision: 'action_chosen', 'guard_held', 'anomaly_detected', ... */
+  decision_type: string
+  /** The part of the service that decided: 'self-healing-engine', 'monitor', 'detector'. */
+  component: string
+  subject_type?: string | null
+  subject_id?: string | null
+  user_id?: string | null
+  organization_id?: string | null
+  input?: Record<string, unknown>
+  decision?: Record<string, unknown>
+  outcome?: string | null
+  reasoning?: string | null
+  confidence_score?: number | null
+  /** Who decided: a user id, 'service' or the instance that acted. */
+  actor?: string | null
+  duration_ms?: number | null
+}
+
+const COLUMNS = ['decision_type', 'component', 'subject_type', 'subject_id', 'user_id', 'organization_id', 'input',
+  'decision', 'outcome', 'reasoning', 'confidence_score', 'actor', 'duration_ms'] as const
+
+function row (record: DecisionRecord): Record<string, unknown> {
+  return { ...record, input: record.input ?? {}, decision: record.decision ?? {} }
+}
+
+export async function recordDecisions (tx: Tx, records: DecisionRecord[]): Promise<void> {
+  if (records.length === 0) return
+  await tx`insert into decision_audit_log ${tx(records.map(row) as never[], COLUMNS)}`
+}
+
+export async function recordDecision (tx: Tx, record: DecisionRecord): Promise<void> {
+  await recordDecisions(tx, [record])
+}
