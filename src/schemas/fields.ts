@@ -1,6 +1,6 @@
 // Field builders shared by the resource schemas, so a percentage, an id or a timestamp reads
 // and validates the same way everywhere (units: ../shared/API.md "Units and meanings").
-import { Type, type TSchema, type TUnion, type TNull, type TOptional } from 'typebox'
+import { Type, type Static, type TSchema, type TOptional, type TUnsafe } from 'typebox'
 
 type Options = Record<string, unknown>
 
@@ -14,13 +14,21 @@ export const text = (maxLength: number, options: Options = {}) => Type.String({ 
 export const jsonObject = (options: Options = {}) => Type.Record(Type.String(), Type.Unknown(), options)
 export const tags = (options: Options = {}) => Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, ...options })
 
-/** A value the row may hold as NULL. */
-export function nullable<T extends TSchema> (schema: T): TUnion<[T, TNull]> {
-  return Type.Union([schema, Type.Null()])
+/**
+ * A value the row may hold as NULL. A scalar becomes `type: [T, 'null']` rather than an anyOf:
+ * the same contract, but fast-json-stringify serialises it directly instead of trying each
+ * branch with a validator, which costs on every row of every response.
+ */
+export function nullable<T extends TSchema> (schema: T): TUnsafe<Static<T> | null> {
+  const type = (schema as { type?: unknown }).type
+  if (typeof type === 'string' && type !== 'object' && type !== 'array') {
+    return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
+  }
+  return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]))
 }
 
 /** An input field a caller may leave out or send as null. */
-export function optional<T extends TSchema> (schema: T): TOptional<TUnion<[T, TNull]>> {
+export function optional<T extends TSchema> (schema: T): TOptional<TUnsafe<Static<T> | null>> {
   return Type.Optional(nullable(schema))
 }
 
