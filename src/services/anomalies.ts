@@ -1,6 +1,6 @@
 // Anomaly signals as callers see them: stored by services, listed and read under RLS, moved
 // through their lifecycle by update_anomaly_status() (the database sets who and when).
-import type { Caller } from '../db/caller.js'
+import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
 import { activeAnomalies, anomalyStatistics, correlatedAnomalies, updateAnomalyStatus } from '../db/anomalies.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
@@ -34,7 +34,7 @@ export interface AnomalyFilters {
 
 export async function pageAnomalies (db: Db, caller: Caller, filters: AnomalyFilters, cursor: string | undefined, limit: number): Promise<Page<AnomalyRow>> {
   const { since, ...equals } = filters
-  const query = { equals, since, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
   return toPage(await db.asCaller(caller, async (tx) => await listRows<AnomalyRow>(tx, 'anomaly_signals', query)), limit)
 }
 

@@ -1,6 +1,6 @@
 // Health events: ingestion (one, or a batch stored all or none) and reading, always as the
 // caller so row-level security decides what is visible.
-import type { Caller } from '../db/caller.js'
+import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
 import { insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
 import { findRow, listRows } from '../db/rows.js'
@@ -45,7 +45,7 @@ export interface HealthEventFilters {
 
 export async function pageHealthEvents (db: Db, caller: Caller, filters: HealthEventFilters, cursor: string | undefined, limit: number): Promise<Page<HealthEventRow>> {
   const { since, until, ...equals } = filters
-  const query = { equals, since, until, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, until, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
   const rows = await db.asCaller(caller, async (tx) => await listRows<HealthEventRow>(tx, 'system_health_events', query))
   return toPage(rows, limit)
 }

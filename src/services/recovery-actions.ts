@@ -1,7 +1,7 @@
 // Recovery actions asked for through the API: validated against the executor registry,
 // stored with the approval their risk calls for, and moved through the approval workflow by
 // admins. Running them belongs to the healing engine.
-import type { Caller } from '../db/caller.js'
+import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
 import type { Identity } from '../plugins/auth.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
@@ -63,7 +63,7 @@ export interface RecoveryActionFilters {
 }
 
 export async function pageRecoveryActions (db: Db, caller: Caller, filters: RecoveryActionFilters, cursor: string | undefined, limit: number): Promise<Page<RecoveryActionRow>> {
-  const query = { equals: { ...filters }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  const query = { equals: { ...filters, user_id: visibleOwner(caller) }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
   return toPage(await db.asCaller(caller, async (tx) => await listRows<RecoveryActionRow>(tx, 'recovery_actions', query)), limit)
 }
 

@@ -1,6 +1,6 @@
 // Self-test results as callers see them: stored by services (and, later, the runner), read
 // under RLS with the seed's reports, and pruned by admins.
-import type { Caller } from '../db/caller.js'
+import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
 import { baselineComparison, deleteResultsBefore, latestResults, selftestStatistics, selftestTrends } from '../db/selftest-results.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
@@ -32,7 +32,7 @@ export interface SelftestFilters {
 }
 
 export async function pageSelftestResults (db: Db, caller: Caller, filters: SelftestFilters, cursor: string | undefined, limit: number): Promise<Page<SelftestRow>> {
-  const query = { equals: { ...filters }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
+  const query = { equals: { ...filters, user_id: visibleOwner(caller) }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
   return toPage(await db.asCaller(caller, async (tx) => await listRows<SelftestRow>(tx, 'selftest_results', query)), limit)
 }
 
