@@ -7,12 +7,11 @@ import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import { ANOMALY_COLUMNS, type AnomalyInputBody, type AnomalyRow } from '../schemas/anomalies.js'
 import type { AnomalyStatisticsRow, CorrelatedAnomalyRow } from '../schemas/anomaly-reports.js'
-import { createOnce, type Created } from './idempotency.js'
-import type { Idempotency } from './health-events.js'
+import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 
 export async function recordAnomaly (db: Db, caller: Caller, input: AnomalyInputBody, idempotency: Idempotency): Promise<Created<AnomalyRow>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => ({
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => ({
     status: 201,
     body: await insertRow<AnomalyRow>(tx, 'anomaly_signals', input, ANOMALY_COLUMNS)
   })))

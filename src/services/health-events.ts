@@ -6,23 +6,18 @@ import { insertHealthEventIds, insertHealthEvents } from '../db/health-events.js
 import { findRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
-import { createOnce, type Created } from './idempotency.js'
+import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 
-export interface Idempotency {
-  key: string | undefined
-  fingerprint: string
-}
-
 export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency): Promise<Created<HealthEventRow>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => {
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
     const [row] = await insertHealthEvents(tx, [input])
     return { status: 201, body: row as HealthEventRow }
   }))
 }
 
 export async function recordHealthEventBatch (db: Db, caller: Caller, events: HealthEventInputBody[], idempotency: Idempotency): Promise<Created<{ inserted: number, ids: string[] }>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => {
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
     const ids = await insertHealthEventIds(tx, events)
     return { status: 201, body: { inserted: ids.length, ids } }
   }))

@@ -8,6 +8,12 @@ import { errors } from '../errors.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 
+export interface Idempotency {
+  key: string | undefined
+  /** Of the request; only meaningful when a key was sent. */
+  fingerprint: string
+}
+
 export interface Created<T> {
   status: number
   body: T
@@ -28,8 +34,7 @@ export function fingerprint (route: string, body: unknown): string {
 
 export async function createOnce<T> (
   tx: Tx,
-  key: string | undefined,
-  requestFingerprint: string,
+  { key, fingerprint: requestFingerprint }: Idempotency,
   create: () => Promise<{ status: number, body: T }>
 ): Promise<Created<T>> {
   if (key === undefined) return { ...await create(), replayed: false }

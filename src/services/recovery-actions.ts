@@ -10,8 +10,7 @@ import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import { RecoveryActionInput, type RecoveryActionInputBody, type RecoveryActionRow } from '../schemas/recovery-actions.js'
 import type { RecoveryStatisticsRow } from '../schemas/recovery-reports.js'
 import { executorTypes, getExecutor } from './healing/executors/registry.js'
-import { createOnce, type Created } from './idempotency.js'
-import type { Idempotency } from './health-events.js'
+import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors, InvalidFields } from '../errors.js'
 
 const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id']
@@ -43,7 +42,7 @@ export async function requestRecoveryAction (db: Db, caller: Identity, input: Re
     trigger_type: 'manual',
     triggered_by_user_id: caller.userId
   }
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => ({
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => ({
     status: 201,
     body: await insertRow<RecoveryActionRow>(tx, 'recovery_actions', row, INSERT_COLUMNS)
   })))

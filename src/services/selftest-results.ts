@@ -7,12 +7,11 @@ import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import { SELFTEST_COLUMNS, type SelftestInputBody, type SelftestRow } from '../schemas/selftests.js'
 import type { BaselineComparisonRow, SelftestStatisticsRow, SelftestTrendRow } from '../schemas/selftest-reports.js'
-import { createOnce, type Created } from './idempotency.js'
-import type { Idempotency } from './health-events.js'
+import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 
 export async function recordSelftestResult (db: Db, caller: Caller, input: SelftestInputBody, idempotency: Idempotency): Promise<Created<SelftestRow>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency.key, idempotency.fingerprint, async () => ({
+  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => ({
     status: 201,
     body: await insertRow<SelftestRow>(tx, 'selftest_results', input, SELFTEST_COLUMNS)
   })))

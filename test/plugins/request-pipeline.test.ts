@@ -124,3 +124,13 @@ t.test('past the limit a caller gets 429 with Retry-After, and 404s are limited 
   for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'GET', url: '/missing', remoteAddress: '10.9.9.9' })).statusCode)
   t.same(statuses, [404, 404, 429])
 })
+
+t.test('a remembered token still stops working when it expires', async (t) => {
+  const app = await pipeline(t)
+  const token = await signToken(TEST_JWT_SECRET, { sub: USER, role: 'authenticated' }, '2s')
+  const headers = { authorization: `Bearer ${token}` }
+  t.equal((await app.inject({ method: 'GET', url: '/anyone', headers })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/anyone', headers })).statusCode, 200, 'served from the verified cache')
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.equal((await app.inject({ method: 'GET', url: '/anyone', headers })).statusCode, 401)
+})

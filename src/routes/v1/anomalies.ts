@@ -8,9 +8,9 @@ import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../.
 import { name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { fingerprint } from '../../services/idempotency.js'
 import { changeAnomalyStatus, getAnomaly, listActiveAnomalies, listCorrelatedAnomalies, pageAnomalies, recordAnomaly, summariseAnomalies } from '../../services/anomalies.js'
 import { callerOf } from '../caller.js'
+import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['anomalies']
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -26,10 +26,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Anomaly, 'The stored signal'), ...problems(400, 401, 403, 409, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordAnomaly(app.db, callerOf(request), request.body, {
-      key: request.headers['idempotency-key'],
-      fingerprint: fingerprint('POST /v1/anomalies', request.body)
-    })
+    const result = await recordAnomaly(app.db, callerOf(request), request.body, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 

@@ -7,9 +7,9 @@ import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../.
 import { healthStatus, name, timestamp } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { fingerprint } from '../../services/idempotency.js'
 import { getHealthEvent, pageHealthEvents, recordHealthEvent, recordHealthEventBatch } from '../../services/health-events.js'
 import { callerOf } from '../caller.js'
+import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['health events']
 
@@ -25,10 +25,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(HealthEvent, 'The stored event'), ...problems(400, 401, 403, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordHealthEvent(app.db, callerOf(request), request.body, {
-      key: request.headers['idempotency-key'],
-      fingerprint: fingerprint('POST /v1/health-events', request.body)
-    })
+    const result = await recordHealthEvent(app.db, callerOf(request), request.body, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 
@@ -43,10 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(HealthEventBatchResult, 'How many were stored, and their ids in input order'), ...problems(400, 401, 403, 413, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordHealthEventBatch(app.db, callerOf(request), request.body.events, {
-      key: request.headers['idempotency-key'],
-      fingerprint: fingerprint('POST /v1/health-events/batch', request.body)
-    })
+    const result = await recordHealthEventBatch(app.db, callerOf(request), request.body.events, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 

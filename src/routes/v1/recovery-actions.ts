@@ -9,13 +9,13 @@ import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../.
 import { name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { fingerprint } from '../../services/idempotency.js'
 import {
   cancelRecoveryAction, decideRecoveryAction, getRecoveryAction, listPendingRecoveryActions, pageRecoveryActions,
   requestRecoveryAction, summariseRecoveryActions
 } from '../../services/recovery-actions.js'
 import { errors } from '../../errors.js'
 import { callerOf } from '../caller.js'
+import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['recovery actions']
 
@@ -37,10 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(RecoveryAction, 'The stored action'), ...problems(400, 401, 403, 409, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await requestRecoveryAction(app.db, callerOf(request), request.body, {
-      key: request.headers['idempotency-key'],
-      fingerprint: fingerprint('POST /v1/recovery-actions', request.body)
-    })
+    const result = await requestRecoveryAction(app.db, callerOf(request), request.body, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 

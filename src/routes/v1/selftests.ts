@@ -8,12 +8,12 @@ import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../.
 import { name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { fingerprint } from '../../services/idempotency.js'
 import {
   compareSelftestWithBaseline, deleteSelftestResultsBefore, getSelftestResult, listLatestSelftestResults, pageSelftestResults,
   recordSelftestResult, summariseSelftests, trendSelftests
 } from '../../services/selftest-results.js'
 import { callerOf } from '../caller.js'
+import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['self-tests']
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -29,10 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Selftest, 'The stored result'), ...problems(400, 401, 403, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordSelftestResult(app.db, callerOf(request), request.body, {
-      key: request.headers['idempotency-key'],
-      fingerprint: fingerprint('POST /v1/selftests', request.body)
-    })
+    const result = await recordSelftestResult(app.db, callerOf(request), request.body, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 
