@@ -21,7 +21,7 @@ import v1 from './routes/v1/index.js'
 export interface AppOptions {
   /** Pool size; defaults to 10. */
   poolSize?: number
-  /** Logger instance or settings; defaults to pino at config.logLevel. */
+  /** Logger settings; defaults to pino at config.logLevel, pretty only on a terminal. */
   logger?: boolean | { level: string }
   /** Replaces the built-in job list (tests schedule their own). */
   jobs?: JobDefinition[]
@@ -32,7 +32,10 @@ export type App = FastifyInstance
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: options.logger ?? {
+      level: config.logLevel,
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
+    },
     // While draining on shutdown, new requests get 503 and idle keep-alive sockets close.
     return503OnClosing: true,
     forceCloseConnections: 'idle',

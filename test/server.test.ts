@@ -91,3 +91,26 @@ t.test('SIGTERM lets an in-flight request finish, then exits 0', async (t) => {
   const exited = await Promise.race([server.exit, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))])
   t.equal(exited, 0, 'exits 0 once the request is answered')
 })
+
+t.test('a second signal exits at once, without waiting for the drain', async (t) => {
+  const { url } = await freshDatabase(t)
+  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, PORT: '0' })
+  t.teardown(() => { server.child.kill('SIGKILL') })
+  const address = await server.address
+  const blocker = createSql(url, { max: 1 })
+  t.teardown(async () => { await blocker.end() })
+  // A request that cannot finish for 4 s keeps the first signal's drain waiting.
+  const held = blocker.begin(async (tx) => {
+    await tx`lock table schema_migrations in access exclusive mode`
+    await new Promise((resolve) => setTimeout(resolve, 4_000))
+  })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  fetch(`${address}/readyz`).catch(() => {})
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  server.child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  server.child.kill('SIGTERM')
+  const exited = await Promise.race([server.exit, new Promise((resolve) => setTimeout(() => resolve('still running'), 2_500))])
+  t.equal(exited, 1, 'the second signal ends the process before the drain could, with a non-zero code')
+  await held
+})
