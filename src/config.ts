@@ -22,6 +22,33 @@ export interface Config {
   /** A cron expression per job, or null when the job is switched off. */
   schedules: Record<JobName, string | null>
   logLevel: string
+  healing: HealingConfig
+}
+
+/** The self-healing engine's policy; delays are milliseconds so tests can run them quickly. */
+export interface HealingConfig {
+  /** 'anomaly_type:severity' -> action type, over the seed's table. */
+  actionMap: Record<string, string>
+  /** The action for anomalies the map does not name. */
+  defaultAction: string
+  /** Action types that wait for an admin's approval. */
+  approvalTypes: string[]
+  approvalTtlMs: number
+  /** No second automatic action of a type on a component within this time. */
+  cooldownMs: number
+  maxActionsPerComponentPerHour: number
+  budgetPerMinute: number
+  /** How long after an action succeeds its effect is measured. */
+  verificationDelayMs: number
+  /** The mean improvement of the target's metrics that counts as verified. */
+  minImprovementPercent: number
+  /** A lease lasts the action's timeout plus this, so a live instance never loses it mid-attempt. */
+  leaseGraceMs: number
+  /** Actions claimed at once by one instance. */
+  batchSize: number
+  escalationSlackWebhookUrl: string | undefined
+  escalationWebhookUrl: string | undefined
+  escalationWebhookSecret: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -88,6 +115,54 @@ function window (env: Env, name: string, fallback: string): string {
   return raw
 }
 
+const SEVERITIES = ['low', 'medium', 'high', 'critical']
+const SNAKE = /^[a-z][a-z0-9_]{0,63}$/
+
+// "latency_spike:critical=restart_function,error_rate_increase:high=circuit_breaker"
+function actionMap (env: Env, name: string): Record<string, string> {
+  const raw = text(env, name)
+  if (raw === undefined) return {}
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    const match = /^([a-z][a-z0-9_]{0,63}):([a-z]+)=([a-z][a-z0-9_]{0,63})$/.exec(entry)
+    if (match === null || !SEVERITIES.includes(match[2] as string)) {
+      throw new ConfigError(name, `entries are anomaly_type:severity=action_type with severity one of ${SEVERITIES.join(', ')}, got "${entry}"`)
+    }
+    return [`${match[1] as string}:${match[2] as string}`, match[3] as string]
+  })
+  return Object.fromEntries(entries)
+}
+
+function names (env: Env, name: string, fallback: string[]): string[] {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  const list = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  const bad = list.find((entry) => !SNAKE.test(entry))
+  if (bad !== undefined) throw new ConfigError(name, `must be a comma-separated list of action types, got "${bad}"`)
+  return list
+}
+
+function healingConfig (env: Env): HealingConfig {
+  const defaultAction = text(env, 'HEAL_DEFAULT_ACTION') ?? 'alert_escalation'
+  if (!SNAKE.test(defaultAction)) throw new ConfigError('HEAL_DEFAULT_ACTION', `must be an action type, got "${defaultAction}"`)
+  const seconds = (name: string, fallback: number, max: number): number => integer(env, name, fallback, 0, max) * 1000
+  return {
+    actionMap: actionMap(env, 'HEAL_ACTION_MAP'),
+    defaultAction,
+    approvalTypes: names(env, 'HEAL_APPROVAL_TYPES', ['rollback_deployment', 'scale_down']),
+    approvalTtlMs: seconds('HEAL_APPROVAL_TTL_SECONDS', 3600, 7 * 86400),
+    cooldownMs: seconds('HEAL_COOLDOWN_SECONDS', 600, 86400),
+    maxActionsPerComponentPerHour: integer(env, 'HEAL_MAX_ACTIONS_PER_HOUR', 6, 1, 10_000),
+    budgetPerMinute: integer(env, 'HEAL_BUDGET_PER_MINUTE', 20, 1, 100_000),
+    verificationDelayMs: seconds('HEAL_VERIFY_DELAY_SECONDS', 120, 86400),
+    minImprovementPercent: integer(env, 'HEAL_MIN_IMPROVEMENT_PERCENT', 10, 0, 100),
+    leaseGraceMs: seconds('HEAL_LEASE_GRACE_SECONDS', 30, 3600),
+    batchSize: integer(env, 'HEAL_BATCH_SIZE', 20, 1, 1000),
+    escalationSlackWebhookUrl: url(env, 'ESCALATION_SLACK_WEBHOOK_URL', ['http:', 'https:']),
+    escalationWebhookUrl: url(env, 'ESCALATION_WEBHOOK_URL', ['http:', 'https:']),
+    escalationWebhookSecret: text(env, 'ESCALATION_WEBHOOK_SECRET')
+  }
+}
+
 export function loadConfig (env: Env = process.env): Config {
   const jwtSecret = text(env, 'JWT_SECRET')
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -126,6 +201,7 @@ export function loadConfig (env: Env = process.env): Config {
       selftest: schedule(env, 'SELFTEST_CRON', '*/15 * * * *'),
       maintenance: schedule(env, 'MAINTENANCE_CRON', '17 * * * *')
     },
-    logLevel
+    logLevel,
+    healing: healingConfig(env)
   }
 }

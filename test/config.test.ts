@@ -47,3 +47,38 @@ t.test('a bad value is refused with the variable named', async (t) => {
     t.match((error as Error).message, new RegExp(`^${variable}: `))
   }
 })
+
+t.test('healing policy: the defaults, the action map over the seed table, and bad values named', async (t) => {
+  t.match(loadConfig({}).healing, {
+    actionMap: {},
+    defaultAction: 'alert_escalation',
+    approvalTypes: ['rollback_deployment', 'scale_down'],
+    approvalTtlMs: 3_600_000,
+    cooldownMs: 600_000,
+    maxActionsPerComponentPerHour: 6,
+    budgetPerMinute: 20,
+    verificationDelayMs: 120_000,
+    minImprovementPercent: 10,
+    escalationSlackWebhookUrl: undefined
+  })
+  const config = loadConfig({
+    HEAL_ACTION_MAP: 'latency_spike:high=restart_function, disk_full:critical=alert_escalation',
+    HEAL_APPROVAL_TYPES: 'rollback_deployment',
+    HEAL_VERIFY_DELAY_SECONDS: '30',
+    ESCALATION_SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x'
+  })
+  t.same(config.healing.actionMap, { 'latency_spike:high': 'restart_function', 'disk_full:critical': 'alert_escalation' })
+  t.same(config.healing.approvalTypes, ['rollback_deployment'])
+  t.equal(config.healing.verificationDelayMs, 30_000)
+  t.equal(config.healing.escalationSlackWebhookUrl, 'https://hooks.slack.example/T/B/x')
+  for (const [env, variable] of [
+    [{ HEAL_ACTION_MAP: 'latency_spike=restart_function' }, 'HEAL_ACTION_MAP'],
+    [{ HEAL_ACTION_MAP: 'latency_spike:urgent=restart_function' }, 'HEAL_ACTION_MAP'],
+    [{ HEAL_APPROVAL_TYPES: 'Scale Down' }, 'HEAL_APPROVAL_TYPES'],
+    [{ HEAL_BUDGET_PER_MINUTE: '0' }, 'HEAL_BUDGET_PER_MINUTE'],
+    [{ ESCALATION_WEBHOOK_URL: 'ftp://x' }, 'ESCALATION_WEBHOOK_URL']
+  ] as Array<[Record<string, string>, string]>) {
+    const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
+    t.equal((error as ConfigError | null)?.variable, variable)
+  }
+})

@@ -31,7 +31,7 @@ function row (record: DecisionRecord): Record<string, unknown> {
 
 export async function recordDecisions (tx: Tx, records: DecisionRecord[]): Promise<void> {
   if (records.length === 0) return
-  await tx`insert into decision_audit_log ${tx(records.map(row) as never[], COLUMNS)}`
+  await tx`insert into decision_audit_log ${tx(records.map(row) as never, ...COLUMNS)}`
 }
 
 export async function recordDecision (tx: Tx, record: DecisionRecord): Promise<void> {

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../plugins/db.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
+import { healJob } from './heal.js'
 
 export interface JobDeps {
   config: Config
@@ -11,6 +12,7 @@ export interface JobDeps {
 
 export function jobDefinitions ({ config, db }: JobDeps): JobDefinition[] {
   return [
-    { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db), 'maintenance done') }
+    { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db), 'maintenance done') },
+    healJob(config, db)
   ]
 }

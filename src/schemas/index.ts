@@ -11,6 +11,7 @@ import { Selftest, SelftestInput, SelftestList } from './selftests.js'
 import { BaselineComparison, SelftestDeletion, SelftestStatistics, SelftestTrend } from './selftest-reports.js'
 import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
+import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -20,5 +21,6 @@ export const sharedSchemas: TSchema[] = [
   AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
   RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
   SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
-  ComponentInput, Component, ExecutorDescription
+  ComponentInput, Component, ExecutorDescription,
+  HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker
 ]

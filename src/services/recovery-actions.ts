@@ -12,11 +12,16 @@ import type { RecoveryStatisticsRow } from '../schemas/recovery-reports.js'
 import { executorTypes, getExecutor } from './healing/executors/registry.js'
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors, InvalidFields } from '../errors.js'
+import type { HealingConfig } from '../config.js'
+import { audit } from './healing/audit.js'
 
-const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id']
+const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id', 'approval_expires_at']
+
+/** Which types wait for approval and for how long. */
+export type ApprovalPolicy = Pick<HealingConfig, 'approvalTypes' | 'approvalTtlMs'>
 
 /** The executor for the action and its parameters, or the fields that are wrong. */
-function checkAgainstExecutor (input: RecoveryActionInputBody): { risky: boolean } {
+function checkAgainstExecutor (input: RecoveryActionInputBody, policy: ApprovalPolicy): { risky: boolean } {
   const executor = getExecutor(input.action_type)
   if (executor === undefined) {
     throw new InvalidFields([{ path: '/body/action_type', message: `is not a registered executor type (one of ${executorTypes().join(', ')})` }])
@@ -30,15 +35,17 @@ function checkAgainstExecutor (input: RecoveryActionInputBody): { risky: boolean
         : { path: `/body/action_parameters/${field ?? ''}`, message: message.join(': ') }
     }))
   }
-  return { risky: executor.risky }
+  return { risky: policy.approvalTypes.includes(executor.type) }
 }
 
-export async function requestRecoveryAction (db: Db, caller: Identity, input: RecoveryActionInputBody, idempotency: Idempotency): Promise<Created<RecoveryActionRow>> {
-  const { risky } = checkAgainstExecutor(input)
+export async function requestRecoveryAction (db: Db, caller: Identity, input: RecoveryActionInputBody, policy: ApprovalPolicy, idempotency: Idempotency): Promise<Created<RecoveryActionRow>> {
+  const { risky } = checkAgainstExecutor(input, policy)
+  // A dry run touches nothing, so only a real run of a risky type waits for an admin.
+  const requiresApproval = input.requires_approval ?? (risky && input.dry_run !== true)
   const row = {
     ...input,
-    // A dry run touches nothing, so only a real run of a risky type waits for an admin.
-    requires_approval: input.requires_approval ?? (risky && input.dry_run !== true),
+    requires_approval: requiresApproval,
+    approval_expires_at: requiresApproval ? new Date(Date.now() + policy.approvalTtlMs) : undefined,
     trigger_type: 'manual',
     triggered_by_user_id: caller.userId
   }
@@ -88,7 +95,9 @@ export async function decideRecoveryAction (db: Db, caller: Caller, id: string, 
       throw new errors.Conflict(`the approval window of recovery action ${id} has expired`)
     }
     const status = decision === 'approve' ? 'approved' : 'rejected'
-    return await decideApproval(tx, id, { approval_status: status, execution_status: status, approval_notes: notes ?? null }) as RecoveryActionRow
+    const decided = await decideApproval(tx, id, { approval_status: status, execution_status: status, approval_notes: notes ?? null }) as RecoveryActionRow
+    await audit(tx, { type: 'approval', actor: decided.approved_by ?? 'service', outcome: status, reasoning: notes ?? `${status} without notes`, action: decided })
+    return decided
   })
 }
 

@@ -21,6 +21,8 @@ export interface ReceivedRequest {
   signatureValid: boolean
   /** The key had already been acted on, so the stored answer was sent again. */
   replayed: boolean
+  /** Date.now() when the request arrived, for tests of timing between attempts. */
+  receivedAt: number
 }
 
 export interface ControlEndpoint {
@@ -72,6 +74,7 @@ export async function startControlEndpoint (t: Test, options: { secret?: string 
   }
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const receivedAt = Date.now()
     const rawBody = await readBody(request)
     const idempotencyKey = header(request.headers, 'idempotency-key')
     const attempt = header(request.headers, 'x-core314-attempt')
@@ -86,7 +89,8 @@ export async function startControlEndpoint (t: Test, options: { secret?: string 
       attempt: attempt === undefined ? undefined : Number(attempt),
       idempotencyKey,
       signatureValid,
-      replayed: stored !== undefined
+      replayed: stored !== undefined,
+      receivedAt
     })
     if (options.secret !== undefined && !signatureValid) {
       response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bad signature"}')

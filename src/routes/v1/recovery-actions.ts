@@ -1,5 +1,6 @@
 // /v1/recovery-actions: actions asked for by services and admins, read under RLS, and the
-// approval workflow (approve, reject, cancel) for admins.
+// approval workflow (approve, reject, cancel) for admins, and execute and rollback through the
+// healing engine.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, approvalStatus, executionStatus } from '../../schemas/recovery-actions.js'
@@ -13,7 +14,9 @@ import {
   cancelRecoveryAction, decideRecoveryAction, getRecoveryAction, listPendingRecoveryActions, pageRecoveryActions,
   requestRecoveryAction, summariseRecoveryActions
 } from '../../services/recovery-actions.js'
-import { errors } from '../../errors.js'
+import type { Config } from '../../config.js'
+import { RollbackRequest, RollbackResult } from '../../schemas/self-healing.js'
+import type { HealingEngine } from '../../services/healing/engine.js'
 import { callerOf } from '../caller.js'
 import { idempotencyOf } from '../idempotency.js'
 
@@ -25,19 +28,19 @@ async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
 }
 const DAY_MS = 24 * 60 * 60 * 1000
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine }> = async (app, { config, healing }) => {
   app.post('/recovery-actions', {
     config: { allow: ['service', 'admin'] },
     schema: {
       tags,
       summary: 'Ask for a recovery action',
-      description: 'The action type must be a registered executor and its parameters valid for it. Risky types (rollback_deployment, scale_down) wait in pending_approval unless this is a dry run or requires_approval says otherwise. The healing engine runs it.',
+      description: 'The action type must be a registered executor and its parameters valid for it. Risky types (HEAL_APPROVAL_TYPES, by default rollback_deployment and scale_down) wait in pending_approval, until approval_expires_at, unless this is a dry run or requires_approval says otherwise. The healing engine runs it.',
       headers: IdempotencyHeaders,
       body: ref(RecoveryActionInput),
       response: { 201: ref(RecoveryAction, 'The stored action'), ...problems(400, 401, 403, 409, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await requestRecoveryAction(app.db, callerOf(request), request.body, idempotencyOf(request))
+    const result = await requestRecoveryAction(app.db, callerOf(request), request.body, config.healing, idempotencyOf(request))
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 
@@ -125,20 +128,38 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: emptyBodyAsObject
   }, async (request) => await cancelRecoveryAction(app.db, callerOf(request), request.params.id, request.body.notes))
 
-  for (const operation of ['execute', 'rollback'] as const) {
-    app.post(`/recovery-actions/:id/${operation}`, {
-      config: { allow: ['service', 'admin'] },
-      schema: {
-        tags,
-        summary: operation === 'execute' ? 'Execute an approved or pending action now' : 'Roll back an action, creating the linked rollback action',
-        description: 'Belongs to the healing engine, which is not built yet: answers 501.',
-        params: IdParams,
-        response: problems(400, 401, 403, 404, 429, 501)
-      }
-    }, async () => {
-      throw new errors.NotImplemented(`${operation} belongs to the healing engine, which is not available in this version`)
-    })
-  }
+  app.post('/recovery-actions/:id/execute', {
+    config: { allow: ['service', 'admin'] },
+    schema: {
+      tags,
+      summary: 'Execute a pending or approved action now',
+      description: 'One attempt now, under the action\'s lease and time limit, whatever its retry schedule; the guards do not apply to an explicit request. An action waiting for approval, running elsewhere or finished is 409.',
+      params: IdParams,
+      response: { 200: ref(RecoveryAction, 'The action after the attempt'), ...problems(400, 401, 403, 404, 409, 429) }
+    }
+  }, async (request) => {
+    const caller = callerOf(request)
+    await getRecoveryAction(app.db, caller, request.params.id)
+    return await healing.execute(request.params.id, { id: caller.userId ?? 'service', userId: caller.userId })
+  })
+
+  app.post('/recovery-actions/:id/rollback', {
+    config: { allow: ['service', 'admin'] },
+    schema: {
+      tags,
+      summary: 'Roll back a succeeded or failed action, creating the linked rollback action',
+      description: 'The rollback action is the inverse type where the executor names one (scale_up and scale_down), or the executor\'s own undo (a circuit breaker closes). It runs now unless its type waits for approval; when it succeeds the original becomes rolled_back with rollback_completed_at. An action that cannot be undone, is not finished or already has a rollback is 409.',
+      params: IdParams,
+      body: ref(RollbackRequest),
+      response: { 201: ref(RollbackResult, 'The original action and its rollback action'), ...problems(400, 401, 403, 404, 409, 429) }
+    },
+    preValidation: emptyBodyAsObject
+  }, async (request, reply) => {
+    const caller = callerOf(request)
+    await getRecoveryAction(app.db, caller, request.params.id)
+    const pair = await healing.rollback(request.params.id, request.body.reason ?? 'rollback requested', { id: caller.userId ?? 'service', userId: caller.userId })
+    return await reply.code(201).send(pair)
+  })
 }
 
 export default routes

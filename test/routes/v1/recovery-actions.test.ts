@@ -79,12 +79,18 @@ t.test('approval workflow: admins approve or reject once; everything else is ref
   t.equal((await post(third.id, 'approve', ctx.admin)).statusCode, 409, 'an expired approval window is refused')
 })
 
-t.test('execute and rollback answer 501 until the healing engine exists', async (t) => {
+t.test('execute runs a pending action now; an action waiting for approval or unknown is refused', async (t) => {
   const ctx = await buildTestApp(t)
-  const row = (await create(ctx, action())).json()
-  const res = await ctx.app.inject({ method: 'POST', url: `/v1/recovery-actions/${row.id}/execute`, headers: ctx.admin.headers })
-  t.equal(res.statusCode, 501)
-  t.match(res.json(), { status: 501, detail: /healing engine/ })
+  const row = (await create(ctx, action({ target_component_name: 'unregistered' }))).json()
+  const post = async (id: string, caller = ctx.admin) => await ctx.app.inject({ method: 'POST', url: `/v1/recovery-actions/${id}/execute`, headers: caller.headers })
+  t.equal((await post(row.id, ctx.user)).statusCode, 403)
+  const res = await post(row.id)
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { id: row.id, execution_status: 'failed', execution_error_code: 'NO_TARGET', attempt_number: 1 })
+  t.equal((await post(row.id)).statusCode, 409, 'a finished action cannot be executed again')
+  const risky = (await create(ctx, action({ action_type: 'rollback_deployment' }))).json()
+  t.match((await post(risky.id)).json(), { status: 409, detail: /approval/ })
+  t.equal((await post(randomUUID())).statusCode, 404)
 })
 
 t.test('reads under RLS, filters, pending and statistics', async (t) => {

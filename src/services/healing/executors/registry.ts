@@ -1,5 +1,7 @@
 // Every executor the engine can run, found by action type. Adding a recovery action is one
 // module exporting an Executor and one line in this list.
+import { alertEscalation } from './alert-escalation.js'
+import { circuitBreaker } from './circuit-breaker.js'
 import { clearCache } from './clear-cache.js'
 import { resetConnection } from './reset-connection.js'
 import { restartFunction } from './restart-function.js'
@@ -14,7 +16,9 @@ export const executorRegistry: readonly Executor[] = [
   scaleDown,
   clearCache,
   resetConnection,
-  rollbackDeployment
+  rollbackDeployment,
+  circuitBreaker,
+  alertEscalation
 ]
 
 const byType = new Map(executorRegistry.map((executor) => [executor.type, executor]))

@@ -2,6 +2,7 @@
 // engine only knows this interface and the registry, so a new recovery action is a new module.
 import type { TSchema } from 'typebox'
 import type { Sql } from '../../../db/client.js'
+import type { NotificationChannel } from '../../notify/types.js'
 
 /** The control targets registered for a component through PUT /v1/components/{name}. */
 export interface ComponentTarget {
@@ -30,6 +31,8 @@ export interface ExecutionRequest {
   signal: AbortSignal
   /** The service's own database, for executors that keep state there (circuit breakers, escalations). */
   db?: Sql
+  /** Where escalations are announced (the configured Slack and webhook channels). */
+  channels?: NotificationChannel[]
 }
 
 export interface ExecutionResult {

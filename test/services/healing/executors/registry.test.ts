@@ -7,8 +7,8 @@ function validate (type: string, parameters: unknown): string[] {
   return executor.validate(parameters)
 }
 
-t.test('the registry lists the executors of this layer, once each, found by type', async (t) => {
-  t.same(executorTypes().sort(), ['clear_cache', 'reset_connection', 'restart_function', 'rollback_deployment', 'scale_down', 'scale_up'])
+t.test('the registry lists the seed\'s eight executors, once each, found by type', async (t) => {
+  t.same(executorTypes().sort(), ['alert_escalation', 'circuit_breaker', 'clear_cache', 'reset_connection', 'restart_function', 'rollback_deployment', 'scale_down', 'scale_up'])
   t.equal(new Set(executorRegistry.map((e) => e.type)).size, executorRegistry.length)
   for (const type of executorTypes()) t.equal(getExecutor(type)?.type, type)
   t.equal(getExecutor('format_disk'), undefined)
@@ -38,6 +38,8 @@ t.test('valid parameters have no problems; absent parameters are the defaults', 
   t.same(validate('reset_connection', { idle_seconds: 0, stuck_seconds: 30 }), [])
   t.same(validate('restart_function', {}), [])
   t.same(validate('restart_function', null), [])
+  t.same(validate('circuit_breaker', { cooldown_seconds: 30, reason: 'errors' }), [])
+  t.same(validate('alert_escalation', { severity: 'critical', title: 'down' }), [])
 })
 
 t.test('unknown parameters and wrong types are named by field', async (t) => {
@@ -49,4 +51,6 @@ t.test('unknown parameters and wrong types are named by field', async (t) => {
   t.same(validate('clear_cache', { pattern: '*' }), ['pattern: unknown parameter'])
   t.same(validate('reset_connection', { idle_seconds: -1, stuck_seconds: 0 }), ['idle_seconds: must be >= 0', 'stuck_seconds: must be >= 1'])
   t.same(validate('restart_function', ['x']), ['parameters: must be an object'])
+  t.same(validate('circuit_breaker', { cooldown_seconds: -1 }), ['cooldown_seconds: must be >= 0'])
+  t.same(validate('alert_escalation', { severity: 'urgent' }).length, 1)
 })

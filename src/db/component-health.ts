@@ -1,0 +1,28 @@
+// A component's latest reported health, for the engine's before-and-after measurements.
+import type { Tx } from './client.js'
+
+export interface HealthSnapshotRow {
+  id: string
+  status: string
+  created_at: string
+  latency_ms: number | null
+  latency_p95_ms: number | null
+  error_rate: number | null
+  availability_percentage: number | null
+  cpu_usage_percent: number | null
+  memory_usage_percent: number | null
+  throughput_per_minute: number | null
+}
+
+/** The newest event of the component, at or after `since` when given. */
+export async function latestHealth (tx: Tx, componentName: string, since: string | null): Promise<HealthSnapshotRow | undefined> {
+  const [row] = await tx<HealthSnapshotRow[]>`
+    select id, status, created_at, latency_ms, latency_p95_ms, error_rate, availability_percentage,
+      cpu_usage_percent, memory_usage_percent, throughput_per_minute
+    from system_health_events
+    where component_name = ${componentName}
+      and (${since}::timestamptz is null or created_at >= ${since}::timestamptz)
+    order by created_at desc, id desc
+    limit 1`
+  return row
+}

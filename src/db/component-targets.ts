@@ -1,0 +1,21 @@
+// A component's control targets as executors need them, secret included: read only by the
+// service role (a column grant keeps webhook_secret from everyone else).
+import type { Tx } from './client.js'
+export interface TargetRow {
+  component_name: string
+  component_type: string
+  organization_id: string | null
+  webhook_url: string | null
+  webhook_secret: string | null
+  redis_url: string | null
+  key_prefix: string | null
+  database_url: string | null
+  application_name: string | null
+}
+
+export async function findTarget (tx: Tx, componentName: string): Promise<TargetRow | undefined> {
+  const [row] = await tx<TargetRow[]>`
+    select component_name, component_type, organization_id, webhook_url, webhook_secret, redis_url, key_prefix, database_url, application_name
+    from components where component_name = ${componentName}`
+  return row
+}

@@ -1,0 +1,30 @@
+// The heal job: each tick runs the engine's due work (expired approvals and leases, breakers,
+// open anomalies, verifications, due actions) and logs a summary, not every row.
+import pino from 'pino'
+import type { Config } from '../config.js'
+import type { Db } from '../plugins/db.js'
+import { createHealingEngine } from '../services/healing/engine.js'
+import type { JobDefinition } from './scheduler.js'
+
+export function healJob (config: Config, db: Db): JobDefinition {
+  // Built at boot so a healing map naming an unknown action fails the start, not the first tick.
+  const engine = createHealingEngine({ sql: db.sql, config: config.healing, log: pino({ level: config.logLevel }) })
+  return {
+    name: 'heal',
+    schedule: config.schedules.heal,
+    run: async ({ log, signal }) => {
+      const report = await engine.runDue(signal)
+      log.info({
+        mode: report.mode,
+        decisions: report.decisions.length,
+        held: report.decisions.filter((decision) => decision.held_by !== null).length,
+        attempts: report.attempts.length,
+        failed: report.attempts.filter((attempt) => attempt.status === 'failed').length,
+        verifications: report.verifications.length,
+        approvals_expired: report.approvals_expired,
+        leases_expired: report.leases_expired,
+        breakers_moved: report.breakers.length
+      }, 'heal done')
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Handing a problem to people: an escalation_events row (one per source, so a retry reuses it)
+// and a notification on every configured channel, each outcome recorded on the event. Used by
+// the alert_escalation executor and by the engine when a guard holds an action or one fails.
+import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import type { Sql } from '../../db/client.js'
+import { openEscalation, recordEscalationNotifications, type EscalationRow } from '../../db/escalation-events.js'
+import { notify } from '../notify/notify.js'
+import type { NotificationChannel, NotificationRecord } from '../notify/types.js'
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical'
+
+export interface Escalation {
+  sourceType: 'recovery_action' | 'anomaly'
+  sourceId: string
+  severity: Severity
+  title: string
+  summary: string
+  reason: string
+  componentName: string
+  actionId?: string
+  anomalyId?: string
+  organizationId?: string | null
+  userId?: string | null
+  details?: Record<string, unknown>
+}
+
+export interface EscalationOutcome {
+  escalation: EscalationRow
+  notifications: NotificationRecord[]
+}
+
+const NOTIFY_TIMEOUT_MS = 10_000
+
+export async function escalate (sql: Sql, channels: NotificationChannel[], input: Escalation, signal?: AbortSignal): Promise<EscalationOutcome> {
+  const escalation = await withCaller(sql, SERVICE_CALLER, async (tx) => await openEscalation(tx, {
+    source_type: input.sourceType,
+    source_id: input.sourceId,
+    severity: input.severity,
+    title: input.title,
+    description: `${input.summary}\n\nWhy: ${input.reason}`,
+    organization_id: input.organizationId ?? null,
+    user_id: input.userId ?? null,
+    notification_channels: channels.map((channel) => channel.name),
+    metadata: { component_name: input.componentName, action_id: input.actionId ?? null, anomaly_id: input.anomalyId ?? null, ...input.details }
+  }))
+  if (channels.length === 0) return { escalation, notifications: [] }
+  const timeout = AbortSignal.timeout(NOTIFY_TIMEOUT_MS)
+  const notifications = await notify(channels, {
+    escalation_id: escalation.id,
+    title: input.title,
+    severity: input.severity,
+    summary: input.summary,
+    reason: input.reason,
+    component_name: input.componentName,
+    ...(input.actionId === undefined ? {} : { action_id: input.actionId }),
+    ...(input.anomalyId === undefined ? {} : { anomaly_id: input.anomalyId }),
+    ...(input.details === undefined ? {} : { details: input.details })
+  }, signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
+  await withCaller(sql, SERVICE_CALLER, async (tx) => { await recordEscalationNotifications(tx, escalation.id, notifications) })
+  return { escalation, notifications }
+}
