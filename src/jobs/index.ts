@@ -3,6 +3,8 @@ import type { Config } from '../config.js'
 import type { Db } from '../plugins/db.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
+import { runDetection } from '../services/detection/detector.js'
+import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
 
 export interface JobDeps {
@@ -12,6 +14,15 @@ export interface JobDeps {
 
 export function jobDefinitions ({ config, db }: JobDeps): JobDefinition[] {
   return [
+    {
+      name: 'detect',
+      schedule: config.schedules.detect,
+      run: async ({ log }) => {
+        // The job asks the LLM only when a key is configured; without one the signals stay lean.
+        const run = await runDetection({ db, analyzer: analyzerFor(config) }, { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' })
+        log.info({ components_evaluated: run.components_evaluated, created: run.created, updated: run.updated, resolved: run.resolved, duration_ms: run.duration_ms }, 'detection run done')
+      }
+    },
     { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db), 'maintenance done') },
     healJob(config, db)
   ]

@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox'
 import { Problem } from './problem.js'
 import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anomalies.js'
 import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
+import { DetectionRequest, DetectionRun } from './detection.js'
 import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
 import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, RetryPolicy } from './recovery-actions.js'
 import { RecoveryStatistics } from './recovery-reports.js'
@@ -19,6 +20,7 @@ export const sharedSchemas: TSchema[] = [
   HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
   ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
   AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
+  DetectionRequest, DetectionRun,
   RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
   SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
   ComponentInput, Component, ExecutorDescription,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Config } from '../../config.js'
 import healthEvents from './health-events.js'
 import anomalies from './anomalies.js'
+import detect from './detect.js'
 import health from './health.js'
 import recoveryActions from './recovery-actions.js'
 import selftests from './selftests.js'
@@ -15,6 +16,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents)
   await app.register(health)
   await app.register(anomalies)
+  await app.register(detect, { config })
   // One engine for the routes that act (its lease owner id names this instance).
   const healing = createHealingEngine({ sql: app.db.sql, config: config.healing, log: app.log })
   await app.register(recoveryActions, { config, healing })

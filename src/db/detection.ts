@@ -1,0 +1,218 @@
+// The detector's SQL: the health-event series it judges, the signals it may update, resolve or
+// link, and the writes themselves. Every read takes the evaluation time, so a backtest at `at`
+// sees nothing recorded after it. Times cross the boundary as epoch milliseconds (float8) and
+// metrics as float8, which is what the evaluation computes with.
+import type { Tx } from './client.js'
+import type { AnomalyRow } from '../schemas/anomalies.js'
+
+export interface EventRow {
+  id: string
+  organization_id: string | null
+  user_id: string | null
+  component_type: string
+  component_name: string
+  t: number
+  latency_ms: number | null
+  error_rate: number | null
+  cpu_usage_percent: number | null
+  memory_usage_percent: number | null
+  disk_usage_percent: number | null
+}
+
+export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
+
+export async function loadEvents (tx: Tx, from: Date, at: Date, componentName: string | undefined): Promise<EventRow[]> {
+  return await tx<EventRow[]>`
+    select id, organization_id, user_id, component_type, component_name,
+      extract(epoch from created_at)::float8 * 1000 as t,
+      latency_ms::float8, error_rate::float8, cpu_usage_percent::float8, memory_usage_percent::float8, disk_usage_percent::float8
+    from system_health_events
+    where created_at >= ${from} and created_at <= ${at}
+      ${componentName === undefined ? tx`` : tx`and component_name = ${componentName}`}
+    order by created_at`
+}
+
+export interface ActiveSignal {
+  id: string
+  organization_id: string | null
+  source_component_name: string | null
+  anomaly_type: string
+  severity: string
+  flapping: boolean
+  detected_at: number
+  last_observed_at: number | null
+  /** Set on the detector's own signals: the metric it watched. */
+  metric: string | null
+}
+
+/** Active signals as they stood at `at`: none detected after it. */
+export async function activeSignals (tx: Tx, at: Date, componentName: string | undefined): Promise<ActiveSignal[]> {
+  return await tx<ActiveSignal[]>`
+    select id, organization_id, source_component_name, anomaly_type, severity, flapping,
+      extract(epoch from detection_timestamp)::float8 * 1000 as detected_at,
+      extract(epoch from last_observed_at)::float8 * 1000 as last_observed_at,
+      metadata->>'metric' as metric
+    from anomaly_signals
+    where status in ${tx(ACTIVE_STATUSES)} and detection_timestamp <= ${at}
+      ${componentName === undefined ? tx`` : tx`and source_component_name = ${componentName}`}`
+}
+
+export interface ResolutionCount {
+  organization_id: string | null
+  source_component_name: string
+  anomaly_type: string
+  resolutions: number
+}
+
+/** How often the detector closed each component's signals in the period before `at`. */
+export async function recentAutoResolutions (tx: Tx, since: Date, at: Date): Promise<ResolutionCount[]> {
+  return await tx<ResolutionCount[]>`
+    select organization_id, source_component_name, anomaly_type, count(*)::int as resolutions
+    from anomaly_signals
+    where detection_timestamp >= ${since} and detection_timestamp <= ${at}
+      and status = 'resolved' and resolved_at > ${since} and resolved_at <= ${at}
+      and metadata @> '{"auto_resolved": true}'
+    group by organization_id, source_component_name, anomaly_type`
+}
+
+export const SIGNAL_COLUMNS = [
+  'user_id', 'organization_id', 'anomaly_type', 'anomaly_category', 'severity', 'confidence_score', 'source_type', 'source_id',
+  'source_component_type', 'source_component_name', 'anomaly_description', 'baseline_value', 'observed_value',
+  'deviation_percentage', 'threshold_exceeded', 'pattern_type', 'pattern_duration_seconds', 'pattern_frequency',
+  'affected_components', 'detection_method', 'detection_algorithm', 'detection_timestamp', 'last_observed_at', 'flapping', 'metadata'
+] as const
+
+export type SignalDraft = Record<(typeof SIGNAL_COLUMNS)[number], unknown>
+
+export type UpsertedSignal = AnomalyRow & { inserted: boolean }
+
+/**
+ * Opens each draft's signal, or updates the active one of the same organization, component and
+ * type (the unique index makes that atomic): one more occurrence, the latest observation, the
+ * worse severity. A signal detected after the draft (a live one, met by a backtest) is left
+ * alone and the draft is dropped.
+ */
+export async function upsertSignals (tx: Tx, drafts: SignalDraft[]): Promise<UpsertedSignal[]> {
+  if (drafts.length === 0) return []
+  return await tx<UpsertedSignal[]>`
+    insert into anomaly_signals ${tx(drafts as never, [...SIGNAL_COLUMNS])}
+    on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
+    do update set
+      historical_occurrences = anomaly_signals.historical_occurrences + 1,
+      last_observed_at = excluded.last_observed_at,
+      observed_value = excluded.observed_value,
+      baseline_value = excluded.baseline_value,
+      deviation_percentage = excluded.deviation_percentage,
+      threshold_exceeded = excluded.threshold_exceeded,
+      severity = (array['low', 'medium', 'high', 'critical'])[greatest(
+        array_position(array['low', 'medium', 'high', 'critical'], anomaly_signals.severity),
+        array_position(array['low', 'medium', 'high', 'critical'], excluded.severity))],
+      confidence_score = greatest(anomaly_signals.confidence_score, excluded.confidence_score),
+      pattern_type = excluded.pattern_type,
+      pattern_duration_seconds = greatest(excluded.pattern_duration_seconds,
+        extract(epoch from excluded.last_observed_at - anomaly_signals.detection_timestamp)),
+      pattern_frequency = excluded.pattern_frequency,
+      detection_algorithm = excluded.detection_algorithm,
+      flapping = anomaly_signals.flapping or excluded.flapping,
+      metadata = anomaly_signals.metadata || excluded.metadata
+    where anomaly_signals.detection_timestamp <= excluded.detection_timestamp
+    returning *, (xmax = 0) as inserted`
+}
+
+export interface Resolution {
+  id: string
+  notes: string
+}
+
+export async function resolveSignals (tx: Tx, resolutions: Resolution[], at: Date): Promise<AnomalyRow[]> {
+  if (resolutions.length === 0) return []
+  return await tx<AnomalyRow[]>`
+    update anomaly_signals s
+    set status = 'resolved', resolved_at = ${at}, resolution_notes = r.notes,
+      metadata = s.metadata || '{"auto_resolved": true}'
+    from jsonb_to_recordset(${tx.json(resolutions as never)}) as r(id uuid, notes text)
+    where s.id = r.id and s.status in ${tx(ACTIVE_STATUSES)}
+    returning s.*`
+}
+
+/**
+ * Links each of `ids` with the signals of other components in the same organization whose active
+ * periods (detection to resolution or last observation, widened by `slackMinutes`) overlap its
+ * own, in both directions, so find_correlated_anomalies returns them from either side.
+ */
+export async function linkOverlapping (tx: Tx, ids: string[], at: Date, slackMinutes: number): Promise<void> {
+  if (ids.length === 0) return
+  await tx`
+    with touched as (
+      select * from anomaly_signals where id = any(${ids}::uuid[])
+    ), pairs as (
+      select t.id as a, o.id as b
+      from touched t
+      join anomaly_signals o
+        on o.id <> t.id
+        and o.source_component_name is distinct from t.source_component_name
+        and o.organization_id is not distinct from t.organization_id
+        and o.status <> 'false_positive'
+        and o.detection_timestamp <= ${at}
+        and (o.status in ${tx(ACTIVE_STATUSES)} or o.detection_timestamp >= t.detection_timestamp - interval '1 day')
+        and o.detection_timestamp <= coalesce(t.resolved_at, t.last_observed_at, t.detection_timestamp) + make_interval(mins => ${slackMinutes})
+        and coalesce(o.resolved_at, o.last_observed_at, o.detection_timestamp) + make_interval(mins => ${slackMinutes}) >= t.detection_timestamp
+    ), both_ways as (
+      select a as id, b as other from pairs
+      union
+      select b, a from pairs
+    ), grouped as (
+      select id, array_agg(other) as others from both_ways group by id
+    )
+    update anomaly_signals s
+    set related_anomaly_ids = array(select distinct unnest(s.related_anomaly_ids || g.others))
+    from grouped g
+    where s.id = g.id and not (s.related_anomaly_ids @> g.others)`
+}
+
+export interface AnalysisColumns {
+  id: string
+  anomaly_summary: string
+  root_cause_analysis: string
+  recommended_actions: unknown[]
+  business_impact: string
+  detection_method: string
+  gpt4o_prompt: string | null
+  gpt4o_response: string | null
+  gpt4o_model: string | null
+  gpt4o_tokens_used: number | null
+  gpt4o_analysis_duration_ms: number | null
+  metadata: Record<string, unknown>
+}
+
+export async function storeAnalyses (tx: Tx, analyses: AnalysisColumns[]): Promise<void> {
+  if (analyses.length === 0) return
+  await tx`
+    update anomaly_signals s
+    set anomaly_summary = a.anomaly_summary, root_cause_analysis = a.root_cause_analysis,
+      recommended_actions = a.recommended_actions, business_impact = a.business_impact,
+      detection_method = a.detection_method, gpt4o_prompt = a.gpt4o_prompt, gpt4o_response = a.gpt4o_response,
+      gpt4o_model = a.gpt4o_model, gpt4o_tokens_used = a.gpt4o_tokens_used,
+      gpt4o_analysis_duration_ms = a.gpt4o_analysis_duration_ms, metadata = s.metadata || a.metadata
+    from jsonb_to_recordset(${tx.json(analyses as never)}) as a(
+      id uuid, anomaly_summary text, root_cause_analysis text, recommended_actions jsonb, business_impact text,
+      detection_method text, gpt4o_prompt text, gpt4o_response text, gpt4o_model text, gpt4o_tokens_used integer,
+      gpt4o_analysis_duration_ms numeric, metadata jsonb)
+    where s.id = a.id`
+}
+
+/** The latest error messages of a component in the window, for the analysis (untrusted text). */
+export async function recentErrorText (tx: Tx, componentName: string, from: Date, at: Date): Promise<string[]> {
+  const rows = await tx<Array<{ message: string }>>`
+    select last_error_message as message from system_health_events
+    where component_name = ${componentName} and created_at >= ${from} and created_at <= ${at}
+      and last_error_message is not null
+    order by created_at desc
+    limit 5`
+  return rows.map((row) => row.message)
+}
+
+export async function signalsById (tx: Tx, ids: string[]): Promise<AnomalyRow[]> {
+  if (ids.length === 0) return []
+  return await tx<AnomalyRow[]>`select * from anomaly_signals where id = any(${ids}::uuid[]) order by detection_timestamp desc, id`
+}

@@ -1,0 +1,177 @@
+// The anomaly detector (seed 2.2) behind POST /v1/anomalies/detect and the detect job: reads the
+// health events of the lookback and the window, judges every component's metrics, writes the
+// resulting signal changes as the service role, links overlapping signals, analyses the new ones
+// within the run's time budget, and records the run in decision_audit_log. With `at` it runs as
+// if it were then: nothing recorded after `at` is read.
+import { performance } from 'node:perf_hooks'
+import { SERVICE_CALLER } from '../../db/caller.js'
+import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
+import {
+  activeSignals, linkOverlapping, loadEvents, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
+  storeAnalyses, upsertSignals, type UpsertedSignal
+} from '../../db/detection.js'
+import type { Db } from '../../plugins/db.js'
+import type { AnomalyRow } from '../../schemas/anomalies.js'
+import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
+import { executorTypes } from '../healing/executors/registry.js'
+import { analyseSignals, type AnalysisTarget } from './analysis.js'
+import { groupComponents, planSignals, type PlannedSignal } from './signals.js'
+import { detectorSettings, type DetectorOverrides } from './settings.js'
+import type { Severity } from './severity.js'
+
+export interface DetectionRequest {
+  windowMinutes?: number | undefined
+  componentName?: string | undefined
+  analyze?: boolean | undefined
+  /** Evaluate as if it were this time (backtesting). */
+  at?: string | undefined
+  /** Who asked, for the audit log: a user id, 'service' or 'detect-job'. */
+  actor?: string | undefined
+}
+
+export interface DetectionRun {
+  evaluated_at: string
+  window_start: string
+  window_minutes: number
+  backtest: boolean
+  components_evaluated: number
+  created: number
+  updated: number
+  resolved: number
+  analysed: number
+  duration_ms: number
+  /** The signals this run created, updated or resolved, as stored. */
+  signals: AnomalyRow[]
+}
+
+export interface DetectorDeps {
+  db: Db
+  analyzer: RootCauseAnalyzer
+  settings?: DetectorOverrides
+}
+
+const MINUTE_MS = 60_000
+
+function relatedTo (planned: PlannedSignal, all: PlannedSignal[], at: Date): RelatedAnomaly[] {
+  return all
+    .filter((other) => other.component.organizationId === planned.component.organizationId && other.component.componentName !== planned.component.componentName)
+    .slice(0, 5)
+    .map((other) => ({
+      component_name: other.component.componentName,
+      anomaly_type: other.finding.rule.anomalyType,
+      severity: other.finding.severity as Severity,
+      metric_name: other.finding.metric,
+      observed_value: other.finding.peak.v,
+      detected_at: at.toISOString()
+    }))
+}
+
+export async function runDetection (deps: DetectorDeps, request: DetectionRequest = {}): Promise<DetectionRun> {
+  const started = performance.now()
+  const settings = detectorSettings({ ...deps.settings, ...(request.windowMinutes === undefined ? {} : { windowMinutes: request.windowMinutes }) })
+  const at = request.at === undefined ? new Date() : new Date(request.at)
+  const windowStart = at.getTime() - settings.windowMinutes * MINUTE_MS
+  const from = new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS)
+  const { db } = deps
+
+  const { events, active, resolutions } = await db.asCaller(SERVICE_CALLER, async (tx) => ({
+    events: await loadEvents(tx, from, at, request.componentName),
+    active: await activeSignals(tx, at, request.componentName),
+    resolutions: await recentAutoResolutions(tx, new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS), at)
+  }))
+  const components = groupComponents(events)
+  const plan = planSignals(components, active, resolutions, windowStart, at, settings)
+
+  const written = await db.asCaller(SERVICE_CALLER, async (tx) => {
+    const upserted = await upsertSignals(tx, plan.signals.map((planned) => planned.draft))
+    const resolved = await resolveSignals(tx, plan.resolutions, at)
+    await linkOverlapping(tx, upserted.map((row) => row.id), at, settings.correlationSlackMinutes)
+    return { upserted, resolved }
+  })
+
+  // Drafts and rows meet again by their key: the upsert returns rows in no promised order.
+  const plannedByKey = new Map(plan.signals.map((planned) => [JSON.stringify([planned.component.organizationId, planned.component.componentName, planned.draft.anomaly_type]), planned]))
+  const plannedOf = (row: UpsertedSignal): PlannedSignal | undefined => plannedByKey.get(JSON.stringify([row.organization_id, row.source_component_name, row.anomaly_type]))
+  const opened = written.upserted.filter((row) => row.inserted)
+
+  const analyse = request.analyze ?? true
+  const targets: AnalysisTarget[] = []
+  if (analyse && opened.length > 0) {
+    await db.asCaller(SERVICE_CALLER, async (tx) => {
+      for (const row of opened) {
+        const planned = plannedOf(row)
+        if (planned === undefined) continue
+        targets.push({
+          row,
+          finding: planned.finding,
+          componentType: planned.component.componentType,
+          eventText: await recentErrorText(tx, planned.component.componentName, new Date(windowStart), at),
+          related: relatedTo(planned, plan.signals, at)
+        })
+      }
+    })
+  }
+  const analyses = await analyseSignals(deps.analyzer, targets, executorTypes(), started + settings.runBudgetMs, settings.maxLlmAnalyses)
+
+  const ids = [...written.upserted.map((row) => row.id), ...written.resolved.map((row) => row.id)]
+  const signals = await db.asCaller(SERVICE_CALLER, async (tx) => {
+    await storeAnalyses(tx, analyses)
+    const durationMs = Math.round(performance.now() - started)
+    const runInput = { window_minutes: settings.windowMinutes, component_name: request.componentName ?? null, analyze: analyse, at: at.toISOString(), backtest: request.at !== undefined }
+    const records: DecisionRecord[] = [{
+      decision_type: 'anomaly_detection_run',
+      component: 'detector',
+      input: runInput,
+      decision: {
+        components_evaluated: components.length,
+        created: opened.map((row) => row.id),
+        updated: written.upserted.filter((row) => !row.inserted).map((row) => row.id),
+        resolved: written.resolved.map((row) => row.id)
+      },
+      outcome: `${opened.length} created, ${written.upserted.length - opened.length} updated, ${written.resolved.length} resolved`,
+      reasoning: `${components.length} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history`,
+      actor: request.actor ?? 'service',
+      duration_ms: durationMs
+    }, ...opened.map((row): DecisionRecord => ({
+      decision_type: 'anomaly_detected',
+      component: 'detector',
+      subject_type: 'anomaly_signal',
+      subject_id: row.id,
+      user_id: row.user_id,
+      organization_id: row.organization_id,
+      input: runInput,
+      decision: { anomaly_type: row.anomaly_type, severity: row.severity, flapping: row.flapping, pattern_type: row.pattern_type },
+      outcome: row.flapping ? 'opened, flapping: held open' : 'opened',
+      reasoning: row.anomaly_description,
+      confidence_score: row.confidence_score,
+      actor: request.actor ?? 'service'
+    })), ...written.resolved.map((row): DecisionRecord => ({
+      decision_type: 'anomaly_auto_resolved',
+      component: 'detector',
+      subject_type: 'anomaly_signal',
+      subject_id: row.id,
+      user_id: row.user_id,
+      organization_id: row.organization_id,
+      input: runInput,
+      outcome: 'resolved',
+      reasoning: row.resolution_notes,
+      actor: request.actor ?? 'service'
+    }))]
+    await recordDecisions(tx, records)
+    return await signalsById(tx, ids)
+  })
+
+  return {
+    evaluated_at: at.toISOString(),
+    window_start: new Date(windowStart).toISOString(),
+    window_minutes: settings.windowMinutes,
+    backtest: request.at !== undefined,
+    components_evaluated: components.length,
+    created: opened.length,
+    updated: written.upserted.length - opened.length,
+    resolved: written.resolved.length,
+    analysed: analyses.length,
+    duration_ms: Math.round(performance.now() - started),
+    signals
+  }
+}

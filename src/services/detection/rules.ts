@@ -1,0 +1,67 @@
+// The seed's detection rules (section 2.2) as data: which health-event columns are watched, the
+// anomaly type each feeds, and its thresholds. Kept apart from the evaluation so a caller or a
+// backtest can try other thresholds by passing settings, and the defaults read as documented.
+
+export type MetricName = 'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent'
+export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion'
+
+export interface MetricRule {
+  anomalyType: AnomalyType
+  category: 'performance' | 'reliability' | 'resource'
+  unit: string
+  /** Fires when the value exceeds this multiple of the baseline; null: no relative rule. */
+  baselineFactor: number | null
+  /** Fires when the value exceeds this, whatever the baseline. */
+  absoluteLimit: number
+  /** The least spread this metric's baseline may have, in its own unit. */
+  spreadFloor: number
+  /** The metric's ceiling (percentages), so severity can measure how much headroom is used. */
+  ceiling: number | null
+}
+
+export type Rules = Record<MetricName, MetricRule>
+
+export const METRICS: readonly MetricName[] = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent']
+
+export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
+  latency_ms: { anomalyType: 'latency_spike', category: 'performance', unit: ' ms', baselineFactor: 2, absoluteLimit: 2000, spreadFloor: 5, ceiling: null },
+  error_rate: { anomalyType: 'error_rate_increase', category: 'reliability', unit: '%', baselineFactor: 2, absoluteLimit: 5, spreadFloor: 0.5, ceiling: 100 },
+  cpu_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 80, spreadFloor: 2, ceiling: 100 },
+  memory_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 85, spreadFloor: 2, ceiling: 100 },
+  disk_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 90, spreadFloor: 1, ceiling: 100 }
+})
+
+export interface RuleHit {
+  /** The threshold the value crossed: the lower of the applicable ones. */
+  threshold: number
+  /** Which rules it crossed, for detection_algorithm. */
+  names: string[]
+}
+
+/**
+ * Whether `value` breaks the metric's rules. The relative rule needs a warm baseline and a rise
+ * of at least `minZ` spreads, so a metric whose ordinary noise already doubles it does not page;
+ * the absolute limit stands on its own, warm-up or not.
+ */
+export function ruleHit (rule: MetricRule, value: number, baseline: { value: number, spread: number } | null, minZ: number): RuleHit | null {
+  const names: string[] = []
+  const thresholds: number[] = []
+  if (rule.baselineFactor !== null && baseline !== null && baseline.value > 0) {
+    const relative = rule.baselineFactor * baseline.value
+    if (value > relative && value - baseline.value >= minZ * baseline.spread) {
+      names.push(`${rule.baselineFactor}x_baseline`)
+      thresholds.push(relative)
+    }
+  }
+  if (value > rule.absoluteLimit) {
+    names.push(`absolute_limit_${rule.absoluteLimit}`)
+    thresholds.push(rule.absoluteLimit)
+  }
+  return names.length === 0 ? null : { threshold: Math.min(...thresholds), names }
+}
+
+export function mergeRules (overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {
+  const merged = { ...DEFAULT_RULES }
+  for (const metric of METRICS) merged[metric] = { ...DEFAULT_RULES[metric], ...overrides[metric] }
+  return merged
+}

@@ -1,0 +1,76 @@
+// Every knob of the detector with its default, in one place: the route and the job run with the
+// defaults, tests and backtests pass overrides. Times are minutes unless the name says otherwise.
+import { mergeRules, type MetricName, type MetricRule, type Rules } from './rules.js'
+
+export interface DetectorSettings {
+  rules: Rules
+  /** The evaluation window: the recent period whose points are judged. */
+  windowMinutes: number
+  /** History before the window that the baselines are computed from. */
+  lookbackHours: number
+  /** Fewer history points than this: no baseline, so no relative or adaptive verdict (warm-up). */
+  minHistoryPoints: number
+  /** Lower bound on a baseline's spread as a share of the baseline itself. */
+  relativeSpreadFloor: number
+  /** Past days that must hold the same time of day before the seasonal baseline is considered. */
+  seasonalMinDays: number
+  /** Width of the same-time-of-day slot on each past day. */
+  seasonalSlotMinutes: number
+  /** A rise must be at least this many spreads for the relative rules to fire. */
+  ruleMinZ: number
+  /** Adaptive verdicts need the adaptive score at or above this ... */
+  adaptiveScoreThreshold: number
+  /** ... and a rise of at least this many spreads above the robust baseline. */
+  adaptiveMinZ: number
+  /** History points (the most recent) replayed into the adaptive scorer each run. */
+  adaptiveHistoryPoints: number
+  /** Share of the window's points that must breach, for at least sustainedMinutes, for sustained_high. */
+  sustainedShare: number
+  sustainedMinutes: number
+  /** Kendall's tau over the window at or above which a climb counts as gradual. */
+  gradualTau: number
+  /** How long a signal's metric must stay normal before the detector resolves it. */
+  recoveryMinutes: number
+  /** Auto-resolutions of the same component and type within flapWindowMinutes that make it flapping. */
+  flapResolutions: number
+  flapWindowMinutes: number
+  /** How long a flapping signal must stay quiet before it is resolved. */
+  flapHoldMinutes: number
+  /** Signals on other components whose active periods come this close are correlated. */
+  correlationSlackMinutes: number
+  /** When the whole run must be done by, LLM calls included, in ms from its start. */
+  runBudgetMs: number
+  /** LLM analyses per run at most (most severe first); the rest get the rule-based analysis. */
+  maxLlmAnalyses: number
+}
+
+export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & { rules?: Partial<Record<MetricName, Partial<MetricRule>>> }
+
+export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Object.freeze({
+  windowMinutes: 15,
+  lookbackHours: 24,
+  minHistoryPoints: 30,
+  relativeSpreadFloor: 0.05,
+  seasonalMinDays: 2,
+  seasonalSlotMinutes: 60,
+  ruleMinZ: 2,
+  adaptiveScoreThreshold: 0.999,
+  adaptiveMinZ: 4,
+  adaptiveHistoryPoints: 500,
+  sustainedShare: 0.8,
+  sustainedMinutes: 10,
+  gradualTau: 0.6,
+  recoveryMinutes: 15,
+  flapResolutions: 2,
+  flapWindowMinutes: 120,
+  flapHoldMinutes: 60,
+  correlationSlackMinutes: 5,
+  // The seed's target is 3 s for the whole run; half a second is left for the writes after the LLM.
+  runBudgetMs: 2500,
+  maxLlmAnalyses: 5
+})
+
+export function detectorSettings (overrides: DetectorOverrides = {}): DetectorSettings {
+  const { rules, ...rest } = overrides
+  return { ...DEFAULT_SETTINGS, ...rest, rules: mergeRules(rules) }
+}

@@ -1,0 +1,109 @@
+// The signal lifecycle the detector owns: a repeat updates the open signal, a recovered metric
+// closes it, a component that keeps opening and closing is held open as flapping, signals that
+// overlap on other components are linked both ways, and a backtest at `at` reads nothing later.
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { buildTestApp, type TestApp } from '../../helpers/app.js'
+import { ownerSql } from '../../helpers/database.js'
+import { SERVICE_CALLER } from '../../../src/db/caller.js'
+import { correlatedAnomalies } from '../../../src/db/anomalies.js'
+import { createRootCauseAnalyzer } from '../../../src/services/analysis/index.js'
+import { runDetection, type DetectionRun } from '../../../src/services/detection/detector.js'
+import { evaluationTime, insertSeries, MINUTE, minutely, wobble } from './series.js'
+
+const analyzer = createRootCauseAnalyzer()
+
+function detectAt (ctx: TestApp, at: Date, componentName?: string): Promise<DetectionRun> {
+  return runDetection({ db: ctx.app.db, analyzer }, { at: at.toISOString(), componentName, analyze: false })
+}
+
+const plus = (at: Date, minutes: number): Date => new Date(at.getTime() + minutes * MINUTE)
+
+/** 120 minutes of 200 ms before `start`, then `minutes` more points with 3000 ms at the given offsets. */
+function withSpikes (start: Date, minutes: number, spikes: number[]) {
+  return minutely(plus(start, minutes), 120 + minutes + 1, (i) => ({ latency_ms: spikes.includes(i - 120) ? 3000 : 200 + 6 * wobble(i) }))
+}
+
+t.test('a repeat updates the open signal, and it resolves itself after the recovery window', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(60)
+  await insertSeries(sql, 'api', withSpikes(start, 30, [0, 3]))
+
+  const first = await detectAt(ctx, start)
+  t.equal(first.created, 1)
+  const id = first.signals[0]?.id
+  t.same((await detectAt(ctx, plus(start, 1))).signals, [], 'the same spike seen again is not a repeat')
+
+  const repeat = await detectAt(ctx, plus(start, 3))
+  t.match(repeat, { created: 0, updated: 1 })
+  t.match(repeat.signals[0], { id, historical_occurrences: 2, observed_value: 3000, status: 'open' })
+  t.equal(Date.parse(repeat.signals[0]?.last_observed_at ?? ''), plus(start, 3).getTime())
+
+  t.same((await detectAt(ctx, plus(start, 10))).signals, [], 'seven quiet minutes are not enough')
+  const recovered = await detectAt(ctx, plus(start, 18))
+  t.match(recovered, { resolved: 1 })
+  t.match(recovered.signals[0], { id, status: 'resolved', resolution_notes: /Auto-resolved by the detector: latency_ms has stayed normal for 15 minutes/ })
+  t.same(await sql`select count(*)::int as n from anomaly_signals`, [{ n: 1 }], 'one signal for the whole incident')
+})
+
+t.test('a component that keeps opening and closing is marked flapping and held open', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(90)
+  await insertSeries(sql, 'flaky', withSpikes(start, 80, [0, 20, 40, 75]))
+
+  for (const spike of [0, 20]) {
+    const opened = await detectAt(ctx, plus(start, spike))
+    t.match(opened, { created: 1 })
+    t.equal(opened.signals[0]?.flapping, false)
+    t.match(await detectAt(ctx, plus(start, spike + 16)), { resolved: 1 })
+  }
+  const third = await detectAt(ctx, plus(start, 40))
+  t.match(third.signals[0], { flapping: true, status: 'open' }, 'the third opening within two hours is flapping')
+  t.match(await detectAt(ctx, plus(start, 56)), { resolved: 0 }, 'sixteen quiet minutes no longer close it')
+  const again = await detectAt(ctx, plus(start, 75))
+  t.match(again, { created: 0, updated: 1 })
+  t.match(again.signals[0], { id: third.signals[0]?.id, flapping: true, historical_occurrences: 2 }, 'held open, so the next spike does not re-fire')
+})
+
+t.test('signals on different components that overlap in time are linked both ways', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(200)
+  const org = randomUUID()
+  await insertSeries(sql, 'checkout', withSpikes(start, 180, [0]), org)
+  await insertSeries(sql, 'payments', withSpikes(start, 180, [0]), org)
+  await insertSeries(sql, 'elsewhere', withSpikes(start, 180, [0]), randomUUID())
+  await insertSeries(sql, 'later', withSpikes(start, 180, [170]), org)
+
+  const run = await detectAt(ctx, start)
+  t.equal(run.created, 3)
+  const byName = new Map(run.signals.map((row) => [row.source_component_name, row]))
+  const checkout = byName.get('checkout')
+  const payments = byName.get('payments')
+  t.same(checkout?.related_anomaly_ids, [payments?.id])
+  t.same(payments?.related_anomaly_ids, [checkout?.id])
+  t.same(byName.get('elsewhere')?.related_anomaly_ids, [], 'another organization is not linked')
+
+  await detectAt(ctx, plus(start, 170), 'later')
+  const correlated = await ctx.app.db.asCaller(SERVICE_CALLER, async (tx) => await correlatedAnomalies(tx, checkout?.id ?? '', 15, 50))
+  t.match(correlated.find((row) => row.id === payments?.id), { correlation_reason: 'linked' })
+  t.notOk(correlated.some((row) => row.source_component_name === 'later'), 'a signal hours later is not correlated')
+})
+
+t.test('a backtest at `at` reads no event and touches no signal from after it', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const at = evaluationTime(60)
+  await insertSeries(sql, 'quiet-then', withSpikes(at, 30, [2]))
+  await insertSeries(sql, 'live', withSpikes(at, 30, [-1, 10]))
+  const live = await detectAt(ctx, plus(at, 10), 'live')
+  t.equal(live.created, 1)
+
+  const backtest = await detectAt(ctx, at)
+  t.equal(backtest.backtest, true)
+  t.same(backtest.signals, [], 'the spike two minutes after `at` is not seen, and the later live signal is left alone')
+  t.same(await sql`select historical_occurrences, detection_timestamp from anomaly_signals`, [{ historical_occurrences: 1, detection_timestamp: plus(at, 10) }])
+  t.match(await detectAt(ctx, plus(at, 2), 'quiet-then'), { created: 1 }, 'at the time of the spike it is found')
+})
