@@ -23,6 +23,23 @@ export interface Config {
   schedules: Record<JobName, string | null>
   logLevel: string
   healing: HealingConfig
+  selftests: SelftestConfig
+}
+
+/** The self-test runner's schedules, baselines and retention (README "Self-tests"). */
+export interface SelftestConfig {
+  /** Test name -> its own cron expression (null: not scheduled); the rest run on SELFTEST_CRON. */
+  schedules: Record<string, string | null>
+  /** Test name -> the result id pinned as its baseline, instead of the median of recent runs. */
+  baselines: Record<string, string>
+  /** Successful runs whose median is the baseline. */
+  baselineRuns: number
+  /** Slower than the baseline by more than this percentage is a regression. */
+  regressionPercent: number
+  /** Results older than this are deleted by the maintenance job. */
+  retentionDays: number
+  /** Recorded as target_environment. */
+  environment: string
 }
 
 /** The self-healing engine's policy; delays are milliseconds so tests can run them quickly. */
@@ -163,6 +180,38 @@ function healingConfig (env: Env): HealingConfig {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+// "rls_isolation=*/5 * * * *;llm_reachability=off": ';' separates entries, since cron uses ','.
+function testEntries<T> (env: Env, name: string, value: (raw: string, entry: string) => T): Record<string, T> {
+  const raw = text(env, name)
+  if (raw === undefined) return {}
+  const entries = raw.split(';').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    const match = /^([a-z][a-z0-9_]{0,63})\s*=\s*(.+)$/.exec(entry)
+    if (match === null) throw new ConfigError(name, `entries are test_name=value separated by ";", got "${entry}"`)
+    return [match[1] as string, value((match[2] as string).trim(), entry)] as const
+  })
+  return Object.fromEntries(entries)
+}
+
+function selftestConfig (env: Env): SelftestConfig {
+  return {
+    schedules: testEntries(env, 'SELFTEST_SCHEDULES', (raw, entry) => {
+      if (raw.toLowerCase() === 'off') return null
+      if (!cron.validate(raw)) throw new ConfigError('SELFTEST_SCHEDULES', `"${entry}" does not end in a cron expression (5 or 6 fields) or "off"`)
+      return raw
+    }),
+    baselines: testEntries(env, 'SELFTEST_BASELINES', (raw, entry) => {
+      if (!UUID.test(raw)) throw new ConfigError('SELFTEST_BASELINES', `"${entry}" does not end in a result id (a UUID)`)
+      return raw.toLowerCase()
+    }),
+    baselineRuns: integer(env, 'SELFTEST_BASELINE_RUNS', 10, 1, 100),
+    regressionPercent: integer(env, 'SELFTEST_REGRESSION_PERCENT', 50, 1, 1000),
+    retentionDays: integer(env, 'SELFTEST_RETENTION_DAYS', 30, 1, 3650),
+    environment: text(env, 'SELFTEST_ENVIRONMENT') ?? 'production'
+  }
+}
+
 export function loadConfig (env: Env = process.env): Config {
   const jwtSecret = text(env, 'JWT_SECRET')
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -202,6 +251,7 @@ export function loadConfig (env: Env = process.env): Config {
       maintenance: schedule(env, 'MAINTENANCE_CRON', '17 * * * *')
     },
     logLevel,
-    healing: healingConfig(env)
+    healing: healingConfig(env),
+    selftests: selftestConfig(env)
   }
 }

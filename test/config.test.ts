@@ -24,6 +24,18 @@ t.test('six-field schedules are accepted and "off" disables a job', async (t) =>
   t.equal(config.schedules.heal, null)
 })
 
+t.test('self-test schedules, baselines and retention', async (t) => {
+  t.match(loadConfig({}).selftests, { schedules: {}, baselines: {}, baselineRuns: 10, regressionPercent: 50, retentionDays: 30, environment: 'production' })
+  const config = loadConfig({
+    SELFTEST_SCHEDULES: 'rls_isolation=*/5 * * * *; llm_reachability=off',
+    SELFTEST_BASELINES: 'database_connectivity=3F0C6A52-1B7E-4C55-9A5E-1D2C3B4A5F60',
+    SELFTEST_RETENTION_DAYS: '7'
+  })
+  t.same(config.selftests.schedules, { rls_isolation: '*/5 * * * *', llm_reachability: null })
+  t.same(config.selftests.baselines, { database_connectivity: '3f0c6a52-1b7e-4c55-9a5e-1d2c3b4a5f60' })
+  t.equal(config.selftests.retentionDays, 7)
+})
+
 t.test('a bad value is refused with the variable named', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
@@ -38,7 +50,12 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ JWKS_URL: 'not a url' }, 'JWKS_URL'],
     [{ REDIS_URL: 'http://127.0.0.1' }, 'REDIS_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
-    [{ EMBEDDED_PG_PORT: '5432' }, 'EMBEDDED_PG_PORT']
+    [{ EMBEDDED_PG_PORT: '5432' }, 'EMBEDDED_PG_PORT'],
+    [{ SELFTEST_SCHEDULES: 'rls_isolation' }, 'SELFTEST_SCHEDULES'],
+    [{ SELFTEST_SCHEDULES: 'rls_isolation=every five minutes' }, 'SELFTEST_SCHEDULES'],
+    [{ SELFTEST_BASELINES: 'database_connectivity=42' }, 'SELFTEST_BASELINES'],
+    [{ SELFTEST_RETENTION_DAYS: '0' }, 'SELFTEST_RETENTION_DAYS'],
+    [{ SELFTEST_REGRESSION_PERCENT: 'lots' }, 'SELFTEST_REGRESSION_PERCENT']
   ]
   for (const [env, variable] of cases) {
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()

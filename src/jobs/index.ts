@@ -6,13 +6,18 @@ import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
+import type { Inject } from '../services/selftests/types.js'
+import { selftestJobs } from './selftests.js'
 
 export interface JobDeps {
   config: Config
   db: Db
+  /** The app's inject, for the self-test that checks the API through it. */
+  inject?: Inject | undefined
 }
 
-export function jobDefinitions ({ config, db }: JobDeps): JobDefinition[] {
+export function jobDefinitions (deps: JobDeps): JobDefinition[] {
+  const { config, db } = deps
   return [
     {
       name: 'detect',
@@ -23,7 +28,8 @@ export function jobDefinitions ({ config, db }: JobDeps): JobDefinition[] {
         log.info({ components_evaluated: run.components_evaluated, created: run.created, updated: run.updated, resolved: run.resolved, duration_ms: run.duration_ms }, 'detection run done')
       }
     },
-    { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db), 'maintenance done') },
-    healJob(config, db)
+    { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db, { selftestRetentionDays: config.selftests.retentionDays }), 'maintenance done') },
+    healJob(config, db),
+    ...selftestJobs(deps)
   ]
 }

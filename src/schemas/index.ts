@@ -10,6 +10,7 @@ import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionLi
 import { RecoveryStatistics } from './recovery-reports.js'
 import { Selftest, SelftestInput, SelftestList } from './selftests.js'
 import { BaselineComparison, SelftestDeletion, SelftestStatistics, SelftestTrend } from './selftest-reports.js'
+import { SelftestCatalogEntry, SelftestRunInput, SelftestRunResult } from './selftest-runs.js'
 import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
 import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
@@ -23,6 +24,7 @@ export const sharedSchemas: TSchema[] = [
   DetectionRequest, DetectionRun,
   RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
   SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
+  SelftestRunInput, SelftestRunResult, SelftestCatalogEntry,
   ComponentInput, Component, ExecutorDescription,
   HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker
 ]

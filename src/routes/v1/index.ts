@@ -22,7 +22,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(recoveryActions, { config, healing })
   await app.register(selfHealing, { healing })
   await app.register(circuitBreakers)
-  await app.register(selftests)
+  await app.register(selftests, { config })
   await app.register(components)
 }
 

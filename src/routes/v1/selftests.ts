@@ -1,5 +1,6 @@
 // /v1/selftests: self-test results stored by services and the runner, read under RLS with the
-// seed's reports, compared with their baseline, and pruned by admins.
+// seed's reports, compared with their baseline, and pruned by admins; the registered tests'
+// catalogue, and running them now.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Selftest, SelftestInput, SelftestList, SELFTEST_EXECUTION_STATUSES } from '../../schemas/selftests.js'
@@ -14,11 +15,47 @@ import {
 } from '../../services/selftest-results.js'
 import { callerOf } from '../caller.js'
 import { idempotencyOf } from '../idempotency.js'
+import type { Config } from '../../config.js'
+import { SelftestCatalogEntry, SelftestRunInput, SelftestRunResult } from '../../schemas/selftest-runs.js'
+import { selftestCatalog } from '../../services/selftests/catalog.js'
+import { runSelftests } from '../../services/selftests/runner.js'
+import { callerTrigger } from '../../services/selftests/trigger.js'
 
 const tags = ['self-tests']
 const DAY_MS = 24 * 60 * 60 * 1000
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+// A bare POST runs every test.
+async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
+  request.body ??= {}
+}
+
+const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.post('/selftests/run', {
+    config: { allow: ['service', 'admin'] },
+    schema: {
+      tags,
+      summary: 'Run self-tests now',
+      description: 'Runs the named registered self-tests (all of them without `test_names`), each within its timeout, one after another; stores a full result per test (compared with its baseline; a failure or regression raises an anomaly signal) and returns them.',
+      body: ref(SelftestRunInput),
+      response: { 200: ref(SelftestRunResult, 'The stored results'), ...problems(400, 401, 403, 429) }
+    },
+    preValidation: emptyBodyAsObject
+  }, async (request) => ({
+    results: await runSelftests(
+      { db: app.db, config, inject: async (injected) => await app.inject(injected), log: request.log },
+      { testNames: request.body.test_names, trigger: callerTrigger(callerOf(request)) }
+    )
+  }))
+
+  app.get('/selftests/catalog', {
+    config: { allow: [...ALL_CALLERS] },
+    schema: {
+      tags,
+      summary: 'The registered self-tests, their schedules and latest results',
+      response: { 200: Type.Array(ref(SelftestCatalogEntry), { description: 'One entry per registered test' }), ...problems(401, 429) }
+    }
+  }, async (request) => await selftestCatalog(app.db, callerOf(request), config))
+
   app.post('/selftests', {
     config: { allow: ['service'] },
     schema: {

@@ -1,0 +1,21 @@
+// The built-in self-tests, one module each under tests/. A new test is one file and one line here.
+import { apiAvailability } from './tests/api-availability.js'
+import { controlTargets } from './tests/control-targets.js'
+import { databaseConnectivity } from './tests/database-connectivity.js'
+import { jobFreshness } from './tests/job-freshness.js'
+import { llmReachability } from './tests/llm-reachability.js'
+import { migrationsCurrent } from './tests/migrations-current.js'
+import { rlsIsolation } from './tests/rls-isolation.js'
+import type { SelftestDefinition } from './types.js'
+
+export const BUILT_IN_TESTS: readonly SelftestDefinition[] = [
+  databaseConnectivity,
+  migrationsCurrent,
+  rlsIsolation,
+  llmReachability,
+  controlTargets,
+  apiAvailability,
+  jobFreshness
+]
+
+export const BUILT_IN_TEST_NAMES = BUILT_IN_TESTS.map((test) => test.name)
