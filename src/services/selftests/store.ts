@@ -29,12 +29,23 @@ interface Judgement {
   improvement: boolean
 }
 
-// A skipped run measured nothing, so it is not compared (the function would call its missing
-// success a regression).
+// compare_with_baseline's verdict, with one addition: a change in duration must also be at
+// least SELFTEST_REGRESSION_MIN_MS, since a few milliseconds of jitter are a large percentage of
+// a short test. A skipped run measured nothing, so it is not compared (the function would call
+// its missing success a regression).
 async function judge (tx: Tx, row: SelftestRow, config: Config): Promise<Judgement> {
   if (row.success === null) return { comparison: undefined, regression: false, improvement: false }
   const comparison = await baselineComparison(tx, row.id, config.selftests.baselineRuns, config.selftests.regressionPercent)
-  return { comparison, regression: comparison?.regression_detected === true, improvement: comparison?.improvement_detected === true }
+  if (comparison === undefined) return { comparison, regression: false, improvement: false }
+  const slower = (row.execution_duration_ms ?? 0) - (comparison.baseline_execution_duration_ms ?? 0)
+  const { regressionMinMs } = config.selftests
+  const broke = comparison.baseline_success === true && row.success !== true
+  const mended = comparison.baseline_success === false && row.success === true
+  return {
+    comparison,
+    regression: comparison.regression_detected === true && (broke || slower >= regressionMinMs),
+    improvement: comparison.improvement_detected === true && (mended || -slower >= regressionMinMs)
+  }
 }
 
 function signalOf (type: SelftestAnomalyType, definition: SelftestDefinition, row: SelftestRow, comparison: BaselineComparisonRow | undefined): SelftestSignal {

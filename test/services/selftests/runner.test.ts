@@ -77,7 +77,7 @@ t.test('a result carries every column the seed lists, filled', async (t) => {
     error_rate: 0, assertions_passed: [{ name: 'works', status: 'pass', security: true }], assertions_failed: [], assertions_warnings: [{ name: 'slowish' }],
     health_score: 75, reliability_score: 100, security_score: 100,
     recommendations: ['make it faster'], action_required: false, severity: 'medium',
-    test_config: { timeout_seconds: 5, baseline_runs: 10, regression_threshold_percentage: 50, schedule: '*/15 * * * *', schedule_source: 'SELFTEST_CRON' },
+    test_config: { timeout_seconds: 5, baseline_runs: 10, regression_threshold_percentage: 50, regression_min_ms: 100, schedule: '*/15 * * * *', schedule_source: 'SELFTEST_CRON' },
     test_parameters: { knob: 3 }
   })
   for (const column of ['started_at', 'completed_at', 'execution_duration_ms', 'response_time_ms', 'throughput_per_second', 'cpu_usage_percent', 'memory_usage_mb', 'baseline_deviation_percentage', 'performance_score'] as const) {
@@ -93,6 +93,11 @@ t.test('slower than the median of recent runs is a regression: one signal, updat
   const baselines = await runTests(ctx, undefined, { tests: [timed, timed, timed] })
   t.notOk(baselines.some((row) => row.regression_detected))
 
+  delay = 60
+  const [jitter] = await runTests(ctx, undefined, { tests: [timed] })
+  t.ok((jitter?.baseline_deviation_percentage ?? 0) > 50, 'over the percentage threshold...')
+  t.equal(jitter?.regression_detected, false, '...but under SELFTEST_REGRESSION_MIN_MS slower is noise, not a regression')
+
   delay = 200
   const [slow] = await runTests(ctx, undefined, { tests: [timed] })
   t.match(slow, { test_result: 'passed', regression_detected: true, improvement_detected: false, action_required: true, severity: 'medium' })
@@ -101,7 +106,7 @@ t.test('slower than the median of recent runs is a regression: one signal, updat
   t.match(slow?.recommendations, [/Find what slowed probe_timed/])
 
   const comparison = (await ctx.app.inject({ url: `/v1/selftests/${slow?.id}/baseline-comparison?threshold_percentage=50`, headers: ctx.admin.headers })).json()
-  t.match(comparison, { baseline_source: 'median_of_recent', baseline_run_count: 3, regression_detected: true, baseline_deviation_percentage: slow?.baseline_deviation_percentage }, 'the stored comparison is compare_with_baseline\'s')
+  t.match(comparison, { baseline_source: 'median_of_recent', baseline_run_count: 4, regression_detected: true, baseline_deviation_percentage: slow?.baseline_deviation_percentage }, 'the stored comparison is compare_with_baseline\'s')
 
   const sql = ownerSql(t, ctx.databaseUrl)
   const signal = async () => await sql`select id, anomaly_type, status, historical_occurrences, source_id, severity from anomaly_signals`
