@@ -6,6 +6,7 @@ import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
+import { JOB_TRIGGER, runMonitor } from '../services/monitor/run.js'
 import type { Inject } from '../services/selftests/types.js'
 import { selftestJobs } from './selftests.js'
 
@@ -19,6 +20,14 @@ export interface JobDeps {
 export function jobDefinitions (deps: JobDeps): JobDefinition[] {
   const { config, db } = deps
   return [
+    {
+      name: 'monitor',
+      schedule: config.schedules.monitor,
+      run: async ({ log }) => {
+        const run = await runMonitor(db, JOB_TRIGGER)
+        log.info({ run_id: run.run_id, overall_status: run.overall_status, status_counts: run.status_counts, events_created: run.events_created, duration_ms: run.duration_ms }, 'monitor run done')
+      }
+    },
     {
       name: 'detect',
       schedule: config.schedules.detect,

@@ -15,6 +15,7 @@ import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
 import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
+import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
 
 export const sharedSchemas: TSchema[] = [
   Problem,
@@ -26,5 +27,6 @@ export const sharedSchemas: TSchema[] = [
   SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
   SelftestRunInput, SelftestRunResult, SelftestCatalogEntry,
   ComponentInput, Component, ExecutorDescription,
-  HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker
+  HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
+  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult
 ]

@@ -8,6 +8,7 @@ import health from './health.js'
 import recoveryActions from './recovery-actions.js'
 import selftests from './selftests.js'
 import components from './components.js'
+import monitor from './monitor.js'
 import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
 import { createHealingEngine } from '../../services/healing/engine.js'
@@ -24,6 +25,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(circuitBreakers)
   await app.register(selftests, { config })
   await app.register(components)
+  await app.register(monitor)
 }
 
 export default v1
