@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 import { createSql } from './db/client.js'
 import { provisionEmbedded, type EmbeddedDatabase } from './db/embedded.js'
 import { migrate } from './db/migrate.js'
+import { tolerateConnectionLoss } from './db/errors.js'
 import { signToken } from './services/auth/tokens.js'
 
 const DEMO_ORGANIZATION = '00000000-0000-4000-8000-000000000314'
@@ -36,7 +37,10 @@ async function main (): Promise<void> {
   }
 
   const app = await buildApp(config)
-  closeWithGrace({ delay: 30_000, logger: app.log }, async ({ signal, err }) => {
+  // Losing a database connection must not take the service down; any other unhandled
+  // rejection still shuts it down through close-with-grace, as an uncaught exception.
+  tolerateConnectionLoss((err) => { app.log.warn({ err }, 'database connection lost') })
+  closeWithGrace({ delay: 30_000, logger: app.log, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'draining before exit')
     await app.close()

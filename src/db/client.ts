@@ -18,6 +18,9 @@ export function createSql (url: string, options: PoolOptions = {}): Sql {
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 5,
+    // Reconnect within a couple of seconds after the database comes back (the default grows
+    // to 20 s), so readiness and requests recover soon after a restart or failover.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 2),
     onnotice: () => {},
     // Optional fields a caller left out are stored as NULL; multi-row inserts need every column.
     transform: { undefined: null },

@@ -61,11 +61,39 @@ export async function startEmbeddedPostgres (dataDir: string, port: number, log:
     onError: (message: unknown) => log(String(message).trim())
   })
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise()
-  await pg.start()
+  await stopOrphan(databaseDir)
+  try {
+    await pg.start()
+  } catch (err) {
+    // The package rejects with nothing when the server exits early (port taken, bad data dir).
+    throw new Error(`embedded PostgreSQL did not start on port ${port} with data in ${databaseDir}${err instanceof Error ? `: ${err.message}` : ''}`)
+  }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: async () => { await pg.stop() }
   }
+}
+
+/**
+ * Stops a server a previous run left behind on this data folder (a process killed with
+ * SIGKILL cannot stop its child), so the next start does not fail on the lock file. Only
+ * the server owning this folder's postmaster.pid is touched.
+ */
+async function stopOrphan (databaseDir: string): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0])
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive()) return
+  process.kill(pid, 'SIGINT')
+  for (let waited = 0; waited < 10_000 && alive(); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
 const SERVICE_DATABASE = 'core314'

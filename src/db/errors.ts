@@ -14,8 +14,23 @@ function isPgError (error: unknown): error is PgError {
   return error instanceof Error && error.name === 'PostgresError' && typeof (error as Partial<PgError>).code === 'string'
 }
 
-/** The client error for a database refusal, or undefined when it is the service's own fault. */
+const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'])
+
+/** The database went away under the request (restart, failover, killed connection). */
+export function isConnectionLoss (error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code !== 'string') return false
+  return CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03'
+}
+
+/**
+ * The client error for a database refusal, or undefined when it is the service's own fault.
+ * Losing the database is a 503: nothing was stored (the transaction never committed), and the
+ * caller should retry.
+ */
 export function clientErrorFor (error: unknown): Error | undefined {
+  if (isConnectionLoss(error)) return new errors.Unavailable('the database is unavailable; nothing was stored, retry shortly')
   if (!isPgError(error)) return undefined
   switch (error.code) {
     case '23514': return new errors.BadRequest(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
@@ -34,4 +49,19 @@ export function clientErrorFor (error: unknown): Error | undefined {
     case 'C3409': return new errors.Conflict(error.message)
     default: return undefined
   }
+}
+
+/**
+ * postgres.js leaves some promises of a connection that dies mid-flight rejected with no
+ * handler; the request or job that used the connection already got its own error. This keeps
+ * those from ending the process and rethrows any other unhandled rejection (which then ends
+ * it as an uncaught exception would).
+ */
+export function tolerateConnectionLoss (log: (reason: unknown) => void): (reason: unknown) => void {
+  const handler = (reason: unknown): void => {
+    if (!isConnectionLoss(reason)) throw reason
+    log(reason)
+  }
+  process.on('unhandledRejection', handler)
+  return handler
 }

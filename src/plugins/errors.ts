@@ -75,7 +75,8 @@ export default fp(async (app) => {
       request.log.error({ err: error }, 'request failed')
       return sendProblem(reply, { type: 'about:blank', title: STATUS_CODES[500] as string, status: 500, detail: 'Internal Server Error' })
     }
-    if (status >= 500) request.log.warn({ err: error }, 'request refused')
+    if (status >= 500) request.log.warn({ err: thrown }, 'request refused')
+    if (status === 503) reply.header('retry-after', '1')
     return sendProblem(reply, {
       type: problemType(status),
       title: STATUS_CODES[status] ?? 'Error',
