@@ -2,6 +2,8 @@
 import { apiAvailability } from './tests/api-availability.js'
 import { controlTargets } from './tests/control-targets.js'
 import { databaseConnectivity } from './tests/database-connectivity.js'
+import { createDetectionCanary } from './tests/detection-canary.js'
+import { healingDryRun } from './tests/healing-dry-run.js'
 import { jobFreshness } from './tests/job-freshness.js'
 import { llmReachability } from './tests/llm-reachability.js'
 import { migrationsCurrent } from './tests/migrations-current.js'
@@ -12,6 +14,8 @@ export const BUILT_IN_TESTS: readonly SelftestDefinition[] = [
   databaseConnectivity,
   migrationsCurrent,
   rlsIsolation,
+  createDetectionCanary(),
+  healingDryRun,
   llmReachability,
   controlTargets,
   apiAvailability,

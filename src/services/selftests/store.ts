@@ -122,7 +122,7 @@ export async function storeResult (db: Db, config: Config, definition: SelftestD
       regression_detected: judgement.regression,
       improvement_detected: judgement.improvement,
       reliability_score: await recentSuccessRate(tx, definition.name, RELIABILITY_RUNS),
-      performance_score: performanceScore(row.execution_duration_ms ?? 0, judgement.comparison?.baseline_execution_duration_ms ?? null, definition.timeoutSeconds * 1000, finished),
+      performance_score: row.success === null ? null : performanceScore(row.execution_duration_ms ?? 0, judgement.comparison?.baseline_execution_duration_ms ?? null, definition.timeoutSeconds * 1000, finished),
       recommendations,
       action_required: row.action_required || judgement.regression,
       severity,

@@ -1,0 +1,36 @@
+// control_targets: every registered webhook, Redis and database answers without being acted
+// on; an unreachable one fails the test. Nothing is skipped silently: no targets is a skip.
+import t from 'tap'
+import { buildTestApp } from '../../helpers/app.js'
+import { closedPort, startControlEndpoint } from '../../helpers/control-endpoint.js'
+import { named, runTest } from '../../helpers/selftests.js'
+
+const SECRET = 'a-webhook-secret-of-enough-length'
+
+t.test('no registered target is a skipped run', async (t) => {
+  const ctx = await buildTestApp(t)
+  t.match(await runTest(ctx, 'control_targets'), { test_result: 'skipped', execution_status: 'skipped', success: null, skip_count: 1, health_score: null })
+})
+
+t.test('reachable targets pass without any action being sent; an unreachable one fails', async (t) => {
+  const ctx = await buildTestApp(t)
+  const endpoint = await startControlEndpoint(t, { secret: SECRET })
+  const register = async (name: string, body: Record<string, unknown>): Promise<void> => {
+    const res = await ctx.app.inject({ method: 'PUT', url: `/v1/components/${name}`, headers: ctx.admin.headers, payload: { component_type: 'edge_function', ...body } })
+    t.equal(res.statusCode, 200, res.body)
+  }
+  await register('checkout', { webhook_url: endpoint.url, webhook_secret: SECRET })
+  await register('reports-db', { database_url: ctx.databaseUrl, application_name: 'reports' })
+
+  const row = await runTest(ctx, 'control_targets')
+  t.match(row, { test_result: 'passed', pass_count: 2 })
+  t.same(named(row, 'assertions_passed').sort(), ['checkout_webhook_reachable', 'reports-db_database_reachable'])
+  t.same(endpoint.requests.map((request) => request.method), ['HEAD'], 'only a HEAD reached the webhook')
+  t.same(endpoint.effects, [], 'no action was carried out')
+
+  await register('search', { webhook_url: `http://127.0.0.1:${await closedPort()}/control`, webhook_secret: SECRET })
+  const broken = await runTest(ctx, 'control_targets')
+  t.match(broken, { test_result: 'failed', severity: 'high' })
+  t.same(named(broken, 'assertions_failed'), ['search_webhook_reachable'])
+  t.match(broken.failure_reason, /the webhook of search is unreachable/)
+})
