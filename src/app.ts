@@ -8,7 +8,7 @@ import { sharedSchemas } from './schemas/index.js'
 import draining from './plugins/draining.js'
 import metrics from './plugins/metrics.js'
 import db from './plugins/db.js'
-import validation from './plugins/validation.js'
+import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
 import errors from './plugins/errors.js'
 import auth from './plugins/auth.js'
@@ -46,7 +46,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(draining)
   await app.register(metrics)
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10 })
-  await app.register(validation, { schemas: sharedSchemas })
+  await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl })
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import metrics from '../../src/plugins/metrics.js'
-import validation from '../../src/plugins/validation.js'
+import schemaCompilers from '../../src/plugins/schema-compilers.js'
 import auth from '../../src/plugins/auth.js'
 import rateLimit from '../../src/plugins/rate-limit.js'
 import errors from '../../src/plugins/errors.js'
@@ -18,7 +18,7 @@ const USER = '11111111-1111-4111-8111-111111111111'
 async function pipeline (t: Test, max = 1000) {
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   await app.register(metrics)
-  await app.register(validation, { schemas: sharedSchemas })
+  await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(auth, { jwtSecret: TEST_JWT_SECRET })
   await app.register(rateLimit, { max, timeWindow: '1 minute' })
   await app.register(errors)
