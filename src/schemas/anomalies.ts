@@ -84,7 +84,16 @@ export const Anomaly = Type.Object({
   metadata: jsonObject(),
   created_at: timestamp(),
   updated_at: timestamp()
-}, { $id: 'Anomaly' })
+}, {
+  $id: 'Anomaly',
+  examples: [{
+    id: '2b7e0c1a-5f3d-4c8e-9a61-7d2e4f9b1c03', anomaly_type: 'latency_spike', severity: 'high', status: 'open',
+    source_type: 'system_health_events', source_component_name: 'orchestrate-flow', confidence_score: 0.93,
+    baseline_value: 180, observed_value: 2400, deviation_percentage: 1233.3, threshold_exceeded: 360,
+    pattern_type: 'sudden_spike', detection_method: 'statistical+rule_based_analysis', detection_algorithm: 'rule:latency_ms>2x_baseline',
+    historical_occurrences: 1, flapping: false, related_anomaly_ids: [], detection_timestamp: '2026-11-28T06:01:00.000Z'
+  }]
+})
 
 export const AnomalyStatusUpdate = Type.Object({
   status: anomalyStatus({ description: 'open -> acknowledged | investigating | resolved | false_positive; acknowledged -> investigating | resolved | false_positive; investigating -> resolved | false_positive' }),

@@ -34,7 +34,15 @@ export const Component = Type.Object({
   metadata: jsonObject(),
   created_at: timestamp(),
   updated_at: timestamp()
-}, { $id: 'Component' })
+}, {
+  $id: 'Component',
+  examples: [{
+    component_name: 'orchestrate-flow', component_type: 'edge_function', organization_id: null, description: null,
+    webhook_url: 'https://control.example.internal/orchestrate-flow', redis_url: 'redis://cache:***@10.0.0.5:6379/2',
+    key_prefix: 'orchestrate:', database_url: null, application_name: null, metadata: {},
+    created_at: '2026-11-28T06:00:00.000Z', updated_at: '2026-11-28T06:00:00.000Z'
+  }]
+})
 
 export type ComponentInputBody = Static<typeof ComponentInput>
 export type ComponentRow = Static<typeof Component>

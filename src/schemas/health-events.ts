@@ -67,7 +67,16 @@ export const HealthEvent = Type.Object({
   tags: Type.Array(Type.String()),
   created_at: timestamp(),
   updated_at: timestamp()
-}, { $id: 'HealthEvent' })
+}, {
+  $id: 'HealthEvent',
+  examples: [{
+    id: '6f1c2b9e-4d7a-4a51-9c1e-2f8b0d3a7e10', user_id: null, organization_id: '00000000-0000-4000-8000-000000000314',
+    component_type: 'edge_function', component_name: 'orchestrate-flow', environment: 'production', status: 'degraded',
+    latency_ms: 840, latency_p50_ms: 610, latency_p95_ms: 2300, latency_p99_ms: 3100, throughput_per_minute: 118,
+    error_count: 3, error_rate: 1.5, error_types: { timeout: 3 }, tags: ['phase6'], metadata: {},
+    created_at: '2026-11-28T06:00:00.000Z', updated_at: '2026-11-28T06:00:00.000Z'
+  }]
+})
 
 export const HealthEventBatch = Type.Object({
   events: Type.Array(Type.Unsafe<Static<typeof HealthEventInput>>({ $ref: 'HealthEventInput#' }), { minItems: 1, maxItems: 1000 })

@@ -107,7 +107,15 @@ export const RecoveryAction = Type.Object({
   execution_context: jsonObject(),
   created_at: timestamp(),
   updated_at: timestamp()
-}, { $id: 'RecoveryAction' })
+}, {
+  $id: 'RecoveryAction',
+  examples: [{
+    id: '9d4f1e2a-3b6c-4d7e-8f90-a1b2c3d4e5f6', action_type: 'restart_function', trigger_type: 'automatic',
+    target_component_name: 'orchestrate-flow', execution_status: 'succeeded', attempt_number: 1, max_attempts: 3,
+    requires_approval: false, approval_status: 'not_required', dry_run: false, success: true,
+    execution_duration_ms: 212, verification_status: 'verified', metrics_improvement_percentage: 64.2, recovery_effectiveness_score: 82
+  }]
+})
 
 export const ApprovalDecision = Type.Object({
   notes: Type.Optional(text(4000, { description: 'Why: stored as approval_notes when approving or rejecting, as execution_output when cancelling' }))

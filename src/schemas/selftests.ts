@@ -99,7 +99,15 @@ export const Selftest = Type.Object({
   ...flags,
   created_at: timestamp(),
   updated_at: timestamp()
-}, { $id: 'Selftest' })
+}, {
+  $id: 'Selftest',
+  examples: [{
+    id: '4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d', test_name: 'database_connectivity', test_category: 'database',
+    execution_mode: 'scheduled', execution_status: 'completed', test_result: 'passed', success: true,
+    pass_count: 3, fail_count: 0, warning_count: 0, skip_count: 0, total_assertions: 3, execution_duration_ms: 14.2,
+    response_time_ms: 1.1, health_score: 100, regression_detected: false, improvement_detected: false
+  }]
+})
 
 export const SelftestList = Type.Object({
   items: Type.Array(Type.Unsafe<Static<typeof Selftest>>({ $ref: 'Selftest#' })),
