@@ -1,10 +1,10 @@
 // How route schemas are compiled. Input: two Ajv instances, strict for request bodies (no
 // type coercion, unknown properties refused) and coercing for params, querystrings and
 // headers (they arrive as strings); both know every shared schema and collect all errors, so
-// a problem response names every offending field at once. Output: fast-json-stringify
-// serializers cached per schema for the whole process, because building them is most of the
-// cost of building an app (many routes share the same problem and row schemas, and tests
-// build an app per case).
+// a problem response names every offending field at once. Output: fast-json-stringify.
+// Both validators and serializers are cached per schema for the whole process: compiling them
+// is most of the cost of building an app (many routes share the same problem and row schemas,
+// and tests build an app per case). Compiled functions hold no per-app state.
 import fp from 'fastify-plugin'
 import { Ajv, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
@@ -23,31 +23,57 @@ function createAjv (schemas: TSchema[], options: Options): Ajv {
 }
 
 type Serializer = (data: unknown) => string
+type Validator = ReturnType<Ajv['compile']>
 
-// Keyed by the list of shared schemas (one constant per process in practice), then by the
-// response schema's JSON: the same text with the same shared schemas gives the same function.
-const serializerCache = new WeakMap<TSchema[], Map<string, Serializer>>()
+interface Compilers {
+  strict: Ajv
+  coercing: Ajv
+  validators: Map<string, Validator>
+  serializers: Map<string, Serializer>
+}
 
-function serializerFor (schemas: TSchema[], schema: unknown): Serializer {
-  let cache = serializerCache.get(schemas)
-  if (cache === undefined) {
-    cache = new Map()
-    serializerCache.set(schemas, cache)
+// Keyed by the list of shared schemas (one constant per process in practice); within it, by
+// the schema's JSON: the same text with the same shared schemas compiles to the same function.
+const compilersByShared = new WeakMap<TSchema[], Compilers>()
+
+function compilersFor (schemas: TSchema[]): Compilers {
+  let compilers = compilersByShared.get(schemas)
+  if (compilers === undefined) {
+    compilers = {
+      strict: createAjv(schemas, { coerceTypes: false }),
+      coercing: createAjv(schemas, { coerceTypes: 'array' }),
+      validators: new Map(),
+      serializers: new Map()
+    }
+    compilersByShared.set(schemas, compilers)
   }
+  return compilers
+}
+
+function validatorFor (compilers: Compilers, schema: unknown, body: boolean): Validator {
+  const key = `${body ? 'body' : 'coerced'} ${JSON.stringify(schema)}`
+  let validator = compilers.validators.get(key)
+  if (validator === undefined) {
+    validator = (body ? compilers.strict : compilers.coercing).compile(schema as object)
+    compilers.validators.set(key, validator)
+  }
+  return validator
+}
+
+function serializerFor (compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
   const key = JSON.stringify(schema)
-  let serializer = cache.get(key)
+  let serializer = compilers.serializers.get(key)
   if (serializer === undefined) {
     const externals = Object.fromEntries(schemas.map((shared) => [(shared as { $id: string }).$id, shared]))
     serializer = fastJson(schema as Parameters<typeof fastJson>[0], { schema: externals as never }) as Serializer
-    cache.set(key, serializer)
+    compilers.serializers.set(key, serializer)
   }
   return serializer
 }
 
 export default fp(async (app, options: { schemas: TSchema[] }) => {
   for (const schema of options.schemas) app.addSchema(schema)
-  const strict = createAjv(options.schemas, { coerceTypes: false })
-  const coercing = createAjv(options.schemas, { coerceTypes: 'array' })
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
-  app.setSerializerCompiler(({ schema }) => serializerFor(options.schemas, schema))
+  const compilers = compilersFor(options.schemas)
+  app.setValidatorCompiler(({ schema, httpPart }) => validatorFor(compilers, schema, httpPart === 'body'))
+  app.setSerializerCompiler(({ schema }) => serializerFor(compilers, options.schemas, schema))
 }, { name: 'schema-compilers' })
