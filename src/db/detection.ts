@@ -104,9 +104,8 @@ export async function upsertSignals (tx: Tx, drafts: SignalDraft[]): Promise<Ups
       baseline_value = excluded.baseline_value,
       deviation_percentage = excluded.deviation_percentage,
       threshold_exceeded = excluded.threshold_exceeded,
-      severity = (array['low', 'medium', 'high', 'critical'])[greatest(
-        array_position(array['low', 'medium', 'high', 'critical'], anomaly_signals.severity),
-        array_position(array['low', 'medium', 'high', 'critical'], excluded.severity))],
+      severity = case when core314.severity_rank(excluded.severity) > core314.severity_rank(anomaly_signals.severity)
+        then excluded.severity else anomaly_signals.severity end,
       confidence_score = greatest(anomaly_signals.confidence_score, excluded.confidence_score),
       pattern_type = excluded.pattern_type,
       pattern_duration_seconds = greatest(excluded.pattern_duration_seconds,

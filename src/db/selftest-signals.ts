@@ -52,9 +52,8 @@ export async function raiseSignal (tx: Tx, signal: SelftestSignal): Promise<Rais
       baseline_value = excluded.baseline_value,
       observed_value = excluded.observed_value,
       deviation_percentage = excluded.deviation_percentage,
-      severity = (array['low', 'medium', 'high', 'critical'])[greatest(
-        array_position(array['low', 'medium', 'high', 'critical'], anomaly_signals.severity),
-        array_position(array['low', 'medium', 'high', 'critical'], excluded.severity))],
+      severity = case when core314.severity_rank(excluded.severity) > core314.severity_rank(anomaly_signals.severity)
+        then excluded.severity else anomaly_signals.severity end,
       metadata = anomaly_signals.metadata || excluded.metadata
     returning id, (xmax = 0) as inserted, historical_occurrences`
   if (row === undefined) throw new Error('anomaly signal was neither inserted nor updated')
