@@ -13,6 +13,7 @@ import rateLimit from './plugins/rate-limit.js'
 import errors from './plugins/errors.js'
 import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
+import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
 import type { JobDefinition } from './jobs/scheduler.js'
 import operations from './routes/operations.js'
@@ -51,6 +52,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl })
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })
   await app.register(errors)
+  await app.register(healing, { config })
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
   await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })

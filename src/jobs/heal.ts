@@ -1,14 +1,10 @@
 // The heal job: each tick runs the engine's due work (expired approvals and leases, breakers,
 // open anomalies, verifications, due actions) and logs a summary, not every row.
-import pino from 'pino'
 import type { Config } from '../config.js'
-import type { Db } from '../plugins/db.js'
-import { createHealingEngine } from '../services/healing/engine.js'
+import type { HealingEngine } from '../services/healing/engine.js'
 import type { JobDefinition } from './scheduler.js'
 
-export function healJob (config: Config, db: Db): JobDefinition {
-  // Built at boot so a healing map naming an unknown action fails the start, not the first tick.
-  const engine = createHealingEngine({ sql: db.sql, config: config.healing, log: pino({ level: config.logLevel }) })
+export function healJob (config: Config, engine: HealingEngine): JobDefinition {
   return {
     name: 'heal',
     schedule: config.schedules.heal,

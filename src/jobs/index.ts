@@ -6,6 +6,7 @@ import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
+import type { HealingEngine } from '../services/healing/engine.js'
 import { JOB_TRIGGER, runMonitor } from '../services/monitor/run.js'
 import type { Inject } from '../services/selftests/types.js'
 import { selftestJobs } from './selftests.js'
@@ -13,6 +14,8 @@ import { selftestJobs } from './selftests.js'
 export interface JobDeps {
   config: Config
   db: Db
+  /** The app's healing engine, shared with the routes that act. */
+  healing: HealingEngine
   /** The app's inject, for the self-test that checks the API through it. */
   inject?: Inject | undefined
 }
@@ -38,7 +41,7 @@ export function jobDefinitions (deps: JobDeps): JobDefinition[] {
       }
     },
     { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db, { selftestRetentionDays: config.selftests.retentionDays }), 'maintenance done') },
-    healJob(config, db),
+    healJob(config, deps.healing),
     ...selftestJobs(deps)
   ]
 }

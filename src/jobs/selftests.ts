@@ -9,7 +9,7 @@ import { checkOverrides, testSchedules } from '../services/selftests/schedules.j
 import { jobTrigger } from '../services/selftests/trigger.js'
 import type { SelftestDefinition } from '../services/selftests/types.js'
 
-export function selftestJobs ({ config, db, inject }: JobDeps, tests: readonly SelftestDefinition[] = BUILT_IN_TESTS): JobDefinition[] {
+export function selftestJobs ({ config, db, inject }: Pick<JobDeps, 'config' | 'db' | 'inject'>, tests: readonly SelftestDefinition[] = BUILT_IN_TESTS): JobDefinition[] {
   checkOverrides(config, tests)
   const jobs = new Map<string, { schedule: string, names: string[] }>()
   for (const { test, schedule, job } of testSchedules(config, tests)) {

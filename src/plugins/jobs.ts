@@ -20,9 +20,9 @@ export interface JobsOptions {
 export default fp(async (app, options: JobsOptions) => {
   const scheduler = new Scheduler(
     { sql: app.db.sql, log: app.log.child({ component: 'scheduler' }), metrics: app.metrics },
-    options.jobs ?? jobDefinitions({ config: options.config, db: app.db, inject: async (request) => await app.inject(request) })
+    options.jobs ?? jobDefinitions({ config: options.config, db: app.db, healing: app.healing, inject: async (request) => await app.inject(request) })
   )
   app.decorate('scheduler', scheduler)
   if (options.config.jobsEnabled) app.addHook('onReady', async () => { scheduler.start() })
   app.addHook('onClose', async () => { await scheduler.stop() })
-}, { name: 'jobs', dependencies: ['db', 'metrics'] })
+}, { name: 'jobs', dependencies: ['db', 'metrics', 'healing'] })

@@ -11,17 +11,14 @@ import components from './components.js'
 import monitor from './monitor.js'
 import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
-import { createHealingEngine } from '../../services/healing/engine.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents)
   await app.register(health)
   await app.register(anomalies)
   await app.register(detect, { config })
-  // One engine for the routes that act (its lease owner id names this instance).
-  const healing = createHealingEngine({ sql: app.db.sql, config: config.healing, log: app.log })
-  await app.register(recoveryActions, { config, healing })
-  await app.register(selfHealing, { healing })
+  await app.register(recoveryActions, { config, healing: app.healing })
+  await app.register(selfHealing, { healing: app.healing })
   await app.register(circuitBreakers)
   await app.register(selftests, { config })
   await app.register(components)

@@ -60,7 +60,7 @@ t.test('the detect job runs the same detector on its schedule', async (t) => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   await insertSeries(sql, 'orchestrate-flow', historyThen(new Date(), 120, 180, 5, [180, 2400]))
-  const job = jobDefinitions({ config: ctx.config, db: ctx.app.db }).find((definition) => definition.name === 'detect')
+  const job = jobDefinitions({ config: ctx.config, db: ctx.app.db, healing: ctx.app.healing }).find((definition) => definition.name === 'detect')
   t.equal(job?.schedule, ctx.config.schedules.detect)
   await job?.run({ tick: new Date(), signal: new AbortController().signal, log: ctx.app.log })
   t.match(await sql`select source_component_name, detection_method from anomaly_signals`, [{ source_component_name: 'orchestrate-flow', detection_method: 'statistical' }], 'no key configured: no analysis')
