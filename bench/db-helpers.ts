@@ -11,10 +11,11 @@ import { SERVICE_CALLER, type Caller } from '../src/db/caller.js'
 import { createSql, type Sql, type Tx } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
+import { reportFigure } from './support/figures.js'
 
 const RUNS = 7
 const TARGET_MS = 50
-const BENCH_PORT = 54342
+const BENCH_PORT = 54372
 
 interface Case {
   name: string
@@ -274,11 +275,13 @@ try {
 
   console.log(`\n${RUNS} runs each, median; 1,000,000 health events, 100,000 rows in each other table\n`)
   const rows: string[][] = [['function', 'service ms', 'user ms', `< ${TARGET_MS} ms`, 'indexes in its plans (as the service role)']]
+  let slowest = { name: '', ms: 0 }
   for (const entry of cases) {
     const service = await timed(sql, SERVICE_CALLER, ids, entry.call)
     const asUser = entry.user ? await timed(sql, userCaller, ids, entry.call) : undefined
     const plan = await planOf(benchUrl.toString(), SERVICE_CALLER, ids, entry.call, known)
     const worst = Math.max(service, asUser ?? 0)
+    if (worst > slowest.ms) slowest = { name: entry.name, ms: worst }
     rows.push([entry.name, service.toFixed(1), asUser === undefined ? 'refused' : asUser.toFixed(1), worst < TARGET_MS ? 'yes' : 'NO', plan])
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
@@ -286,6 +289,7 @@ try {
     console.log(row.map((cell, column) => column === 0 || column === 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)).join('  '))
     if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '))
   }
+  reportFigure({ bench: 'db', name: `slowest helper function (${slowest.name}), median`, value: slowest.ms, unit: 'ms', seed: '< 500 ms per query', ours: `< ${TARGET_MS} ms`, met: slowest.ms < TARGET_MS })
 } finally {
   await sql.end()
   await admin`drop database if exists ${admin(databaseName)} with (force)`
