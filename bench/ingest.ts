@@ -1,10 +1,10 @@
 // `npm run bench:ingest`: ingestion measured side by side on the same PostgreSQL, table and
 // rows: (a) a raw multi-row INSERT through postgres.js (a transaction with the caller's claims
 // set, as the service does) against (b) the batch API, and (c) a raw per-row transaction with
-// claims against (d) single-event POSTs, both at the same concurrency. Prints each rate,
-// p50/p99 latency, and the ratios b/a and d/c (target >= 0.6, aim 0.8).
+// claims against (d) single-event POSTs, both at the same concurrency. The HTTP client runs in
+// a process of its own (support/http-load.ts), as callers do. Prints each rate, p50/p99
+// latency, and the ratios b/a and d/c (target >= 0.6, aim 0.8).
 import { randomUUID } from 'node:crypto'
-import { Pool } from 'undici'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { createSql, type Sql } from '../src/db/client.js'
@@ -14,6 +14,7 @@ import { signToken } from '../src/services/auth/tokens.js'
 import type { HealthEventInputBody } from '../src/schemas/health-events.js'
 import { benchDatabase, percentile } from './support/database.js'
 import { reportFigure } from './support/figures.js'
+import { runLoad } from './support/http-load.js'
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 30)
 const BATCH_SIZE = 1000
@@ -77,12 +78,8 @@ async function rawBatch (sql: Sql, batches: HealthEventInputBody[][]): Promise<S
   return { label: '(a) raw multi-row INSERT, 1000 per statement', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
 }
 
-async function apiBatch (pool: Pool, token: string, batches: HealthEventInputBody[][]): Promise<Side> {
-  const run = await timed(batches.length, 1, async (i) => {
-    const res = await pool.request({ method: 'POST', path: '/v1/health-events/batch', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: batches[i] }) })
-    await res.body.dump()
-    if (res.statusCode !== 201) throw new Error(`batch answered ${res.statusCode}`)
-  })
+async function apiBatch (address: string, token: string, batches: HealthEventInputBody[][]): Promise<Side> {
+  const run = await runLoad({ address, method: 'POST', path: '/v1/health-events/batch', headers: headers(token), bodies: batches.map((events) => JSON.stringify({ events })), concurrency: 1, expect: 201 })
   return { label: '(b) POST /v1/health-events/batch, 1000 per call', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
 }
 
@@ -93,13 +90,13 @@ async function rawSingle (sql: Sql, events: HealthEventInputBody[]): Promise<Sid
   return { label: `(c) raw per-row transaction with claims, x${CONCURRENCY}`, rate: events.length / run.seconds, unit: 'rows/s  ', latencies: run.latencies }
 }
 
-async function apiSingle (pool: Pool, token: string, events: HealthEventInputBody[]): Promise<Side> {
-  const run = await timed(events.length, CONCURRENCY, async (i) => {
-    const res = await pool.request({ method: 'POST', path: '/v1/health-events', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(events[i]) })
-    await res.body.dump()
-    if (res.statusCode !== 201) throw new Error(`single answered ${res.statusCode}`)
-  })
+async function apiSingle (address: string, token: string, events: HealthEventInputBody[]): Promise<Side> {
+  const run = await runLoad({ address, method: 'POST', path: '/v1/health-events', headers: headers(token), bodies: events.map((event) => JSON.stringify(event)), concurrency: CONCURRENCY, expect: 201 })
   return { label: `(d) POST /v1/health-events, x${CONCURRENCY}`, rate: events.length / run.seconds, unit: 'req/s   ', latencies: run.latencies }
+}
+
+function headers (token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 }
 
 const database = await benchDatabase('ingest', 54412)
@@ -108,7 +105,6 @@ const sql = createSql(database.url, { max: poolSize })
 const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
 const app = await buildApp(config, { logger: false, poolSize })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
-const pool = new Pool(address, { connections: CONCURRENCY, pipelining: 1 })
 const token = await signToken(SECRET, { role: 'service_role' })
 
 try {
@@ -116,14 +112,14 @@ try {
   const singles = Array.from({ length: SINGLES }, (_, i) => event(i))
   // Warm both paths (JIT, prepared statements, connections) before measuring.
   await rawBatch(sql, batches.slice(0, 3))
-  await apiBatch(pool, token, batches.slice(0, 3))
+  await apiBatch(address, token, batches.slice(0, 3))
   await rawSingle(sql, singles.slice(0, 500))
-  await apiSingle(pool, token, singles.slice(0, 500))
+  await apiSingle(address, token, singles.slice(0, 500))
 
   const a = await rawBatch(sql, batches)
-  const b = await apiBatch(pool, token, batches)
+  const b = await apiBatch(address, token, batches)
   const c = await rawSingle(sql, singles)
-  const d = await apiSingle(pool, token, singles)
+  const d = await apiSingle(address, token, singles)
   console.log(`ingest benchmark: ${BATCHES} batches of ${BATCH_SIZE}, ${SINGLES} single events at concurrency ${CONCURRENCY}, pool ${poolSize}`)
   for (const side of [a, b, c, d]) print(side)
   reportFigure({ bench: 'ingest', name: 'batch API events/s (b)', value: b.rate, unit: 'events/s', seed: '-', ours: '-' })
@@ -131,7 +127,6 @@ try {
   reportFigure({ bench: 'ingest', name: `single POST req/s (d), p99 ${percentile(d.latencies, 0.99).toFixed(0)} ms`, value: d.rate, unit: 'req/s', seed: '-', ours: '-' })
   reportFigure({ bench: 'ingest', name: 'ratio d/c: single POST over raw per-row transaction', value: d.rate / c.rate, unit: '', seed: '-', ours: '>= 0.6, aim 0.8', met: d.rate / c.rate >= 0.6 })
 } finally {
-  await pool.close()
   await app.close()
   await sql.end()
   await database.close()
