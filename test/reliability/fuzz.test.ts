@@ -2,15 +2,21 @@
 // built from its schemas (random values in each body field, random query values and ids) and
 // hostile bodies (malformed JSON, wrong types, huge strings and arrays, deep nesting). The
 // service never answers 5xx, and every response is valid against the schema the contract
-// declares for its status.
+// declares for its status. Then the same with real ids of another caller's rows: every
+// operation with an id in its path answers as for an id that names nothing (404, or 403 where
+// the role may not call it at all), no answer carries the owner's data, nothing changes.
 import t from 'tap'
 import fc from 'fast-check'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { buildTestApp } from '../helpers/app.js'
+import { randomUUID } from 'node:crypto'
+import { buildTestApp, tokensFor } from '../helpers/app.js'
+import { ownerSql } from '../helpers/database.js'
+import { createOwnedRows, snapshotOwnedTables, unknownPathValue, type OwnedRows } from '../helpers/owned-rows.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 const RUNS = 12
+const FOREIGN_RUNS = 8
 
 interface Operation {
   method: string
@@ -98,4 +104,108 @@ t.test('every operation, fuzzed: never a 5xx, every response valid against its d
   const validated = [...checked.values()].reduce((sum, n) => sum + n, 0)
   t.ok(validated > 800, `${validated} responses validated against the contract, by status: ${JSON.stringify(Object.fromEntries(checked))}`)
   t.ok((checked.get('200') ?? 0) + (checked.get('201') ?? 0) > 50, 'successful responses were among them')
+})
+
+// Who may not call an operation at all, from API.md's "who" column: users get 403 whatever the id.
+const REFUSED_TO_USERS = new Set([
+  'POST /v1/recovery-actions/{id}/approve', 'POST /v1/recovery-actions/{id}/reject', 'POST /v1/recovery-actions/{id}/cancel',
+  'POST /v1/recovery-actions/{id}/execute', 'POST /v1/recovery-actions/{id}/rollback', 'PUT /v1/components/{component_name}'
+])
+// Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
+const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers'])
+
+t.test('another caller\'s ids: always 404 (403 where the role may not call at all), never their data, and their rows unchanged', async (t) => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const owned = await createOwnedRows(ctx, sql, ctx.user)
+  const stranger = (await tokensFor(randomUUID())).user
+  const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>>, components: { schemas: Record<string, { examples?: unknown[] }> } }
+  const operations: Operation[] = Object.entries(document.paths).filter(([path]) => path.includes('{')).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })))
+  const resourceOf = (operation: Operation): keyof OwnedRows['ids'] => operation.path.split('/')[2] as keyof OwnedRows['ids']
+  t.equal(new Set(operations.map(resourceOf)).size, Object.keys(owned.ids).length, `the owner has rows behind all ${operations.length} operations with an id in the path`)
+
+  for (const operation of operations.filter((op) => op.method === 'GET')) {
+    for (const value of owned.ids[resourceOf(operation)]) {
+      const res = await ctx.app.inject({ url: operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value)), headers: ctx.user.headers })
+      t.equal(res.statusCode, 200, `the owner reads ${operation.path} for its own ${value}`)
+    }
+  }
+  const before = await snapshotOwnedTables(sql)
+
+  const idsOf = (foreign: (resource: string) => boolean): string[] => Object.entries(owned.ids).flatMap(([resource, ids]) => foreign(resource) ? ids : [])
+  const colleague = (resource: string): boolean => !ORGANIZATION_RESOURCES.has(resource)
+  const callers = [
+    { name: 'a user of the same organization', caller: ctx.otherUser, foreign: colleague, secrets: [...owned.markers.user, ...idsOf(colleague)] },
+    { name: 'a user of another organization', caller: stranger, foreign: () => true, secrets: [...owned.markers.user, ...owned.markers.organization, ...idsOf(() => true)] }
+  ]
+  const leaks = (body: string, secrets: string[], requested: string): string[] => secrets.filter((secret) => secret !== requested && body.includes(secret))
+  const exampleOf = (operation: Operation): unknown => {
+    const schema = operation.spec.requestBody?.content['application/json']?.schema as { $ref?: string } | undefined
+    if (schema === undefined) return undefined
+    const name = schema.$ref?.split('/').pop() ?? ''
+    return document.components.schemas[name]?.examples?.[0] ?? {}
+  }
+  const send = async (operation: Operation, value: string, caller: { headers: { authorization: string } }, query: Record<string, string>, payload: string | undefined) => {
+    const search = new URLSearchParams(query).toString()
+    const url = operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value))
+    return await ctx.app.inject({
+      method: operation.method as 'GET',
+      url: search === '' ? url : `${url}?${search}`,
+      headers: { ...caller.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload })
+    })
+  }
+
+  const wrong: string[] = []
+  const counts = new Map<string, number>()
+  for (const operation of operations) {
+    const resource = resourceOf(operation)
+    const expected = REFUSED_TO_USERS.has(`${operation.method} ${operation.path}`) ? 403 : 404
+    const example = exampleOf(operation)
+    const queryParams = (operation.spec.parameters ?? []).filter((p) => p.in === 'query')
+    for (const { name, caller, secrets } of callers.filter((c) => c.foreign(resource))) {
+      // A well-formed request: exactly 404 (or 403), as for a row that does not exist.
+      for (const value of owned.ids[resource]) {
+        const res = await send(operation, value, caller, {}, example === undefined ? undefined : JSON.stringify(example))
+        if (res.statusCode !== expected) wrong.push(`${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}, expected ${expected}`)
+        for (const leak of leaks(res.body, secrets, value)) wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
+        counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
+      }
+      // Fuzzed bodies and queries: never a success, and the same answer as for an id that names nothing.
+      const request = fc.record({
+        value: fc.constantFrom(...owned.ids[resource]),
+        query: fc.dictionary(fc.constantFrom(...queryParams.map((p) => p.name), 'unknown'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)), { maxKeys: 3 }),
+        body: fc.oneof(hostileValue, fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }), fc.constant(example ?? {})),
+        raw: fc.oneof(fc.constant(undefined), fc.constant(undefined), fc.constant('{"unterminated": '))
+      })
+      await fc.assert(fc.asyncProperty(request, async ({ value, query, body, raw }) => {
+        const payload = example === undefined ? undefined : raw ?? JSON.stringify(body)
+        const res = await send(operation, value, caller, query, payload)
+        const nobody = await send(operation, unknownPathValue(resource), caller, query, payload)
+        counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
+        if (res.statusCode < 300) wrong.push(`${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}`)
+        else if (res.statusCode !== nobody.statusCode) wrong.push(`${name}: ${operation.method} ${operation.path} -> ${res.statusCode} for the owner's id but ${nobody.statusCode} for an unknown one`)
+        for (const leak of leaks(res.body, secrets, value)) wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
+      }), { numRuns: FOREIGN_RUNS, seed: 9 })
+    }
+  }
+  // Lists, reports and the catalogue are read as the caller too: none of them may carry the owner's rows either.
+  const reads = Object.entries(document.paths).filter(([path, methods]) => !path.includes('{') && path.startsWith('/v1/') && methods.get !== undefined)
+  for (const [path, methods] of reads) {
+    const names = (methods.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)
+    const queries: Array<Record<string, string>> = [{}, { limit: '500' }, ...(names.includes('since') ? [{ since: '2000-01-01T00:00:00Z', limit: '500' }] : [])]
+    for (const { name, caller, secrets } of callers) {
+      for (const query of queries) {
+        const search = new URLSearchParams(query).toString()
+        const res = await ctx.app.inject({ url: search === '' ? path : `${path}?${search}`, headers: caller.headers })
+        if (res.statusCode >= 500) wrong.push(`${name}: GET ${path} -> ${res.statusCode}`)
+        for (const leak of leaks(res.body, secrets, '')) wrong.push(`${name}: GET ${path}?${search} answered with the owner's ${leak}`)
+      }
+    }
+  }
+  t.ok(reads.length > 15, `${reads.length} list and report operations read as the other callers too`)
+  t.same(wrong.slice(0, 20), [], 'every answer to another caller was 404 or 403 and carried none of the owner\'s data')
+  t.ok((counts.get('404') ?? 0) > 100 && (counts.get('403') ?? 0) > 50, `answers by status: ${JSON.stringify(Object.fromEntries(counts))}`)
+  t.same(await snapshotOwnedTables(sql), before, 'the owner\'s rows are unchanged')
 })

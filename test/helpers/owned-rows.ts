@@ -1,0 +1,99 @@
+// One caller's rows in every resource that has an id in its path, created the way Core314
+// services create them (the service role naming the owner), for tests that check another
+// caller can neither see nor change them. Every text field carries a marker, so a response
+// that leaks any part of a row can be caught by searching for it; a snapshot of the rows as
+// the database holds them shows whether anything changed.
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Sql } from '../../src/db/client.js'
+import type { TestApp } from './app.js'
+
+export interface OwnedRows {
+  /** Path values by the resource they name: ids, or component names. */
+  ids: {
+    'health-events': string[]
+    anomalies: string[]
+    'recovery-actions': string[]
+    selftests: string[]
+    components: string[]
+    'circuit-breakers': string[]
+  }
+  /** Text only these rows hold: a response carrying one of them carries the owner's data. */
+  markers: {
+    /** In the owner's own rows (user_id), which nobody else but admins and the service sees. */
+    user: string[]
+    /** In the organization's rows (components, breakers), which its other members see too. */
+    organization: string[]
+  }
+}
+
+async function created (ctx: TestApp, method: 'POST' | 'PUT', url: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const res = await ctx.app.inject({ method, url, headers: ctx.service.headers, payload })
+  if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+/** Creates rows owned by `owner` (user and organization) in every resource with path ids. */
+export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: string, organizationId: string }): Promise<OwnedRows> {
+  const tag = randomBytes(6).toString('hex')
+  const marker = `private-${tag}`
+  const orgMarker = `org-${tag}-registry`
+  const service = `svc-${tag}`
+  const component = `comp-${tag}`
+  const mine = { user_id: owner.id, organization_id: owner.organizationId }
+
+  const events = [
+    await created(ctx, 'POST', '/v1/health-events', { ...mine, component_type: 'edge_function', component_name: service, status: 'critical', latency_ms: 2400, last_error_message: `${marker} timeout` }),
+    await created(ctx, 'POST', '/v1/health-events', { ...mine, component_type: 'edge_function', component_name: service, status: 'healthy', latency_ms: 120 })
+  ]
+  const anomalies = [
+    await created(ctx, 'POST', '/v1/anomalies', { ...mine, anomaly_type: 'latency_spike', severity: 'critical', source_type: 'system_health_events', source_component_name: service, anomaly_description: `${marker} p95 tripled` }),
+    await created(ctx, 'POST', '/v1/anomalies', { ...mine, anomaly_type: 'error_rate_increase', severity: 'high', source_type: 'system_health_events', source_component_name: service, root_cause_analysis: `${marker} bad deploy` })
+  ]
+  await created(ctx, 'PUT', `/v1/components/${component}`, {
+    component_type: 'edge_function', organization_id: owner.organizationId, description: `${orgMarker} control`,
+    webhook_url: `https://${orgMarker}.example.internal/control`, webhook_secret: `${orgMarker}-webhook-secret`
+  })
+  const actions = [
+    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'restart_function', target_component_name: component, triggered_by_anomaly_id: anomalies[0]?.id, trigger_reason: `${marker} restart` }),
+    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'rollback_deployment', target_component_name: component, requires_approval: true, trigger_reason: `${marker} rollback` }),
+    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'scale_up', target_component_name: component, dry_run: true, action_description: `${marker} scale` })
+  ]
+  const selftests = [
+    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: `probe_${tag}`, test_category: 'database', execution_status: 'completed', success: true, execution_duration_ms: 40, test_description: `${marker} baseline` }),
+    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: `probe_${tag}`, test_category: 'database', execution_status: 'completed', success: false, execution_duration_ms: 400, failure_reason: `${marker} slow` }),
+    // A built-in test's name, so the catalogue's latest results would show it if they leaked.
+    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: 'database_connectivity', test_category: 'database', execution_status: 'completed', success: false, failure_reason: `${marker} refused` })
+  ]
+  await sql`
+    insert into circuit_breakers (component_name, organization_id, state, opened_at, next_probe_at, cooldown_seconds, reason, trip_count)
+    values (${component}, ${owner.organizationId}, 'open', now(), now() + interval '1 hour', 3600, ${`${orgMarker} tripped`}, 1)`
+
+  const id = (row: Record<string, unknown>): string => row.id as string
+  return {
+    ids: {
+      'health-events': events.map(id),
+      anomalies: anomalies.map(id),
+      'recovery-actions': actions.map(id),
+      selftests: selftests.map(id),
+      components: [component],
+      'circuit-breakers': [component]
+    },
+    markers: { user: [marker, service, `probe_${tag}`], organization: [orgMarker, component] }
+  }
+}
+
+/** Every row in the tables the owned rows live in, as JSON text, to compare before and after. */
+export async function snapshotOwnedTables (sql: Sql): Promise<Record<string, string[]>> {
+  const tables = ['system_health_events', 'anomaly_signals', 'recovery_actions', 'selftest_results', 'components', 'circuit_breakers']
+  const snapshot: Record<string, string[]> = {}
+  for (const table of tables) {
+    const rows = await sql<Array<{ row: string }>>`select row_to_json(t)::text as row from ${sql(table)} t order by 1`
+    snapshot[table] = rows.map((r) => r.row)
+  }
+  return snapshot
+}
+
+/** A path value of the same form that names nothing. */
+export function unknownPathValue (resource: keyof OwnedRows['ids']): string {
+  return resource === 'components' || resource === 'circuit-breakers' ? `missing-${randomBytes(4).toString('hex')}` : randomUUID()
+}
