@@ -1,5 +1,9 @@
-// job_runs: the last tick each job ran, shared by every instance on the database.
+// job_runs: the last tick each job ran (or, for a job whose runs may overlap, started), shared by every instance on the database.
 import type { Tx } from './client.js'
+
+function errorText (failure: unknown): string | null {
+  return failure === undefined ? null : failure instanceof Error ? failure.message : String(failure)
+}
 
 /**
  * Claims a job's tick for this instance: true only when this transaction holds the job's
@@ -12,8 +16,9 @@ export async function claimTick (tx: Tx, job: string, tick: Date): Promise<boole
   return row === undefined || row.last_tick < tick
 }
 
+/** Records the tick a job ran, in the transaction that held its lock for the run. */
 export async function recordTick (tx: Tx, job: string, tick: Date, outcome: 'succeeded' | 'failed', failure: unknown): Promise<void> {
-  const error = failure === undefined ? null : failure instanceof Error ? failure.message : String(failure)
+  const error = errorText(failure)
   await tx`
     insert into job_runs (job_name, last_tick, last_finished_at, last_outcome, last_error, run_count, failure_count)
     values (${job}, ${tick}, now(), ${outcome}, ${error}, 1, ${outcome === 'failed' ? 1 : 0})
@@ -24,4 +29,23 @@ export async function recordTick (tx: Tx, job: string, tick: Date, outcome: 'suc
       last_error = excluded.last_error,
       run_count = job_runs.run_count + 1,
       failure_count = job_runs.failure_count + excluded.failure_count`
+}
+
+/**
+ * Claims `tick` for a job whose runs may overlap (after claimTick said it is free): recorded at
+ * once, so other instances skip it, while the run itself holds no lock.
+ */
+export async function startTick (tx: Tx, job: string, tick: Date): Promise<void> {
+  await tx`
+    insert into job_runs (job_name, last_tick, run_count) values (${job}, ${tick}, 1)
+    on conflict (job_name) do update set last_tick = excluded.last_tick, run_count = job_runs.run_count + 1`
+}
+
+/** The outcome of a run claimed with startTick. */
+export async function finishTick (tx: Tx, job: string, outcome: 'succeeded' | 'failed', failure: unknown): Promise<void> {
+  await tx`
+    update job_runs set
+      last_finished_at = now(), last_outcome = ${outcome}, last_error = ${errorText(failure)},
+      failure_count = failure_count + ${outcome === 'failed' ? 1 : 0}
+    where job_name = ${job}`
 }

@@ -1,5 +1,8 @@
 // The heal job: each tick runs the engine's due work (expired approvals and leases, breakers,
-// open anomalies, verifications, due actions) and logs a summary, not every row.
+// open anomalies, verifications, due actions) and logs a summary, not every row. It is not
+// exclusive: the engine claims every action, anomaly and verification itself, so an attempt
+// waiting on a silent endpoint, or an instance frozen mid-attempt, must not stop the next tick
+// on another instance from running everything else and taking lapsed leases over.
 import type { Config } from '../config.js'
 import type { HealingEngine } from '../services/healing/engine.js'
 import type { JobDefinition } from './scheduler.js'
@@ -8,6 +11,7 @@ export function healJob (config: Config, engine: HealingEngine): JobDefinition {
   return {
     name: 'heal',
     schedule: config.schedules.heal,
+    exclusive: false,
     run: async ({ log, signal }) => {
       const report = await engine.runDue(signal)
       log.info({

@@ -1,13 +1,15 @@
 // The job frame: node-cron schedules whose ticks run a service function. Each tick takes a
 // PostgreSQL advisory lock for its job (held by a transaction for the length of the run) and
 // records the tick it ran in job_runs, so with many instances a tick runs once: an instance
-// that finds the lock taken, or the tick already done, skips it. A tick still running locally
-// makes the next one skip. Outcomes are counted; failures are logged, never thrown.
+// that finds the lock taken, or the tick already done, skips it. A job that claims its own work
+// (exclusive: false) holds the lock only to claim the tick, so a run stuck on the network or in
+// a frozen process never stops the next tick elsewhere. A tick still running locally makes the
+// next one skip. Outcomes are counted; failures are logged, never thrown.
 import cron, { type ScheduledTask } from 'node-cron'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Sql } from '../db/client.js'
 import type { Metrics } from '../plugins/metrics.js'
-import { claimTick, recordTick } from '../db/job-runs.js'
+import { claimTick, finishTick, recordTick, startTick } from '../db/job-runs.js'
 
 export interface JobContext {
   /** The scheduled time of this tick (whole seconds). */
@@ -20,6 +22,12 @@ export interface JobDefinition {
   name: string
   /** Cron expression (5 or 6 fields), or null when switched off. */
   schedule: string | null
+  /**
+   * True (the default): runs never overlap across instances, the lock is held for the run.
+   * False: the tick is claimed and the lock released before the run, for a job whose runs may
+   * overlap because it claims each piece of its work itself (the heal job's leased actions).
+   */
+  exclusive?: boolean
   run: (context: JobContext) => Promise<unknown>
 }
 
@@ -74,18 +82,35 @@ export class Scheduler {
     const started = performance.now()
     let outcome = 'skipped_locked' as TickOutcome
     let failure: unknown
+    const run = async (): Promise<'succeeded' | 'failed'> => {
+      try {
+        await job.run({ tick, signal: this.abort.signal, log })
+        return 'succeeded'
+      } catch (err) {
+        failure = err
+        return 'failed'
+      }
+    }
     try {
-      await this.deps.sql.begin(async (tx) => {
-        if (!await claimTick(tx, job.name, tick)) return
-        try {
-          await job.run({ tick, signal: this.abort.signal, log })
-          outcome = 'succeeded'
-        } catch (err) {
-          outcome = 'failed'
-          failure = err
+      if (job.exclusive === false) {
+        const claimed = await this.deps.sql.begin(async (tx) => {
+          if (!await claimTick(tx, job.name, tick)) return false
+          await startTick(tx, job.name, tick)
+          return true
+        })
+        if (claimed) {
+          const ran = await run()
+          outcome = ran
+          await this.deps.sql.begin(async (tx) => { await finishTick(tx, job.name, ran, failure) })
         }
-        await recordTick(tx, job.name, tick, outcome, failure)
-      })
+      } else {
+        await this.deps.sql.begin(async (tx) => {
+          if (!await claimTick(tx, job.name, tick)) return
+          const ran = await run()
+          outcome = ran
+          await recordTick(tx, job.name, tick, ran, failure)
+        })
+      }
     } catch (err) {
       outcome = 'failed'
       failure = err
