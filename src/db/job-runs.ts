@@ -1,4 +1,5 @@
-// job_runs: the last tick each job ran (or, for a job whose runs may overlap, started), shared by every instance on the database.
+// job_runs: the last tick each job ran (or, for a job whose runs may overlap, started), shared
+// by every instance on the database.
 import type { Tx } from './client.js'
 
 function errorText (failure: unknown): string | null {
