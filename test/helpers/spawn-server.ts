@@ -1,5 +1,13 @@
 // Runs the real entry point (src/server.ts) as a child process, the way `npm start` does.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+// `npm test` runs the suite compiled (scripts/test.ts), this helper included, and then starts
+// the compiled entry point beside it; loading the TypeScript through tsx would cost each start
+// several seconds. Run straight from the sources, it starts src/server.ts through tsx.
+const compiled = import.meta.url.endsWith('.js')
+const entry = fileURLToPath(new URL(`../../src/server.${compiled ? 'js' : 'ts'}`, import.meta.url))
+const nodeArgs = compiled ? ['--enable-source-maps', entry] : ['--import', 'tsx', entry]
 
 export interface ServerProcess {
   child: ChildProcess
@@ -11,7 +19,7 @@ export interface ServerProcess {
 
 export function spawnServer (env: Record<string, string>): ServerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, nodeArgs, {
     env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
