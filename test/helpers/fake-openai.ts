@@ -108,7 +108,7 @@ function send (res: ServerResponse, reply: FakeReply, requestedModel: string | u
   }
 }
 
-export async function startFakeOpenAI (t: Test, options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI (t: Pick<Test, 'teardown'>, options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const basePath = options.basePath ?? '/v1'
   const requests: ReceivedRequest[] = []
   const queue: FakeReply[] = []

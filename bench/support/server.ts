@@ -1,0 +1,91 @@
+// Runs the real entry point (src/server.ts) as a child process for a benchmark, the way
+// `npm start` does. Its log goes to a file rather than into memory (a long run at info level
+// writes hundreds of megabytes), and the lines at level error or above are kept for the figures.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
+
+export interface BenchServer {
+  child: ChildProcess
+  address: string
+  /** Log lines at pino level 50 (error) or above, at most the first 50. */
+  errorLines: string[]
+  /** How many lines were at level 50 or above. */
+  errorCount: () => number
+  /** How the child ended, once it has: its exit code or the signal that killed it. */
+  ended: () => string | undefined
+  /** Resident set size of the child in bytes, read from /proc (Linux); undefined once it has ended. */
+  rss: () => Promise<number | undefined>
+  /** SIGTERM, then the exit code once it has drained. */
+  stop: () => Promise<number | null>
+}
+
+const KEPT_ERROR_LINES = 50
+const LISTEN_TIMEOUT_MS = 60_000
+
+export async function startServer (env: Record<string, string>, logFile: string): Promise<BenchServer> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const log = createWriteStream(logFile)
+  let ended: string | undefined
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => {
+    ended = signal === null ? `exit ${String(code)}` : `signal ${signal}`
+    resolve(code)
+  }))
+  const errorLines: string[] = []
+  let errors = 0
+  let resolveAddress: (address: string) => void = () => {}
+  const listening = new Promise<string>((resolve) => { resolveAddress = resolve })
+
+  const read = (stream: NodeJS.ReadableStream): void => {
+    createInterface({ input: stream }).on('line', (line) => {
+      log.write(`${line}\n`)
+      if (!line.startsWith('{')) return
+      let entry: { level?: number, address?: string }
+      try {
+        entry = JSON.parse(line) as { level?: number, address?: string }
+      } catch {
+        return
+      }
+      if (typeof entry.address === 'string') resolveAddress(entry.address)
+      if ((entry.level ?? 0) >= 50) {
+        errors += 1
+        if (errorLines.length < KEPT_ERROR_LINES) errorLines.push(line)
+      }
+    })
+  }
+  if (child.stdout !== null) read(child.stdout)
+  if (child.stderr !== null) read(child.stderr)
+
+  const address = await Promise.race([
+    listening,
+    exit.then((code) => { throw new Error(`server exited with ${String(code)} before listening; see ${logFile}`) }),
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`server did not listen within ${LISTEN_TIMEOUT_MS} ms; see ${logFile}`)), LISTEN_TIMEOUT_MS).unref())
+  ])
+
+  return {
+    child,
+    address,
+    errorLines,
+    errorCount: () => errors,
+    ended: () => ended,
+    rss: async () => {
+      if (ended !== undefined) return undefined
+      const status = await readFile(`/proc/${String(child.pid)}/status`, 'utf8').catch(() => undefined)
+      if (status === undefined) return undefined
+      const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
+      if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
+      return Number(kilobytes) * 1024
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      const code = await exit
+      await new Promise<void>((resolve) => log.end(() => resolve()))
+      return code
+    }
+  }
+}
