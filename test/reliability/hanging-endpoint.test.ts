@@ -1,8 +1,8 @@
 // A control endpoint that never answers, while health events are ingested: the action's time
 // limit holds (each attempt is recorded as TIMEOUT by the instance holding its lease, so it
 // ended before the lease could lapse, and the action fails after its attempts instead of
-// hanging), actions for other components keep being delivered meanwhile, and the API keeps
-// answering (no 5xx). Real server processes, two of them, healing every second.
+// hanging), actions for other components are delivered while an attempt still hangs, and the
+// API keeps answering (no 5xx). Real server processes, two of them, healing every second.
 import t from 'tap'
 import { signToken } from '../../src/services/auth/tokens.js'
 import { TEST_JWT_SECRET } from '../helpers/app.js'
@@ -11,7 +11,8 @@ import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
 const SECRET = 'hanging-endpoint-secret-0123456789'
-const TIMEOUT_SECONDS = 5
+const TIMEOUT_SECONDS = 3
+const LONG_TIMEOUT_SECONDS = 30
 const GRACE_SECONDS = 2
 const ATTEMPTS = 2
 const RETRY_DELAY_SECONDS = 1
@@ -62,17 +63,25 @@ t.test('an endpoint that never answers, under ingest load: the timeout holds, ot
   const token = await signToken(TEST_JWT_SECRET, { role: 'service_role' })
   const outcomes: Outcome[] = []
   let stopped = false
+  t.teardown(() => { stopped = true })
   const load = Promise.all(Array.from({ length: 4 }, async (_, worker) =>
     await trafficUntil(instances[worker % instances.length] as Instance, token, () => stopped, outcomes, worker)))
 
-  const [hung] = await sql<Array<{ id: string }>>`
-    insert into recovery_actions (action_type, target_component_name, timeout_seconds, max_attempts, retry_policy)
-    values ('restart_function', 'frozen-api', ${TIMEOUT_SECONDS}, ${ATTEMPTS}, ${sql.json({ base_delay_seconds: RETRY_DELAY_SECONDS, jitter: 0 })})
-    returning id`
-  const hungId = (hung as { id: string }).id
-  await waitFor(() => silent.requests.length === 1, 15_000, 'the first attempt reached the silent endpoint')
+  // Two actions for the silent component: one with a short time limit and a retry, to watch the
+  // limit hold, and one with the default 30 s limit, long enough that everything else must go on
+  // while it hangs, however slow the machine.
+  const hungAction = async (timeoutSeconds: number, attempts: number): Promise<string> => {
+    const [row] = await sql<Array<{ id: string }>>`
+      insert into recovery_actions (action_type, target_component_name, timeout_seconds, max_attempts, retry_policy)
+      values ('restart_function', 'frozen-api', ${timeoutSeconds}, ${attempts}, ${sql.json({ base_delay_seconds: RETRY_DELAY_SECONDS, jitter: 0 })})
+      returning id`
+    return (row as { id: string }).id
+  }
+  const longId = await hungAction(LONG_TIMEOUT_SECONDS, 1)
+  const hungId = await hungAction(TIMEOUT_SECONDS, ATTEMPTS)
+  await waitFor(() => silent.requests.length === 2, 15_000, 'both first attempts reached the silent endpoint')
 
-  // While it hangs: actions for another component, created through both instances.
+  // While they hang: actions for another component, created through both instances.
   const others = await Promise.all(Array.from({ length: OTHERS }, async (_, i) => {
     const via = instances[i % instances.length] as Instance
     const res = await fetch(`${via.address}/v1/recovery-actions`, {
@@ -82,23 +91,24 @@ t.test('an endpoint that never answers, under ingest load: the timeout holds, ot
     })
     return (await res.json() as { id: string }).id
   }))
+  await waitFor(async () => {
+    const [row] = await sql<Array<{ done: number }>>`select count(*)::int as done from recovery_actions where id = any(${others}::uuid[]) and execution_status = 'succeeded'`
+    return row?.done === others.length
+  }, 20_000, 'every other action succeeded')
+  const [long] = await sql<Array<{ execution_status: string, attempt_number: number }>>`select execution_status, attempt_number from recovery_actions where id = ${longId}`
+  t.same(long, { execution_status: 'running', attempt_number: 1 }, `all ${OTHERS} other actions succeeded while a ${LONG_TIMEOUT_SECONDS} s attempt still hung`)
 
   const final = await waitFor(async () => {
     const [row] = await sql<Array<{ execution_status: string, execution_error_code: string | null, attempt_number: number }>>`
       select execution_status, execution_error_code, attempt_number from recovery_actions where id = ${hungId}`
     return row?.execution_status === 'failed' ? row : undefined
-  }, 30_000, 'the hung action failed for good')
-  await waitFor(async () => {
-    const [row] = await sql<Array<{ done: number }>>`select count(*)::int as done from recovery_actions where id = any(${others}::uuid[]) and execution_status = 'succeeded'`
-    return row?.done === others.length
-  }, 15_000, 'every other action succeeded')
+  }, 30_000, 'the short-limit action failed for good')
   stopped = true
   await load
 
   t.same(final, { execution_status: 'failed', execution_error_code: 'TIMEOUT', attempt_number: ATTEMPTS }, `failed with TIMEOUT after ${ATTEMPTS} attempts, not LEASE_EXPIRED`)
-  const attempts = await sql<Array<{ actor: string, outcome: string, error_code: string, next_retry_at: string | null, duration_ms: number, ended: Date }>>`
-    select actor, outcome, decision ->> 'error_code' as error_code, decision ->> 'next_retry_at' as next_retry_at,
-      duration_ms::float8 as duration_ms, created_at as ended
+  const attempts = await sql<Array<{ outcome: string, error_code: string, next_retry_at: string | null, duration_ms: number }>>`
+    select outcome, decision ->> 'error_code' as error_code, decision ->> 'next_retry_at' as next_retry_at, duration_ms::float8 as duration_ms
     from decision_audit_log where subject_id = ${hungId} and decision_type = 'attempt' order by created_at`
   t.same(attempts.map((row) => [row.outcome, row.error_code]), [['retry_scheduled', 'TIMEOUT'], ['failed', 'TIMEOUT']],
     'each attempt\'s outcome was written by the instance holding its lease: it ended at its time limit, before the lease could lapse')
@@ -106,20 +116,19 @@ t.test('an endpoint that never answers, under ingest load: the timeout holds, ot
   // own time lies between the time limit and the lease: that is the tolerance, not a guess.
   t.ok(attempts.every((row) => row.duration_ms >= TIMEOUT_SECONDS * 1000 - 50 && row.duration_ms < (TIMEOUT_SECONDS + GRACE_SECONDS) * 1000),
     `attempts took ${attempts.map((row) => Math.round(row.duration_ms)).join(' and ')} ms against a ${TIMEOUT_SECONDS} s limit and a ${TIMEOUT_SECONDS + GRACE_SECONDS} s lease`)
-  t.same(silent.requests.map((request) => request.attempt), [1, 2], 'the silent endpoint saw each attempt once')
+  t.same(silent.requests.filter((request) => request.idempotencyKey === hungId).map((request) => request.attempt), [1, 2], 'the silent endpoint saw each attempt once')
   const [retried] = await sql<Array<{ last_attempt_at: Date }>>`select last_attempt_at from recovery_actions where id = ${hungId}`
   t.ok((retried?.last_attempt_at.getTime() ?? 0) >= new Date(attempts[0]?.next_retry_at ?? 0).getTime(), 'the retry started no earlier than its backoff allowed')
 
   const deliveries = healthy.requests.map((request) => request.idempotencyKey)
   t.equal(new Set(deliveries).size, deliveries.length, 'no other action delivered twice')
-  t.same(new Set(deliveries), new Set(others), `all ${others.length} other actions delivered`)
-  const firstEnded = attempts[0]?.ended as Date
-  const timings = await sql<Array<{ latency_ms: number, before_hang_ended: boolean }>>`
-    select (extract(epoch from execution_completed_at - created_at) * 1000)::int as latency_ms, execution_completed_at < ${firstEnded} as before_hang_ended
-    from recovery_actions where id = any(${others}::uuid[]) order by created_at`
-  t.ok(timings.every((row) => row.before_hang_ended), `every other action finished while the first attempt still hung (${timings.map((row) => row.latency_ms).join(', ')} ms from creation)`)
+  t.same(new Set(deliveries), new Set(others), 'every other action delivered')
+  const [latency] = await sql<Array<{ median_ms: number, max_ms: number }>>`
+    select (percentile_cont(0.5) within group (order by ms))::int as median_ms, max(ms)::int as max_ms
+    from (select extract(epoch from execution_completed_at - created_at) * 1000 as ms from recovery_actions where id = any(${others}::uuid[])) d`
+  t.comment(`other actions: ${latency?.median_ms ?? '-'} ms median, ${latency?.max_ms ?? '-'} ms max from creation to done`)
 
   const failures = outcomes.filter((outcome) => outcome.status !== 200 && outcome.status !== 201)
   t.same(failures.slice(0, 5), [], `${outcomes.length} API requests under load, every one answered 200 or 201`)
-  t.ok(outcomes.length > 50, 'the load ran throughout')
+  t.ok(outcomes.length > 20, 'the load ran throughout')
 })
