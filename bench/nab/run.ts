@@ -1,13 +1,16 @@
-// `npm run bench:nab -- [--out DIR] [--nab DIR] [--held-out CATEGORY] [--detector NAME]`: runs the
-// service's adaptive scorer over every NAB file as a stream (fresh state per file, one value at a
-// time), writes NAB-style result files when --out is given, and prints the NAB scores for the
-// three application profiles, plus the tuning set and the held-out category apart. The reference
-// detectors (windowedGaussian, null, perfect) check the scoring code against known figures.
+// `npm run bench:nab -- [--out DIR] [--nab DIR] [--held-out CATEGORY] [--detector NAME]
+// [--tuning-only] [--params JSON]`: runs the service's adaptive scorer over every NAB file as a
+// stream (fresh state per file, one value at a time), writes NAB-style result files when --out is
+// given, and prints the NAB scores for the three application profiles, plus the tuning set and the
+// held-out category apart. The reference detectors (windowedGaussian, null, perfect) check the
+// scoring code against known figures. While choosing parameters or designs, --tuning-only never
+// reads the held-out category, so no figure of it can steer the choice; --params tries scorer
+// parameters (a JSON object of ScorerParams) without editing the defaults.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { scoreSeries } from '../../src/services/detection/adaptive-scorer.js'
+import { scoreSeries, type ScorerParams } from '../../src/services/detection/adaptive-scorer.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series, type Window } from './corpus.js'
 import { nullDetector, windowedGaussian } from './reference-detectors.js'
 import { corpusRows, evaluateProfile, normalize, optimizeThreshold, scoreAtThreshold, type ScoredFile } from './scoring.js'
@@ -22,16 +25,20 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     nab: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'nab') },
     'held-out': { type: 'string', default: DEFAULT_HELD_OUT },
-    detector: { type: 'string', default: 'adaptive' }
+    detector: { type: 'string', default: 'adaptive' },
+    'tuning-only': { type: 'boolean', default: false },
+    params: { type: 'string', default: '{}' }
   }
 })
 const nabDir = path.resolve(args.nab)
 const heldOut = args['held-out']
 const detectorName = args.detector
+const tuningOnly = args['tuning-only']
+const params = JSON.parse(args.params) as Partial<ScorerParams>
 
 function detect (series: Series, windows: Window[]): Float64Array {
   switch (detectorName) {
-    case 'adaptive': return scoreSeries(series.values, series.times)
+    case 'adaptive': return scoreSeries(series.values, series.times, params)
     case 'windowedGaussian': return windowedGaussian(series.values)
     case 'null': return nullDetector(series.values)
     case 'perfect': {
@@ -53,7 +60,7 @@ function writeResults (outDir: string, series: Series, scores: Float64Array): vo
 
 const labels = readWindowLabels(nabDir)
 const profiles = readProfiles(nabDir)
-const corpus = readCorpus(nabDir)
+const corpus = readCorpus(nabDir).filter((series) => !tuningOnly || series.category !== heldOut)
 
 const files: ScoredFile[] = []
 let points = 0
@@ -75,7 +82,7 @@ const profileNames = Object.keys(profiles)
 const full = Object.fromEntries(profileNames.map((name) => [name, evaluateProfile(files, profiles[name] as never)]))
 const line = (pick: (name: string) => number): string => profileNames.map((name) => `${name}=${pick(name).toFixed(1)}`).join(' ')
 
-console.log(`NAB ${line((name) => full[name]?.normalized ?? NaN)}`)
+console.log(`NAB${tuningOnly ? ` tuning set only (${heldOut} not read)` : ''} ${line((name) => full[name]?.normalized ?? NaN)}`)
 
 const tuningFiles = files.filter((file) => file.category !== heldOut)
 const heldOutFiles = files.filter((file) => file.category === heldOut)
@@ -104,5 +111,5 @@ if (standard !== undefined) {
 }
 
 const published = (JSON.parse(readFileSync(path.join(nabDir, 'final_results.json'), 'utf8')) as Record<string, Record<string, number>>)[detectorName]
-if (published !== undefined) console.log(`published ${detectorName}: ${line((name) => published[name] ?? NaN)}`)
+if (published !== undefined && !tuningOnly) console.log(`published ${detectorName}: ${line((name) => published[name] ?? NaN)}`)
 console.log(`detector ${detectorName}: ${points} points in ${detectMs.toFixed(0)} ms, ${(detectMs * 1000 / points).toFixed(2)} µs per point`)

@@ -3,6 +3,7 @@
 // series' range, and keeps everything it knows in a plain JSON-safe state, so the detector can
 // hold one per component and metric and persist it between runs. The same code is what the NAB
 // benchmark (bench/nab) measures.
+import { cadAnomaly, createCadState, type CadState } from './cad-detector.js'
 import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
 
@@ -41,6 +42,26 @@ export interface ScorerParams {
   minSupport: number
   /** How strongly context novelty sharpens the likelihood (0 turns the sharpening off). */
   contextWeight: number
+  /** Bits a value's level is written in for the contextual anomaly detector (CAD). */
+  cadValueBits: number
+  /** Longest left semi-context a derived CAD context may have. */
+  cadMaxLeftFacts: number
+  /** Most-used active CAD contexts carried into the next step as facts. */
+  cadActiveNeurons: number
+  /** CAD contexts remembered at most (0 turns CAD off): the bound on its share of the state. */
+  cadMaxContexts: number
+  /** Recent values CAD's model is rebuilt from when its range moves. */
+  cadRebuildPoints: number
+  /** How far, as a share of its range, a value must leave CAD's range to move it. */
+  cadHysteresis: number
+  /** CAD anomaly at or above which a point starts CAD's rest period. */
+  cadBaseThreshold: number
+  /** Points after a CAD anomaly at or above the base threshold in which CAD reports nothing. */
+  cadRestPeriod: number
+  /** Decades of likelihood per unit of CAD anomaly above 0.5: puts CAD on the likelihood's scale. */
+  cadScale: number
+  /** Deviation (in spreads) a point needs before CAD's report counts. */
+  cadMinZ: number
 }
 
 export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
@@ -60,7 +81,17 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   rangeMargin: 0.2,
   maxContexts: 2000,
   minSupport: 5,
-  contextWeight: 1
+  contextWeight: 1,
+  cadValueBits: 3,
+  cadMaxLeftFacts: 7,
+  cadActiveNeurons: 15,
+  cadMaxContexts: 5000,
+  cadRebuildPoints: 500,
+  cadHysteresis: 0.1,
+  cadBaseThreshold: 0.75,
+  cadRestPeriod: 30,
+  cadScale: 20,
+  cadMinZ: 2
 })
 
 const DAY_MS = 86_400_000
@@ -71,9 +102,11 @@ const INTERVAL_SAMPLES = 20
 const LIKELIHOOD_STD_FLOOR = 0.01
 
 /**
- * Everything the scorer knows about one metric. With the defaults it is bounded at about 300 KB of
+ * Everything the scorer knows about one metric. With the defaults it is bounded at about 1 MB of
  * JSON: five windows of up to 3000 numbers (history, seasonal errors, averaged surprises and two
- * sorted copies) and at most 2000 contexts (about 30 KB).
+ * sorted copies, about 300 KB), at most 2000 contexts of the context model (about 30 KB) and at
+ * most 5000 CAD contexts with their semi-contexts (measured at about 210 KB once full; each left
+ * semi-context holds at most 3 + 15 facts, so never above about 600 KB).
  */
 export interface ScorerState {
   params: ScorerParams
@@ -94,6 +127,9 @@ export interface ScorerState {
   recentSum: number
   sinceDetection: number
   context: ContextState
+  cad: CadState
+  /** Points since CAD's anomaly last reached its base threshold, capped at the rest period. */
+  cadQuiet: number
 }
 
 export interface ScoreResult {
@@ -103,6 +139,8 @@ export interface ScoreResult {
   surprise: number
   /** Share of the recent contexts that have never led to this point's level, in [0, 1]. */
   novelty: number
+  /** The contextual anomaly detector's raw anomaly in [0, 1] (0 while it is off or learning). */
+  cad: number
   /** What the value was expected to be (seasonal or overall median). */
   baseline: number
   /** The robust spread the deviation was measured in. */
@@ -132,7 +170,9 @@ export function createScorerState (params: Partial<ScorerParams> = {}): ScorerSt
     recent: [],
     recentSum: 0,
     sinceDetection: merged.suppression,
-    context: createContextState()
+    context: createContextState(),
+    cad: createCadState(),
+    cadQuiet: 0
   }
 }
 
@@ -209,13 +249,25 @@ function likelihood (state: ScorerState, average: number): number {
   return 1 - normalTail(average, mean, std)
 }
 
+/**
+ * CAD OSE's output rule, then the likelihood's scale: CAD reports a point only when no anomaly of
+ * the rest period before it reached the base threshold (the start of an episode, not its length),
+ * and an anomaly a above 0.5 reads as a tail probability of 10^(-cadScale * (a - 0.5)).
+ */
+function cadScore (state: ScorerState, cad: number): number {
+  const p = state.params
+  const reported = state.cadQuiet >= p.cadRestPeriod && cad > 0.5 ? 1 - Math.pow(10, -p.cadScale * (cad - 0.5)) : 0
+  state.cadQuiet = cad >= p.cadBaseThreshold ? 0 : Math.min(state.cadQuiet + 1, p.cadRestPeriod)
+  return reported
+}
+
 /** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
 export function scoreNext (state: ScorerState, value: number, timestampMs: number): ScoreResult {
   const p = state.params
-  if (!Number.isFinite(value)) return { score: 0, surprise: 0, novelty: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
+  if (!Number.isFinite(value)) return { score: 0, surprise: 0, novelty: 0, cad: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
   state.count++
   learnPeriod(state, timestampMs)
-  let result: ScoreResult = { score: 0, surprise: 0, novelty: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
+  let result: ScoreResult = { score: 0, surprise: 0, novelty: 0, cad: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
   if (state.history.length >= 2) {
     const dev = deviation(state, value)
     const { novelty, established } = contextNovelty(state.context, p, value, dev.floor)
@@ -234,6 +286,12 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
     // One incident should page once: right after a detection the score climbs back from zero.
     if (state.sinceDetection < p.suppression) score *= state.sinceDetection / p.suppression
     state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, p.suppression)
+    // CAD is a second opinion on the order of values; its report counts where the value is also
+    // somewhat off, since an unusual order of ordinary values is rarely an incident (and in plain
+    // noise CAD keeps meeting new orders).
+    const cad = p.cadMaxContexts > 0 ? cadAnomaly(state.cad, p, value, state.history, dev.floor, !warm) : 0
+    const reported = cadScore(state, cad)
+    if (Math.abs(dev.z) >= p.cadMinZ) score = Math.max(score, reported)
 
     state.averages.push(average)
     state.averagesSum += average
@@ -243,7 +301,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
       state.averagesSum -= old
       state.averagesSumSq -= old * old
     }
-    result = { score, surprise, novelty, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
+    result = { score, surprise, novelty, cad, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
   }
   pushBounded(state.history, state.sorted, value, p.historySize)
   return result

@@ -38,11 +38,12 @@ t.test('warm-up gives no verdict, however odd the values', async (t) => {
 })
 
 // Plain noise keeps producing first meetings of two rare levels; without the chance test on those
-// (see context-detector.ts) this series fires several times.
+// (see context-detector.ts) this series fires several times. CAD is off here: it is the context
+// model's chance test under test.
 t.test('a steady noisy series stays quiet and a spike then scores high', async (t) => {
   const next = noise(7)
   const steady = Array.from({ length: 2000 }, () => 100 + 5 * next())
-  const state = createScorerState()
+  const state = createScorerState({ cadMaxContexts: 0 })
   const quiet = feed(state, steady)
   const highest = Math.max(...quiet.map((result) => result.score))
   t.ok(highest < DEFAULT_PARAMS.detectionLevel, `steady series peaked at ${highest}`)
@@ -93,9 +94,46 @@ t.test('a value inside the usual range but out of its usual order is found by th
   const jump = feed(state, [12], learn.length)[0]
   t.ok(Math.abs(jump?.z ?? Infinity) < 1, `the value is unremarkable on its own (z ${jump?.z})`)
   t.ok((jump?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `the out-of-order value scored ${jump?.score}`)
-  const without = createScorerState({ ...params, contextWeight: 0, maxOrder: 0 })
+  const without = createScorerState({ ...params, contextWeight: 0, maxOrder: 0, cadMaxContexts: 0 })
   feed(without, learn)
   t.ok((feed(without, [12], learn.length)[0]?.score ?? 1) < DEFAULT_PARAMS.detectionLevel, 'without contexts it goes unseen')
+})
+
+// Within its range the order of a sawtooth changes (it runs backwards): no value is off, so only
+// a model of order sees it. The gate on the deviation is lowered so CAD's report counts here.
+t.test('CAD finds a change of order inside the range and reports the start of the episode only', async (t) => {
+  const saw = (i: number): number => i % 17
+  const run = (params: Partial<typeof DEFAULT_PARAMS>) => {
+    const state = createScorerState({ contextWeight: 0, maxOrder: 0, seasonalPreference: 0, cadMinZ: 0, ...params })
+    const learned = feed(state, Array.from({ length: 1000 }, (_, i) => saw(i)))
+    const changed = feed(state, Array.from({ length: 30 }, (_, i) => 16 - saw(i)), 1000)
+    const reports = (results: ReturnType<typeof feed>) => results.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel).length
+    return { learned: reports(learned), changed: reports(changed), z: Math.max(...changed.map((result) => Math.abs(result.z))) }
+  }
+  const cad = run({})
+  t.equal(cad.learned, 0, 'the repeating pattern stays quiet')
+  t.ok(cad.z < 2, `no value of the change is off (|z| up to ${cad.z})`)
+  t.equal(cad.changed, 1, 'one report for the episode')
+  t.ok(run({ cadRestPeriod: 0 }).changed > 1, 'without the rest period it reports again and again')
+  t.equal(run({ cadMaxContexts: 0 }).changed, 0, 'without CAD the change goes unseen')
+  t.equal(run({ cadMinZ: DEFAULT_PARAMS.cadMinZ }).changed, 0, 'by default CAD counts only where the value is also off')
+})
+
+// CAD OSE is given the file's range; here a value leaving the range moves it, and the model is
+// rebuilt from the recent values under the new range, so it meets the new value knowing the usual
+// pattern. Rebuilt from nothing it has no expectation to break, and the value looks ordinary to it.
+t.test('a value that moves CAD\'s range meets a model rebuilt from the recent values', async (t) => {
+  const saw = (i: number): number => i % 17
+  const spikeAfter = (params: Partial<typeof DEFAULT_PARAMS>) => {
+    const state = createScorerState({ contextWeight: 0, maxOrder: 0, ...params })
+    feed(state, Array.from({ length: 2000 }, (_, i) => saw(i)))
+    return feed(state, [60], 2000)[0]
+  }
+  const rebuilt = spikeAfter({})
+  t.ok((rebuilt?.cad ?? 0) >= DEFAULT_PARAMS.cadBaseThreshold, `CAD anomaly ${rebuilt?.cad}`)
+  t.ok((rebuilt?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel)
+  const empty = spikeAfter({ cadRebuildPoints: 0 })
+  t.ok((empty?.cad ?? 1) < DEFAULT_PARAMS.cadBaseThreshold, `CAD anomaly without the rebuild ${empty?.cad}`)
 })
 
 t.test('the state stays bounded on a long noisy series', async (t) => {
@@ -105,8 +143,11 @@ t.test('the state stays bounded on a long noisy series', async (t) => {
   t.ok(state.context.size <= DEFAULT_PARAMS.maxContexts)
   t.equal(Object.keys(state.context.followers).length, state.context.size)
   t.ok(state.history.length <= DEFAULT_PARAMS.historySize)
+  const model = state.cad.model
+  t.equal(model.hits.length, DEFAULT_PARAMS.cadMaxContexts, 'CAD filled its memory and stopped there')
+  t.ok(model.left.facts.length <= DEFAULT_PARAMS.cadMaxContexts && model.right.facts.length <= DEFAULT_PARAMS.cadMaxContexts)
   const bytes = JSON.stringify(state).length
-  t.ok(bytes < 400_000, `state is ${bytes} bytes of JSON`)
+  t.ok(bytes < 1_000_000, `state is ${bytes} bytes of JSON`)
 })
 
 t.test('a detection is followed by damping, not a stream of repeats', async (t) => {
