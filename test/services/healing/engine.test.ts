@@ -84,7 +84,8 @@ t.test('a hung control endpoint is cut off at timeout_seconds and reported as TI
 t.test('a retry scheduled before a restart is run by the next instance on the same database', async (t) => {
   const ctx = await setup(t)
   ctx.endpoint.script({ status: 500 })
-  const id = await action(ctx.sql, { retry_policy: { base_delay_seconds: 0.2, jitter: 0 } })
+  // Long enough that the first runDue cannot reach the retry itself on a starved machine.
+  const id = await action(ctx.sql, { retry_policy: { base_delay_seconds: 2, jitter: 0 } })
   await ctx.engine.runDue()
   const scheduled = await actionRow(ctx.sql, id)
   t.match(scheduled, { execution_status: 'retry_scheduled', attempt_number: 1 })
@@ -97,7 +98,7 @@ t.test('a retry scheduled before a restart is run by the next instance on the sa
     await engine.runDue()
     const current = await actionRow(ctx.sql, id)
     return current.execution_status === 'succeeded' ? current : undefined
-  })
+  }, 15_000)
   t.equal(row.attempt_number, 2)
   t.ok((ctx.endpoint.requests[1]?.receivedAt ?? 0) >= (scheduled.next_retry_at as Date).getTime() - 5, 'not before next_retry_at')
   t.same(ctx.endpoint.requests.map((r) => r.attempt), [1, 2])
