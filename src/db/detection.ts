@@ -5,31 +5,74 @@
 import type { Tx } from './client.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
-export interface EventRow {
-  id: string
+/**
+ * One component's health events in the lookback and the window, oldest first, as parallel arrays:
+ * `t` the events' times, each metric its values aligned with `t` (NaN where an event left it out).
+ * The events in the window are the last `window_ids.length`.
+ */
+export interface ComponentSeries {
   organization_id: string | null
+  component_name: string
+  /** The latest event's owner and component type. */
   user_id: string | null
   component_type: string
-  component_name: string
-  t: number
-  latency_ms: number | null
-  error_rate: number | null
-  cpu_usage_percent: number | null
-  memory_usage_percent: number | null
-  disk_usage_percent: number | null
+  t: Float64Array
+  latency_ms: Float64Array
+  error_rate: Float64Array
+  cpu_usage_percent: Float64Array
+  memory_usage_percent: Float64Array
+  disk_usage_percent: Float64Array
+  window_ids: string[]
 }
 
 export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
 
-export async function loadEvents (tx: Tx, from: Date, at: Date, componentName: string | undefined): Promise<EventRow[]> {
-  return await tx<EventRow[]>`
-    select id, organization_id, user_id, component_type, component_name,
-      extract(epoch from created_at)::float8 * 1000 as t,
-      latency_ms::float8, error_rate::float8, cpu_usage_percent::float8, memory_usage_percent::float8, disk_usage_percent::float8
+type PackedSeries = Record<'organization_id' | 'user_id', string | null> & Record<'component_name' | 'component_type' | 'window_ids', string> &
+  Record<'t' | 'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent', Buffer>
+
+// float8send's big-endian IEEE doubles, concatenated: no number is printed, sent and parsed as text.
+function doubles (bytes: Buffer): Float64Array {
+  const values = new Float64Array(bytes.length / 8)
+  for (let i = 0; i < values.length; i++) values[i] = bytes.readDoubleBE(i * 8)
+  return values
+}
+
+/**
+ * Every component's events between `from` and `at`: one row per organization and component, the
+ * components in the order they first reported. PostgreSQL groups, orders and packs the events, so
+ * a run over thousands of components parses a thousand rows rather than an object per event. The
+ * window is the events at or after `windowStart` by their timestamps, never by float milliseconds.
+ */
+export async function loadComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined): Promise<ComponentSeries[]> {
+  const rows = await tx<PackedSeries[]>`
+    select organization_id, component_name,
+      (array_agg(user_id order by created_at, id))[count(*)] as user_id,
+      (array_agg(component_type order by created_at, id))[count(*)] as component_type,
+      string_agg(float8send(date_part('epoch', created_at) * 1000), '' order by created_at, id) as t,
+      string_agg(float8send(coalesce(latency_ms::float8, 'NaN')), '' order by created_at, id) as latency_ms,
+      string_agg(float8send(coalesce(error_rate::float8, 'NaN')), '' order by created_at, id) as error_rate,
+      string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by created_at, id) as cpu_usage_percent,
+      string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by created_at, id) as memory_usage_percent,
+      string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by created_at, id) as disk_usage_percent,
+      coalesce(string_agg(id::text, ',' order by created_at, id) filter (where created_at >= ${windowStart}), '') as window_ids
     from system_health_events
     where created_at >= ${from} and created_at <= ${at}
       ${componentName === undefined ? tx`` : tx`and component_name = ${componentName}`}
-    order by created_at`
+    group by organization_id, component_name
+    order by min(created_at), organization_id, component_name`
+  return rows.map((row) => ({
+    organization_id: row.organization_id,
+    component_name: row.component_name,
+    user_id: row.user_id,
+    component_type: row.component_type,
+    t: doubles(row.t),
+    latency_ms: doubles(row.latency_ms),
+    error_rate: doubles(row.error_rate),
+    cpu_usage_percent: doubles(row.cpu_usage_percent),
+    memory_usage_percent: doubles(row.memory_usage_percent),
+    disk_usage_percent: doubles(row.disk_usage_percent),
+    window_ids: row.window_ids === '' ? [] : row.window_ids.split(',')
+  }))
 }
 
 export interface ActiveSignal {

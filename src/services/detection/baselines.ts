@@ -12,6 +12,12 @@ export interface Point {
   v: number
 }
 
+/** Points as two parallel arrays, oldest first: a long history without an object per point. */
+export interface Points {
+  t: Float64Array
+  v: Float64Array
+}
+
 export interface Baseline {
   value: number
   /** Robust standard deviation (1.4826 MAD), never below the floor. */
@@ -25,29 +31,80 @@ const DAY_MS = 86_400_000
 // Scales the MAD to a standard deviation for normally distributed data.
 const MAD_TO_SD = 1.4826
 
-export function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+/** Swaps values[k] into the place it would have if `values` were sorted (Hoare's selection). */
+function select (values: Float64Array, k: number, from: number, to: number): void {
+  let lo = from
+  let hi = to
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++
+      while ((values[j] as number) > pivot) j--
+      if (i <= j) {
+        const swap = values[i] as number
+        values[i++] = values[j] as number
+        values[j--] = swap
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return
+  }
 }
 
-function mad (values: number[], center: number): number {
-  return median(values.map((value) => Math.abs(value - center)))
+// Medians run for every metric of every component on every run: they select in one reused
+// buffer instead of sorting a fresh copy. The evaluation is synchronous, so nothing shares it.
+let scratch = new Float64Array(2048)
+
+function scratchFor (length: number): Float64Array {
+  if (scratch.length < length) scratch = new Float64Array(Math.max(length, 2 * scratch.length))
+  return scratch
 }
 
-/** Index of the first point at or after `t` in a time-ordered series. */
-function firstAtOrAfter (points: Point[], t: number): number {
+/** The median of the first `length` values of `work`, which it reorders. */
+function medianInPlace (work: Float64Array, length: number): number {
+  if (length === 0) return NaN
+  const mid = length >> 1
+  select(work, mid, 0, length - 1)
+  const upper = work[mid] as number
+  if (length % 2 === 1) return upper
+  // Everything before mid is now at most the upper middle value; the lower one is their maximum.
+  let lower = work[0] as number
+  for (let i = 1; i < mid; i++) if ((work[i] as number) > lower) lower = work[i] as number
+  return (lower + upper) / 2
+}
+
+export function median (values: ArrayLike<number>): number {
+  const work = scratchFor(values.length)
+  for (let i = 0; i < values.length; i++) work[i] = values[i] as number
+  return medianInPlace(work, values.length)
+}
+
+function mad (values: ArrayLike<number>, center: number): number {
+  const work = scratchFor(values.length)
+  for (let i = 0; i < values.length; i++) work[i] = Math.abs((values[i] as number) - center)
+  return medianInPlace(work, values.length)
+}
+
+/** Index of the first time at or after `t` in ascending `times`. */
+function firstAtOrAfter (times: Float64Array, t: number): number {
   let lo = 0
-  let hi = points.length
+  let hi = times.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if ((points[mid] as Point).t < t) lo = mid + 1
+    if ((times[mid] as number) < t) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
-function spreadOf (values: number[], center: number, floor: number): number {
+function floorFor (center: number, rule: MetricRule, settings: DetectorSettings): number {
+  return Math.max(rule.spreadFloor, settings.relativeSpreadFloor * Math.abs(center))
+}
+
+function spreadOf (values: ArrayLike<number>, center: number, floor: number): number {
   return Math.max(MAD_TO_SD * mad(values, center), floor)
 }
 
@@ -57,32 +114,30 @@ function spreadOf (values: number[], center: number, floor: number): number {
  * its own spreads), which is what a daily cycle looks like; otherwise the two agree and the overall
  * one, resting on more points, is kept.
  */
-function seasonal (history: Point[], at: number, floorFor: (center: number) => number, settings: DetectorSettings): { value: number, spread: number, points: number } | null {
+function seasonal (history: Points, at: number, rule: MetricRule, settings: DetectorSettings): { value: number, spread: number, points: number } | null {
   const half = settings.seasonalSlotMinutes * 30_000
   const dayMedians: number[] = []
   const slotValues: number[] = []
-  const oldest = history[0]?.t ?? at
+  const oldest = history.t.length > 0 ? history.t[0] as number : at
   for (let day = 1; at - day * DAY_MS + half >= oldest; day++) {
-    const from = firstAtOrAfter(history, at - day * DAY_MS - half)
-    const to = firstAtOrAfter(history, at - day * DAY_MS + half)
+    const from = firstAtOrAfter(history.t, at - day * DAY_MS - half)
+    const to = firstAtOrAfter(history.t, at - day * DAY_MS + half)
     if (to - from < 3) continue
-    const values = history.slice(from, to).map((point) => point.v)
+    const values = history.v.subarray(from, to)
     dayMedians.push(median(values))
-    slotValues.push(...values)
+    for (const value of values) slotValues.push(value)
   }
   if (dayMedians.length < settings.seasonalMinDays) return null
   const value = median(dayMedians)
-  return { value, spread: spreadOf(slotValues, value, floorFor(value)), points: slotValues.length }
+  return { value, spread: spreadOf(slotValues, value, floorFor(value, rule, settings)), points: slotValues.length }
 }
 
-/** The baseline for a window centred on `at`, or null during warm-up. `history` is time-ordered. */
-export function robustBaseline (history: Point[], at: number, rule: MetricRule, settings: DetectorSettings): Baseline | null {
-  if (history.length < settings.minHistoryPoints) return null
-  const floorFor = (center: number): number => Math.max(rule.spreadFloor, settings.relativeSpreadFloor * Math.abs(center))
-  const values = history.map((point) => point.v)
-  const value = median(values)
-  const overall: Baseline = { value, spread: spreadOf(values, value, floorFor(value)), method: 'median', points: values.length }
-  const daily = seasonal(history, at, floorFor, settings)
+/** The baseline for a window centred on `at`, or null during warm-up. */
+export function robustBaseline (history: Points, at: number, rule: MetricRule, settings: DetectorSettings): Baseline | null {
+  if (history.v.length < settings.minHistoryPoints) return null
+  const value = median(history.v)
+  const overall: Baseline = { value, spread: spreadOf(history.v, value, floorFor(value, rule, settings)), method: 'median', points: history.v.length }
+  const daily = seasonal(history, at, rule, settings)
   if (daily !== null && Math.abs(daily.value - overall.value) > 2 * daily.spread) return { ...daily, method: 'seasonal_median' }
   return overall
 }

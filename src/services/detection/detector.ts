@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
 import {
-  activeSignals, linkOverlapping, loadEvents, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
+  activeSignals, linkOverlapping, loadComponentSeries, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
   storeAnalyses, upsertSignals, type UpsertedSignal
 } from '../../db/detection.js'
 import type { Db } from '../../plugins/db.js'
@@ -15,7 +15,7 @@ import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'
 import { analyseSignals, type AnalysisTarget } from './analysis.js'
-import { groupComponents, planSignals, type PlannedSignal } from './signals.js'
+import { componentsOf, planSignals, type PlannedSignal } from './signals.js'
 import { detectorSettings, type DetectorOverrides } from './settings.js'
 import type { Severity } from './severity.js'
 
@@ -74,12 +74,12 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
   const from = new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS)
   const { db } = deps
 
-  const { events, active, resolutions } = await db.asCaller(SERVICE_CALLER, async (tx) => ({
-    events: await loadEvents(tx, from, at, request.componentName),
+  const { series, active, resolutions } = await db.asCaller(SERVICE_CALLER, async (tx) => ({
+    series: await loadComponentSeries(tx, from, new Date(windowStart), at, request.componentName),
     active: await activeSignals(tx, at, request.componentName),
     resolutions: await recentAutoResolutions(tx, new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS), at)
   }))
-  const components = groupComponents(events)
+  const components = componentsOf(series)
   const plan = planSignals(components, active, resolutions, windowStart, at, settings)
 
   const written = await db.asCaller(SERVICE_CALLER, async (tx) => {

@@ -3,7 +3,7 @@
 // severity and confidence. It also says when the metric last looked abnormal, which is what
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
 import { adaptiveScores } from './adaptive.js'
-import { median, robustBaseline, type Baseline, type Point } from './baselines.js'
+import { median, robustBaseline, type Baseline, type Point, type Points } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
 import { ruleHit, type MetricName, type MetricRule, type RuleHit } from './rules.js'
 import { confidenceOf, severityOf, type Severity } from './severity.js'
@@ -41,46 +41,59 @@ export interface MetricEvaluation {
 
 export interface MetricInput {
   metric: MetricName
-  /** Every point of the metric up to the evaluation time, time-ordered. */
-  series: SeriesPoint[]
+  /** The metric's points before the window, time-ordered. */
+  history: Points
+  /** Its points in the window, up to the evaluation time, time-ordered. */
+  window: SeriesPoint[]
   windowStart: number
   at: number
   /** An active signal exists for this metric: an adaptive episode may be running, and it may recover. */
   ongoing: boolean
 }
 
-function intervalOf (series: Point[]): number {
-  if (series.length < 2) return 60_000
+// The sampling interval: the median of the last 50 gaps between points, window and history alike.
+function intervalOf (history: Points, window: Point[]): number {
+  const times = [...history.t.subarray(-51), ...window.map((point) => point.t)].slice(-51)
+  if (times.length < 2) return 60_000
   const gaps: number[] = []
-  for (let i = Math.max(1, series.length - 50); i < series.length; i++) gaps.push((series[i] as Point).t - (series[i - 1] as Point).t)
+  for (let i = 1; i < times.length; i++) gaps.push((times[i] as number) - (times[i - 1] as number))
   return Math.max(median(gaps), 1)
+}
+
+function zOf (value: number, baseline: Baseline | null): number | null {
+  return baseline === null ? null : (value - baseline.value) / baseline.spread
+}
+
+function abnormal (value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
+  return ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value, baseline) ?? 0) >= settings.adaptiveMinZ
+}
+
+/** The newest point, window first, that looked abnormal against `baseline`. */
+function lastAbnormal (history: Points, window: Point[], rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): number | null {
+  for (let i = window.length - 1; i >= 0; i--) {
+    const point = window[i] as Point
+    if (abnormal(point.v, rule, baseline, settings)) return point.t
+  }
+  for (let i = history.v.length - 1; i >= 0; i--) {
+    if (abnormal(history.v[i] as number, rule, baseline, settings)) return history.t[i] as number
+  }
+  return null
 }
 
 export function evaluateMetric (input: MetricInput, settings: DetectorSettings): MetricEvaluation {
   const rule = settings.rules[input.metric]
-  const split = input.series.findIndex((point) => point.t >= input.windowStart)
-  const history = split === -1 ? input.series : input.series.slice(0, split)
-  const window = split === -1 ? [] : input.series.slice(split)
-  const newestAt = input.series.at(-1)?.t ?? null
+  const { history, window } = input
+  const newestAt = window.at(-1)?.t ?? history.t.at(-1) ?? null
   const baseline = robustBaseline(history, (input.windowStart + input.at) / 2, rule, settings)
-  const zOf = (value: number): number | null => baseline === null ? null : (value - baseline.value) / baseline.spread
-  const abnormal = (value: number): boolean => ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value) ?? 0) >= settings.adaptiveMinZ
-  let lastAbnormalAt: number | null = null
   // Only an open signal's recovery needs it, and it is the one scan over the whole history.
-  for (let i = input.ongoing ? input.series.length - 1 : -1; i >= 0; i--) {
-    const point = input.series[i] as SeriesPoint
-    if (abnormal(point.v)) {
-      lastAbnormalAt = point.t
-      break
-    }
-  }
-  if (window.length === 0) return { finding: null, newestAt, lastAbnormalAt }
+  const lastAbnormalAt = input.ongoing ? lastAbnormal(history, window, rule, baseline, settings) : null
 
   const hits = window.map((point) => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
-  const zs = window.map((point) => zOf(point.v))
-  const candidate = hits.some((hit) => hit !== null) || zs.some((z) => (z ?? 0) >= settings.adaptiveMinZ)
-  // The scorer runs only where something stands out: a verdict needs the z gate or a rule anyway.
-  const scores = baseline !== null && candidate ? adaptiveScores(history, window, settings) : null
+  const zs = window.map((point) => zOf(point.v, baseline))
+  // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
+  // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
+  if (!hits.some((hit) => hit !== null) && !zs.some((z) => (z ?? 0) >= settings.adaptiveMinZ)) return { finding: null, newestAt, lastAbnormalAt }
+  const scores = baseline === null ? null : adaptiveScores(history, window, settings)
   // An adaptive episode starts where the score fires on a point high enough, and lasts while the
   // points stay that high: the scorer damps itself after a detection, the incident does not end.
   let episode = input.ongoing
@@ -98,7 +111,7 @@ export function evaluateMetric (input: MetricInput, settings: DetectorSettings):
   const hit = hits[peakIndex] ?? null
   const z = zs[peakIndex] ?? null
   const adaptiveScore = scores === null ? null : Math.max(...scores)
-  const pattern = recognisePattern(window, breaching, intervalOf(input.series), settings)
+  const pattern = recognisePattern(window, breaching, intervalOf(history, window), settings)
   const strength = { peak: peak.v, hit, z, adaptiveScore, historyPoints: baseline?.points ?? 0 }
   const algorithms = [
     ...(hit?.names ?? []).map((name) => `rule:${input.metric}>${name}`),

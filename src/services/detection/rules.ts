@@ -44,20 +44,22 @@ export interface RuleHit {
  * the absolute limit stands on its own, warm-up or not.
  */
 export function ruleHit (rule: MetricRule, value: number, baseline: { value: number, spread: number } | null, minZ: number): RuleHit | null {
+  const relative = rule.baselineFactor !== null && baseline !== null && baseline.value > 0 &&
+    value > rule.baselineFactor * baseline.value && value - baseline.value >= minZ * baseline.spread
+  const absolute = value > rule.absoluteLimit
+  // Most values break nothing: they are answered without building a hit.
+  if (!relative && !absolute) return null
   const names: string[] = []
   const thresholds: number[] = []
-  if (rule.baselineFactor !== null && baseline !== null && baseline.value > 0) {
-    const relative = rule.baselineFactor * baseline.value
-    if (value > relative && value - baseline.value >= minZ * baseline.spread) {
-      names.push(`${rule.baselineFactor}x_baseline`)
-      thresholds.push(relative)
-    }
+  if (relative) {
+    names.push(`${rule.baselineFactor as number}x_baseline`)
+    thresholds.push((rule.baselineFactor as number) * (baseline as { value: number }).value)
   }
-  if (value > rule.absoluteLimit) {
+  if (absolute) {
     names.push(`absolute_limit_${rule.absoluteLimit}`)
     thresholds.push(rule.absoluteLimit)
   }
-  return names.length === 0 ? null : { threshold: Math.min(...thresholds), names }
+  return { threshold: Math.min(...thresholds), names }
 }
 
 export function mergeRules (overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {

@@ -3,7 +3,8 @@
 // still inside the window changes nothing), a signal resolved once its metric has stayed normal
 // for the recovery window, and a component that keeps opening and closing marked flapping and
 // held open longer instead of paging again.
-import type { ActiveSignal, EventRow, Resolution, ResolutionCount, SignalDraft } from '../../db/detection.js'
+import type { ActiveSignal, ComponentSeries, Resolution, ResolutionCount, SignalDraft } from '../../db/detection.js'
+import type { Points } from './baselines.js'
 import { evaluateMetric, type Finding, type MetricEvaluation, type SeriesPoint } from './evaluate.js'
 import { METRICS, type MetricName } from './rules.js'
 import { severityRank } from './severity.js'
@@ -14,7 +15,13 @@ export interface Component {
   userId: string | null
   componentType: string
   componentName: string
-  series: Record<MetricName, SeriesPoint[]>
+  series: Record<MetricName, MetricSeries>
+}
+
+/** One metric's points, split at the window's start. */
+export interface MetricSeries {
+  history: Points
+  window: SeriesPoint[]
 }
 
 export interface PlannedSignal {
@@ -35,31 +42,38 @@ const componentKey = (organizationId: string | null, componentName: string | nul
 const key = (organizationId: string | null, componentName: string | null, anomalyType: string): string =>
   `${componentKey(organizationId, componentName)}\u0000${anomalyType}`
 
-/** Events (time-ordered) grouped per organization and component, one series per metric. */
-export function groupComponents (events: EventRow[]): Component[] {
-  const components = new Map<string, Component>()
-  for (const event of events) {
-    const id = componentKey(event.organization_id, event.component_name)
-    let component = components.get(id)
-    if (component === undefined) {
-      component = {
-        organizationId: event.organization_id,
-        userId: event.user_id,
-        componentType: event.component_type,
-        componentName: event.component_name,
-        series: Object.fromEntries(METRICS.map((metric) => [metric, []])) as unknown as Record<MetricName, SeriesPoint[]>
-      }
-      components.set(id, component)
-    }
-    // The latest event names the component's owner and type.
-    component.userId = event.user_id
-    component.componentType = event.component_type
-    for (const metric of METRICS) {
-      const value = event[metric]
-      if (value !== null) component.series[metric].push({ id: event.id, t: event.t, v: value })
-    }
+/** The points whose value was reported: views of the arrays when every event reported it. */
+function reported (t: Float64Array, v: Float64Array): Points {
+  const kept: number[] = []
+  for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) kept.push(i)
+  if (kept.length === v.length) return { t, v }
+  return { t: Float64Array.from(kept, (i) => t[i] as number), v: Float64Array.from(kept, (i) => v[i] as number) }
+}
+
+function metricSeries (row: ComponentSeries, values: Float64Array): MetricSeries {
+  const windowFrom = row.t.length - row.window_ids.length
+  const window: SeriesPoint[] = []
+  for (let i = windowFrom; i < row.t.length; i++) {
+    if (!Number.isNaN(values[i])) window.push({ id: row.window_ids[i - windowFrom] as string, t: row.t[i] as number, v: values[i] as number })
   }
-  return [...components.values()]
+  return { history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)), window }
+}
+
+/** Each component's events as one series per metric, leaving out the events that did not report it. */
+export function componentsOf (rows: ComponentSeries[]): Component[] {
+  return rows.map((row) => ({
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    componentType: row.component_type,
+    componentName: row.component_name,
+    series: {
+      latency_ms: metricSeries(row, row.latency_ms),
+      error_rate: metricSeries(row, row.error_rate),
+      cpu_usage_percent: metricSeries(row, row.cpu_usage_percent),
+      memory_usage_percent: metricSeries(row, row.memory_usage_percent),
+      disk_usage_percent: metricSeries(row, row.disk_usage_percent)
+    }
+  }))
 }
 
 const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
@@ -121,7 +135,6 @@ function worse (a: Finding, b: Finding): Finding {
 
 /** Decides what this run creates, updates and resolves. */
 export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Plan {
-  const activeByKey = new Map(active.map((signal) => [key(signal.organization_id, signal.source_component_name, signal.anomaly_type), signal]))
   const flaps = new Map(resolutions.map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions]))
   const activeByComponent = new Map<string, ActiveSignal[]>()
   for (const signal of active) {
@@ -130,17 +143,19 @@ export function planSignals (components: Component[], active: ActiveSignal[], re
   }
   const plan: Plan = { signals: [], resolutions: [] }
   for (const component of components) {
-    const typeKey = (type: string): string => key(component.organizationId, component.componentName, type)
+    // The unique index allows one active signal per organization, component and type.
+    const activeHere = activeByComponent.get(componentKey(component.organizationId, component.componentName)) ?? []
+    const activeOf = (type: string): ActiveSignal | undefined => activeHere.find((signal) => signal.anomaly_type === type)
     const evaluations = new Map<MetricName, MetricEvaluation>()
     const findings = new Map<string, Finding>()
     for (const metric of METRICS) {
       const type = settings.rules[metric].anomalyType
       const evaluation = evaluateMetric({
         metric,
-        series: component.series[metric],
+        ...component.series[metric],
         windowStart,
         at: at.getTime(),
-        ongoing: activeByKey.get(typeKey(type))?.metric === metric
+        ongoing: activeOf(type)?.metric === metric
       }, settings)
       evaluations.set(metric, evaluation)
       const finding = evaluation.finding
@@ -150,14 +165,14 @@ export function planSignals (components: Component[], active: ActiveSignal[], re
     }
     const updated = new Set<string>()
     for (const [type, finding] of findings) {
-      const existing = activeByKey.get(typeKey(type))
+      const existing = activeOf(type)
       // A breach already counted (still inside the window) is not a repeat.
       if (existing !== undefined && finding.lastBreachAt <= (existing.last_observed_at ?? existing.detected_at)) continue
       updated.add(type)
-      const flapping = existing === undefined && (flaps.get(typeKey(type)) ?? 0) >= settings.flapResolutions
+      const flapping = existing === undefined && (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
       plan.signals.push({ draft: draftOf(finding, component, at, windowStart, flapping), finding, component, opens: existing === undefined })
     }
-    for (const signal of activeByComponent.get(componentKey(component.organizationId, component.componentName)) ?? []) {
+    for (const signal of activeHere) {
       // A breach already counted may still sit in the window; only the points' times decide.
       if (signal.metric === null || updated.has(signal.anomaly_type)) continue
       const evaluation = evaluations.get(signal.metric as MetricName)

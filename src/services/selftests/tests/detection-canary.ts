@@ -1,13 +1,13 @@
 // Detection canary: a synthetic latency spike on a synthetic component, judged by the real
-// detector's evaluation (groupComponents and planSignals, with the settings the detector runs
+// detector's evaluation (componentsOf and planSignals, with the settings the detector runs
 // with), must come out as a latency_spike signal; the same series without the spike must
 // come out as nothing. The series lives in memory and the plan is never written, so the canary
 // leaves no rows behind, which the last assertion checks in the database.
 import { randomUUID } from 'node:crypto'
 import { SERVICE_CALLER } from '../../../db/caller.js'
-import type { EventRow } from '../../../db/detection.js'
+import type { ComponentSeries } from '../../../db/detection.js'
 import { detectorSettings, type DetectorOverrides } from '../../detection/settings.js'
-import { groupComponents, planSignals } from '../../detection/signals.js'
+import { componentsOf, planSignals } from '../../detection/signals.js'
 import type { SelftestDefinition } from '../types.js'
 
 const COMPONENT = 'selftest:detection_canary'
@@ -17,25 +17,27 @@ const SPIKE_POINTS = 4
 const MINUTE = 60_000
 
 /** Three hours of steady latency every two minutes, then a minute apart through the window. */
-function series (at: number, windowMinutes: number, spike: boolean): EventRow[] {
+function series (at: number, windowMinutes: number, spike: boolean): ComponentSeries {
   const windowStart = at - windowMinutes * MINUTE
   const times: number[] = []
   for (let t = windowStart - 3 * 60 * MINUTE; t < windowStart; t += 2 * MINUTE) times.push(t)
+  const historyPoints = times.length
   for (let t = windowStart; t <= at; t += MINUTE) times.push(t)
-  return times.map((t, index) => ({
-    id: randomUUID(),
+  const constant = (value: number): Float64Array => new Float64Array(times.length).fill(value)
+  return {
     organization_id: null,
     user_id: null,
     component_type: 'selftest_canary',
     component_name: COMPONENT,
-    t,
+    t: Float64Array.from(times),
     // A little deterministic noise, so the baseline has a spread like a real one.
-    latency_ms: spike && index >= times.length - SPIKE_POINTS ? SPIKE_MS : BASELINE_MS + (index % 7) * 3,
-    error_rate: 0.5,
-    cpu_usage_percent: 30,
-    memory_usage_percent: 40,
-    disk_usage_percent: 50
-  }))
+    latency_ms: Float64Array.from(times, (_, index) => spike && index >= times.length - SPIKE_POINTS ? SPIKE_MS : BASELINE_MS + (index % 7) * 3),
+    error_rate: constant(0.5),
+    cpu_usage_percent: constant(30),
+    memory_usage_percent: constant(40),
+    disk_usage_percent: constant(50),
+    window_ids: times.slice(historyPoints).map(() => randomUUID())
+  }
 }
 
 export function createDetectionCanary (overrides: DetectorOverrides = {}): SelftestDefinition {
@@ -55,7 +57,7 @@ export function createDetectionCanary (overrides: DetectorOverrides = {}): Selft
       const now = new Date()
       const windowStart = now.getTime() - settings.windowMinutes * MINUTE
       const judge = async (spike: boolean): Promise<ReturnType<typeof planSignals>> => (await assert.probe(async () =>
-        planSignals(groupComponents(series(now.getTime(), settings.windowMinutes, spike)), [], [], windowStart, now, settings))).value
+        planSignals(componentsOf([series(now.getTime(), settings.windowMinutes, spike)]), [], [], windowStart, now, settings))).value
 
       const spiked = await judge(true)
       const found = spiked.signals.find((signal) => signal.draft.anomaly_type === 'latency_spike')
