@@ -31,8 +31,12 @@ export async function startServer (env: Record<string, string>, logFile: string)
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const log = createWriteStream(logFile)
+  // A bench that dies half-way must not leave the server running.
+  const orphan = (): void => { child.kill('SIGKILL') }
+  process.once('exit', orphan)
   let ended: string | undefined
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => {
+    process.off('exit', orphan)
     ended = signal === null ? `exit ${String(code)}` : `signal ${signal}`
     resolve(code)
   }))
@@ -82,9 +86,9 @@ export async function startServer (env: Record<string, string>, logFile: string)
       return Number(kilobytes) * 1024
     },
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM')
+      if (ended === undefined) child.kill('SIGTERM')
       const code = await exit
-      await new Promise<void>((resolve) => log.end(() => resolve()))
+      if (!log.writableEnded) await new Promise<void>((resolve) => log.end(() => resolve()))
       return code
     }
   }

@@ -63,7 +63,7 @@ function header (headers: IncomingHttpHeaders, name: string): string | undefined
 }
 
 /** Starts an endpoint that checks signatures with `secret` (none: every request is accepted unsigned). */
-export async function startControlEndpoint (t: Test, options: { secret?: string } = {}): Promise<ControlEndpoint> {
+export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: { secret?: string } = {}): Promise<ControlEndpoint> {
   const queue: Behaviour[] = []
   const answered = new Map<string, Answer>()
   const endpoint: ControlEndpoint = {
