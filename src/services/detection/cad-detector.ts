@@ -48,6 +48,8 @@ export interface CadModel {
   /** Per left semi-context: the right semi-contexts it forms contexts with, and those contexts. */
   followerRights: number[][]
   followerContexts: number[][]
+  /** Per left semi-context: 1 once one of its contexts was a whole step's (only those propose new ones). */
+  leftZeroLevel: number[]
   /** Per context: times its prediction came true, and whether it was ever a whole step's context. */
   hits: number[]
   zeroLevel: number[]
@@ -90,6 +92,7 @@ export function createCadModel (): CadModel {
     right: createSide(),
     followerRights: [],
     followerContexts: [],
+    leftZeroLevel: [],
     hits: [],
     zeroLevel: [],
     newContext: -1
@@ -151,7 +154,10 @@ function context (state: CadModel, params: CadParams, leftFacts: Facts, rightFac
     const at = (state.followerRights[leftKnown] as number[]).indexOf(rightKnown)
     if (at >= 0) {
       const id = (state.followerContexts[leftKnown] as number[])[at] as number
-      if (zero) state.zeroLevel[id] = 1
+      if (zero) {
+        state.zeroLevel[id] = 1
+        state.leftZeroLevel[leftKnown] = 1
+      }
       return { id, created: false }
     }
   }
@@ -161,7 +167,9 @@ function context (state: CadModel, params: CadParams, leftFacts: Facts, rightFac
   if (left === state.followerRights.length) {
     state.followerRights.push([])
     state.followerContexts.push([])
+    state.leftZeroLevel.push(0)
   }
+  if (zero) state.leftZeroLevel[left] = 1
   const id = state.hits.length
   ;(state.followerRights[left] as number[]).push(right)
   ;(state.followerContexts[left] as number[]).push(id)
@@ -242,12 +250,7 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
   const leftPresent = new Set(state.leftGroup)
   const rightPresent = new Set(facts)
   const rightShared: (Facts | undefined)[] = []
-  if (isNew) cross(left, state.leftGroup)
-  const leftIds = isNew ? left.crossed : wholeMatches(left, state.leftGroup)
-  for (const leftId of leftIds) {
-    const size = (left.facts[leftId] as number[]).length
-    const leftCount = isNew ? left.crossCount[leftId] as number : size
-    const whole = leftCount === size
+  const visit = (leftId: number, leftCount: number, whole: boolean): void => {
     const rights = state.followerRights[leftId] as number[]
     const contexts = state.followerContexts[leftId] as number[]
     let leftShared: Facts | undefined
@@ -266,6 +269,18 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
         candidates.set(`${leftShared.key}|${rightFacts.key}`, [leftShared, rightFacts])
       }
     }
+  }
+  if (isNew) {
+    // Crossing every semi-context keeps CAD OSE's order of proposals; whole ones are among them.
+    cross(left, state.leftGroup)
+    for (const leftId of left.crossed) {
+      const leftCount = left.crossCount[leftId] as number
+      const whole = leftCount === (left.facts[leftId] as number[]).length
+      // Partly present, a semi-context can only propose contexts: short ones, from whole steps.
+      if (whole || (leftCount <= params.cadMaxLeftFacts && state.leftZeroLevel[leftId] === 1)) visit(leftId, leftCount, whole)
+    }
+  } else {
+    for (const leftId of wholeMatches(left, state.leftGroup)) visit(leftId, (left.facts[leftId] as number[]).length, true)
   }
   state.newContext = -1
   const confirmed = selected > 0 ? active.length / selected : 0
