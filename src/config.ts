@@ -1,6 +1,8 @@
 // Every environment variable the service reads, validated once at start. Nothing else in the
 // code reads process.env: the typed Config is passed in, so tests build apps with any config.
 import cron from 'node-cron'
+import { DEFAULT_RULES } from './services/detection/rules.js'
+import { DEFAULT_SETTINGS } from './services/detection/settings.js'
 
 export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest' | 'maintenance'
 
@@ -24,6 +26,35 @@ export interface Config {
   logLevel: string
   healing: HealingConfig
   selftests: SelftestConfig
+  detection: DetectionConfig
+}
+
+/**
+ * The anomaly detector's rules and windows (README "How detection works"), passed to every run
+ * of the route and the job; the defaults are the seed's rules and DEFAULT_SETTINGS.
+ */
+export interface DetectionConfig {
+  /** The evaluation window; a request's window_minutes replaces it for that run. */
+  windowMinutes: number
+  /** History before the window that baselines come from. */
+  lookbackHours: number
+  /** History points a metric needs before relative rules and the adaptive score apply (warm-up). */
+  minHistoryPoints: number
+  /** Minutes a signal's metric must stay normal before the detector resolves it. */
+  recoveryMinutes: number
+  /** Auto-resolutions within flapWindowMinutes that mark the next opening flapping... */
+  flapResolutions: number
+  flapWindowMinutes: number
+  /** ...which is then held open until this many quiet minutes. */
+  flapHoldMinutes: number
+  /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
+  rules: {
+    latency_ms: { baselineFactor: number, absoluteLimit: number }
+    error_rate: { baselineFactor: number, absoluteLimit: number }
+    cpu_usage_percent: { absoluteLimit: number }
+    memory_usage_percent: { absoluteLimit: number }
+    disk_usage_percent: { absoluteLimit: number }
+  }
 }
 
 /** The self-test runner's schedules, baselines and retention (README "Self-tests"). */
@@ -90,6 +121,15 @@ function integer (env: Env, name: string, fallback: number, min: number, max: nu
   const raw = text(env, name)
   if (raw === undefined) return fallback
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function decimal (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `must be a number such as 2 or 1.5, got "${raw}"`)
   const value = Number(raw)
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
   return value
@@ -215,6 +255,34 @@ function selftestConfig (env: Env): SelftestConfig {
   }
 }
 
+function detectionConfig (env: Env): DetectionConfig {
+  const minutes = (name: string, fallback: number): number => integer(env, name, fallback, 1, 7 * 1440)
+  const percent = (name: string, fallback: number): number => decimal(env, name, fallback, 0.1, 100)
+  const factor = (name: string, fallback: number): number => decimal(env, name, fallback, 1, 100)
+  return {
+    windowMinutes: integer(env, 'DETECT_WINDOW_MINUTES', DEFAULT_SETTINGS.windowMinutes, 1, 1440),
+    lookbackHours: integer(env, 'DETECT_LOOKBACK_HOURS', DEFAULT_SETTINGS.lookbackHours, 1, 168),
+    minHistoryPoints: integer(env, 'DETECT_WARMUP_POINTS', DEFAULT_SETTINGS.minHistoryPoints, 3, 10_000),
+    recoveryMinutes: minutes('DETECT_RECOVERY_MINUTES', DEFAULT_SETTINGS.recoveryMinutes),
+    flapResolutions: integer(env, 'DETECT_FLAP_RESOLUTIONS', DEFAULT_SETTINGS.flapResolutions, 1, 100),
+    flapWindowMinutes: minutes('DETECT_FLAP_WINDOW_MINUTES', DEFAULT_SETTINGS.flapWindowMinutes),
+    flapHoldMinutes: minutes('DETECT_FLAP_HOLD_MINUTES', DEFAULT_SETTINGS.flapHoldMinutes),
+    rules: {
+      latency_ms: {
+        baselineFactor: factor('DETECT_LATENCY_BASELINE_FACTOR', DEFAULT_RULES.latency_ms.baselineFactor),
+        absoluteLimit: decimal(env, 'DETECT_LATENCY_LIMIT_MS', DEFAULT_RULES.latency_ms.absoluteLimit, 1, 3_600_000)
+      },
+      error_rate: {
+        baselineFactor: factor('DETECT_ERROR_RATE_BASELINE_FACTOR', DEFAULT_RULES.error_rate.baselineFactor),
+        absoluteLimit: percent('DETECT_ERROR_RATE_LIMIT_PERCENT', DEFAULT_RULES.error_rate.absoluteLimit)
+      },
+      cpu_usage_percent: { absoluteLimit: percent('DETECT_CPU_LIMIT_PERCENT', DEFAULT_RULES.cpu_usage_percent.absoluteLimit) },
+      memory_usage_percent: { absoluteLimit: percent('DETECT_MEMORY_LIMIT_PERCENT', DEFAULT_RULES.memory_usage_percent.absoluteLimit) },
+      disk_usage_percent: { absoluteLimit: percent('DETECT_DISK_LIMIT_PERCENT', DEFAULT_RULES.disk_usage_percent.absoluteLimit) }
+    }
+  }
+}
+
 export function loadConfig (env: Env = process.env): Config {
   const jwtSecret = text(env, 'JWT_SECRET')
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -255,6 +323,7 @@ export function loadConfig (env: Env = process.env): Config {
     },
     logLevel,
     healing: healingConfig(env),
-    selftests: selftestConfig(env)
+    selftests: selftestConfig(env),
+    detection: detectionConfig(env)
   }
 }

@@ -1,6 +1,10 @@
 // Configuration is validated once: defaults from ../shared/API.md, and a bad value names its variable.
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
+import { jobDefinitions } from '../src/jobs/index.js'
+import { buildTestApp, type TestApp } from './helpers/app.js'
+import { ownerSql } from './helpers/database.js'
+import { evaluationTime, historyThen, insertSeries } from './services/detection/series.js'
 
 t.test('defaults follow the contract', async (t) => {
   const config = loadConfig({})
@@ -99,4 +103,90 @@ t.test('healing policy: the defaults, the action map over the seed table, and ba
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
     t.equal((error as ConfigError | null)?.variable, variable)
   }
+})
+
+t.test('detector settings: the seed\'s defaults, decimals accepted, bad values named', async (t) => {
+  t.same(loadConfig({}).detection, {
+    windowMinutes: 15,
+    lookbackHours: 24,
+    minHistoryPoints: 30,
+    recoveryMinutes: 15,
+    flapResolutions: 2,
+    flapWindowMinutes: 120,
+    flapHoldMinutes: 60,
+    rules: {
+      latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
+      error_rate: { baselineFactor: 2, absoluteLimit: 5 },
+      cpu_usage_percent: { absoluteLimit: 80 },
+      memory_usage_percent: { absoluteLimit: 85 },
+      disk_usage_percent: { absoluteLimit: 90 }
+    }
+  })
+  const config = loadConfig({
+    DETECT_WINDOW_MINUTES: '10',
+    DETECT_LOOKBACK_HOURS: '48',
+    DETECT_WARMUP_POINTS: '60',
+    DETECT_RECOVERY_MINUTES: '30',
+    DETECT_FLAP_RESOLUTIONS: '3',
+    DETECT_LATENCY_BASELINE_FACTOR: '1.5',
+    DETECT_LATENCY_LIMIT_MS: '1200',
+    DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
+    DETECT_DISK_LIMIT_PERCENT: '95'
+  })
+  t.match(config.detection, {
+    windowMinutes: 10,
+    lookbackHours: 48,
+    minHistoryPoints: 60,
+    recoveryMinutes: 30,
+    flapResolutions: 3,
+    rules: { latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 }, error_rate: { baselineFactor: 2, absoluteLimit: 2.5 }, disk_usage_percent: { absoluteLimit: 95 } }
+  })
+  for (const [env, variable] of [
+    [{ DETECT_WINDOW_MINUTES: '0' }, 'DETECT_WINDOW_MINUTES'],
+    [{ DETECT_WINDOW_MINUTES: '1441' }, 'DETECT_WINDOW_MINUTES'],
+    [{ DETECT_LOOKBACK_HOURS: 'a day' }, 'DETECT_LOOKBACK_HOURS'],
+    [{ DETECT_WARMUP_POINTS: '2' }, 'DETECT_WARMUP_POINTS'],
+    [{ DETECT_RECOVERY_MINUTES: '-5' }, 'DETECT_RECOVERY_MINUTES'],
+    [{ DETECT_FLAP_RESOLUTIONS: '0' }, 'DETECT_FLAP_RESOLUTIONS'],
+    [{ DETECT_FLAP_WINDOW_MINUTES: '1.5' }, 'DETECT_FLAP_WINDOW_MINUTES'],
+    [{ DETECT_FLAP_HOLD_MINUTES: 'forever' }, 'DETECT_FLAP_HOLD_MINUTES'],
+    [{ DETECT_LATENCY_BASELINE_FACTOR: '0.5' }, 'DETECT_LATENCY_BASELINE_FACTOR'],
+    [{ DETECT_LATENCY_LIMIT_MS: '2s' }, 'DETECT_LATENCY_LIMIT_MS'],
+    [{ DETECT_ERROR_RATE_BASELINE_FACTOR: 'double' }, 'DETECT_ERROR_RATE_BASELINE_FACTOR'],
+    [{ DETECT_ERROR_RATE_LIMIT_PERCENT: '5%' }, 'DETECT_ERROR_RATE_LIMIT_PERCENT'],
+    [{ DETECT_CPU_LIMIT_PERCENT: '120' }, 'DETECT_CPU_LIMIT_PERCENT'],
+    [{ DETECT_MEMORY_LIMIT_PERCENT: '0' }, 'DETECT_MEMORY_LIMIT_PERCENT'],
+    [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT']
+  ] as Array<[Record<string, string>, string]>) {
+    const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
+    t.type(error, ConfigError, variable)
+    t.equal((error as ConfigError | null)?.variable, variable)
+  }
+})
+
+t.test('configured detector settings reach the detect route and the detect job', async (t) => {
+  // CPU steady at 70 %: under the seed's 80 % limit, over a configured 60 %.
+  const at = evaluationTime(0)
+  const cpuSeries = historyThen(at, 60, 70, 1, [70, 71, 70], 'cpu_usage_percent')
+  const detect = async (ctx: TestApp) => {
+    const res = await ctx.app.inject({ method: 'POST', url: '/v1/anomalies/detect', headers: ctx.service.headers, payload: { at: at.toISOString(), analyze: false } })
+    t.equal(res.statusCode, 200)
+    return res.json()
+  }
+
+  const seed = await buildTestApp(t)
+  await insertSeries(ownerSql(t, seed.databaseUrl), 'batch-worker', cpuSeries)
+  t.match(await detect(seed), { components_evaluated: 1, created: 0 }, 'the default limit stays quiet')
+
+  const lowered = await buildTestApp(t, { detection: loadConfig({ DETECT_CPU_LIMIT_PERCENT: '60', DETECT_WINDOW_MINUTES: '5' }).detection })
+  const sql = ownerSql(t, lowered.databaseUrl)
+  await insertSeries(sql, 'batch-worker', cpuSeries)
+  const run = await detect(lowered)
+  t.match(run, { window_minutes: 5, created: 1 }, 'the configured window is the run\'s')
+  t.match(run.signals, [{ anomaly_type: 'resource_exhaustion', threshold_exceeded: 60, detection_algorithm: /rule:cpu_usage_percent>absolute_limit_60/ }])
+
+  await sql`delete from anomaly_signals`
+  const job = jobDefinitions({ config: lowered.config, db: lowered.app.db, healing: lowered.app.healing }).find((definition) => definition.name === 'detect')
+  await job?.run({ tick: new Date(), signal: new AbortController().signal, log: lowered.app.log })
+  t.match(await sql`select anomaly_type, threshold_exceeded from anomaly_signals`, [{ anomaly_type: 'resource_exhaustion', threshold_exceeded: 60 }], 'the job runs with the same settings')
 })

@@ -36,7 +36,7 @@ export function jobDefinitions (deps: JobDeps): JobDefinition[] {
       schedule: config.schedules.detect,
       run: async ({ log }) => {
         // The job asks the LLM only when a key is configured; without one the signals stay lean.
-        const run = await runDetection({ db, analyzer: analyzerFor(config) }, { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' })
+        const run = await runDetection({ db, analyzer: analyzerFor(config), settings: config.detection }, { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' })
         log.info({ components_evaluated: run.components_evaluated, created: run.created, updated: run.updated, resolved: run.resolved, duration_ms: run.duration_ms }, 'detection run done')
       }
     },

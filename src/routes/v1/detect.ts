@@ -24,7 +24,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     const { window_minutes: windowMinutes, component_name: componentName, analyze, at } = request.body
     if (at !== undefined && Date.parse(at) > Date.now()) throw new InvalidFields([{ path: '/body/at', message: 'must not be in the future' }])
     const caller = callerOf(request)
-    return await runDetection({ db: app.db, analyzer: analyzerFor(config) }, { windowMinutes, componentName, analyze, at, actor: caller.userId ?? caller.kind })
+    return await runDetection({ db: app.db, analyzer: analyzerFor(config), settings: config.detection }, { windowMinutes, componentName, analyze, at, actor: caller.userId ?? caller.kind })
   })
 }
 

@@ -23,13 +23,14 @@ export type Rules = Record<MetricName, MetricRule>
 
 export const METRICS: readonly MetricName[] = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent']
 
-export const DEFAULT_RULES: Readonly<Rules> = Object.freeze({
+// `satisfies` keeps each metric's own shape, so a latency factor reads as a number, not number | null.
+export const DEFAULT_RULES = Object.freeze({
   latency_ms: { anomalyType: 'latency_spike', category: 'performance', unit: ' ms', baselineFactor: 2, absoluteLimit: 2000, spreadFloor: 5, ceiling: null },
   error_rate: { anomalyType: 'error_rate_increase', category: 'reliability', unit: '%', baselineFactor: 2, absoluteLimit: 5, spreadFloor: 0.5, ceiling: 100 },
   cpu_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 80, spreadFloor: 2, ceiling: 100 },
   memory_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 85, spreadFloor: 2, ceiling: 100 },
   disk_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 90, spreadFloor: 1, ceiling: 100 }
-})
+} satisfies Rules)
 
 export interface RuleHit {
   /** The threshold the value crossed: the lower of the applicable ones. */
@@ -63,7 +64,7 @@ export function ruleHit (rule: MetricRule, value: number, baseline: { value: num
 }
 
 export function mergeRules (overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {
-  const merged = { ...DEFAULT_RULES }
+  const merged: Rules = { ...DEFAULT_RULES }
   for (const metric of METRICS) merged[metric] = { ...DEFAULT_RULES[metric], ...overrides[metric] }
   return merged
 }

@@ -1,5 +1,6 @@
-// Every knob of the detector with its default, in one place: the route and the job run with the
-// defaults, tests and backtests pass overrides. Times are minutes unless the name says otherwise.
+// Every knob of the detector with its default, in one place: the route and the job run with these
+// overridden by the configured ones (DETECT_* in src/config.ts), tests and backtests pass their
+// own overrides. Times are minutes unless the name says otherwise.
 import { mergeRules, type MetricName, type MetricRule, type Rules } from './rules.js'
 
 export interface DetectorSettings {
