@@ -39,7 +39,7 @@ const MODES: Mode[] = [
 interface Run { ms: number, wallMs: number, status: number, analysis: string, llmRequests: number, endedAt: number }
 interface Signal { source_component_name: string, metadata: { analysis?: { produced_by?: string, fallback_reason?: string | null } } }
 
-const dataDir = path.resolve('.data/bench-llm-faults')
+const dataDir = path.resolve('.data/bench-llm_faults')
 await mkdir(dataDir, { recursive: true })
 const cleanup = teardowns()
 const database = await benchDatabase('llm_faults', BENCH_PORT)
