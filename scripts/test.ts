@@ -9,7 +9,7 @@
 // does. esbuild transpiles the sources once per run (types are checked by `tsc --noEmit`, not
 // here) with inline source maps, so stack traces still name the .ts lines.
 import { spawn } from 'node:child_process'
-import { readdirSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { createSql } from '../src/db/client.js'
@@ -32,6 +32,20 @@ function testFiles (arg: string, outDir: string): string[] {
   if (arg.startsWith('-')) return [arg]
   const files = statSync(arg, { throwIfNoEntry: false })?.isDirectory() === true ? tsFiles(arg).filter((file) => file.endsWith('.test.ts')).sort() : [arg]
   return files.map((file) => path.join(outDir, file.replace(/\.ts$/, '.js')))
+}
+
+// tap bakes its plugin list into node_modules and rebuilds it when package.json's differs, but
+// only after its runner has chosen the test processes' loaders: a fresh install's first run
+// loaded the excluded TypeScript plugin's ts-node hooks into every test file, which made that run
+// twice as slow. Building first, once per install (a marker in node_modules), avoids it.
+async function buildTapPlugins (): Promise<void> {
+  const marker = path.join('node_modules', '.core314-tap-plugins')
+  const wanted = JSON.stringify((JSON.parse(readFileSync('package.json', 'utf8')) as { tap: { plugin: string[] } }).tap.plugin)
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return
+  const build = spawn('npx', ['tap', 'build'], { stdio: 'inherit' })
+  const code = await new Promise<number | null>((resolve) => build.on('exit', resolve))
+  if (code !== 0) throw new Error(`tap build exited with ${String(code)}`)
+  writeFileSync(marker, wanted)
 }
 
 /** A run's own copy of the compiled sources, so suites on different ports can run side by side. */
@@ -76,6 +90,7 @@ try {
     await template.end()
   }
 
+  await buildTapPlugins()
   await compile(outDir)
   const args = process.argv.slice(2)
   const files = args.some((arg) => !arg.startsWith('-')) ? args.flatMap((arg) => testFiles(arg, outDir)) : [...args, ...testFiles('test', outDir)]
