@@ -86,7 +86,9 @@ t.test('SIGTERM under load: what was acknowledged is stored, then the process ex
   const outcomes: Outcome[] = []
   let stopped = false
   const load = Promise.all(Array.from({ length: 6 }, async (_, worker) => await ingestUntil(address, token, () => stopped, outcomes, `s${worker}`)))
-  await new Promise((resolve) => setTimeout(resolve, 800))
+  // The signal lands once the load is well under way, however slow the machine is today.
+  const deadline = Date.now() + 30_000
+  while (outcomes.filter((o) => o.status === 201).length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
   server.child.kill('SIGTERM')
   const code = await server.exit
   stopped = true
@@ -94,7 +96,7 @@ t.test('SIGTERM under load: what was acknowledged is stored, then the process ex
 
   t.equal(code, 0)
   const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.id as string)
-  t.ok(acknowledged.length > 10, `${acknowledged.length} events acknowledged before and during the drain`)
+  t.ok(acknowledged.length >= 20, `${acknowledged.length} events acknowledged before and during the drain`)
   t.ok(outcomes.every((o) => o.status === 201 || o.status === 503 || o.status === 0), 'after the signal: 503 while draining, or the connection refused once closed')
   const owner = ownerSql(t, url)
   const stored = await owner<Array<{ id: string }>>`select id from system_health_events where id = any(${acknowledged}::uuid[])`
