@@ -37,14 +37,35 @@ function doubles (bytes: Buffer): Float64Array {
   return values
 }
 
+function unpack (row: PackedSeries): ComponentSeries {
+  return {
+    organization_id: row.organization_id,
+    component_name: row.component_name,
+    user_id: row.user_id,
+    component_type: row.component_type,
+    t: doubles(row.t),
+    latency_ms: doubles(row.latency_ms),
+    error_rate: doubles(row.error_rate),
+    cpu_usage_percent: doubles(row.cpu_usage_percent),
+    memory_usage_percent: doubles(row.memory_usage_percent),
+    disk_usage_percent: doubles(row.disk_usage_percent),
+    window_ids: row.window_ids === '' ? [] : row.window_ids.split(',')
+  }
+}
+
 /**
- * Every component's events between `from` and `at`: one row per organization and component, the
- * components in the order they first reported. PostgreSQL groups, orders and packs the events, so
- * a run over thousands of components parses a thousand rows rather than an object per event. The
- * window is the events at or after `windowStart` by their timestamps, never by float milliseconds.
+ * Every component's events between `from` and `at`, one row per organization and component,
+ * handed to `each` as PostgreSQL produces them. PostgreSQL groups, orders and packs the events,
+ * so a run over thousands of components parses a thousand rows rather than an object per event,
+ * and the caller judges each component while the next ones are still being aggregated (rows
+ * come in organization and name order, the aggregation's own, so nothing waits for a final
+ * sort). The window is the events at or after `windowStart` by their timestamps, never by float
+ * milliseconds.
  */
-export async function loadComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined): Promise<ComponentSeries[]> {
-  const rows = await tx<PackedSeries[]>`
+export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined, each: (series: ComponentSeries) => void): Promise<void> {
+  // A failing `each` stops the calls and fails the read once the rows have drained.
+  let failed: { error: unknown } | undefined
+  await tx<PackedSeries[]>`
     select organization_id, component_name,
       (array_agg(user_id order by created_at, id))[count(*)] as user_id,
       (array_agg(component_type order by created_at, id))[count(*)] as component_type,
@@ -59,20 +80,15 @@ export async function loadComponentSeries (tx: Tx, from: Date, windowStart: Date
     where created_at >= ${from} and created_at <= ${at}
       ${componentName === undefined ? tx`` : tx`and component_name = ${componentName}`}
     group by organization_id, component_name
-    order by min(created_at), organization_id, component_name`
-  return rows.map((row) => ({
-    organization_id: row.organization_id,
-    component_name: row.component_name,
-    user_id: row.user_id,
-    component_type: row.component_type,
-    t: doubles(row.t),
-    latency_ms: doubles(row.latency_ms),
-    error_rate: doubles(row.error_rate),
-    cpu_usage_percent: doubles(row.cpu_usage_percent),
-    memory_usage_percent: doubles(row.memory_usage_percent),
-    disk_usage_percent: doubles(row.disk_usage_percent),
-    window_ids: row.window_ids === '' ? [] : row.window_ids.split(',')
-  }))
+    order by organization_id, component_name`.forEach((row) => {
+    if (failed !== undefined) return
+    try {
+      each(unpack(row))
+    } catch (error) {
+      failed = { error }
+    }
+  })
+  if (failed !== undefined) throw failed.error
 }
 
 export interface ActiveSignal {

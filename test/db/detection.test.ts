@@ -3,10 +3,17 @@
 // metrics an event left out as NaN, the latest event naming owner and type, and nothing recorded
 // before the lookback or after the evaluation time.
 import t from 'tap'
-import { loadComponentSeries } from '../../src/db/detection.js'
+import type { Sql } from '../../src/db/client.js'
+import { forEachComponentSeries, type ComponentSeries } from '../../src/db/detection.js'
 import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000
+
+async function read (sql: Sql, from: Date, windowStart: Date, at: Date, componentName?: string): Promise<ComponentSeries[]> {
+  const rows: ComponentSeries[] = []
+  await as(sql, 'service', async (tx) => { await forEachComponentSeries(tx, from, windowStart, at, componentName, (row) => { rows.push(row) }) })
+  return rows
+}
 
 t.test('each component comes back as one packed series, split at the window start', async (t) => {
   const sql = await database(t)
@@ -36,10 +43,10 @@ t.test('each component comes back as one packed series, split at the window star
   await insert('checkout', OTHER_ORG, iso(new Date(windowStart.getTime() + MINUTE)), { latency: 50 })
   await insert('search', ORG, iso(new Date(windowStart.getTime() - 30 * MINUTE)), { latency: 70 })
 
-  const rows = await as(sql, 'service', async (tx) => await loadComponentSeries(tx, from, windowStart, at, undefined))
-  t.same(rows.map((row) => [row.component_name, row.organization_id]), [['search', ORG], ['checkout', ORG], ['checkout', OTHER_ORG]], 'one row per organization and component, first reported first')
+  const rows = await read(sql, from, windowStart, at)
+  t.same(rows.map((row) => `${row.component_name} ${row.organization_id}`).sort(), [`checkout ${ORG}`, `checkout ${OTHER_ORG}`, `search ${ORG}`].sort(), 'one row per organization and component')
 
-  const checkout = rows[1]
+  const checkout = rows.find((row) => row.component_name === 'checkout' && row.organization_id === ORG)
   t.equal(checkout?.t.length, 4, 'nothing before the lookback or after the evaluation time')
   t.same([...checkout?.latency_ms ?? []].map((v) => Number.isNaN(v) ? 'missing' : v), [120, 'missing', 130, 140])
   t.same([...checkout?.error_rate ?? []].map((v) => Number.isNaN(v) ? 'missing' : v), [1, 'missing', 1, 'missing'])
@@ -48,6 +55,22 @@ t.test('each component comes back as one packed series, split at the window star
   t.same(checkout?.window_ids, [atStart, justAfter[0]?.id], 'the window holds the events at or after its start, 0.5 ms earlier is history')
   t.match(checkout, { user_id: USER, component_type: 'worker' }, 'the latest event names the owner and type')
 
-  const only = await as(sql, 'service', async (tx) => await loadComponentSeries(tx, from, windowStart, at, 'search'))
+  const only = await read(sql, from, windowStart, at, 'search')
   t.same(only.map((row) => [row.component_name, row.window_ids, [...row.latency_ms]]), [['search', [], [70]]], 'one component by name; no window events: an empty window')
+})
+
+t.test('a failing consumer fails the read with its error, judging nothing after it', async (t) => {
+  const sql = await database(t)
+  await sql`insert into system_health_events (component_type, component_name, status, latency_ms)
+    select 'api', 'svc-' || i, 'healthy', i from generate_series(1, 50) i`
+  const now = Date.now()
+  let calls = 0
+  const read = as(sql, 'service', async (tx) => {
+    await forEachComponentSeries(tx, new Date(now - 60 * MINUTE), new Date(now - 15 * MINUTE), new Date(now + MINUTE), undefined, () => {
+      calls++
+      throw new Error('judging failed')
+    })
+  })
+  await t.rejects(read, { message: 'judging failed' })
+  t.equal(calls, 1, 'no component is judged after the first failure')
 })

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
 import {
-  activeSignals, linkOverlapping, loadComponentSeries, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
+  activeSignals, forEachComponentSeries, linkOverlapping, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
   storeAnalyses, upsertSignals, type UpsertedSignal
 } from '../../db/detection.js'
 import type { Db } from '../../plugins/db.js'
@@ -15,7 +15,7 @@ import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'
 import { analyseSignals, type AnalysisTarget } from './analysis.js'
-import { componentsOf, planSignals, type PlannedSignal } from './signals.js'
+import { componentOf, createPlanner, type PlannedSignal } from './signals.js'
 import { detectorSettings, type DetectorOverrides } from './settings.js'
 import type { Severity } from './severity.js'
 
@@ -74,13 +74,16 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
   const from = new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS)
   const { db } = deps
 
-  const { series, active, resolutions } = await db.asCaller(SERVICE_CALLER, async (tx) => ({
-    series: await loadComponentSeries(tx, from, new Date(windowStart), at, request.componentName),
-    active: await activeSignals(tx, at, request.componentName),
-    resolutions: await recentAutoResolutions(tx, new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS), at)
-  }))
-  const components = componentsOf(series)
-  const plan = planSignals(components, active, resolutions, windowStart, at, settings)
+  const planner = await db.asCaller(SERVICE_CALLER, async (tx) => {
+    const active = await activeSignals(tx, at, request.componentName)
+    const resolutions = await recentAutoResolutions(tx, new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS), at)
+    const planner = createPlanner(active, resolutions, windowStart, at, settings)
+    // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
+    await forEachComponentSeries(tx, from, new Date(windowStart), at, request.componentName, (series) => { planner.judge(componentOf(series)) })
+    return planner
+  })
+  const plan = planner.plan()
+  const evaluated = planner.judged()
 
   const written = await db.asCaller(SERVICE_CALLER, async (tx) => {
     const upserted = await upsertSignals(tx, plan.signals.map((planned) => planned.draft))
@@ -123,13 +126,13 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
       component: 'detector',
       input: runInput,
       decision: {
-        components_evaluated: components.length,
+        components_evaluated: evaluated,
         created: opened.map((row) => row.id),
         updated: written.upserted.filter((row) => !row.inserted).map((row) => row.id),
         resolved: written.resolved.map((row) => row.id)
       },
       outcome: `${opened.length} created, ${written.upserted.length - opened.length} updated, ${written.resolved.length} resolved`,
-      reasoning: `${components.length} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history`,
+      reasoning: `${evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history`,
       actor: request.actor ?? 'service',
       duration_ms: durationMs
     }, ...opened.map((row): DecisionRecord => ({
@@ -166,7 +169,7 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
     window_start: new Date(windowStart).toISOString(),
     window_minutes: settings.windowMinutes,
     backtest: request.at !== undefined,
-    components_evaluated: components.length,
+    components_evaluated: evaluated,
     created: opened.length,
     updated: written.upserted.length - opened.length,
     resolved: written.resolved.length,

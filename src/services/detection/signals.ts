@@ -15,6 +15,8 @@ export interface Component {
   userId: string | null
   componentType: string
   componentName: string
+  /** Its earliest event in the lookback: plans list components in the order they first reported. */
+  firstReportedAt: number
   series: Record<MetricName, MetricSeries>
 }
 
@@ -59,13 +61,14 @@ function metricSeries (row: ComponentSeries, values: Float64Array): MetricSeries
   return { history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)), window }
 }
 
-/** Each component's events as one series per metric, leaving out the events that did not report it. */
-export function componentsOf (rows: ComponentSeries[]): Component[] {
-  return rows.map((row) => ({
+/** A component's events as one series per metric, leaving out the events that did not report it. */
+export function componentOf (row: ComponentSeries): Component {
+  return {
     organizationId: row.organization_id,
     userId: row.user_id,
     componentType: row.component_type,
     componentName: row.component_name,
+    firstReportedAt: row.t[0] ?? 0,
     series: {
       latency_ms: metricSeries(row, row.latency_ms),
       error_rate: metricSeries(row, row.error_rate),
@@ -73,7 +76,7 @@ export function componentsOf (rows: ComponentSeries[]): Component[] {
       memory_usage_percent: metricSeries(row, row.memory_usage_percent),
       disk_usage_percent: metricSeries(row, row.disk_usage_percent)
     }
-  }))
+  }
 }
 
 const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
@@ -133,16 +136,44 @@ function worse (a: Finding, b: Finding): Finding {
   return order > 0 || (order === 0 && b.confidence > a.confidence) ? b : a
 }
 
-/** Decides what this run creates, updates and resolves. */
-export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Plan {
+export interface Planner {
+  /** Judges one component's metrics and plans its signal changes. */
+  judge: (component: Component) => void
+  /** How many components have been judged. */
+  judged: () => number
+  /** What the run creates, updates and resolves, components in the order they first reported. */
+  plan: () => Plan
+}
+
+interface ComponentPlan {
+  component: Component
+  signals: PlannedSignal[]
+  resolutions: Resolution[]
+}
+
+const byText = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+
+function reportedFirst ({ component: a }: ComponentPlan, { component: b }: ComponentPlan): number {
+  return a.firstReportedAt - b.firstReportedAt || byText(a.organizationId ?? '', b.organizationId ?? '') || byText(a.componentName, b.componentName)
+}
+
+/**
+ * Decides what this run creates, updates and resolves, one component at a time, so the detector
+ * can judge each component as it is read. Only components with something to change are kept.
+ */
+export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Planner {
   const flaps = new Map(resolutions.map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions]))
   const activeByComponent = new Map<string, ActiveSignal[]>()
   for (const signal of active) {
     const id = componentKey(signal.organization_id, signal.source_component_name)
     activeByComponent.set(id, [...activeByComponent.get(id) ?? [], signal])
   }
-  const plan: Plan = { signals: [], resolutions: [] }
-  for (const component of components) {
+  const changes: ComponentPlan[] = []
+  let judged = 0
+  const judge = (component: Component): void => {
+    judged++
+    const signals: PlannedSignal[] = []
+    const closed: Resolution[] = []
     // The unique index allows one active signal per organization, component and type.
     const activeHere = activeByComponent.get(componentKey(component.organizationId, component.componentName)) ?? []
     const activeOf = (type: string): ActiveSignal | undefined => activeHere.find((signal) => signal.anomaly_type === type)
@@ -170,7 +201,7 @@ export function planSignals (components: Component[], active: ActiveSignal[], re
       if (existing !== undefined && finding.lastBreachAt <= (existing.last_observed_at ?? existing.detected_at)) continue
       updated.add(type)
       const flapping = existing === undefined && (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
-      plan.signals.push({ draft: draftOf(finding, component, at, windowStart, flapping), finding, component, opens: existing === undefined })
+      signals.push({ draft: draftOf(finding, component, at, windowStart, flapping), finding, component, opens: existing === undefined })
     }
     for (const signal of activeHere) {
       // A breach already counted may still sit in the window; only the points' times decide.
@@ -180,11 +211,26 @@ export function planSignals (components: Component[], active: ActiveSignal[], re
       const normalSince = Math.max(signal.last_observed_at ?? signal.detected_at, evaluation.lastAbnormalAt ?? 0)
       const holdMinutes = signal.flapping ? settings.flapHoldMinutes : settings.recoveryMinutes
       if (evaluation.newestAt - normalSince < holdMinutes * 60_000) continue
-      plan.resolutions.push({
+      closed.push({
         id: signal.id,
         notes: `Auto-resolved by the detector: ${signal.metric} has stayed normal for ${Math.round((evaluation.newestAt - normalSince) / 60_000)} minutes (recovery window ${holdMinutes} minutes${signal.flapping ? ', held longer because the signal was flapping' : ''}).`
       })
     }
+    if (signals.length > 0 || closed.length > 0) changes.push({ component, signals, resolutions: closed })
   }
-  return plan
+  return {
+    judge,
+    judged: () => judged,
+    plan: () => {
+      const ordered = [...changes].sort(reportedFirst)
+      return { signals: ordered.flatMap((change) => change.signals), resolutions: ordered.flatMap((change) => change.resolutions) }
+    }
+  }
+}
+
+/** Plans a run over components already in memory. */
+export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Plan {
+  const planner = createPlanner(active, resolutions, windowStart, at, settings)
+  for (const component of components) planner.judge(component)
+  return planner.plan()
 }

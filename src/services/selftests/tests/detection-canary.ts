@@ -1,5 +1,5 @@
 // Detection canary: a synthetic latency spike on a synthetic component, judged by the real
-// detector's evaluation (componentsOf and planSignals, with the settings the detector runs
+// detector's evaluation (componentOf and planSignals, with the settings the detector runs
 // with), must come out as a latency_spike signal; the same series without the spike must
 // come out as nothing. The series lives in memory and the plan is never written, so the canary
 // leaves no rows behind, which the last assertion checks in the database.
@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { SERVICE_CALLER } from '../../../db/caller.js'
 import type { ComponentSeries } from '../../../db/detection.js'
 import { detectorSettings, type DetectorOverrides } from '../../detection/settings.js'
-import { componentsOf, planSignals } from '../../detection/signals.js'
+import { componentOf, planSignals } from '../../detection/signals.js'
 import type { SelftestDefinition } from '../types.js'
 
 const COMPONENT = 'selftest:detection_canary'
@@ -57,7 +57,7 @@ export function createDetectionCanary (overrides: DetectorOverrides = {}): Selft
       const now = new Date()
       const windowStart = now.getTime() - settings.windowMinutes * MINUTE
       const judge = async (spike: boolean): Promise<ReturnType<typeof planSignals>> => (await assert.probe(async () =>
-        planSignals(componentsOf([series(now.getTime(), settings.windowMinutes, spike)]), [], [], windowStart, now, settings))).value
+        planSignals([componentOf(series(now.getTime(), settings.windowMinutes, spike))], [], [], windowStart, now, settings))).value
 
       const spiked = await judge(true)
       const found = spiked.signals.find((signal) => signal.draft.anomaly_type === 'latency_spike')
