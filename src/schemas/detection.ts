@@ -4,7 +4,7 @@ import { count, name, timestamp } from './fields.js'
 import type { Anomaly } from './anomalies.js'
 
 export const DetectionRequest = Type.Object({
-  window_minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'The evaluation window, in minutes (default 15); baselines come from the 24 hours before it' })),
+  window_minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, description: 'The evaluation window, in minutes (default DETECT_WINDOW_MINUTES, 15 unless configured); baselines come from the DETECT_LOOKBACK_HOURS (24 unless configured) before it' })),
   component_name: Type.Optional(name(200, { description: 'Judge this component only' })),
   analyze: Type.Optional(Type.Boolean({ description: 'Root-cause analysis of the signals the run opens: the LLM when configured, else rule-based (default true)' })),
   at: Type.Optional(timestamp({ description: 'A past time to evaluate as if it were then, reading only events up to it (backtesting)' }))
