@@ -55,8 +55,11 @@ t.test('the generated client compiles against the contract and drives the servic
 
   const ctx = await buildTestApp(t)
   const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  // The same calls at run time, through openapi-fetch over a real socket.
-  const { flow } = await import(pathToFileURL(path.join(dir, 'flow.ts')).href) as { flow: (baseUrl: string, service: string, user: string) => Promise<string> }
+  // The same calls at run time, through openapi-fetch over a real socket. The suite runs
+  // compiled, with no TypeScript loader, so the flow is transpiled the way a client's build would.
+  const { outputText } = ts.transpileModule(typedUsage, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true } })
+  await writeFile(path.join(dir, 'flow.mjs'), outputText)
+  const { flow } = await import(pathToFileURL(path.join(dir, 'flow.mjs')).href) as { flow: (baseUrl: string, service: string, user: string) => Promise<string> }
   const userToken = await ctx.token({ sub: ctx.user.id, role: 'authenticated', app_metadata: { role: 'admin' } })
   t.equal(await flow(address, ctx.service.token, userToken), '1,degraded,acknowledged')
 })
