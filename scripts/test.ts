@@ -42,8 +42,8 @@ async function buildTapPlugins (): Promise<void> {
   const marker = path.join('node_modules', '.core314-tap-plugins')
   const wanted = JSON.stringify((JSON.parse(readFileSync('package.json', 'utf8')) as { tap: { plugin: string[] } }).tap.plugin)
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return
-  const build = spawn('npx', ['tap', 'build'], { stdio: 'inherit' })
-  const code = await new Promise<number | null>((resolve) => build.on('exit', resolve))
+  const tapBuild = spawn('npx', ['tap', 'build'], { stdio: 'inherit' })
+  const code = await new Promise<number | null>((resolve) => tapBuild.on('exit', resolve))
   if (code !== 0) throw new Error(`tap build exited with ${String(code)}`)
   writeFileSync(marker, wanted)
 }
