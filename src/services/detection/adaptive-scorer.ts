@@ -3,11 +3,11 @@
 // series' range, and keeps everything it knows in a plain JSON-safe state, so the detector can
 // hold one per component and metric and persist it between runs. The same code is what the NAB
 // benchmark (bench/nab) measures.
-import { cadAnomaly, createCadState, type CadState } from './cad-detector.js'
+import { cadAnomaly, createCadState, type CadParams, type CadState } from './cad-detector.js'
 import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
 
-export interface ScorerParams {
+export interface ScorerParams extends CadParams {
   /** Values (and per-predictor errors) kept for the robust baseline. */
   historySize: number
   /** Points seen before any score other than 0 is given. */
@@ -42,18 +42,6 @@ export interface ScorerParams {
   minSupport: number
   /** How strongly context novelty sharpens the likelihood (0 turns the sharpening off). */
   contextWeight: number
-  /** Bits a value's level is written in for the contextual anomaly detector (CAD). */
-  cadValueBits: number
-  /** Longest left semi-context a derived CAD context may have. */
-  cadMaxLeftFacts: number
-  /** Most-used active CAD contexts carried into the next step as facts. */
-  cadActiveNeurons: number
-  /** CAD contexts remembered at most (0 turns CAD off): the bound on its share of the state. */
-  cadMaxContexts: number
-  /** Recent values CAD's model is rebuilt from when its range moves. */
-  cadRebuildPoints: number
-  /** How far, as a share of its range, a value must leave CAD's range to move it. */
-  cadHysteresis: number
   /** CAD anomaly at or above which a point starts CAD's rest period. */
   cadBaseThreshold: number
   /** Points after a CAD anomaly at or above the base threshold in which CAD reports nothing. */
