@@ -14,6 +14,18 @@ export interface Instance {
   pid: number
 }
 
+/** Only the heal job, every second, with verification out of the way: for tests of actions across instances. */
+export const HEALING_ONLY: Readonly<Record<string, string>> = Object.freeze({
+  JOBS_ENABLED: 'true',
+  HEAL_CRON: '* * * * * *',
+  MONITOR_CRON: 'off',
+  DETECT_CRON: 'off',
+  MAINTENANCE_CRON: 'off',
+  SELFTEST_CRON: 'off',
+  SELFTEST_SCHEDULES: 'job_freshness=off',
+  HEAL_VERIFY_DELAY_SECONDS: '3600'
+})
+
 export type LogLine = Record<string, unknown> & { msg?: string, job?: string, tick?: string }
 
 /** Starts `count` servers on `databaseUrl` with `env` on top of the test defaults, all listening. */

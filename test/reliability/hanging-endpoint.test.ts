@@ -6,7 +6,7 @@
 import t from 'tap'
 import { signToken } from '../../src/services/auth/tokens.js'
 import { TEST_JWT_SECRET } from '../helpers/app.js'
-import { startInstances, waitFor, type Instance } from '../helpers/cluster.js'
+import { HEALING_ONLY, startInstances, waitFor, type Instance } from '../helpers/cluster.js'
 import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
@@ -50,15 +50,8 @@ t.test('an endpoint that never answers, under ingest load: the timeout holds, ot
     insert into components (component_name, component_type, webhook_url, webhook_secret)
     values ('frozen-api', 'service', ${silent.url}, ${SECRET}), ('checkout-api', 'service', ${healthy.url}, ${SECRET})`
   const instances = await startInstances(t, url, 2, {
-    JOBS_ENABLED: 'true',
-    HEAL_CRON: '* * * * * *',
-    MONITOR_CRON: 'off',
-    DETECT_CRON: 'off',
-    MAINTENANCE_CRON: 'off',
-    SELFTEST_CRON: 'off',
-    SELFTEST_SCHEDULES: 'job_freshness=off',
-    HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS),
-    HEAL_VERIFY_DELAY_SECONDS: '3600'
+    ...HEALING_ONLY,
+    HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS)
   })
   const token = await signToken(TEST_JWT_SECRET, { role: 'service_role' })
   const outcomes: Outcome[] = []

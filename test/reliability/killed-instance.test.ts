@@ -6,7 +6,7 @@
 // its held request, the frozen process waking up) completes nothing a second time.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
-import { startInstances, waitFor, type Instance } from '../helpers/cluster.js'
+import { HEALING_ONLY, startInstances, waitFor, type Instance } from '../helpers/cluster.js'
 import { startControlEndpoint, type ControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
@@ -69,15 +69,8 @@ t.test('an instance killed, then one frozen, mid-action: another takes over afte
   const endpoint = await startControlEndpoint(t, { secret: SECRET })
   await sql`insert into components (component_name, component_type, webhook_url, webhook_secret) values ('checkout-api', 'service', ${endpoint.url}, ${SECRET})`
   const instances = await startInstances(t, url, 3, {
-    JOBS_ENABLED: 'true',
-    HEAL_CRON: '* * * * * *',
-    MONITOR_CRON: 'off',
-    DETECT_CRON: 'off',
-    MAINTENANCE_CRON: 'off',
-    SELFTEST_CRON: 'off',
-    SELFTEST_SCHEDULES: 'job_freshness=off',
-    HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS),
-    HEAL_VERIFY_DELAY_SECONDS: '3600'
+    ...HEALING_ONLY,
+    HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS)
   })
 
   t.test('SIGKILL: taken over after the lease; the killed instance\'s late delivery is not acted on twice', async (t) => {
