@@ -69,6 +69,8 @@ export interface SelftestConfig {
   regressionPercent: number
   /** ...when it is also at least this many milliseconds slower: a 2 ms probe taking 4 ms is noise. */
   regressionMinMs: number
+  /** Consecutive regressed runs (this one included) before a selftest_regression signal opens. */
+  regressionRuns: number
   /** Results older than this are deleted by the maintenance job. */
   retentionDays: number
   /** Recorded as target_environment. */
@@ -250,6 +252,7 @@ function selftestConfig (env: Env): SelftestConfig {
     baselineRuns: integer(env, 'SELFTEST_BASELINE_RUNS', 10, 1, 100),
     regressionPercent: integer(env, 'SELFTEST_REGRESSION_PERCENT', 50, 1, 1000),
     regressionMinMs: integer(env, 'SELFTEST_REGRESSION_MIN_MS', 100, 0, 600_000),
+    regressionRuns: integer(env, 'SELFTEST_REGRESSION_RUNS', 2, 1, 100),
     retentionDays: integer(env, 'SELFTEST_RETENTION_DAYS', 30, 1, 3650),
     environment: text(env, 'SELFTEST_ENVIRONMENT') ?? 'production'
   }

@@ -29,7 +29,7 @@ t.test('six-field schedules are accepted and "off" disables a job', async (t) =>
 })
 
 t.test('self-test schedules, baselines and retention', async (t) => {
-  t.match(loadConfig({}).selftests, { schedules: {}, baselines: {}, baselineRuns: 10, regressionPercent: 50, regressionMinMs: 100, retentionDays: 30, environment: 'production' })
+  t.match(loadConfig({}).selftests, { schedules: {}, baselines: {}, baselineRuns: 10, regressionPercent: 50, regressionMinMs: 100, regressionRuns: 2, retentionDays: 30, environment: 'production' })
   const config = loadConfig({
     SELFTEST_SCHEDULES: 'rls_isolation=*/5 * * * *; llm_reachability=off',
     SELFTEST_BASELINES: 'database_connectivity=3F0C6A52-1B7E-4C55-9A5E-1D2C3B4A5F60',
@@ -60,7 +60,8 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ SELFTEST_BASELINES: 'database_connectivity=42' }, 'SELFTEST_BASELINES'],
     [{ SELFTEST_RETENTION_DAYS: '0' }, 'SELFTEST_RETENTION_DAYS'],
     [{ SELFTEST_REGRESSION_PERCENT: 'lots' }, 'SELFTEST_REGRESSION_PERCENT'],
-    [{ SELFTEST_REGRESSION_MIN_MS: '-1' }, 'SELFTEST_REGRESSION_MIN_MS']
+    [{ SELFTEST_REGRESSION_MIN_MS: '-1' }, 'SELFTEST_REGRESSION_MIN_MS'],
+    [{ SELFTEST_REGRESSION_RUNS: '0' }, 'SELFTEST_REGRESSION_RUNS']
   ]
   for (const [env, variable] of cases) {
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()

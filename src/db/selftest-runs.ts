@@ -23,6 +23,21 @@ export async function recentSuccessRate (tx: Tx, testName: string, runs: number)
   return row?.rate ?? null
 }
 
+/** True when the test's last `runs` judged results before `id` (skipped ones aside) all regressed. */
+export async function regressedRunsBefore (tx: Tx, testName: string, id: string, runs: number): Promise<boolean> {
+  if (runs === 0) return true
+  const [row] = await tx<{ regressed: boolean }[]>`
+    select count(*) = ${runs} and bool_and(previous.regression_detected) as regressed
+    from (
+      select s.regression_detected from selftest_results s
+      where s.test_name = ${testName} and s.organization_id is null and s.test_result is distinct from 'skipped'
+        and (s.created_at, s.id) < (select created_at, id from selftest_results where id = ${id})
+      order by s.created_at desc, s.id desc
+      limit ${runs}
+    ) previous`
+  return row?.regressed === true
+}
+
 export type FinishingColumns = Pick<SelftestRow,
   'baseline_deviation_percentage' | 'regression_detected' | 'improvement_detected' | 'reliability_score' | 'performance_score'
   | 'recommendations' | 'action_required' | 'severity' | 'notifications_sent' | 'notification_channels'>

@@ -80,6 +80,7 @@ export async function runSelftests (deps: RunnerDeps, request: RunRequest): Prom
       baseline_runs: config.selftests.baselineRuns,
       regression_threshold_percentage: config.selftests.regressionPercent,
       regression_min_ms: config.selftests.regressionMinMs,
+      regression_runs: config.selftests.regressionRuns,
       pinned_baseline_test_id: config.selftests.baselines[test.name] ?? null
     }
     const row = resultRow(test, execution, request.trigger, test.parameters?.(config) ?? {}, config.selftests.environment, testConfig)

@@ -6,7 +6,7 @@
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { insertRow } from '../../db/rows.js'
 import { baselineComparison } from '../../db/selftest-results.js'
-import { finishResult, isResultOf, recentSuccessRate } from '../../db/selftest-runs.js'
+import { finishResult, isResultOf, recentSuccessRate, regressedRunsBefore } from '../../db/selftest-runs.js'
 import { raiseSignal, resolveSignal, type SelftestAnomalyType, type SelftestSignal } from '../../db/selftest-signals.js'
 import type { Tx } from '../../db/client.js'
 import type { Config } from '../../config.js'
@@ -26,24 +26,29 @@ export function signalComponent (testName: string): string {
 interface Judgement {
   comparison: BaselineComparisonRow | undefined
   regression: boolean
+  /** The regression has lasted SELFTEST_REGRESSION_RUNS runs: worth a signal. */
+  sustained: boolean
   improvement: boolean
 }
 
 // compare_with_baseline's verdict, with one addition: a change in duration must also be at
 // least SELFTEST_REGRESSION_MIN_MS, since a few milliseconds of jitter are a large percentage of
 // a short test. A skipped run measured nothing, so it is not compared (the function would call
-// its missing success a regression).
+// its missing success a regression). One slow run on a busy machine is not worth a page: the
+// regression is sustained, and signalled, only once SELFTEST_REGRESSION_RUNS runs in a row regressed.
 async function judge (tx: Tx, row: SelftestRow, config: Config): Promise<Judgement> {
-  if (row.success === null) return { comparison: undefined, regression: false, improvement: false }
+  if (row.success === null) return { comparison: undefined, regression: false, sustained: false, improvement: false }
   const comparison = await baselineComparison(tx, row.id, config.selftests.baselineRuns, config.selftests.regressionPercent)
-  if (comparison === undefined) return { comparison, regression: false, improvement: false }
+  if (comparison === undefined) return { comparison, regression: false, sustained: false, improvement: false }
   const slower = (row.execution_duration_ms ?? 0) - (comparison.baseline_execution_duration_ms ?? 0)
-  const { regressionMinMs } = config.selftests
+  const { regressionMinMs, regressionRuns } = config.selftests
   const broke = comparison.baseline_success === true && row.success !== true
   const mended = comparison.baseline_success === false && row.success === true
+  const regression = comparison.regression_detected === true && (broke || slower >= regressionMinMs)
   return {
     comparison,
-    regression: comparison.regression_detected === true && (broke || slower >= regressionMinMs),
+    regression,
+    sustained: regression && await regressedRunsBefore(tx, row.test_name, row.id, regressionRuns - 1),
     improvement: comparison.improvement_detected === true && (mended || -slower >= regressionMinMs)
   }
 }
@@ -86,7 +91,7 @@ async function notify (tx: Tx, definition: SelftestDefinition, row: SelftestRow,
   const component = signalComponent(definition.name)
   const raised: Array<SelftestAnomalyType | undefined> = [
     row.success === false ? 'selftest_failure' : undefined,
-    row.success === true && judgement.regression ? 'selftest_regression' : undefined
+    row.success === true && judgement.sustained ? 'selftest_regression' : undefined
   ]
   const notifications: Notification[] = []
   for (const type of raised) {

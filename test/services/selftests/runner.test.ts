@@ -78,7 +78,7 @@ t.test('a result carries every column the seed lists, filled', async (t) => {
     error_rate: 0, assertions_passed: [{ name: 'works', status: 'pass', security: true }], assertions_failed: [], assertions_warnings: [{ name: 'slowish' }],
     health_score: 75, reliability_score: 100, security_score: 100,
     recommendations: ['make it faster'], action_required: false, severity: 'medium',
-    test_config: { timeout_seconds: 5, baseline_runs: 10, regression_threshold_percentage: 50, regression_min_ms: 100, schedule: '*/15 * * * *', schedule_source: 'SELFTEST_CRON' },
+    test_config: { timeout_seconds: 5, baseline_runs: 10, regression_threshold_percentage: 50, regression_min_ms: 100, regression_runs: 2, schedule: '*/15 * * * *', schedule_source: 'SELFTEST_CRON' },
     test_parameters: { knob: 3 }
   })
   for (const column of ['started_at', 'completed_at', 'execution_duration_ms', 'response_time_ms', 'throughput_per_second', 'cpu_usage_percent', 'memory_usage_mb', 'baseline_deviation_percentage', 'performance_score'] as const) {
@@ -87,7 +87,7 @@ t.test('a result carries every column the seed lists, filled', async (t) => {
   t.ok(new Date(row?.completed_at ?? 0) >= new Date(row?.started_at ?? 0))
 })
 
-t.test('slower than the median of recent runs is a regression: one signal, updated by a repeat, resolved by a healthy run', async (t) => {
+t.test('slower than the median of recent runs is a regression: signalled once it lasts SELFTEST_REGRESSION_RUNS runs, updated by a repeat, resolved by a healthy run', async (t) => {
   const ctx = await buildTestApp(t)
   let delay = 20
   const timed = probeTest('probe_timed', async ({ assert }) => { await assert.probe(async () => { await sleep(delay) }); assert.pass('works', 'it works') })
@@ -99,24 +99,31 @@ t.test('slower than the median of recent runs is a regression: one signal, updat
   t.ok((jitter?.baseline_deviation_percentage ?? 0) > 50, 'over the percentage threshold...')
   t.equal(jitter?.regression_detected, false, '...but under SELFTEST_REGRESSION_MIN_MS slower is noise, not a regression')
 
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const signal = async () => await sql`select id, anomaly_type, status, historical_occurrences, source_id, severity from anomaly_signals`
+
   delay = 200
   const [slow] = await runTests(ctx, undefined, { tests: [timed] })
   t.match(slow, { test_result: 'passed', regression_detected: true, improvement_detected: false, action_required: true, severity: 'medium' })
   t.ok((slow?.baseline_deviation_percentage ?? 0) > 50, `deviation ${slow?.baseline_deviation_percentage}%`)
   t.ok((slow?.performance_score ?? 100) < 100)
   t.match(slow?.recommendations, [/Find what slowed probe_timed/])
+  t.same(await signal(), [], 'one slow run is recorded on its result but pages nobody')
+  t.same(slow?.notifications_sent, [])
 
   const comparison = (await ctx.app.inject({ url: `/v1/selftests/${slow?.id}/baseline-comparison?threshold_percentage=50`, headers: ctx.admin.headers })).json()
   t.match(comparison, { baseline_source: 'median_of_recent', baseline_run_count: 4, regression_detected: true, baseline_deviation_percentage: slow?.baseline_deviation_percentage }, 'the stored comparison is compare_with_baseline\'s')
 
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const signal = async () => await sql`select id, anomaly_type, status, historical_occurrences, source_id, severity from anomaly_signals`
-  t.match(await signal(), [{ anomaly_type: 'selftest_regression', status: 'open', historical_occurrences: 1, source_id: slow?.id, severity: 'medium' }])
+  const [second] = await runTests(ctx, undefined, { tests: [timed] })
+  t.equal(second?.regression_detected, true)
+  const [opened] = await signal()
+  t.match(opened, { anomaly_type: 'selftest_regression', status: 'open', historical_occurrences: 1, source_id: second?.id, severity: 'medium' }, 'the second slow run in a row opens the signal')
+  t.match(second?.notifications_sent, [{ anomaly_type: 'selftest_regression', action: 'opened', anomaly_id: opened?.id }])
 
   const [again] = await runTests(ctx, undefined, { tests: [timed] })
   t.equal(again?.regression_detected, true)
   const [updated] = await signal()
-  t.match(updated, { status: 'open', historical_occurrences: 2, source_id: again?.id }, 'a repeat updates the open signal')
+  t.match(updated, { id: opened?.id, status: 'open', historical_occurrences: 2, source_id: again?.id }, 'a repeat updates the open signal')
   t.match(again?.notifications_sent, [{ anomaly_type: 'selftest_regression', action: 'updated', anomaly_id: updated?.id }])
 
   delay = 5
@@ -124,6 +131,28 @@ t.test('slower than the median of recent runs is a regression: one signal, updat
   t.equal(healthy?.regression_detected, false)
   t.match(await signal(), [{ status: 'resolved' }], 'a healthy run resolves it')
   t.match(healthy?.notifications_sent, [{ action: 'resolved', anomaly_type: 'selftest_regression' }])
+})
+
+t.test('a slow run between healthy ones never signals; SELFTEST_REGRESSION_RUNS=1 signals the first', async (t) => {
+  const ctx = await buildTestApp(t)
+  let delay = 20
+  const timed = probeTest('probe_timed', async ({ assert }) => { await assert.probe(async () => { await sleep(delay) }); assert.pass('works', 'it works') })
+  await runTests(ctx, undefined, { tests: [timed, timed, timed] })
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const signals = async () => await sql`select anomaly_type, status from anomaly_signals`
+
+  for (const pattern of [200, 20, 200, 20]) {
+    delay = pattern
+    const [row] = await runTests(ctx, undefined, { tests: [timed] })
+    t.equal(row?.regression_detected, pattern === 200, `a ${pattern} ms run`)
+  }
+  t.same(await signals(), [], 'alternating slow and healthy runs open nothing')
+
+  delay = 200
+  const eager = { ...ctx, config: { ...ctx.config, selftests: { ...ctx.config.selftests, regressionRuns: 1 } } }
+  const [row] = await runTests(eager, undefined, { tests: [timed] })
+  t.equal(row?.regression_detected, true)
+  t.match(await signals(), [{ anomaly_type: 'selftest_regression', status: 'open' }])
 })
 
 t.test('a pinned baseline is compared with instead of the median', async (t) => {
