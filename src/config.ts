@@ -21,6 +21,8 @@ export interface Config {
   rateLimitMax: number
   rateLimitWindow: string
   jobsEnabled: boolean
+  /** How long an exclusive job's lock outlives its holder's silence (a frozen instance). */
+  jobLockTimeoutMs: number
   /** A cron expression per job, or null when the job is switched off. */
   schedules: Record<JobName, string | null>
   logLevel: string
@@ -317,6 +319,7 @@ export function loadConfig (env: Env = process.env): Config {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 1000, 1, 10_000_000),
     rateLimitWindow: window(env, 'RATE_LIMIT_WINDOW', '1 minute'),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
+    jobLockTimeoutMs: integer(env, 'JOB_LOCK_TIMEOUT_MS', 30_000, 500, 3_600_000),
     schedules: {
       monitor: schedule(env, 'MONITOR_CRON', '* * * * *'),
       detect: schedule(env, 'DETECT_CRON', '* * * * *'),

@@ -47,6 +47,7 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ RATE_LIMIT_MAX: '0' }, 'RATE_LIMIT_MAX'],
     [{ RATE_LIMIT_WINDOW: 'a while' }, 'RATE_LIMIT_WINDOW'],
     [{ JOBS_ENABLED: 'maybe' }, 'JOBS_ENABLED'],
+    [{ JOB_LOCK_TIMEOUT_MS: '100' }, 'JOB_LOCK_TIMEOUT_MS'],
     [{ DETECT_CRON: 'every minute' }, 'DETECT_CRON'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://u@h/db' }, 'JWT_SECRET'],

@@ -17,6 +17,18 @@ export async function claimTick (tx: Tx, job: string, tick: Date): Promise<boole
   return row === undefined || row.last_tick < tick
 }
 
+/**
+ * Has PostgreSQL end this transaction's session once it sits idle for `ms`, which releases the
+ * lock claimTick took: the holder keeps it only while it keeps calling touchLock.
+ */
+export async function limitLockSilence (tx: Tx, ms: number): Promise<void> {
+  await tx`select set_config('idle_in_transaction_session_timeout', ${String(ms)}, true)`
+}
+
+export async function touchLock (tx: Tx): Promise<void> {
+  await tx`select 1`
+}
+
 /** Records the tick a job ran, in the transaction that held its lock for the run. */
 export async function recordTick (tx: Tx, job: string, tick: Date, outcome: 'succeeded' | 'failed', failure: unknown): Promise<void> {
   const error = errorText(failure)

@@ -2,7 +2,9 @@
 // open anomalies, verifications, due actions) and logs a summary, not every row. It is not
 // exclusive: the engine claims every action, anomaly and verification itself, so an attempt
 // waiting on a silent endpoint, or an instance frozen mid-attempt, must not stop the next tick
-// on another instance from running everything else and taking lapsed leases over.
+// on another instance from running everything else and taking lapsed leases over. For the same
+// reason one instance may have a few runs going: the claims keep them apart as they keep
+// instances apart, and the bound keeps a silent endpoint from piling runs up.
 import type { Config } from '../config.js'
 import type { HealingEngine } from '../services/healing/engine.js'
 import type { JobDefinition } from './scheduler.js'
@@ -12,6 +14,7 @@ export function healJob (config: Config, engine: HealingEngine): JobDefinition {
     name: 'heal',
     schedule: config.schedules.heal,
     exclusive: false,
+    concurrency: 3,
     run: async ({ log, signal }) => {
       const report = await engine.runDue(signal)
       log.info({

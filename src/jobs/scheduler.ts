@@ -3,13 +3,18 @@
 // records the tick it ran in job_runs, so with many instances a tick runs once: an instance
 // that finds the lock taken, or the tick already done, skips it. A job that claims its own work
 // (exclusive: false) holds the lock only to claim the tick, so a run stuck on the network or in
-// a frozen process never stops the next tick elsewhere. A tick still running locally makes the
-// next one skip. Outcomes are counted; failures are logged, never thrown.
+// a frozen process never stops the next tick elsewhere. An exclusive job's lock outlives its
+// holder's silence by at most JOB_LOCK_TIMEOUT_MS: PostgreSQL ends a session idle in its
+// transaction that long, and a live run keeps its session busy with a heartbeat, so a frozen
+// instance stops the job everywhere only for that long. A job's runs still going locally (its
+// `concurrency`, one unless it claims its own work) make the next tick skip. Outcomes are
+// counted; failures are logged, never thrown.
 import cron, { type ScheduledTask } from 'node-cron'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Sql } from '../db/client.js'
 import type { Metrics } from '../plugins/metrics.js'
-import { claimTick, finishTick, recordTick, startTick } from '../db/job-runs.js'
+import { claimTick, finishTick, limitLockSilence, recordTick, startTick, touchLock } from '../db/job-runs.js'
+import type { Tx } from '../db/client.js'
 
 export interface JobContext {
   /** The scheduled time of this tick (whole seconds). */
@@ -28,6 +33,11 @@ export interface JobDefinition {
    * overlap because it claims each piece of its work itself (the heal job's leased actions).
    */
   exclusive?: boolean
+  /**
+   * Runs of a non-exclusive job this instance may have going at once (default 1): a run stuck
+   * on one piece of work need not hold back the next tick's other work.
+   */
+  concurrency?: number
   run: (context: JobContext) => Promise<unknown>
 }
 
@@ -37,11 +47,13 @@ export interface SchedulerDeps {
   sql: Sql
   log: FastifyBaseLogger
   metrics: Pick<Metrics, 'jobRuns' | 'jobDuration'>
+  /** JOB_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs: number
 }
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = []
-  private readonly running = new Map<string, Promise<TickOutcome>>()
+  private readonly running = new Map<string, Set<Promise<TickOutcome>>>()
   private readonly abort = new AbortController()
 
   constructor (private readonly deps: SchedulerDeps, private readonly jobs: JobDefinition[]) {}
@@ -60,13 +72,16 @@ export class Scheduler {
     const job = this.jobs.find((candidate) => candidate.name === name)
     if (job === undefined) throw new Error(`no job named ${name}`)
     const tick = new Date(Math.floor(at.getTime() / 1000) * 1000)
-    if (this.running.has(name) || this.abort.signal.aborted) return this.count(name, 'skipped_overlap')
+    const runs = this.running.get(name) ?? new Set()
+    const concurrency = job.exclusive === false ? job.concurrency ?? 1 : 1
+    if (runs.size >= concurrency || this.abort.signal.aborted) return this.count(name, 'skipped_overlap')
     const run = this.execute(job, tick)
-    this.running.set(name, run)
+    runs.add(run)
+    this.running.set(name, runs)
     try {
       return await run
     } finally {
-      this.running.delete(name)
+      runs.delete(run)
     }
   }
 
@@ -74,7 +89,7 @@ export class Scheduler {
   async stop (): Promise<void> {
     for (const task of this.tasks) await task.destroy()
     this.abort.abort()
-    await Promise.allSettled(this.running.values())
+    await Promise.allSettled([...this.running.values()].flatMap((runs) => [...runs]))
   }
 
   private async execute (job: JobDefinition, tick: Date): Promise<TickOutcome> {
@@ -106,7 +121,7 @@ export class Scheduler {
       } else {
         await this.deps.sql.begin(async (tx) => {
           if (!await claimTick(tx, job.name, tick)) return
-          const ran = await run()
+          const ran = await this.holdingLock(tx, run)
           outcome = ran
           await recordTick(tx, job.name, tick, ran, failure)
         })
@@ -120,6 +135,20 @@ export class Scheduler {
       this.deps.metrics.jobDuration.observe({ job: job.name }, (performance.now() - started) / 1000)
     }
     return this.count(job.name, outcome)
+  }
+
+  private async holdingLock<T> (tx: Tx, run: () => Promise<T>): Promise<T> {
+    const timeout = this.deps.lockTimeoutMs
+    await limitLockSilence(tx, timeout)
+    let beat = Promise.resolve()
+    // A failed beat means the session is gone; recording the tick reports it.
+    const heartbeat = setInterval(() => { beat = touchLock(tx).catch(() => {}) }, timeout / 3)
+    try {
+      return await run()
+    } finally {
+      clearInterval(heartbeat)
+      await beat
+    }
   }
 
   private count (job: string, outcome: TickOutcome): TickOutcome {

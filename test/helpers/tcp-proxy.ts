@@ -1,11 +1,14 @@
 // A TCP proxy in front of PostgreSQL that a test can cut and restore, to make the database
-// "go away" for one app without touching the server other test files share.
+// "go away" for one app without touching the server other test files share, or freeze, to
+// make one app look to PostgreSQL like a frozen process: connections open, nothing said.
 import net from 'node:net'
 
 export interface TcpProxy {
   port: number
   /** Drops every open connection and refuses new ones. */
   cut: () => Promise<void>
+  /** Stops carrying bytes either way on the open connections, which stay open. */
+  freeze: () => void
   /** Accepts connections again. */
   restore: () => Promise<void>
   close: () => Promise<void>
@@ -13,6 +16,7 @@ export interface TcpProxy {
 
 export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>()
+  const pairs = new Set<[net.Socket, net.Socket]>()
   let server: net.Server | undefined
   let port = 0
 
@@ -22,7 +26,10 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
       sockets.add(client)
       sockets.add(upstream)
       client.pipe(upstream).pipe(client)
+      const pair: [net.Socket, net.Socket] = [client, upstream]
+      pairs.add(pair)
       const drop = (): void => {
+        pairs.delete(pair)
         client.destroy()
         upstream.destroy()
         sockets.delete(client)
@@ -47,6 +54,12 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
   return {
     get port () { return port },
     cut: stop,
+    freeze: () => {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream).pause()
+        upstream.unpipe(client).pause()
+      }
+    },
     restore: listen,
     close: stop
   }
