@@ -50,6 +50,12 @@ export interface ScorerParams extends CadParams {
   cadScale: number
   /** Deviation (in spreads) a point needs before CAD's report counts. */
   cadMinZ: number
+  /**
+   * CAD reports per scored point expected of a metric CAD has learned. Where CAD reports more often
+   * than this, each report is that many times less surprising (its tail probability is multiplied
+   * by the excess), as a test repeated more often must be.
+   */
+  cadExpectedRate: number
 }
 
 export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
@@ -59,7 +65,7 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   absoluteSpreadFloor: 1e-6,
   averagingWindow: 10,
   likelihoodWindow: 3000,
-  suppression: 100,
+  suppression: 300,
   detectionLevel: 0.9999,
   zScale: 10,
   seasonalDays: 7,
@@ -79,7 +85,8 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   cadBaseThreshold: 0.75,
   cadRestPeriod: 30,
   cadScale: 20,
-  cadMinZ: 2
+  cadMinZ: 2,
+  cadExpectedRate: 0.001
 })
 
 const DAY_MS = 86_400_000
@@ -118,6 +125,9 @@ export interface ScorerState {
   cad: CadState
   /** Points since CAD's anomaly last reached its base threshold, capped at the rest period. */
   cadQuiet: number
+  /** Points CAD has scored since warm-up, and the episodes it reported among them. */
+  cadScored: number
+  cadReports: number
 }
 
 export interface ScoreResult {
@@ -160,7 +170,9 @@ export function createScorerState (params: Partial<ScorerParams> = {}): ScorerSt
     sinceDetection: merged.suppression,
     context: createContextState(),
     cad: createCadState(),
-    cadQuiet: 0
+    cadQuiet: 0,
+    cadScored: 0,
+    cadReports: 0
   }
 }
 
@@ -240,13 +252,24 @@ function likelihood (state: ScorerState, average: number): number {
 /**
  * CAD OSE's output rule, then the likelihood's scale: CAD reports a point only when no anomaly of
  * the rest period before it reached the base threshold (the start of an episode, not its length),
- * and an anomaly a above 0.5 reads as a tail probability of 10^(-cadScale * (a - 0.5)).
+ * and an anomaly a above 0.5 reads as a tail probability of 10^(-cadScale * (a - 0.5)). That fixed
+ * reading means the same in every metric only if CAD reports about as often in each; in a metric
+ * whose order CAD cannot learn (noise) it reports far more often, so the tail probability is
+ * multiplied by how many times more often than cadExpectedRate CAD has reported so far. A metric
+ * CAD has learned keeps the fixed reading; CAD's very first reports, with little evidence of its
+ * rate yet, count less.
  */
-function cadScore (state: ScorerState, cad: number): number {
+function cadScore (state: ScorerState, cad: number, warm: boolean): number {
   const p = state.params
-  const reported = state.cadQuiet >= p.cadRestPeriod && cad > 0.5 ? 1 - Math.pow(10, -p.cadScale * (cad - 0.5)) : 0
+  const episode = state.cadQuiet >= p.cadRestPeriod
+  if (warm) {
+    state.cadScored++
+    if (episode && cad >= p.cadBaseThreshold) state.cadReports++
+  }
   state.cadQuiet = cad >= p.cadBaseThreshold ? 0 : Math.min(state.cadQuiet + 1, p.cadRestPeriod)
-  return reported
+  if (!episode || cad <= 0.5) return 0
+  const excess = Math.max(1, state.cadReports / Math.max(state.cadScored, 1) / p.cadExpectedRate)
+  return 1 - Math.min(1, Math.pow(10, -p.cadScale * (cad - 0.5)) * excess)
 }
 
 /** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
@@ -278,7 +301,7 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
     // somewhat off, since an unusual order of ordinary values is rarely an incident (and in plain
     // noise CAD keeps meeting new orders).
     const cad = p.cadMaxContexts > 0 ? cadAnomaly(state.cad, p, value, state.history, dev.floor, !warm) : 0
-    const reported = cadScore(state, cad)
+    const reported = cadScore(state, cad, warm)
     if (Math.abs(dev.z) >= p.cadMinZ) score = Math.max(score, reported)
 
     state.averages.push(average)

@@ -122,6 +122,31 @@ t.test('CAD finds a change of order inside the range and reports the start of th
 // CAD OSE is given the file's range; here a value leaving the range moves it, and the model is
 // rebuilt from the recent values under the new range, so it meets the new value knowing the usual
 // pattern. Rebuilt from nothing it has no expectation to break, and the value looks ordinary to it.
+// A sawtooth that every twentieth point or so jumps somewhere else keeps showing CAD new orders,
+// so CAD keeps reporting; each report then says less than one from a metric whose order CAD has
+// learned, and the scorer reads it so. The gate on the deviation and the context model are off so
+// the detections are CAD's.
+t.test('CAD\'s reports count less in a metric where CAD reports often', async (t) => {
+  const cadOnly = { contextWeight: 0, maxOrder: 0, seasonalPreference: 0, cadMinZ: 0 }
+  const detections = (values: number[], params: Partial<typeof DEFAULT_PARAMS>) => {
+    const state = createScorerState({ ...cadOnly, ...params })
+    const results = feed(state, values)
+    return { count: results.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel).length, state }
+  }
+  const next = noise(19)
+  const jittered = Array.from({ length: 3000 }, (_, i) => (i % 17) + (next() > 1.7 ? Math.round(8 + 4 * next()) : 0))
+  // A rate of 1 per point is never exceeded: the fixed reading of CAD's anomaly.
+  const fixed = detections(jittered, { cadExpectedRate: 1 })
+  const calibrated = detections(jittered, {})
+  const rate = calibrated.state.cadReports / calibrated.state.cadScored
+  t.ok(rate > DEFAULT_PARAMS.cadExpectedRate, `CAD reported at ${rate} per point`)
+  t.ok(calibrated.count < fixed.count, `${calibrated.count} detections against ${fixed.count} at the fixed reading`)
+
+  // A learned sawtooth broken once: CAD has hardly reported before, so the report still counts.
+  const broken = [...Array.from({ length: 1000 }, (_, i) => i % 17), ...Array.from({ length: 30 }, (_, i) => 16 - (i % 17))]
+  t.equal(detections(broken, {}).count, 1, 'the break is reported once')
+})
+
 t.test('a value that moves CAD\'s range meets a model rebuilt from the recent values', async (t) => {
   const saw = (i: number): number => i % 17
   const spikeAfter = (params: Partial<typeof DEFAULT_PARAMS>) => {
