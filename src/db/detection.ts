@@ -5,10 +5,28 @@
 import type { Tx } from './client.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
+export const HISTORY_METRICS = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent'] as const
+
+export type HistoryMetric = (typeof HISTORY_METRICS)[number]
+
 /**
- * One component's health events in the lookback and the window, oldest first, as parallel arrays:
- * `t` the events' times, each metric its values aligned with `t` (NaN where an event left it out).
- * The events in the window are the last `window_ids.length`.
+ * One component's rolled-up hours (health_event_rollups), oldest first, as parallel arrays: per
+ * metric the events that reported it in each hour and that hour's 21 quantiles (flattened, 21 per
+ * hour; zeros where the count is 0).
+ */
+export interface RolledSeries {
+  bucket_start: Float64Array
+  first_event_at: Float64Array
+  last_event_at: Float64Array
+  counts: Record<HistoryMetric, Float64Array>
+  quantiles: Record<HistoryMetric, Float64Array>
+}
+
+/**
+ * One component's history and window, oldest first. `t` and the metric arrays are its raw health
+ * events, as parallel arrays (NaN where an event left a metric out): the whole lookback, or with
+ * `rolled` only the part after the rolled-up hours. The events in the window are the last
+ * `window_ids.length`.
  */
 export interface ComponentSeries {
   organization_id: string | null
@@ -23,18 +41,26 @@ export interface ComponentSeries {
   memory_usage_percent: Float64Array
   disk_usage_percent: Float64Array
   window_ids: string[]
+  rolled?: RolledSeries | undefined
 }
 
 export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
 
+type RawColumn = 't' | HistoryMetric
+type RolledColumn = 'bucket_start' | 'first_event_at' | 'last_event_at' | `${HistoryMetric}_count` | `${HistoryMetric}_quantiles`
 type PackedSeries = Record<'organization_id' | 'user_id', string | null> & Record<'component_name' | 'component_type' | 'window_ids', string> &
-  Record<'t' | 'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent', Buffer>
+  Record<RawColumn, Buffer> & Record<RolledColumn, Buffer | null>
 
 // float8send's big-endian IEEE doubles, concatenated: no number is printed, sent and parsed as text.
-function doubles (bytes: Buffer): Float64Array {
+function doubles (bytes: Buffer | null): Float64Array {
+  if (bytes === null) return new Float64Array(0)
   const values = new Float64Array(bytes.length / 8)
   for (let i = 0; i < values.length; i++) values[i] = bytes.readDoubleBE(i * 8)
   return values
+}
+
+function perMetric (row: PackedSeries, suffix: '_count' | '_quantiles'): Record<HistoryMetric, Float64Array> {
+  return Object.fromEntries(HISTORY_METRICS.map((metric) => [metric, doubles(row[`${metric}${suffix}`])])) as Record<HistoryMetric, Float64Array>
 }
 
 function unpack (row: PackedSeries): ComponentSeries {
@@ -49,38 +75,90 @@ function unpack (row: PackedSeries): ComponentSeries {
     cpu_usage_percent: doubles(row.cpu_usage_percent),
     memory_usage_percent: doubles(row.memory_usage_percent),
     disk_usage_percent: doubles(row.disk_usage_percent),
-    window_ids: row.window_ids === '' ? [] : row.window_ids.split(',')
+    window_ids: row.window_ids === '' ? [] : row.window_ids.split(','),
+    ...(row.bucket_start === null
+      ? {}
+      : {
+          rolled: {
+            bucket_start: doubles(row.bucket_start),
+            first_event_at: doubles(row.first_event_at),
+            last_event_at: doubles(row.last_event_at),
+            counts: perMetric(row, '_count'),
+            quantiles: perMetric(row, '_quantiles')
+          }
+        })
   }
 }
+
+// Where a metric has no events in an hour its quantiles are null; the packed arrays stay aligned.
+const NO_QUANTILES = Buffer.alloc(21 * 8)
+// Components without an organization still join their rolled-up hours (a full join needs equality).
+const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'
 
 /**
  * Every component's events between `from` and `at`, one row per organization and component,
  * handed to `each` as PostgreSQL produces them. PostgreSQL groups, orders and packs the events,
  * so a run over thousands of components parses a thousand rows rather than an object per event,
- * and the caller judges each component while the next ones are still being aggregated (rows
- * come in organization and name order, the aggregation's own, so nothing waits for a final
- * sort). The window is the events at or after `windowStart` by their timestamps, never by float
- * milliseconds.
+ * and the caller judges each component while the next ones are still being aggregated. The
+ * window is the events at or after `windowStart` by their timestamps, never by float
+ * milliseconds. With `rolledUntil` (an hour boundary) the history before it comes from the
+ * rolled-up hours that start at or after `from`'s hour, and raw events only from then on.
  */
-export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined, each: (series: ComponentSeries) => void): Promise<void> {
+export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined, rolledUntil: Date | null, each: (series: ComponentSeries) => void): Promise<void> {
+  const rawFrom = rolledUntil ?? from
+  const rolledFrom = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000)
+  const onlyComponent = componentName === undefined ? tx`` : tx`and component_name = ${componentName}`
   // A failing `each` stops the calls and fails the read once the rows have drained.
   let failed: { error: unknown } | undefined
   await tx<PackedSeries[]>`
-    select organization_id, component_name,
-      (array_agg(user_id order by created_at, id))[count(*)] as user_id,
-      (array_agg(component_type order by created_at, id))[count(*)] as component_type,
-      string_agg(float8send(date_part('epoch', created_at) * 1000), '' order by created_at, id) as t,
-      string_agg(float8send(coalesce(latency_ms::float8, 'NaN')), '' order by created_at, id) as latency_ms,
-      string_agg(float8send(coalesce(error_rate::float8, 'NaN')), '' order by created_at, id) as error_rate,
-      string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by created_at, id) as cpu_usage_percent,
-      string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by created_at, id) as memory_usage_percent,
-      string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by created_at, id) as disk_usage_percent,
-      coalesce(string_agg(id::text, ',' order by created_at, id) filter (where created_at >= ${windowStart}), '') as window_ids
-    from system_health_events
-    where created_at >= ${from} and created_at <= ${at}
-      ${componentName === undefined ? tx`` : tx`and component_name = ${componentName}`}
-    group by organization_id, component_name
-    order by organization_id, component_name`.forEach((row) => {
+    with raw as (
+      select coalesce(organization_id, ${NO_ORGANIZATION}::uuid) as organization_key, component_name,
+        (array_agg(user_id order by created_at, id))[count(*)] as user_id,
+        (array_agg(component_type order by created_at, id))[count(*)] as component_type,
+        string_agg(float8send(date_part('epoch', created_at) * 1000), '' order by created_at, id) as t,
+        string_agg(float8send(coalesce(latency_ms::float8, 'NaN')), '' order by created_at, id) as latency_ms,
+        string_agg(float8send(coalesce(error_rate::float8, 'NaN')), '' order by created_at, id) as error_rate,
+        string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by created_at, id) as cpu_usage_percent,
+        string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by created_at, id) as memory_usage_percent,
+        string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by created_at, id) as disk_usage_percent,
+        coalesce(string_agg(id::text, ',' order by created_at, id) filter (where created_at >= ${windowStart}), '') as window_ids
+      from system_health_events
+      where created_at >= ${rawFrom} and created_at <= ${at} ${onlyComponent}
+      group by 1, component_name
+    ), rolled as (
+      select coalesce(organization_id, ${NO_ORGANIZATION}::uuid) as organization_key, component_name,
+        (array_agg(user_id order by bucket_start desc))[1] as user_id,
+        (array_agg(component_type order by bucket_start desc))[1] as component_type,
+        string_agg(float8send(date_part('epoch', bucket_start) * 1000), '' order by bucket_start) as bucket_start,
+        string_agg(float8send(date_part('epoch', first_event_at) * 1000), '' order by bucket_start) as first_event_at,
+        string_agg(float8send(date_part('epoch', last_event_at) * 1000), '' order by bucket_start) as last_event_at,
+        string_agg(float8send(latency_ms_count::float8), '' order by bucket_start) as latency_ms_count,
+        string_agg(coalesce(latency_ms_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as latency_ms_quantiles,
+        string_agg(float8send(error_rate_count::float8), '' order by bucket_start) as error_rate_count,
+        string_agg(coalesce(error_rate_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as error_rate_quantiles,
+        string_agg(float8send(cpu_usage_percent_count::float8), '' order by bucket_start) as cpu_usage_percent_count,
+        string_agg(coalesce(cpu_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as cpu_usage_percent_quantiles,
+        string_agg(float8send(memory_usage_percent_count::float8), '' order by bucket_start) as memory_usage_percent_count,
+        string_agg(coalesce(memory_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as memory_usage_percent_quantiles,
+        string_agg(float8send(disk_usage_percent_count::float8), '' order by bucket_start) as disk_usage_percent_count,
+        string_agg(coalesce(disk_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as disk_usage_percent_quantiles
+      from health_event_rollups
+      where ${rolledUntil !== null} and bucket_start >= ${rolledFrom} and bucket_start < ${rolledUntil ?? rolledFrom} ${onlyComponent}
+      group by 1, component_name
+    )
+    select nullif(coalesce(raw.organization_key, rolled.organization_key), ${NO_ORGANIZATION}::uuid) as organization_id,
+      coalesce(raw.component_name, rolled.component_name) as component_name,
+      case when raw.component_name is null then rolled.user_id else raw.user_id end as user_id,
+      coalesce(raw.component_type, rolled.component_type) as component_type,
+      coalesce(raw.t, '') as t, coalesce(raw.latency_ms, '') as latency_ms, coalesce(raw.error_rate, '') as error_rate,
+      coalesce(raw.cpu_usage_percent, '') as cpu_usage_percent, coalesce(raw.memory_usage_percent, '') as memory_usage_percent,
+      coalesce(raw.disk_usage_percent, '') as disk_usage_percent, coalesce(raw.window_ids, '') as window_ids,
+      rolled.bucket_start, rolled.first_event_at, rolled.last_event_at,
+      rolled.latency_ms_count, rolled.latency_ms_quantiles, rolled.error_rate_count, rolled.error_rate_quantiles,
+      rolled.cpu_usage_percent_count, rolled.cpu_usage_percent_quantiles, rolled.memory_usage_percent_count,
+      rolled.memory_usage_percent_quantiles, rolled.disk_usage_percent_count, rolled.disk_usage_percent_quantiles
+    from raw full join rolled on raw.organization_key = rolled.organization_key and raw.component_name = rolled.component_name
+    order by 1, 2`.forEach((row) => {
     if (failed !== undefined) return
     try {
       each(unpack(row))
@@ -89,6 +167,39 @@ export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: D
     }
   })
   if (failed !== undefined) throw failed.error
+}
+
+export interface ScorerHistoryRequest {
+  organization_id: string | null
+  component_name: string
+  metric: HistoryMetric
+}
+
+/**
+ * The newest `limit` raw values of each requested metric in [from, before), oldest first: what the
+ * adaptive scorer replays when the rest of the history is rolled up. One round trip, each request
+ * an index range scan on (component_name, created_at).
+ */
+export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[], from: Date, before: Date, limit: number): Promise<Array<{ t: Float64Array, v: Float64Array }>> {
+  if (requests.length === 0) return []
+  const rows = await tx<Array<{ i: number, t: Buffer | null, v: Buffer | null }>>`
+    select r.i, string_agg(float8send(e.t), '' order by e.created_at, e.id) as t, string_agg(float8send(e.v), '' order by e.created_at, e.id) as v
+    from jsonb_to_recordset(${tx.json(requests.map((request, i) => ({ ...request, i })) as never)})
+      as r(i int, organization_id uuid, component_name text, metric text)
+    left join lateral (
+      select created_at, id, date_part('epoch', created_at) * 1000 as t, m.v
+      from system_health_events h
+      cross join lateral (select (case r.metric when 'latency_ms' then h.latency_ms when 'error_rate' then h.error_rate
+        when 'cpu_usage_percent' then h.cpu_usage_percent when 'memory_usage_percent' then h.memory_usage_percent
+        else h.disk_usage_percent end)::float8 as v) m
+      where h.component_name = r.component_name and h.organization_id is not distinct from r.organization_id
+        and h.created_at >= ${from} and h.created_at < ${before} and m.v is not null
+      order by h.created_at desc, h.id desc
+      limit ${limit}
+    ) e on true
+    group by r.i
+    order by r.i`
+  return rows.map((row) => ({ t: doubles(row.t), v: doubles(row.v) }))
 }
 
 export interface ActiveSignal {
@@ -131,6 +242,23 @@ export async function recentAutoResolutions (tx: Tx, since: Date, at: Date): Pro
     where detection_timestamp >= ${since} and detection_timestamp <= ${at}
       and status = 'resolved' and resolved_at > ${since} and resolved_at <= ${at}
       and metadata @> '{"auto_resolved": true}'
+    group by organization_id, source_component_name, anomaly_type`
+}
+
+export interface RecentResolution {
+  organization_id: string | null
+  source_component_name: string
+  anomaly_type: string
+  /** The latest resolution, epoch ms. */
+  resolved_at: number
+}
+
+/** When each component's signals were last closed (resolved, or judged a false positive) in (since, at]. */
+export async function recentResolutions (tx: Tx, since: Date, at: Date): Promise<RecentResolution[]> {
+  return await tx<RecentResolution[]>`
+    select organization_id, source_component_name, anomaly_type, extract(epoch from max(resolved_at))::float8 * 1000 as resolved_at
+    from anomaly_signals
+    where resolved_at > ${since} and resolved_at <= ${at} and source_component_name is not null
     group by organization_id, source_component_name, anomaly_type`
 }
 

@@ -11,7 +11,7 @@ const MINUTE = 60_000
 
 async function read (sql: Sql, from: Date, windowStart: Date, at: Date, componentName?: string): Promise<ComponentSeries[]> {
   const rows: ComponentSeries[] = []
-  await as(sql, 'service', async (tx) => { await forEachComponentSeries(tx, from, windowStart, at, componentName, (row) => { rows.push(row) }) })
+  await as(sql, 'service', async (tx) => { await forEachComponentSeries(tx, from, windowStart, at, componentName, null, (row) => { rows.push(row) }) })
   return rows
 }
 
@@ -66,7 +66,7 @@ t.test('a failing consumer fails the read with its error, judging nothing after 
   const now = Date.now()
   let calls = 0
   const read = as(sql, 'service', async (tx) => {
-    await forEachComponentSeries(tx, new Date(now - 60 * MINUTE), new Date(now - 15 * MINUTE), new Date(now + MINUTE), undefined, () => {
+    await forEachComponentSeries(tx, new Date(now - 60 * MINUTE), new Date(now - 15 * MINUTE), new Date(now + MINUTE), undefined, null, () => {
       calls++
       throw new Error('judging failed')
     })

@@ -2,7 +2,9 @@
 // window: the median and the median absolute deviation (robust to the outliers an incident leaves
 // in the history), a floor under the spread so a flat metric does not fire on a tiny change, the
 // same time of day on past days when the metric follows a daily cycle, and nothing at all while
-// the history is too short to say (warm-up).
+// the history is too short to say (warm-up). A history that is partly rolled up into hours gives
+// the same statistics from the hours' quantiles (mixture.ts), within that module's tolerance.
+import { mixtureMad, mixtureMedian, mixtureWeight, type Mixture, type MixtureBucket } from './mixture.js'
 import type { MetricRule } from './rules.js'
 import type { DetectorSettings } from './settings.js'
 
@@ -16,6 +18,19 @@ export interface Point {
 export interface Points {
   t: Float64Array
   v: Float64Array
+}
+
+/** One rolled-up hour of a metric, as far as it lies inside the lookback. */
+export interface RolledHour {
+  /** The part of the hour inside the lookback, epoch ms: [from, to). */
+  from: number
+  to: number
+  /** When its last event was recorded. */
+  lastAt: number
+  /** The events it stands for: its count, times the share of the hour inside the lookback. */
+  weight: number
+  /** Its 21 quantiles, ascending; the last is its maximum. */
+  knots: Float64Array
 }
 
 export interface Baseline {
@@ -132,8 +147,49 @@ function seasonal (history: Points, at: number, rule: MetricRule, settings: Dete
   return { value, spread: spreadOf(slotValues, value, floorFor(value, rule, settings)), points: slotValues.length }
 }
 
+/** The raw points in [from, to) and the rolled-up hours in proportion to their overlap with it. */
+function mixtureOver (history: Points, rolled: RolledHour[], from: number, to: number): Mixture {
+  const buckets: MixtureBucket[] = []
+  for (const hour of rolled) {
+    const overlap = Math.min(hour.to, to) - Math.max(hour.from, from)
+    if (overlap > 0) buckets.push({ weight: hour.weight * overlap / (hour.to - hour.from), knots: hour.knots })
+  }
+  const raw = history.v.slice(firstAtOrAfter(history.t, from), firstAtOrAfter(history.t, to)).sort()
+  return { buckets, raw }
+}
+
+function mergeMixtures (mixtures: Mixture[]): Mixture {
+  return { buckets: mixtures.flatMap((mixture) => mixture.buckets), raw: Float64Array.from(mixtures.flatMap((mixture) => [...mixture.raw])).sort() }
+}
+
+/** robustBaseline for a history whose older part is rolled up into hours. */
+function rolledBaseline (history: Points, rolled: RolledHour[], at: number, rule: MetricRule, settings: DetectorSettings): Baseline | null {
+  const all = mixtureOver(history, rolled, -Infinity, Infinity)
+  const points = mixtureWeight(all)
+  if (points < settings.minHistoryPoints) return null
+  const value = mixtureMedian(all)
+  const overall: Baseline = { value, spread: Math.max(MAD_TO_SD * mixtureMad(all, value), floorFor(value, rule, settings)), method: 'median', points: Math.round(points) }
+  const half = settings.seasonalSlotMinutes * 30_000
+  const oldest = Math.min(rolled[0]?.from ?? at, history.t.length > 0 ? history.t[0] as number : at)
+  const dayMedians: number[] = []
+  const slots: Mixture[] = []
+  for (let day = 1; at - day * DAY_MS + half >= oldest; day++) {
+    const slot = mixtureOver(history, rolled, at - day * DAY_MS - half, at - day * DAY_MS + half)
+    if (mixtureWeight(slot) < 3) continue
+    dayMedians.push(mixtureMedian(slot))
+    slots.push(slot)
+  }
+  if (dayMedians.length < settings.seasonalMinDays) return overall
+  const daily = median(dayMedians)
+  const slotMixture = mergeMixtures(slots)
+  const dailySpread = Math.max(MAD_TO_SD * mixtureMad(slotMixture, daily), floorFor(daily, rule, settings))
+  if (Math.abs(daily - overall.value) > 2 * dailySpread) return { value: daily, spread: dailySpread, method: 'seasonal_median', points: Math.round(mixtureWeight(slotMixture)) }
+  return overall
+}
+
 /** The baseline for a window centred on `at`, or null during warm-up. */
-export function robustBaseline (history: Points, at: number, rule: MetricRule, settings: DetectorSettings): Baseline | null {
+export function robustBaseline (history: Points, at: number, rule: MetricRule, settings: DetectorSettings, rolled: RolledHour[] = []): Baseline | null {
+  if (rolled.length > 0) return rolledBaseline(history, rolled, at, rule, settings)
   if (history.v.length < settings.minHistoryPoints) return null
   const value = median(history.v)
   const overall: Baseline = { value, spread: spreadOf(history.v, value, floorFor(value, rule, settings)), method: 'median', points: history.v.length }

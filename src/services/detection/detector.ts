@@ -2,21 +2,25 @@
 // health events of the lookback and the window, judges every component's metrics, writes the
 // resulting signal changes as the service role, links overlapping signals, analyses the new ones
 // within the run's time budget, and records the run in decision_audit_log. With `at` it runs as
-// if it were then: nothing recorded after `at` is read.
+// if it were then: nothing recorded after `at` is read. The history before the last hours comes
+// from the hourly rollup (health_event_rollups) where it covers the lookback; raw events are read
+// for the rest, which always includes the window and the longest recovery hold.
 import { performance } from 'node:perf_hooks'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
 import {
-  activeSignals, forEachComponentSeries, linkOverlapping, recentAutoResolutions, recentErrorText, resolveSignals, signalsById,
-  storeAnalyses, upsertSignals, type UpsertedSignal
+  activeSignals, forEachComponentSeries, linkOverlapping, recentAutoResolutions, recentErrorText, recentResolutions, resolveSignals, scorerHistories,
+  signalsById, storeAnalyses, upsertSignals, type UpsertedSignal
 } from '../../db/detection.js'
+import { rollupCoverage, ROLLUP_BUCKET_MS, type RollupCoverage } from '../../db/health-event-rollups.js'
 import type { Db } from '../../plugins/db.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'
+import { createAdaptiveBudget } from './adaptive.js'
 import { analyseSignals, type AnalysisTarget } from './analysis.js'
 import { componentOf, createPlanner, type PlannedSignal } from './signals.js'
-import { detectorSettings, type DetectorOverrides } from './settings.js'
+import { detectorSettings, type DetectorOverrides, type DetectorSettings } from './settings.js'
 import type { Severity } from './severity.js'
 
 export interface DetectionRequest {
@@ -66,6 +70,18 @@ function relatedTo (planned: PlannedSignal, all: PlannedSignal[], at: Date): Rel
     }))
 }
 
+/**
+ * Where the rolled-up history ends for this run, or null to read it all raw: the rollup must cover
+ * the lookback's first hour, and raw events are kept for the window and the longest recovery hold
+ * (whose exact times auto-resolution needs).
+ */
+function rolledUntilFor (coverage: RollupCoverage | null, from: number, windowStart: number, at: number, settings: DetectorSettings): Date | null {
+  if (coverage === null || coverage.rolled_from.getTime() > Math.floor(from / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS) return null
+  const rawFrom = Math.min(windowStart, at - Math.max(settings.recoveryMinutes, settings.flapHoldMinutes) * MINUTE_MS)
+  const until = Math.min(coverage.rolled_until.getTime(), Math.floor(rawFrom / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS)
+  return until > from ? new Date(until) : null
+}
+
 export async function runDetection (deps: DetectorDeps, request: DetectionRequest = {}): Promise<DetectionRun> {
   const started = performance.now()
   const settings = detectorSettings({ ...deps.settings, ...(request.windowMinutes === undefined ? {} : { windowMinutes: request.windowMinutes }) })
@@ -74,13 +90,23 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
   const from = new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS)
   const { db } = deps
 
-  const planner = await db.asCaller(SERVICE_CALLER, async (tx) => {
+  const budget = createAdaptiveBudget(settings.adaptiveBudgetMs)
+  const { planner, rolledUntil } = await db.asCaller(SERVICE_CALLER, async (tx) => {
     const active = await activeSignals(tx, at, request.componentName)
     const resolutions = await recentAutoResolutions(tx, new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS), at)
-    const planner = createPlanner(active, resolutions, windowStart, at, settings)
+    const resolved = await recentResolutions(tx, new Date(windowStart), at)
+    const rolledUntil = rolledUntilFor(await rollupCoverage(tx), from.getTime(), windowStart, at.getTime(), settings)
+    const planner = createPlanner(active, resolutions, windowStart, at, settings, { budget, resolved })
     // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
-    await forEachComponentSeries(tx, from, new Date(windowStart), at, request.componentName, (series) => { planner.judge(componentOf(series)) })
-    return planner
+    await forEachComponentSeries(tx, from, new Date(windowStart), at, request.componentName, rolledUntil, (series) => { planner.judge(componentOf(series, from.getTime())) })
+    // The few metrics that stand out and need the scorer's replay of raw history the rollup holds only as quantiles.
+    const deferred = planner.deferred()
+    const requests = deferred.flatMap(({ component, metrics }) => metrics.map((metric) => ({ component, metric })))
+    const histories = await scorerHistories(tx, requests.map(({ component, metric }) => ({ organization_id: component.organizationId, component_name: component.componentName, metric })),
+      from, new Date(windowStart), settings.adaptiveHistoryPoints)
+    requests.forEach(({ component, metric }, i) => { component.series[metric].scorerHistory = histories[i] })
+    for (const { component } of deferred) planner.judge(component)
+    return { planner, rolledUntil }
   })
   const plan = planner.plan()
   const evaluated = planner.judged()
@@ -121,6 +147,8 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
     await storeAnalyses(tx, analyses)
     const durationMs = Math.round(performance.now() - started)
     const runInput = { window_minutes: settings.windowMinutes, component_name: request.componentName ?? null, analyze: analyse, at: at.toISOString(), backtest: request.at !== undefined }
+    const adaptive = { budget_ms: settings.adaptiveBudgetMs, spent_ms: Math.round(budget.spentMs), scored: budget.scored, skipped_over_budget: budget.skipped }
+    const overBudget = budget.skipped > 0 ? `; the adaptive scoring budget of ${settings.adaptiveBudgetMs} ms was spent, so ${budget.skipped} metrics were judged by rules and baselines only` : ''
     const records: DecisionRecord[] = [{
       decision_type: 'anomaly_detection_run',
       component: 'detector',
@@ -129,10 +157,12 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
         components_evaluated: evaluated,
         created: opened.map((row) => row.id),
         updated: written.upserted.filter((row) => !row.inserted).map((row) => row.id),
-        resolved: written.resolved.map((row) => row.id)
+        resolved: written.resolved.map((row) => row.id),
+        history: { rolled_up_until: rolledUntil?.toISOString() ?? null },
+        adaptive
       },
       outcome: `${opened.length} created, ${written.upserted.length - opened.length} updated, ${written.resolved.length} resolved`,
-      reasoning: `${evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history`,
+      reasoning: `${evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history${rolledUntil === null ? '' : ` (rolled up into hours until ${rolledUntil.toISOString()})`}${overBudget}`,
       actor: request.actor ?? 'service',
       duration_ms: durationMs
     }, ...opened.map((row): DecisionRecord => ({

@@ -2,8 +2,8 @@
 // window, the rules and the adaptive score on each window point, and for a breach its pattern,
 // severity and confidence. It also says when the metric last looked abnormal, which is what
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
-import { adaptiveScores } from './adaptive.js'
-import { median, robustBaseline, type Baseline, type Point, type Points } from './baselines.js'
+import { budgetedAdaptiveScores, createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
+import { median, robustBaseline, type Baseline, type Point, type Points, type RolledHour } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
 import { ruleHit, type MetricName, type MetricRule, type RuleHit } from './rules.js'
 import { confidenceOf, severityOf, type Severity } from './severity.js'
@@ -37,12 +37,21 @@ export interface MetricEvaluation {
   newestAt: number | null
   /** Newest point (history or window) that broke a rule or stood adaptiveMinZ spreads high; found only when `ongoing`. */
   lastAbnormalAt: number | null
+  /**
+   * The metric needs the adaptive score but its raw history is too short for the scorer's replay
+   * (the rest is rolled up): judge it again with `scorerHistory`. `finding` is null meanwhile.
+   */
+  needsScorerHistory?: boolean
 }
 
 export interface MetricInput {
   metric: MetricName
-  /** The metric's points before the window, time-ordered. */
+  /** The metric's raw points before the window, time-ordered: all of them, or those after `rolled`. */
   history: Points
+  /** The older history, rolled up into hours, oldest first. */
+  rolled?: RolledHour[] | undefined
+  /** The newest raw history points for the adaptive scorer, when `history` alone holds too few. */
+  scorerHistory?: Points | undefined
   /** Its points in the window, up to the evaluation time, time-ordered. */
   window: SeriesPoint[]
   windowStart: number
@@ -68,8 +77,13 @@ function abnormal (value: number, rule: MetricRule, baseline: Baseline | null, s
   return ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value, baseline) ?? 0) >= settings.adaptiveMinZ
 }
 
-/** The newest point, window first, that looked abnormal against `baseline`. */
-function lastAbnormal (history: Points, window: Point[], rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): number | null {
+/**
+ * The newest point, window first, that looked abnormal against `baseline`. In a rolled-up hour
+ * only its maximum is known, so an hour whose maximum looked abnormal answers with its last event:
+ * never earlier than the truth, so a signal never resolves early. The detector reads raw events
+ * for at least the longest recovery hold, so only a component that went silent can notice.
+ */
+function lastAbnormal (history: Points, rolled: RolledHour[], window: Point[], rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): number | null {
   for (let i = window.length - 1; i >= 0; i--) {
     const point = window[i] as Point
     if (abnormal(point.v, rule, baseline, settings)) return point.t
@@ -77,23 +91,42 @@ function lastAbnormal (history: Points, window: Point[], rule: MetricRule, basel
   for (let i = history.v.length - 1; i >= 0; i--) {
     if (abnormal(history.v[i] as number, rule, baseline, settings)) return history.t[i] as number
   }
+  for (let i = rolled.length - 1; i >= 0; i--) {
+    const hour = rolled[i] as RolledHour
+    if (abnormal(hour.knots[hour.knots.length - 1] as number, rule, baseline, settings)) return hour.lastAt
+  }
   return null
 }
 
-export function evaluateMetric (input: MetricInput, settings: DetectorSettings): MetricEvaluation {
+/** What the scorer replays: the raw history when it holds enough (or is all there is), else the fetched tail. */
+function replayOf (input: MetricInput, settings: DetectorSettings): Points | undefined {
+  if (input.scorerHistory !== undefined) return input.scorerHistory
+  if ((input.rolled ?? []).length === 0 || input.history.v.length >= settings.adaptiveHistoryPoints) return input.history
+  return undefined
+}
+
+const unbounded = (): AdaptiveBudget => createAdaptiveBudget(Infinity)
+
+export function evaluateMetric (input: MetricInput, settings: DetectorSettings, budget: AdaptiveBudget = unbounded()): MetricEvaluation {
   const rule = settings.rules[input.metric]
   const { history, window } = input
-  const newestAt = window.at(-1)?.t ?? history.t.at(-1) ?? null
-  const baseline = robustBaseline(history, (input.windowStart + input.at) / 2, rule, settings)
+  const rolled = input.rolled ?? []
+  const newestAt = window.at(-1)?.t ?? history.t.at(-1) ?? rolled.at(-1)?.lastAt ?? null
+  const baseline = robustBaseline(history, (input.windowStart + input.at) / 2, rule, settings, rolled)
   // Only an open signal's recovery needs it, and it is the one scan over the whole history.
-  const lastAbnormalAt = input.ongoing ? lastAbnormal(history, window, rule, baseline, settings) : null
+  const lastAbnormalAt = input.ongoing ? lastAbnormal(history, rolled, window, rule, baseline, settings) : null
 
   const hits = window.map((point) => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
   const zs = window.map((point) => zOf(point.v, baseline))
   // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
   if (!hits.some((hit) => hit !== null) && !zs.some((z) => (z ?? 0) >= settings.adaptiveMinZ)) return { finding: null, newestAt, lastAbnormalAt }
-  const scores = baseline === null ? null : adaptiveScores(history, window, settings)
+  let scores: number[] | null = null
+  if (baseline !== null) {
+    const replay = replayOf(input, settings)
+    if (replay === undefined && budget.spentMs < budget.limitMs) return { finding: null, newestAt, lastAbnormalAt, needsScorerHistory: true }
+    scores = budgetedAdaptiveScores(budget, replay ?? history, window, settings)
+  }
   // An adaptive episode starts where the score fires on a point high enough, and lasts while the
   // points stay that high: the scorer damps itself after a detection, the incident does not end.
   let episode = input.ongoing

@@ -25,6 +25,12 @@ export interface DetectorSettings {
   adaptiveMinZ: number
   /** History points (the most recent) replayed into the adaptive scorer each run. */
   adaptiveHistoryPoints: number
+  /** Milliseconds a run may spend in the adaptive scorer; past it, metrics are judged by rules and baselines only. */
+  adaptiveBudgetMs: number
+  /** How long after an hour ends before it is rolled up, so events still being committed make it in. */
+  rollupSettleMinutes: number
+  /** Hours rolled up per maintenance pass at most, so catching up after a pause stays a bounded cost. */
+  rollupHoursPerRun: number
   /** Share of the window's points that must breach, for at least sustainedMinutes, for sustained_high. */
   sustainedShare: number
   sustainedMinutes: number
@@ -58,6 +64,10 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   adaptiveScoreThreshold: 0.999,
   adaptiveMinZ: 4,
   adaptiveHistoryPoints: 500,
+  // A third of the run's budget: about twenty metrics standing out against a day of history.
+  adaptiveBudgetMs: 1000,
+  rollupSettleMinutes: 5,
+  rollupHoursPerRun: 6,
   sustainedShare: 0.8,
   sustainedMinutes: 10,
   gradualTau: 0.6,

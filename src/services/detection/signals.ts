@@ -3,8 +3,10 @@
 // still inside the window changes nothing), a signal resolved once its metric has stayed normal
 // for the recovery window, and a component that keeps opening and closing marked flapping and
 // held open longer instead of paging again.
-import type { ActiveSignal, ComponentSeries, Resolution, ResolutionCount, SignalDraft } from '../../db/detection.js'
-import type { Points } from './baselines.js'
+import type { ActiveSignal, ComponentSeries, RecentResolution, Resolution, ResolutionCount, RolledSeries, SignalDraft } from '../../db/detection.js'
+import { ROLLUP_LEVELS } from '../../db/health-event-rollups.js'
+import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
+import type { Points, RolledHour } from './baselines.js'
 import { evaluateMetric, type Finding, type MetricEvaluation, type SeriesPoint } from './evaluate.js'
 import { METRICS, type MetricName } from './rules.js'
 import { severityRank } from './severity.js'
@@ -20,10 +22,13 @@ export interface Component {
   series: Record<MetricName, MetricSeries>
 }
 
-/** One metric's points, split at the window's start. */
+/** One metric's points, split at the window's start, the older history possibly rolled up. */
 export interface MetricSeries {
   history: Points
   window: SeriesPoint[]
+  rolled?: RolledHour[]
+  /** Fetched for the adaptive scorer when the raw history is too short for its replay. */
+  scorerHistory?: Points
 }
 
 export interface PlannedSignal {
@@ -52,30 +57,54 @@ function reported (t: Float64Array, v: Float64Array): Points {
   return { t: Float64Array.from(kept, (i) => t[i] as number), v: Float64Array.from(kept, (i) => v[i] as number) }
 }
 
-function metricSeries (row: ComponentSeries, values: Float64Array): MetricSeries {
+const KNOTS = ROLLUP_LEVELS.length
+
+/**
+ * A metric's rolled-up hours inside the lookback. An hour that began before the lookback counts in
+ * proportion to the part of its events' time span inside it (as if they were spread evenly).
+ */
+function rolledHours (rolled: RolledSeries | undefined, metric: MetricName, lookbackFrom: number): RolledHour[] {
+  if (rolled === undefined) return []
+  const counts = rolled.counts[metric]
+  const hours: RolledHour[] = []
+  for (let i = 0; i < counts.length; i++) {
+    const count = counts[i] as number
+    if (count === 0) continue
+    const first = rolled.first_event_at[i] as number
+    const lastAt = rolled.last_event_at[i] as number
+    // Half-open spans, so an hour whose events share one instant still has a length.
+    const to = lastAt + 1
+    const from = Math.max(first, lookbackFrom)
+    if (from >= to) continue
+    hours.push({ from, to, lastAt, weight: count * (to - from) / (to - first), knots: rolled.quantiles[metric].subarray(i * KNOTS, (i + 1) * KNOTS) })
+  }
+  return hours
+}
+
+function metricSeries (row: ComponentSeries, metric: MetricName, lookbackFrom: number): MetricSeries {
+  const values = row[metric]
   const windowFrom = row.t.length - row.window_ids.length
   const window: SeriesPoint[] = []
   for (let i = windowFrom; i < row.t.length; i++) {
     if (!Number.isNaN(values[i])) window.push({ id: row.window_ids[i - windowFrom] as string, t: row.t[i] as number, v: values[i] as number })
   }
-  return { history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)), window }
+  return { history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)), window, rolled: rolledHours(row.rolled, metric, lookbackFrom) }
 }
 
-/** A component's events as one series per metric, leaving out the events that did not report it. */
-export function componentOf (row: ComponentSeries): Component {
+/**
+ * A component's events as one series per metric, leaving out the events that did not report it.
+ * `lookbackFrom` is where the history starts, which the rolled-up hour it falls in straddles.
+ */
+export function componentOf (row: ComponentSeries, lookbackFrom = -Infinity): Component {
+  const series = Object.fromEntries(METRICS.map((metric) => [metric, metricSeries(row, metric, lookbackFrom)])) as Record<MetricName, MetricSeries>
+  const first = Math.min(row.rolled?.first_event_at[0] ?? Infinity, row.t[0] ?? Infinity)
   return {
     organizationId: row.organization_id,
     userId: row.user_id,
     componentType: row.component_type,
     componentName: row.component_name,
-    firstReportedAt: row.t[0] ?? 0,
-    series: {
-      latency_ms: metricSeries(row, row.latency_ms),
-      error_rate: metricSeries(row, row.error_rate),
-      cpu_usage_percent: metricSeries(row, row.cpu_usage_percent),
-      memory_usage_percent: metricSeries(row, row.memory_usage_percent),
-      disk_usage_percent: metricSeries(row, row.disk_usage_percent)
-    }
+    firstReportedAt: Number.isFinite(first) ? first : 0,
+    series
   }
 }
 
@@ -137,10 +166,15 @@ function worse (a: Finding, b: Finding): Finding {
 }
 
 export interface Planner {
-  /** Judges one component's metrics and plans its signal changes. */
+  /**
+   * Judges one component's metrics and plans its signal changes, or puts it aside when a metric
+   * needs the adaptive scorer's history fetched first (`deferred`): judge it again with that set.
+   */
   judge: (component: Component) => void
   /** How many components have been judged. */
   judged: () => number
+  /** Components put aside since the last call, with the metrics whose scorer history they need. */
+  deferred: () => Array<{ component: Component, metrics: MetricName[] }>
   /** What the run creates, updates and resolves, components in the order they first reported. */
   plan: () => Plan
 }
@@ -157,12 +191,22 @@ function reportedFirst ({ component: a }: ComponentPlan, { component: b }: Compo
   return a.firstReportedAt - b.firstReportedAt || byText(a.organizationId ?? '', b.organizationId ?? '') || byText(a.componentName, b.componentName)
 }
 
+export interface PlannerContext {
+  /** The run's adaptive scoring budget; unbounded when absent. */
+  budget?: AdaptiveBudget
+  /** Signals resolved lately (by healing, a person or the detector): their evidence does not reopen them. */
+  resolved?: RecentResolution[]
+}
+
 /**
  * Decides what this run creates, updates and resolves, one component at a time, so the detector
  * can judge each component as it is read. Only components with something to change are kept.
  */
-export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Planner {
+export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings, context: PlannerContext = {}): Planner {
+  const budget = context.budget ?? createAdaptiveBudget(Infinity)
   const flaps = new Map(resolutions.map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions]))
+  const resolvedAt = new Map((context.resolved ?? []).map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolved_at]))
+  let deferred: Array<{ component: Component, metrics: MetricName[] }> = []
   const activeByComponent = new Map<string, ActiveSignal[]>()
   for (const signal of active) {
     const id = componentKey(signal.organization_id, signal.source_component_name)
@@ -171,7 +215,6 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
   const changes: ComponentPlan[] = []
   let judged = 0
   const judge = (component: Component): void => {
-    judged++
     const signals: PlannedSignal[] = []
     const closed: Resolution[] = []
     // The unique index allows one active signal per organization, component and type.
@@ -187,18 +230,26 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
         windowStart,
         at: at.getTime(),
         ongoing: activeOf(type)?.metric === metric
-      }, settings)
+      }, settings, budget)
       evaluations.set(metric, evaluation)
       const finding = evaluation.finding
       if (finding === null) continue
       const previous = findings.get(type)
       findings.set(type, previous === undefined ? finding : worse(previous, finding))
     }
+    const needing = METRICS.filter((metric) => evaluations.get(metric)?.needsScorerHistory === true)
+    if (needing.length > 0) {
+      deferred.push({ component, metrics: needing })
+      return
+    }
+    judged++
     const updated = new Set<string>()
     for (const [type, finding] of findings) {
       const existing = activeOf(type)
       // A breach already counted (still inside the window) is not a repeat.
       if (existing !== undefined && finding.lastBreachAt <= (existing.last_observed_at ?? existing.detected_at)) continue
+      // Nor is a breach from before the last resolution: it is the evidence that signal already had.
+      if (existing === undefined && finding.lastBreachAt <= (resolvedAt.get(key(component.organizationId, component.componentName, type)) ?? -Infinity)) continue
       updated.add(type)
       const flapping = existing === undefined && (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
       signals.push({ draft: draftOf(finding, component, at, windowStart, flapping), finding, component, opens: existing === undefined })
@@ -221,6 +272,11 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
   return {
     judge,
     judged: () => judged,
+    deferred: () => {
+      const taken = deferred
+      deferred = []
+      return taken
+    },
     plan: () => {
       const ordered = [...changes].sort(reportedFirst)
       return { signals: ordered.flatMap((change) => change.signals), resolutions: ordered.flatMap((change) => change.resolutions) }
@@ -228,9 +284,9 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
   }
 }
 
-/** Plans a run over components already in memory. */
-export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings): Plan {
-  const planner = createPlanner(active, resolutions, windowStart, at, settings)
+/** Plans a run over components already in memory (their history raw, so none is ever deferred). */
+export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings, context: PlannerContext = {}): Plan {
+  const planner = createPlanner(active, resolutions, windowStart, at, settings, context)
   for (const component of components) planner.judge(component)
   return planner.plan()
 }
