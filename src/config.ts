@@ -49,6 +49,10 @@ export interface DetectionConfig {
   flapWindowMinutes: number
   /** ...which is then held open until this many quiet minutes. */
   flapHoldMinutes: number
+  /** The most recent history points the adaptive scorer replays for a metric that stands out. */
+  adaptiveHistoryPoints: number
+  /** Milliseconds a run may spend on adaptive scoring; past it, metrics are judged by rules and baselines only. */
+  adaptiveBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
     latency_ms: { baselineFactor: number, absoluteLimit: number }
@@ -272,6 +276,8 @@ function detectionConfig (env: Env): DetectionConfig {
     flapResolutions: integer(env, 'DETECT_FLAP_RESOLUTIONS', DEFAULT_SETTINGS.flapResolutions, 1, 100),
     flapWindowMinutes: minutes('DETECT_FLAP_WINDOW_MINUTES', DEFAULT_SETTINGS.flapWindowMinutes),
     flapHoldMinutes: minutes('DETECT_FLAP_HOLD_MINUTES', DEFAULT_SETTINGS.flapHoldMinutes),
+    adaptiveHistoryPoints: integer(env, 'DETECT_ADAPTIVE_HISTORY_POINTS', DEFAULT_SETTINGS.adaptiveHistoryPoints, 10, 100_000),
+    adaptiveBudgetMs: integer(env, 'DETECT_ADAPTIVE_BUDGET_MS', DEFAULT_SETTINGS.adaptiveBudgetMs, 0, 60_000),
     rules: {
       latency_ms: {
         baselineFactor: factor('DETECT_LATENCY_BASELINE_FACTOR', DEFAULT_RULES.latency_ms.baselineFactor),

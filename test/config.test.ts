@@ -116,6 +116,8 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     flapResolutions: 2,
     flapWindowMinutes: 120,
     flapHoldMinutes: 60,
+    adaptiveHistoryPoints: 500,
+    adaptiveBudgetMs: 1000,
     rules: {
       latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
       error_rate: { baselineFactor: 2, absoluteLimit: 5 },
@@ -133,7 +135,9 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     DETECT_LATENCY_BASELINE_FACTOR: '1.5',
     DETECT_LATENCY_LIMIT_MS: '1200',
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
-    DETECT_DISK_LIMIT_PERCENT: '95'
+    DETECT_DISK_LIMIT_PERCENT: '95',
+    DETECT_ADAPTIVE_HISTORY_POINTS: '200',
+    DETECT_ADAPTIVE_BUDGET_MS: '0'
   })
   t.match(config.detection, {
     windowMinutes: 10,
@@ -141,6 +145,8 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     minHistoryPoints: 60,
     recoveryMinutes: 30,
     flapResolutions: 3,
+    adaptiveHistoryPoints: 200,
+    adaptiveBudgetMs: 0,
     rules: { latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 }, error_rate: { baselineFactor: 2, absoluteLimit: 2.5 }, disk_usage_percent: { absoluteLimit: 95 } }
   })
   for (const [env, variable] of [
@@ -158,7 +164,10 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     [{ DETECT_ERROR_RATE_LIMIT_PERCENT: '5%' }, 'DETECT_ERROR_RATE_LIMIT_PERCENT'],
     [{ DETECT_CPU_LIMIT_PERCENT: '120' }, 'DETECT_CPU_LIMIT_PERCENT'],
     [{ DETECT_MEMORY_LIMIT_PERCENT: '0' }, 'DETECT_MEMORY_LIMIT_PERCENT'],
-    [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT']
+    [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT'],
+    [{ DETECT_ADAPTIVE_HISTORY_POINTS: '5' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
+    [{ DETECT_ADAPTIVE_BUDGET_MS: '-1' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
+    [{ DETECT_ADAPTIVE_BUDGET_MS: '1s' }, 'DETECT_ADAPTIVE_BUDGET_MS']
   ] as Array<[Record<string, string>, string]>) {
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
     t.type(error, ConfigError, variable)

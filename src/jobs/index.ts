@@ -4,6 +4,7 @@ import type { Db } from '../plugins/db.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
+import { rollUpHistory } from '../services/detection/rollup.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
 import type { HealingEngine } from '../services/healing/engine.js'
@@ -38,6 +39,8 @@ export function jobDefinitions (deps: JobDeps): JobDefinition[] {
         // The job asks the LLM only when a key is configured; without one the signals stay lean.
         const run = await runDetection({ db, analyzer: analyzerFor(config), settings: config.detection }, { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' })
         log.info({ components_evaluated: run.components_evaluated, created: run.created, updated: run.updated, resolved: run.resolved, duration_ms: run.duration_ms }, 'detection run done')
+        // After the run, never before it: the rollup only makes later runs cheaper, it never changes what they see.
+        log.info(await rollUpHistory(db, config.detection), 'history rollup done')
       }
     },
     { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db, { selftestRetentionDays: config.selftests.retentionDays }), 'maintenance done') },

@@ -35,6 +35,25 @@ t.test('detection_canary fails when the detector is configured not to see latenc
   t.match(row, { test_result: 'failed', severity: 'high', failure_reason: /spike_detected: a 3000 ms spike over a 120 ms baseline was not found/ })
 })
 
+t.test('detection_canary runs with the configured DETECT_* settings, not the defaults', async (t) => {
+  const ctx = await buildTestApp(t)
+  // More warm-up than the canary's three hours of history, and a limit above its spike: the
+  // detector as configured cannot see it, and the canary must say so rather than pass on defaults.
+  const detection = { ...ctx.config.detection, minHistoryPoints: 500, rules: { ...ctx.config.detection.rules, latency_ms: { baselineFactor: 2, absoluteLimit: 5000 } } }
+  const row = await runTest({ ...ctx, config: { ...ctx.config, detection } }, 'detection_canary')
+  t.match(row, { test_result: 'failed', failure_reason: /spike_detected: a 3000 ms spike over a 120 ms baseline was not found/ })
+  t.match(row.test_parameters, { detector_settings: { minHistoryPoints: 500, rules: { latency_ms: { absoluteLimit: 5000 } } } })
+})
+
+t.test('detection_canary finds the spike by a configured absolute limit', async (t) => {
+  const ctx = await buildTestApp(t)
+  const lower = { ...ctx.config.detection, rules: { ...ctx.config.detection.rules, latency_ms: { baselineFactor: 100, absoluteLimit: 2500 } } }
+  const found = await runTest({ ...ctx, config: { ...ctx.config, detection: lower } }, 'detection_canary')
+  t.match(found, { test_result: 'passed' }, found.failure_reason ?? '')
+  t.match(found.test_output, /rule:latency_ms>absolute_limit_2500/, 'the configured absolute limit found it')
+  t.notMatch(found.test_output, /2x_baseline/, 'and not the default 2x baseline rule')
+})
+
 t.test('healing_dry_run maps the seed table and simulates each action without side effects', async (t) => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)

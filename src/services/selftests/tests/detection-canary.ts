@@ -1,9 +1,10 @@
 // Detection canary: a synthetic latency spike on a synthetic component, judged by the real
-// detector's evaluation (componentOf and planSignals, with the settings the detector runs
-// with), must come out as a latency_spike signal; the same series without the spike must
+// detector's evaluation (componentOf and planSignals, with the DETECT_* settings the detect
+// route and job run with, then the canary's own overrides), must come out as a latency_spike signal; the same series without the spike must
 // come out as nothing. The series lives in memory and the plan is never written, so the canary
 // leaves no rows behind, which the last assertion checks in the database.
 import { randomUUID } from 'node:crypto'
+import type { DetectionConfig } from '../../../config.js'
 import { SERVICE_CALLER } from '../../../db/caller.js'
 import type { ComponentSeries } from '../../../db/detection.js'
 import { detectorSettings, type DetectorOverrides } from '../../detection/settings.js'
@@ -40,6 +41,13 @@ function series (at: number, windowMinutes: number, spike: boolean): ComponentSe
   }
 }
 
+/** The configured settings with the canary's overrides on top, rule by rule. */
+function canarySettings (configured: DetectionConfig, overrides: DetectorOverrides): DetectorOverrides {
+  const rules = { ...configured.rules } as NonNullable<DetectorOverrides['rules']>
+  for (const [metric, rule] of Object.entries(overrides.rules ?? {}) as Array<[keyof typeof rules, object]>) rules[metric] = { ...rules[metric], ...rule }
+  return { ...configured, ...overrides, rules }
+}
+
 export function createDetectionCanary (overrides: DetectorOverrides = {}): SelftestDefinition {
   return {
     name: 'detection_canary',
@@ -51,9 +59,9 @@ export function createDetectionCanary (overrides: DetectorOverrides = {}): Selft
     timeoutSeconds: 15,
     failureSeverity: 'high',
     target: { componentType: 'detector', componentName: 'anomaly_detector' },
-    parameters: () => ({ baseline_ms: BASELINE_MS, spike_ms: SPIKE_MS, spike_points: SPIKE_POINTS, detector_overrides: overrides }),
-    run: async ({ db, assert }) => {
-      const settings = detectorSettings(overrides)
+    parameters: (config) => ({ baseline_ms: BASELINE_MS, spike_ms: SPIKE_MS, spike_points: SPIKE_POINTS, detector_settings: canarySettings(config.detection, overrides) }),
+    run: async ({ db, assert, config }) => {
+      const settings = detectorSettings(canarySettings(config.detection, overrides))
       const now = new Date()
       const windowStart = now.getTime() - settings.windowMinutes * MINUTE
       const judge = async (spike: boolean): Promise<ReturnType<typeof planSignals>> => (await assert.probe(async () =>
