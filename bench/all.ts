@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   ingest: 'bench/ingest.ts',
   monitor: 'bench/monitor.ts',
   detect: 'bench/detect.ts',
+  'detect-history': 'bench/detect-history.ts',
   heal: 'bench/heal.ts',
   nab: 'bench/nab/run.ts'
 }

@@ -1,12 +1,14 @@
 // The signal lifecycle the detector owns: a repeat updates the open signal, a recovered metric
 // closes it, a component that keeps opening and closing is held open as flapping, signals that
-// overlap on other components are linked both ways, and a backtest at `at` reads nothing later.
+// overlap on other components are linked both ways, a backtest at `at` reads nothing later, and a
+// signal resolved by healing is not reopened by the evidence it already stood for.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { SERVICE_CALLER } from '../../../src/db/caller.js'
 import { correlatedAnomalies } from '../../../src/db/anomalies.js'
+import { resolveAnomaly } from '../../../src/db/verifications.js'
 import { createRootCauseAnalyzer } from '../../../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../../../src/services/detection/detector.js'
 import { evaluationTime, insertSeries, MINUTE, minutely, wobble } from './series.js'
@@ -106,4 +108,27 @@ t.test('a backtest at `at` reads no event and touches no signal from after it', 
   t.same(backtest.signals, [], 'the spike two minutes after `at` is not seen, and the later live signal is left alone')
   t.same(await sql`select historical_occurrences, detection_timestamp from anomaly_signals`, [{ historical_occurrences: 1, detection_timestamp: plus(at, 10) }])
   t.match(await detectAt(ctx, plus(at, 2), 'quiet-then'), { created: 1 }, 'at the time of the spike it is found')
+})
+
+t.test('a signal healing resolved is not reopened by the same spike still in the window; a new spike opens a new one', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const live = async (): Promise<DetectionRun> => await runDetection({ db: ctx.app.db, analyzer }, { analyze: false })
+  const now = Date.now()
+  await insertSeries(sql, 'api', minutely(new Date(now - 2 * MINUTE), 120, (i) => ({ latency_ms: i >= 117 ? 3000 : 200 + 6 * wobble(i) })))
+  const first = await live()
+  t.match(first, { created: 1 })
+  const id = first.signals[0]?.id as string
+  // What the healing engine does once a verified action fixed it.
+  t.ok(await ctx.app.db.asCaller(SERVICE_CALLER, async (tx) => await resolveAnomaly(tx, id, 'Resolved by self-healing: restart verified')))
+
+  const after = await live()
+  t.match(after, { created: 0, updated: 0 }, 'the spike the resolved signal stood for does not reopen it')
+  t.same(await sql`select status from anomaly_signals`, [{ status: 'resolved' }])
+
+  await insertSeries(sql, 'api', [{ at: new Date(), latency_ms: 3100 }])
+  const again = await live()
+  t.match(again, { created: 1 }, 'a breach after the resolution is a new deviation')
+  t.not(again.signals[0]?.id, id)
+  t.equal(again.signals[0]?.observed_value, 3100)
 })
