@@ -53,6 +53,8 @@ export interface DetectionConfig {
   adaptiveHistoryPoints: number
   /** Milliseconds a run may spend on adaptive scoring; past it, metrics are judged by rules and baselines only. */
   adaptiveBudgetMs: number
+  /** When the whole run must be done by, LLM calls included, in ms from its start. */
+  runBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
     latency_ms: { baselineFactor: number, absoluteLimit: number }
@@ -278,6 +280,7 @@ function detectionConfig (env: Env): DetectionConfig {
     flapHoldMinutes: minutes('DETECT_FLAP_HOLD_MINUTES', DEFAULT_SETTINGS.flapHoldMinutes),
     adaptiveHistoryPoints: integer(env, 'DETECT_ADAPTIVE_HISTORY_POINTS', DEFAULT_SETTINGS.adaptiveHistoryPoints, 10, 100_000),
     adaptiveBudgetMs: integer(env, 'DETECT_ADAPTIVE_BUDGET_MS', DEFAULT_SETTINGS.adaptiveBudgetMs, 0, 60_000),
+    runBudgetMs: integer(env, 'DETECT_RUN_BUDGET_MS', DEFAULT_SETTINGS.runBudgetMs, 100, 60_000),
     rules: {
       latency_ms: {
         baselineFactor: factor('DETECT_LATENCY_BASELINE_FACTOR', DEFAULT_RULES.latency_ms.baselineFactor),

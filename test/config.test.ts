@@ -118,6 +118,7 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     flapHoldMinutes: 60,
     adaptiveHistoryPoints: 500,
     adaptiveBudgetMs: 1000,
+    runBudgetMs: 2500,
     rules: {
       latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
       error_rate: { baselineFactor: 2, absoluteLimit: 5 },
@@ -137,7 +138,8 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
     DETECT_DISK_LIMIT_PERCENT: '95',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
-    DETECT_ADAPTIVE_BUDGET_MS: '0'
+    DETECT_ADAPTIVE_BUDGET_MS: '0',
+    DETECT_RUN_BUDGET_MS: '5000'
   })
   t.match(config.detection, {
     windowMinutes: 10,
@@ -147,6 +149,7 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     flapResolutions: 3,
     adaptiveHistoryPoints: 200,
     adaptiveBudgetMs: 0,
+    runBudgetMs: 5000,
     rules: { latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 }, error_rate: { baselineFactor: 2, absoluteLimit: 2.5 }, disk_usage_percent: { absoluteLimit: 95 } }
   })
   for (const [env, variable] of [
@@ -167,7 +170,8 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '5' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_ADAPTIVE_BUDGET_MS: '-1' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
-    [{ DETECT_ADAPTIVE_BUDGET_MS: '1s' }, 'DETECT_ADAPTIVE_BUDGET_MS']
+    [{ DETECT_ADAPTIVE_BUDGET_MS: '1s' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
+    [{ DETECT_RUN_BUDGET_MS: '50' }, 'DETECT_RUN_BUDGET_MS']
   ] as Array<[Record<string, string>, string]>) {
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
     t.type(error, ConfigError, variable)

@@ -5,7 +5,7 @@
 // after the failures that open it (one 429 that names a wait; three other failures), and no caller
 // sees a 5xx. Run durations are printed as comments; bench:llm-faults reports them as figures.
 import t, { type Test } from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, testConfig } from '../helpers/app.js'
 import { startFakeOpenAI, type FakeReply } from '../helpers/fake-openai.js'
 
 const RUNS = 5
@@ -24,7 +24,10 @@ interface Faults { fault: FakeReply, reason: string, failuresToOpen: number }
 
 async function underLoad (t: Test, name: string, { fault, reason, failuresToOpen }: Faults): Promise<void> {
   const fake = await startFakeOpenAI(t, { defaultReply: fault })
-  const ctx = await buildTestApp(t, { openaiApiKey: 'sk-test-key-for-the-fake-server', openaiBaseUrl: fake.baseUrl, rateLimitMax: 1_000_000 })
+  // The budget's own effect is tested elsewhere; here a slow first run on a loaded machine must
+  // not spend it before the LLM is asked. Each call is still cut at its own 2 s.
+  const config = testConfig()
+  const ctx = await buildTestApp(t, { openaiApiKey: 'sk-test-key-for-the-fake-server', openaiBaseUrl: fake.baseUrl, rateLimitMax: 1_000_000, detection: { ...config.detection, runBudgetMs: 30_000 } })
   const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
   const post = async (path: string, body: unknown): Promise<{ status: number, body: unknown }> => {
     const res = await fetch(`${address}${path}`, { method: 'POST', headers: { ...ctx.service.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
