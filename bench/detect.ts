@@ -8,11 +8,10 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { withCaller } from '../src/db/caller.js'
 import { createSql, type Sql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
-import type { Db } from '../src/plugins/db.js'
+import { createDb } from '../src/plugins/db.js'
 import { createRootCauseAnalyzer } from '../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../src/services/detection/detector.js'
 import { reportFigure } from './support/figures.js'
@@ -87,7 +86,7 @@ try {
   const at = new Date(Math.floor(Date.now() / MINUTE) * MINUTE)
   await fill(sql, at)
   await sql`vacuum analyze`
-  const db: Db = { sql, asCaller: async (caller, work) => await withCaller(sql, caller, work) }
+  const db = createDb(sql)
   const analyzer = createRootCauseAnalyzer()
   const times: number[] = []
   const nodeCpu: number[] = []

@@ -8,7 +8,7 @@ import postgres from 'postgres'
 import { SERVICE_CALLER, withCaller } from '../src/db/caller.js'
 import { createSql, type Sql, type Tx } from '../src/db/client.js'
 import { aggregateWindow, measurementWindow } from '../src/db/execution-log.js'
-import type { Db } from '../src/plugins/db.js'
+import { createDb } from '../src/plugins/db.js'
 import { JOB_TRIGGER, runMonitor } from '../src/services/monitor/run.js'
 import { benchDatabase, percentile } from './support/database.js'
 import { reportFigure } from './support/figures.js'
@@ -91,7 +91,7 @@ try {
   await sql`vacuum analyze`
   const [{ inWindow }] = await sql<[{ inWindow: number }]>`
     select count(*)::int as "inWindow" from execution_log where created_at >= now() - interval '5 minutes'`
-  const db: Db = { sql, asCaller: async (caller, work) => await withCaller(sql, caller, work) }
+  const db = createDb(sql)
 
   const times: number[] = []
   let last = await runMonitor(db, JOB_TRIGGER)

@@ -17,11 +17,16 @@ export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) =>
     // identity goes out in the same write as the work's first query and runs before it, which
     // saves a round trip per request. Should it fail, the work's queries fail after it and the
     // transaction reports its error.
-    const identity = tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true)`.execute()
+    const identity = tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true)`.execute()
     const result = await work(tx)
     await identity
     return result
   }) as T
+}
+
+/** The claims as request.jwt.claims holds them. */
+export function claimsText (caller: Caller): string {
+  return JSON.stringify(caller.claims)
 }
 
 /** The identity the service's own jobs act under. */

@@ -1,6 +1,8 @@
-// Batch ingestion into system_health_events: one multi-row INSERT naming every writable
-// column, so a batch is stored whole or, on any error, not at all.
-import type { Tx } from './client.js'
+// Ingestion into system_health_events: a batch is one multi-row INSERT naming every writable
+// column, so it is stored whole or, on any error, not at all; a single event is one
+// statement that applies its caller itself (migration 0010), the cheapest committed write.
+import type { Sql, Tx } from './client.js'
+import { claimsText, type Caller } from './caller.js'
 import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody, type HealthEventRow } from '../schemas/health-events.js'
 
 export async function insertHealthEvents (tx: Tx, events: HealthEventInputBody[]): Promise<HealthEventRow[]> {
@@ -15,4 +17,16 @@ export async function insertHealthEventIds (tx: Tx, events: HealthEventInputBody
     insert into system_health_events ${tx(events as never, HEALTH_EVENT_COLUMNS)}
     returning id`
   return rows.map((row) => row.id)
+}
+
+/**
+ * One event stored as the caller by core314.insert_health_event_as: one statement, its own
+ * transaction, so one round trip, committed when this resolves. Run it on the pool, never
+ * inside a transaction (the caller's settings would then outlive the statement until that
+ * transaction ends).
+ */
+export async function insertHealthEventAs (sql: Sql, caller: Caller, event: HealthEventInputBody): Promise<HealthEventRow> {
+  const [row] = await sql<HealthEventRow[]>`
+    select * from core314.insert_health_event_as(${caller.role}, ${claimsText(caller)}, ${sql.json(event as never)})`
+  return row as HealthEventRow
 }

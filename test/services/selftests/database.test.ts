@@ -6,10 +6,9 @@ import { ownerSql } from '../../helpers/database.js'
 import { closedPort } from '../../helpers/control-endpoint.js'
 import { named, runTest } from '../../helpers/selftests.js'
 import { createSql } from '../../../src/db/client.js'
-import { withCaller } from '../../../src/db/caller.js'
 import { executeTest } from '../../../src/services/selftests/runner.js'
 import { databaseConnectivity } from '../../../src/services/selftests/tests/database-connectivity.js'
-import type { Db } from '../../../src/plugins/db.js'
+import { createDb } from '../../../src/plugins/db.js'
 
 t.test('database_connectivity passes on a healthy database with latency measured', async (t) => {
   const ctx = await buildTestApp(t)
@@ -26,7 +25,7 @@ t.test('database_connectivity fails when the database cannot be reached', async 
   url.port = String(await closedPort())
   const sql = createSql(url.toString(), { max: 1 })
   t.teardown(async () => { await sql.end({ timeout: 1 }) })
-  const db: Db = { sql, asCaller: async (caller, work) => await withCaller(sql, caller, work) }
+  const db = createDb(sql)
   const execution = await executeTest({ db, config: ctx.config }, databaseConnectivity)
   t.equal(execution.settled.kind, 'returned')
   t.match(execution.assertions, [{ name: 'database_reachable', status: 'fail', message: /select 1 failed/ }])
