@@ -5,9 +5,8 @@
 // then after rolling the history up (timed too: the one-off catch-up the detect job spreads over
 // its first ticks), with the rollup in use. Each timed run starts from no signals. Uses
 // DATABASE_URL's server or an embedded PostgreSQL under .data/bench-detect-history.
-import { withCaller } from '../src/db/caller.js'
 import { createSql } from '../src/db/client.js'
-import type { Db } from '../src/plugins/db.js'
+import { createDb } from '../src/plugins/db.js'
 import { createRootCauseAnalyzer } from '../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../src/services/detection/detector.js'
 import { rollUpHistory } from '../src/services/detection/rollup.js'
@@ -42,7 +41,7 @@ try {
   const [{ events } = { events: 0 }] = await sql<Array<{ events: number }>>`select count(*)::int as events from system_health_events`
   console.log(`${events} events generated in ${((performance.now() - filling) / 1000).toFixed(1)} s`)
 
-  const db: Db = { sql, asCaller: async (caller, work) => await withCaller(sql, caller, work) }
+  const db = createDb(sql)
   const analyzer = createRootCauseAnalyzer()
   const settings = { windowMinutes: WINDOW_MINUTES, lookbackHours: 24 }
   const timeRuns = async (runs: number): Promise<{ times: number[], last: DetectionRun }> => {

@@ -1,6 +1,6 @@
 // Ingestion into system_health_events: a batch is one multi-row INSERT naming every writable
 // column, so it is stored whole or, on any error, not at all; a single event is one
-// statement that applies its caller itself (migration 0010), the cheapest committed write.
+// statement that applies its caller itself (migration 0044), the cheapest committed write.
 import type { Sql, Tx } from './client.js'
 import { claimsText, type Caller } from './caller.js'
 import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody, type HealthEventRow } from '../schemas/health-events.js'
