@@ -27,6 +27,7 @@ import { migrate } from '../src/db/migrate.js'
 
 const TEMPLATE = 'core314_test_template'
 const TEST_DATABASE_PREFIX = 'core314_t_'
+const TAP = path.join('node_modules', 'tap', 'dist', 'esm', 'run.mjs')
 // Entry points besides the test files: what the tests start as processes of their own.
 const SPAWNED = ['src/server.ts']
 // Folders the code reads by a path relative to its own file.
@@ -55,7 +56,7 @@ async function buildTapPlugins (): Promise<void> {
   const marker = path.join('node_modules', '.core314-tap-plugins')
   const wanted = JSON.stringify((JSON.parse(readFileSync('package.json', 'utf8')) as { tap: { plugin: string[] } }).tap.plugin)
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return
-  const tapBuild = spawn('npx', ['tap', 'build'], { stdio: 'inherit' })
+  const tapBuild = spawn(process.execPath, [TAP, 'build'], { stdio: 'inherit' })
   const code = await new Promise<number | null>((resolve) => tapBuild.on('exit', resolve))
   if (code !== 0) throw new Error(`tap build exited with ${String(code)}`)
   writeFileSync(marker, wanted)
@@ -125,21 +126,23 @@ try {
   const templateUrl = new URL(adminUrl)
   templateUrl.pathname = `/${TEMPLATE}`
   const template = createSql(templateUrl.toString(), { max: 1 })
+  // The database migrates while esbuild compiles: neither needs the other.
+  const compiled = buildTapPlugins().then(async () => { await compile(outDir) })
   try {
     await migrate(template)
   } finally {
     await template.end()
   }
-
-  await buildTapPlugins()
-  await compile(outDir)
+  await compiled
   const args = process.argv.slice(2)
   const files = args.some((arg) => !arg.startsWith('-')) ? args.flatMap((arg) => testFiles(arg, outDir)) : [...args, ...testFiles('test', outDir)]
   // Without a terminal (CI), plain TAP: the interactive reporter's redraws are unreadable in a log.
   const reporter = process.stdout.isTTY ? [] : ['--reporter=tap']
-  const tap = spawn('npx', ['tap', '--node-arg=--enable-source-maps', ...reporter, ...files], {
+  // tap's own runner straight from node_modules: `npx` would start npm first, a second of CPU.
+  // (tap gives every test process --enable-source-maps itself.)
+  const tap = spawn(process.execPath, [TAP, ...reporter, ...files], {
     stdio: 'inherit',
-    env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX }
+    env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX, TEST_CLONE_BY_FILE_COPY: String(database !== undefined) }
   })
   code = await new Promise<number>((resolve) => tap.on('exit', (exitCode) => resolve(exitCode ?? 1)))
 } finally {

@@ -25,6 +25,10 @@ export async function freshDatabase (t: Test, options: { empty?: boolean } = {})
   const admin = createSql(adminUrl(), { max: 1 })
   try {
     if (options.empty === true) await admin`create database ${admin(name)}`
+    // Copying the files is ~5x cheaper than writing every page of the copy to WAL (the default)
+    // on a server that skips fsync, as npm test's embedded one does; with fsync on, the two
+    // checkpoints a file copy forces cost more, so `npm test` says which to use.
+    else if (process.env.TEST_CLONE_BY_FILE_COPY === 'true') await admin`create database ${admin(name)} template ${admin(env('TEST_TEMPLATE'))} strategy file_copy`
     else await admin`create database ${admin(name)} template ${admin(env('TEST_TEMPLATE'))}`
   } finally {
     await admin.end()
