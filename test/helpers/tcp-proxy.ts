@@ -2,6 +2,7 @@
 // "go away" for one app without touching the server other test files share, or freeze, to
 // make one app look to PostgreSQL like a frozen process: connections open, nothing said.
 import net from 'node:net'
+import type { Test } from 'tap'
 
 export interface TcpProxy {
   port: number
@@ -9,6 +10,11 @@ export interface TcpProxy {
   cut: () => Promise<void>
   /** Stops carrying bytes either way on the open connections, which stay open. */
   freeze: () => void
+  /**
+   * Aborts every open connection with a TCP RST towards the app, which then reads ECONNRESET,
+   * as it does when a server process dies with bytes it never read or a middlebox drops it.
+   */
+  reset: () => void
   /** Accepts connections again. */
   restore: () => Promise<void>
   close: () => Promise<void>
@@ -60,7 +66,24 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
         upstream.unpipe(client).pause()
       }
     },
+    reset: () => {
+      for (const [client, upstream] of pairs) {
+        client.resetAndDestroy()
+        upstream.destroy()
+      }
+    },
     restore: listen,
     close: stop
   }
+}
+
+/** A proxy in front of a test database, closed when the test ends, and the URL through it. */
+export async function proxiedDatabase (t: Test, url: string): Promise<{ proxy: TcpProxy, url: string }> {
+  const direct = new URL(url)
+  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
+  t.teardown(() => proxy.close())
+  const viaProxy = new URL(url)
+  viaProxy.hostname = '127.0.0.1'
+  viaProxy.port = String(proxy.port)
+  return { proxy, url: viaProxy.toString() }
 }

@@ -8,7 +8,7 @@ import { signToken } from '../../src/services/auth/tokens.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 import { TEST_JWT_SECRET, testConfig } from '../helpers/app.js'
 import { spawnServer } from '../helpers/spawn-server.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
 interface Outcome { status: number, id?: string }
 
@@ -32,13 +32,8 @@ async function ingestUntil (address: string, token: string, stop: () => boolean,
 
 t.test('the database lost and back under load: 503 meanwhile, recovery without a restart, every acknowledged event stored once', async (t) => {
   const { url } = await freshDatabase(t)
-  const direct = new URL(url)
-  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
-  t.teardown(() => proxy.close())
-  const viaProxy = new URL(url)
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
-  const app = await buildApp(testConfig({ databaseUrl: viaProxy.toString(), rateLimitMax: 1_000_000 }), { logger: false, poolSize: 4 })
+  const { proxy, url: viaProxy } = await proxiedDatabase(t, url)
+  const app = await buildApp(testConfig({ databaseUrl: viaProxy, rateLimitMax: 1_000_000 }), { logger: false, poolSize: 4 })
   const handler = tolerateConnectionLoss(() => {})
   t.teardown(async () => { process.off('unhandledRejection', handler); await app.close() })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })

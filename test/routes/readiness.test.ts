@@ -4,17 +4,12 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { freshDatabase } from '../helpers/database.js'
 import { testConfig } from '../helpers/app.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
 t.test('readyz flips to 503 when the database goes away and back to 200 when it returns', async (t) => {
   const { url } = await freshDatabase(t)
-  const direct = new URL(url)
-  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
-  t.teardown(() => proxy.close())
-  const viaProxy = new URL(url)
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
-  const app = await buildApp(testConfig({ databaseUrl: viaProxy.toString() }), { logger: false })
+  const { proxy, url: viaProxy } = await proxiedDatabase(t, url)
+  const app = await buildApp(testConfig({ databaseUrl: viaProxy }), { logger: false })
   t.teardown(() => app.close())
 
   t.equal((await app.inject('/readyz')).statusCode, 200)
