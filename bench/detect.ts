@@ -6,7 +6,6 @@
 // it also prints the CPU time one run costs this process and, when the database runs on this
 // machine, its server processes (from /proc): the figures to compare changes by.
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { createSql, type Sql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
@@ -14,6 +13,7 @@ import { migrate } from '../src/db/migrate.js'
 import { createDb } from '../src/plugins/db.js'
 import { createRootCauseAnalyzer } from '../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../src/services/detection/detector.js'
+import { measureCpu } from './support/cpu.js'
 import { reportFigure } from './support/figures.js'
 
 const COMPONENTS = 1000
@@ -46,27 +46,6 @@ async function fill (sql: Sql, at: Date): Promise<void> {
   }
 }
 
-// utime + stime of a process in ms, or null when it is not on this machine (or not Linux).
-function processCpuMs (pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / 100
-  } catch {
-    return null
-  }
-}
-
-async function serverCpuMs (sql: Sql): Promise<number | null> {
-  const backends = await sql<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`
-  let total = 0
-  for (const { pid } of backends) {
-    const used = processCpuMs(pid)
-    if (used === null) return null
-    total += used
-  }
-  return total
-}
-
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
 
 let embedded: EmbeddedDatabase | undefined
@@ -95,17 +74,12 @@ try {
   // One warm-up run (JIT, plan caches) that is not counted.
   for (let run = 0; run <= RUNS; run++) {
     await sql`delete from anomaly_signals`
-    const serverBefore = await serverCpuMs(sql)
-    const cpuBefore = process.cpuUsage()
-    const start = performance.now()
-    last = await runDetection({ db, analyzer }, { at: at.toISOString(), analyze: false })
-    const elapsed = performance.now() - start
-    const cpu = process.cpuUsage(cpuBefore)
-    const serverAfter = await serverCpuMs(sql)
+    const measured = await measureCpu(sql, async () => await runDetection({ db, analyzer }, { at: at.toISOString(), analyze: false }))
+    last = measured.result
     if (run === 0) continue
-    times.push(elapsed)
-    nodeCpu.push((cpu.user + cpu.system) / 1000)
-    if (serverBefore !== null && serverAfter !== null) serverCpu.push(serverAfter - serverBefore)
+    times.push(measured.wallMs)
+    nodeCpu.push(measured.cpu.node)
+    if (measured.cpu.postgresql !== null) serverCpu.push(measured.cpu.postgresql)
   }
   times.sort((a, b) => a - b)
   const wall = median(times)
