@@ -2,6 +2,7 @@
 // link, and the writes themselves. Every read takes the evaluation time, so a backtest at `at`
 // sees nothing recorded after it. Times cross the boundary as epoch milliseconds (float8) and
 // metrics as float8, which is what the evaluation computes with.
+import { endianness } from 'node:os'
 import type { Tx } from './client.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
@@ -51,11 +52,17 @@ type RolledColumn = 'bucket_start' | 'first_event_at' | 'last_event_at' | `${His
 type PackedSeries = Record<'organization_id' | 'user_id', string | null> & Record<'component_name' | 'component_type' | 'window_ids', string> &
   Record<RawColumn, Buffer> & Record<RolledColumn, Buffer | null>
 
+const LITTLE_ENDIAN = endianness() === 'LE'
+
 // float8send's big-endian IEEE doubles, concatenated: no number is printed, sent and parsed as text.
+// A day of history is a few hundred thousand of them per run: they are copied and byte-swapped in
+// bulk rather than read one at a time.
 function doubles (bytes: Buffer | null): Float64Array {
   if (bytes === null) return new Float64Array(0)
   const values = new Float64Array(bytes.length / 8)
-  for (let i = 0; i < values.length; i++) values[i] = bytes.readDoubleBE(i * 8)
+  const target = Buffer.from(values.buffer)
+  bytes.copy(target)
+  if (LITTLE_ENDIAN) target.swap64()
   return values
 }
 
@@ -92,6 +99,8 @@ function unpack (row: PackedSeries): ComponentSeries {
 
 // Where a metric has no events in an hour its quantiles are null; the packed arrays stay aligned.
 const NO_QUANTILES = Buffer.alloc(21 * 8)
+// Enough for a day of 1,000 components' events and hours to be grouped and ordered in memory.
+const SERIES_WORK_MEM = '64MB'
 // Components without an organization still join their rolled-up hours (a full join needs equality).
 const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'
 
@@ -108,6 +117,10 @@ export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: D
   const rawFrom = rolledUntil ?? from
   const rolledFrom = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000)
   const onlyComponent = componentName === undefined ? tx`` : tx`and component_name = ${componentName}`
+  // Grouping a day of 1,000 components' events and hours, and ordering the packed rows, spills
+  // PostgreSQL's default 4 MB of sort memory to temporary files: this read gets more, for this
+  // transaction only.
+  await tx`select set_config('work_mem', ${SERIES_WORK_MEM}, true)`
   // A failing `each` stops the calls and fails the read once the rows have drained.
   let failed: { error: unknown } | undefined
   await tx<PackedSeries[]>`
@@ -177,11 +190,16 @@ export interface ScorerHistoryRequest {
 
 /**
  * The newest `limit` raw values of each requested metric in [from, before), oldest first: what the
- * adaptive scorer replays when the rest of the history is rolled up. One round trip, each request
- * an index range scan on (component_name, created_at).
+ * adaptive scorer replays when the rest of the history is rolled up. One query, each request a
+ * backward index scan on (component_name, created_at, id) that stops after `limit` rows. Costed
+ * as random reads, those look dearer to the planner than a bitmap scan of the component's whole
+ * day followed by a sort, which reads about three times the pages (measured: 29,000 against 10,000
+ * buffers and 525 ms against 59 ms for 20 requests over a day at one event a minute), so bitmap
+ * scans are off for this query only.
  */
 export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[], from: Date, before: Date, limit: number): Promise<Array<{ t: Float64Array, v: Float64Array }>> {
   if (requests.length === 0) return []
+  const [setting] = await tx<Array<{ previous: string }>>`select current_setting('enable_bitmapscan') as previous, set_config('enable_bitmapscan', 'off', true)`
   const rows = await tx<Array<{ i: number, t: Buffer | null, v: Buffer | null }>>`
     select r.i, string_agg(float8send(e.t), '' order by e.created_at, e.id) as t, string_agg(float8send(e.v), '' order by e.created_at, e.id) as v
     from jsonb_to_recordset(${tx.json(requests.map((request, i) => ({ ...request, i })) as never)})
@@ -199,6 +217,7 @@ export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[],
     ) e on true
     group by r.i
     order by r.i`
+  await tx`select set_config('enable_bitmapscan', ${setting?.previous ?? 'on'}, true)`
   return rows.map((row) => ({ t: doubles(row.t), v: doubles(row.v) }))
 }
 

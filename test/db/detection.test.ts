@@ -1,10 +1,11 @@
 // The detector's read: one row per organization and component with its events packed oldest
 // first, the window split by the events' own timestamps (a fraction of a millisecond decides),
 // metrics an event left out as NaN, the latest event naming owner and type, and nothing recorded
-// before the lookback or after the evaluation time.
+// before the lookback or after the evaluation time. The adaptive scorer's replay: the newest
+// reported values before the window, and the planner setting its query turns off put back.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
-import { forEachComponentSeries, type ComponentSeries } from '../../src/db/detection.js'
+import { forEachComponentSeries, scorerHistories, type ComponentSeries } from '../../src/db/detection.js'
 import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000
@@ -73,4 +74,27 @@ t.test('a failing consumer fails the read with its error, judging nothing after 
   })
   await t.rejects(read, { message: 'judging failed' })
   t.equal(calls, 1, 'no component is judged after the first failure')
+})
+
+t.test('scorer histories are the newest reported values before the window, oldest first, each request its own', async (t) => {
+  const sql = await database(t)
+  const at = Math.floor(Date.now() / MINUTE) * MINUTE
+  await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms, cpu_usage_percent)
+    select 'api', 'checkout', 'healthy', ${ORG}, ${new Date(at)}::timestamptz - make_interval(mins => m), case when m = 12 then null else 1000 + m end, m
+    from generate_series(1, 20) m`
+  await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms)
+    values ('api', 'checkout', 'healthy', ${OTHER_ORG}, ${new Date(at - 11 * MINUTE)}, 5)`
+  const { histories, setting } = await as(sql, 'service', async (tx) => {
+    await tx`select set_config('enable_bitmapscan', 'on', true)`
+    const histories = await scorerHistories(tx, [
+      { organization_id: ORG, component_name: 'checkout', metric: 'latency_ms' },
+      { organization_id: ORG, component_name: 'checkout', metric: 'cpu_usage_percent' },
+      { organization_id: null, component_name: 'checkout', metric: 'latency_ms' }
+    ], new Date(at - 20 * MINUTE), new Date(at - 10 * MINUTE), 3)
+    const [row] = await tx<Array<{ setting: string }>>`select current_setting('enable_bitmapscan') as setting`
+    return { histories, setting: row?.setting }
+  })
+  t.same(histories.map((history) => [...history.v]), [[1014, 1013, 1011], [13, 12, 11], []], 'the newest three before the window; a missing value is skipped, not counted')
+  t.same([...histories[0]?.t ?? []], [at - 14 * MINUTE, at - 13 * MINUTE, at - 11 * MINUTE])
+  t.equal(setting, 'on', 'the planner setting is put back for the rest of the transaction')
 })
