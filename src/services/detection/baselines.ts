@@ -124,6 +124,15 @@ function spreadOf (values: ArrayLike<number>, center: number, floor: number): nu
 }
 
 /**
+ * Past days whose same-time-of-day slot around `at` reaches back into a history starting at
+ * `oldest`. With fewer than seasonalMinDays of them no seasonal baseline can exist, and the slots
+ * are not looked at: with the default day of lookback that is every run.
+ */
+function possibleDays (at: number, half: number, oldest: number): number {
+  return Math.max(0, Math.floor((at + half - oldest) / DAY_MS))
+}
+
+/**
  * The same-time-of-day baseline: the median over past days of each day's median in a slot around
  * `at`. It is preferred when it stands clearly apart from the overall median (by more than two of
  * its own spreads), which is what a daily cycle looks like; otherwise the two agree and the overall
@@ -134,7 +143,9 @@ function seasonal (history: Points, at: number, rule: MetricRule, settings: Dete
   const dayMedians: number[] = []
   const slotValues: number[] = []
   const oldest = history.t.length > 0 ? history.t[0] as number : at
-  for (let day = 1; at - day * DAY_MS + half >= oldest; day++) {
+  const days = possibleDays(at, half, oldest)
+  if (days < settings.seasonalMinDays) return null
+  for (let day = 1; day <= days; day++) {
     const from = firstAtOrAfter(history.t, at - day * DAY_MS - half)
     const to = firstAtOrAfter(history.t, at - day * DAY_MS + half)
     if (to - from < 3) continue
@@ -171,9 +182,11 @@ function rolledBaseline (history: Points, rolled: RolledHour[], at: number, rule
   const overall: Baseline = { value, spread: Math.max(MAD_TO_SD * mixtureMad(all, value), floorFor(value, rule, settings)), method: 'median', points: Math.round(points) }
   const half = settings.seasonalSlotMinutes * 30_000
   const oldest = Math.min(rolled[0]?.from ?? at, history.t.length > 0 ? history.t[0] as number : at)
+  const days = possibleDays(at, half, oldest)
+  if (days < settings.seasonalMinDays) return overall
   const dayMedians: number[] = []
   const slots: Mixture[] = []
-  for (let day = 1; at - day * DAY_MS + half >= oldest; day++) {
+  for (let day = 1; day <= days; day++) {
     const slot = mixtureOver(history, rolled, at - day * DAY_MS - half, at - day * DAY_MS + half)
     if (mixtureWeight(slot) < 3) continue
     dayMedians.push(mixtureMedian(slot))

@@ -233,10 +233,11 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
   let isNew = false
   let zeroKey = ''
   if (state.leftGroup.length > 0) {
-    const zero = context(state, params, withKey(state.leftGroup), current, true)
+    const previous = withKey(state.leftGroup)
+    const zero = context(state, params, previous, current, true)
     isNew = zero.created
     state.newContext = zero.created ? zero.id : -1
-    zeroKey = `${keyOf(state.leftGroup)}|${current.key}`
+    zeroKey = `${previous.key}|${current.key}`
   }
   cross(right, facts)
 
