@@ -23,7 +23,9 @@ import { runLoad } from './support/http-load.js'
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 30)
 const BATCH_SIZE = 1000
-const SINGLES = Number(process.env.BENCH_SINGLES ?? 5000)
+// Rounds of 5,000 events lasted under a second a side and their ratio swung with JIT tier-up
+// and scheduling (d/c 0.57-0.66 on a quiet machine); 20,000 give each side several seconds.
+const SINGLES = Number(process.env.BENCH_SINGLES ?? 20000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 // The per-row sides take turns in this many rounds, so load from elsewhere on a shared
 // machine falls on all of them alike rather than on whichever ran while it lasted.
