@@ -46,7 +46,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
 
   await app.register(draining)
   await app.register(metrics)
-  await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10 })
+  await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl })

@@ -23,6 +23,11 @@ export interface Config {
   jobsEnabled: boolean
   /** How long an exclusive job's lock outlives its holder's silence (a frozen instance). */
   jobLockTimeoutMs: number
+  /**
+   * The longest an API request's database work may take: PostgreSQL cancels its statements and
+   * ends its idle transaction past it, and the request answers 503 a second later at most.
+   */
+  dbRequestTimeoutMs: number
   /** A cron expression per job, or null when the job is switched off. */
   schedules: Record<JobName, string | null>
   logLevel: string
@@ -329,6 +334,7 @@ export function loadConfig (env: Env = process.env): Config {
     rateLimitWindow: window(env, 'RATE_LIMIT_WINDOW', '1 minute'),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     jobLockTimeoutMs: integer(env, 'JOB_LOCK_TIMEOUT_MS', 30_000, 500, 3_600_000),
+    dbRequestTimeoutMs: integer(env, 'DB_REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
     schedules: {
       monitor: schedule(env, 'MONITOR_CRON', '* * * * *'),
       detect: schedule(env, 'DETECT_CRON', '* * * * *'),

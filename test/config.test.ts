@@ -48,6 +48,7 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ RATE_LIMIT_WINDOW: 'a while' }, 'RATE_LIMIT_WINDOW'],
     [{ JOBS_ENABLED: 'maybe' }, 'JOBS_ENABLED'],
     [{ JOB_LOCK_TIMEOUT_MS: '100' }, 'JOB_LOCK_TIMEOUT_MS'],
+    [{ DB_REQUEST_TIMEOUT_MS: '50' }, 'DB_REQUEST_TIMEOUT_MS'],
     [{ DETECT_CRON: 'every minute' }, 'DETECT_CRON'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://u@h/db' }, 'JWT_SECRET'],

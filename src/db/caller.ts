@@ -11,15 +11,28 @@ export interface Caller {
   claims: Record<string, unknown>
 }
 
-export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) => Promise<T>): Promise<T> {
+export interface CallerOptions {
+  /** Lifts the pool's time limits (DB_REQUEST_TIMEOUT_MS) for this transaction: the jobs' work. */
+  unlimited?: boolean
+  /** Set once the request has answered 503: work that starts or ends after it rolls back. */
+  abandoned?: AbortSignal
+}
+
+export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) => Promise<T>, options: CallerOptions = {}): Promise<T> {
   return await sql.begin(async (tx) => {
+    options.abandoned?.throwIfAborted()
     // Not awaited before the work starts: postgres.js pipelines a transaction's queries, so the
     // identity goes out in the same write as the work's first query and runs before it, which
     // saves a round trip per request. Should it fail, the work's queries fail after it and the
     // transaction reports its error.
-    const identity = tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true)`.execute()
+    const identity = options.unlimited === true
+      ? tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
+          set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`.execute()
+      : tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true)`.execute()
     const result = await work(tx)
     await identity
+    // Throwing sends ROLLBACK instead of COMMIT: the request has already said "nothing stored".
+    options.abandoned?.throwIfAborted()
     return result
   }) as T
 }

@@ -9,6 +9,12 @@ export interface PoolOptions {
   max?: number
   /** Name shown in pg_stat_activity, so an operator can tell the service's connections apart. */
   applicationName?: string
+  /**
+   * Every connection's statement_timeout and idle_in_transaction_session_timeout, set when it
+   * opens: a statement's limit must be in force before the statement is parsed, which a setting
+   * sent with it cannot be. Work that may run longer lifts it for its own transaction.
+   */
+  timeoutMs?: number
 }
 
 const NUMERIC_OIDS = { int8: 20, numeric: 1700 }
@@ -24,7 +30,10 @@ export function createSql (url: string, options: PoolOptions = {}): Sql {
     onnotice: () => {},
     // Optional fields a caller left out are stored as NULL; multi-row inserts need every column.
     transform: { undefined: null },
-    connection: { application_name: options.applicationName ?? 'core314-self-healing' },
+    connection: {
+      application_name: options.applicationName ?? 'core314-self-healing',
+      ...(options.timeoutMs === undefined ? {} : { statement_timeout: options.timeoutMs, idle_in_transaction_session_timeout: options.timeoutMs })
+    },
     types: {
       bigint: {
         to: NUMERIC_OIDS.int8,

@@ -33,6 +33,11 @@ export function clientErrorFor (error: unknown): Error | undefined {
   if (isConnectionLoss(error)) return new errors.Unavailable('the database is unavailable; nothing was stored, retry shortly')
   if (!isPgError(error)) return undefined
   switch (error.code) {
+    // DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle
+    // transaction ended. Either way the transaction rolled back.
+    case '57014':
+    case '25P03':
+      return new errors.Unavailable('the database did not answer in time; nothing was stored, retry shortly')
     case '23514': return new errors.BadRequest(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
     case '23502': return new errors.BadRequest(`${error.column_name ?? 'a field'} is required`)
     case '23503': return new errors.BadRequest(`a referenced row does not exist (${error.constraint_name ?? 'foreign key'})`)

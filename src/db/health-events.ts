@@ -1,6 +1,7 @@
 // Ingestion into system_health_events: a batch is one multi-row INSERT naming every writable
 // column, so it is stored whole or, on any error, not at all; a single event is one
 // statement that applies its caller itself (migration 0044), the cheapest committed write.
+import type { PendingQuery } from 'postgres'
 import type { Sql, Tx } from './client.js'
 import { claimsText, type Caller } from './caller.js'
 import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody, type HealthEventRow } from '../schemas/health-events.js'
@@ -26,7 +27,12 @@ export async function insertHealthEventIds (tx: Tx, events: HealthEventInputBody
  * transaction ends).
  */
 export async function insertHealthEventAs (sql: Sql, caller: Caller, event: HealthEventInputBody): Promise<HealthEventRow> {
-  const [row] = await sql<HealthEventRow[]>`
-    select * from core314.insert_health_event_as(${caller.role}, ${claimsText(caller)}, ${sql.json(event as never)})`
+  const [row] = await insertHealthEventAsQuery(sql, caller, event)
   return row as HealthEventRow
+}
+
+/** The same statement, not yet sent: Db.statement sends it and may cancel it. */
+export function insertHealthEventAsQuery (sql: Sql, caller: Caller, event: HealthEventInputBody): PendingQuery<HealthEventRow[]> {
+  return sql<HealthEventRow[]>`
+    select * from core314.insert_health_event_as(${caller.role}, ${claimsText(caller)}, ${sql.json(event as never)})`
 }

@@ -2,7 +2,7 @@
 // caller so row-level security decides what is visible.
 import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../plugins/db.js'
-import { insertHealthEventAs, insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
+import { insertHealthEventAsQuery, insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
 import { findRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
@@ -11,7 +11,10 @@ import { errors } from '../errors.js'
 
 export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency): Promise<Created<HealthEventRow>> {
   // Without a key there is nothing to claim or replay: the insert alone, in one round trip.
-  if (idempotency.key === undefined) return { status: 201, body: await db.statement(async (sql) => await insertHealthEventAs(sql, caller, input)), replayed: false }
+  if (idempotency.key === undefined) {
+    const [row] = await db.statement((sql) => insertHealthEventAsQuery(sql, caller, input))
+    return { status: 201, body: row as HealthEventRow, replayed: false }
+  }
   return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
     const [row] = await insertHealthEvents(tx, [input])
     return { status: 201, body: row as HealthEventRow }
