@@ -4,6 +4,7 @@
 // metrics as float8, which is what the evaluation computes with.
 import { endianness } from 'node:os'
 import type { Tx } from './client.js'
+import { floorHour } from './health-event-rollups.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
 export const HISTORY_METRICS = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent'] as const
@@ -115,7 +116,7 @@ const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'
  */
 export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined, rolledUntil: Date | null, each: (series: ComponentSeries) => void): Promise<void> {
   const rawFrom = rolledUntil ?? from
-  const rolledFrom = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000)
+  const rolledFrom = new Date(floorHour(from.getTime()))
   const onlyComponent = componentName === undefined ? tx`` : tx`and component_name = ${componentName}`
   // Grouping a day of 1,000 components' events and hours, and ordering the packed rows, spills
   // PostgreSQL's default 4 MB of sort memory to temporary files: this read gets more, for this

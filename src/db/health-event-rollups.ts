@@ -5,6 +5,11 @@ import type { Tx } from './client.js'
 
 export const ROLLUP_BUCKET_MS = 3_600_000
 
+/** The start of the rollup bucket (hour) that `ms` falls in. */
+export function floorHour (ms: number): number {
+  return Math.floor(ms / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS
+}
+
 /** The quantile levels stored per bucket and metric: 0, 0.05, ..., 1. */
 export const ROLLUP_LEVELS: readonly number[] = Array.from({ length: 21 }, (_, i) => i / 20)
 

@@ -12,7 +12,7 @@ import {
   activeSignals, forEachComponentSeries, linkOverlapping, recentAutoResolutions, recentErrorText, recentResolutions, resolveSignals, scorerHistories,
   signalsById, storeAnalyses, upsertSignals, type UpsertedSignal
 } from '../../db/detection.js'
-import { rollupCoverage, ROLLUP_BUCKET_MS, type RollupCoverage } from '../../db/health-event-rollups.js'
+import { floorHour, rollupCoverage, type RollupCoverage } from '../../db/health-event-rollups.js'
 import type { Db } from '../../plugins/db.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
@@ -76,9 +76,9 @@ function relatedTo (planned: PlannedSignal, all: PlannedSignal[], at: Date): Rel
  * (whose exact times auto-resolution needs).
  */
 function rolledUntilFor (coverage: RollupCoverage | null, from: number, windowStart: number, at: number, settings: DetectorSettings): Date | null {
-  if (coverage === null || coverage.rolled_from.getTime() > Math.floor(from / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS) return null
+  if (coverage === null || coverage.rolled_from.getTime() > floorHour(from)) return null
   const rawFrom = Math.min(windowStart, at - Math.max(settings.recoveryMinutes, settings.flapHoldMinutes) * MINUTE_MS)
-  const until = Math.min(coverage.rolled_until.getTime(), Math.floor(rawFrom / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS)
+  const until = Math.min(coverage.rolled_until.getTime(), floorHour(rawFrom))
   return until > from ? new Date(until) : null
 }
 

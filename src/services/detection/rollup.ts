@@ -5,7 +5,7 @@
 // lookback. Hours are rolled up once; an event recorded later in an hour already rolled up (a
 // writer whose clock or transaction ran that late) is left out of that hour's summary.
 import { SERVICE_CALLER } from '../../db/caller.js'
-import { deleteRollupsBefore, rollUpHours, rollupCoverage, ROLLUP_BUCKET_MS, saveRollupCoverage, tryLockRollup } from '../../db/health-event-rollups.js'
+import { deleteRollupsBefore, floorHour, rollUpHours, rollupCoverage, ROLLUP_BUCKET_MS, saveRollupCoverage, tryLockRollup } from '../../db/health-event-rollups.js'
 import type { Db } from '../../plugins/db.js'
 import { detectorSettings, type DetectorOverrides } from './settings.js'
 
@@ -21,8 +21,6 @@ export interface RollupPass {
   /** Another instance held the rollup: this pass did nothing. */
   skipped: boolean
 }
-
-const floorHour = (ms: number): number => Math.floor(ms / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS
 
 export async function rollUpHistory (db: Db, overrides: DetectorOverrides = {}, now: Date = new Date()): Promise<RollupPass> {
   const settings = detectorSettings(overrides)
