@@ -2,7 +2,7 @@
 // code reads process.env: the typed Config is passed in, so tests build apps with any config.
 import cron from 'node-cron'
 import { DEFAULT_RULES } from './services/detection/rules.js'
-import { DEFAULT_SETTINGS } from './services/detection/settings.js'
+import { DEFAULT_SETTINGS, type DetectorSettings } from './services/detection/settings.js'
 
 export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest' | 'maintenance'
 
@@ -40,26 +40,8 @@ export interface Config {
  * The anomaly detector's rules and windows (README "How detection works"), passed to every run
  * of the route and the job; the defaults are the seed's rules and DEFAULT_SETTINGS.
  */
-export interface DetectionConfig {
-  /** The evaluation window; a request's window_minutes replaces it for that run. */
-  windowMinutes: number
-  /** History before the window that baselines come from. */
-  lookbackHours: number
-  /** History points a metric needs before relative rules and the adaptive score apply (warm-up). */
-  minHistoryPoints: number
-  /** Minutes a signal's metric must stay normal before the detector resolves it. */
-  recoveryMinutes: number
-  /** Auto-resolutions within flapWindowMinutes that mark the next opening flapping... */
-  flapResolutions: number
-  flapWindowMinutes: number
-  /** ...which is then held open until this many quiet minutes. */
-  flapHoldMinutes: number
-  /** The most recent history points the adaptive scorer replays for a metric that stands out. */
-  adaptiveHistoryPoints: number
-  /** Milliseconds a run may spend on adaptive scoring; past it, metrics are judged by rules and baselines only. */
-  adaptiveBudgetMs: number
-  /** When the whole run must be done by, LLM calls included, in ms from its start. */
-  runBudgetMs: number
+export interface DetectionConfig extends Pick<DetectorSettings, 'windowMinutes' | 'lookbackHours' | 'minHistoryPoints' | 'recoveryMinutes'
+  | 'flapResolutions' | 'flapWindowMinutes' | 'flapHoldMinutes' | 'adaptiveHistoryPoints' | 'adaptiveBudgetMs' | 'runBudgetMs'> {
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
     latency_ms: { baselineFactor: number, absoluteLimit: number }
