@@ -91,7 +91,9 @@ t.test('an exclusive job\'s lock holds while its instance lives, and is dropped 
       if (instance === 'a') await gate
     }
   })
-  const lockTimeoutMs = 600
+  // Wide enough that a heartbeat (a third of it) is never late on a loaded 2-core machine: at 600 ms
+  // a busy moment let PostgreSQL end a live session and the test fail.
+  const lockTimeoutMs = 2000
   const a = await buildApp(testConfig({ databaseUrl: viaProxy.toString(), jobLockTimeoutMs: lockTimeoutMs }), { logger: false, jobs: [job('a')] })
   const b = await buildApp(testConfig({ databaseUrl: url, jobLockTimeoutMs: lockTimeoutMs }), { logger: false, jobs: [job('b')] })
   const handler = tolerateConnectionLoss(() => {})
