@@ -2,7 +2,7 @@
 // stored with the approval their risk calls for, and moved through the approval workflow by
 // admins. Running them belongs to the healing engine.
 import { visibleOwner, type Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import type { Identity } from '../plugins/auth.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
