@@ -3,7 +3,7 @@
 // admins. Running them belongs to the healing engine.
 import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../db/port.js'
-import type { Identity } from '../plugins/auth.js'
+import type { Identity } from './auth/identity.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
