@@ -8,7 +8,7 @@
 // compare changes by on a shared machine. `-- --skip-raw` times only the rolled-up runs (for
 // profiling). Uses DATABASE_URL's server or an embedded PostgreSQL under .data/bench-detect-history.
 import { createSql } from '../src/db/client.js'
-import { createDb } from '../src/plugins/db.js'
+import { createDb } from '../src/db/port.js'
 import { createRootCauseAnalyzer } from '../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../src/services/detection/detector.js'
 import { rollUpHistory } from '../src/services/detection/rollup.js'

@@ -1,6 +1,6 @@
 // The scheduled jobs: each tick calls the same service function its route calls.
 import type { Config } from '../config.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'

@@ -4,17 +4,9 @@
 // not decided here: PostgreSQL's row-level security does that with the same claims.
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import type { Caller } from '../db/caller.js'
+import { identify, type CallerKind, type Identity } from '../services/auth/identity.js'
 import { createVerifier, type TokenSettings } from '../services/auth/tokens.js'
 import { errors } from '../errors.js'
-
-export type CallerKind = 'user' | 'admin' | 'service'
-
-export interface Identity extends Caller {
-  kind: CallerKind
-  /** The caller's user id, absent for the service role without a subject. */
-  userId: string | null
-}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,17 +16,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     identity: Identity | null
   }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-export function identify (claims: Record<string, unknown>): Identity | null {
-  const sub = typeof claims.sub === 'string' && UUID.test(claims.sub) ? claims.sub : null
-  if (claims.role === 'service_role') return { kind: 'service', role: 'service_role', userId: sub, claims }
-  if (claims.role !== 'authenticated' || sub === null) return null
-  const metadata = claims.app_metadata as Record<string, unknown> | undefined
-  const kind = metadata?.role === 'admin' ? 'admin' : 'user'
-  return { kind, role: 'authenticated', userId: sub, claims }
 }
 
 export default fp(async (app, options: TokenSettings) => {

@@ -1,7 +1,7 @@
 // Anomaly signals as callers see them: stored by services, listed and read under RLS, moved
 // through their lifecycle by update_anomaly_status() (the database sets who and when).
 import { visibleOwner, type Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { activeAnomalies, anomalyStatistics, correlatedAnomalies, updateAnomalyStatus } from '../db/anomalies.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'

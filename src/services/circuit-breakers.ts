@@ -1,6 +1,6 @@
 // Circuit breaker state as callers read it, under row-level security.
 import type { Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { findBreaker, listBreakers, type CircuitBreakerRow } from '../db/circuit-breakers.js'
 import { errors } from '../errors.js'
 

@@ -1,7 +1,7 @@
 // The component registry: admins and services register control targets; everyone reads
 // them without secrets (the webhook secret never leaves, URL passwords are masked).
 import type { Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { findComponent, listComponents, upsertComponent } from '../db/components.js'
 import type { ComponentInputBody, ComponentRow } from '../schemas/components.js'
 import { errors } from '../errors.js'

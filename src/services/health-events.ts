@@ -1,7 +1,7 @@
 // Health events: ingestion (one, or a batch stored all or none) and reading, always as the
 // caller so row-level security decides what is visible.
 import { visibleOwner, type Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { insertHealthEventAsQuery, insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
 import { findRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'

@@ -1,6 +1,6 @@
 // Health reports over a period, as the caller sees the events.
 import type { Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { healthSummary, performanceTrends, systemAvailability, unhealthyComponents, type Period } from '../db/health-reports.js'
 import type { ComponentHealthRow, PerformanceTrendRow, SystemAvailabilityRow, UnhealthyComponentRow } from '../schemas/health-reports.js'
 

@@ -2,7 +2,7 @@
 // time (so inserts never land in the default partition), expired idempotency keys purged and
 // self-test results past their retention deleted. Partition DDL runs as the table owner, which
 // no caller role may do; the deletion runs as the service role, whose policy allows it.
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { SERVICE_CALLER } from '../db/caller.js'
 import { purgeResultsOlderThan } from '../db/selftest-runs.js'
 import { purgeExpiredKeys } from '../db/idempotency-keys.js'

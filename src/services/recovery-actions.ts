@@ -2,8 +2,8 @@
 // stored with the approval their risk calls for, and moved through the approval workflow by
 // admins. Running them belongs to the healing engine.
 import { visibleOwner, type Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
-import type { Identity } from '../plugins/auth.js'
+import type { Db } from '../db/port.js'
+import type { Identity } from './auth/identity.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'

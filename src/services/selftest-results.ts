@@ -1,7 +1,7 @@
 // Self-test results as callers see them: stored by services (and, later, the runner), read
 // under RLS with the seed's reports, and pruned by admins.
 import { visibleOwner, type Caller } from '../db/caller.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import { baselineComparison, deleteResultsBefore, latestResults, selftestStatistics, selftestTrends } from '../db/selftest-results.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'

@@ -13,7 +13,7 @@ import {
   signalsById, storeAnalyses, upsertSignals, type UpsertedSignal
 } from '../../db/detection.js'
 import { floorHour, rollupCoverage, type RollupCoverage } from '../../db/health-event-rollups.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'

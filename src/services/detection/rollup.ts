@@ -6,7 +6,7 @@
 // writer whose clock or transaction ran that late) is left out of that hour's summary.
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { deleteRollupsBefore, floorHour, rollUpHours, rollupCoverage, ROLLUP_BUCKET_MS, saveRollupCoverage, tryLockRollup } from '../../db/health-event-rollups.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import { detectorSettings, type DetectorOverrides } from './settings.js'
 
 // DETECT_LOOKBACK_HOURS' upper limit: backtests may look this far back and still read hours.

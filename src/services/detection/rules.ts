@@ -1,6 +1,8 @@
 // The seed's detection rules (section 2.2) as data: which health-event columns are watched, the
 // anomaly type each feeds, and its thresholds. Kept apart from the evaluation so a caller or a
-// backtest can try other thresholds by passing settings, and the defaults read as documented.
+// backtest can try other thresholds by passing settings. The thresholds' defaults are the
+// DETECT_* variables' in src/config/schema.ts.
+import { ENV_DEFAULTS } from '../../config/schema.js'
 
 export type MetricName = 'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent'
 export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion'
@@ -25,11 +27,11 @@ export const METRICS: readonly MetricName[] = ['latency_ms', 'error_rate', 'cpu_
 
 // `satisfies` keeps each metric's own shape, so a latency factor reads as a number, not number | null.
 export const DEFAULT_RULES = Object.freeze({
-  latency_ms: { anomalyType: 'latency_spike', category: 'performance', unit: ' ms', baselineFactor: 2, absoluteLimit: 2000, spreadFloor: 5, ceiling: null },
-  error_rate: { anomalyType: 'error_rate_increase', category: 'reliability', unit: '%', baselineFactor: 2, absoluteLimit: 5, spreadFloor: 0.5, ceiling: 100 },
-  cpu_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 80, spreadFloor: 2, ceiling: 100 },
-  memory_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 85, spreadFloor: 2, ceiling: 100 },
-  disk_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: 90, spreadFloor: 1, ceiling: 100 }
+  latency_ms: { anomalyType: 'latency_spike', category: 'performance', unit: ' ms', baselineFactor: ENV_DEFAULTS.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: ENV_DEFAULTS.DETECT_LATENCY_LIMIT_MS, spreadFloor: 5, ceiling: null },
+  error_rate: { anomalyType: 'error_rate_increase', category: 'reliability', unit: '%', baselineFactor: ENV_DEFAULTS.DETECT_ERROR_RATE_BASELINE_FACTOR, absoluteLimit: ENV_DEFAULTS.DETECT_ERROR_RATE_LIMIT_PERCENT, spreadFloor: 0.5, ceiling: 100 },
+  cpu_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_CPU_LIMIT_PERCENT, spreadFloor: 2, ceiling: 100 },
+  memory_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_MEMORY_LIMIT_PERCENT, spreadFloor: 2, ceiling: 100 },
+  disk_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_DISK_LIMIT_PERCENT, spreadFloor: 1, ceiling: 100 }
 } satisfies Rules)
 
 export interface RuleHit {

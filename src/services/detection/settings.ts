@@ -1,6 +1,7 @@
 // Every knob of the detector with its default, in one place: the route and the job run with these
 // overridden by the configured ones (DETECT_* in src/config.ts), tests and backtests pass their
-// own overrides. Times are minutes unless the name says otherwise.
+// own overrides. The configurable knobs take their defaults from src/config/schema.ts. Times are minutes unless the name says otherwise.
+import { ENV_DEFAULTS } from '../../config/schema.js'
 import { mergeRules, type MetricName, type MetricRule, type Rules } from './rules.js'
 
 export interface DetectorSettings {
@@ -54,30 +55,28 @@ export interface DetectorSettings {
 export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & { rules?: Partial<Record<MetricName, Partial<MetricRule>>> }
 
 export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Object.freeze({
-  windowMinutes: 15,
-  lookbackHours: 24,
-  minHistoryPoints: 30,
+  windowMinutes: ENV_DEFAULTS.DETECT_WINDOW_MINUTES,
+  lookbackHours: ENV_DEFAULTS.DETECT_LOOKBACK_HOURS,
+  minHistoryPoints: ENV_DEFAULTS.DETECT_WARMUP_POINTS,
   relativeSpreadFloor: 0.05,
   seasonalMinDays: 2,
   seasonalSlotMinutes: 60,
   ruleMinZ: 2,
   adaptiveScoreThreshold: 0.999,
   adaptiveMinZ: 4,
-  adaptiveHistoryPoints: 500,
-  // A third of the run's budget: about twenty metrics standing out against a day of history.
-  adaptiveBudgetMs: 1000,
+  adaptiveHistoryPoints: ENV_DEFAULTS.DETECT_ADAPTIVE_HISTORY_POINTS,
+  adaptiveBudgetMs: ENV_DEFAULTS.DETECT_ADAPTIVE_BUDGET_MS,
   rollupSettleMinutes: 5,
   rollupHoursPerRun: 6,
   sustainedShare: 0.8,
   sustainedMinutes: 10,
   gradualTau: 0.6,
-  recoveryMinutes: 15,
-  flapResolutions: 2,
-  flapWindowMinutes: 120,
-  flapHoldMinutes: 60,
+  recoveryMinutes: ENV_DEFAULTS.DETECT_RECOVERY_MINUTES,
+  flapResolutions: ENV_DEFAULTS.DETECT_FLAP_RESOLUTIONS,
+  flapWindowMinutes: ENV_DEFAULTS.DETECT_FLAP_WINDOW_MINUTES,
+  flapHoldMinutes: ENV_DEFAULTS.DETECT_FLAP_HOLD_MINUTES,
   correlationSlackMinutes: 5,
-  // The seed's target is 3 s for the whole run; half a second is left for the writes after the LLM.
-  runBudgetMs: 2500,
+  runBudgetMs: ENV_DEFAULTS.DETECT_RUN_BUDGET_MS,
   maxLlmAnalyses: 5
 })
 

@@ -3,7 +3,7 @@
 // actions waiting (each new anomaly is escalated to people instead). Changes are audited in
 // the same transaction as the change.
 import type { Caller } from '../../db/caller.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import { readMode, writeMode, type HealingMode, type ModeRow } from '../../db/self-healing-mode.js'
 import { audit } from './audit.js'
 

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import type { SelftestRow } from '../../schemas/selftests.js'
 import { Assertions } from './assertions.js'
 import { BUILT_IN_TESTS } from './registry.js'

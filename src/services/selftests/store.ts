@@ -10,7 +10,7 @@ import { finishResult, isResultOf, recentSuccessRate, regressedRunsBefore } from
 import { raiseSignal, resolveSignal, type SelftestAnomalyType, type SelftestSignal } from '../../db/selftest-signals.js'
 import type { Tx } from '../../db/client.js'
 import type { Config } from '../../config.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import { SELFTEST_COLUMNS, type SelftestInputBody, type SelftestRow } from '../../schemas/selftests.js'
 import type { BaselineComparisonRow } from '../../schemas/selftest-reports.js'
 import { performanceScore } from './scores.js'

@@ -1,5 +1,5 @@
 // Who started a run, as selftest_results records it: a job (scheduled) or a caller (manual).
-import type { Identity } from '../../plugins/auth.js'
+import type { Identity } from '../auth/identity.js'
 import type { Trigger } from './result.js'
 
 export function jobTrigger (job: string, tick: Date): Trigger {

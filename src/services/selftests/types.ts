@@ -3,7 +3,7 @@
 // looks at (target) and a run function that records named assertions. The runner turns those
 // assertions into a selftest_results row, so a test never writes rows itself.
 import type { Config } from '../../config.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import type { Severity } from '../analysis/index.js'
 import type { Assertions } from './assertions.js'
 import type { ScheduledJob } from './schedules.js'

@@ -8,7 +8,7 @@ import { named, runTest } from '../../helpers/selftests.js'
 import { createSql } from '../../../src/db/client.js'
 import { executeTest } from '../../../src/services/selftests/runner.js'
 import { databaseConnectivity } from '../../../src/services/selftests/tests/database-connectivity.js'
-import { createDb } from '../../../src/plugins/db.js'
+import { createDb } from '../../../src/db/port.js'
 
 t.test('database_connectivity passes on a healthy database with latency measured', async (t) => {
   const ctx = await buildTestApp(t)

@@ -1,0 +1,60 @@
+// The list syntaxes no JSON Schema keyword expresses: each parser takes the variable's raw
+// value (already trimmed, never empty) and refuses a bad entry naming the variable.
+import cron from 'node-cron'
+import { ACTION_TYPE_PATTERN } from './schema.js'
+import { ConfigError } from './error.js'
+
+const SEVERITIES = ['low', 'medium', 'high', 'critical']
+const ACTION_TYPE = new RegExp(ACTION_TYPE_PATTERN)
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function entries (raw: string, separator: string): string[] {
+  return raw.split(separator).map((entry) => entry.trim()).filter((entry) => entry !== '')
+}
+
+/** HEAL_ACTION_MAP: "latency_spike:critical=restart_function,error_rate_increase:high=circuit_breaker". */
+export function actionMap (name: string, raw: string | undefined): Record<string, string> {
+  if (raw === undefined) return {}
+  return Object.fromEntries(entries(raw, ',').map((entry) => {
+    const match = /^([a-z][a-z0-9_]{0,63}):([a-z]+)=([a-z][a-z0-9_]{0,63})$/.exec(entry)
+    if (match === null || !SEVERITIES.includes(match[2] as string)) {
+      throw new ConfigError(name, `entries are anomaly_type:severity=action_type with severity one of ${SEVERITIES.join(', ')}, got "${entry}"`)
+    }
+    return [`${match[1] as string}:${match[2] as string}`, match[3] as string]
+  }))
+}
+
+/** HEAL_APPROVAL_TYPES: "rollback_deployment,scale_down". */
+export function actionTypes (name: string, raw: string): string[] {
+  const list = entries(raw, ',')
+  const bad = list.find((entry) => !ACTION_TYPE.test(entry))
+  if (bad !== undefined) throw new ConfigError(name, `must be a comma-separated list of action types, got "${bad}"`)
+  return list
+}
+
+// "rls_isolation=*/5 * * * *;llm_reachability=off": ';' separates entries, since cron uses ','.
+function testEntries<T> (name: string, raw: string | undefined, value: (raw: string, entry: string) => T): Record<string, T> {
+  if (raw === undefined) return {}
+  return Object.fromEntries(entries(raw, ';').map((entry) => {
+    const match = /^([a-z][a-z0-9_]{0,63})\s*=\s*(.+)$/.exec(entry)
+    if (match === null) throw new ConfigError(name, `entries are test_name=value separated by ";", got "${entry}"`)
+    return [match[1] as string, value((match[2] as string).trim(), entry)] as const
+  }))
+}
+
+/** SELFTEST_SCHEDULES: test name -> its cron expression, or null for "off". */
+export function testSchedules (name: string, raw: string | undefined): Record<string, string | null> {
+  return testEntries(name, raw, (value, entry) => {
+    if (value.toLowerCase() === 'off') return null
+    if (!cron.validate(value)) throw new ConfigError(name, `"${entry}" does not end in a cron expression (5 or 6 fields) or "off"`)
+    return value
+  })
+}
+
+/** SELFTEST_BASELINES: test name -> a pinned result id (lower case). */
+export function testBaselines (name: string, raw: string | undefined): Record<string, string> {
+  return testEntries(name, raw, (value, entry) => {
+    if (!UUID.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
+    return value.toLowerCase()
+  })
+}
