@@ -93,8 +93,10 @@ export interface HealingConfig {
   actionMap: Record<string, string>
   /** The action for anomalies the map does not name. */
   defaultAction: string
-  /** Action types that wait for an admin's approval. */
+  /** Action types that wait for an admin's approval, whatever a request says. */
   approvalTypes: string[]
+  /** An action is approved by an admin other than the one who asked for it (off: single-admin installs). */
+  fourEyes: boolean
   approvalTtlMs: number
   /** No second automatic action of a type on a component within this time. */
   cooldownMs: number
@@ -122,6 +124,7 @@ function healingConfig (env: Env): HealingConfig {
     actionMap: actionMap('HEAL_ACTION_MAP', env.HEAL_ACTION_MAP),
     defaultAction: env.HEAL_DEFAULT_ACTION,
     approvalTypes: actionTypes('HEAL_APPROVAL_TYPES', env.HEAL_APPROVAL_TYPES),
+    fourEyes: env.HEAL_FOUR_EYES,
     approvalTtlMs: env.HEAL_APPROVAL_TTL_SECONDS * 1000,
     cooldownMs: env.HEAL_COOLDOWN_SECONDS * 1000,
     maxActionsPerComponentPerHour: env.HEAL_MAX_ACTIONS_PER_HOUR,

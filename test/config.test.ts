@@ -90,10 +90,13 @@ t.test('healing policy: the defaults, the action map over the seed table, and ba
     HEAL_ACTION_MAP: 'latency_spike:high=restart_function, disk_full:critical=alert_escalation',
     HEAL_APPROVAL_TYPES: 'rollback_deployment',
     HEAL_VERIFY_DELAY_SECONDS: '30',
+    HEAL_FOUR_EYES: 'false',
     ESCALATION_SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x'
   })
   t.same(config.healing.actionMap, { 'latency_spike:high': 'restart_function', 'disk_full:critical': 'alert_escalation' })
   t.same(config.healing.approvalTypes, ['rollback_deployment'])
+  t.equal(config.healing.fourEyes, false)
+  t.equal(loadConfig({}).healing.fourEyes, true, 'four eyes unless switched off')
   t.equal(config.healing.verificationDelayMs, 30_000)
   t.equal(config.healing.escalationSlackWebhookUrl, 'https://hooks.slack.example/T/B/x')
   for (const [env, variable] of [
@@ -101,6 +104,7 @@ t.test('healing policy: the defaults, the action map over the seed table, and ba
     [{ HEAL_ACTION_MAP: 'latency_spike:urgent=restart_function' }, 'HEAL_ACTION_MAP'],
     [{ HEAL_APPROVAL_TYPES: 'Scale Down' }, 'HEAL_APPROVAL_TYPES'],
     [{ HEAL_BUDGET_PER_MINUTE: '0' }, 'HEAL_BUDGET_PER_MINUTE'],
+    [{ HEAL_FOUR_EYES: 'maybe' }, 'HEAL_FOUR_EYES'],
     [{ ESCALATION_WEBHOOK_URL: 'ftp://x' }, 'ESCALATION_WEBHOOK_URL']
   ] as Array<[Record<string, string>, string]>) {
     const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()

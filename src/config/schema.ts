@@ -136,8 +136,9 @@ export const ENV_GROUPS = [
     variables: {
       HEAL_ACTION_MAP: optionalText({ list: 'anomaly_type:severity=action_type, entries separated by ","', description: 'Actions per anomaly type and severity, over the seed\'s table.', examples: ['latency_spike:critical=restart_function,error_rate_increase:high=circuit_breaker'] }),
       HEAL_DEFAULT_ACTION: text('alert_escalation', { pattern: ACTION_TYPE_PATTERN, mustBe: 'an action type', description: 'The action for anomalies the map does not name.' }),
-      HEAL_APPROVAL_TYPES: text('rollback_deployment,scale_down', { list: 'action types separated by ","', description: 'Action types that wait in pending_approval for an admin.' }),
+      HEAL_APPROVAL_TYPES: text('rollback_deployment,scale_down', { list: 'action types separated by ","', description: 'Action types whose real runs always wait in pending_approval for an admin, whatever the request says.' }),
       HEAL_APPROVAL_TTL_SECONDS: integer(3600, 0, 7 * 86400, { unit: 's', description: 'An undecided approval expires after this.' }),
+      HEAL_FOUR_EYES: Type.Boolean({ default: true, description: 'The admin who requested an action cannot approve it; false for single-admin installs.' }),
       HEAL_COOLDOWN_SECONDS: integer(600, 0, 86400, { unit: 's', description: 'No second automatic action of a type on a component within this.' }),
       HEAL_MAX_ACTIONS_PER_HOUR: integer(6, 1, 10_000, { description: 'Automatic actions per component per hour.' }),
       HEAL_BUDGET_PER_MINUTE: integer(20, 1, 100_000, { description: 'Automatic actions per minute, all components together.' }),

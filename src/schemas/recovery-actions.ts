@@ -37,7 +37,7 @@ export const RecoveryActionInput = Type.Object({
   max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 3 })),
   timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30 })),
   dry_run: Type.Optional(Type.Boolean({ default: false, description: 'Simulate only: nothing is sent to the component' })),
-  requires_approval: Type.Optional(Type.Boolean({ description: 'Wait in pending_approval for an admin; defaults to the executor\'s risk' })),
+  requires_approval: Type.Optional(Type.Boolean({ description: 'true makes any action wait in pending_approval for an admin. A real run of a type in HEAL_APPROVAL_TYPES waits whatever this says.' })),
   notification_channels: Type.Optional(tags())
 }, {
   $id: 'RecoveryActionInput',

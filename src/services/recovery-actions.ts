@@ -17,8 +17,8 @@ import { audit } from './healing/audit.js'
 
 const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id', 'approval_expires_at']
 
-/** Which types wait for approval and for how long. */
-export type ApprovalPolicy = Pick<HealingConfig, 'approvalTypes' | 'approvalTtlMs'>
+/** Which types wait for approval, for how long, and whether the requester may approve. */
+export type ApprovalPolicy = Pick<HealingConfig, 'approvalTypes' | 'approvalTtlMs' | 'fourEyes'>
 
 /** The executor for the action and its parameters, or the fields that are wrong. */
 function checkAgainstExecutor (input: RecoveryActionInputBody, policy: ApprovalPolicy): { risky: boolean } {
@@ -40,8 +40,9 @@ function checkAgainstExecutor (input: RecoveryActionInputBody, policy: ApprovalP
 
 export async function requestRecoveryAction (db: Db, caller: Identity, input: RecoveryActionInputBody, policy: ApprovalPolicy, idempotency: Idempotency): Promise<Created<RecoveryActionRow>> {
   const { risky } = checkAgainstExecutor(input, policy)
-  // A dry run touches nothing, so only a real run of a risky type waits for an admin.
-  const requiresApproval = input.requires_approval ?? (risky && input.dry_run !== true)
+  // A dry run touches nothing, so only a real run of a risky type waits for an admin, and it
+  // always does: requires_approval may add approval to a safe type, never waive it.
+  const requiresApproval = (risky && input.dry_run !== true) || input.requires_approval === true
   const row = {
     ...input,
     requires_approval: requiresApproval,
@@ -83,8 +84,11 @@ export async function summariseRecoveryActions (db: Db, caller: Caller, since: s
 
 export type ApprovalDecisionKind = 'approve' | 'reject'
 
-/** An admin's decision on an action waiting for approval; anything else is 409. */
-export async function decideRecoveryAction (db: Db, caller: Caller, id: string, decision: ApprovalDecisionKind, notes: string | undefined): Promise<RecoveryActionRow> {
+/**
+ * An admin's decision on an action waiting for approval; anything else is 409. With four eyes,
+ * the admin who asked for an action cannot approve it (403); rejecting it stays possible.
+ */
+export async function decideRecoveryAction (db: Db, caller: Identity, id: string, decision: ApprovalDecisionKind, notes: string | undefined, policy: Pick<ApprovalPolicy, 'fourEyes'>): Promise<RecoveryActionRow> {
   return await db.asCaller(caller, async (tx) => {
     const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
     if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
@@ -93,6 +97,9 @@ export async function decideRecoveryAction (db: Db, caller: Caller, id: string, 
     }
     if (current.approval_expires_at !== null && Date.parse(current.approval_expires_at) <= Date.now()) {
       throw new errors.Conflict(`the approval window of recovery action ${id} has expired`)
+    }
+    if (decision === 'approve' && policy.fourEyes && current.triggered_by_user_id !== null && current.triggered_by_user_id === caller.userId) {
+      throw new errors.Forbidden(`recovery action ${id} was requested by you; another admin must approve it (four eyes, HEAL_FOUR_EYES)`)
     }
     const status = decision === 'approve' ? 'approved' : 'rejected'
     const decided = await decideApproval(tx, id, { approval_status: status, execution_status: status, approval_notes: notes ?? null }) as RecoveryActionRow

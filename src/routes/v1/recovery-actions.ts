@@ -34,7 +34,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
     schema: {
       tags,
       summary: 'Ask for a recovery action',
-      description: 'The action type must be a registered executor and its parameters valid for it. Risky types (HEAL_APPROVAL_TYPES, by default rollback_deployment and scale_down) wait in pending_approval, until approval_expires_at, unless this is a dry run or requires_approval says otherwise. The healing engine runs it.',
+      description: 'The action type must be a registered executor and its parameters valid for it. Risky types (HEAL_APPROVAL_TYPES, by default rollback_deployment and scale_down) always wait in pending_approval, until approval_expires_at, unless this is a dry run: requires_approval: false does not waive it. The caller is recorded as triggered_by_user_id. The healing engine runs it.',
       headers: IdempotencyHeaders,
       body: ref(RecoveryActionInput),
       response: { 201: ref(RecoveryAction, 'The stored action'), ...problems(400, 401, 403, 409, 422, 429) }
@@ -106,13 +106,13 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
       schema: {
         tags,
         summary: decision === 'approve' ? 'Approve an action waiting for approval' : 'Reject an action waiting for approval',
-        description: 'Admins only. approved_by and approved_at are set by the database; an action not in pending_approval, or whose approval window expired, is 409.',
+        description: 'Admins only. approved_by and approved_at are set by the database; an action not in pending_approval, or whose approval window expired, is 409. With HEAL_FOUR_EYES (the default) the admin who requested the action (triggered_by_user_id) cannot approve it: 403.',
         params: IdParams,
         body: ref(ApprovalDecision),
         response: { 200: ref(RecoveryAction, 'The action after the decision'), ...problems(400, 401, 403, 404, 409, 429) }
       },
       preValidation: emptyBodyAsObject
-    }, async (request) => await decideRecoveryAction(app.db, callerOf(request), request.params.id, decision, request.body.notes))
+    }, async (request) => await decideRecoveryAction(app.db, callerOf(request), request.params.id, decision, request.body.notes, config.healing))
   }
 
   app.post('/recovery-actions/:id/cancel', {

@@ -2,7 +2,7 @@
 // the approval workflow and its refusals, reads under RLS, and the helper-function reports.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { buildTestApp, type TestApp } from '../../helpers/app.js'
+import { buildTestApp, testConfig, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 
 function action (overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -77,6 +77,52 @@ t.test('approval workflow: admins approve or reject once; everything else is ref
   const third = (await create(ctx, action({ action_type: 'rollback_deployment', target_component_name: 'late' }))).json()
   await sql`update recovery_actions set approval_expires_at = now() - interval '1 minute' where id = ${third.id}`
   t.equal((await post(third.id, 'approve', ctx.admin)).statusCode, 409, 'an expired approval window is refused')
+})
+
+t.test('a type in HEAL_APPROVAL_TYPES waits for approval even when the request says it need not', async (t) => {
+  const ctx = await buildTestApp(t)
+  const waived = await create(ctx, action({ action_type: 'rollback_deployment', requires_approval: false }))
+  t.equal(waived.statusCode, 201)
+  t.match(waived.json(), { execution_status: 'pending_approval', requires_approval: true, approval_status: 'pending' })
+  const execute = await ctx.app.inject({ method: 'POST', url: `/v1/recovery-actions/${waived.json().id as string}/execute`, headers: ctx.admin.headers })
+  t.match(execute.json(), { status: 409, detail: /approval/ }, 'and cannot be executed before it is approved')
+
+  const asked = await create(ctx, action({ requires_approval: true }))
+  t.match(asked.json(), { execution_status: 'pending_approval', requires_approval: true }, 'a safe type waits when asked to')
+  const safe = await create(ctx, action({ requires_approval: false }))
+  t.match(safe.json(), { execution_status: 'pending', requires_approval: false })
+})
+
+t.test('four eyes: the admin who requested an action cannot approve it, another admin can', async (t) => {
+  const ctx = await buildTestApp(t)
+  const secondAdmin = await ctx.token({ sub: randomUUID(), role: 'authenticated', app_metadata: { organization_id: ctx.admin.organizationId, role: 'admin' } })
+  const requested = (await create(ctx, action({ action_type: 'rollback_deployment' }), ctx.admin)).json()
+  t.equal(requested.triggered_by_user_id, ctx.admin.id, 'the requester is recorded')
+  const post = async (operation: string, authorization: string) =>
+    await ctx.app.inject({ method: 'POST', url: `/v1/recovery-actions/${requested.id as string}/${operation}`, headers: { authorization } })
+
+  const own = await post('approve', ctx.admin.headers.authorization)
+  t.equal(own.statusCode, 403)
+  t.match(own.json(), { status: 403, detail: /requested by you; another admin must approve it/ })
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.same(await sql`select execution_status, approved_by from recovery_actions where id = ${requested.id as string}`, [{ execution_status: 'pending_approval', approved_by: null }])
+
+  const other = await post('approve', `Bearer ${secondAdmin}`)
+  t.equal(other.statusCode, 200)
+  t.match(other.json(), { execution_status: 'approved', approved_by: String, triggered_by_user_id: ctx.admin.id })
+  t.not(other.json().approved_by, ctx.admin.id)
+
+  const second = (await create(ctx, action({ action_type: 'scale_down', action_parameters: { delta: 1 } }), ctx.admin)).json()
+  const rejected = await ctx.app.inject({ method: 'POST', url: `/v1/recovery-actions/${second.id as string}/reject`, headers: ctx.admin.headers })
+  t.match(rejected.json(), { execution_status: 'rejected' }, 'the requester may still reject their own request')
+})
+
+t.test('HEAL_FOUR_EYES=false lets a single admin approve their own request', async (t) => {
+  const alone = await buildTestApp(t, { healing: { ...testConfig().healing, fourEyes: false } })
+  const requested = (await create(alone, action({ action_type: 'rollback_deployment' }), alone.admin)).json()
+  const approved = await alone.app.inject({ method: 'POST', url: `/v1/recovery-actions/${requested.id as string}/approve`, headers: alone.admin.headers })
+  t.equal(approved.statusCode, 200)
+  t.match(approved.json(), { execution_status: 'approved', approved_by: alone.admin.id, triggered_by_user_id: alone.admin.id })
 })
 
 t.test('execute runs a pending action now; an action waiting for approval or unknown is refused', async (t) => {
