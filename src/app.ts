@@ -49,7 +49,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
-  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl })
+  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer })
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })
   await app.register(errors)
   await app.register(healing, { config })

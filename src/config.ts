@@ -19,6 +19,10 @@ export interface Config {
   embeddedPgPort: number
   jwtSecret: string | undefined
   jwksUrl: string | undefined
+  /** When set, tokens must name it in `aud`. */
+  jwtAudience: string | undefined
+  /** When set, tokens must carry it as `iss`. */
+  jwtIssuer: string | undefined
   openaiApiKey: string | undefined
   openaiBaseUrl: string | undefined
   openaiModel: string
@@ -174,12 +178,25 @@ function detectionConfig (env: Env): DetectionConfig {
   }
 }
 
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+// Signing keys fetched over plain HTTP could be swapped by anyone on the path, and then any
+// token verifies; only a key server on this machine may be reached without TLS.
+function checkKeySetUrl (name: string, value: string | undefined): void {
+  if (value === undefined) return
+  const parsed = new URL(value)
+  if (parsed.protocol === 'http:' && !LOOPBACK_HOSTS.test(parsed.hostname)) {
+    throw new ConfigError(name, `must use https: (plain http: only for a loopback host such as 127.0.0.1), got ${parsed.origin}`)
+  }
+}
+
 export function loadConfig (raw: Record<string, string | undefined> = process.env): Config {
   const env = validateEnv(raw)
   // Only the embedded database generates a secret of its own; an attached one needs real keys.
   if (env.DATABASE_URL !== undefined && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
     throw new ConfigError('JWT_SECRET', 'is required (or JWKS_URL) when DATABASE_URL is set')
   }
+  checkKeySetUrl('JWKS_URL', env.JWKS_URL)
   if (env.EMBEDDED_PG_PORT === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432, the system PostgreSQL port')
 
   return {
@@ -190,6 +207,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     embeddedPgPort: env.EMBEDDED_PG_PORT,
     jwtSecret: env.JWT_SECRET,
     jwksUrl: env.JWKS_URL,
+    jwtAudience: env.JWT_AUDIENCE,
+    jwtIssuer: env.JWT_ISSUER,
     openaiApiKey: env.OPENAI_API_KEY,
     openaiBaseUrl: env.OPENAI_BASE_URL,
     openaiModel: env.OPENAI_MODEL,

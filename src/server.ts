@@ -50,8 +50,9 @@ async function main (): Promise<void> {
 
   app.log.info({ address, docs: `${address}/docs`, embedded: database !== undefined }, 'Core314 self-healing service listening')
   if (database !== undefined && config.jwtSecret !== undefined) {
-    const admin = await signToken(config.jwtSecret, { sub: DEMO_ADMIN, role: 'authenticated', app_metadata: { role: 'admin', organization_id: DEMO_ORGANIZATION } })
-    const service = await signToken(config.jwtSecret, { role: 'service_role' })
+    const scope = { audience: config.jwtAudience, issuer: config.jwtIssuer }
+    const admin = await signToken(config.jwtSecret, { sub: DEMO_ADMIN, role: 'authenticated', app_metadata: { role: 'admin', organization_id: DEMO_ORGANIZATION } }, '7d', scope)
+    const service = await signToken(config.jwtSecret, { role: 'service_role' }, '7d', scope)
     console.log([
       '',
       `  API:      ${address}/v1`,

@@ -40,6 +40,17 @@ t.test('self-test schedules, baselines and retention', async (t) => {
   t.equal(config.selftests.retentionDays, 7)
 })
 
+t.test('JWKS_URL is https, or http only on a loopback host; JWT_AUDIENCE and JWT_ISSUER are read', async (t) => {
+  const plain = (() => { try { loadConfig({ JWKS_URL: 'http://auth.example.com/jwks.json' }); return null } catch (err) { return err as Error } })()
+  t.match(plain?.message, /^JWKS_URL: must use https:/)
+  for (const jwksUrl of ['https://auth.example.com/jwks.json', 'http://127.0.0.1:9999/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:8080/jwks.json']) {
+    t.equal(loadConfig({ JWKS_URL: jwksUrl }).jwksUrl, jwksUrl, jwksUrl)
+  }
+  const config = loadConfig({ JWT_AUDIENCE: 'authenticated', JWT_ISSUER: 'https://auth.example.com' })
+  t.same([config.jwtAudience, config.jwtIssuer], ['authenticated', 'https://auth.example.com'])
+  t.same([loadConfig({}).jwtAudience, loadConfig({}).jwtIssuer], [undefined, undefined])
+})
+
 t.test('a bad value is refused with the variable named', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
@@ -54,6 +65,8 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ DATABASE_URL: 'postgres://u@h/db' }, 'JWT_SECRET'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ JWKS_URL: 'not a url' }, 'JWKS_URL'],
+    [{ JWKS_URL: 'http://auth.example.com/.well-known/jwks.json' }, 'JWKS_URL'],
+    [{ JWKS_URL: 'http://10.0.0.5/jwks.json' }, 'JWKS_URL'],
     [{ REDIS_URL: 'http://127.0.0.1' }, 'REDIS_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ EMBEDDED_PG_PORT: '5432' }, 'EMBEDDED_PG_PORT'],

@@ -68,7 +68,9 @@ export const ENV_GROUPS = [
     description: 'Bearer JWTs: HS256 with a shared secret, or keys from a JWKS endpoint.',
     variables: {
       JWT_SECRET: optionalText({ secret: true, minLength: 32, mustBe: 'at least 32 characters for HS256', description: 'HS256 secret; required with DATABASE_URL unless JWKS_URL is set (the embedded database generates one).', examples: ['at-least-32-characters-of-secret'] }),
-      JWKS_URL: optionalUrl(['http:', 'https:'], { description: 'JWKS endpoint whose keys verify tokens.', examples: ['https://your-project.supabase.co/auth/v1/.well-known/jwks.json'] })
+      JWKS_URL: optionalUrl(['http:', 'https:'], { description: 'JWKS endpoint whose keys verify tokens; https, or http only for a loopback host.', examples: ['https://your-project.supabase.co/auth/v1/.well-known/jwks.json'] }),
+      JWT_AUDIENCE: optionalText({ description: 'When set, a token\'s aud must name it.', examples: ['authenticated'] }),
+      JWT_ISSUER: optionalText({ description: 'When set, a token\'s iss must be it.', examples: ['https://your-project.supabase.co/auth/v1'] })
     }
   },
   {

@@ -2,6 +2,7 @@
 // each field, problem+json for unexpected throws without internals, and the 429 path.
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
+import { SignJWT } from 'jose'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import metrics from '../../src/plugins/metrics.js'
@@ -46,6 +47,7 @@ t.test('a missing, malformed, wrongly signed or expired token is 401 problem+jso
     ['malformed', 'Bearer not.a.jwt'],
     ['wrongly signed', `Bearer ${wrongKey}`],
     ['expired', `Bearer ${expired}`],
+    ['no exp', `Bearer ${await new SignJWT({ sub: USER, role: 'authenticated' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET))}`],
     ['no usable role', `Bearer ${await signToken(TEST_JWT_SECRET, { role: 'anon' as 'authenticated' })}`]
   ]
   for (const [name, header] of cases) {

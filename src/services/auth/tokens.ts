@@ -1,11 +1,15 @@
 // Verifies and issues the Supabase-compatible JWTs callers present. HS256 with a shared secret,
 // or any algorithm a JWKS endpoint publishes (keys fetched and cached by jose).
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { LRUCache } from 'lru-cache'
 
 export interface TokenSettings {
   jwtSecret?: string | undefined
   jwksUrl?: string | undefined
+  /** When set, a token's `aud` must name it. */
+  audience?: string | undefined
+  /** When set, a token's `iss` must be it. */
+  issuer?: string | undefined
 }
 
 export type Verifier = (token: string) => Promise<JWTPayload>
@@ -19,22 +23,33 @@ function remembering (verify: Verifier): Verifier {
   const verified = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: VERIFIED_TTL_MS })
   return async (token) => {
     const known = verified.get(token)
-    if (known !== undefined && (known.exp === undefined || known.exp * 1000 > Date.now())) return known
+    if (known?.exp !== undefined && known.exp * 1000 > Date.now()) return known
     const payload = await verify(token)
-    const ttl = payload.exp === undefined ? VERIFIED_TTL_MS : Math.min(VERIFIED_TTL_MS, payload.exp * 1000 - Date.now())
+    const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now())
     if (ttl > 0) verified.set(token, payload, { ttl })
     return payload
   }
 }
 
+// A token without `exp` would be valid forever: one leaked copy could never be revoked by
+// waiting, so every token must carry one.
+function claimRules (settings: TokenSettings): JWTVerifyOptions {
+  return {
+    requiredClaims: ['exp'],
+    ...(settings.audience === undefined ? {} : { audience: settings.audience }),
+    ...(settings.issuer === undefined ? {} : { issuer: settings.issuer })
+  }
+}
+
 export function createVerifier (settings: TokenSettings): Verifier {
+  const rules = claimRules(settings)
   if (settings.jwksUrl !== undefined) {
     const keys = createRemoteJWKSet(new URL(settings.jwksUrl))
-    return remembering(async (token) => (await jwtVerify(token, keys)).payload)
+    return remembering(async (token) => (await jwtVerify(token, keys, rules)).payload)
   }
   if (settings.jwtSecret === undefined) throw new Error('JWT_SECRET or JWKS_URL must be configured')
   const secret = new TextEncoder().encode(settings.jwtSecret)
-  return remembering(async (token) => (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload)
+  return remembering(async (token) => (await jwtVerify(token, secret, { ...rules, algorithms: ['HS256'] })).payload)
 }
 
 export interface TokenClaims {
@@ -43,10 +58,12 @@ export interface TokenClaims {
   app_metadata?: { organization_id?: string, role?: string }
 }
 
-export async function signToken (secret: string, claims: TokenClaims, expiresIn = '7d'): Promise<string> {
-  return await new SignJWT({ ...claims })
+export async function signToken (secret: string, claims: TokenClaims, expiresIn = '7d', scope: Pick<TokenSettings, 'audience' | 'issuer'> = {}): Promise<string> {
+  const token = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()
     .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret))
+  if (scope.audience !== undefined) token.setAudience(scope.audience)
+  if (scope.issuer !== undefined) token.setIssuer(scope.issuer)
+  return await token.sign(new TextEncoder().encode(secret))
 }
