@@ -9,12 +9,18 @@ import { createSql } from './db/client.js'
 import { provisionEmbedded, type EmbeddedDatabase } from './db/embedded.js'
 import { migrate } from './db/migrate.js'
 import { tolerateConnectionLoss } from './db/errors.js'
+import { postgresPatchProblem } from './db/postgres-patch.js'
 import { signToken } from './services/auth/tokens.js'
 
 const DEMO_ORGANIZATION = '00000000-0000-4000-8000-000000000314'
 const DEMO_ADMIN = '00000000-0000-4000-8000-000000000001'
 
 async function main (): Promise<void> {
+  const unpatched = await postgresPatchProblem()
+  if (unpatched !== null) {
+    console.error(`refusing to start: ${unpatched}`)
+    process.exit(1)
+  }
   let config: Config
   try {
     config = loadConfig()

@@ -17,9 +17,10 @@ export interface ServerProcess {
   exit: Promise<number | null>
 }
 
-export function spawnServer (env: Record<string, string>): ServerProcess {
+/** `imports`: modules Node loads before the entry (`--import`), such as module resolution hooks. */
+export function spawnServer (env: Record<string, string>, imports: string[] = []): ServerProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
-  const child = spawn(process.execPath, nodeArgs, {
+  const child = spawn(process.execPath, [...imports.flatMap((url) => ['--import', url]), ...nodeArgs], {
     env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
