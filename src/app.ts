@@ -11,6 +11,8 @@ import db from './plugins/db.js'
 import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
 import errors from './plugins/errors.js'
+import jsonBody from './plugins/json-body.js'
+import nulBytes from './plugins/nul-bytes.js'
 import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
 import healing from './plugins/healing.js'
@@ -52,6 +54,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer })
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })
   await app.register(errors)
+  await app.register(jsonBody)
+  await app.register(nulBytes)
   await app.register(healing, { config })
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })

@@ -3,7 +3,8 @@
 // never repeats or skips a row, whatever is inserted between pages. Queries must compare with
 // `${cursor.createdAt}::text::timestamptz`: a parameter typed timestamptz goes through
 // postgres.js's Date serializer, which drops the microseconds.
-import { errors } from '../errors.js'
+import { InvalidFields } from '../errors.js'
+import { isStorableTimestamp } from '../schemas/timestamps.js'
 
 export interface Cursor {
   createdAt: string
@@ -28,13 +29,13 @@ export function decodeCursor (value: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0])) && UUID.test(parsed[1])) {
+      isStorableTimestamp(parsed[0]) && UUID.test(parsed[1])) {
       return { createdAt: parsed[0], id: parsed[1] }
     }
   } catch {
     // falls through to the error below
   }
-  throw new errors.BadRequest('/querystring/cursor is not a cursor this service issued')
+  throw new InvalidFields([{ path: '/querystring/cursor', message: 'is not a cursor this service issued' }])
 }
 
 /** Rows fetched with limit + 1; each carries `cursor_created_at` (text) for the next cursor. */

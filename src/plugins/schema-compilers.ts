@@ -10,6 +10,7 @@ import { Ajv, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import fastJson from 'fast-json-stringify'
 import type { TSchema } from 'typebox'
+import { isStorableTimestamp } from '../schemas/timestamps.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -17,6 +18,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 function createAjv (schemas: TSchema[], options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options })
   addFormats(ajv)
+  // A date-time PostgreSQL refuses would reach the database and fail there, unnamed.
+  ajv.addFormat('date-time', { type: 'string', validate: isStorableTimestamp })
   ajv.addKeyword({ keyword: 'example' })
   for (const schema of schemas) ajv.addSchema(schema)
   return ajv

@@ -1,6 +1,7 @@
 // Fuzzing from the OpenAPI document: for every operation, property-based requests (fast-check)
 // built from its schemas (random values in each body field, random query values and ids) and
-// hostile bodies (malformed JSON, wrong types, huge strings and arrays, deep nesting). The
+// hostile bodies (malformed JSON, wrong types, huge strings and arrays, deep nesting, NUL bytes,
+// timestamps and cursors outside PostgreSQL's range: docs/security.md "Input limits"). The
 // service never answers 5xx, and every response is valid against the schema the contract
 // declares for its status. Then the same with real ids of another caller's rows: every
 // operation with an id in its path answers as for an id that names nothing (404, or 403 where
@@ -30,8 +31,18 @@ interface Operation {
 
 const pointer = (...parts: string[]): string => parts.map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
 
+const nested = (depth: number): unknown => Array.from({ length: depth }).reduce<unknown>((inner) => ({ a: inner }), 'leaf')
+const cursorAt = (createdAt: string): string => Buffer.from(JSON.stringify([createdAt, '00000000-0000-4000-8000-000000000000'])).toString('base64url')
+// Strings PostgreSQL refuses to store or to read as a timestamptz.
+const unstorable = ['a\u0000b', '\u0000', '0000-01-01T00:00:00Z', '+300000-01-01T00:00:00Z', '-infinity', 'infinity']
+// Query values, cursors among them, that decode to what PostgreSQL refuses.
+const hostileQueryValue = fc.constantFrom(...unstorable, ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity', '2026-01-01T00:00:00Z\u0000'].map(cursorAt))
+
 const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom(...unstorable),
+  fc.constant({ 'key\u0000': 1 }),
+  fc.constant(nested(33)),
   fc.string({ maxLength: 20 }),
   fc.constant('x'.repeat(200_000)),
   fc.constant(Array.from({ length: 5000 }, () => 1)),
@@ -58,8 +69,8 @@ t.test('every operation, fuzzed: never a 5xx, every response valid against its d
     const bodySchema = operation.spec.requestBody?.content['application/json']?.schema
     const example = (bodySchema?.examples as unknown[] | undefined)?.[0]
     const request = fc.record({
-      ids: fc.array(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 })), { minLength: pathParams.length, maxLength: pathParams.length }),
-      query: fc.dictionary(fc.constantFrom(...queryParams.map((p) => p.name), 'unknown'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)), { maxKeys: 3 }),
+      ids: fc.array(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom(...unstorable)), { minLength: pathParams.length, maxLength: pathParams.length }),
+      query: fc.dictionary(fc.constantFrom(...queryParams.map((p) => p.name), 'unknown'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), hostileQueryValue), { maxKeys: 3 }),
       body: fc.oneof(hostileValue, fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }), fc.constant(example ?? {})),
       raw: fc.oneof(fc.constant(undefined), fc.constant('{"unterminated": '), fc.constant('not json at all'))
     })
@@ -104,6 +115,51 @@ t.test('every operation, fuzzed: never a 5xx, every response valid against its d
   const validated = [...checked.values()].reduce((sum, n) => sum + n, 0)
   t.ok(validated > 800, `${validated} responses validated against the contract, by status: ${JSON.stringify(Object.fromEntries(checked))}`)
   t.ok((checked.get('200') ?? 0) + (checked.get('201') ?? 0) > 50, 'successful responses were among them')
+})
+
+t.test('every query parameter and body field of every operation, given each unstorable value: 400 for NUL bytes, never a 5xx', async (t) => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
+  const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>>, components: { schemas: Record<string, { examples?: unknown[] }> } }
+  const wrong: string[] = []
+  let sent = 0
+  const send = async (method: string, url: string, payload?: unknown) => {
+    sent++
+    const res = await ctx.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...ctx.admin.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) })
+    })
+    if (res.statusCode >= 500 && res.statusCode !== 501 && res.statusCode !== 503) wrong.push(`${method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
+    return res
+  }
+  const expectNamed = (label: string, res: { statusCode: number, json: () => { errors?: Array<{ path: string }> } }, path: string): void => {
+    if (res.statusCode === 401 || res.statusCode === 403) return
+    if (res.statusCode !== 400 || !(res.json().errors ?? []).some((e) => e.path === path)) wrong.push(`${label} -> ${res.statusCode}, not a 400 naming ${path}`)
+  }
+  const queryValues = [...unstorable, ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity'].map(cursorAt)]
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, spec] of Object.entries(methods)) {
+      const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
+      const schema = spec.requestBody?.content['application/json']?.schema as { $ref?: string, examples?: unknown[] } | undefined
+      const example = schema === undefined ? undefined : (schema.examples?.[0] ?? document.components.schemas[schema.$ref?.split('/').pop() ?? '']?.examples?.[0] ?? {}) as Record<string, unknown>
+      for (const { name } of (spec.parameters ?? []).filter((p) => p.in === 'query')) {
+        for (const value of queryValues) {
+          const res = await send(method.toUpperCase(), `${url}?${new URLSearchParams({ [name]: value }).toString()}`, example)
+          if (value.includes('\u0000')) expectNamed(`${method.toUpperCase()} ${path}?${name}`, res, `/querystring/${name}`)
+        }
+      }
+      if (example === undefined) continue
+      for (const field of Object.keys(example)) {
+        for (const value of [...unstorable, nested(33), { 'key\u0000': 'x' }]) {
+          const res = await send(method.toUpperCase(), url, { ...example, [field]: value })
+          if (typeof value === 'string' && value.includes('\u0000')) expectNamed(`${method.toUpperCase()} ${path} ${field}`, res, `/body/${field}`)
+        }
+      }
+    }
+  }
+  t.ok(sent > 500, `${sent} requests with unstorable values`)
+  t.same(wrong.slice(0, 20), [], 'no 5xx, and every NUL byte named in a 400')
 })
 
 // Who may not call an operation at all, from API.md's "who" column: users get 403 whatever the id.

@@ -1,0 +1,47 @@
+// PostgreSQL's text and jsonb cannot hold U+0000: a NUL byte that reaches the database fails
+// the statement as the service's 500. Every string of each part a route reads (the path, query
+// and body it declares a schema for, and the keys of free-form JSON) is checked before
+// validation, and each one holding a NUL is named in a 400; a part the route ignores, such as
+// a query on /healthz, is left alone. Bodies nest at most MAX_JSON_DEPTH deep (json-body), so
+// the walk is shallow.
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { InvalidFields } from '../errors.js'
+
+const NUL = '\u0000'
+/** Enough to show the caller what is wrong without answering with a copy of a huge body. */
+const MAX_REPORTED = 20
+
+// A JSON pointer segment; the NUL itself is spelled out, so the answer shows where it was.
+const segment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1').replaceAll(NUL, '\\u0000')
+
+function collect (value: unknown, path: string, found: string[]): void {
+  if (found.length >= MAX_REPORTED) return
+  if (typeof value === 'string') {
+    if (value.includes(NUL)) found.push(path)
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => { collect(item, `${path}/${index}`, found) })
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = `${path}/${segment(key)}`
+      if (key.includes(NUL)) found.push(at)
+      else collect(item, at, found)
+    }
+  }
+}
+
+export function nulBytePaths (request: FastifyRequest): string[] {
+  const schema = request.routeOptions.schema
+  const found: string[] = []
+  if (schema?.params !== undefined) collect(request.params, '/params', found)
+  if (schema?.querystring !== undefined) collect(request.query, '/querystring', found)
+  if (schema?.body !== undefined) collect(request.body, '/body', found)
+  return found
+}
+
+export default fp(async (app) => {
+  app.addHook('preValidation', async (request) => {
+    const paths = nulBytePaths(request)
+    if (paths.length > 0) throw new InvalidFields(paths.map((path) => ({ path, message: 'contains a NUL character (\\u0000), which cannot be stored' })))
+  })
+}, { name: 'nul-bytes' })
