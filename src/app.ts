@@ -32,6 +32,10 @@ export interface AppOptions {
 
 export type App = FastifyInstance
 
+function trustHops (hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops
+}
+
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
   const app = Fastify({
@@ -43,6 +47,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     bodyLimit: 4 * 1024 * 1024,
+    // A hop count becomes Fastify's function form (its types omit the number form).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     ajv: { customOptions: { strict: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -51,8 +57,8 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
+  await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer })
-  await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, redisUrl: config.redisUrl })
   await app.register(errors)
   await app.register(jsonBody)
   await app.register(nulBytes)

@@ -3,7 +3,7 @@
 // this file names them for the code. Nothing else reads process.env: the Config is passed in,
 // so tests build apps with any config.
 import { ConfigError } from './config/error.js'
-import { actionMap, actionTypes, testBaselines, testSchedules } from './config/lists.js'
+import { actionMap, actionTypes, testBaselines, testSchedules, trustedProxies } from './config/lists.js'
 import type { Env } from './config/schema.js'
 import { validateEnv } from './config/validate.js'
 
@@ -29,6 +29,10 @@ export interface Config {
   redisUrl: string | undefined
   rateLimitMax: number
   rateLimitWindow: string
+  /** Failed authentications per client address per RATE_LIMIT_WINDOW before it gets 429. */
+  authFailureMax: number
+  /** Fastify's trustProxy: false, the number of proxy hops, or the proxies' addresses and CIDRs. */
+  trustProxy: false | number | string[]
   jobsEnabled: boolean
   /** How long an exclusive job's lock outlives its holder's silence (a frozen instance). */
   jobLockTimeoutMs: number
@@ -215,6 +219,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     redisUrl: env.REDIS_URL,
     rateLimitMax: env.RATE_LIMIT_MAX,
     rateLimitWindow: env.RATE_LIMIT_WINDOW,
+    authFailureMax: env.RATE_LIMIT_AUTH_FAILURES,
+    trustProxy: trustedProxies('TRUST_PROXY', env.TRUST_PROXY),
     jobsEnabled: env.JOBS_ENABLED,
     jobLockTimeoutMs: env.JOB_LOCK_TIMEOUT_MS,
     dbRequestTimeoutMs: env.DB_REQUEST_TIMEOUT_MS,

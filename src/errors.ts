@@ -9,6 +9,7 @@ export const errors = {
   Conflict: createError<[string]>('CORE314_CONFLICT', '%s', 409),
   Unprocessable: createError<[string]>('CORE314_UNPROCESSABLE', '%s', 422),
   BadRequest: createError<[string]>('CORE314_BAD_REQUEST', '%s', 400),
+  RateLimited: createError<[string]>('CORE314_RATE_LIMITED', '%s', 429),
   NotImplemented: createError<[string]>('CORE314_NOT_IMPLEMENTED', '%s', 501),
   Unavailable: createError<[string]>('CORE314_UNAVAILABLE', '%s', 503)
 }

@@ -51,12 +51,25 @@ t.test('JWKS_URL is https, or http only on a loopback host; JWT_AUDIENCE and JWT
   t.same([loadConfig({}).jwtAudience, loadConfig({}).jwtIssuer], [undefined, undefined])
 })
 
+t.test('TRUST_PROXY is a hop count or proxy addresses and CIDRs; unset, forwarded headers are not believed', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'])
+  t.equal(loadConfig({}).authFailureMax, 20)
+  t.equal(loadConfig({ RATE_LIMIT_AUTH_FAILURES: '5' }).authFailureMax, 5)
+})
+
 t.test('a bad value is refused with the variable named', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ RATE_LIMIT_MAX: '0' }, 'RATE_LIMIT_MAX'],
     [{ RATE_LIMIT_WINDOW: 'a while' }, 'RATE_LIMIT_WINDOW'],
+    [{ RATE_LIMIT_AUTH_FAILURES: '0' }, 'RATE_LIMIT_AUTH_FAILURES'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '0' }, 'TRUST_PROXY'],
     [{ JOBS_ENABLED: 'maybe' }, 'JOBS_ENABLED'],
     [{ JOB_LOCK_TIMEOUT_MS: '100' }, 'JOB_LOCK_TIMEOUT_MS'],
     [{ DB_REQUEST_TIMEOUT_MS: '50' }, 'DB_REQUEST_TIMEOUT_MS'],

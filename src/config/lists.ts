@@ -1,6 +1,7 @@
 // The list syntaxes no JSON Schema keyword expresses: each parser takes the variable's raw
 // value (already trimmed, never empty) and refuses a bad entry naming the variable.
 import cron from 'node-cron'
+import { isIP } from 'node:net'
 import { ACTION_TYPE_PATTERN } from './schema.js'
 import { ConfigError } from './error.js'
 
@@ -57,4 +58,28 @@ export function testBaselines (name: string, raw: string | undefined): Record<st
     if (!UUID.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
     return value.toLowerCase()
   })
+}
+
+/**
+ * TRUST_PROXY: "1" (one proxy in front: the address it appends to X-Forwarded-For is the
+ * client's) or "10.0.0.0/8, 192.168.1.7" (only these proxies are believed). Unset, the header
+ * is ignored, so no client can choose the address its requests are counted under.
+ */
+export function trustedProxies (name: string, raw: string | undefined): false | number | string[] {
+  if (raw === undefined) return false
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops < 1 || hops > 32) throw new ConfigError(name, `a hop count must be between 1 and 32, got ${hops}`)
+    return hops
+  }
+  const list = entries(raw, ',')
+  for (const entry of list) {
+    const [address = '', prefix, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const bits = family === 4 ? 32 : 128
+    if (family === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > bits))) {
+      throw new ConfigError(name, `must be a number of proxy hops or a comma-separated list of proxy addresses and CIDRs, got "${entry}"`)
+    }
+  }
+  return list
 }

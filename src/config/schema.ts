@@ -50,6 +50,8 @@ export const ENV_GROUPS = [
         mustBe: 'a duration such as "1 minute" or "30 seconds"',
         description: 'The rate limit\'s window, in the forms @fastify/rate-limit accepts.'
       }),
+      RATE_LIMIT_AUTH_FAILURES: integer(20, 1, 1_000_000, { description: 'Failed authentications per client address per RATE_LIMIT_WINDOW; past it the address gets 429 before any token is verified.' }),
+      TRUST_PROXY: optionalText({ list: 'a hop count, or proxy addresses and CIDRs separated by ","', description: 'Behind a proxy: which X-Forwarded-For entries to believe (Fastify trustProxy); unset: the header is ignored.', examples: ['1'] }),
       REDIS_URL: optionalUrl(['redis:', 'rediss:'], { description: 'Shared rate-limit store for several instances; unset: each instance counts alone.', examples: ['redis://127.0.0.1:6379'] }),
       DB_REQUEST_TIMEOUT_MS: integer(15_000, 100, 600_000, { unit: 'ms', description: 'The longest an API request\'s database work may take; past it the request answers 503 with nothing stored.' })
     }

@@ -2,8 +2,12 @@
 // the bearer token, derives the caller kind and the database identity, and answers 401 for a
 // missing or bad token and 403 for a kind the route does not admit. Authorisation of rows is
 // not decided here: PostgreSQL's row-level security does that with the same claims.
+// Every failed authentication counts against the caller's address (rate-limit's authFailures);
+// an address that spent its budget is refused with 429 before its token is even looked at,
+// unless the token is one this instance verified recently.
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { identify, type CallerKind, type Identity } from '../services/auth/identity.js'
 import { createVerifier, type TokenSettings } from '../services/auth/tokens.js'
 import { errors } from '../errors.js'
@@ -15,31 +19,54 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     identity: Identity | null
+    /**
+     * Who the caller is for per-caller budgets: kind and user id, or for the service role
+     * without a subject its token's digest. Null for anonymous requests.
+     */
+    callerKey: string | null
   }
+}
+
+function callerKey (identity: Identity, token: string): string {
+  if (identity.userId !== null) return `${identity.kind}:${identity.userId}`
+  return `${identity.kind}:token:${createHash('sha256').update(token).digest('base64url')}`
 }
 
 export default fp(async (app, options: TokenSettings) => {
   const verify = createVerifier(options)
+  const failures = app.authFailures
   app.decorateRequest('identity', null)
+  app.decorateRequest('callerKey', null)
 
-  async function authenticate (request: FastifyRequest): Promise<void> {
+  async function refuse (request: FastifyRequest, detail: string): Promise<never> {
+    await failures.record(request)
+    throw new errors.Unauthorized(detail)
+  }
+
+  async function authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const allow = request.routeOptions.config.allow
     if (allow === undefined) return
     const header = request.headers.authorization
-    const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header)
-    if (match === null) throw new errors.Unauthorized('a bearer token is required (Authorization: Bearer <JWT>)')
+    const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+    const wait = token !== undefined && verify.remembers(token) ? 0 : failures.retryAfter(request)
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait))
+      throw new errors.RateLimited(`too many failed authentications from this address; retry after ${wait} s`)
+    }
+    if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
     let claims: Record<string, unknown>
     try {
-      claims = await verify(match[1] as string) as Record<string, unknown>
+      claims = await verify(token) as Record<string, unknown>
     } catch (err) {
       request.log.debug({ err }, 'token rejected')
-      throw new errors.Unauthorized('the bearer token is malformed, wrongly signed or expired')
+      return await refuse(request, 'the bearer token is malformed, wrongly signed, expired or not for this service')
     }
     const identity = identify(claims)
-    if (identity === null) throw new errors.Unauthorized('the token names no usable role: role must be authenticated (with a UUID sub) or service_role')
+    if (identity === null) return await refuse(request, 'the token names no usable role: role must be authenticated (with a UUID sub) or service_role')
     if (!allow.includes(identity.kind)) throw new errors.Forbidden(`this operation is for ${allow.join(', ')} callers`)
     request.identity = identity
+    request.callerKey = callerKey(identity, token)
   }
 
   app.addHook('onRequest', authenticate)
-}, { name: 'auth' })
+}, { name: 'auth', dependencies: ['rate-limit'] })

@@ -1,15 +1,42 @@
-// Requests per caller per window (@fastify/rate-limit), counted in Redis when REDIS_URL is
-// set so several instances share one budget. It runs after authentication so a verified
-// user is limited as themself wherever they call from; anonymous requests count by address.
+// Requests per caller per window (@fastify/rate-limit), counted in Redis when REDIS_URL is set
+// so several instances share one budget. Callers are counted as who they are, never where they
+// call from: a user or admin by their id, the service role by its subject or, without one, by
+// its token. Only anonymous requests (404s included) count by address, which TRUST_PROXY lets
+// Fastify read from X-Forwarded-For behind a proxy. Liveness, readiness and metrics are never
+// limited: a flood must not make orchestrators restart or drop the instance.
+//
+// Failed authentications have their own, smaller budget per address, checked by the auth
+// plugin before it verifies anything: an address that spent it gets 429 at once for tokens
+// this instance has not already verified, so a flood of bad tokens costs one lookup each.
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
 
 export interface RateLimitOptions {
   max: number
   timeWindow: string
+  /** Failed authentications per address per window. */
+  authFailureMax: number
   redisUrl?: string | undefined
 }
+
+export interface AuthFailures {
+  /** Seconds until the request's address may fail authentication again, or 0 when it may now. */
+  retryAfter: (request: FastifyRequest) => number
+  /** Counts one failed authentication against the request's address. */
+  record: (request: FastifyRequest) => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authFailures: AuthFailures
+  }
+}
+
+/** Never limited: what orchestrators and Prometheus poll. */
+export const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics'])
 
 export default fp(async (app, options: RateLimitOptions) => {
   const redis = options.redisUrl === undefined
@@ -22,14 +49,23 @@ export default fp(async (app, options: RateLimitOptions) => {
     max: options.max,
     timeWindow: options.timeWindow,
     ...(redis === undefined ? {} : { redis, nameSpace: 'core314-rate-limit:' }),
-    keyGenerator: (request) => {
-      const identity = request.identity
-      if (identity?.userId != null) return `${identity.kind}:${identity.userId}`
-      return `ip:${request.ip}`
-    },
+    allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
+    keyGenerator: (request) => request.callerKey ?? `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s`
     })
   })
+
+  // The shared count (Redis or this process) says when an address has spent its budget; each
+  // instance then remembers it locally until the window ends, so refusing costs no round trip.
+  const countFailure = app.createRateLimit({ max: options.authFailureMax, keyGenerator: (request) => `auth-failure:${request.ip}` })
+  const blockedUntil = new LRUCache<string, number>({ max: 100_000 })
+  app.decorate('authFailures', {
+    retryAfter: (request: FastifyRequest) => Math.max(0, Math.ceil(((blockedUntil.get(request.ip) ?? 0) - Date.now()) / 1000)),
+    record: async (request: FastifyRequest) => {
+      const limit = await countFailure(request)
+      if (!limit.isAllowed && limit.remaining === 0) blockedUntil.set(request.ip, Date.now() + limit.ttl, { ttl: limit.ttl })
+    }
+  } satisfies AuthFailures)
 }, { name: 'rate-limit' })

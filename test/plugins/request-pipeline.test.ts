@@ -16,12 +16,12 @@ import { TEST_JWT_SECRET } from '../helpers/app.js'
 
 const USER = '11111111-1111-4111-8111-111111111111'
 
-async function pipeline (t: Test, max = 1000) {
+async function pipeline (t: Test, max = 1000, authFailureMax = 1000) {
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   await app.register(metrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
+  await app.register(rateLimit, { max, timeWindow: '1 minute', authFailureMax })
   await app.register(auth, { jwtSecret: TEST_JWT_SECRET })
-  await app.register(rateLimit, { max, timeWindow: '1 minute' })
   await app.register(errors)
   app.post('/admin-only', {
     config: { allow: ['admin', 'service'] },

@@ -12,23 +12,30 @@ export interface TokenSettings {
   issuer?: string | undefined
 }
 
-export type Verifier = (token: string) => Promise<JWTPayload>
+export type Verifier = ((token: string) => Promise<JWTPayload>) & {
+  /** Whether this token was verified recently and has not expired: accepting it costs nothing. */
+  remembers: (token: string) => boolean
+}
 
 // Verified tokens are remembered briefly: Core314 services send the same token on every call,
 // and checking its signature each time is the largest fixed cost of a small request. An
 // entry never outlives the token's own expiry.
 const VERIFIED_TTL_MS = 60_000
 
-function remembering (verify: Verifier): Verifier {
+function remembering (verify: (token: string) => Promise<JWTPayload>): Verifier {
   const verified = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: VERIFIED_TTL_MS })
-  return async (token) => {
-    const known = verified.get(token)
-    if (known?.exp !== undefined && known.exp * 1000 > Date.now()) return known
+  const known = (token: string): JWTPayload | undefined => {
+    const payload = verified.get(token)
+    return payload?.exp !== undefined && payload.exp * 1000 > Date.now() ? payload : undefined
+  }
+  return Object.assign(async (token: string) => {
+    const remembered = known(token)
+    if (remembered !== undefined) return remembered
     const payload = await verify(token)
     const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now())
     if (ttl > 0) verified.set(token, payload, { ttl })
     return payload
-  }
+  }, { remembers: (token: string) => known(token) !== undefined })
 }
 
 // A token without `exp` would be valid forever: one leaked copy could never be revoked by
