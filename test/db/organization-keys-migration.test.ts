@@ -2,28 +2,17 @@
 // registry, the breakers and the detector's signals written under the old keys are all still
 // there afterwards, each with its organization, and the new keys take a second organization's
 // component of the same name beside the first instead of over it.
-import { copyFile, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { migrate, MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate.js'
+import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
 const ORGANIZATION_KEYS = 45
 
-async function migrationsBefore (version: number): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'core314-before-0045-'))
-  for (const file of await readMigrations()) {
-    if (file.version < version) await copyFile(path.join(MIGRATIONS_DIR, file.name), path.join(dir, file.name))
-  }
-  return dir
-}
-
 t.test('rows stored under the name-only keys survive the move to (organization, name)', async (t) => {
   const { url } = await freshDatabase(t, { empty: true })
   const sql = ownerSql(t, url)
-  await migrate(sql, await migrationsBefore(ORGANIZATION_KEYS))
+  await migrate(sql, MIGRATIONS_DIR, { before: ORGANIZATION_KEYS })
 
   const org = randomUUID()
   const owner = randomUUID()
