@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { createSql } from '../../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js'
-import { migrate } from '../../src/db/migrate.js'
+import { migrate, MIGRATIONS_DIR, type MigrateOptions } from '../../src/db/migrate.js'
 
 export interface BenchDatabase {
   url: string
   close: () => Promise<void>
 }
 
-export async function benchDatabase (name: string, port: number): Promise<BenchDatabase> {
+/** `migrations.before`: migrate only that far (a benchmark of a later migration). */
+export async function benchDatabase (name: string, port: number, migrations: MigrateOptions = {}): Promise<BenchDatabase> {
   let embedded: EmbeddedDatabase | undefined
   let adminUrl = process.env.DATABASE_URL
   if (adminUrl === undefined || adminUrl === '') {
@@ -24,7 +25,7 @@ export async function benchDatabase (name: string, port: number): Promise<BenchD
   const url = new URL(adminUrl)
   url.pathname = `/${database}`
   const sql = createSql(url.toString(), { max: 1 })
-  await migrate(sql)
+  await migrate(sql, MIGRATIONS_DIR, migrations)
   await sql.end()
   return {
     url: url.toString(),

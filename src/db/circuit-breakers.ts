@@ -2,6 +2,7 @@
 // the healing job (open -> half_open after the cooldown, half_open -> closed or open again by
 // the component's health), read by callers deciding whether to send a component traffic.
 import type { Tx } from './client.js'
+import { sameOrganization, type ComponentKey } from './organization-key.js'
 
 export interface CircuitBreakerRow {
   component_name: string
@@ -19,9 +20,7 @@ export interface CircuitBreakerRow {
   updated_at: string
 }
 
-export interface Trip {
-  componentName: string
-  organizationId: string | null
+export interface Trip extends ComponentKey {
   cooldownSeconds: number
   reason: string | null
   actionId: string
@@ -32,7 +31,7 @@ export async function tripBreaker (tx: Tx, trip: Trip): Promise<CircuitBreakerRo
     insert into circuit_breakers (component_name, organization_id, state, opened_at, next_probe_at, cooldown_seconds, reason, last_action_id, trip_count)
     values (${trip.componentName}, ${trip.organizationId}, 'open', now(), now() + make_interval(secs => ${trip.cooldownSeconds}::float8),
       ${trip.cooldownSeconds}, ${trip.reason}, ${trip.actionId}, 1)
-    on conflict (component_name) do update set
+    on conflict (organization_id, component_name) do update set
       state = 'open', opened_at = now(), half_opened_at = null,
       next_probe_at = now() + make_interval(secs => ${trip.cooldownSeconds}::float8),
       cooldown_seconds = excluded.cooldown_seconds, reason = excluded.reason, last_action_id = excluded.last_action_id,
@@ -41,26 +40,37 @@ export async function tripBreaker (tx: Tx, trip: Trip): Promise<CircuitBreakerRo
   return row as CircuitBreakerRow
 }
 
-export async function closeBreaker (tx: Tx, componentName: string, reason: string): Promise<CircuitBreakerRow | undefined> {
+export async function closeBreaker (tx: Tx, key: ComponentKey, reason: string): Promise<CircuitBreakerRow | undefined> {
   const [row] = await tx<CircuitBreakerRow[]>`
     update circuit_breakers set state = 'closed', closed_at = now(), next_probe_at = null, reason = ${reason}
-    where component_name = ${componentName}
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
     returning *`
   return row
 }
 
-export async function findBreaker (tx: Tx, componentName: string): Promise<CircuitBreakerRow | undefined> {
-  const [row] = await tx<CircuitBreakerRow[]>`select * from circuit_breakers where component_name = ${componentName}`
+export async function findBreaker (tx: Tx, key: ComponentKey): Promise<CircuitBreakerRow | undefined> {
+  const [row] = await tx<CircuitBreakerRow[]>`
+    select * from circuit_breakers
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}`
   return row
 }
 
-export async function listBreakers (tx: Tx, state: string | null): Promise<CircuitBreakerRow[]> {
+export interface BreakerFilter {
+  state: string | null
+  /** Only this organization's (null: the platform's); undefined: every one the caller may see. */
+  organizationId?: string | null | undefined
+}
+
+export async function listBreakers (tx: Tx, filter: BreakerFilter): Promise<CircuitBreakerRow[]> {
   return await tx<CircuitBreakerRow[]>`
-    select * from circuit_breakers where ${state}::text is null or state = ${state}
-    order by component_name`
+    select * from circuit_breakers
+    where (${filter.state}::text is null or state = ${filter.state})
+      ${filter.organizationId === undefined ? tx`` : tx`and ${sameOrganization(tx, 'organization_id', filter.organizationId)}`}
+    order by organization_id nulls first, component_name`
 }
 
 export interface BreakerMove {
+  organization_id: string | null
   component_name: string
   from: string
   to: string
@@ -72,17 +82,20 @@ export interface BreakerMove {
  */
 export async function advanceBreakers (tx: Tx): Promise<BreakerMove[]> {
   const probing = await tx<BreakerMove[]>`
-    update circuit_breakers set state = 'half_open', half_opened_at = now(), next_probe_at = null
-    where component_name in (
-      select component_name from circuit_breakers where state = 'open' and next_probe_at <= now() for update skip locked)
-    returning component_name, 'open' as from, 'half_open' as to`
+    with due as (
+      select organization_id, component_name from circuit_breakers where state = 'open' and next_probe_at <= now() for update skip locked)
+    update circuit_breakers b set state = 'half_open', half_opened_at = now(), next_probe_at = null
+    from due
+    where b.organization_id is not distinct from due.organization_id and b.component_name = due.component_name
+    returning b.organization_id, b.component_name, 'open' as from, 'half_open' as to`
   const judged = await tx<BreakerMove[]>`
     with latest as (
-      select b.component_name, e.status
+      select b.organization_id, b.component_name, e.status
       from circuit_breakers b
       cross join lateral (
         select status from system_health_events e
-        where e.component_name = b.component_name and e.created_at >= b.half_opened_at
+        where core314.organization_key(e.organization_id) = core314.organization_key(b.organization_id)
+          and e.component_name = b.component_name and e.created_at >= b.half_opened_at
         order by e.created_at desc, e.id desc limit 1) e
       where b.state = 'half_open'
       for update of b skip locked
@@ -95,7 +108,8 @@ export async function advanceBreakers (tx: Tx): Promise<BreakerMove[]> {
       reason = case when latest.status = 'healthy' then 'the component reported healthy while half open'
         else 'the component reported ' || latest.status || ' while half open' end
     from latest
-    where b.component_name = latest.component_name and latest.status in ('healthy', 'unhealthy', 'critical')
-    returning b.component_name, 'half_open' as from, b.state as to`
+    where b.organization_id is not distinct from latest.organization_id and b.component_name = latest.component_name
+      and latest.status in ('healthy', 'unhealthy', 'critical')
+    returning b.organization_id, b.component_name, 'half_open' as from, b.state as to`
   return [...probing, ...judged]
 }

@@ -1,5 +1,6 @@
 // A component's latest reported health, for the engine's before-and-after measurements.
 import type { Tx } from './client.js'
+import { sameOrganization, type ComponentKey } from './organization-key.js'
 
 export interface HealthSnapshotRow {
   id: string
@@ -14,13 +15,13 @@ export interface HealthSnapshotRow {
   throughput_per_minute: number | null
 }
 
-/** The newest event of the component, at or after `since` when given. */
-export async function latestHealth (tx: Tx, componentName: string, since: string | null): Promise<HealthSnapshotRow | undefined> {
+/** The newest event of the organization's component, at or after `since` when given. */
+export async function latestHealth (tx: Tx, key: ComponentKey, since: string | null): Promise<HealthSnapshotRow | undefined> {
   const [row] = await tx<HealthSnapshotRow[]>`
     select id, status, created_at, latency_ms, latency_p95_ms, error_rate, availability_percentage,
       cpu_usage_percent, memory_usage_percent, throughput_per_minute
     from system_health_events
-    where component_name = ${componentName}
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
       and (${since}::timestamptz is null or created_at >= ${since}::timestamptz)
     order by created_at desc, id desc
     limit 1`

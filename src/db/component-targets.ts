@@ -1,6 +1,8 @@
 // A component's control targets as executors need them, secret included: read only by the
 // service role (a column grant keeps webhook_secret from everyone else).
 import type { Tx } from './client.js'
+import { sameOrganization, type ComponentKey } from './organization-key.js'
+
 export interface TargetRow {
   component_name: string
   component_type: string
@@ -13,9 +15,10 @@ export interface TargetRow {
   application_name: string | null
 }
 
-export async function findTarget (tx: Tx, componentName: string): Promise<TargetRow | undefined> {
+/** The targets of this organization's component: another organization's of the same name never. */
+export async function findTarget (tx: Tx, key: ComponentKey): Promise<TargetRow | undefined> {
   const [row] = await tx<TargetRow[]>`
     select component_name, component_type, organization_id, webhook_url, webhook_secret, redis_url, key_prefix, database_url, application_name
-    from components where component_name = ${componentName}`
+    from components where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}`
   return row
 }

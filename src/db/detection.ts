@@ -5,6 +5,7 @@
 import { endianness } from 'node:os'
 import type { Tx } from './client.js'
 import { floorHour } from './health-event-rollups.js'
+import { sameOrganization, type ComponentKey } from './organization-key.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
 export const HISTORY_METRICS = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent'] as const
@@ -192,7 +193,7 @@ export interface ScorerHistoryRequest {
 /**
  * The newest `limit` raw values of each requested metric in [from, before), oldest first: what the
  * adaptive scorer replays when the rest of the history is rolled up. One query, each request a
- * backward index scan on (component_name, created_at, id) that stops after `limit` rows. Costed
+ * backward index scan on (organization key, component_name, created_at, id) that stops after `limit` rows. Costed
  * as random reads, those look dearer to the planner than a bitmap scan of the component's whole
  * day followed by a sort, which reads about three times the pages (measured: 29,000 against 10,000
  * buffers and 525 ms against 59 ms for 20 requests over a day at one event a minute), so bitmap
@@ -211,7 +212,7 @@ export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[],
       cross join lateral (select (case r.metric when 'latency_ms' then h.latency_ms when 'error_rate' then h.error_rate
         when 'cpu_usage_percent' then h.cpu_usage_percent when 'memory_usage_percent' then h.memory_usage_percent
         else h.disk_usage_percent end)::float8 as v) m
-      where h.component_name = r.component_name and h.organization_id is not distinct from r.organization_id
+      where core314.organization_key(h.organization_id) = core314.organization_key(r.organization_id) and h.component_name = r.component_name
         and h.created_at >= ${from} and h.created_at < ${before} and m.v is not null
       order by h.created_at desc, h.id desc
       limit ${limit}
@@ -407,11 +408,15 @@ export async function storeAnalyses (tx: Tx, analyses: AnalysisColumns[]): Promi
     where s.id = a.id`
 }
 
-/** The latest error messages of a component in the window, for the analysis (untrusted text). */
-export async function recentErrorText (tx: Tx, componentName: string, from: Date, at: Date): Promise<string[]> {
+/**
+ * The latest error messages of the organization's component in the window, for the analysis
+ * (untrusted text). Another organization's component of the same name never speaks here.
+ */
+export async function recentErrorText (tx: Tx, key: ComponentKey, from: Date, at: Date): Promise<string[]> {
   const rows = await tx<Array<{ message: string }>>`
     select last_error_message as message from system_health_events
-    where component_name = ${componentName} and created_at >= ${from} and created_at <= ${at}
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
+      and created_at >= ${from} and created_at <= ${at}
       and last_error_message is not null
     order by created_at desc
     limit 5`

@@ -27,6 +27,7 @@ export async function openEscalation (tx: Tx, input: EscalationInput): Promise<E
     const [existing] = await tx<EscalationRow[]>`
       select * from escalation_events
       where source_type = ${input.source_type} and source_id = ${input.source_id} and status <> 'resolved'
+        and organization_id is not distinct from ${input.organization_id}::uuid
       order by created_at desc limit 1`
     if (existing !== undefined) return existing
   }

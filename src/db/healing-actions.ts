@@ -3,6 +3,7 @@
 // written only while its lease is still held, so an instance that lost its lease (and whose
 // action another instance took over) cannot overwrite the newer attempt.
 import type { Tx } from './client.js'
+import { sameOrganization, type ComponentKey } from './organization-key.js'
 import type { RecoveryActionRow } from '../schemas/recovery-actions.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
@@ -164,15 +165,19 @@ export interface RecentAutomatic {
   all_last_minute: number
 }
 
-/** Automatic actions that count against the guards (held ones, which did nothing, do not). */
-export async function recentAutomatic (tx: Tx, componentName: string, actionType: string, cooldownMs: number): Promise<RecentAutomatic> {
+/**
+ * Automatic actions that count against the guards (held ones, which did nothing, do not). The
+ * cooldown and the cap count this organization's component only; the budget counts everything.
+ */
+export async function recentAutomatic (tx: Tx, key: ComponentKey, actionType: string, cooldownMs: number): Promise<RecentAutomatic> {
+  const component = tx`${sameOrganization(tx, 'organization_id', key.organizationId)} and target_component_name = ${key.componentName}`
   const [row] = await tx<RecentAutomatic[]>`
     select
       (select count(*)::int from recovery_actions
-        where target_component_name = ${componentName} and trigger_type = 'automatic' and action_type = ${actionType}
+        where ${component} and trigger_type = 'automatic' and action_type = ${actionType}
           and execution_status <> 'cancelled' and created_at > now() - make_interval(secs => ${cooldownMs / 1000}::float8)) as same_type_in_cooldown,
       (select count(*)::int from recovery_actions
-        where target_component_name = ${componentName} and trigger_type = 'automatic'
+        where ${component} and trigger_type = 'automatic'
           and execution_status <> 'cancelled' and created_at > now() - interval '1 hour') as component_last_hour,
       (select count(*)::int from recovery_actions
         where trigger_type = 'automatic' and execution_status <> 'cancelled' and created_at > now() - interval '1 minute') as all_last_minute`

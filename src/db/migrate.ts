@@ -39,10 +39,16 @@ export async function readMigrations (dir = MIGRATIONS_DIR): Promise<MigrationFi
   return files
 }
 
+export interface MigrateOptions {
+  /** Only the files numbered below this: an older schema, for testing or timing a later migration on it. */
+  before?: number
+}
+
 /** Applies every pending migration; returns the names applied by this call. */
-export async function migrate (sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate (sql: Sql, dir = MIGRATIONS_DIR, options: MigrateOptions = {}): Promise<string[]> {
   const applied: string[] = []
   for (const file of await readMigrations(dir)) {
+    if (options.before !== undefined && file.version >= options.before) break
     await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
       await tx`

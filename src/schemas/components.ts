@@ -4,9 +4,15 @@ import { jsonObject, nullable, optional, text, timestamp, uuid } from './fields.
 
 export const ComponentName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$', examples: ['orchestrate-flow'] })
 
+/** Which organization's component a read means: a UUID, or `platform` for the platform's own. */
+export const OrganizationQuery = Type.Optional(Type.String({
+  pattern: '^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+  description: 'The organization (a UUID, or `platform` for the platform\'s own components). Users and admins default to their token\'s organization; the service role must name it for one component'
+}))
+
 export const ComponentInput = Type.Object({
   component_type: Type.String({ minLength: 1, maxLength: 100, examples: ['edge_function'] }),
-  organization_id: optional(uuid()),
+  organization_id: optional(uuid({ description: 'The organization the component belongs to; null: the platform\'s own (admins and the service role only). Users and admins leave it out to act within their token\'s organization; the service role must name it' })),
   description: optional(text(2000)),
   webhook_url: optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000, description: 'Control endpoint: receives signed POSTs for restart_function, scale_up, scale_down, rollback_deployment (and clear_cache, reset_connection without a specific target)' })),
   webhook_secret: optional(Type.String({ minLength: 16, maxLength: 512, writeOnly: true, description: 'HMAC-SHA256 key for X-Core314-Signature. Never returned; leaving it out keeps the stored one' })),

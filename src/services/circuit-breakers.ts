@@ -1,15 +1,19 @@
-// Circuit breaker state as callers read it, under row-level security.
-import type { Caller } from '../db/caller.js'
+// Circuit breaker state as callers read it, under row-level security, within an organization:
+// a breaker is one organization's component's.
 import type { Db } from '../db/port.js'
+import type { Identity } from './auth/identity.js'
 import { findBreaker, listBreakers, type CircuitBreakerRow } from '../db/circuit-breakers.js'
 import { errors } from '../errors.js'
+import { actingOrganization, listedOrganization } from './organization-scope.js'
 
-export async function listCircuitBreakers (db: Db, caller: Caller, state: string | undefined): Promise<CircuitBreakerRow[]> {
-  return await db.asCaller(caller, async (tx) => await listBreakers(tx, state ?? null))
+export async function listCircuitBreakers (db: Db, caller: Identity, state: string | undefined, organizationId: string | undefined): Promise<CircuitBreakerRow[]> {
+  const filter = { state: state ?? null, organizationId: listedOrganization(caller, organizationId) }
+  return await db.asCaller(caller, async (tx) => await listBreakers(tx, filter))
 }
 
-export async function getCircuitBreaker (db: Db, caller: Caller, componentName: string): Promise<CircuitBreakerRow> {
-  const row = await db.asCaller(caller, async (tx) => await findBreaker(tx, componentName))
+export async function getCircuitBreaker (db: Db, caller: Identity, componentName: string, organizationId: string | undefined): Promise<CircuitBreakerRow> {
+  const key = { organizationId: actingOrganization(caller, organizationId, '/querystring/organization_id'), componentName }
+  const row = await db.asCaller(caller, async (tx) => await findBreaker(tx, key))
   if (row === undefined) throw new errors.NotFound(`component ${componentName} has no circuit breaker (it was never opened, so it is closed)`)
   return row
 }

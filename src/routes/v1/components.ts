@@ -1,7 +1,7 @@
 // /v1/components and /v1/executors: where recovery actions act, and what can act.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { Component, ComponentInput, ComponentName } from '../../schemas/components.js'
+import { Component, ComponentInput, ComponentName, OrganizationQuery } from '../../schemas/components.js'
 import { ExecutorDescription } from '../../schemas/executors.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
@@ -18,7 +18,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['components'],
       summary: 'Register a component\'s control targets',
-      description: 'Replaces the registration. A webhook needs a secret (at least 16 characters); a Redis target needs a key_prefix; a database target needs an application_name. The secret is never returned.',
+      description: 'Replaces the registration of the component in its organization: the caller\'s own, or for the service role the `organization_id` it names (required; null for the platform\'s own). A webhook needs a secret (at least 16 characters); a Redis target needs a key_prefix; a database target needs an application_name. The secret is never returned.',
       params: NameParams,
       body: ref(ComponentInput),
       response: { 200: ref(Component, 'The registration, without secrets'), ...problems(400, 401, 403, 429) }
@@ -30,20 +30,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['components'],
       summary: 'The registered components',
-      querystring: Type.Object({ component_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
-      response: { 200: Type.Array(ref(Component), { description: 'By name' }), ...problems(400, 401, 429) }
+      description: 'A user sees their organization\'s; admins and the service role see every organization\'s unless they name one.',
+      querystring: Type.Object({ component_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), organization_id: OrganizationQuery }, { additionalProperties: false }),
+      response: { 200: Type.Array(ref(Component), { description: 'By organization (the platform\'s first), then name' }), ...problems(400, 401, 429) }
     }
-  }, async (request) => await listRegisteredComponents(app.db, callerOf(request), request.query.component_type))
+  }, async (request) => await listRegisteredComponents(app.db, callerOf(request), request.query.component_type, request.query.organization_id))
 
   app.get('/components/:component_name', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
       tags: ['components'],
       summary: 'One component\'s registration',
+      description: 'Within the caller\'s organization, or the one named; the service role must name it.',
       params: NameParams,
+      querystring: Type.Object({ organization_id: OrganizationQuery }, { additionalProperties: false }),
       response: { 200: ref(Component, 'The registration, without secrets'), ...problems(400, 401, 404, 429) }
     }
-  }, async (request) => await getComponent(app.db, callerOf(request), request.params.component_name))
+  }, async (request) => await getComponent(app.db, callerOf(request), request.params.component_name, request.query.organization_id))
 
   app.get('/executors', {
     config: { allow: [...ALL_CALLERS] },

@@ -36,7 +36,8 @@ function fenced (value: unknown): string {
 /** The messages to send, with every fact redacted. allowedActions are the service's own names. */
 export function buildPrompt (facts: AnomalyFacts, allowedActions: readonly string[]): ChatMessage[] {
   // Redact before truncating: a cut could leave half an address that no pattern recognises.
-  const { event_text: eventText, ...measured } = redactDeep(facts)
+  // The organization keys the cache; the model has no use for it.
+  const { event_text: eventText, organization_id: _organization, ...measured } = redactDeep(facts)
   const trusted = {
     ...measured,
     recent_points: measured.recent_points.slice(-MAX_POINTS),

@@ -1,4 +1,5 @@
-// What makes two anomalies "the same" for the analysis cache: the same component, type, severity,
+// What makes two anomalies "the same" for the analysis cache: the same component (organization and
+// name: one organization's analysis, prompt included, is never handed to another), type, severity,
 // metric and pattern, with values equal to two significant figures. A latency of 2450 ms and one
 // of 2460 ms tell the same story; 2450 ms and 4900 ms do not. Event text is left out because
 // timestamps and request ids make every message unique.
@@ -10,6 +11,7 @@ function roughly (value: number): number {
 
 export function anomalySignature (facts: AnomalyFacts): string {
   return JSON.stringify([
+    facts.organization_id ?? null,
     facts.component_type,
     facts.component_name,
     facts.anomaly_type,

@@ -20,6 +20,8 @@ export interface RelatedAnomaly {
 
 /** What the detector knows about one anomaly. */
 export interface AnomalyFacts {
+  /** The component's organization (null: the platform's). Part of the cache key, never of the prompt. */
+  organization_id?: string | null | undefined
   component_type: string
   component_name: string
   anomaly_type: string

@@ -28,6 +28,7 @@ export function factsOf (target: AnalysisTarget): AnomalyFacts {
   const reference = finding.baseline?.value ?? finding.hit?.threshold ?? finding.peak.v
   const window = finding.window
   return {
+    organization_id: row.organization_id,
     component_type: target.componentType,
     component_name: row.source_component_name ?? '',
     anomaly_type: row.anomaly_type,

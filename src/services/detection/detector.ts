@@ -134,7 +134,7 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
           row,
           finding: planned.finding,
           componentType: planned.component.componentType,
-          eventText: await recentErrorText(tx, planned.component.componentName, new Date(windowStart), at),
+          eventText: await recentErrorText(tx, planned.component, new Date(windowStart), at),
           related: relatedTo(planned, plan.signals, at)
         })
       }

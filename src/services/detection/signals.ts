@@ -14,7 +14,6 @@ import type { DetectorSettings } from './settings.js'
 
 export interface Component {
   organizationId: string | null
-  userId: string | null
   componentType: string
   componentName: string
   /** Its earliest event in the lookback: plans list components in the order they first reported. */
@@ -100,7 +99,6 @@ export function componentOf (row: ComponentSeries, lookbackFrom = -Infinity): Co
   const first = Math.min(row.rolled?.first_event_at[0] ?? Infinity, row.t[0] ?? Infinity)
   return {
     organizationId: row.organization_id,
-    userId: row.user_id,
     componentType: row.component_type,
     componentName: row.component_name,
     firstReportedAt: Number.isFinite(first) ? first : 0,
@@ -120,7 +118,10 @@ function describe (finding: Finding): string {
 function draftOf (finding: Finding, component: Component, at: Date, windowStart: number, flapping: boolean): SignalDraft {
   const { baseline, peak, hit, pattern } = finding
   return {
-    user_id: component.userId,
+    // Organization-wide: the baseline and the evidence come from every event of the organization's
+    // component, which no single member may read, so the signal is nobody's (admins and the
+    // service role read it; docs/tenancy.md "The evidence rule").
+    user_id: null,
     organization_id: component.organizationId,
     anomaly_type: finding.rule.anomalyType,
     anomaly_category: finding.rule.category,

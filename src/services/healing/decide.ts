@@ -89,7 +89,7 @@ interface Plan {
 async function plan (ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode): Promise<Plan> {
   const choice = chooseAction(anomaly, ctx.config)
   const component = componentOf(anomaly)
-  const recent = await recentAutomatic(tx, component, choice.actionType, ctx.config.cooldownMs)
+  const recent = await recentAutomatic(tx, { organizationId: anomaly.organization_id, componentName: component }, choice.actionType, ctx.config.cooldownMs)
   const hold = holdFor({ mode, flapping: anomaly.flapping, componentName: component, actionType: choice.actionType, recent }, ctx.config)
   return { choice, component, recent, hold }
 }
@@ -159,10 +159,11 @@ export async function preview (ctx: EngineContext, anomalyId: string | null, lim
         const simulated = await getExecutor(planned.choice.actionType)?.execute({
           actionId: randomUUID(),
           actionType: planned.choice.actionType,
+          organizationId: anomaly.organization_id,
           componentName: planned.component,
           parameters: planned.choice.parameters,
           attempt: 1,
-          target: await loadTarget(tx, planned.component),
+          target: await loadTarget(tx, { organizationId: anomaly.organization_id, componentName: planned.component }),
           dryRun: true,
           signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
           channels: ctx.channels

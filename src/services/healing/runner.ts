@@ -65,9 +65,10 @@ function outcomeOf (result: ExecutionResult, status: AttemptOutcome['status']): 
 export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow, mode: HealingMode, outer?: AbortSignal): Promise<AttemptReport> {
   const started = performance.now()
   const dryRun = action.dry_run || (mode === 'dry_run' && action.trigger_type === 'automatic')
+  const component = { organizationId: action.organization_id, componentName: action.target_component_name }
   const { target, before } = await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => ({
-    target: await loadTarget(tx, action.target_component_name),
-    before: action.pre_action_metrics === null && !dryRun ? await latestHealth(tx, action.target_component_name, null) : undefined
+    target: await loadTarget(tx, component),
+    before: action.pre_action_metrics === null && !dryRun ? await latestHealth(tx, component, null) : undefined
   }))
 
   const timeout = AbortSignal.timeout(action.timeout_seconds * 1000)
@@ -76,6 +77,7 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
   const result = await perform(ctx, action, {
     actionId: action.id,
     actionType: action.action_type,
+    organizationId: action.organization_id,
     componentName: action.target_component_name,
     parameters: action.action_parameters,
     attempt: action.attempt_number,

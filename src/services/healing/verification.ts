@@ -24,7 +24,7 @@ async function judge (ctx: EngineContext, limit: number): Promise<Array<{ action
     const due = await claimDueVerifications(tx, limit)
     const judged = []
     for (const action of due) {
-      const after = await latestHealth(tx, action.target_component_name, action.execution_completed_at)
+      const after = await latestHealth(tx, { organizationId: action.organization_id, componentName: action.target_component_name }, action.execution_completed_at)
       const post = after === undefined ? null : snapshot(after)
       const assessment = assess(action.pre_action_metrics, post, ctx.config.minImprovementPercent)
       const row = await recordVerification(tx, action.id, { status: assessment.status, post, improvement: assessment.improvement, score: assessment.score })

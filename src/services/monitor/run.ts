@@ -46,7 +46,7 @@ export function triggeredBy (identity: Identity): MonitorTrigger {
   return { caller: SERVICE_CALLER, actor: `${identity.kind}:${identity.userId ?? 'unknown'}` }
 }
 
-const key = (type: string, name: string): string => `${type}\u0000${name}`
+const key = (organizationId: string | null | undefined, type: string, name: string): string => `${organizationId ?? ''}\u0000${type}\u0000${name}`
 
 async function baselinesFor (tx: Parameters<typeof latencyBaselines>[0], candidates: Candidate[], end: Date, thresholds: Thresholds): Promise<Map<string, LatencyBaseline>> {
   const judged = candidates.filter((candidate) => candidate.signals.latency_p95_ms != null).map((candidate) => candidate.event)
@@ -54,7 +54,7 @@ async function baselinesFor (tx: Parameters<typeof latencyBaselines>[0], candida
     since: new Date(end.getTime() - thresholds.baseline.lookback_minutes * 60_000),
     maxEvents: thresholds.baseline.max_events
   })
-  return new Map(rows.map((row) => [key(row.component_type, row.component_name), row]))
+  return new Map(rows.map((row) => [key(row.organization_id, row.component_type, row.component_name), row]))
 }
 
 function countStatuses (statuses: HealthStatus[]): Record<HealthStatus, number> {
@@ -82,7 +82,7 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
 
     const baselines = await baselinesFor(tx, candidates, window.end, thresholds)
     const classified = candidates.map((candidate) => {
-      const baseline = baselines.get(key(candidate.event.component_type, candidate.event.component_name))
+      const baseline = baselines.get(key(candidate.event.organization_id, candidate.event.component_type, candidate.event.component_name))
       const usual = baseline !== undefined && baseline.events >= thresholds.baseline.min_events ? baseline.latency_p95_ms : null
       return { candidate, usual, ...classify(candidate.signals, baseline, thresholds) }
     })

@@ -1,5 +1,6 @@
 // /v1/self-healing and /v1/circuit-breakers: who may read and change the mode, validation,
 // the audit of a change, and who may run healing, read breakers and roll actions back.
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, testConfig } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
@@ -36,10 +37,36 @@ t.test('circuit breakers: a component never tripped is 404, the list filters by 
   const ctx = await buildTestApp(t)
   t.equal((await ctx.app.inject({ url: '/v1/circuit-breakers/checkout-api', headers: ctx.user.headers })).statusCode, 404)
   const sql = ownerSql(t, ctx.databaseUrl)
-  await sql`insert into circuit_breakers (component_name, state, opened_at, next_probe_at) values ('a', 'open', now(), now() + interval '1 minute'), ('b', 'closed', null, null)`
+  const org = ctx.user.organizationId
+  await sql`insert into circuit_breakers (organization_id, component_name, state, opened_at, next_probe_at) values (${org}, 'a', 'open', now(), now() + interval '1 minute'), (${org}, 'b', 'closed', null, null)`
   t.same((await ctx.app.inject({ url: '/v1/circuit-breakers?state=open', headers: ctx.user.headers })).json().map((b: { component_name: string }) => b.component_name), ['a'])
   t.equal((await ctx.app.inject({ url: '/v1/circuit-breakers', headers: ctx.user.headers })).json().length, 2)
   t.equal((await ctx.app.inject({ url: '/v1/circuit-breakers?state=broken', headers: ctx.user.headers })).statusCode, 400)
+})
+
+t.test('circuit breakers are their organization\'s: same name, other organization or the platform, never shown', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const mine = ctx.user.organizationId
+  const theirs = randomUUID()
+  await sql`insert into circuit_breakers (organization_id, component_name, state, opened_at, next_probe_at, reason) values
+    (${mine}, 'orchestrate-flow', 'closed', null, null, 'ours'),
+    (${theirs}, 'orchestrate-flow', 'open', now(), now() + interval '1 minute', 'their outage'),
+    (null, 'orchestrate-flow', 'open', now(), now() + interval '1 minute', 'platform outage')`
+  const one = await ctx.app.inject({ url: '/v1/circuit-breakers/orchestrate-flow', headers: ctx.user.headers })
+  t.match(one.json(), { organization_id: mine, state: 'closed', reason: 'ours' })
+  const list = await ctx.app.inject({ url: '/v1/circuit-breakers', headers: ctx.user.headers })
+  t.same(list.json().map((b: { reason: string }) => b.reason), ['ours'])
+  t.notMatch(list.body, /their outage|platform outage/)
+  t.equal((await ctx.app.inject({ url: `/v1/circuit-breakers/orchestrate-flow?organization_id=${theirs}`, headers: ctx.user.headers })).statusCode, 404)
+  t.equal((await ctx.app.inject({ url: '/v1/circuit-breakers/orchestrate-flow?organization_id=platform', headers: ctx.user.headers })).statusCode, 404)
+
+  t.match((await ctx.app.inject({ url: '/v1/circuit-breakers/orchestrate-flow?organization_id=platform', headers: ctx.admin.headers })).json(), { organization_id: null, reason: 'platform outage' })
+  const service = await ctx.app.inject({ url: '/v1/circuit-breakers/orchestrate-flow', headers: ctx.service.headers })
+  t.equal(service.statusCode, 400)
+  t.match(service.json().errors, [{ path: '/querystring/organization_id' }])
+  t.match((await ctx.app.inject({ url: `/v1/circuit-breakers/orchestrate-flow?organization_id=${theirs}`, headers: ctx.service.headers })).json(), { reason: 'their outage' })
+  t.equal((await ctx.app.inject({ url: '/v1/circuit-breakers?state=open', headers: ctx.service.headers })).json().length, 2)
 })
 
 t.test('rollback: 409 for an unfinished action or one the service cannot undo; the inverse for scaling', async (t) => {

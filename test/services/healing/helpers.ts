@@ -37,7 +37,7 @@ export async function setup (t: Test, overrides: Partial<HealingConfig> = {}, co
 }
 
 export async function register (ctx: TestApp, component: string, url: string): Promise<void> {
-  const res = await ctx.app.inject({ method: 'PUT', url: `/v1/components/${component}`, headers: ctx.service.headers, payload: { component_type: 'service', webhook_url: url, webhook_secret: SECRET } })
+  const res = await ctx.app.inject({ method: 'PUT', url: `/v1/components/${component}`, headers: ctx.service.headers, payload: { component_type: 'service', organization_id: null, webhook_url: url, webhook_secret: SECRET } })
   if (res.statusCode !== 200) throw new Error(`register ${component}: ${res.body}`)
 }
 

@@ -24,13 +24,14 @@ t.test('reachable targets pass without any action being sent; an unreachable one
 
   const row = await runTest(ctx, 'control_targets')
   t.match(row, { test_result: 'passed', pass_count: 2 })
-  t.same(named(row, 'assertions_passed').sort(), ['checkout_webhook_reachable', 'reports-db_database_reachable'])
+  const org = ctx.admin.organizationId
+  t.same(named(row, 'assertions_passed').sort(), [`${org}/checkout_webhook_reachable`, `${org}/reports-db_database_reachable`])
   t.same(endpoint.requests.map((request) => request.method), ['HEAD'], 'only a HEAD reached the webhook')
   t.same(endpoint.effects, [], 'no action was carried out')
 
   await register('search', { webhook_url: `http://127.0.0.1:${await closedPort()}/control`, webhook_secret: SECRET })
   const broken = await runTest(ctx, 'control_targets')
   t.match(broken, { test_result: 'failed', severity: 'high' })
-  t.same(named(broken, 'assertions_failed'), ['search_webhook_reachable'])
-  t.match(broken.failure_reason, /the webhook of search is unreachable/)
+  t.same(named(broken, 'assertions_failed'), [`${org}/search_webhook_reachable`])
+  t.match(broken.failure_reason, `the webhook of ${org}/search is unreachable`)
 })

@@ -34,7 +34,7 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
   if (request.dryRun) return simulation(`dry run: would open the circuit breaker of ${request.componentName} for ${cooldownSeconds} s`, { via: 'circuit_breaker', cooldown_seconds: cooldownSeconds })
   const reason = typeof request.parameters.reason === 'string' ? request.parameters.reason : null
   const breaker = await withCaller(request.db as NonNullable<ExecutionRequest['db']>, SERVICE_CALLER, async (tx) => await tripBreaker(tx, {
-    componentName: request.componentName, organizationId: null, cooldownSeconds, reason, actionId: request.actionId
+    componentName: request.componentName, organizationId: request.organizationId, cooldownSeconds, reason, actionId: request.actionId
   }))
   return {
     success: true,
@@ -50,7 +50,7 @@ async function rollback (request: ExecutionRequest): Promise<ExecutionResult> {
   if (refused !== undefined) return refused
   if (request.dryRun) return simulation(`dry run: would close the circuit breaker of ${request.componentName}`, { via: 'circuit_breaker' })
   const breaker = await withCaller(request.db as NonNullable<ExecutionRequest['db']>, SERVICE_CALLER, async (tx) =>
-    await closeBreaker(tx, request.componentName, `closed by rollback action ${request.actionId}`))
+    await closeBreaker(tx, { organizationId: request.organizationId, componentName: request.componentName }, `closed by rollback action ${request.actionId}`))
   if (breaker === undefined) return failure('NO_BREAKER', `${request.componentName} has no circuit breaker to close`, false)
   return { success: true, simulated: false, output: `circuit breaker of ${request.componentName} closed`, result: { via: 'circuit_breaker', state: breaker.state }, retryable: false }
 }

@@ -21,6 +21,8 @@ export interface ComponentTarget {
 export interface ExecutionRequest {
   actionId: string
   actionType: string
+  /** The component's organization (null: the platform's own): with the name, the component's key. */
+  organizationId: string | null
   componentName: string
   parameters: Record<string, unknown>
   /** 1 for the first try; sent to control endpoints so they can tell retries apart. */

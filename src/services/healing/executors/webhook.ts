@@ -16,6 +16,7 @@ export async function deliverWebhook (target: ComponentTarget, request: Executio
   const body = JSON.stringify({
     action_id: request.actionId,
     action_type: request.actionType,
+    organization_id: request.organizationId,
     component_name: request.componentName,
     parameters: request.parameters,
     dry_run: false

@@ -66,14 +66,15 @@ export const controlTargets: SelftestDefinition = {
     const targets = await db.asCaller(SERVICE_CALLER, async (tx) => await tx<Target[]>`
       select component_name, component_type, organization_id, webhook_url, redis_url, key_prefix, database_url, application_name
       from components where webhook_url is not null or redis_url is not null or database_url is not null
-      order by component_name`)
+      order by organization_id nulls first, component_name`)
     if (targets.length === 0) {
       assert.skip('control_targets_registered', 'no component has a control target registered')
       return
     }
     for (const target of targets) {
       signal.throwIfAborted()
-      const name = target.component_name
+      // Two organizations may both have a component of this name: the organization tells their checks apart.
+      const name = `${target.organization_id ?? 'platform'}/${target.component_name}`
       if (target.webhook_url !== null) await check(assert, `${name}_webhook_reachable`, `the webhook of ${name}`, async () => `HTTP ${await probeWebhook(target.webhook_url as string, signal)}`)
       if (target.redis_url !== null) await check(assert, `${name}_redis_reachable`, `the Redis of ${name}`, async () => await probeRedis(target.redis_url as string))
       if (target.database_url !== null) await check(assert, `${name}_database_reachable`, `the database of ${name}`, async () => { await probeDatabase(target.database_url as string); return 'select 1' })

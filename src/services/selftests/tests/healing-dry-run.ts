@@ -72,6 +72,7 @@ export const healingDryRun: SelftestDefinition = {
         const { value: result } = await assert.probe(async () => await executor.execute({
           actionId: randomUUID(),
           actionType: choice.actionType,
+          organizationId: null,
           componentName: COMPONENT,
           parameters: choice.parameters,
           attempt: 1,

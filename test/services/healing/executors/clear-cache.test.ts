@@ -36,6 +36,7 @@ function request (target: ComponentTarget | null, overrides: Partial<ExecutionRe
   return {
     actionId: randomUUID(),
     actionType: 'clear_cache',
+    organizationId: null,
     componentName: 'catalog',
     parameters: {},
     attempt: 1,

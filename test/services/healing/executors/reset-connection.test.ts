@@ -32,6 +32,7 @@ function request (target: ComponentTarget, overrides: Partial<ExecutionRequest> 
   return {
     actionId: randomUUID(),
     actionType: 'reset_connection',
+    organizationId: null,
     componentName: 'orders',
     parameters: {},
     attempt: 1,

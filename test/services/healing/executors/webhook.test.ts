@@ -20,6 +20,7 @@ function request (overrides: Partial<ExecutionRequest> = {}): ExecutionRequest {
   return {
     actionId: randomUUID(),
     actionType: 'restart_function',
+    organizationId: null,
     componentName: 'checkout-api',
     parameters: {},
     attempt: 1,
