@@ -113,7 +113,10 @@ t.test('the lifecycle', async (t) => {
   })
 
   t.test('closing fills resolved_at; investigating counts as acknowledged', async (t) => {
-    const [falsePositive] = await as(sql, 'admin', async (tx) => await tx<Signal[]>`select * from update_anomaly_status(${await signal(sql)}, 'false_positive', 'load test')`)
+    // Inserted before the closing transaction begins: inserted inside it, the signal's detection
+    // time came after the transaction's now(), and a slow insert made its duration negative.
+    const closed = await signal(sql)
+    const [falsePositive] = await as(sql, 'admin', async (tx) => await tx<Signal[]>`select * from update_anomaly_status(${closed}, 'false_positive', 'load test')`)
     t.equal(falsePositive?.resolved_by, ADMIN, 'an admin closes another user\'s signal as themselves')
     t.ok(falsePositive?.resolved_at)
     t.equal(falsePositive?.acknowledged_at, null, 'closing straight from open acknowledges nothing')
