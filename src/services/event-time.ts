@@ -10,11 +10,9 @@ export interface Measured {
 }
 
 function duration (ms: number): string {
-  if (ms === 0) return '0 seconds'
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} days`
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hours`
-  if (ms % 60_000 === 0) return `${ms / 60_000} minutes`
-  return `${ms / 1000} seconds`
+  const [size, unit] = ms % 86_400_000 === 0 && ms > 0 ? [86_400_000, 'day'] : ms % 3_600_000 === 0 && ms > 0 ? [3_600_000, 'hour'] : ms % 60_000 === 0 && ms > 0 ? [60_000, 'minute'] : [1000, 'second']
+  const count = ms / size
+  return `${count} ${unit}${count === 1 ? '' : 's'}`
 }
 
 /** Throws a 400 naming `<prefix>/<i>/measurement_window_end` (or `<prefix>/...` for one event) for each event outside the bounds. */
