@@ -98,7 +98,7 @@ try {
   console.log(`${COMPONENTS.length} components x ${HOURS} h at one point every ${POINT_MINUTES} min: ${day.events.length} events imported in ${Math.ceil(day.events.length / BATCH)} batches, ${(day.events.length / (importMs / 1000)).toFixed(0)} events/s`)
   console.log(`replay: ${steps.length} detection runs, one every ${STEP_MINUTES} min of event time, in ${(replayMs / 1000).toFixed(1)} s (${(replayMs / steps.length).toFixed(0)} ms a run)`)
   for (const { incident, signal } of detections) {
-    const found = signal === undefined ? 'MISSED' : `X`
+    const found = signal === undefined ? 'MISSED' : `found after ${((Date.parse(signal.detection_timestamp) - incident.start) / MINUTE).toFixed(0)} min: ${signal.anomaly_type}, pattern at its last update ${signal.pattern_type ?? '-'}`
     console.log(`  ${incident.component.padEnd(10)} ${incident.shape.padEnd(17)} at ${new Date(incident.start).toISOString()}: ${found}`)
   }
   for (const signal of falseAlarms) console.log(`  false alarm: ${signal.source_component_name} ${signal.anomaly_type} at ${signal.detection_timestamp}`)
