@@ -32,11 +32,13 @@ export interface StoredSignal {
   source_component_name: string
   pattern_type: string
   opened_at: number
+  resolved_at: number | null
 }
 
-/** Every signal the replays left, in a fixed order. */
+/** Every signal the replays left, when it opened and when the recovery hold closed it, in a fixed order. */
 export async function storedSignals (sql: Sql): Promise<StoredSignal[]> {
   return await sql<StoredSignal[]>`
-    select anomaly_type, source_component_name, pattern_type, extract(epoch from detection_timestamp)::float8 * 1000 as opened_at
+    select anomaly_type, source_component_name, pattern_type, extract(epoch from detection_timestamp)::float8 * 1000 as opened_at,
+      extract(epoch from resolved_at)::float8 * 1000 as resolved_at
     from anomaly_signals order by source_component_name, anomaly_type, detection_timestamp`
 }

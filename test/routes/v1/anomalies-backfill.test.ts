@@ -126,7 +126,7 @@ t.test('arrival does not change the answer: live, shuffled batches and backfill 
     }
     const [inOrder, inShuffledBatches, backfilled] = outcomes
     t.ok((inOrder?.length ?? 0) >= 1, `live found ${inOrder?.length ?? 0} signals for ${incidents.length} incidents`)
-    t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened at the same step')
-    t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened at the same step')
+    t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened and resolved at the same steps')
+    t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened and resolved at the same steps')
   }), { numRuns: 3 })
 })
