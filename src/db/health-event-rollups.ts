@@ -83,19 +83,21 @@ export async function rollUpHours (tx: Tx, from: Date, until: Date): Promise<num
 export async function rollUpLateHours (tx: Tx, arrivedSince: Date, from: Date, until: Date): Promise<number> {
   const rows = await upsertBuckets(tx, tx`
     from (
-      select distinct a.organization_id, a.component_name, date_bin('1 hour', a.event_time, timestamptz 'epoch') as bucket_start
-      from system_health_events a
-      where a.created_at >= ${arrivedSince} and a.event_time >= ${from} and a.event_time < ${until}
+      select k.* from (
+        select distinct a.organization_id, a.component_name, date_bin('1 hour', a.event_time, timestamptz 'epoch') as bucket_start
+        from system_health_events a
+        where a.created_at >= ${arrivedSince} and a.event_time >= ${from} and a.event_time < ${until}
+      ) k
+      where coalesce((
+        select r.event_count from health_event_rollups r
+        where r.organization_id is not distinct from k.organization_id and r.component_name = k.component_name
+          and r.bucket_start = k.bucket_start), 0) <> (
+        select count(*) from system_health_events c
+        where c.component_name = k.component_name and c.organization_id is not distinct from k.organization_id
+          and c.event_time >= k.bucket_start and c.event_time < k.bucket_start + interval '1 hour')
     ) late
     join system_health_events e on e.component_name = late.component_name and e.organization_id is not distinct from late.organization_id
-      and e.event_time >= late.bucket_start and e.event_time < late.bucket_start + interval '1 hour'
-    where coalesce((
-      select r.event_count from health_event_rollups r
-      where r.organization_id is not distinct from late.organization_id and r.component_name = late.component_name
-        and r.bucket_start = late.bucket_start), 0) <> (
-      select count(*) from system_health_events c
-      where c.component_name = late.component_name and c.organization_id is not distinct from late.organization_id
-        and c.event_time >= late.bucket_start and c.event_time < late.bucket_start + interval '1 hour')`)
+      and e.event_time >= late.bucket_start and e.event_time < late.bucket_start + interval '1 hour'`)
   return rows.count
 }
 
