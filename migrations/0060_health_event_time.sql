@@ -10,7 +10,7 @@
 -- The table stays partitioned by created_at: a partition key must be part of every unique index
 -- and cannot be a generated column, and arrival time is what retention wants anyway. Event time
 -- lies within the lateness bound of arrival (the API refuses the rest), so a component's window
--- by event time is an index range per partition: (component_name, event_time) within the few
+-- by event time is an index range per partition: (organization, component_name, event_time) within the few
 -- monthly partitions, measured by bench:detect, bench:detect-history and bench:db.
 alter table system_health_events
   add column event_time timestamptz not null generated always as (coalesce(measurement_window_end, created_at)) stored;
@@ -18,8 +18,12 @@ alter table system_health_events
 -- The listing's keyset, the detector's read of every component over a window, and the helper
 -- functions' windows: newest first by event time.
 create index system_health_events_event_time_idx on system_health_events (event_time desc, id desc);
--- One component's window and history (detector replay, verification, baselines, breakers, lists).
-drop index system_health_events_component_idx;
+-- One organization's component's window and history (0045's key; detector replay, verification,
+-- latency baselines, breaker probes, error text).
+drop index system_health_events_component_key_idx;
+create index system_health_events_component_key_idx
+  on system_health_events (core314.organization_key(organization_id), component_name, event_time desc, id desc);
+-- Lists filtered by component name, newest first by event time.
 create index system_health_events_component_idx on system_health_events (component_name, event_time desc, id desc);
 drop index system_health_events_user_idx;
 create index system_health_events_user_idx on system_health_events (user_id, event_time desc, id desc) where user_id is not null;
