@@ -16,7 +16,8 @@ const BENCHES: Record<string, string> = {
   detect: 'bench/detect.ts',
   'detect-history': 'bench/detect-history.ts',
   heal: 'bench/heal.ts',
-  nab: 'bench/nab/run.ts'
+  nab: 'bench/nab/run.ts',
+  replay: 'bench/replay/run.ts'
 }
 
 const { values: args } = parseArgs({ options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false } } })

@@ -47,6 +47,18 @@ export interface Config {
   healing: HealingConfig
   selftests: SelftestConfig
   detection: DetectionConfig
+  eventTime: EventTimeBounds
+}
+
+/**
+ * How far a health event's measurement_window_end (its event time) may lie from its arrival
+ * (docs/event-time.md): late events within the bound count as if they had arrived on time.
+ */
+export interface EventTimeBounds {
+  /** The oldest accepted, in ms before arrival; at least the detector's longest lookback by default. */
+  maxLatenessMs: number
+  /** The furthest ahead accepted, in ms after arrival: a writer's clock running fast. */
+  maxFutureSkewMs: number
 }
 
 /**
@@ -234,6 +246,10 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     logLevel: env.LOG_LEVEL,
     healing: healingConfig(env),
     selftests: selftestConfig(env),
-    detection: detectionConfig(env)
+    detection: detectionConfig(env),
+    eventTime: {
+      maxLatenessMs: env.EVENT_MAX_LATENESS_MINUTES * 60_000,
+      maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_SECONDS * 1000
+    }
   }
 }

@@ -135,6 +135,14 @@ export const ENV_GROUPS = [
     }
   },
   {
+    title: 'Event time',
+    description: 'How far a health event\'s measurement_window_end (its event time) may lie from its arrival; outside, the event is refused with 400 (docs/event-time.md).',
+    variables: {
+      EVENT_MAX_LATENESS_MINUTES: integer(7 * 1440, 1, 7 * 1440, { unit: 'minutes', description: 'Oldest accepted, before arrival: late and backfilled events within it count as if on time. 7 days, DETECT_LOOKBACK_HOURS\' upper limit and the rollups\' retention, so a backfill can warm any baseline.' }),
+      EVENT_MAX_FUTURE_SKEW_SECONDS: integer(300, 0, 86_400, { unit: 's', description: 'Furthest ahead accepted, after arrival: a writer\'s clock running fast.' })
+    }
+  },
+  {
     title: 'Self-healing',
     description: 'The healing engine\'s policy and where escalations go (docs/healing.md).',
     variables: {

@@ -95,8 +95,8 @@ export async function advanceBreakers (tx: Tx): Promise<BreakerMove[]> {
       cross join lateral (
         select status from system_health_events e
         where core314.organization_key(e.organization_id) = core314.organization_key(b.organization_id)
-          and e.component_name = b.component_name and e.created_at >= b.half_opened_at
-        order by e.created_at desc, e.id desc limit 1) e
+          and e.component_name = b.component_name and e.event_time >= b.half_opened_at
+        order by e.event_time desc, e.id desc limit 1) e
       where b.state = 'half_open'
       for update of b skip locked
     )

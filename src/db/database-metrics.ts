@@ -107,7 +107,7 @@ export async function previousSample (tx: Tx, database: string): Promise<Previou
     from system_health_events
     where component_name = ${database} and component_type = 'database'
       and metadata->'monitor'->'counters' is not null
-    order by created_at desc
+    order by event_time desc
     limit 1`
   return row
 }

@@ -1,6 +1,7 @@
 // The detector's SQL: the health-event series it judges, the signals it may update, resolve or
-// link, and the writes themselves. Every read takes the evaluation time, so a backtest at `at`
-// sees nothing recorded after it. Times cross the boundary as epoch milliseconds (float8) and
+// link, and the writes themselves. Events are read by event time (when they were measured), and
+// every read takes the evaluation time, so a backtest at `at` sees exactly the events measured up
+// to it, however late they arrived. Times cross the boundary as epoch milliseconds (float8) and
 // metrics as float8, which is what the evaluation computes with.
 import { endianness } from 'node:os'
 import type { Tx } from './client.js'
@@ -128,17 +129,17 @@ export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: D
   await tx<PackedSeries[]>`
     with raw as (
       select coalesce(organization_id, ${NO_ORGANIZATION}::uuid) as organization_key, component_name,
-        (array_agg(user_id order by created_at, id))[count(*)] as user_id,
-        (array_agg(component_type order by created_at, id))[count(*)] as component_type,
-        string_agg(float8send(date_part('epoch', created_at) * 1000), '' order by created_at, id) as t,
-        string_agg(float8send(coalesce(latency_ms::float8, 'NaN')), '' order by created_at, id) as latency_ms,
-        string_agg(float8send(coalesce(error_rate::float8, 'NaN')), '' order by created_at, id) as error_rate,
-        string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by created_at, id) as cpu_usage_percent,
-        string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by created_at, id) as memory_usage_percent,
-        string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by created_at, id) as disk_usage_percent,
-        coalesce(string_agg(id::text, ',' order by created_at, id) filter (where created_at >= ${windowStart}), '') as window_ids
+        (array_agg(user_id order by event_time, id))[count(*)] as user_id,
+        (array_agg(component_type order by event_time, id))[count(*)] as component_type,
+        string_agg(float8send(date_part('epoch', event_time) * 1000), '' order by event_time, id) as t,
+        string_agg(float8send(coalesce(latency_ms::float8, 'NaN')), '' order by event_time, id) as latency_ms,
+        string_agg(float8send(coalesce(error_rate::float8, 'NaN')), '' order by event_time, id) as error_rate,
+        string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by event_time, id) as cpu_usage_percent,
+        string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by event_time, id) as memory_usage_percent,
+        string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by event_time, id) as disk_usage_percent,
+        coalesce(string_agg(id::text, ',' order by event_time, id) filter (where event_time >= ${windowStart}), '') as window_ids
       from system_health_events
-      where created_at >= ${rawFrom} and created_at <= ${at} ${onlyComponent}
+      where event_time >= ${rawFrom} and event_time <= ${at} ${onlyComponent}
       group by 1, component_name
     ), rolled as (
       select coalesce(organization_id, ${NO_ORGANIZATION}::uuid) as organization_key, component_name,
@@ -193,7 +194,7 @@ export interface ScorerHistoryRequest {
 /**
  * The newest `limit` raw values of each requested metric in [from, before), oldest first: what the
  * adaptive scorer replays when the rest of the history is rolled up. One query, each request a
- * backward index scan on (organization key, component_name, created_at, id) that stops after `limit` rows. Costed
+ * backward index scan on (organization key, component_name, event_time, id) that stops after `limit` rows. Costed
  * as random reads, those look dearer to the planner than a bitmap scan of the component's whole
  * day followed by a sort, which reads about three times the pages (measured: 29,000 against 10,000
  * buffers and 525 ms against 59 ms for 20 requests over a day at one event a minute), so bitmap
@@ -203,18 +204,18 @@ export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[],
   if (requests.length === 0) return []
   const [setting] = await tx<Array<{ previous: string }>>`select current_setting('enable_bitmapscan') as previous, set_config('enable_bitmapscan', 'off', true)`
   const rows = await tx<Array<{ i: number, t: Buffer | null, v: Buffer | null }>>`
-    select r.i, string_agg(float8send(e.t), '' order by e.created_at, e.id) as t, string_agg(float8send(e.v), '' order by e.created_at, e.id) as v
+    select r.i, string_agg(float8send(e.t), '' order by e.event_time, e.id) as t, string_agg(float8send(e.v), '' order by e.event_time, e.id) as v
     from jsonb_to_recordset(${tx.json(requests.map((request, i) => ({ ...request, i })) as never)})
       as r(i int, organization_id uuid, component_name text, metric text)
     left join lateral (
-      select created_at, id, date_part('epoch', created_at) * 1000 as t, m.v
+      select event_time, id, date_part('epoch', event_time) * 1000 as t, m.v
       from system_health_events h
       cross join lateral (select (case r.metric when 'latency_ms' then h.latency_ms when 'error_rate' then h.error_rate
         when 'cpu_usage_percent' then h.cpu_usage_percent when 'memory_usage_percent' then h.memory_usage_percent
         else h.disk_usage_percent end)::float8 as v) m
       where core314.organization_key(h.organization_id) = core314.organization_key(r.organization_id) and h.component_name = r.component_name
-        and h.created_at >= ${from} and h.created_at < ${before} and m.v is not null
-      order by h.created_at desc, h.id desc
+        and h.event_time >= ${from} and h.event_time < ${before} and m.v is not null
+      order by h.event_time desc, h.id desc
       limit ${limit}
     ) e on true
     group by r.i
@@ -416,9 +417,9 @@ export async function recentErrorText (tx: Tx, key: ComponentKey, from: Date, at
   const rows = await tx<Array<{ message: string }>>`
     select last_error_message as message from system_health_events
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
-      and created_at >= ${from} and created_at <= ${at}
+      and event_time >= ${from} and event_time <= ${at}
       and last_error_message is not null
-    order by created_at desc
+    order by event_time desc
     limit 5`
   return rows.map((row) => row.message)
 }

@@ -36,8 +36,8 @@ export async function latencyBaselines (tx: Tx, components: ComponentKey[], quer
         from system_health_events e
         where core314.organization_key(e.organization_id) = core314.organization_key(c.organization_id)
           and e.component_name = c.component_name and e.component_type = c.component_type
-          and e.created_at >= ${query.since} and e.latency_p95_ms is not null
-        order by e.created_at desc
+          and e.event_time >= ${query.since} and e.latency_p95_ms is not null
+        order by e.event_time desc
         limit ${query.maxEvents}
       ) recent
     ) b`

@@ -1,13 +1,14 @@
-// Keyset pagination, newest first, over (created_at, id). The cursor carries the last row's
-// created_at with full microsecond precision (as PostgreSQL prints it) and its id, so paging
-// never repeats or skips a row, whatever is inserted between pages. Queries must compare with
-// `${cursor.createdAt}::text::timestamptz`: a parameter typed timestamptz goes through
+// Keyset pagination, newest first, over (time, id), the time being the table's time axis
+// (created_at, or a health event's event_time). The cursor carries the last row's time with full
+// microsecond precision (as PostgreSQL prints it) and its id, so paging never repeats or skips a
+// row, whatever is inserted between pages. Queries must compare with
+// `${cursor.time}::text::timestamptz`: a parameter typed timestamptz goes through
 // postgres.js's Date serializer, which drops the microseconds.
 import { InvalidFields } from '../errors.js'
 import { isStorableTimestamp } from '../schemas/timestamps.js'
 
 export interface Cursor {
-  createdAt: string
+  time: string
   id: string
 }
 
@@ -22,7 +23,7 @@ export const MAX_LIMIT = 500
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function encodeCursor (cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url')
+  return Buffer.from(JSON.stringify([cursor.time, cursor.id])).toString('base64url')
 }
 
 export function decodeCursor (value: string): Cursor {
@@ -30,7 +31,7 @@ export function decodeCursor (value: string): Cursor {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' &&
       isStorableTimestamp(parsed[0]) && UUID.test(parsed[1])) {
-      return { createdAt: parsed[0], id: parsed[1] }
+      return { time: parsed[0], id: parsed[1] }
     }
   } catch {
     // falls through to the error below
@@ -38,13 +39,13 @@ export function decodeCursor (value: string): Cursor {
   throw new InvalidFields([{ path: '/querystring/cursor', message: 'is not a cursor this service issued' }])
 }
 
-/** Rows fetched with limit + 1; each carries `cursor_created_at` (text) for the next cursor. */
-export function toPage<T extends { id: string, cursor_created_at: string }> (rows: T[], limit: number): Page<Omit<T, 'cursor_created_at'>> {
+/** Rows fetched with limit + 1; each carries `cursor_time` (text) for the next cursor. */
+export function toPage<T extends { id: string, cursor_time: string }> (rows: T[], limit: number): Page<Omit<T, 'cursor_time'>> {
   const items = rows.slice(0, limit)
   const last = items.at(-1)
-  const next = rows.length > limit && last !== undefined ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id }) : null
+  const next = rows.length > limit && last !== undefined ? encodeCursor({ time: last.cursor_time, id: last.id }) : null
   return {
-    items: items.map(({ cursor_created_at: _cursor, ...item }) => item),
+    items: items.map(({ cursor_time: _cursor, ...item }) => item),
     next_cursor: next
   }
 }

@@ -6,17 +6,26 @@ import type { Cursor } from './pagination.js'
 
 export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results'
 
+// The time axis each table's list filters and pages by: a health event's is when it was measured
+// (event_time), every other row's when it was written.
+const TIME_COLUMN: Record<ResourceTable, 'event_time' | 'created_at'> = {
+  system_health_events: 'event_time',
+  anomaly_signals: 'created_at',
+  recovery_actions: 'created_at',
+  selftest_results: 'created_at'
+}
+
 export interface ListQuery {
   /** column = value for each entry whose value is defined. */
   equals: Record<string, string | boolean | undefined>
-  /** created_at >= since and created_at < until, when given. */
+  /** time >= since and time < until, when given, on the table's time axis (TIME_COLUMN). */
   since?: string | undefined
   until?: string | undefined
   cursor?: Cursor | undefined
   limit: number
 }
 
-export type WithCursor<T> = T & { id: string, cursor_created_at: string }
+export type WithCursor<T> = T & { id: string, cursor_time: string }
 
 export async function findRow<T extends object> (tx: Tx, table: ResourceTable, id: string): Promise<T | undefined> {
   const [row] = await tx<T[]>`select * from ${tx(table)} where id = ${id}`
@@ -32,18 +41,19 @@ export async function insertRow<T extends object> (tx: Tx, table: ResourceTable,
 
 export async function listRows<T extends object> (tx: Tx, table: ResourceTable, query: ListQuery): Promise<Array<WithCursor<T>>> {
   const { cursor } = query
+  const time = tx(TIME_COLUMN[table])
   // postgres.js has no join helper for fragments; folding them keeps each value a parameter.
   const filters = Object.entries(query.equals)
     .filter(([, value]) => value !== undefined)
     .reduce((fragment, [column, value]) => tx`${fragment} and ${tx(column)} = ${value as string}`, tx``)
   return await tx<Array<WithCursor<T>>>`
-    select *, created_at::text as cursor_created_at
+    select *, ${time}::text as cursor_time
     from ${tx(table)}
     where true
       ${filters}
-      ${query.since === undefined ? tx`` : tx`and created_at >= ${query.since}`}
-      ${query.until === undefined ? tx`` : tx`and created_at < ${query.until}`}
-      ${cursor === undefined ? tx`` : tx`and (created_at, id) < (${cursor.createdAt}::text::timestamptz, ${cursor.id}::uuid)`}
-    order by created_at desc, id desc
+      ${query.since === undefined ? tx`` : tx`and ${time} >= ${query.since}`}
+      ${query.until === undefined ? tx`` : tx`and ${time} < ${query.until}`}
+      ${cursor === undefined ? tx`` : tx`and (${time}, id) < (${cursor.time}::text::timestamptz, ${cursor.id}::uuid)`}
+    order by ${time} desc, id desc
     limit ${query.limit + 1}`
 }

@@ -32,7 +32,7 @@ const measurements = {
   integration_retry_count: nullable(count()),
   integration_timeout_count: nullable(count()),
   measurement_window_start: nullable(timestamp()),
-  measurement_window_end: nullable(timestamp()),
+  measurement_window_end: nullable(timestamp({ description: 'When the measurement ended: the event\'s event time, the time detection, rollups, trends and lists judge it at. Omitted: the time it arrives. Accepted up to EVENT_MAX_LATENESS_MINUTES in the past (7 days by default) and EVENT_MAX_FUTURE_SKEW_SECONDS ahead (300 by default); outside them, 400 naming this field' })),
   measurement_window_seconds: nullable(count())
 }
 
@@ -65,7 +65,8 @@ export const HealthEvent = Type.Object({
   error_types: jsonObject(),
   metadata: jsonObject(),
   tags: Type.Array(Type.String()),
-  created_at: timestamp(),
+  event_time: timestamp({ description: 'When it was measured: measurement_window_end, or created_at when the event has none' }),
+  created_at: timestamp({ description: 'When it arrived' }),
   updated_at: timestamp()
 }, {
   $id: 'HealthEvent',
@@ -74,7 +75,8 @@ export const HealthEvent = Type.Object({
     component_type: 'edge_function', component_name: 'orchestrate-flow', environment: 'production', status: 'degraded',
     latency_ms: 840, latency_p50_ms: 610, latency_p95_ms: 2300, latency_p99_ms: 3100, throughput_per_minute: 118,
     error_count: 3, error_rate: 1.5, error_types: { timeout: 3 }, tags: ['phase6'], metadata: {},
-    created_at: '2026-11-28T06:00:00.000Z', updated_at: '2026-11-28T06:00:00.000Z'
+    measurement_window_start: '2026-11-28T05:59:00.000Z', measurement_window_end: '2026-11-28T06:00:00.000Z', measurement_window_seconds: 60,
+    event_time: '2026-11-28T06:00:00.000Z', created_at: '2026-11-28T06:00:02.000Z', updated_at: '2026-11-28T06:00:02.000Z'
   }]
 })
 

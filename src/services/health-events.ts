@@ -1,5 +1,6 @@
-// Health events: ingestion (one, or a batch stored all or none) and reading, always as the
-// caller so row-level security decides what is visible.
+// Health events: ingestion (one, or a batch stored all or none, each within the event-time
+// bounds) and reading by event time, always as the caller so row-level security decides what is
+// visible.
 import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../db/port.js'
 import { insertHealthEventAsQuery, insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
@@ -8,21 +9,28 @@ import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
+import type { EventTimeBounds } from '../config.js'
+import { checkEventTimes } from './event-time.js'
 
-export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency): Promise<Created<HealthEventRow>> {
+export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency, bounds: EventTimeBounds): Promise<Created<HealthEventRow>> {
+  const check = (): void => { checkEventTimes([input], bounds, Date.now(), () => '/body/measurement_window_end') }
   // Without a key there is nothing to claim or replay: the insert alone, in one round trip.
   if (idempotency.key === undefined) {
+    check()
     const [row] = await db.statement((sql) => insertHealthEventAsQuery(sql, caller, input))
     return { status: 201, body: row as HealthEventRow, replayed: false }
   }
+  // Checked once the key is claimed, so a retry of a stored event replays it however late.
   return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
+    check()
     const [row] = await insertHealthEvents(tx, [input])
     return { status: 201, body: row as HealthEventRow }
   }))
 }
 
-export async function recordHealthEventBatch (db: Db, caller: Caller, events: HealthEventInputBody[], idempotency: Idempotency): Promise<Created<{ inserted: number, ids: string[] }>> {
+export async function recordHealthEventBatch (db: Db, caller: Caller, events: HealthEventInputBody[], idempotency: Idempotency, bounds: EventTimeBounds): Promise<Created<{ inserted: number, ids: string[] }>> {
   return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
+    checkEventTimes(events, bounds, Date.now(), (index) => `/body/events/${index}/measurement_window_end`)
     const ids = await insertHealthEventIds(tx, events)
     return { status: 201, body: { inserted: ids.length, ids } }
   }))

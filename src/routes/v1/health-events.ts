@@ -1,6 +1,7 @@
 // /v1/health-events: Core314 services push health events (one, or a batch stored all or
 // none); every caller reads the events row-level security lets them see.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../../config.js'
 import { Type } from 'typebox'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from '../../schemas/health-events.js'
 import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
@@ -13,19 +14,19 @@ import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['health events']
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post('/health-events', {
     config: { allow: ['service'] },
     schema: {
       tags,
       summary: 'Store one health event',
-      description: 'For Core314 services (service role). `user_id` and `organization_id` name whom the event belongs to.',
+      description: 'For Core314 services (service role). `user_id` and `organization_id` name whom the event belongs to. Its event time is `measurement_window_end`, else its arrival; a `measurement_window_end` older than EVENT_MAX_LATENESS_MINUTES (7 days) or further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS (300) is refused with 400 naming the field and the bound.',
       headers: IdempotencyHeaders,
       body: ref(HealthEventInput),
       response: { 201: ref(HealthEvent, 'The stored event'), ...problems(400, 401, 403, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordHealthEvent(app.db, callerOf(request), request.body, idempotencyOf(request))
+    const result = await recordHealthEvent(app.db, callerOf(request), request.body, idempotencyOf(request), config.eventTime)
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 
@@ -34,13 +35,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       summary: 'Store up to 1000 health events, all or none',
-      description: 'One statement: if any event is invalid the response is 400 naming it (`/body/events/<index>/<field>`) and nothing is stored.',
+      description: 'One statement: if any event is invalid the response is 400 naming it (`/body/events/<index>/<field>`) and nothing is stored. Events may come in any order and late (history imported to warm baselines, an agent that buffered): each is judged at its event time, `measurement_window_end`, within the lateness bounds of the single POST.',
       headers: IdempotencyHeaders,
       body: ref(HealthEventBatch),
       response: { 201: ref(HealthEventBatchResult, 'How many were stored, and their ids in input order'), ...problems(400, 401, 403, 413, 422, 429) }
     }
   }, async (request, reply) => {
-    const result = await recordHealthEventBatch(app.db, callerOf(request), request.body.events, idempotencyOf(request))
+    const result = await recordHealthEventBatch(app.db, callerOf(request), request.body.events, idempotencyOf(request), config.eventTime)
     return await reply.code(201).header('idempotent-replayed', String(result.replayed)).send(result.body)
   })
 
@@ -48,17 +49,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { allow: [...ALL_CALLERS] },
     schema: {
       tags,
-      summary: 'List health events, newest first',
+      summary: 'List health events, newest first by event time',
+      description: 'Ordered by event time (when each event was measured: `measurement_window_end`, else its arrival), newest first; `since`, `until` and the cursor are on event time too, so a backfilled or late event appears where its measurement belongs.',
       querystring: Type.Object({
         ...paginationQuery,
         component_type: Type.Optional(name(100)),
         component_name: Type.Optional(name(200)),
         status: Type.Optional(healthStatus()),
         environment: Type.Optional(name(50)),
-        since: Type.Optional(timestamp({ description: 'Created at or after' })),
-        until: Type.Optional(timestamp({ description: 'Created before' }))
+        since: Type.Optional(timestamp({ description: 'Event time at or after' })),
+        until: Type.Optional(timestamp({ description: 'Event time before' }))
       }, { additionalProperties: false }),
-      response: { 200: ref(HealthEventList, 'A page of events, newest first'), ...problems(400, 401, 429) }
+      response: { 200: ref(HealthEventList, 'A page of events, newest first by event time'), ...problems(400, 401, 429) }
     }
   }, async (request) => {
     const { limit, cursor, ...filters } = request.query

@@ -17,8 +17,8 @@ function period (query: { since?: string | undefined, until?: string | undefined
   return { since: query.since ?? new Date(Date.parse(until) - defaultHours * HOUR_MS).toISOString(), until }
 }
 
-const since = (hours: number) => Type.Optional(timestamp({ description: `Start of the period; default: ${hours} hours before until` }))
-const until = Type.Optional(timestamp({ description: 'End of the period; default: now' }))
+const since = (hours: number) => Type.Optional(timestamp({ description: `Start of the period, in event time (when events were measured); default: ${hours} hours before until` }))
+const until = Type.Optional(timestamp({ description: 'End of the period, in event time; default: now' }))
 const organization = Type.Optional(uuid({ description: 'Only this organization\'s events' }))
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { allow: [...ALL_CALLERS] },
     schema: {
       tags,
-      summary: 'Performance per time bucket (get_performance_trends)',
+      summary: 'Performance per time bucket of event time (get_performance_trends)',
       querystring: Type.Object({
         component_name: Type.Optional(name(200)),
         since: since(24),

@@ -13,7 +13,7 @@ import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
-  await app.register(healthEvents)
+  await app.register(healthEvents, { config })
   await app.register(health)
   await app.register(anomalies)
   await app.register(detect, { config })
@@ -22,7 +22,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(circuitBreakers)
   await app.register(selftests, { config })
   await app.register(components)
-  await app.register(monitor)
+  await app.register(monitor, { config })
 }
 
 export default v1

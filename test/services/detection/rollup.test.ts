@@ -112,7 +112,40 @@ t.test('the rollup grows an hour at a time, bounded per pass, after late events 
   t.match(last, { rows: 1, until: hourEnd.toISOString() })
   const [hour] = await sql`select event_count, latency_ms_count from health_event_rollups where bucket_start = ${new Date(hourEnd.getTime() - HOUR)}`
   t.match(hour, { event_count: 61, latency_ms_count: 61 })
-  t.same(await rollUpHistory(ctx.app.db, settings, new Date(hourEnd.getTime() + 7 * MINUTE)), { from: null, until: null, rows: 0, deleted: 0, skipped: false }, 'nothing twice')
+  t.same(await rollUpHistory(ctx.app.db, settings, new Date(hourEnd.getTime() + 7 * MINUTE)), { from: null, until: null, rows: 0, refolded: 0, deleted: 0, skipped: false }, 'nothing twice')
+})
+
+t.test('a late event folds into its rolled-up hour as if it had arrived on time', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const at = new Date(Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR + 30 * MINUTE)
+  const settings = { lookbackHours: 6, rollupHoursPerRun: 100 }
+  const day = dayOfLatency(at, 8, 0)
+  // The same history for two components; one of them misses an event three hours back, which
+  // arrives only after its hour was rolled up, measured then (measurement_window_end) but arriving now.
+  const missing = day.length - 3 * 60
+  const lateEvent = day[missing]!
+  await insertSeries(sql, 'on-time', day)
+  await insertSeries(sql, 'late', day.filter((_, i) => i !== missing))
+  await rollUpHistory(ctx.app.db, settings)
+  const hour = new Date(Math.floor(lateEvent.at.getTime() / HOUR) * HOUR)
+  const rollupOf = async (name: string) => (await sql`
+    select event_count, first_event_at, last_event_at, latency_ms_count, latency_ms_quantiles
+    from health_event_rollups where component_name = ${name} and bucket_start = ${hour}`)[0]
+  t.not((await rollupOf('late'))?.event_count, (await rollupOf('on-time'))?.event_count, 'before it arrives, its hour is one event short')
+
+  await sql`insert into system_health_events (component_type, component_name, status, latency_ms, measurement_window_end)
+    values ('edge_function', 'late', 'healthy', ${lateEvent.latency_ms ?? null}, ${lateEvent.at})`
+  const pass = await rollUpHistory(ctx.app.db, settings)
+  t.equal(pass.refolded, 1, 'its hour, and only its hour, is rolled up again')
+  t.same(await rollupOf('late'), await rollupOf('on-time'), 'the hour holds it exactly as if it had arrived on time')
+  t.equal((await rollUpHistory(ctx.app.db, settings)).refolded, 0, 'a folded hour is not rolled up again')
+
+  const baselines = await Promise.all(['on-time', 'late'].map(async (name) => {
+    await sql`delete from anomaly_signals`
+    return baselineOf(await runDetection({ db: ctx.app.db, analyzer, settings }, { at: at.toISOString(), analyze: false, componentName: name }))
+  }))
+  t.same(baselines[1], baselines[0], 'the detector\'s baseline is the same either way')
 })
 
 t.test('a backtest over rolled-up history reads nothing after `at`', async (t) => {

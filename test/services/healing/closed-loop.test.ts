@@ -46,6 +46,16 @@ t.test('not improved: the action is rolled back through its inverse, linked, and
   t.match(await ctx.sql`select description from escalation_events where source_id = ${id}`, [{ description: new RegExp(`rollback action ${rollbackId}`) }])
 })
 
+t.test('post metrics are measured after the action: an event measured before it but delivered after is not the "after"', async (t) => {
+  const ctx = await setup(t)
+  await health(ctx.sql, { status: 'critical', latency_ms: 2400, error_rate: 12 })
+  await anomaly(ctx.sql)
+  const id = (await ctx.engine.runDue()).attempts[0]?.id as string
+  const started = (await actionRow(ctx.sql, id)).execution_started_at as Date
+  await health(ctx.sql, { status: 'healthy', latency_ms: 300, error_rate: 1, measurement_window_end: new Date(started.getTime() - 60_000) })
+  t.match((await ctx.engine.runDue()).verifications, [{ id, status: 'inconclusive' }], 'nothing measured since the action: no verdict from a late report of before')
+})
+
 t.test('inconclusive: no health reported since the action', async (t) => {
   const ctx = await setup(t)
   const id = await action(ctx.sql)
