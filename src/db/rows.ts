@@ -1,10 +1,10 @@
-// Reading and writing the four resource tables the same way: find by id, insert one row
+// Reading and writing the resource tables the same way: find by id, insert one row
 // naming its columns, and keyset-paged lists filtered on indexed columns. Table and column
 // names come from the code's fixed lists, never from a caller; values are parameters.
 import type { Tx } from './client.js'
 import type { Cursor } from './pagination.js'
 
-export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results'
+export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results' | 'escalation_events' | 'decision_audit_log'
 
 export interface ListQuery {
   /** column = value for each entry whose value is defined. */
