@@ -1,5 +1,6 @@
 // buildApp(config) assembles the service and returns it ready, without listening: the
 // process entry listens, tests inject. Plugins are registered in dependency order.
+import { createRequire } from 'node:module'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
@@ -39,6 +40,16 @@ function trustHops (hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops
 }
 
+// pino-pretty is an optional dependency: a production install (--omit=optional) logs JSON.
+function installed (name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
 function loggerOptions (config: Config): FastifyServerOptions['logger'] & object {
   return {
     level: config.logLevel,
@@ -48,7 +59,7 @@ function loggerOptions (config: Config): FastifyServerOptions['logger'] & object
       const reqId = currentRequestId()
       return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId }
     },
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
+    ...(process.stdout.isTTY && installed('pino-pretty') ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
   }
 }
 
