@@ -5,22 +5,14 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { freePort, portFree } from './helpers/ports.js'
 
 // close-with-grace's delay in src/server.ts: past it the process exits whatever is left.
 const DRAIN_MS = 30_000
 // Two starts with an embedded PostgreSQL (initdb on the first) on a loaded machine.
 t.setTimeout(6 * 60_000)
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function alive (pid: number): boolean {
   try {
@@ -29,14 +21,6 @@ function alive (pid: number): boolean {
   } catch {
     return false
   }
-}
-
-async function portFree (port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(false) })
-    socket.once('error', () => { resolve(true) })
-  })
 }
 
 async function within<T> (promise: Promise<T>, ms: number): Promise<T | 'still running'> {
