@@ -3,7 +3,7 @@
 import { visibleOwner, type Caller } from '../db/caller.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import { findRow, listRows } from '../db/rows.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import type { DecisionView } from '../schemas/decisions.js'
 import { errors } from '../errors.js'
 

@@ -5,7 +5,7 @@ import { visibleOwner, type Caller } from '../db/caller.js'
 import { moveEscalation } from '../db/escalation-events.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import { findRow, listRows } from '../db/rows.js'
-import type { Db } from '../plugins/db.js'
+import type { Db } from '../db/port.js'
 import type { EscalationView } from '../schemas/escalations.js'
 import { errors } from '../errors.js'
 
