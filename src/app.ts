@@ -1,12 +1,16 @@
 // buildApp(config) assembles the service and returns it ready, without listening: the
 // process entry listens, tests inject. Plugins are registered in dependency order.
-import Fastify, { type FastifyInstance } from 'fastify'
+import { createRequire } from 'node:module'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { readMigrations } from './db/migrate.js'
 import { sharedSchemas } from './schemas/index.js'
 import draining from './plugins/draining.js'
 import metrics from './plugins/metrics.js'
+import domainMetrics from './plugins/domain-metrics.js'
+import requestId, { requestIdOf } from './plugins/request-id.js'
+import { currentRequestId } from './request-context.js'
 import db from './plugins/db.js'
 import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
@@ -24,8 +28,8 @@ import v1 from './routes/v1/index.js'
 export interface AppOptions {
   /** Pool size; defaults to 10. */
   poolSize?: number
-  /** Logger settings; defaults to pino at config.logLevel, pretty only on a terminal. */
-  logger?: boolean | { level: string }
+  /** Logger settings; defaults to pino at config.logLevel, pretty only on a terminal (tests pass a stream to read the lines). */
+  logger?: false | { level: string, stream?: { write: (line: string) => void } }
   /** Replaces the built-in job list (tests schedule their own). */
   jobs?: JobDefinition[]
 }
@@ -36,13 +40,35 @@ function trustHops (hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops
 }
 
+// pino-pretty is an optional dependency: a production install (--omit=optional) logs JSON.
+function installed (name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function loggerOptions (config: Config): FastifyServerOptions['logger'] & object {
+  return {
+    level: config.logLevel,
+    // Lines logged by shared loggers (the healing engine's, the executors') during a request's
+    // work carry its id too; request.log binds reqId itself, so it is not added twice.
+    mixin: (_object: object, _level: number, logger: { bindings: () => Record<string, unknown> }) => {
+      const reqId = currentRequestId()
+      return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId }
+    },
+    ...(process.stdout.isTTY && installed('pino-pretty') ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
+  }
+}
+
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.logLevel,
-      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
-    },
+    logger: options.logger === false ? false : { ...loggerOptions(config), ...options.logger },
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // While draining on shutdown, new requests get 503 and idle keep-alive sockets close.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -53,8 +79,10 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await app.register(draining)
+  await app.register(requestId)
   await app.register(metrics)
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
+  await app.register(domainMetrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })

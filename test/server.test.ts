@@ -3,7 +3,6 @@
 import t from 'tap'
 import { chmod, mkdtemp, readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createSql } from '../src/db/client.js'
@@ -11,14 +10,7 @@ import { createVerifier } from '../src/services/auth/tokens.js'
 import { freshDatabase } from './helpers/database.js'
 import { TEST_JWT_SECRET } from './helpers/app.js'
 import { spawnServer } from './helpers/spawn-server.js'
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { freePort } from './helpers/ports.js'
 
 t.test('without DATABASE_URL it starts an embedded PostgreSQL, migrates, and prints working tokens', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-embedded-'))

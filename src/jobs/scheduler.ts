@@ -132,7 +132,7 @@ export class Scheduler {
     }
     if (outcome === 'failed') log.error({ err: failure }, 'job run failed')
     if (outcome === 'succeeded' || outcome === 'failed') {
-      this.deps.metrics.jobDuration.observe({ job: job.name }, (performance.now() - started) / 1000)
+      this.deps.metrics.jobDuration.observe({ job_name: job.name }, (performance.now() - started) / 1000)
     }
     return this.count(job.name, outcome)
   }
@@ -152,7 +152,7 @@ export class Scheduler {
   }
 
   private count (job: string, outcome: TickOutcome): TickOutcome {
-    this.deps.metrics.jobRuns.inc({ job, outcome })
+    this.deps.metrics.jobRuns.inc({ job_name: job, outcome })
     return outcome
   }
 }

@@ -24,7 +24,12 @@ export function selftestJobs ({ config, db, inject }: Pick<JobDeps, 'config' | '
     run: async ({ tick, log }) => {
       const results = await runSelftests({ db, config, inject, tests, log }, { testNames: names, trigger: jobTrigger(name, tick) })
       const failed = results.filter((result) => result.success === false).map((result) => result.test_name)
-      log.info({ tests: results.length, failed, regressions: results.filter((result) => result.regression_detected).map((result) => result.test_name) }, 'self-tests done')
+      const regressions = results.filter((result) => result.regression_detected).map((result) => result.test_name)
+      const summary = { tests: results.length, failed, regressions }
+      // A failing self-test is the service telling operators something is broken: not info.
+      if (failed.length > 0) log.error(summary, 'self-tests failed')
+      else if (regressions.length > 0) log.warn(summary, 'self-tests regressed')
+      else log.info(summary, 'self-tests done')
     }
   }))
 }

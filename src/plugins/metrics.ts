@@ -1,5 +1,8 @@
 // Prometheus metrics at /metrics: HTTP requests per route (count and latency), database
-// work in flight against the pool size, job runs/failures/skips, and process metrics.
+// work in flight against the pool size, job runs/failures/skips, and process metrics. The
+// domain's own (anomalies, actions, escalations...) are added by the domain-metrics plugin.
+// Jobs are labelled `job_name`: `job` is the label Prometheus gives every target it scrapes,
+// and a metric carrying its own would be renamed `exported_job` at ingestion.
 // prom-client directly rather than fastify-metrics: each app gets its own Registry, so two
 // instances in one process (as the tests build them) never collide on the global one.
 import fp from 'fastify-plugin'
@@ -9,8 +12,8 @@ export interface Metrics {
   registry: Registry
   dbInFlight: Gauge
   dbPoolSize: Gauge
-  jobRuns: Counter<'job' | 'outcome'>
-  jobDuration: Histogram<'job'>
+  jobRuns: Counter<'job_name' | 'outcome'>
+  jobDuration: Histogram<'job_name'>
 }
 
 declare module 'fastify' {
@@ -33,8 +36,8 @@ export default fp(async (app) => {
     registry,
     dbInFlight: new Gauge({ name: 'db_pool_in_use', help: 'Transactions holding a pool connection now', registers: [registry] }),
     dbPoolSize: new Gauge({ name: 'db_pool_size', help: 'Maximum connections in the pool', registers: [registry] }),
-    jobRuns: new Counter({ name: 'job_runs_total', help: 'Job ticks by outcome: succeeded, failed, skipped_overlap, skipped_locked', labelNames: ['job', 'outcome'], registers: [registry] }),
-    jobDuration: new Histogram({ name: 'job_duration_seconds', help: 'Duration of job runs that executed', labelNames: ['job'], registers: [registry] })
+    jobRuns: new Counter({ name: 'job_runs_total', help: 'Job ticks by outcome: succeeded, failed, skipped_overlap, skipped_locked', labelNames: ['job_name', 'outcome'], registers: [registry] }),
+    jobDuration: new Histogram({ name: 'job_duration_seconds', help: 'Duration of job runs that executed', labelNames: ['job_name'], registers: [registry] })
   }
   app.decorate('metrics', metrics)
 

@@ -15,6 +15,8 @@ import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
 import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
+import { Escalation, EscalationList } from './escalations.js'
+import { Decision, DecisionList } from './decisions.js'
 import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -28,5 +30,6 @@ export const sharedSchemas: TSchema[] = [
   SelftestRunInput, SelftestRunResult, SelftestCatalogEntry,
   ComponentInput, Component, ExecutorDescription,
   HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
-  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult
+  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult,
+  Escalation, EscalationList, Decision, DecisionList
 ]

@@ -66,8 +66,8 @@ t.test('an overlapping tick is skipped and counted; a failure is counted, not th
   t.equal(await app.scheduler.tick('broken'), 'failed')
 
   const metrics = (await app.inject('/metrics')).body
-  t.match(metrics, /job_runs_total\{job="held",outcome="skipped_overlap"\} 1/)
-  t.match(metrics, /job_runs_total\{job="broken",outcome="failed"\} 1/)
+  t.match(metrics, /job_runs_total\{job_name="held",outcome="skipped_overlap"\} 1/)
+  t.match(metrics, /job_runs_total\{job_name="broken",outcome="failed"\} 1/)
   const sql = ownerSql(t, url)
   t.same(await sql`select last_outcome, last_error from job_runs where job_name = 'broken'`, [{ last_outcome: 'failed', last_error: 'job exploded' }])
 })

@@ -1,6 +1,7 @@
 // /v1/health-events: Core314 services push health events (one, or a batch stored all or
 // none); every caller reads the events row-level security lets them see.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
 import { Type } from 'typebox'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from '../../schemas/health-events.js'
@@ -11,12 +12,22 @@ import { ref } from '../../schemas/ref.js'
 import { getHealthEvent, pageHealthEvents, recordHealthEvent, recordHealthEventBatch } from '../../services/health-events.js'
 import { callerOf } from '../caller.js'
 import { idempotencyOf } from '../idempotency.js'
+import { countRefusedEvents } from '../../telemetry.js'
 
 const tags = ['health events']
+
+// Ingest refused as invalid (400 naming the field, 422): counted per event, a refused batch as
+// all of its events, so the refusal rate compares with the rate of events stored.
+async function countRefusals (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (reply.statusCode !== 400 && reply.statusCode !== 422) return
+  const events = (request.body as { events?: unknown } | null | undefined)?.events
+  countRefusedEvents('invalid', Array.isArray(events) ? events.length : 1)
+}
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post('/health-events', {
     config: { allow: ['service'] },
+    onResponse: countRefusals,
     schema: {
       tags,
       summary: 'Store one health event',
@@ -32,6 +43,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.post('/health-events/batch', {
     config: { allow: ['service'] },
+    onResponse: countRefusals,
     schema: {
       tags,
       summary: 'Store up to 1000 health events, all or none',

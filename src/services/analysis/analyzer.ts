@@ -12,6 +12,7 @@ import { allowedOnly, parseReply } from './reply.js'
 import { ruleBasedAnalysis } from './rule-based.js'
 import { anomalySignature } from './signature.js'
 import type { Analysis, AnomalyFacts, FallbackReason } from './types.js'
+import { publishLlmCall } from '../../telemetry.js'
 
 export interface RootCauseAnalyzerOptions {
   /** Without a key the analyzer is rule-based only and makes no calls. */
@@ -85,17 +86,23 @@ export function createRootCauseAnalyzer (options: RootCauseAnalyzerOptions = {})
     return { ...reply.content, produced_by: 'llm', ...call }
   }
 
+  async function analyze (facts: AnomalyFacts, allowedActions: readonly string[], budgetMs: number | undefined): Promise<Analysis> {
+    if (client === undefined) return ruleBased(facts, allowedActions, 'no_api_key')
+    const signature = anomalySignature(facts)
+    const cached = cache.get(signature)
+    if (cached !== undefined) return { ...cached, actions: allowedOnly(cached.actions, allowedActions), cached: true }
+    if (!breaker.tryAcquire()) return ruleBased(facts, allowedActions, 'breaker_open')
+    const analysis = await askLlm(client, facts, allowedActions, budgetMs ?? options.budgetMs ?? DEFAULT_BUDGET_MS)
+    if (analysis.produced_by !== 'llm') return analysis
+    cache.set(signature, analysis)
+    return { ...analysis, actions: allowedOnly(analysis.actions, allowedActions) }
+  }
+
   return {
     async analyze (facts, allowedActions, analyzeOptions = {}) {
-      if (client === undefined) return ruleBased(facts, allowedActions, 'no_api_key')
-      const signature = anomalySignature(facts)
-      const cached = cache.get(signature)
-      if (cached !== undefined) return { ...cached, actions: allowedOnly(cached.actions, allowedActions), cached: true }
-      if (!breaker.tryAcquire()) return ruleBased(facts, allowedActions, 'breaker_open')
-      const analysis = await askLlm(client, facts, allowedActions, analyzeOptions.budgetMs ?? options.budgetMs ?? DEFAULT_BUDGET_MS)
-      if (analysis.produced_by !== 'llm') return analysis
-      cache.set(signature, analysis)
-      return { ...analysis, actions: allowedOnly(analysis.actions, allowedActions) }
+      const analysis = await analyze(facts, allowedActions, analyzeOptions.budgetMs)
+      publishLlmCall({ outcome: analysis.produced_by === 'llm' ? (analysis.cached === true ? 'cached' : 'answered') : analysis.fallback_reason ?? 'rule_based' })
+      return analysis
     }
   }
 }

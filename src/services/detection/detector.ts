@@ -22,6 +22,7 @@ import { analyseSignals, type AnalysisTarget } from './analysis.js'
 import { componentOf, createPlanner, type PlannedSignal } from './signals.js'
 import { detectorSettings, type DetectorOverrides, type DetectorSettings } from './settings.js'
 import type { Severity } from './severity.js'
+import { publishRunDuration } from '../../telemetry.js'
 
 export interface DetectionRequest {
   windowMinutes?: number | undefined
@@ -194,6 +195,8 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
     return await signalsById(tx, ids)
   })
 
+  const durationMs = performance.now() - started
+  publishRunDuration({ kind: 'detection', seconds: durationMs / 1000 })
   return {
     evaluated_at: at.toISOString(),
     window_start: new Date(windowStart).toISOString(),
@@ -204,7 +207,7 @@ export async function runDetection (deps: DetectorDeps, request: DetectionReques
     updated: written.upserted.length - opened.length,
     resolved: written.resolved.length,
     analysed: analyses.length,
-    duration_ms: Math.round(performance.now() - started),
+    duration_ms: Math.round(durationMs),
     signals
   }
 }

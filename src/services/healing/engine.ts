@@ -14,6 +14,7 @@ import { findRow } from '../../db/rows.js'
 import { readMode, type HealingMode } from '../../db/self-healing-mode.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
 import { errors } from '../../errors.js'
+import { publishRunDuration } from '../../telemetry.js'
 import { audit } from './audit.js'
 import { escalationChannels } from './channels.js'
 import type { EngineContext } from './context.js'
@@ -80,7 +81,7 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
     config: options.config,
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     channels: escalationChannels(options.config),
-    log: options.log.child({ component: 'healing' })
+    log: options.log
   }
   const claimOptions = (mode: HealingMode): ClaimOptions => ({ owner: ctx.owner, graceMs: ctx.config.leaseGraceMs, includeAutomatic: mode !== 'off' })
   const asService = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => await withCaller(ctx.sql, SERVICE_CALLER, work)
@@ -128,12 +129,14 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
     owner: ctx.owner,
 
     async runDue (signal) {
+      const started = performance.now()
       const expired = await expire()
       const breakers = await asService(async (tx) => await advanceBreakers(tx))
       const decisions = await decideAndEscalate(null)
       const verifications = await runDueVerifications(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const mode = await currentMode()
       const attempts = await runQueue(mode, signal)
+      publishRunDuration({ kind: 'healing', seconds: (performance.now() - started) / 1000 })
       return { mode, approvals_expired: expired.approvals, leases_expired: expired.leases, breakers, decisions, attempts, verifications }
     },
 
@@ -143,6 +146,7 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
         const previewed = await preview(ctx, anomalyId, ctx.config.batchSize * BATCHES_PER_TICK)
         return { mode: previewed.mode, dry_run: true, decisions: previewed.decisions, attempts: [] }
       }
+      const started = performance.now()
       const decisions = await decideAndEscalate(anomalyId)
       const mode = await currentMode()
       const attempts: AttemptReport[] = []
@@ -151,6 +155,7 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
         const claimed = await asService(async (tx) => await claimAction(tx, decision.action_id as string, claimOptions(mode)))
         if (claimed !== undefined) attempts.push(await runClaimed(ctx, claimed, mode, signal))
       }
+      publishRunDuration({ kind: 'healing', seconds: (performance.now() - started) / 1000 })
       return { mode, dry_run: false, decisions, attempts }
     },
 

@@ -1,10 +1,13 @@
 // Handing a problem to people: an escalation_events row (one per source, so a retry reuses it)
 // and a notification on every configured channel, each outcome recorded on the event. Used by
 // the alert_escalation executor and by the engine when a guard holds an action or one fails.
+// Every escalation is logged here, at warn, and counted, whichever path opened it.
+import type { FastifyBaseLogger } from 'fastify'
 import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
 import type { Sql } from '../../db/client.js'
 import { openEscalation, recordEscalationNotifications, type EscalationRow } from '../../db/escalation-events.js'
 import { notify } from '../notify/notify.js'
+import { publishEscalation } from '../../telemetry.js'
 import type { NotificationChannel, NotificationRecord } from '../notify/types.js'
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
@@ -31,7 +34,7 @@ export interface EscalationOutcome {
 
 const NOTIFY_TIMEOUT_MS = 10_000
 
-export async function escalate (sql: Sql, channels: NotificationChannel[], input: Escalation, signal?: AbortSignal): Promise<EscalationOutcome> {
+export async function escalate (sql: Sql, channels: NotificationChannel[], input: Escalation, log: FastifyBaseLogger, signal?: AbortSignal): Promise<EscalationOutcome> {
   const escalation = await withCaller(sql, SERVICE_CALLER, async (tx) => await openEscalation(tx, {
     source_type: input.sourceType,
     source_id: input.sourceId,
@@ -43,7 +46,10 @@ export async function escalate (sql: Sql, channels: NotificationChannel[], input
     notification_channels: channels.map((channel) => channel.name),
     metadata: { component_name: input.componentName, action_id: input.actionId ?? null, anomaly_id: input.anomalyId ?? null, ...input.details }
   }))
-  if (channels.length === 0) return { escalation, notifications: [] }
+  if (channels.length === 0) {
+    reported(log, input, escalation, [])
+    return { escalation, notifications: [] }
+  }
   const timeout = AbortSignal.timeout(NOTIFY_TIMEOUT_MS)
   const notifications = await notify(channels, {
     escalation_id: escalation.id,
@@ -57,5 +63,20 @@ export async function escalate (sql: Sql, channels: NotificationChannel[], input
     ...(input.details === undefined ? {} : { details: input.details })
   }, signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
   await withCaller(sql, SERVICE_CALLER, async (tx) => { await recordEscalationNotifications(tx, escalation.id, notifications) })
+  reported(log, input, escalation, notifications)
   return { escalation, notifications }
+}
+
+function reported (log: FastifyBaseLogger, input: Escalation, escalation: EscalationRow, notifications: NotificationRecord[]): void {
+  publishEscalation({ severity: input.severity, notifications: notifications.map((n) => ({ kind: n.kind, ok: n.ok })) })
+  log.warn({
+    escalationId: escalation.id,
+    sourceType: input.sourceType,
+    sourceId: input.sourceId,
+    severity: input.severity,
+    componentName: input.componentName,
+    reason: input.reason,
+    notified: notifications.filter((n) => n.ok).map((n) => n.channel),
+    notifyFailed: notifications.filter((n) => !n.ok).map((n) => n.channel)
+  }, `escalated to people: ${input.title}`)
 }

@@ -28,7 +28,7 @@ export async function handOff (ctx: EngineContext, action: RecoveryActionRow, ha
     organizationId: action.organization_id,
     userId: action.user_id,
     ...(anomalyId === undefined ? {} : { anomalyId })
-  })
+  }, ctx.log)
   await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
     await recordExtras(tx, action.id, { notifications, notification_channels: notifications.map((n) => n.channel) })
     if (anomalyId !== undefined) await linkAnomaly(tx, anomalyId, null, escalation.id)
@@ -41,6 +41,5 @@ export async function handOff (ctx: EngineContext, action: RecoveryActionRow, ha
       decision: { escalation_id: escalation.id, notified: notifications.filter((n) => n.ok).map((n) => n.channel) }
     })
   })
-  ctx.log.warn({ actionId: action.id, escalationId: escalation.id, reason: handoff.reason }, 'healing escalated to people')
   return escalation.id
 }

@@ -17,6 +17,7 @@ import type { ExecutionRequest, ExecutionResult } from './executors/types.js'
 import { handOff } from './handoff.js'
 import { snapshot } from './measurement.js'
 import { loadTarget } from './targets.js'
+import { publishAttempt } from '../../telemetry.js'
 
 export interface AttemptReport {
   id: string
@@ -85,7 +86,8 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
     dryRun,
     signal,
     db: ctx.sql,
-    channels: ctx.channels
+    channels: ctx.channels,
+    log: ctx.log
   })
   const executorMs = performance.now() - executorStarted
 
@@ -118,6 +120,7 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
     return row
   })
 
+  publishAttempt({ actionType: action.action_type, status: finished?.execution_status ?? 'lease_lost' })
   if (finished?.execution_status === 'failed' && action.action_type !== 'alert_escalation') {
     await handOff(ctx, finished, {
       title: `${action.action_type} on ${action.target_component_name} failed`,

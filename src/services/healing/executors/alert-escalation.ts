@@ -30,7 +30,7 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
   if (request.dryRun) {
     return simulation(`dry run: would open an escalation for ${request.componentName} and notify ${channels.length === 0 ? 'no channel (none configured)' : channels.map((c) => c.name).join(', ')}`, { via: 'escalation' })
   }
-  if (request.db === undefined) return failure('NO_DATABASE', 'alert_escalation records the escalation in the service database, which this request did not provide', false)
+  if (request.db === undefined || request.log === undefined) return failure('NO_DATABASE', 'alert_escalation records and logs the escalation in the service\'s database and log, which this request did not provide', false)
   const anomalyId = typeof request.parameters.anomaly_id === 'string' ? request.parameters.anomaly_id : undefined
   const { escalation, notifications } = await escalate(request.db, channels, {
     sourceType: 'recovery_action',
@@ -42,7 +42,7 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
     componentName: request.componentName,
     actionId: request.actionId,
     ...(anomalyId === undefined ? {} : { anomalyId })
-  }, request.signal)
+  }, request.log, request.signal)
   const result = { via: 'escalation', escalation_id: escalation.id, notifications }
   if (notifications.length > 0 && notifications.every((n) => !n.ok)) {
     return failure('NOTIFY_FAILED', `escalation ${escalation.id} recorded but no channel took the notification: ${notifications.map((n) => `${n.channel}: ${n.error ?? 'failed'}`).join('; ')}`, true, result)

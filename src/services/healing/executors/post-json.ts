@@ -1,6 +1,8 @@
 // One outbound JSON POST with the failure taxonomy the engine retries on. Redirects are never
 // followed, so a signed request cannot be bounced to another host, and only the start of the
-// answer is read, so a huge or endless response cannot exhaust memory.
+// answer is read, so a huge or endless response cannot exhaust memory. Work started by an API
+// request sends its X-Request-Id, so the receiver's logs and ours meet on one id.
+import { currentRequestId } from '../../../request-context.js'
 import { abortCode } from './results.js'
 
 export interface PostOutcome {
@@ -72,11 +74,12 @@ function statusOutcome (status: number, responseBody: string | undefined, retryA
 
 export async function postJson (url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<PostOutcome> {
   let response: Response
+  const requestId = currentRequestId()
   try {
     response = await fetch(url, {
       method: 'POST',
       body,
-      headers: { 'Content-Type': 'application/json', ...headers },
+      headers: { 'Content-Type': 'application/json', ...(requestId === undefined ? {} : { 'X-Request-Id': requestId }), ...headers },
       redirect: 'manual',
       signal
     })

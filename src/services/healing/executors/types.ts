@@ -1,5 +1,6 @@
 // The one contract between the healing engine and the things that act on components. The
 // engine only knows this interface and the registry, so a new recovery action is a new module.
+import type { FastifyBaseLogger } from 'fastify'
 import type { TSchema } from 'typebox'
 import type { Sql } from '../../../db/client.js'
 import type { NotificationChannel } from '../../notify/types.js'
@@ -35,6 +36,8 @@ export interface ExecutionRequest {
   db?: Sql
   /** Where escalations are announced (the configured Slack and webhook channels). */
   channels?: NotificationChannel[]
+  /** The engine's logger, for executors that report what they did (escalations); given with db. */
+  log?: FastifyBaseLogger
 }
 
 export interface ExecutionResult {

@@ -1,0 +1,31 @@
+// The state an SRE alerts on, read in one statement at scrape time: open anomalies by severity
+// and type, unfinished recovery actions by status (pending approvals among them), breakers by
+// state and the healing mode. Counts only, across all organizations: /metrics is an operator's
+// view, and no organization, component or user appears in a label. Each part reads a partial
+// index (open anomalies, unfinished actions) or a table of one row per component (breakers),
+// so a scrape stays cheap however long the history grows.
+import type { Tx } from './client.js'
+
+export interface OperationalGauges {
+  openAnomalies: Array<{ severity: string, anomaly_type: string, count: number }>
+  unfinishedActions: Array<{ status: string, count: number }>
+  breakers: Array<{ state: string, count: number }>
+  mode: string | null
+}
+
+export async function readOperationalGauges (tx: Tx): Promise<OperationalGauges> {
+  const [row] = await tx<[{ anomalies: OperationalGauges['openAnomalies'] | null, actions: OperationalGauges['unfinishedActions'] | null, breakers: OperationalGauges['breakers'] | null, mode: string | null }]>`
+    select
+      (select json_agg(a) from (
+        select severity, anomaly_type, count(*)::int as count from anomaly_signals where status = 'open' group by 1, 2
+      ) a) as anomalies,
+      (select json_agg(r) from (
+        select execution_status as status, count(*)::int as count from recovery_actions
+        where execution_status in ('pending', 'pending_approval', 'approved', 'running', 'retry_scheduled') group by 1
+      ) r) as actions,
+      (select json_agg(b) from (
+        select state, count(*)::int as count from circuit_breakers group by 1
+      ) b) as breakers,
+      (select mode from self_healing_settings where id) as mode`
+  return { openAnomalies: row.anomalies ?? [], unfinishedActions: row.actions ?? [], breakers: row.breakers ?? [], mode: row.mode }
+}
