@@ -38,6 +38,7 @@ function trustHops (hops: number): (address: string, hop: number) => boolean {
 
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
+  if (config.secretsKey === undefined) throw new Error('buildApp needs config.secretsKey (the server generates one beside an embedded database)')
   const app = Fastify({
     logger: options.logger ?? {
       level: config.logLevel,

@@ -16,6 +16,8 @@ import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
 import { errors } from '../../errors.js'
 import { audit } from './audit.js'
 import { escalationChannels } from './channels.js'
+import { secretsKey } from '../secrets.js'
+import { targetPolicy } from '../targets/address-policy.js'
 import type { EngineContext } from './context.js'
 import { decide, preview, type Decision } from './decide.js'
 import { handOff } from './handoff.js'
@@ -67,6 +69,8 @@ export interface HealingEngine {
 export interface EngineOptions {
   sql: Sql
   config: HealingConfig
+  /** SECRETS_KEY, which sealed the stored webhook secrets. */
+  secretsKey: string
   log: FastifyBaseLogger
 }
 
@@ -80,6 +84,8 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
     config: options.config,
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     channels: escalationChannels(options.config),
+    policy: targetPolicy(options.config.allowedTargets),
+    secretsKey: secretsKey(options.secretsKey),
     log: options.log.child({ component: 'healing' })
   }
   const claimOptions = (mode: HealingMode): ClaimOptions => ({ owner: ctx.owner, graceMs: ctx.config.leaseGraceMs, includeAutomatic: mode !== 'off' })

@@ -2,10 +2,11 @@
 // on; an unreachable one fails the test. Nothing is skipped silently: no targets is a skip.
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.js'
+import { freshDatabase } from '../../helpers/database.js'
 import { closedPort, startControlEndpoint } from '../../helpers/control-endpoint.js'
 import { named, runTest } from '../../helpers/selftests.js'
 
-const SECRET = 'a-webhook-secret-of-enough-length'
+const SECRET = 'whsec_YS13ZWJob29rLXNlY3JldC1vZi1lbm91Z2gtbGVuZ3Ro'
 
 t.test('no registered target is a skipped run', async (t) => {
   const ctx = await buildTestApp(t)
@@ -20,7 +21,8 @@ t.test('reachable targets pass without any action being sent; an unreachable one
     t.equal(res.statusCode, 200, res.body)
   }
   await register('checkout', { webhook_url: endpoint.url, webhook_secret: SECRET })
-  await register('reports-db', { database_url: ctx.databaseUrl, application_name: 'reports' })
+  // Another database than the service's own, which a registration may not name.
+  await register('reports-db', { database_url: (await freshDatabase(t)).url, application_name: 'reports' })
 
   const row = await runTest(ctx, 'control_targets')
   t.match(row, { test_result: 'passed', pass_count: 2 })

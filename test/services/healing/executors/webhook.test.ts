@@ -3,8 +3,12 @@ import t from 'tap'
 import { getExecutor } from '../../../../src/services/healing/executors/registry.js'
 import type { ComponentTarget, ExecutionRequest, Executor } from '../../../../src/services/healing/executors/types.js'
 import { closedPort, startControlEndpoint } from '../../../helpers/control-endpoint.js'
+import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
 
-const SECRET = 'shared-control-secret-0123456789'
+const SECRET = 'whsec_c2hhcmVkLWNvbnRyb2wtc2VjcmV0LTAxMjM0NTY3ODk='
+
+// The suite's targets listen on 127.0.0.1, which the policy refuses unless allow-listed.
+const LOCAL_TARGETS = targetPolicy(['127.0.0.1'])
 
 function executor (type: string): Executor {
   const found = getExecutor(type)
@@ -26,6 +30,7 @@ function request (overrides: Partial<ExecutionRequest> = {}): ExecutionRequest {
     attempt: 1,
     target: null,
     dryRun: false,
+    policy: LOCAL_TARGETS,
     signal: AbortSignal.timeout(5000),
     ...overrides
   }
@@ -46,7 +51,7 @@ t.test('the receiver verifies the signature of the raw body and gets the action 
   t.match(received?.headers['content-type'], /^application\/json/)
   t.same(received?.body, { action_id: req.actionId, action_type: 'restart_function', component_name: 'checkout-api', parameters: { reason: 'latency spike' }, dry_run: false })
   t.same(endpoint.effects, [req.actionId])
-  t.match(result.result, { via: 'webhook', status: 200, response_body: '{"ok":true}', attempt: 1 })
+  t.match(result.result, { via: 'webhook', status: 200, response_excerpt: '{"ok":true}', attempt: 1 })
   t.notOk(JSON.stringify(result).includes(SECRET), 'the secret is not in the result')
 })
 
@@ -97,7 +102,7 @@ t.test('a 4xx other than 408 and 429 is a failure that is not retried', async (t
 
   t.match(result, { success: false, simulated: false, errorCode: 'HTTP_422', retryable: false })
   t.equal(result.result.status, 422)
-  t.equal(result.result.response_body, '{"error":"unknown version"}')
+  t.equal(result.result.response_excerpt, '{"error":"unknown version"}')
 })
 
 t.test('a redirect is a failure and is not followed to the other host', async (t) => {
@@ -136,7 +141,7 @@ t.test('an endpoint nobody listens on is a retryable NETWORK failure', async (t)
   const result = await executor('restart_function').execute(request({ target: webhookTarget(`http://127.0.0.1:${await closedPort()}/control`) }))
 
   t.match(result, { success: false, errorCode: 'NETWORK', retryable: true })
-  t.match(result.error, /ECONNREFUSED/)
+  t.equal(result.error, 'control endpoint of checkout-api could not be reached', 'no errno, address or port: the engine is no port scanner')
 })
 
 t.test('a dry run sends nothing and says it was simulated', async (t) => {
@@ -176,7 +181,7 @@ t.test('a webhook without a secret is refused before anything is sent', async (t
   const result = await executor('restart_function').execute(request({ target: webhookTarget(endpoint.url, null) }))
 
   t.match(result, { success: false, errorCode: 'INVALID_TARGET', retryable: false })
-  t.match(result.error, /no webhook_secret/)
+  t.match(result.error, /no usable webhook_secret/)
   t.equal(endpoint.requests.length, 0)
 })
 
