@@ -10,7 +10,7 @@ import { REFUSED_SPELLINGS } from '../../helpers/refused-hosts.js'
 
 const SECRET = 'whsec_Y29tcG9uZW50LXRhcmdldHMtdGVzdC1zZWNyZXQ='
 
-async function put (ctx: TestApp, name: string, body: Record<string, unknown>): Promise<{ statusCode: number, json: () => any, body: string }> {
+async function put (ctx: TestApp, name: string, body: Record<string, unknown>): ReturnType<TestApp['app']['inject']> {
   return await ctx.app.inject({ method: 'PUT', url: `/v1/components/${name}`, headers: ctx.admin.headers, payload: { component_type: 'service', ...body } })
 }
 
