@@ -2,6 +2,7 @@
 // in webhook URLs, prefixes without a delimiter and the service's own database are 400s naming
 // the field; webhook secrets are generated when missing, returned once, stored sealed, and a
 // changed webhook URL needs a new one. Passwords in shown URLs are masked.
+import type { Response as InjectResponse } from 'light-my-request'
 import t, { type Test } from 'tap'
 import { unseal, secretsKey } from '../../../src/services/secrets.js'
 import { buildTestApp, TEST_SECRETS_KEY, testConfig, type TestApp } from '../../helpers/app.js'
@@ -10,7 +11,7 @@ import { REFUSED_SPELLINGS } from '../../helpers/refused-hosts.js'
 
 const SECRET = 'whsec_Y29tcG9uZW50LXRhcmdldHMtdGVzdC1zZWNyZXQ='
 
-async function put (ctx: TestApp, name: string, body: Record<string, unknown>): ReturnType<TestApp['app']['inject']> {
+async function put (ctx: TestApp, name: string, body: Record<string, unknown>): Promise<InjectResponse> {
   return await ctx.app.inject({ method: 'PUT', url: `/v1/components/${name}`, headers: ctx.admin.headers, payload: { component_type: 'service', ...body } })
 }
 

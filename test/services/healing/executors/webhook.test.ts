@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import { getExecutor } from '../../../../src/services/healing/executors/registry.js'
 import type { ComponentTarget, ExecutionRequest, Executor } from '../../../../src/services/healing/executors/types.js'
@@ -202,4 +203,26 @@ t.test('invalid parameters are refused before anything is sent', async (t) => {
   t.match(result, { success: false, errorCode: 'INVALID_PARAMETERS', retryable: false })
   t.match(result.error, /replicas: give either replicas or delta/)
   t.equal(endpoint.requests.length, 0)
+})
+
+t.test('deliveries follow Standard Webhooks: the receiver\'s library verifies them, webhook-id is the action id on every attempt, and the signature binds the timestamp', async (t) => {
+  const endpoint = await startControlEndpoint(t)
+  endpoint.script({ status: 503 })
+  const actionId = randomUUID()
+  for (const attempt of [1, 2]) await executor('restart_function').execute(request({ actionId, attempt, target: webhookTarget(endpoint.url) }))
+
+  const receiver = new Webhook(SECRET)
+  t.equal(endpoint.requests.length, 2)
+  for (const received of endpoint.requests) {
+    const headers = received.headers as Record<string, string>
+    t.same(receiver.verify(received.rawBody.toString('utf8'), headers), received.body, 'verified by standardwebhooks')
+    t.equal(headers['webhook-id'], actionId)
+    t.equal(headers['idempotency-key'], actionId)
+    t.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/]+={0,2}$/)
+    // A captured request cannot be passed off with a fresh timestamp, nor its body changed.
+    t.throws(() => receiver.verify(received.rawBody.toString('utf8'), { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) + 1) }))
+    t.throws(() => receiver.verify(received.rawBody.toString('utf8').replace('restart_function', 'scale_down__'), headers))
+  }
+  t.same(endpoint.requests.map((received) => received.attempt), [1, 2])
+  t.throws(() => new Webhook('whsec_b3RoZXItc2VjcmV0LW9mLWVub3VnaC1sZW5ndGgtMDE=').verify(endpoint.requests[0]?.rawBody.toString('utf8') ?? '', endpoint.requests[0]?.headers as Record<string, string>), 'another secret does not verify')
 })
