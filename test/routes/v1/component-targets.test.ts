@@ -2,7 +2,7 @@
 // in webhook URLs, prefixes without a delimiter and the service's own database are 400s naming
 // the field; webhook secrets are generated when missing, returned once, stored sealed, and a
 // changed webhook URL needs a new one. Passwords in shown URLs are masked.
-import type { Response as InjectResponse } from 'light-my-request'
+import type { LightMyRequestResponse as InjectResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { unseal, secretsKey } from '../../../src/services/secrets.js'
 import { buildTestApp, TEST_SECRETS_KEY, testConfig, type TestApp } from '../../helpers/app.js'
