@@ -12,7 +12,7 @@ t.test('a database target\'s passwords appear in no action row, result or audit 
     method: 'PUT',
     url: '/v1/components/orders-db',
     headers: ctx.service.headers,
-    payload: { component_type: 'database', database_url: `postgres://orders:hunter2pw@127.0.0.1:${port}/orders?password=hunter3pw`, application_name: 'orders-api' }
+    payload: { component_type: 'database', organization_id: null, database_url: `postgres://orders:hunter2pw@127.0.0.1:${port}/orders?password=hunter3pw`, application_name: 'orders-api' }
   })
   t.equal(res.statusCode, 200, res.body)
   const id = await action(ctx.sql, { action_type: 'reset_connection', target_component_name: 'orders-db', max_attempts: 1 })

@@ -50,7 +50,7 @@ t.test('the receiver verifies the signature of the raw body and gets the action 
   t.equal(received?.idempotencyKey, req.actionId)
   t.equal(received?.attempt, 1)
   t.match(received?.headers['content-type'], /^application\/json/)
-  t.same(received?.body, { action_id: req.actionId, action_type: 'restart_function', component_name: 'checkout-api', parameters: { reason: 'latency spike' }, dry_run: false })
+  t.same(received?.body, { action_id: req.actionId, action_type: 'restart_function', organization_id: req.organizationId, component_name: 'checkout-api', parameters: { reason: 'latency spike' }, dry_run: false })
   t.same(endpoint.effects, [req.actionId])
   t.match(result.result, { via: 'webhook', status: 200, response_excerpt: '{"ok":true}', attempt: 1 })
   t.notOk(JSON.stringify(result).includes(SECRET), 'the secret is not in the result')
