@@ -22,6 +22,13 @@ export function isTargetRefused (error: unknown): error is TargetRefused {
   return error instanceof Error && (isTargetRefused(error.cause) || (error as NodeJS.ErrnoException).code === TARGET_REFUSED)
 }
 
+/** The refusal behind an error (fetch wraps it in "fetch failed"), or undefined for any other failure. */
+export function refusalOf (error: unknown): Error | undefined {
+  if (!(error instanceof Error)) return undefined
+  if (error instanceof TargetRefused || (error as NodeJS.ErrnoException).code === TARGET_REFUSED) return error
+  return refusalOf(error.cause)
+}
+
 function family (address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4
 }

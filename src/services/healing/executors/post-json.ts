@@ -7,7 +7,7 @@ import { redact } from '../../redaction.js'
 import type { TargetPolicy } from '../../targets/address-policy.js'
 import { outboundFetch } from '../../targets/http-client.js'
 import type { Response } from 'undici'
-import { isTargetRefused, TARGET_REFUSED } from '../../targets/resolve.js'
+import { refusalOf, TARGET_REFUSED } from '../../targets/resolve.js'
 import { abortCode } from './results.js'
 
 export interface PostOutcome {
@@ -62,10 +62,8 @@ function failedOutcome (error: unknown, signal: AbortSignal): PostOutcome {
     const errorCode = abortCode(signal)
     return { ok: false, errorCode, error: errorCode === 'TIMEOUT' ? 'gave no answer within the time limit' : 'was abandoned before it answered', retryable: true }
   }
-  if (isTargetRefused(error)) {
-    const refusal = error instanceof Error && isTargetRefused(error.cause) ? error.cause as Error : error as Error
-    return { ok: false, errorCode: TARGET_REFUSED, error: `was not contacted: ${refusal.message}`, retryable: false }
-  }
+  const refusal = refusalOf(error)
+  if (refusal !== undefined) return { ok: false, errorCode: TARGET_REFUSED, error: `was not contacted: ${refusal.message}`, retryable: false }
   return { ok: false, errorCode: 'NETWORK', error: 'could not be reached', retryable: true }
 }
 

@@ -9,7 +9,7 @@ import { targetPolicy, type TargetPolicy } from '../../targets/address-policy.js
 import { outboundFetch } from '../../targets/http-client.js'
 import { checkedPostgres } from '../../targets/postgres-client.js'
 import { checkedRedis } from '../../targets/redis-client.js'
-import { isTargetRefused } from '../../targets/resolve.js'
+import { refusalOf } from '../../targets/resolve.js'
 import type { Assertions } from '../assertions.js'
 import type { SelftestDefinition } from '../types.js'
 
@@ -50,7 +50,8 @@ async function check (assert: Assertions, name: string, what: string, probe: () 
     const { value, ms } = await assert.probe(probe)
     assert.pass(name, `${what} answered ${value} in ${Math.round(ms)} ms`)
   } catch (error) {
-    const why = isTargetRefused(error) ? `was not contacted: ${(error as Error).message}` : 'is unreachable'
+    const refusal = refusalOf(error)
+    const why = refusal === undefined ? 'is unreachable' : `was not contacted: ${refusal.message}`
     assert.fail(name, `${what} ${why}`, { recommendation: `Bring ${what} back or update the component's registration (PUT /v1/components/{name}); recovery actions through it will fail until then` })
   }
 }
