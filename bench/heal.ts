@@ -14,6 +14,7 @@ import { createSql, type Sql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
 import { createHealingEngine, type HealingEngine } from '../src/services/healing/engine.js'
+import { seal, secretsKey } from '../src/services/secrets.js'
 import { reportFigure } from './support/figures.js'
 
 const BENCH_PORT = 54402
@@ -21,7 +22,9 @@ const TARGET_MS = 50
 const SERIAL_ACTIONS = 300
 const SERIAL_ANOMALIES = 200
 const PARALLEL_ACTIONS = 2000
-const SECRET = 'bench-control-secret-0123456789'
+const SECRETS_KEY = 'bench-secrets-key-for-core314-heal-measurements'
+// Stored sealed, as the registry stores it; the bench's endpoint does not check signatures.
+const SECRET = seal('whsec_YmVuY2gtY29udHJvbC1zZWNyZXQtMDEyMzQ1Njc4OQ==', secretsKey(SECRETS_KEY))
 
 interface Endpoint { url: string, deliveries: Map<string, number>, close: () => Promise<void> }
 
@@ -45,7 +48,7 @@ async function startEndpoint (): Promise<Endpoint> {
 
 function engine (url: string, healing: HealingConfig): { engine: HealingEngine, sql: Sql } {
   const sql = createSql(url, { max: 10, applicationName: 'core314-bench-heal' })
-  return { sql, engine: createHealingEngine({ sql, config: healing, log: pino({ level: 'silent' }) }) }
+  return { sql, engine: createHealingEngine({ sql, config: healing, secretsKey: SECRETS_KEY, log: pino({ level: 'silent' }) }) }
 }
 
 async function queueActions (sql: Sql, count: number): Promise<void> {
@@ -86,7 +89,7 @@ const open: Sql[] = []
 try {
   await migrate(owner)
   await owner`insert into components (component_name, component_type, webhook_url, webhook_secret) values ('bench-api', 'service', ${endpoint.url}, ${SECRET})`
-  const base = loadConfig({ LOG_LEVEL: 'silent' }).healing
+  const base = loadConfig({ LOG_LEVEL: 'silent', HEAL_ALLOWED_TARGETS: '127.0.0.1' }).healing
   // The guards stay on but out of the way: the bench measures the path an action takes, not a hold.
   const healing: HealingConfig = { ...base, budgetPerMinute: 1_000_000, maxActionsPerComponentPerHour: 1_000_000, cooldownMs: 0, verificationDelayMs: 3_600_000 }
 

@@ -144,7 +144,7 @@ function headers (token: string): Record<string, string> {
 const database = await benchDatabase('ingest', 54412)
 const poolSize = CONCURRENCY
 const sql = createSql(database.url, { max: poolSize })
-const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
+const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, SECRETS_KEY: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
 const app = await buildApp(config, { logger: false, poolSize })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 const token = await signToken(SECRET, { role: 'service_role' })

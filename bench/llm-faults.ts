@@ -87,6 +87,7 @@ for (const mode of MODES) {
   const server = await startServer({
     DATABASE_URL: database.url,
     JWT_SECRET: jwtSecret,
+    SECRETS_KEY: jwtSecret,
     PORT: '0',
     RATE_LIMIT_MAX: '10000000',
     JOBS_ENABLED: 'false',

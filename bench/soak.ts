@@ -83,6 +83,7 @@ const logFile = path.join(dataDir, 'server.log')
 const server = await startServer({
   DATABASE_URL: database.url,
   JWT_SECRET: jwtSecret,
+  SECRETS_KEY: jwtSecret,
   PORT: '0',
   RATE_LIMIT_MAX: '10000000',
   JOBS_ENABLED: 'true',

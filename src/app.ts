@@ -65,6 +65,7 @@ function loggerOptions (config: Config): FastifyServerOptions['logger'] & object
 
 export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
   if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
+  if (config.secretsKey === undefined) throw new Error('buildApp needs config.secretsKey (the server generates one beside an embedded database)')
   const app = Fastify({
     logger: options.logger === false ? false : { ...loggerOptions(config), ...options.logger },
     requestIdHeader: false,

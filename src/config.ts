@@ -3,7 +3,7 @@
 // this file names them for the code. Nothing else reads process.env: the Config is passed in,
 // so tests build apps with any config.
 import { ConfigError } from './config/error.js'
-import { actionMap, actionTypes, testBaselines, testSchedules, trustedProxies } from './config/lists.js'
+import { actionMap, actionTypes, allowedTargets, testBaselines, testSchedules, trustedProxies } from './config/lists.js'
 import type { Env } from './config/schema.js'
 import { validateEnv } from './config/validate.js'
 
@@ -23,6 +23,8 @@ export interface Config {
   jwtAudience: string | undefined
   /** When set, tokens must carry it as `iss`. */
   jwtIssuer: string | undefined
+  /** Encrypts stored secrets (webhook secrets); embedded mode generates one beside the data. */
+  secretsKey: string | undefined
   openaiApiKey: string | undefined
   openaiBaseUrl: string | undefined
   openaiModel: string
@@ -133,6 +135,13 @@ export interface HealingConfig {
   escalationSlackWebhookUrl: string | undefined
   escalationWebhookUrl: string | undefined
   escalationWebhookSecret: string | undefined
+  /**
+   * Hosts (names or addresses) and CIDR ranges control targets may point at besides public
+   * addresses; everything else non-public (loopback, private, link-local...) is refused.
+   */
+  allowedTargets: string[]
+  /** Whether reset_connection may act on the service's own database and application names. */
+  allowSelfReset: boolean
 }
 
 function scheduleOf (value: string): string | null {
@@ -155,7 +164,9 @@ function healingConfig (env: Env): HealingConfig {
     batchSize: env.HEAL_BATCH_SIZE,
     escalationSlackWebhookUrl: env.ESCALATION_SLACK_WEBHOOK_URL,
     escalationWebhookUrl: env.ESCALATION_WEBHOOK_URL,
-    escalationWebhookSecret: env.ESCALATION_WEBHOOK_SECRET
+    escalationWebhookSecret: env.ESCALATION_WEBHOOK_SECRET,
+    allowedTargets: allowedTargets('HEAL_ALLOWED_TARGETS', env.HEAL_ALLOWED_TARGETS),
+    allowSelfReset: env.HEAL_ALLOW_SELF_RESET
   }
 }
 
@@ -212,6 +223,10 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   if (env.DATABASE_URL !== undefined && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
     throw new ConfigError('JWT_SECRET', 'is required (or JWKS_URL) when DATABASE_URL is set')
   }
+  // Like the JWT secret, only the embedded database generates a key of its own.
+  if (env.DATABASE_URL !== undefined && env.SECRETS_KEY === undefined) {
+    throw new ConfigError('SECRETS_KEY', 'is required when DATABASE_URL is set (at least 32 characters; it encrypts the stored webhook secrets)')
+  }
   checkKeySetUrl('JWKS_URL', env.JWKS_URL)
   if (env.EMBEDDED_PG_PORT === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432, the system PostgreSQL port')
 
@@ -225,6 +240,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     jwksUrl: env.JWKS_URL,
     jwtAudience: env.JWT_AUDIENCE,
     jwtIssuer: env.JWT_ISSUER,
+    secretsKey: env.SECRETS_KEY,
     openaiApiKey: env.OPENAI_API_KEY,
     openaiBaseUrl: env.OPENAI_BASE_URL,
     openaiModel: env.OPENAI_MODEL,

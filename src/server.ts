@@ -1,6 +1,6 @@
 // The process entry: config -> database (embedded when DATABASE_URL is unset) -> migrations
-// -> app -> listen; jobs start with the app. SIGTERM/SIGINT drain in-flight requests and
-// running jobs, close the pool and exit 0; a second signal exits at once.
+// -> plain secrets sealed -> app -> listen; jobs start with the app. SIGTERM/SIGINT drain
+// in-flight requests and running jobs, close the pool and exit 0; a second signal exits at once.
 import closeWithGrace from 'close-with-grace'
 import path from 'node:path'
 import { buildApp } from './app.js'
@@ -11,6 +11,8 @@ import { migrate } from './db/migrate.js'
 import { tolerateConnectionLoss } from './db/errors.js'
 import { postgresPatchProblem } from './db/postgres-patch.js'
 import { signToken } from './services/auth/tokens.js'
+import { sealPlainSecrets } from './services/seal-secrets.js'
+import { secretsKey } from './services/secrets.js'
 
 const DEMO_ORGANIZATION = '00000000-0000-4000-8000-000000000314'
 const DEMO_ADMIN = '00000000-0000-4000-8000-000000000001'
@@ -38,6 +40,8 @@ async function main (): Promise<void> {
   const migrator = createSql(config.databaseUrl as string, { max: 1, applicationName: 'core314-migrate' })
   try {
     await migrate(migrator)
+    const sealed = await sealPlainSecrets(migrator, secretsKey(config.secretsKey as string))
+    if (sealed > 0) console.error(`sealed ${sealed} webhook secrets stored in plain text (now whsec_ + base64 of the old secret)`)
   } finally {
     await migrator.end()
   }

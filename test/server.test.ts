@@ -8,7 +8,7 @@ import path from 'node:path'
 import { createSql } from '../src/db/client.js'
 import { createVerifier } from '../src/services/auth/tokens.js'
 import { freshDatabase } from './helpers/database.js'
-import { TEST_JWT_SECRET } from './helpers/app.js'
+import { TEST_JWT_SECRET, TEST_SECRETS_KEY } from './helpers/app.js'
 import { spawnServer } from './helpers/spawn-server.js'
 import { freePort } from './helpers/ports.js'
 
@@ -40,7 +40,7 @@ t.test('without DATABASE_URL it starts an embedded PostgreSQL, migrates, and pri
 t.test('with DATABASE_URL it uses that database and starts none', async (t) => {
   const { url } = await freshDatabase(t, { empty: true })
   const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-attached-'))
-  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, PORT: '0' })
+  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, DATA_DIR: dataDir, PORT: '0' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const address = await server.address
   t.equal((await fetch(`${address}/readyz`)).status, 200)
@@ -54,14 +54,14 @@ t.test('with DATABASE_URL it uses that database and starts none', async (t) => {
 })
 
 t.test('a bad configuration value stops the process naming the variable', async (t) => {
-  const server = spawnServer({ DATABASE_URL: 'postgres://x@127.0.0.1/x', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_MAX: 'lots' })
+  const server = spawnServer({ DATABASE_URL: 'postgres://x@127.0.0.1/x', JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, RATE_LIMIT_MAX: 'lots' })
   t.equal(await server.exit, 1)
   t.match(server.output(), /configuration error: RATE_LIMIT_MAX: must be a whole number/)
 })
 
 t.test('SIGTERM lets an in-flight request finish, then exits 0', async (t) => {
   const { url } = await freshDatabase(t)
-  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, PORT: '0' })
+  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, PORT: '0' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const address = await server.address
 
@@ -86,7 +86,7 @@ t.test('SIGTERM lets an in-flight request finish, then exits 0', async (t) => {
 
 t.test('a second signal exits at once, without waiting for the drain', async (t) => {
   const { url } = await freshDatabase(t)
-  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, PORT: '0' })
+  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, PORT: '0' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const address = await server.address
   const blocker = createSql(url, { max: 1 })

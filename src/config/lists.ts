@@ -2,6 +2,7 @@
 // value (already trimmed, never empty) and refuses a bad entry naming the variable.
 import cron from 'node-cron'
 import { isIP } from 'node:net'
+import { allowEntryProblem } from '../services/targets/address-policy.js'
 import { ACTION_TYPE_PATTERN } from './schema.js'
 import { ConfigError } from './error.js'
 
@@ -82,4 +83,14 @@ export function trustedProxies (name: string, raw: string | undefined): false | 
     }
   }
   return list
+}
+
+/** HEAL_ALLOWED_TARGETS: "10.0.0.0/8,cache.internal,fd00::/8", each a host name, an address or a CIDR range. */
+export function allowedTargets (name: string, raw: string | undefined): string[] {
+  if (raw === undefined) return []
+  return entries(raw, ',').map((entry) => {
+    const problem = allowEntryProblem(entry)
+    if (problem !== undefined) throw new ConfigError(name, `"${entry}" ${problem}`)
+    return entry.toLowerCase()
+  })
 }

@@ -61,7 +61,7 @@ export const ENV_GROUPS = [
     description: 'PostgreSQL: an attached server, or an embedded one started under DATA_DIR.',
     variables: {
       DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], { description: 'The PostgreSQL to use; unset: an embedded PostgreSQL under DATA_DIR.', examples: ['postgres://user:password@host:5432/core314'] }),
-      DATA_DIR: text('.data', { description: 'The embedded database, its password and the generated JWT secret.' }),
+      DATA_DIR: text('.data', { description: 'The embedded database, its password, the generated JWT secret and SECRETS_KEY.' }),
       EMBEDDED_PG_PORT: integer(54329, 1024, 65535, { description: 'Port of the embedded PostgreSQL; never 5432, the system PostgreSQL\'s.' })
     }
   },
@@ -72,7 +72,8 @@ export const ENV_GROUPS = [
       JWT_SECRET: optionalText({ secret: true, minLength: 32, mustBe: 'at least 32 characters for HS256', description: 'HS256 secret; required with DATABASE_URL unless JWKS_URL is set (the embedded database generates one).', examples: ['at-least-32-characters-of-secret'] }),
       JWKS_URL: optionalUrl(['http:', 'https:'], { description: 'JWKS endpoint whose keys verify tokens; https, or http only for a loopback host.', examples: ['https://your-project.supabase.co/auth/v1/.well-known/jwks.json'] }),
       JWT_AUDIENCE: optionalText({ description: 'When set, a token\'s aud must name it.', examples: ['authenticated'] }),
-      JWT_ISSUER: optionalText({ description: 'When set, a token\'s iss must be it.', examples: ['https://your-project.supabase.co/auth/v1'] })
+      JWT_ISSUER: optionalText({ description: 'When set, a token\'s iss must be it.', examples: ['https://your-project.supabase.co/auth/v1'] }),
+      SECRETS_KEY: optionalText({ secret: true, minLength: 32, mustBe: 'at least 32 characters', description: 'Encrypts stored webhook secrets (AES-256-GCM); required with DATABASE_URL (the embedded database generates one into DATA_DIR). Changing it makes stored secrets unusable (docs/control-targets.md).', examples: ['at-least-32-characters-of-secret'] })
     }
   },
   {
@@ -160,7 +161,9 @@ export const ENV_GROUPS = [
       HEAL_BATCH_SIZE: integer(20, 1, 1000, { description: 'Actions one instance claims at once.' }),
       ESCALATION_SLACK_WEBHOOK_URL: optionalUrl(['http:', 'https:'], { description: 'Slack incoming webhook escalations are posted to.', examples: ['https://hooks.slack.com/services/...'] }),
       ESCALATION_WEBHOOK_URL: optionalUrl(['http:', 'https:'], { description: 'Generic webhook escalations are posted to.', examples: ['https://incidents.example.internal/core314'] }),
-      ESCALATION_WEBHOOK_SECRET: optionalText({ secret: true, description: 'Signs the generic webhook\'s requests like control requests.' })
+      ESCALATION_WEBHOOK_SECRET: optionalText({ secret: true, description: 'Signs the generic webhook\'s requests like control requests (Standard Webhooks; a secret not in whsec_ form is the raw HMAC key).' }),
+      HEAL_ALLOWED_TARGETS: optionalText({ list: 'host names, addresses and CIDR ranges separated by ","', description: 'Where control targets may point besides public addresses: loopback, private, link-local, CGNAT, metadata and unspecified addresses are refused otherwise, in every spelling, at registration and at connection time (docs/control-targets.md).', examples: ['10.0.0.0/8,cache.internal'] }),
+      HEAL_ALLOW_SELF_RESET: Type.Boolean({ default: false, description: 'Lets reset_connection act on the service\'s own database and application names.' })
     }
   }
 ] as const

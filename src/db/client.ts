@@ -15,12 +15,20 @@ export interface PoolOptions {
    * sent with it cannot be. Work that may run longer lifts it for its own transaction.
    */
   timeoutMs?: number
+  /** Addresses to connect to instead of the URL's hosts (one per host, in the URL's order)... */
+  hosts?: string[]
+  /** ...and their ports. */
+  ports?: number[]
 }
+
+/** The application names the service's own connections use: reset_connection never targets them. */
+export const SERVICE_APPLICATION_NAMES = ['core314-self-healing', 'core314-migrate', 'core314-selftest']
 
 const NUMERIC_OIDS = { int8: 20, numeric: 1700 }
 
 export function createSql (url: string, options: PoolOptions = {}): Sql {
   return postgres(url, {
+    ...(options.hosts === undefined ? {} : { host: options.hosts as unknown as string, port: options.ports as unknown as number }),
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 5,
@@ -31,7 +39,7 @@ export function createSql (url: string, options: PoolOptions = {}): Sql {
     // Optional fields a caller left out are stored as NULL; multi-row inserts need every column.
     transform: { undefined: null },
     connection: {
-      application_name: options.applicationName ?? 'core314-self-healing',
+      application_name: options.applicationName ?? SERVICE_APPLICATION_NAMES[0],
       ...(options.timeoutMs === undefined ? {} : { statement_timeout: options.timeoutMs, idle_in_transaction_session_timeout: options.timeoutMs })
     },
     types: {

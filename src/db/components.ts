@@ -33,6 +33,15 @@ export async function upsertComponent (tx: Tx, key: ComponentKey, input: Omit<Co
   throw new Error(`component ${key.componentName} could not be registered`)
 }
 
+/** The registered webhook_url, locked until the transaction ends; undefined when the component is new. */
+export async function lockWebhookUrl (tx: Tx, key: ComponentKey): Promise<string | null | undefined> {
+  const [row] = await tx<Array<{ webhook_url: string | null }>>`
+    select webhook_url from components
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
+    for update`
+  return row?.webhook_url
+}
+
 export async function findComponent (tx: Tx, key: ComponentKey): Promise<ComponentRow | undefined> {
   const [row] = await tx<ComponentRow[]>`
     select ${PUBLIC_COLUMNS(tx)} from components

@@ -110,7 +110,7 @@ const SERVICE_DATABASE = 'core314'
 /**
  * Starts the embedded PostgreSQL under config.dataDir, creates the service's database, and
  * returns the config pointing at it, with a JWT secret generated once and kept beside the data
- * unless JWT_SECRET or JWKS_URL is set.
+ * unless JWT_SECRET or JWKS_URL is set, and likewise the SECRETS_KEY that seals stored secrets.
  */
 export async function provisionEmbedded (config: Config): Promise<{ config: Config, database: EmbeddedDatabase }> {
   const root = path.resolve(config.dataDir)
@@ -127,5 +127,6 @@ export async function provisionEmbedded (config: Config): Promise<{ config: Conf
   const url = new URL(database.url)
   url.pathname = `/${SERVICE_DATABASE}`
   const jwtSecret = config.jwtSecret ?? (config.jwksUrl === undefined ? await secretFile(path.join(root, 'jwt-secret')) : undefined)
-  return { config: { ...config, databaseUrl: url.toString(), jwtSecret }, database }
+  const secretsKey = config.secretsKey ?? await secretFile(path.join(root, 'secrets-key'))
+  return { config: { ...config, databaseUrl: url.toString(), jwtSecret, secretsKey }, database }
 }

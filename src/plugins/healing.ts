@@ -12,5 +12,5 @@ declare module 'fastify' {
 }
 
 export default fp(async (app, options: { config: Config }) => {
-  app.decorate('healing', createHealingEngine({ sql: app.db.sql, config: options.config.healing, log: app.log.child({ component: 'healing' }) }))
+  app.decorate('healing', createHealingEngine({ sql: app.db.sql, config: options.config.healing, secretsKey: options.config.secretsKey as string, log: app.log.child({ component: 'healing' }) }))
 }, { name: 'healing', dependencies: ['db'] })

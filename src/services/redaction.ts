@@ -136,3 +136,26 @@ function redactValue (value: unknown, ancestors: Set<object>): unknown {
 export function redactDeep<T> (value: T): T {
   return redactValue(value, new Set()) as T
 }
+
+// Query parameters whose value is a credential (?password=, &sslpassword=, ?token=...).
+const CREDENTIAL_PARAMETER = /([?&;][\w.-]{0,40}?(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|auth))=[^&#;]*/gi
+
+/**
+ * A URL as it may be shown: the password of its user info replaced by ***, multi-host
+ * PostgreSQL URLs (postgres://u:p@h1,h2/db) and malformed ones included, and so are credential
+ * query parameters. The user info runs to the last @ before the query, so a password holding
+ * an unencoded @ or / is masked whole rather than cut.
+ */
+export function maskUrlPassword<T extends string | null> (url: T): T {
+  if (url === null) return url
+  let masked: string = url
+  const start = masked.indexOf('://')
+  if (start !== -1) {
+    const queryAt = masked.slice(start + 3).search(/[?#]/)
+    const end = queryAt === -1 ? masked.length : start + 3 + queryAt
+    const at = masked.lastIndexOf('@', end - 1)
+    const colon = masked.indexOf(':', start + 3)
+    if (at > start && colon !== -1 && colon < at) masked = `${masked.slice(0, colon)}:***${masked.slice(at)}`
+  }
+  return masked.replace(CREDENTIAL_PARAMETER, '$1=***') as T
+}

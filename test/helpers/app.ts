@@ -4,9 +4,18 @@ import type { Test } from 'tap'
 import { buildApp, type App, type AppOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { signToken, type TokenClaims } from '../../src/services/auth/tokens.js'
+import { standardSecret } from '../../src/services/healing/executors/standard-webhooks.js'
+import { seal, secretsKey } from '../../src/services/secrets.js'
 import { freshDatabase } from './database.js'
 
 export const TEST_JWT_SECRET = 'test-secret-for-core314-self-healing-suite'
+export const TEST_SECRETS_KEY = 'test-secrets-key-for-core314-self-healing-suite'
+/**
+ * The suite's control targets (HTTP servers, Redis, PostgreSQL) all listen on 127.0.0.1, which
+ * the target policy refuses unless allow-listed: apps built here allow it, as an operator
+ * running targets on the same host would. Tests of the refusal build apps without it.
+ */
+export const TEST_ALLOWED_TARGETS = '127.0.0.1'
 
 export interface Caller {
   id: string
@@ -26,9 +35,14 @@ export interface TestApp {
   token: (claims: TokenClaims, expiresIn?: string) => Promise<string>
 }
 
+/** A webhook secret as the registry stores it (sealed with the suite's key), for rows written directly. */
+export function sealedSecret (secret: string): string {
+  return seal(standardSecret(secret), secretsKey(TEST_SECRETS_KEY))
+}
+
 export function testConfig (overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, HEAL_ALLOWED_TARGETS: TEST_ALLOWED_TARGETS, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
     ...overrides
   }
 }

@@ -3,7 +3,7 @@
 // engines and pids, so a process can be killed or frozen while the others go on. Reads their
 // JSON logs and /metrics, and stops whatever is still running when the test ends.
 import type { Test } from 'tap'
-import { TEST_JWT_SECRET } from './app.js'
+import { TEST_ALLOWED_TARGETS, TEST_JWT_SECRET, TEST_SECRETS_KEY } from './app.js'
 import { spawnServer, type ServerProcess } from './spawn-server.js'
 
 export interface Instance {
@@ -31,7 +31,7 @@ export type LogLine = Record<string, unknown> & { msg?: string, job?: string, ti
 /** Starts `count` servers on `databaseUrl` with `env` on top of the test defaults, all listening. */
 export async function startInstances (t: Test, databaseUrl: string, count: number, env: Record<string, string> = {}): Promise<Instance[]> {
   const servers = Array.from({ length: count }, () => spawnServer({
-    DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, PORT: '0', RATE_LIMIT_MAX: '1000000', ...env
+    DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, HEAL_ALLOWED_TARGETS: TEST_ALLOWED_TARGETS, PORT: '0', RATE_LIMIT_MAX: '1000000', ...env
   }))
   t.teardown(() => {
     for (const server of servers) {

@@ -1,11 +1,13 @@
 // A component's control endpoint on 127.0.0.1, as a real receiver would run it: it verifies the
-// HMAC signature of the raw body, acts once per Idempotency-Key (a repeat gets the first
+// Standard Webhooks signature of the raw body with the specification's own library (`standardwebhooks`,
+// which also refuses stale timestamps), acts once per Idempotency-Key (a repeat gets the first
 // answer back), and records every request so tests can see exactly what arrived. Also the two
 // broken targets executors must survive: a port nobody listens on and a server that never answers.
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
+import { Webhook } from 'standardwebhooks'
 import type { Test } from 'tap'
+import { standardSecret } from '../../src/services/healing/executors/standard-webhooks.js'
 
 /** What the endpoint does with the next request: answer, or never answer. */
 export type Behaviour = { status: number, body?: string, headers?: Record<string, string> } | 'hang'
@@ -36,11 +38,14 @@ export interface ControlEndpoint {
 
 interface Answer { status: number, body: string, headers: Record<string, string> }
 
-function signatureMatches (secret: string | undefined, rawBody: Buffer, header: string | undefined): boolean {
-  if (secret === undefined || header === undefined) return false
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`)
-  const given = Buffer.from(header)
-  return given.length === expected.length && timingSafeEqual(given, expected)
+function signatureMatches (secret: string | undefined, rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
+  if (secret === undefined) return false
+  try {
+    new Webhook(standardSecret(secret)).verify(rawBody.toString('utf8'), headers as Record<string, string>)
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function readBody (request: IncomingMessage): Promise<Buffer> {
@@ -62,7 +67,7 @@ function header (headers: IncomingHttpHeaders, name: string): string | undefined
   return Array.isArray(value) ? value[0] : value
 }
 
-/** Starts an endpoint that checks signatures with `secret` (none: every request is accepted unsigned). */
+/** Starts an endpoint that checks signatures with `secret`, a whsec_ secret or a plain one as standardSecret reads it (none: every request is accepted unsigned). */
 export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: { secret?: string } = {}): Promise<ControlEndpoint> {
   const queue: Behaviour[] = []
   const answered = new Map<string, Answer>()
@@ -78,7 +83,7 @@ export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: 
     const rawBody = await readBody(request)
     const idempotencyKey = header(request.headers, 'idempotency-key')
     const attempt = header(request.headers, 'x-core314-attempt')
-    const signatureValid = signatureMatches(options.secret, rawBody, header(request.headers, 'x-core314-signature'))
+    const signatureValid = signatureMatches(options.secret, rawBody, request.headers)
     const stored = idempotencyKey === undefined ? undefined : answered.get(idempotencyKey)
     endpoint.requests.push({
       method: request.method ?? '',

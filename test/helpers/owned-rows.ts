@@ -51,7 +51,7 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
   ]
   await created(ctx, 'PUT', `/v1/components/${component}`, {
     component_type: 'edge_function', organization_id: owner.organizationId, description: `${orgMarker} control`,
-    webhook_url: `https://${orgMarker}.example.internal/control`, webhook_secret: `${orgMarker}-webhook-secret`
+    webhook_url: `https://${orgMarker}.example.internal/control`, webhook_secret: `whsec_${Buffer.from(`${orgMarker}-webhook-secret`).toString('base64')}`
   })
   const actions = [
     await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'restart_function', target_component_name: component, triggered_by_anomaly_id: anomalies[0]?.id, trigger_reason: `${marker} restart` }),

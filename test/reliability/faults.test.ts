@@ -6,7 +6,7 @@ import { buildApp } from '../../src/app.js'
 import { tolerateConnectionLoss } from '../../src/db/errors.js'
 import { signToken } from '../../src/services/auth/tokens.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
-import { TEST_JWT_SECRET, testConfig } from '../helpers/app.js'
+import { TEST_JWT_SECRET, TEST_SECRETS_KEY, testConfig } from '../helpers/app.js'
 import { spawnServer } from '../helpers/spawn-server.js'
 import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
@@ -74,7 +74,7 @@ t.test('the database lost and back under load: 503 meanwhile, recovery without a
 
 t.test('SIGTERM under load: what was acknowledged is stored, then the process exits 0', async (t) => {
   const { url } = await freshDatabase(t)
-  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, PORT: '0', RATE_LIMIT_MAX: '1000000' })
+  const server = spawnServer({ DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, PORT: '0', RATE_LIMIT_MAX: '1000000' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const address = await server.address
   const token = await signToken(TEST_JWT_SECRET, { role: 'service_role' })

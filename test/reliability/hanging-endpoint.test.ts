@@ -5,7 +5,7 @@
 // API keeps answering (no 5xx). Real server processes, two of them, healing every second.
 import t from 'tap'
 import { signToken } from '../../src/services/auth/tokens.js'
-import { TEST_JWT_SECRET } from '../helpers/app.js'
+import { sealedSecret, TEST_JWT_SECRET } from '../helpers/app.js'
 import { HEALING_ONLY, startInstances, waitFor, type Instance } from '../helpers/cluster.js'
 import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
@@ -48,7 +48,7 @@ t.test('an endpoint that never answers, under ingest load: the timeout holds, ot
   silent.script(...Array.from({ length: 10 }, () => 'hang' as const))
   await sql`
     insert into components (component_name, component_type, webhook_url, webhook_secret)
-    values ('frozen-api', 'service', ${silent.url}, ${SECRET}), ('checkout-api', 'service', ${healthy.url}, ${SECRET})`
+    values ('frozen-api', 'service', ${silent.url}, ${sealedSecret(SECRET)}), ('checkout-api', 'service', ${healthy.url}, ${sealedSecret(SECRET)})`
   const instances = await startInstances(t, url, 2, {
     ...HEALING_ONLY,
     HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS)

@@ -5,7 +5,7 @@
 // exactly once. The figures (ticks, who ran them, deliveries) are printed with the assertions.
 import t from 'tap'
 import { signToken } from '../../src/services/auth/tokens.js'
-import { TEST_JWT_SECRET } from '../helpers/app.js'
+import { sealedSecret, TEST_JWT_SECRET } from '../helpers/app.js'
 import { logLines, metric, startInstances, stopInstance, waitFor, type Instance, type LogLine } from '../helpers/cluster.js'
 import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
@@ -34,7 +34,7 @@ t.test('three instances: each tick of each job runs once, each recovery action i
   // One component per anomaly (a component has one open signal per type), all behind the same endpoint.
   await sql`
     insert into components (component_name, component_type, webhook_url, webhook_secret)
-    select name, 'service', ${endpoint.url}, ${SECRET} from unnest(array['checkout-api'] || array(select 'spiking-' || i from generate_series(1, ${ANOMALIES}) i)) name`
+    select name, 'service', ${endpoint.url}, ${sealedSecret(SECRET)} from unnest(array['checkout-api'] || array(select 'spiking-' || i from generate_series(1, ${ANOMALIES}) i)) name`
   await sql`
     insert into recovery_actions (action_type, target_component_name, trigger_reason)
     select 'restart_function', 'checkout-api', 'queued ' || i from generate_series(1, ${QUEUED}) i`

@@ -6,6 +6,7 @@
 // its held request, the frozen process waking up) completes nothing a second time.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
+import { sealedSecret } from '../helpers/app.js'
 import { HEALING_ONLY, startInstances, waitFor, type Instance } from '../helpers/cluster.js'
 import { startControlEndpoint, type ControlEndpoint } from '../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
@@ -67,7 +68,7 @@ t.test('an instance killed, then one frozen, mid-action: another takes over afte
   const { url } = await freshDatabase(t)
   const sql = ownerSql(t, url)
   const endpoint = await startControlEndpoint(t, { secret: SECRET })
-  await sql`insert into components (component_name, component_type, webhook_url, webhook_secret) values ('checkout-api', 'service', ${endpoint.url}, ${SECRET})`
+  await sql`insert into components (component_name, component_type, webhook_url, webhook_secret) values ('checkout-api', 'service', ${endpoint.url}, ${sealedSecret(SECRET)})`
   const instances = await startInstances(t, url, 3, {
     ...HEALING_ONLY,
     HEAL_LEASE_GRACE_SECONDS: String(GRACE_SECONDS)
@@ -98,7 +99,9 @@ t.test('an instance killed, then one frozen, mid-action: another takes over afte
         'content-type': 'application/json',
         'idempotency-key': id,
         'x-core314-attempt': String(held?.attempt),
-        'x-core314-signature': String(held?.headers['x-core314-signature'])
+        'webhook-id': String(held?.headers['webhook-id']),
+        'webhook-timestamp': String(held?.headers['webhook-timestamp']),
+        'webhook-signature': String(held?.headers['webhook-signature'])
       },
       body: held?.rawBody.toString('utf8')
     })

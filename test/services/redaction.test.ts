@@ -3,7 +3,7 @@
 // that must survive (metrics, times, ids, paths) so the result is still worth reading.
 import fc from 'fast-check'
 import t from 'tap'
-import { redact, redactDeep } from '../../src/services/redaction.js'
+import { maskUrlPassword, redact, redactDeep } from '../../src/services/redaction.js'
 
 const cases: Array<[kind: string, input: string, expected: string]> = [
   ['an e-mail address', 'login failed for john.doe+alerts@example.co.uk today', 'login failed for [email] today'],
@@ -177,4 +177,25 @@ t.test('redactDeep keeps values that are not JSON-like and survives cycles', asy
   t.same(redactDeep({ first: shared, second: shared }), { first: { email: '[email]' }, second: { email: '[email]' } }, 'a shared object is not a cycle')
   t.equal(redactDeep('mail a@b.io'), 'mail [email]')
   t.equal(redactDeep(42), 42)
+})
+
+// Anomaly text and prompts go through redact; a target URL in either keeps no password.
+t.test('passwords in multi-host PostgreSQL URLs and ?password= never survive redaction', async (t) => {
+  const text = 'reset failed on postgres://app:hunter2pw@db1.example.com:5432,db2.example.com:5433/app?sslmode=require&password=hunter3pw and redis://:hunter4pw@cache.example.com:6379'
+  const redacted = redact(text)
+  t.notMatch(redacted, /hunter\dpw/)
+  t.match(redacted, /db1\.example\.com:5432,db2\.example\.com:5433\/app/, 'the hosts stay readable')
+})
+
+t.test('maskUrlPassword masks the user info password and credential parameters, and nothing else', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['postgres://app:pw@db1:5432,db2:5433/app?sslmode=require&password=x', 'postgres://app:***@db1:5432,db2:5433/app?sslmode=require&password=***'],
+    ['redis://:secret@cache:6379/2', 'redis://:***@cache:6379/2'],
+    ['postgres://app:p/w@d@db/app', 'postgres://app:***@db/app'],
+    ['postgres://db/app?sslpassword=a&user=b', 'postgres://db/app?sslpassword=***&user=b'],
+    ['redis://cache:6379', 'redis://cache:6379'],
+    ['postgres://app@db/app', 'postgres://app@db/app']
+  ]
+  for (const [url, shown] of cases) t.equal(maskUrlPassword(url), shown, url)
+  t.equal(maskUrlPassword(null), null)
 })

@@ -1,29 +1,32 @@
 // /v1/components and /v1/executors: where recovery actions act, and what can act.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../../config.js'
 import { Type } from 'typebox'
 import { Component, ComponentInput, ComponentName, OrganizationQuery } from '../../schemas/components.js'
 import { ExecutorDescription } from '../../schemas/executors.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { getComponent, listRegisteredComponents, registerComponent } from '../../services/components.js'
+import { getComponent, listRegisteredComponents, registerComponent, registrationRules } from '../../services/components.js'
 import { executorRegistry } from '../../services/healing/executors/registry.js'
 import { callerOf } from '../caller.js'
 
 const NameParams = Type.Object({ component_name: ComponentName })
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const rules = registrationRules(config)
+
   app.put('/components/:component_name', {
     config: { allow: ['service', 'admin'] },
     schema: {
       tags: ['components'],
       summary: 'Register a component\'s control targets',
-      description: 'Replaces the registration of the component in its organization: the caller\'s own, or for the service role the `organization_id` it names (required; null for the platform\'s own). A webhook needs a secret (at least 16 characters); a Redis target needs a key_prefix; a database target needs an application_name. The secret is never returned.',
+      description: 'Replaces the registration of the component in its organization: the caller\'s own, or for the service role the `organization_id` it names (required; null for the platform\'s own). Targets may not point at loopback, private, link-local, CGNAT, metadata or unspecified addresses unless HEAL_ALLOWED_TARGETS lists them. A webhook is signed per Standard Webhooks with a whsec_ secret: one given is stored encrypted and never returned; a new webhook registered without one gets one generated and returned in this answer only; changing webhook_url needs a new secret (409 otherwise). A Redis target needs a key_prefix ending in a delimiter; a database target needs an application_name that is not the service\'s own.',
       params: NameParams,
       body: ref(ComponentInput),
-      response: { 200: ref(Component, 'The registration, without secrets'), ...problems(400, 401, 403, 429) }
+      response: { 200: ref(Component, 'The registration; webhook_secret only when it was generated'), ...problems(400, 401, 403, 409, 429) }
     }
-  }, async (request) => await registerComponent(app.db, callerOf(request), request.params.component_name, request.body))
+  }, async (request) => await registerComponent(app.db, callerOf(request), request.params.component_name, request.body, rules))
 
   app.get('/components', {
     config: { allow: [...ALL_CALLERS] },

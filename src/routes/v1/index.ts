@@ -23,7 +23,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(selfHealing, { healing: app.healing })
   await app.register(circuitBreakers)
   await app.register(selftests, { config })
-  await app.register(components)
+  await app.register(components, { config })
   await app.register(monitor, { config })
   await app.register(escalations)
   await app.register(decisions)

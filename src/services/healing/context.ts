@@ -4,6 +4,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { HealingConfig } from '../../config.js'
 import type { Sql } from '../../db/client.js'
 import type { NotificationChannel } from '../notify/types.js'
+import type { SecretsKey } from '../secrets.js'
+import type { TargetPolicy } from '../targets/address-policy.js'
 
 export interface EngineContext {
   sql: Sql
@@ -11,5 +13,9 @@ export interface EngineContext {
   /** This instance's lease owner id: host, process and a random part, unique per engine. */
   owner: string
   channels: NotificationChannel[]
+  /** Where control targets may point (HEAL_ALLOWED_TARGETS over public addresses). */
+  policy: TargetPolicy
+  /** Opens the webhook secrets the registry stores sealed. */
+  secretsKey: SecretsKey
   log: FastifyBaseLogger
 }

@@ -163,9 +163,10 @@ export async function preview (ctx: EngineContext, anomalyId: string | null, lim
           componentName: planned.component,
           parameters: planned.choice.parameters,
           attempt: 1,
-          target: await loadTarget(tx, { organizationId: anomaly.organization_id, componentName: planned.component }),
+          target: await loadTarget(tx, { organizationId: anomaly.organization_id, componentName: planned.component }, ctx.secretsKey),
           dryRun: true,
           signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
+          policy: ctx.policy,
           channels: ctx.channels
         })
         decision.simulation = simulated?.output ?? null

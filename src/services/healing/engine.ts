@@ -17,6 +17,8 @@ import { errors } from '../../errors.js'
 import { publishRunDuration } from '../../telemetry.js'
 import { audit } from './audit.js'
 import { escalationChannels } from './channels.js'
+import { secretsKey } from '../secrets.js'
+import { targetPolicy } from '../targets/address-policy.js'
 import type { EngineContext } from './context.js'
 import { decide, preview, type Decision } from './decide.js'
 import { handOff } from './handoff.js'
@@ -68,6 +70,8 @@ export interface HealingEngine {
 export interface EngineOptions {
   sql: Sql
   config: HealingConfig
+  /** SECRETS_KEY, which sealed the stored webhook secrets. */
+  secretsKey: string
   log: FastifyBaseLogger
 }
 
@@ -81,6 +85,8 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
     config: options.config,
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     channels: escalationChannels(options.config),
+    policy: targetPolicy(options.config.allowedTargets),
+    secretsKey: secretsKey(options.secretsKey),
     log: options.log
   }
   const claimOptions = (mode: HealingMode): ClaimOptions => ({ owner: ctx.owner, graceMs: ctx.config.leaseGraceMs, includeAutomatic: mode !== 'off' })

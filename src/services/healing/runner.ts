@@ -68,7 +68,7 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
   const dryRun = action.dry_run || (mode === 'dry_run' && action.trigger_type === 'automatic')
   const component = { organizationId: action.organization_id, componentName: action.target_component_name }
   const { target, before } = await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => ({
-    target: await loadTarget(tx, component),
+    target: await loadTarget(tx, component, ctx.secretsKey),
     before: action.pre_action_metrics === null && !dryRun ? await latestHealth(tx, component, null) : undefined
   }))
 
@@ -85,6 +85,8 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
     target,
     dryRun,
     signal,
+    policy: ctx.policy,
+    allowSelfReset: ctx.config.allowSelfReset,
     db: ctx.sql,
     channels: ctx.channels,
     log: ctx.log

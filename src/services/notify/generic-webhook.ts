@@ -1,12 +1,14 @@
 // Escalations as a JSON POST to any receiver (an incident tool, a pager bridge), signed the
-// same way as control webhooks when the channel has a secret, so one verifier serves both.
+// same way as control webhooks (Standard Webhooks, webhook-id = the escalation id) when the
+// channel has a secret, so one verifier serves both. A secret not in whsec_ form is used as the
+// raw HMAC key, which a receiver gives its library as whsec_ + base64 of it.
 import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
-import { SIGNATURE_HEADER, signBody } from '../healing/executors/signature.js'
+import { standardSecret, webhookHeaders } from '../healing/executors/standard-webhooks.js'
 import type { EscalationMessage, WebhookChannel } from './types.js'
 
 export async function sendWebhook (channel: WebhookChannel, message: EscalationMessage, signal: AbortSignal): Promise<PostOutcome> {
   const body = JSON.stringify({ event: 'escalation', ...message })
-  const headers: Record<string, string> = { 'Idempotency-Key': message.escalation_id }
-  if (channel.secret !== undefined && channel.secret !== '') headers[SIGNATURE_HEADER] = signBody(channel.secret, body)
+  const signed = channel.secret !== undefined && channel.secret !== '' ? webhookHeaders(standardSecret(channel.secret), message.escalation_id, body) : {}
+  const headers: Record<string, string> = { ...signed, 'Idempotency-Key': message.escalation_id }
   return await postJson(channel.url, body, headers, signal)
 }

@@ -1,13 +1,14 @@
 // /v1/components and /v1/executors: registering control targets, secrets never returned.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { buildTestApp, tokensFor } from '../../helpers/app.js'
+import { unseal, secretsKey } from '../../../src/services/secrets.js'
+import { buildTestApp, TEST_SECRETS_KEY, tokensFor } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 
 const registration = {
   component_type: 'edge_function',
-  webhook_url: 'https://control.internal/orchestrate-flow',
-  webhook_secret: 'a-long-random-shared-secret',
+  webhook_url: 'https://control.example.com/orchestrate-flow',
+  webhook_secret: 'whsec_YS1sb25nLXJhbmRvbS1zaGFyZWQtc2VjcmV0LWJ5dGVz',
   redis_url: 'redis://cache-user:hunter2hunter2@127.0.0.1:6379/2',
   key_prefix: 'orchestrate:'
 }
@@ -17,17 +18,20 @@ t.test('admins and services register a component; the secret is kept but never r
   const put = await ctx.app.inject({ method: 'PUT', url: '/v1/components/orchestrate-flow', headers: ctx.admin.headers, payload: registration })
   t.equal(put.statusCode, 200)
   t.match(put.json(), { component_name: 'orchestrate-flow', webhook_url: registration.webhook_url, key_prefix: 'orchestrate:', redis_url: 'redis://cache-user:***@127.0.0.1:6379/2' })
-  t.notMatch(put.body, /a-long-random-shared-secret|hunter2/)
+  t.notMatch(put.body, /whsec_|hunter2/)
 
   const got = await ctx.app.inject({ url: '/v1/components/orchestrate-flow', headers: ctx.user.headers })
   t.equal(got.statusCode, 200)
-  t.notMatch(got.body, /a-long-random-shared-secret|hunter2/)
+  t.notMatch(got.body, /whsec_|hunter2/)
   t.equal((await ctx.app.inject({ url: '/v1/components', headers: ctx.user.headers })).json().length, 1)
 
   const again = await ctx.app.inject({ method: 'PUT', url: '/v1/components/orchestrate-flow', headers: ctx.service.headers, payload: { ...registration, organization_id: ctx.admin.organizationId, webhook_secret: undefined, description: 'updated' } })
   t.equal(again.statusCode, 200)
   const sql = ownerSql(t, ctx.databaseUrl)
-  t.same(await sql`select webhook_secret, description from components`, [{ webhook_secret: registration.webhook_secret, description: 'updated' }], 'a re-registration without the secret keeps it')
+  const [stored] = await sql<Array<{ webhook_secret: string, description: string }>>`select webhook_secret, description from components`
+  t.equal(stored?.description, 'updated')
+  t.equal(unseal(stored?.webhook_secret ?? '', secretsKey(TEST_SECRETS_KEY)), registration.webhook_secret, 'a re-registration without the secret keeps it')
+  t.notMatch(again.body, /whsec_/, 'a kept secret is not returned')
 
   t.equal((await ctx.app.inject({ method: 'PUT', url: '/v1/components/orchestrate-flow', headers: ctx.user.headers, payload: registration })).statusCode, 403)
   t.equal((await ctx.app.inject({ url: '/v1/components/unknown', headers: ctx.user.headers })).statusCode, 404)
@@ -82,10 +86,10 @@ t.test('the service role names the organization: 400 naming the field when it do
 
 t.test('incomplete targets are refused naming the rule or field', async (t) => {
   const ctx = await buildTestApp(t)
-  const unsigned = await ctx.app.inject({ method: 'PUT', url: '/v1/components/a', headers: ctx.admin.headers, payload: { component_type: 'x', webhook_url: 'https://c.internal/a' } })
-  t.equal(unsigned.statusCode, 400)
-  t.match(unsigned.json().detail, /components_webhook_signed/)
-  const shortSecret = await ctx.app.inject({ method: 'PUT', url: '/v1/components/a', headers: ctx.admin.headers, payload: { component_type: 'x', webhook_url: 'https://c.internal/a', webhook_secret: 'short' } })
+  const unprefixed = await ctx.app.inject({ method: 'PUT', url: '/v1/components/a', headers: ctx.admin.headers, payload: { component_type: 'x', redis_url: 'redis://cache.example.com:6379' } })
+  t.equal(unprefixed.statusCode, 400)
+  t.match(unprefixed.json().detail, /components_redis_prefixed/)
+  const shortSecret = await ctx.app.inject({ method: 'PUT', url: '/v1/components/a', headers: ctx.admin.headers, payload: { component_type: 'x', webhook_url: 'https://c.example.com/a', webhook_secret: 'short' } })
   t.match(shortSecret.json().errors, [{ path: '/body/webhook_secret' }])
   const badName = await ctx.app.inject({ method: 'PUT', url: '/v1/components/has%20space', headers: ctx.admin.headers, payload: { component_type: 'x' } })
   t.match(badName.json().errors, [{ path: '/params/component_name' }])

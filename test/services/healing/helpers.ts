@@ -7,11 +7,11 @@ import type { Test } from 'tap'
 import type { HealingConfig } from '../../../src/config.js'
 import type { Sql } from '../../../src/db/client.js'
 import { createHealingEngine, type HealingEngine } from '../../../src/services/healing/engine.js'
-import { buildTestApp, testConfig, type TestApp } from '../../helpers/app.js'
+import { buildTestApp, TEST_SECRETS_KEY, testConfig, type TestApp } from '../../helpers/app.js'
 import { startControlEndpoint, type ControlEndpoint } from '../../helpers/control-endpoint.js'
 import { ownerSql } from '../../helpers/database.js'
 
-export const SECRET = 'healing-control-secret-0123456789'
+export const SECRET = 'whsec_aGVhbGluZy1jb250cm9sLXNlY3JldC0wMTIzNDU2Nzg5'
 
 export function fastHealing (overrides: Partial<HealingConfig> = {}): HealingConfig {
   return { ...testConfig().healing, verificationDelayMs: 0, leaseGraceMs: 50, approvalTtlMs: 60_000, ...overrides }
@@ -25,7 +25,7 @@ export interface HealingSetup extends TestApp {
 }
 
 export function engineFor (sql: Sql, healing: HealingConfig): HealingEngine {
-  return createHealingEngine({ sql, config: healing, log: pino({ level: 'silent' }) })
+  return createHealingEngine({ sql, config: healing, secretsKey: TEST_SECRETS_KEY, log: pino({ level: 'silent' }) })
 }
 
 export async function setup (t: Test, overrides: Partial<HealingConfig> = {}, component = 'checkout-api'): Promise<HealingSetup> {

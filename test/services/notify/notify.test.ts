@@ -46,7 +46,7 @@ t.test('a generic webhook without a secret is sent unsigned', async (t) => {
   const records = await notify([{ kind: 'webhook', name: 'log-sink', url: receiver.url }], message, AbortSignal.timeout(5000))
 
   t.equal(records[0]?.ok, true)
-  t.equal(receiver.requests[0]?.headers['x-core314-signature'], undefined)
+  t.equal(receiver.requests[0]?.headers['webhook-signature'], undefined)
 })
 
 t.test('failing channels are recorded and never stop the others', async (t) => {

@@ -1,11 +1,12 @@
 // control_targets: every registered webhook, Redis and database answers without being acted
 // on; an unreachable one fails the test. Nothing is skipped silently: no targets is a skip.
 import t from 'tap'
-import { buildTestApp } from '../../helpers/app.js'
+import { buildTestApp, testConfig } from '../../helpers/app.js'
+import { freshDatabase } from '../../helpers/database.js'
 import { closedPort, startControlEndpoint } from '../../helpers/control-endpoint.js'
 import { named, runTest } from '../../helpers/selftests.js'
 
-const SECRET = 'a-webhook-secret-of-enough-length'
+const SECRET = 'whsec_YS13ZWJob29rLXNlY3JldC1vZi1lbm91Z2gtbGVuZ3Ro'
 
 t.test('no registered target is a skipped run', async (t) => {
   const ctx = await buildTestApp(t)
@@ -20,7 +21,8 @@ t.test('reachable targets pass without any action being sent; an unreachable one
     t.equal(res.statusCode, 200, res.body)
   }
   await register('checkout', { webhook_url: endpoint.url, webhook_secret: SECRET })
-  await register('reports-db', { database_url: ctx.databaseUrl, application_name: 'reports' })
+  // Another database than the service's own, which a registration may not name.
+  await register('reports-db', { database_url: (await freshDatabase(t)).url, application_name: 'reports' })
 
   const row = await runTest(ctx, 'control_targets')
   t.match(row, { test_result: 'passed', pass_count: 2 })
@@ -34,4 +36,21 @@ t.test('reachable targets pass without any action being sent; an unreachable one
   t.match(broken, { test_result: 'failed', severity: 'high' })
   t.same(named(broken, 'assertions_failed'), [`${org}/search_webhook_reachable`])
   t.match(broken.failure_reason, `the webhook of ${org}/search is unreachable`)
+})
+
+t.test('a probe respects the target policy and its failure shows no password, address or port', async (t) => {
+  const ctx = await buildTestApp(t, { healing: { ...testConfig().healing, allowedTargets: [] } })
+  const port = await closedPort()
+  const res = await ctx.app.inject({ method: 'PUT', url: '/v1/components/cache', headers: ctx.admin.headers, payload: { component_type: 'cache', redis_url: `redis://:hunter2pw@localhost:${port}/0`, key_prefix: 'cache:' } })
+  t.equal(res.statusCode, 200, res.body)
+  const named = await ctx.app.inject({ method: 'PUT', url: '/v1/components/inward', headers: ctx.admin.headers, payload: { component_type: 'edge_function', webhook_url: `http://localhost:${port}/control`, webhook_secret: SECRET } })
+  t.equal(named.statusCode, 200, named.body)
+
+  const row = await runTest(ctx, 'control_targets')
+  t.match(row, { test_result: 'failed' })
+  const text = JSON.stringify(row)
+  t.notMatch(text, /hunter2pw/)
+  t.notMatch(text, new RegExp(`:${port}\\b`))
+  t.match(text, /the webhook of [\w-]+\/inward was not contacted: the host resolves to a loopback address/)
+  t.match(text, /the Redis of [\w-]+\/cache was not contacted/)
 })

@@ -1,9 +1,12 @@
 // clear_cache: drops a component's cached entries. On a registered Redis it deletes the keys
 // under the component's key_prefix itself; otherwise the component's webhook is asked to.
 import Type from 'typebox'
+import { redact } from '../../redaction.js'
 import { defineExecutor } from './define-executor.js'
 import { isUrlWith, type Mechanism } from './mechanism.js'
 import { unlinkByPrefix } from './redis-prefix.js'
+import { isTargetRefused, TARGET_REFUSED } from '../../targets/resolve.js'
+import { keyPrefixProblem } from '../../targets/target-rules.js'
 import { abortCode, failure } from './results.js'
 import { webhookMechanism } from './webhook.js'
 
@@ -13,11 +16,13 @@ function batchSize (parameters: Record<string, unknown>): number {
   return typeof parameters.batch_size === 'number' ? parameters.batch_size : DEFAULT_BATCH
 }
 
-function failureCode (error: unknown, signal: AbortSignal): { errorCode: string, retryable: boolean } {
-  if (signal.aborted) return { errorCode: abortCode(signal), retryable: true }
+// Network failures all read alike (no address, port or errno), so the engine is no port scanner.
+function failureOf (error: unknown, signal: AbortSignal): { errorCode: string, retryable: boolean, reason: string } {
+  if (signal.aborted) return { errorCode: abortCode(signal), retryable: true, reason: 'the time limit was reached' }
+  if (isTargetRefused(error)) return { errorCode: TARGET_REFUSED, retryable: false, reason: `the Redis was not contacted: ${(error as Error).message}` }
   // A ReplyError is Redis refusing the command (auth, ACL, unknown command): retrying will not help.
-  if (error instanceof Error && error.name === 'ReplyError') return { errorCode: 'REDIS_ERROR', retryable: false }
-  return { errorCode: 'NETWORK', retryable: true }
+  if (error instanceof Error && error.name === 'ReplyError') return { errorCode: 'REDIS_ERROR', retryable: false, reason: redact(error.message) }
+  return { errorCode: 'NETWORK', retryable: true, reason: 'the Redis could not be reached' }
 }
 
 const redisMechanism: Mechanism = {
@@ -28,6 +33,8 @@ const redisMechanism: Mechanism = {
     if (target.key_prefix === undefined || target.key_prefix === '') {
       return { errorCode: 'UNSAFE_TARGET', error: `component ${target.component_name} has a redis_url but no key_prefix; clearing without one would delete every key in that database` }
     }
+    const prefixProblem = keyPrefixProblem(target.key_prefix)
+    if (prefixProblem !== undefined) return { errorCode: 'UNSAFE_TARGET', error: `key_prefix of ${target.component_name} ${prefixProblem}` }
     if (!isUrlWith(target.redis_url, ['redis:', 'rediss:'])) {
       return { errorCode: 'INVALID_TARGET', error: `redis_url of ${target.component_name} must be a redis:// or rediss:// URL` }
     }
@@ -36,11 +43,10 @@ const redisMechanism: Mechanism = {
   describe: (target, request) => `delete the Redis keys of ${request.componentName} starting with "${target.key_prefix ?? ''}" (SCAN and UNLINK in batches of ${batchSize(request.parameters)})`,
   perform: async (target, request) => {
     const prefix = target.key_prefix ?? ''
-    const outcome = await unlinkByPrefix(target.redis_url ?? '', prefix, batchSize(request.parameters), request.signal)
+    const outcome = await unlinkByPrefix(target.redis_url ?? '', prefix, batchSize(request.parameters), request.signal, request.policy)
     const result = { via: 'redis', key_prefix: prefix, keys_deleted: outcome.deleted, keys_scanned: outcome.scanned }
     if (outcome.error !== undefined) {
-      const { errorCode, retryable } = failureCode(outcome.error, request.signal)
-      const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+      const { errorCode, retryable, reason } = failureOf(outcome.error, request.signal)
       return failure(errorCode, `clearing the cache of ${request.componentName} stopped after deleting ${outcome.deleted} keys: ${reason}`, retryable, result)
     }
     return {

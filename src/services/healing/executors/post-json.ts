@@ -1,22 +1,31 @@
 // One outbound JSON POST with the failure taxonomy the engine retries on. Redirects are never
-// followed, so a signed request cannot be bounced to another host, and only the start of the
-// answer is read, so a huge or endless response cannot exhaust memory. Work started by an API
-// request sends its X-Request-Id, so the receiver's logs and ours meet on one id.
+// followed, so a signed request cannot be bounced to another host; only the start of the answer
+// is read, so a huge or endless response cannot exhaust memory; and only a short, redacted
+// excerpt of it is kept. Every way of not reaching the receiver is the one code NETWORK with
+// no detail, so the engine cannot be used to tell closed ports from filtered or missing hosts.
+// Work started by an API request sends its X-Request-Id, so the receiver's logs and ours meet on
+// one id.
 import { currentRequestId } from '../../../request-context.js'
+import { redact } from '../../redaction.js'
+import type { TargetPolicy } from '../../targets/address-policy.js'
+import { outboundFetch } from '../../targets/http-client.js'
+import type { Response } from 'undici'
+import { refusalOf, TARGET_REFUSED } from '../../targets/resolve.js'
 import { abortCode } from './results.js'
 
 export interface PostOutcome {
   ok: boolean
   status?: number
-  /** The first RESPONSE_SNIPPET_CHARS characters of the answer. */
-  responseBody?: string
+  /** The first EXCERPT_CHARS characters of the answer, redacted. */
+  excerpt?: string
   retryAfter?: string
   errorCode?: string
   error?: string
   retryable: boolean
 }
 
-const RESPONSE_SNIPPET_CHARS = 1024
+const READ_LIMIT_CHARS = 1024
+const EXCERPT_CHARS = 200
 
 /** Why a URL cannot be posted to, without repeating the URL (it may carry a token). */
 export function urlProblem (url: string): string | undefined {
@@ -31,40 +40,40 @@ export function urlProblem (url: string): string | undefined {
   return undefined
 }
 
-async function readSnippet (response: Response): Promise<string> {
+
+
+async function readExcerpt (response: Response): Promise<string> {
   if (response.body === null) return ''
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
   let text = ''
   try {
-    while (text.length < RESPONSE_SNIPPET_CHARS) {
-      const { done, value } = await reader.read()
+    while (text.length < READ_LIMIT_CHARS) {
+      const { done, value } = await reader.read() as { done: boolean, value: Uint8Array }
       if (done) break
       text += decoder.decode(value, { stream: true })
     }
   } finally {
     await reader.cancel().catch(() => {})
   }
-  return text.slice(0, RESPONSE_SNIPPET_CHARS)
+  // Redacted whole before it is cut, so a credential straddling the cut is still recognised.
+  return redact(text.slice(0, READ_LIMIT_CHARS)).slice(0, EXCERPT_CHARS)
 }
 
-function abortOutcome (signal: AbortSignal): PostOutcome {
-  const errorCode = abortCode(signal)
-  const error = errorCode === 'TIMEOUT' ? 'gave no answer within the time limit' : 'was abandoned before it answered'
-  return { ok: false, errorCode, error, retryable: true }
+function failedOutcome (error: unknown, signal: AbortSignal): PostOutcome {
+  if (signal.aborted) {
+    const errorCode = abortCode(signal)
+    return { ok: false, errorCode, error: errorCode === 'TIMEOUT' ? 'gave no answer within the time limit' : 'was abandoned before it answered', retryable: true }
+  }
+  const refusal = refusalOf(error)
+  if (refusal !== undefined) return { ok: false, errorCode: TARGET_REFUSED, error: `was not contacted: ${refusal.message}`, retryable: false }
+  return { ok: false, errorCode: 'NETWORK', error: 'could not be reached', retryable: true }
 }
 
-function networkOutcome (error: unknown): PostOutcome {
-  // undici puts the socket error (ECONNREFUSED, ENOTFOUND...) in `cause`; its message names no URL path.
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
-  const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)
-  return { ok: false, errorCode: 'NETWORK', error: `could not be reached: ${detail}`, retryable: true }
-}
-
-function statusOutcome (status: number, responseBody: string | undefined, retryAfter: string | undefined): PostOutcome {
-  const base = { status, responseBody, ...(retryAfter === undefined ? {} : { retryAfter }) }
+function statusOutcome (status: number, excerpt: string | undefined, retryAfter: string | undefined): PostOutcome {
+  const base = { status, excerpt, ...(retryAfter === undefined ? {} : { retryAfter }) }
   if (status >= 200 && status < 300) return { ...base, ok: true, retryable: false }
-  const said = responseBody === undefined || responseBody === '' ? '' : `: ${responseBody.slice(0, 200)}`
+  const said = excerpt === undefined || excerpt === '' ? '' : `: ${excerpt}`
   const error = status >= 300 && status < 400
     ? `answered HTTP ${status}, a redirect, which is not followed`
     : `answered HTTP ${status}${said}`
@@ -72,21 +81,22 @@ function statusOutcome (status: number, responseBody: string | undefined, retryA
   return { ...base, ok: false, errorCode: `HTTP_${status}`, error, retryable }
 }
 
-export async function postJson (url: string, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<PostOutcome> {
-  let response: Response
+/** POSTs JSON; with a policy the target is checked at connection time (control targets), without one it is an operator-configured channel. */
+export async function postJson (url: string, body: string, headers: Record<string, string>, signal: AbortSignal, policy?: TargetPolicy): Promise<PostOutcome> {
   const requestId = currentRequestId()
+  const request = {
+    method: 'POST' as const,
+    body,
+    headers: { 'Content-Type': 'application/json', ...(requestId === undefined ? {} : { 'X-Request-Id': requestId }), ...headers },
+    signal
+  }
+  let response: Response
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'Content-Type': 'application/json', ...(requestId === undefined ? {} : { 'X-Request-Id': requestId }), ...headers },
-      redirect: 'manual',
-      signal
-    })
+    response = await outboundFetch(url, request, policy)
   } catch (error) {
-    return signal.aborted ? abortOutcome(signal) : networkOutcome(error)
+    return failedOutcome(error, signal)
   }
   // The status is the answer; a body cut short by the time limit does not change it.
-  const responseBody = await readSnippet(response).catch(() => undefined)
-  return statusOutcome(response.status, responseBody, response.headers.get('retry-after') ?? undefined)
+  const excerpt = await readExcerpt(response).catch(() => undefined)
+  return statusOutcome(response.status, excerpt, response.headers.get('retry-after') ?? undefined)
 }

@@ -2,7 +2,9 @@
 // and UNLINK in batches keep a big keyspace from blocking the server (KEYS would, FLUSHDB would
 // take every other tenant's keys with it), and every key is checked against the prefix again
 // before it is deleted, so a glob character in the prefix cannot widen the match.
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import type { TargetPolicy } from '../../targets/address-policy.js'
+import { checkedRedis } from '../../targets/redis-client.js'
 
 export interface PrefixDeletion {
   deleted: number
@@ -27,22 +29,23 @@ function abortion (signal: AbortSignal): { aborted: Promise<never>, dispose: () 
   return { aborted, dispose: () => { signal.removeEventListener('abort', onAbort) } }
 }
 
-export async function unlinkByPrefix (url: string, prefix: string, batchSize: number, signal: AbortSignal): Promise<PrefixDeletion> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 5000
-  })
-  // Errors also reach the pending command's promise; without a listener ioredis prints them.
-  redis.on('error', () => {})
+export async function unlinkByPrefix (url: string, prefix: string, batchSize: number, signal: AbortSignal, policy: TargetPolicy): Promise<PrefixDeletion> {
   // ioredis takes no signal, and a closing socket can take seconds to report it: race every call.
   const { aborted, dispose } = abortion(signal)
   const wanted = Buffer.from(prefix)
   const progress: PrefixDeletion = { deleted: 0, scanned: 0 }
+  let redis: Redis | undefined
   try {
     signal.throwIfAborted()
+    redis = await Promise.race([checkedRedis(url, policy, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 5000
+    }), aborted])
+    // Errors also reach the pending command's promise; without a listener ioredis prints them.
+    redis.on('error', () => {})
     await Promise.race([redis.connect(), aborted])
     let cursor = '0'
     do {
@@ -58,7 +61,7 @@ export async function unlinkByPrefix (url: string, prefix: string, batchSize: nu
     progress.error = error
   } finally {
     dispose()
-    redis.disconnect()
+    redis?.disconnect()
   }
   return progress
 }

@@ -4,8 +4,11 @@
 import Type from 'typebox'
 import { defineExecutor } from './define-executor.js'
 import { isUrlWith, type Mechanism } from './mechanism.js'
+import { SERVICE_APPLICATION_NAMES } from '../../../db/client.js'
+import { redact } from '../../redaction.js'
+import { isTargetRefused, TARGET_REFUSED } from '../../targets/resolve.js'
 import { abortCode, failure } from './results.js'
-import { terminateStaleBackends, type TerminatedBackend } from './stale-backends.js'
+import { SelfTarget, terminateStaleBackends, type TerminatedBackend } from './stale-backends.js'
 import { webhookMechanism } from './webhook.js'
 
 const DEFAULT_IDLE_SECONDS = 60
@@ -22,22 +25,28 @@ function limits (parameters: Record<string, unknown>): { idleSeconds: number, st
 // many connections, the usual reason for a reset) and operator intervention (shutdown).
 const RETRYABLE_SQLSTATE_CLASSES = ['08', '53', '57']
 
-function failureCode (error: unknown, signal: AbortSignal): { errorCode: string, retryable: boolean } {
-  if (signal.aborted) return { errorCode: abortCode(signal), retryable: true }
+// Network failures all read alike (no address, port or errno), so the engine is no port scanner.
+function failureOf (error: unknown, signal: AbortSignal): { errorCode: string, retryable: boolean, reason: string } {
+  if (signal.aborted) return { errorCode: abortCode(signal), retryable: true, reason: 'the time limit was reached' }
+  if (error instanceof SelfTarget) return { errorCode: error.code, retryable: false, reason: error.message }
+  if (isTargetRefused(error)) return { errorCode: TARGET_REFUSED, retryable: false, reason: `the database was not contacted: ${(error as Error).message}` }
   if (error instanceof Error && error.name === 'PostgresError') {
     const code = (error as Error & { code: string }).code
-    return { errorCode: 'DATABASE_ERROR', retryable: RETRYABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2)) }
+    return { errorCode: 'DATABASE_ERROR', retryable: RETRYABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2)), reason: redact(error.message) }
   }
-  return { errorCode: 'NETWORK', retryable: true }
+  return { errorCode: 'NETWORK', retryable: true, reason: 'the database could not be reached' }
 }
 
 const databaseMechanism: Mechanism = {
   name: 'database',
   needs: ['database_url', 'application_name'],
   applies: (target) => target.database_url !== undefined && target.database_url !== '',
-  refuse: (target) => {
+  refuse: (target, request) => {
     if (target.application_name === undefined || target.application_name.trim() === '') {
       return { errorCode: 'UNSAFE_TARGET', error: `component ${target.component_name} has a database_url but no application_name; without one every client of that database would be cut off` }
+    }
+    if (request.allowSelfReset !== true && SERVICE_APPLICATION_NAMES.includes(target.application_name)) {
+      return { errorCode: 'SELF_TARGET', error: `application_name of ${target.component_name} is one of this service's own; resetting it would cut the service off (HEAL_ALLOW_SELF_RESET allows it)` }
     }
     if (!isUrlWith(target.database_url, ['postgres:', 'postgresql:'])) {
       return { errorCode: 'INVALID_TARGET', error: `database_url of ${target.component_name} must be a postgres:// URL` }
@@ -53,10 +62,10 @@ const databaseMechanism: Mechanism = {
     const result: Record<string, unknown> = { via: 'database', application_name: applicationName }
     let backends: TerminatedBackend[]
     try {
-      backends = await terminateStaleBackends(target.database_url ?? '', { applicationName, ...limits(request.parameters) }, request.signal)
+      const guard = { policy: request.policy, ...(request.allowSelfReset !== true && request.db !== undefined ? { self: request.db } : {}) }
+      backends = await terminateStaleBackends(target.database_url ?? '', { applicationName, ...limits(request.parameters) }, request.signal, guard)
     } catch (error) {
-      const { errorCode, retryable } = failureCode(error, request.signal)
-      const reason = error instanceof Error ? error.message : String(error)
+      const { errorCode, retryable, reason } = failureOf(error, request.signal)
       return failure(errorCode, `resetting the connections of ${request.componentName} failed: ${reason}`, retryable, result)
     }
     const terminated = backends.filter((backend) => backend.terminated).map((backend) => backend.pid)

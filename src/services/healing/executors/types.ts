@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { TSchema } from 'typebox'
 import type { Sql } from '../../../db/client.js'
 import type { NotificationChannel } from '../../notify/types.js'
+import type { TargetPolicy } from '../../targets/address-policy.js'
 
 /** The control targets registered for a component through PUT /v1/components/{name}. */
 export interface ComponentTarget {
@@ -32,6 +33,10 @@ export interface ExecutionRequest {
   dryRun: boolean
   /** Fires when the attempt's time is up (AbortSignal.timeout gives the error code TIMEOUT). */
   signal: AbortSignal
+  /** Where the target's webhook, Redis and database may be reached (checked as they are connected). */
+  policy: TargetPolicy
+  /** Whether reset_connection may act on the service's own database (HEAL_ALLOW_SELF_RESET). */
+  allowSelfReset?: boolean
   /** The service's own database, for executors that keep state there (circuit breakers, escalations). */
   db?: Sql
   /** Where escalations are announced (the configured Slack and webhook channels). */

@@ -1,12 +1,15 @@
 // Registered control targets reachable: every webhook, Redis and database a recovery action
 // would act through answers now, so an outage is not the moment the service learns its lever
 // is gone. Nothing here can trigger an action: a webhook gets a HEAD (never the signed POST an
-// executor sends), Redis a PING, a database `select 1`.
-import { Redis } from 'ioredis'
+// executor sends), Redis a PING, a database `select 1`. Probes go through the same target policy
+// as the executors, and a failure reads the same for every network cause (no port scanning).
 import { SERVICE_CALLER } from '../../../db/caller.js'
-import { createSql } from '../../../db/client.js'
 import type { TargetRow } from '../../../db/component-targets.js'
-import { reason } from '../assertions.js'
+import { targetPolicy, type TargetPolicy } from '../../targets/address-policy.js'
+import { outboundFetch } from '../../targets/http-client.js'
+import { checkedPostgres } from '../../targets/postgres-client.js'
+import { checkedRedis } from '../../targets/redis-client.js'
+import { refusalOf } from '../../targets/resolve.js'
 import type { Assertions } from '../assertions.js'
 import type { SelftestDefinition } from '../types.js'
 
@@ -14,13 +17,13 @@ const PROBE_TIMEOUT_MS = 3000
 
 type Target = Omit<TargetRow, 'webhook_secret'>
 
-async function probeWebhook (url: string, signal: AbortSignal): Promise<number> {
-  const response = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) })
+async function probeWebhook (url: string, policy: TargetPolicy, signal: AbortSignal): Promise<number> {
+  const response = await outboundFetch(url, { method: 'HEAD', signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) }, policy)
   return response.status
 }
 
-async function probeRedis (url: string): Promise<string> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS, commandTimeout: PROBE_TIMEOUT_MS })
+async function probeRedis (url: string, policy: TargetPolicy): Promise<string> {
+  const redis = await checkedRedis(url, policy, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS, commandTimeout: PROBE_TIMEOUT_MS })
   redis.on('error', () => {})
   try {
     await redis.connect()
@@ -30,8 +33,8 @@ async function probeRedis (url: string): Promise<string> {
   }
 }
 
-async function probeDatabase (url: string): Promise<void> {
-  const sql = createSql(url, { max: 1, applicationName: 'core314-selftest' })
+async function probeDatabase (url: string, policy: TargetPolicy): Promise<void> {
+  const sql = await checkedPostgres(url, policy, { max: 1, applicationName: 'core314-selftest' })
   try {
     await Promise.race([
       sql`select 1`,
@@ -47,7 +50,9 @@ async function check (assert: Assertions, name: string, what: string, probe: () 
     const { value, ms } = await assert.probe(probe)
     assert.pass(name, `${what} answered ${value} in ${Math.round(ms)} ms`)
   } catch (error) {
-    assert.fail(name, `${what} is unreachable: ${reason(error)}`, { recommendation: `Bring ${what} back or update the component's registration (PUT /v1/components/{name}); recovery actions through it will fail until then` })
+    const refusal = refusalOf(error)
+    const why = refusal === undefined ? 'is unreachable' : `was not contacted: ${refusal.message}`
+    assert.fail(name, `${what} ${why}`, { recommendation: `Bring ${what} back or update the component's registration (PUT /v1/components/{name}); recovery actions through it will fail until then` })
   }
 }
 
@@ -62,7 +67,8 @@ export const controlTargets: SelftestDefinition = {
   failureSeverity: 'high',
   target: { componentType: 'registry', componentName: 'components' },
   parameters: () => ({ probe_timeout_ms: PROBE_TIMEOUT_MS }),
-  run: async ({ db, assert, signal }) => {
+  run: async ({ db, config, assert, signal }) => {
+    const policy = targetPolicy(config.healing.allowedTargets)
     const targets = await db.asCaller(SERVICE_CALLER, async (tx) => await tx<Target[]>`
       select component_name, component_type, organization_id, webhook_url, redis_url, key_prefix, database_url, application_name
       from components where webhook_url is not null or redis_url is not null or database_url is not null
@@ -75,9 +81,9 @@ export const controlTargets: SelftestDefinition = {
       signal.throwIfAborted()
       // Two organizations may both have a component of this name: the organization tells their checks apart.
       const name = `${target.organization_id ?? 'platform'}/${target.component_name}`
-      if (target.webhook_url !== null) await check(assert, `${name}_webhook_reachable`, `the webhook of ${name}`, async () => `HTTP ${await probeWebhook(target.webhook_url as string, signal)}`)
-      if (target.redis_url !== null) await check(assert, `${name}_redis_reachable`, `the Redis of ${name}`, async () => await probeRedis(target.redis_url as string))
-      if (target.database_url !== null) await check(assert, `${name}_database_reachable`, `the database of ${name}`, async () => { await probeDatabase(target.database_url as string); return 'select 1' })
+      if (target.webhook_url !== null) await check(assert, `${name}_webhook_reachable`, `the webhook of ${name}`, async () => `HTTP ${await probeWebhook(target.webhook_url as string, policy, signal)}`)
+      if (target.redis_url !== null) await check(assert, `${name}_redis_reachable`, `the Redis of ${name}`, async () => await probeRedis(target.redis_url as string, policy))
+      if (target.database_url !== null) await check(assert, `${name}_database_reachable`, `the database of ${name}`, async () => { await probeDatabase(target.database_url as string, policy); return 'select 1' })
     }
   }
 }

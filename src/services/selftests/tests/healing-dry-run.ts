@@ -9,6 +9,7 @@ import type { Severity } from '../../analysis/index.js'
 import { escalationChannels } from '../../healing/channels.js'
 import { getExecutor } from '../../healing/executors/registry.js'
 import { chooseAction } from '../../healing/mapping.js'
+import { targetPolicy } from '../../targets/address-policy.js'
 import { reason } from '../assertions.js'
 import type { SelftestDefinition } from '../types.js'
 
@@ -32,7 +33,7 @@ const TARGET = {
   component_name: COMPONENT,
   component_type: 'selftest_canary',
   webhook_url: 'http://127.0.0.1:9/selftest-canary',
-  webhook_secret: 'selftest-canary-secret-never-sent',
+  webhook_secret: 'whsec_c2VsZnRlc3QtY2FuYXJ5LXNlY3JldC1uZXZlci1zZW50',
   redis_url: 'redis://127.0.0.1:9',
   key_prefix: 'selftest-canary:',
   database_url: 'postgres://selftest@127.0.0.1:9/canary',
@@ -79,6 +80,7 @@ export const healingDryRun: SelftestDefinition = {
           target: TARGET,
           dryRun: true,
           signal: AbortSignal.any([signal, AbortSignal.timeout(DRY_RUN_TIMEOUT_MS)]),
+          policy: targetPolicy(policy.allowedTargets),
           db: db.sql,
           channels: escalationChannels(policy)
         }))

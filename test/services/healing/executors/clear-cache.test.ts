@@ -4,12 +4,16 @@ import t, { type Test } from 'tap'
 import { clearCache } from '../../../../src/services/healing/executors/clear-cache.js'
 import type { ComponentTarget, ExecutionRequest } from '../../../../src/services/healing/executors/types.js'
 import { closedPort, startControlEndpoint, startSilentServer } from '../../../helpers/control-endpoint.js'
+import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
 
 // Database 5, so the suite never touches keys other code keeps in database 0.
 const REDIS_URL = 'redis://127.0.0.1:6379/5'
 
 const redis = new Redis(REDIS_URL)
 t.teardown(async () => { await redis.quit() })
+
+// The suite's targets listen on 127.0.0.1, which the policy refuses unless allow-listed.
+const LOCAL_TARGETS = targetPolicy(['127.0.0.1'])
 
 function uniquePrefix (): string {
   return `core314-test:${randomBytes(6).toString('hex')}:`
@@ -42,6 +46,7 @@ function request (target: ComponentTarget | null, overrides: Partial<ExecutionRe
     attempt: 1,
     target,
     dryRun: false,
+    policy: LOCAL_TARGETS,
     signal: AbortSignal.timeout(10_000),
     ...overrides
   }

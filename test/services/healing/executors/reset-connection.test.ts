@@ -5,8 +5,12 @@ import { resetConnection } from '../../../../src/services/healing/executors/rese
 import type { ComponentTarget, ExecutionRequest } from '../../../../src/services/healing/executors/types.js'
 import { startSilentServer } from '../../../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../../../helpers/database.js'
+import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
 
 /** One client connection under an application name, closed when the test ends. */
+// The suite's targets listen on 127.0.0.1, which the policy refuses unless allow-listed.
+const LOCAL_TARGETS = targetPolicy(['127.0.0.1'])
+
 function client (t: Test, url: string, applicationName: string): Sql {
   const sql = createSql(url, { max: 1, applicationName })
   t.teardown(async () => { await sql.end({ timeout: 0 }) })
@@ -38,6 +42,7 @@ function request (target: ComponentTarget, overrides: Partial<ExecutionRequest> 
     attempt: 1,
     target,
     dryRun: false,
+    policy: LOCAL_TARGETS,
     signal: AbortSignal.timeout(10_000),
     ...overrides
   }

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import { getExecutor } from '../../../../src/services/healing/executors/registry.js'
 import type { ComponentTarget, ExecutionRequest, Executor } from '../../../../src/services/healing/executors/types.js'
 import { closedPort, startControlEndpoint } from '../../../helpers/control-endpoint.js'
+import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
 
-const SECRET = 'shared-control-secret-0123456789'
+const SECRET = 'whsec_c2hhcmVkLWNvbnRyb2wtc2VjcmV0LTAxMjM0NTY3ODk='
+
+// The suite's targets listen on 127.0.0.1, which the policy refuses unless allow-listed.
+const LOCAL_TARGETS = targetPolicy(['127.0.0.1'])
 
 function executor (type: string): Executor {
   const found = getExecutor(type)
@@ -26,6 +31,7 @@ function request (overrides: Partial<ExecutionRequest> = {}): ExecutionRequest {
     attempt: 1,
     target: null,
     dryRun: false,
+    policy: LOCAL_TARGETS,
     signal: AbortSignal.timeout(5000),
     ...overrides
   }
@@ -44,9 +50,9 @@ t.test('the receiver verifies the signature of the raw body and gets the action 
   t.equal(received?.idempotencyKey, req.actionId)
   t.equal(received?.attempt, 1)
   t.match(received?.headers['content-type'], /^application\/json/)
-  t.same(received?.body, { action_id: req.actionId, action_type: 'restart_function', organization_id: null, component_name: 'checkout-api', parameters: { reason: 'latency spike' }, dry_run: false })
+  t.same(received?.body, { action_id: req.actionId, action_type: 'restart_function', organization_id: req.organizationId, component_name: 'checkout-api', parameters: { reason: 'latency spike' }, dry_run: false })
   t.same(endpoint.effects, [req.actionId])
-  t.match(result.result, { via: 'webhook', status: 200, response_body: '{"ok":true}', attempt: 1 })
+  t.match(result.result, { via: 'webhook', status: 200, response_excerpt: '{"ok":true}', attempt: 1 })
   t.notOk(JSON.stringify(result).includes(SECRET), 'the secret is not in the result')
 })
 
@@ -97,7 +103,7 @@ t.test('a 4xx other than 408 and 429 is a failure that is not retried', async (t
 
   t.match(result, { success: false, simulated: false, errorCode: 'HTTP_422', retryable: false })
   t.equal(result.result.status, 422)
-  t.equal(result.result.response_body, '{"error":"unknown version"}')
+  t.equal(result.result.response_excerpt, '{"error":"unknown version"}')
 })
 
 t.test('a redirect is a failure and is not followed to the other host', async (t) => {
@@ -136,7 +142,7 @@ t.test('an endpoint nobody listens on is a retryable NETWORK failure', async (t)
   const result = await executor('restart_function').execute(request({ target: webhookTarget(`http://127.0.0.1:${await closedPort()}/control`) }))
 
   t.match(result, { success: false, errorCode: 'NETWORK', retryable: true })
-  t.match(result.error, /ECONNREFUSED/)
+  t.equal(result.error, 'control endpoint of checkout-api could not be reached', 'no errno, address or port: the engine is no port scanner')
 })
 
 t.test('a dry run sends nothing and says it was simulated', async (t) => {
@@ -176,7 +182,7 @@ t.test('a webhook without a secret is refused before anything is sent', async (t
   const result = await executor('restart_function').execute(request({ target: webhookTarget(endpoint.url, null) }))
 
   t.match(result, { success: false, errorCode: 'INVALID_TARGET', retryable: false })
-  t.match(result.error, /no webhook_secret/)
+  t.match(result.error, /no usable webhook_secret/)
   t.equal(endpoint.requests.length, 0)
 })
 
@@ -197,4 +203,26 @@ t.test('invalid parameters are refused before anything is sent', async (t) => {
   t.match(result, { success: false, errorCode: 'INVALID_PARAMETERS', retryable: false })
   t.match(result.error, /replicas: give either replicas or delta/)
   t.equal(endpoint.requests.length, 0)
+})
+
+t.test('deliveries follow Standard Webhooks: the receiver\'s library verifies them, webhook-id is the action id on every attempt, and the signature binds the timestamp', async (t) => {
+  const endpoint = await startControlEndpoint(t)
+  endpoint.script({ status: 503 })
+  const actionId = randomUUID()
+  for (const attempt of [1, 2]) await executor('restart_function').execute(request({ actionId, attempt, target: webhookTarget(endpoint.url) }))
+
+  const receiver = new Webhook(SECRET)
+  t.equal(endpoint.requests.length, 2)
+  for (const received of endpoint.requests) {
+    const headers = received.headers as Record<string, string>
+    t.same(receiver.verify(received.rawBody.toString('utf8'), headers), received.body, 'verified by standardwebhooks')
+    t.equal(headers['webhook-id'], actionId)
+    t.equal(headers['idempotency-key'], actionId)
+    t.match(headers['webhook-signature'], /^v1,[A-Za-z0-9+/]+={0,2}$/)
+    // A captured request cannot be passed off with a fresh timestamp, nor its body changed.
+    t.throws(() => receiver.verify(received.rawBody.toString('utf8'), { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) + 1) }))
+    t.throws(() => receiver.verify(received.rawBody.toString('utf8').replace('restart_function', 'scale_down__'), headers))
+  }
+  t.same(endpoint.requests.map((received) => received.attempt), [1, 2])
+  t.throws(() => new Webhook('whsec_b3RoZXItc2VjcmV0LW9mLWVub3VnaC1sZW5ndGgtMDE=').verify(endpoint.requests[0]?.rawBody.toString('utf8') ?? '', endpoint.requests[0]?.headers as Record<string, string>), 'another secret does not verify')
 })
