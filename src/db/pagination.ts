@@ -17,9 +17,6 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
-export const DEFAULT_LIMIT = 50
-export const MAX_LIMIT = 500
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function encodeCursor (cursor: Cursor): string {
