@@ -1,4 +1,4 @@
-// Signed delivery of an action to a component's control endpoint, as API.md specifies: the
+// Signed delivery of an action to a component's control endpoint, as docs/healing.md describes: the
 // Idempotency-Key is the action id on every attempt so the receiver can drop repeats, and the
 // signature covers the exact bytes sent. The secret never appears in a result.
 import type { Mechanism } from './mechanism.js'
