@@ -2,7 +2,8 @@
 // routes and jobs call services, services use the db layer, the db layer and everything else
 // speak the schemas' shapes; nothing reaches back up, and no module imports itself round a
 // cycle, type-only imports included. Fastify plugins (src/plugins) wire the layers into the
-// app, so only the composition root, routes and jobs may use them.
+// app, so only the composition root, routes and jobs may use them. src/lib holds pure code any
+// layer may use.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -29,14 +30,14 @@ module.exports = {
       name: 'schemas-import-only-schemas',
       severity: 'error',
       from: { path: '^src/schemas/' },
-      to: { path: '^src/', pathNot: '^src/schemas/' }
+      to: { path: '^src/', pathNot: '^src/(schemas|lib)/' }
     },
     {
       name: 'config-stands-alone',
       severity: 'error',
       comment: 'The configuration is read before anything is built; it names no service.',
       from: { path: '^src/config(\\.ts$|/)' },
-      to: { path: '^src/', pathNot: '^src/config(\\.ts$|/)' }
+      to: { path: '^src/', pathNot: '^src/config(\\.ts$|/)|^src/lib/' }
     },
     {
       name: 'lib-stands-alone',
@@ -49,7 +50,6 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js'] }
   }
 }
