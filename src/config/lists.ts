@@ -4,10 +4,10 @@ import cron from 'node-cron'
 import { isIP } from 'node:net'
 import { ACTION_TYPE_PATTERN } from './schema.js'
 import { ConfigError } from './error.js'
+import { UUID_PATTERN } from '../lib/uuid.js'
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical']
 const ACTION_TYPE = new RegExp(ACTION_TYPE_PATTERN)
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function entries (raw: string, separator: string): string[] {
   return raw.split(separator).map((entry) => entry.trim()).filter((entry) => entry !== '')
@@ -55,7 +55,7 @@ export function testSchedules (name: string, raw: string | undefined): Record<st
 /** SELFTEST_BASELINES: test name -> a pinned result id (lower case). */
 export function testBaselines (name: string, raw: string | undefined): Record<string, string> {
   return testEntries(name, raw, (value, entry) => {
-    if (!UUID.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
+    if (!UUID_PATTERN.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
     return value.toLowerCase()
   })
 }
