@@ -1,6 +1,7 @@
-// `npm run bench [-- --only db,ingest] [--markdown]`: every benchmark, one after another (they
-// would disturb each other's timings side by side), then one table of their headline figures
-// beside the seed's target and ours. Each runs as its own process, as `npm run bench:<name>`
+// `npm run bench [-- --only db,ingest] [--markdown] [--write docs/benchmarks.md]`: every
+// benchmark, one after another (they would disturb each other's timings side by side), then one
+// table of their headline figures beside the seed's target and ours. --write puts that table,
+// stamped with the date, the machine and the commit, into the document's figures block. Each runs as its own process, as `npm run bench:<name>`
 // does, and hands its figures over through BENCH_FIGURES_FILE (bench/support/figures.ts).
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatValue, type Figure } from './support/figures.js'
+import { currentStamp, figuresMarkdown, writeFigures } from './support/markdown.js'
 
 const BENCHES: Record<string, string> = {
   db: 'bench/db-helpers.ts',
@@ -20,7 +22,7 @@ const BENCHES: Record<string, string> = {
   replay: 'bench/replay/run.ts'
 }
 
-const { values: args } = parseArgs({ options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false }, write: { type: 'string' } } })
 const chosen = args.only === undefined ? Object.keys(BENCHES) : args.only.split(',').map((name) => name.trim())
 const unknown = chosen.filter((name) => BENCHES[name] === undefined)
 if (unknown.length > 0) {
@@ -47,13 +49,17 @@ try {
   const figures = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Figure)
   const rows = figures.map((figure) => [figure.bench, figure.name, formatValue(figure), figure.seed, figure.ours, figure.met === undefined ? '' : figure.met ? 'met' : 'NOT met'])
   const header = ['bench', 'figure', 'value', 'seed target', 'our target', 'verdict']
+  const stamp = currentStamp(chosen, args.only === undefined && failed.length === 0)
   console.log('\n=== figures ===')
   if (args.markdown) {
-    console.log(`| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`)
-    for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+    console.log(figuresMarkdown(figures, stamp))
   } else {
     const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => (row[column] as string).length)))
     for (const row of [header, ...rows]) console.log(row.map((cell, column) => column === 2 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number)).join('  ').trimEnd())
+  }
+  if (args.write !== undefined) {
+    writeFigures(args.write, figures, stamp)
+    console.log(`\nwrote the figures into ${args.write}`)
   }
   const judged = figures.filter((figure) => figure.met !== undefined)
   console.log(`\n${judged.filter((figure) => figure.met === true).length} of ${judged.length} targets met${failed.length > 0 ? `; failed to run: ${failed.join(', ')}` : ''}`)

@@ -1,4 +1,4 @@
-// Configuration is validated once: defaults from ../shared/API.md, and a bad value names its variable.
+// Configuration is validated once: defaults from src/config/schema.ts, and a bad value names its variable.
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { jobDefinitions } from '../src/jobs/index.js'

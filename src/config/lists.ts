@@ -5,10 +5,10 @@ import { isIP } from 'node:net'
 import { allowEntryProblem } from '../services/targets/address-policy.js'
 import { ACTION_TYPE_PATTERN } from './schema.js'
 import { ConfigError } from './error.js'
+import { UUID_PATTERN } from '../lib/uuid.js'
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical']
 const ACTION_TYPE = new RegExp(ACTION_TYPE_PATTERN)
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function entries (raw: string, separator: string): string[] {
   return raw.split(separator).map((entry) => entry.trim()).filter((entry) => entry !== '')
@@ -56,7 +56,7 @@ export function testSchedules (name: string, raw: string | undefined): Record<st
 /** SELFTEST_BASELINES: test name -> a pinned result id (lower case). */
 export function testBaselines (name: string, raw: string | undefined): Record<string, string> {
   return testEntries(name, raw, (value, entry) => {
-    if (!UUID.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
+    if (!UUID_PATTERN.test(value)) throw new ConfigError(name, `"${entry}" does not end in a result id (a UUID)`)
     return value.toLowerCase()
   })
 }

@@ -5,6 +5,7 @@
 // `${cursor.time}::text::timestamptz`: a parameter typed timestamptz goes through
 // postgres.js's Date serializer, which drops the microseconds.
 import { InvalidFields } from '../errors.js'
+import { UUID_PATTERN } from '../lib/uuid.js'
 import { isStorableTimestamp } from '../schemas/timestamps.js'
 
 export interface Cursor {
@@ -17,11 +18,6 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
-export const DEFAULT_LIMIT = 50
-export const MAX_LIMIT = 500
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 export function encodeCursor (cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.time, cursor.id])).toString('base64url')
 }
@@ -30,7 +26,7 @@ export function decodeCursor (value: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' &&
-      isStorableTimestamp(parsed[0]) && UUID.test(parsed[1])) {
+      isStorableTimestamp(parsed[0]) && UUID_PATTERN.test(parsed[1])) {
       return { time: parsed[0], id: parsed[1] }
     }
   } catch {

@@ -1,25 +1,13 @@
 // The scheduled jobs: each tick calls the same service function its route calls.
-import type { Config } from '../config.js'
-import type { Db } from '../db/port.js'
+import type { JobDeps } from './deps.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
 import { rollUpHistory } from '../services/detection/rollup.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
-import type { HealingEngine } from '../services/healing/engine.js'
 import { JOB_TRIGGER, runMonitor } from '../services/monitor/run.js'
-import type { Inject } from '../services/selftests/types.js'
 import { selftestJobs } from './selftests.js'
-
-export interface JobDeps {
-  config: Config
-  db: Db
-  /** The app's healing engine, shared with the routes that act. */
-  healing: HealingEngine
-  /** The app's inject, for the self-test that checks the API through it. */
-  inject?: Inject | undefined
-}
 
 export function jobDefinitions (deps: JobDeps): JobDefinition[] {
   const { config, db } = deps

@@ -2,7 +2,7 @@
 // a schedule of its own (SELFTEST_SCHEDULES, or its default) runs as `selftest:<name>`. Each
 // tick calls the runner POST /v1/selftests/run calls, recorded as a scheduled run.
 import type { JobDefinition } from './scheduler.js'
-import type { JobDeps } from './index.js'
+import type { JobDeps } from './deps.js'
 import { runSelftests } from '../services/selftests/runner.js'
 import { BUILT_IN_TESTS } from '../services/selftests/registry.js'
 import { checkOverrides, testSchedules } from '../services/selftests/schedules.js'

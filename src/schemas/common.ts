@@ -1,7 +1,9 @@
 // Request parts many routes share: pagination, the Idempotency-Key header, an id parameter.
 import { Type } from 'typebox'
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../db/pagination.js'
 import { uuid } from './fields.js'
+
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 500
 
 export const paginationQuery = {
   limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `Items per page, 1-${MAX_LIMIT}` }),

@@ -1,5 +1,5 @@
 // Field builders shared by the resource schemas, so a percentage, an id or a timestamp reads
-// and validates the same way everywhere (units: ../shared/API.md "Units and meanings").
+// and validates the same way everywhere (units: docs/api.md).
 import { Type, type Static, type TSchema, type TOptional, type TUnsafe } from 'typebox'
 
 type Options = Record<string, unknown>

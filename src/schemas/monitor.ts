@@ -3,7 +3,7 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { HealthEventInput } from './health-events.js'
 import { count, healthStatus, name, nullable, timestamp, uuid } from './fields.js'
-import { RULES, type ThresholdOverrides, type Thresholds } from '../services/monitor/thresholds.js'
+import { RULES, type ThresholdOverrides, type Thresholds } from './monitor-thresholds.js'
 
 const limit = (description: string) => Type.Number({ minimum: 0, description })
 

@@ -2,7 +2,23 @@
 import { Type, type Static } from 'typebox'
 import { nullable } from './fields.js'
 import { Selftest } from './selftests.js'
-import { BUILT_IN_TEST_NAMES } from '../services/selftests/registry.js'
+
+/**
+ * The built-in tests a caller may name: part of the contract, so declared here; the registry
+ * (src/services/selftests/registry.ts) holds one test of each name, in this order
+ * (test/services/selftests/registry.test.ts).
+ */
+export const BUILT_IN_TEST_NAMES = [
+  'database_connectivity',
+  'migrations_current',
+  'rls_isolation',
+  'detection_canary',
+  'healing_dry_run',
+  'llm_reachability',
+  'control_targets',
+  'api_availability',
+  'job_freshness'
+]
 
 const resultRef = () => Type.Unsafe<Static<typeof Selftest>>({ $ref: 'Selftest#' })
 

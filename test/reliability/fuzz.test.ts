@@ -162,7 +162,7 @@ t.test('every query parameter and body field of every operation, given each unst
   t.same(wrong.slice(0, 20), [], 'no 5xx, and every NUL byte named in a 400')
 })
 
-// Who may not call an operation at all, from API.md's "who" column: users get 403 whatever the id.
+// Who may not call an operation at all, from the "who" column of docs/api.md: users get 403 whatever the id.
 const REFUSED_TO_USERS = new Set([
   'POST /v1/recovery-actions/{id}/approve', 'POST /v1/recovery-actions/{id}/reject', 'POST /v1/recovery-actions/{id}/cancel',
   'POST /v1/recovery-actions/{id}/execute', 'POST /v1/recovery-actions/{id}/rollback', 'PUT /v1/components/{component_name}'

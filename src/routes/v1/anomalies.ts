@@ -10,10 +10,10 @@ import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import { changeAnomalyStatus, getAnomaly, listActiveAnomalies, listCorrelatedAnomalies, pageAnomalies, recordAnomaly, summariseAnomalies } from '../../services/anomalies.js'
 import { callerOf } from '../caller.js'
+import { periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['anomalies']
-const DAY_MS = 24 * 60 * 60 * 1000
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/anomalies', {
@@ -79,8 +79,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ref(AnomalyStatistics, 'Statistics of the visible signals'), ...problems(400, 401, 429) }
     }
   }, async (request) => {
-    const { since = new Date(Date.now() - DAY_MS).toISOString(), until = new Date().toISOString(), ...rest } = request.query
-    return await summariseAnomalies(app.db, callerOf(request), { since, until, ...rest })
+    return await summariseAnomalies(app.db, callerOf(request), { ...request.query, ...periodOf(request.query) })
   })
 
   app.get('/anomalies/:id', {

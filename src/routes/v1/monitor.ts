@@ -9,11 +9,7 @@ import { ref } from '../../schemas/ref.js'
 import { checkEventTimes } from '../../services/event-time.js'
 import { runMonitor, triggeredBy } from '../../services/monitor/run.js'
 import { callerOf } from '../caller.js'
-
-// A bare POST runs with every default.
-async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
-  request.body ??= {}
-}
+import { emptyBodyAsObject } from '../defaults.js'
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post('/monitor/run', {

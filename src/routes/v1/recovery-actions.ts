@@ -18,15 +18,11 @@ import type { Config } from '../../config.js'
 import { RollbackRequest, RollbackResult } from '../../schemas/self-healing.js'
 import type { HealingEngine } from '../../services/healing/engine.js'
 import { callerOf } from '../caller.js'
+import { emptyBodyAsObject, periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['recovery actions']
 
-// The decision body is optional: a bare POST approves, rejects or cancels without notes.
-async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
-  request.body ??= {}
-}
-const DAY_MS = 24 * 60 * 60 * 1000
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine }> = async (app, { config, healing }) => {
   app.post('/recovery-actions', {
@@ -91,7 +87,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
       response: { 200: Type.Array(ref(RecoveryStatistics), { description: 'One entry per action type' }), ...problems(400, 401, 429) }
     }
   }, async (request) => {
-    const { since = new Date(Date.now() - DAY_MS).toISOString(), until = new Date().toISOString(), component_name: component, organization_id: organization } = request.query
+    const { since, until } = periodOf(request.query)
+    const { component_name: component, organization_id: organization } = request.query
     return await summariseRecoveryActions(app.db, callerOf(request), since, until, component, organization)
   })
 

@@ -14,6 +14,7 @@ import {
   recordSelftestResult, summariseSelftests, trendSelftests
 } from '../../services/selftest-results.js'
 import { callerOf } from '../caller.js'
+import { emptyBodyAsObject, periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 import type { Config } from '../../config.js'
 import { SelftestCatalogEntry, SelftestRunInput, SelftestRunResult } from '../../schemas/selftest-runs.js'
@@ -22,12 +23,6 @@ import { runSelftests } from '../../services/selftests/runner.js'
 import { callerTrigger } from '../../services/selftests/trigger.js'
 
 const tags = ['self-tests']
-const DAY_MS = 24 * 60 * 60 * 1000
-
-// A bare POST runs every test.
-async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
-  request.body ??= {}
-}
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post('/selftests/run', {
@@ -117,7 +112,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
       response: { 200: Type.Array(ref(SelftestStatistics), { description: 'One entry per test' }), ...problems(400, 401, 429) }
     }
   }, async (request) => {
-    const { since = new Date(Date.now() - DAY_MS).toISOString(), until = new Date().toISOString(), test_category: category, organization_id: organization } = request.query
+    const { since, until } = periodOf(request.query)
+    const { test_category: category, organization_id: organization } = request.query
     return await summariseSelftests(app.db, callerOf(request), since, until, category, organization)
   })
 
@@ -136,7 +132,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
       response: { 200: Type.Array(ref(SelftestTrend), { description: 'Oldest bucket first' }), ...problems(400, 401, 429) }
     }
   }, async (request) => {
-    const { since = new Date(Date.now() - 7 * DAY_MS).toISOString(), until = new Date().toISOString(), bucket, test_name: testName, organization_id: organization } = request.query
+    const { since, until } = periodOf(request.query, 7)
+    const { bucket, test_name: testName, organization_id: organization } = request.query
     return await trendSelftests(app.db, callerOf(request), since, until, bucket, testName, organization)
   })
 

@@ -1,6 +1,7 @@
 // Who a verified token says is calling: the caller kind routes admit, and the database identity
 // row-level security applies. Derived from the token's claims alone.
 import type { Caller } from '../../db/caller.js'
+import { UUID_PATTERN } from '../../lib/uuid.js'
 
 export type CallerKind = 'user' | 'admin' | 'service'
 
@@ -10,10 +11,8 @@ export interface Identity extends Caller {
   userId: string | null
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 export function identify (claims: Record<string, unknown>): Identity | null {
-  const sub = typeof claims.sub === 'string' && UUID.test(claims.sub) ? claims.sub : null
+  const sub = typeof claims.sub === 'string' && UUID_PATTERN.test(claims.sub) ? claims.sub : null
   if (claims.role === 'service_role') return { kind: 'service', role: 'service_role', userId: sub, claims }
   if (claims.role !== 'authenticated' || sub === null) return null
   const metadata = claims.app_metadata as Record<string, unknown> | undefined

@@ -6,6 +6,7 @@
 import { cadAnomaly, createCadState, type CadParams, type CadState } from './cad-detector.js'
 import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
+import { DAY_MS } from '../../lib/time.js'
 
 export interface ScorerParams extends CadParams {
   /** Values (and per-predictor errors) kept for the robust baseline. */
@@ -89,7 +90,6 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   cadExpectedRate: 0.001
 })
 
-const DAY_MS = 86_400_000
 const INTERVAL_SAMPLES = 20
 // A metric that has been perfectly flat has no spread of surprises at all; without a floor the
 // first tiny wobble would look infinitely unlikely. 0.01 is a tenth of the average surprise of a

@@ -7,6 +7,7 @@
 import { mixtureMad, mixtureMedian, mixtureWeight, type Mixture, type MixtureBucket } from './mixture.js'
 import type { MetricRule } from './rules.js'
 import type { DetectorSettings } from './settings.js'
+import { DAY_MS } from '../../lib/time.js'
 
 export interface Point {
   /** Epoch milliseconds. */
@@ -42,7 +43,6 @@ export interface Baseline {
   points: number
 }
 
-const DAY_MS = 86_400_000
 // Scales the MAD to a standard deviation for normally distributed data.
 const MAD_TO_SD = 1.4826
 

@@ -3,7 +3,7 @@
 // audit log) can see why. Collected, database and manually submitted metrics all go through
 // here, so the same numbers always get the same status.
 import type { HEALTH_STATUSES } from '../../schemas/fields.js'
-import { RULES, type Level, type RuleName, type Thresholds } from './thresholds.js'
+import { RULES, type Level, type RuleName, type Thresholds } from '../../schemas/monitor-thresholds.js'
 
 export type HealthStatus = typeof HEALTH_STATUSES[number]
 

@@ -4,7 +4,7 @@
 // or one after a statistics reset, counts since the reset and says so (counters_since).
 import type { DatabaseCounters, DatabaseSample, PreviousSample } from '../../db/database-metrics.js'
 import type { Candidate } from './candidate.js'
-import type { Thresholds } from './thresholds.js'
+import type { Thresholds } from '../../schemas/monitor-thresholds.js'
 
 const COUNTERS = ['deadlocks', 'blks_hit', 'blks_read', 'xact_commit', 'xact_rollback'] as const
 

@@ -21,7 +21,8 @@ import { databaseCandidate } from './database-event.js'
 import { executionCandidate, silentCandidate } from './execution-events.js'
 import { manualCandidate } from './manual-events.js'
 import { explainOverall, overallStatus } from './overall.js'
-import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js'
+import type { ThresholdOverrides, Thresholds } from '../../schemas/monitor-thresholds.js'
+import { resolveThresholds } from './thresholds.js'
 
 export const DEFAULT_WINDOW_MINUTES = 5
 

@@ -1,4 +1,5 @@
-// The built-in self-tests, one module each under tests/. A new test is one file and one line here.
+// The built-in self-tests, one module each under tests/. A new test is one file, one line here
+// and its name in the contract's BUILT_IN_TEST_NAMES (src/schemas/selftest-runs.ts).
 import { apiAvailability } from './tests/api-availability.js'
 import { controlTargets } from './tests/control-targets.js'
 import { databaseConnectivity } from './tests/database-connectivity.js'
@@ -21,5 +22,3 @@ export const BUILT_IN_TESTS: readonly SelftestDefinition[] = [
   apiAvailability,
   jobFreshness
 ]
-
-export const BUILT_IN_TEST_NAMES = BUILT_IN_TESTS.map((test) => test.name)

@@ -3,7 +3,7 @@
 // schedule of its own likewise; every other test runs with the suite on SELFTEST_CRON as the
 // `selftest` job. Own jobs keep a frequent test from dragging the whole suite along with it.
 import { ConfigError, type Config, type JobName } from '../../config.js'
-import type { SelftestDefinition } from './types.js'
+import type { ScheduledJob, SelftestDefinition } from './types.js'
 
 export const SUITE_JOB = 'selftest'
 
@@ -16,11 +16,6 @@ export interface TestSchedule {
   source: ScheduleSource
   /** The job that runs it, or null when it has no schedule. */
   job: string | null
-}
-
-export interface ScheduledJob {
-  name: string
-  schedule: string
 }
 
 export const ownJob = (testName: string): string => `${SUITE_JOB}:${testName}`

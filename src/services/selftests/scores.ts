@@ -1,4 +1,4 @@
-// The four 0-100 scores of a result (README "Self-tests": the formulas). Each is null when the
+// The four 0-100 scores of a result (docs/self-tests.md: the formulas). Each is null when the
 // run gives nothing to score it on, rather than a number that would look measured.
 import type { Assertion } from './assertions.js'
 

@@ -6,7 +6,12 @@ import type { Config } from '../../config.js'
 import type { Db } from '../../db/port.js'
 import type { Severity } from '../analysis/index.js'
 import type { Assertions } from './assertions.js'
-import type { ScheduledJob } from './schedules.js'
+
+/** A job that runs self-tests, and its cron expression (src/services/selftests/schedules.ts). */
+export interface ScheduledJob {
+  name: string
+  schedule: string
+}
 
 export type SelftestCategory = 'database' | 'security' | 'detection' | 'healing' | 'analysis' | 'api' | 'jobs'
 

@@ -2,7 +2,7 @@
 // by the owner connection so the rows are exactly what the test says, and thresholds that
 // keep the live database sample out of a test's exact statuses.
 import type { Sql } from '../../../src/db/client.js'
-import type { ThresholdOverrides } from '../../../src/services/monitor/thresholds.js'
+import type { ThresholdOverrides } from '../../../src/schemas/monitor-thresholds.js'
 
 export interface Call {
   function_name: string

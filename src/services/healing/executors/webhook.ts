@@ -1,4 +1,4 @@
-// Signed delivery of an action to a component's control endpoint, as API.md specifies: Standard
+// Signed delivery of an action to a component's control endpoint, as docs/control-targets.md describes: Standard
 // Webhooks headers whose webhook-id is the action id, and an Idempotency-Key that is the action
 // id too, the same on every attempt, so a receiver drops repeats whichever header it keys on;
 // X-Core314-Attempt tells attempts apart. The secret never appears in a result.
