@@ -48,6 +48,7 @@ export interface Config {
   selftests: SelftestConfig
   detection: DetectionConfig
   eventTime: EventTimeBounds
+  integrations: IntegrationsConfig
 }
 
 /**
@@ -59,6 +60,26 @@ export interface EventTimeBounds {
   maxLatenessMs: number
   /** The furthest ahead accepted, in ms after arrival: a writer's clock running fast. */
   maxFutureSkewMs: number
+}
+
+/** Alertmanager and OTLP ingest, and the organizations' notification channels (docs/integrations.md). */
+export interface IntegrationsConfig {
+  /** Labels whose first present value names an alert's component. */
+  alertmanagerComponentLabels: string[]
+  /** The largest OTLP export accepted, after decompression; larger ones get 413. */
+  otlpMaxBodyBytes: number
+  /** OTLP exports handled at once by this process; past it, 503 with Retry-After. */
+  otlpMaxInFlight: number
+  /** AES-256-GCM key for stored channel secrets; unset: channels with secrets cannot be created. */
+  secretsKey: Buffer | undefined
+  /** How often the dispatcher looks for due notifications. */
+  channelDispatchIntervalMs: number
+  /** Attempts before a notification is given up as failed (kept, with its last error). */
+  channelMaxAttempts: number
+  /** The longest wait between attempts (the backoff doubles up to it). */
+  channelRetryMaxMs: number
+  /** One attempt's time limit. */
+  channelTimeoutMs: number
 }
 
 /**
@@ -159,6 +180,27 @@ function healingConfig (env: Env): HealingConfig {
   }
 }
 
+// 32 bytes, as 64 hex digits or base64.
+function secretsKey (name: string, raw: string | undefined): Buffer | undefined {
+  if (raw === undefined) return undefined
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (key.length !== 32) throw new ConfigError(name, 'must be 32 bytes, as 64 hex digits or base64 (openssl rand -base64 32)')
+  return key
+}
+
+function integrationsConfig (env: Env): IntegrationsConfig {
+  return {
+    alertmanagerComponentLabels: env.ALERTMANAGER_COMPONENT_LABELS.split(',').map((label) => label.trim()).filter((label) => label !== ''),
+    otlpMaxBodyBytes: env.OTLP_MAX_BODY_BYTES,
+    otlpMaxInFlight: env.OTLP_MAX_IN_FLIGHT,
+    secretsKey: secretsKey('SECRETS_KEY', env.SECRETS_KEY),
+    channelDispatchIntervalMs: env.CHANNEL_DISPATCH_INTERVAL_MS,
+    channelMaxAttempts: env.CHANNEL_MAX_ATTEMPTS,
+    channelRetryMaxMs: env.CHANNEL_RETRY_MAX_SECONDS * 1000,
+    channelTimeoutMs: env.CHANNEL_TIMEOUT_SECONDS * 1000
+  }
+}
+
 function selftestConfig (env: Env): SelftestConfig {
   return {
     schedules: testSchedules('SELFTEST_SCHEDULES', env.SELFTEST_SCHEDULES),
@@ -250,6 +292,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     eventTime: {
       maxLatenessMs: env.EVENT_MAX_LATENESS_MINUTES * 60_000,
       maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_SECONDS * 1000
-    }
+    },
+    integrations: integrationsConfig(env)
   }
 }

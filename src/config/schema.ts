@@ -162,6 +162,25 @@ export const ENV_GROUPS = [
       ESCALATION_WEBHOOK_URL: optionalUrl(['http:', 'https:'], { description: 'Generic webhook escalations are posted to.', examples: ['https://incidents.example.internal/core314'] }),
       ESCALATION_WEBHOOK_SECRET: optionalText({ secret: true, description: 'Signs the generic webhook\'s requests like control requests.' })
     }
+  },
+  {
+    title: 'Integrations',
+    description: 'Alertmanager and OTLP ingest, and the organizations\' notification channels (docs/integrations.md).',
+    variables: {
+      ALERTMANAGER_COMPONENT_LABELS: text('service,job,app,component', {
+        pattern: '^\\s*[A-Za-z_][A-Za-z0-9_]*(\\s*,\\s*[A-Za-z_][A-Za-z0-9_]*)*\\s*$',
+        mustBe: 'label names separated by ","',
+        list: 'label names separated by ","',
+        description: 'Labels whose first present value names an alert\'s component.'
+      }),
+      OTLP_MAX_BODY_BYTES: integer(8 * 1024 * 1024, 1024, 256 * 1024 * 1024, { unit: 'bytes', description: 'The largest OTLP export accepted, after decompression; larger ones get 413.' }),
+      OTLP_MAX_IN_FLIGHT: integer(16, 1, 10_000, { description: 'OTLP exports stored at once by one process; past it 503 with Retry-After.' }),
+      SECRETS_KEY: optionalText({ secret: true, description: 'AES-256-GCM key sealing channel secrets: 32 bytes as 64 hex digits or base64 (openssl rand -base64 32); unset: channels with secrets cannot be created.' }),
+      CHANNEL_DISPATCH_INTERVAL_MS: integer(1000, 50, 600_000, { unit: 'ms', description: 'How often the dispatcher looks for due channel notifications.' }),
+      CHANNEL_MAX_ATTEMPTS: integer(20, 1, 1000, { description: 'Attempts before a notification is kept as failed, with its last error.' }),
+      CHANNEL_RETRY_MAX_SECONDS: integer(600, 1, 86_400, { unit: 's', description: 'The longest wait between attempts; the backoff doubles from 1 s up to it, or follows the channel\'s Retry-After.' }),
+      CHANNEL_TIMEOUT_SECONDS: integer(10, 1, 300, { unit: 's', description: 'One delivery attempt\'s time limit.' })
+    }
   }
 ] as const
 

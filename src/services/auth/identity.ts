@@ -2,7 +2,8 @@
 // row-level security applies. Derived from the token's claims alone.
 import type { Caller } from '../../db/caller.js'
 
-export type CallerKind = 'user' | 'admin' | 'service'
+/** ingest: an organization ingest key (src/plugins/auth.ts), admitted by the integration endpoints only. */
+export type CallerKind = 'user' | 'admin' | 'service' | 'ingest'
 
 export interface Identity extends Caller {
   kind: CallerKind
