@@ -15,6 +15,8 @@ import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
 import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
+import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './alertmanager.js'
+import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
 import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -28,5 +30,6 @@ export const sharedSchemas: TSchema[] = [
   SelftestRunInput, SelftestRunResult, SelftestCatalogEntry,
   ComponentInput, Component, ExecutorDescription,
   HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
-  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult
+  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult,
+  IngestKeyInput, IngestKey, CreatedIngestKey, AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult
 ]

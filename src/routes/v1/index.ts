@@ -11,6 +11,8 @@ import components from './components.js'
 import monitor from './monitor.js'
 import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
+import ingestKeys from './ingest-keys.js'
+import integrations from './integrations.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -23,6 +25,8 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(selftests, { config })
   await app.register(components)
   await app.register(monitor, { config })
+  await app.register(ingestKeys)
+  await app.register(integrations, { config })
 }
 
 export default v1
