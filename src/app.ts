@@ -17,6 +17,7 @@ import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
+import channels from './plugins/channels.js'
 import type { JobDefinition } from './jobs/scheduler.js'
 import { authenticateIngestKey } from './services/integrations/ingest-keys.js'
 import operations from './routes/operations.js'
@@ -68,6 +69,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
   await app.register(otlpMetrics, { prefix: '/otlp', config })
+  await app.register(channels, { config })
   await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })
   await app.ready()
   return app

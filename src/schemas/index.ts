@@ -16,6 +16,7 @@ import { ExecutorDescription } from './executors.js'
 import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './alertmanager.js'
+import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from './channels.js'
 import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
 import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
 
@@ -31,5 +32,6 @@ export const sharedSchemas: TSchema[] = [
   ComponentInput, Component, ExecutorDescription,
   HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
   MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult,
-  IngestKeyInput, IngestKey, CreatedIngestKey, AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult
+  IngestKeyInput, IngestKey, CreatedIngestKey, AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult,
+  ChannelInput, ChannelUpdate, Channel, ChannelTestResult, ChannelDelivery
 ]

@@ -7,6 +7,8 @@ import { signToken, type TokenClaims } from '../../src/services/auth/tokens.js'
 import { freshDatabase } from './database.js'
 
 export const TEST_JWT_SECRET = 'test-secret-for-core314-self-healing-suite'
+/** Seals channel secrets in tests (32 bytes, base64). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64')
 
 export interface Caller {
   id: string
@@ -28,7 +30,7 @@ export interface TestApp {
 
 export function testConfig (overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', SECRETS_KEY: TEST_SECRETS_KEY }),
     ...overrides
   }
 }

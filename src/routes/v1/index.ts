@@ -13,6 +13,7 @@ import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
 import ingestKeys from './ingest-keys.js'
 import integrations from './integrations.js'
+import channels from './channels.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -27,6 +28,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(monitor, { config })
   await app.register(ingestKeys)
   await app.register(integrations, { config })
+  await app.register(channels, { config })
 }
 
 export default v1
