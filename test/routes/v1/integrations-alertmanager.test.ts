@@ -15,7 +15,7 @@ t.test('firing alerts of one group open one signal with the alert kept; resolvin
   const ctx = await buildTestApp(t)
   const headers = await ingestKey(ctx)
   const sql = ownerSql(t, ctx.databaseUrl)
-  const post = async (payload: unknown) => await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })
+  const post = async (payload: Record<string, unknown>) => await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })
 
   const first = await post(firingGroup)
   t.equal(first.statusCode, 200)
