@@ -136,7 +136,7 @@ t.test('an escalation reaches PagerDuty through 429, 500 and a timeout, then ack
   await elapse(sql)
   t.match(await ctx.app.channels.dispatch(), { sent: 1 })
   t.equal(pagerDuty.alerts.get(anomalyId), 'triggered')
-  const trigger = pagerDuty.received.at(-1)?.body as Record<string, any>
+  const trigger = pagerDuty.received.at(-1)?.body
   t.match(trigger, {
     routing_key: ROUTING_KEY,
     event_action: 'trigger',
