@@ -12,6 +12,7 @@ import { formatValue, type Figure } from './support/figures.js'
 const BENCHES: Record<string, string> = {
   db: 'bench/db-helpers.ts',
   ingest: 'bench/ingest.ts',
+  otlp: 'bench/otlp.ts',
   monitor: 'bench/monitor.ts',
   detect: 'bench/detect.ts',
   'detect-history': 'bench/detect-history.ts',
