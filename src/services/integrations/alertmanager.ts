@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { Caller } from '../../db/caller.js'
 import { fireAlertSignal, resolveAlertSignal } from '../../db/alert-signals.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import type { AlertmanagerPayloadBody as Payload, AlertmanagerResultBody as Result } from '../../schemas/alertmanager.js'
 
 type Alert = Payload['alerts'][number]

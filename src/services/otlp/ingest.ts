@@ -3,7 +3,7 @@
 // why; points of metrics nobody maps are ignored (told in the message), never refused.
 import type { Caller } from '../../db/caller.js'
 import { insertHealthEventIds } from '../../db/health-events.js'
-import type { Db } from '../../plugins/db.js'
+import type { Db } from '../../db/port.js'
 import { mapExport, type CumulativeStreams, type ExportRequestObject } from './map-metrics.js'
 
 export interface IngestOutcome {

@@ -24,8 +24,6 @@ export interface ExecutionRequest {
   /** The component's organization (null: the platform's own): with the name, the component's key. */
   organizationId: string | null
   componentName: string
-  /** The organization the action acts for (null: the platform's own), whose channels hear its escalations. */
-  organizationId?: string | null
   parameters: Record<string, unknown>
   /** 1 for the first try; sent to control endpoints so they can tell retries apart. */
   attempt: number
