@@ -14,6 +14,7 @@ import { currentStamp, figuresMarkdown, writeFigures } from './support/markdown.
 const BENCHES: Record<string, string> = {
   db: 'bench/db-helpers.ts',
   ingest: 'bench/ingest.ts',
+  otlp: 'bench/otlp.ts',
   monitor: 'bench/monitor.ts',
   detect: 'bench/detect.ts',
   'detect-history': 'bench/detect-history.ts',

@@ -21,9 +21,12 @@ import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
+import channels from './plugins/channels.js'
 import type { JobDefinition } from './jobs/scheduler.js'
+import { authenticateIngestKey } from './services/integrations/ingest-keys.js'
 import operations from './routes/operations.js'
 import v1 from './routes/v1/index.js'
+import otlpMetrics from './routes/otlp/metrics.js'
 
 export interface AppOptions {
   /** Pool size; defaults to 10. */
@@ -87,13 +90,15 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })
-  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer })
+  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer, ingestKeys: async (key) => await authenticateIngestKey(app.db.sql, key) })
   await app.register(errors)
   await app.register(jsonBody)
   await app.register(nulBytes)
   await app.register(healing, { config })
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
+  await app.register(otlpMetrics, { prefix: '/otlp', config })
+  await app.register(channels, { config })
   await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })
   await app.ready()
   return app

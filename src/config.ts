@@ -50,6 +50,7 @@ export interface Config {
   selftests: SelftestConfig
   detection: DetectionConfig
   eventTime: EventTimeBounds
+  integrations: IntegrationsConfig
 }
 
 /**
@@ -61,6 +62,24 @@ export interface EventTimeBounds {
   maxLatenessMs: number
   /** The furthest ahead accepted, in ms after arrival: a writer's clock running fast. */
   maxFutureSkewMs: number
+}
+
+/** Alertmanager and OTLP ingest, and the organizations' notification channels (docs/integrations.md). */
+export interface IntegrationsConfig {
+  /** Labels whose first present value names an alert's component. */
+  alertmanagerComponentLabels: string[]
+  /** The largest OTLP export accepted, after decompression; larger ones get 413. */
+  otlpMaxBodyBytes: number
+  /** OTLP exports handled at once by this process; past it, 503 with Retry-After. */
+  otlpMaxInFlight: number
+  /** How often the dispatcher looks for due notifications. */
+  channelDispatchIntervalMs: number
+  /** Attempts before a notification is given up as failed (kept, with its last error). */
+  channelMaxAttempts: number
+  /** The longest wait between attempts (the backoff doubles up to it). */
+  channelRetryMaxMs: number
+  /** One attempt's time limit. */
+  channelTimeoutMs: number
 }
 
 /**
@@ -170,6 +189,18 @@ function healingConfig (env: Env): HealingConfig {
   }
 }
 
+function integrationsConfig (env: Env): IntegrationsConfig {
+  return {
+    alertmanagerComponentLabels: env.ALERTMANAGER_COMPONENT_LABELS.split(',').map((label) => label.trim()).filter((label) => label !== ''),
+    otlpMaxBodyBytes: env.OTLP_MAX_BODY_BYTES,
+    otlpMaxInFlight: env.OTLP_MAX_IN_FLIGHT,
+    channelDispatchIntervalMs: env.CHANNEL_DISPATCH_INTERVAL_MS,
+    channelMaxAttempts: env.CHANNEL_MAX_ATTEMPTS,
+    channelRetryMaxMs: env.CHANNEL_RETRY_MAX_SECONDS * 1000,
+    channelTimeoutMs: env.CHANNEL_TIMEOUT_SECONDS * 1000
+  }
+}
+
 function selftestConfig (env: Env): SelftestConfig {
   return {
     schedules: testSchedules('SELFTEST_SCHEDULES', env.SELFTEST_SCHEDULES),
@@ -266,6 +297,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     eventTime: {
       maxLatenessMs: env.EVENT_MAX_LATENESS_MINUTES * 60_000,
       maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_SECONDS * 1000
-    }
+    },
+    integrations: integrationsConfig(env)
   }
 }

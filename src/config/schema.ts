@@ -73,7 +73,7 @@ export const ENV_GROUPS = [
       JWKS_URL: optionalUrl(['http:', 'https:'], { description: 'JWKS endpoint whose keys verify tokens; https, or http only for a loopback host.', examples: ['https://your-project.supabase.co/auth/v1/.well-known/jwks.json'] }),
       JWT_AUDIENCE: optionalText({ description: 'When set, a token\'s aud must name it.', examples: ['authenticated'] }),
       JWT_ISSUER: optionalText({ description: 'When set, a token\'s iss must be it.', examples: ['https://your-project.supabase.co/auth/v1'] }),
-      SECRETS_KEY: optionalText({ secret: true, minLength: 32, mustBe: 'at least 32 characters', description: 'Encrypts stored webhook secrets (AES-256-GCM); required with DATABASE_URL (the embedded database generates one into DATA_DIR). Changing it makes stored secrets unusable (docs/control-targets.md).', examples: ['at-least-32-characters-of-secret'] })
+      SECRETS_KEY: optionalText({ secret: true, minLength: 32, mustBe: 'at least 32 characters', description: 'Encrypts stored webhook and channel secrets (AES-256-GCM); required with DATABASE_URL (the embedded database generates one into DATA_DIR). Changing it makes stored secrets unusable (docs/control-targets.md).', examples: ['at-least-32-characters-of-secret'] })
     }
   },
   {
@@ -164,6 +164,24 @@ export const ENV_GROUPS = [
       ESCALATION_WEBHOOK_SECRET: optionalText({ secret: true, description: 'Signs the generic webhook\'s requests like control requests (Standard Webhooks; a secret not in whsec_ form is the raw HMAC key).' }),
       HEAL_ALLOWED_TARGETS: optionalText({ list: 'host names, addresses and CIDR ranges separated by ","', description: 'Where control targets may point besides public addresses: loopback, private, link-local, CGNAT, metadata and unspecified addresses are refused otherwise, in every spelling, at registration and at connection time (docs/control-targets.md).', examples: ['10.0.0.0/8,cache.internal'] }),
       HEAL_ALLOW_SELF_RESET: Type.Boolean({ default: false, description: 'Lets reset_connection act on the service\'s own database and application names.' })
+    }
+  },
+  {
+    title: 'Integrations',
+    description: 'Alertmanager and OTLP ingest, and the organizations\' notification channels (docs/integrations.md).',
+    variables: {
+      ALERTMANAGER_COMPONENT_LABELS: text('service,job,app,component', {
+        pattern: '^\\s*[A-Za-z_][A-Za-z0-9_]*(\\s*,\\s*[A-Za-z_][A-Za-z0-9_]*)*\\s*$',
+        mustBe: 'label names separated by ","',
+        list: 'label names separated by ","',
+        description: 'Labels whose first present value names an alert\'s component.'
+      }),
+      OTLP_MAX_BODY_BYTES: integer(8 * 1024 * 1024, 1024, 256 * 1024 * 1024, { unit: 'bytes', description: 'The largest OTLP export accepted, after decompression; larger ones get 413.' }),
+      OTLP_MAX_IN_FLIGHT: integer(16, 1, 10_000, { description: 'OTLP exports stored at once by one process; past it 503 with Retry-After.' }),
+      CHANNEL_DISPATCH_INTERVAL_MS: integer(1000, 50, 600_000, { unit: 'ms', description: 'How often the dispatcher looks for due channel notifications.' }),
+      CHANNEL_MAX_ATTEMPTS: integer(20, 1, 1000, { description: 'Attempts before a notification is kept as failed, with its last error.' }),
+      CHANNEL_RETRY_MAX_SECONDS: integer(600, 1, 86_400, { unit: 's', description: 'The longest wait between attempts; the backoff doubles from 1 s up to it, or follows the channel\'s Retry-After.' }),
+      CHANNEL_TIMEOUT_SECONDS: integer(10, 1, 300, { unit: 's', description: 'One delivery attempt\'s time limit.' })
     }
   }
 ] as const

@@ -5,12 +5,15 @@
 // Every failed authentication counts against the caller's address (rate-limit's authFailures);
 // an address that spent its budget is refused with 429 before its token is even looked at,
 // unless the token is one this instance verified recently.
+// Integration endpoints also admit organization ingest keys (`c314_...`): such a caller is the
+// service role with the key's organization in its claims, whatever the payload says.
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { identify, type CallerKind, type Identity } from '../services/auth/identity.js'
 import { createVerifier, type TokenSettings } from '../services/auth/tokens.js'
 import { errors } from '../errors.js'
+import { isIngestKey } from '../services/integrations/ingest-keys.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,9 +35,25 @@ function callerKey (identity: Identity, token: string): string {
   return `${identity.kind}:token:${createHash('sha256').update(token).digest('base64url')}`
 }
 
-export default fp(async (app, options: TokenSettings) => {
+export interface AuthOptions extends TokenSettings {
+  /** Finds a live ingest key's organization (and records its use); without it no key is accepted. */
+  ingestKeys?: (key: string) => Promise<{ keyId: string, organizationId: string } | undefined>
+}
+
+/** An ingest key's caller: the service role, bound to the key's organization. */
+export function ingestIdentity (keyId: string, organizationId: string): Identity {
+  return {
+    kind: 'ingest',
+    role: 'service_role',
+    userId: null,
+    claims: { role: 'service_role', sub: null, app_metadata: { organization_id: organizationId }, ingest_key_id: keyId }
+  }
+}
+
+export default fp(async (app, options: AuthOptions) => {
   const verify = createVerifier(options)
   const failures = app.authFailures
+
   app.decorateRequest('identity', null)
   app.decorateRequest('callerKey', null)
 
@@ -54,6 +73,14 @@ export default fp(async (app, options: TokenSettings) => {
       throw new errors.RateLimited(`too many failed authentications from this address; retry after ${wait} s`)
     }
     if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
+    if (isIngestKey(token)) {
+      if (!allow.includes('ingest')) throw new errors.Forbidden('ingest keys are accepted only by the integration endpoints (/v1/integrations/*, /otlp/v1/metrics)')
+      const found = await options.ingestKeys?.(token)
+      if (found === undefined) return await refuse(request, 'the ingest key is unknown or revoked')
+      request.identity = ingestIdentity(found.keyId, found.organizationId)
+      request.callerKey = `ingest:${found.keyId}`
+      return
+    }
     let claims: Record<string, unknown>
     try {
       claims = await verify(token) as Record<string, unknown>

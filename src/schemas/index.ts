@@ -17,6 +17,9 @@ import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingMo
 import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
 import { Escalation, EscalationList } from './escalations.js'
 import { Decision, DecisionList } from './decisions.js'
+import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './alertmanager.js'
+import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from './channels.js'
+import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
 import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
 
 export const sharedSchemas: TSchema[] = [
@@ -31,5 +34,7 @@ export const sharedSchemas: TSchema[] = [
   ComponentInput, Component, ExecutorDescription,
   HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
   MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult,
-  Escalation, EscalationList, Decision, DecisionList
+  Escalation, EscalationList, Decision, DecisionList,
+  IngestKeyInput, IngestKey, CreatedIngestKey, AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult,
+  ChannelInput, ChannelUpdate, Channel, ChannelTestResult, ChannelDelivery
 ]

@@ -13,6 +13,9 @@ import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
 import escalations from './escalations.js'
 import decisions from './decisions.js'
+import ingestKeys from './ingest-keys.js'
+import integrations from './integrations.js'
+import channels from './channels.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -27,6 +30,9 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(monitor, { config })
   await app.register(escalations)
   await app.register(decisions)
+  await app.register(ingestKeys)
+  await app.register(integrations, { config })
+  await app.register(channels, { config })
 }
 
 export default v1

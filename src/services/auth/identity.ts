@@ -3,7 +3,8 @@
 import type { Caller } from '../../db/caller.js'
 import { UUID_PATTERN } from '../../lib/uuid.js'
 
-export type CallerKind = 'user' | 'admin' | 'service'
+/** ingest: an organization ingest key (src/plugins/auth.ts), admitted by the integration endpoints only. */
+export type CallerKind = 'user' | 'admin' | 'service' | 'ingest'
 
 export interface Identity extends Caller {
   kind: CallerKind

@@ -32,7 +32,7 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
   }
   if (request.db === undefined || request.log === undefined) return failure('NO_DATABASE', 'alert_escalation records and logs the escalation in the service\'s database and log, which this request did not provide', false)
   const anomalyId = typeof request.parameters.anomaly_id === 'string' ? request.parameters.anomaly_id : undefined
-  const { escalation, notifications } = await escalate(request.db, channels, {
+  const { escalation, notifications, queued } = await escalate(request.db, channels, {
     sourceType: 'recovery_action',
     sourceId: request.actionId,
     severity: text(request.parameters.severity, 'high') as Severity,
@@ -41,9 +41,10 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
     reason: 'alert_escalation is the action chosen for it',
     componentName: request.componentName,
     actionId: request.actionId,
+    organizationId: request.organizationId ?? null,
     ...(anomalyId === undefined ? {} : { anomalyId })
   }, request.log, request.signal)
-  const result = { via: 'escalation', escalation_id: escalation.id, notifications }
+  const result = { via: 'escalation', escalation_id: escalation.id, notifications, organization_notifications_queued: queued }
   if (notifications.length > 0 && notifications.every((n) => !n.ok)) {
     return failure('NOTIFY_FAILED', `escalation ${escalation.id} recorded but no channel took the notification: ${notifications.map((n) => `${n.channel}: ${n.error ?? 'failed'}`).join('; ')}`, true, result)
   }
@@ -51,7 +52,7 @@ async function execute (request: ExecutionRequest): Promise<ExecutionResult> {
   return {
     success: true,
     simulated: false,
-    output: `escalation ${escalation.id} opened${told.length === 0 ? '; no notification channel is configured' : `; notified ${told.join(', ')}`}`,
+    output: `escalation ${escalation.id} opened${told.length === 0 && queued === 0 ? '; no notification channel is configured' : ''}${told.length === 0 ? '' : `; notified ${told.join(', ')}`}${queued === 0 ? '' : `; ${queued} organization channel notification(s) queued`}`,
     result,
     retryable: false
   }

@@ -1,0 +1,43 @@
+// The notification dispatcher of the organizations' channels: every CHANNEL_DISPATCH_INTERVAL_MS
+// (when jobs run in this process) it delivers what the outbox holds that is due. Instances share
+// the work through the outbox's claims, so any number may run it. `app.channels.dispatch()` runs
+// it once, for tests and operators.
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { dispatchDue, type DispatchReport } from '../services/channels/dispatcher.js'
+import { secretsKey } from '../services/secrets.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    channels: { dispatch: () => Promise<DispatchReport> }
+  }
+}
+
+export default fp(async (app, options: { config: Config }) => {
+  const { integrations, jobsEnabled } = options.config
+  const settings = {
+    secretsKey: options.config.secretsKey === undefined ? undefined : secretsKey(options.config.secretsKey),
+    maxAttempts: integrations.channelMaxAttempts,
+    retryMaxMs: integrations.channelRetryMaxMs,
+    timeoutMs: integrations.channelTimeoutMs
+  }
+  const log = app.log.child({ component: 'channels' })
+  const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db.sql, settings, log)
+  app.decorate('channels', { dispatch })
+  if (!jobsEnabled) return
+
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  const tick = (): void => {
+    if (running !== undefined) return
+    running = dispatch()
+      .then((report) => { if (report.sent + report.retried + report.failed > 0) log.info(report, 'notifications dispatched') })
+      .catch((err: unknown) => { log.error({ err }, 'notification dispatch failed') })
+      .finally(() => { running = undefined })
+  }
+  app.addHook('onReady', async () => { timer = setInterval(tick, integrations.channelDispatchIntervalMs) })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await running
+  })
+}, { name: 'channels', dependencies: ['db'] })

@@ -1,0 +1,123 @@
+// Alertmanager (and Grafana alerting) webhooks into anomaly signals. A firing alert opens or
+// joins the active signal of its component and alert name; a resolved one leaves it, and the
+// signal resolves with its last alert. The whole payload is one transaction, and every step is
+// idempotent, because Alertmanager resends a group on every repeat_interval and after a failure.
+import { createHash } from 'node:crypto'
+import type { Caller } from '../../db/caller.js'
+import { fireAlertSignal, resolveAlertSignal } from '../../db/alert-signals.js'
+import type { Db } from '../../db/port.js'
+import type { AlertmanagerPayloadBody as Payload, AlertmanagerResultBody as Result } from '../../schemas/alertmanager.js'
+
+type Alert = Payload['alerts'][number]
+
+export const DEFAULT_COMPONENT_LABELS = ['service', 'job', 'app', 'component']
+
+/** The `severity` label's common spellings; anything else (or none) is medium. */
+export const SEVERITY_MAP: Readonly<Record<string, 'low' | 'medium' | 'high' | 'critical'>> = {
+  critical: 'critical',
+  page: 'critical',
+  emergency: 'critical',
+  fatal: 'critical',
+  high: 'high',
+  error: 'high',
+  major: 'high',
+  warning: 'medium',
+  warn: 'medium',
+  medium: 'medium',
+  minor: 'medium',
+  info: 'low',
+  informational: 'low',
+  notice: 'low',
+  low: 'low',
+  none: 'low'
+}
+
+export function severityOf (labels: Record<string, string>): 'low' | 'medium' | 'high' | 'critical' {
+  return SEVERITY_MAP[(labels.severity ?? '').trim().toLowerCase()] ?? 'medium'
+}
+
+/** HighRequestLatency, high-request-latency and "High request latency" all become high_request_latency. */
+export function anomalyTypeOf (alertname: string | undefined): string {
+  const snake = (alertname ?? '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+  if (snake === '') return 'alertmanager_alert'
+  return (/^[a-z]/.test(snake) ? snake : `alert_${snake}`).slice(0, 64).replace(/_+$/, '')
+}
+
+/** Alertmanager's own fingerprint, or a stable one from the sorted labels when a sender omits it. */
+function fingerprintOf (alert: Alert): string {
+  if (alert.fingerprint !== undefined) return alert.fingerprint
+  const labels = Object.keys(alert.labels).sort().map((key) => [key, alert.labels[key]])
+  return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16)
+}
+
+function componentOf (labels: Record<string, string>, componentLabels: string[]): string | undefined {
+  for (const label of componentLabels) {
+    const value = labels[label]?.trim()
+    if (value !== undefined && value !== '') return value.slice(0, 200)
+  }
+  return undefined
+}
+
+// Alertmanager writes the zero time for "not yet ended".
+function endOf (alert: Alert): Date {
+  const ends = alert.endsAt === undefined ? Number.NaN : Date.parse(alert.endsAt)
+  return Number.isNaN(ends) || ends <= 0 ? new Date() : new Date(ends)
+}
+
+export interface AlertmanagerSettings {
+  componentLabels: string[]
+}
+
+export async function receiveAlerts (db: Db, caller: Caller, organizationId: string | null, payload: Payload, settings: AlertmanagerSettings): Promise<Result> {
+  const result: Result = { received: payload.alerts.length, opened: 0, updated: 0, resolved: 0, unchanged: 0, ignored: [], signal_ids: [] }
+  await db.asCaller(caller, async (tx) => {
+    for (const alert of payload.alerts) {
+      const fingerprint = fingerprintOf(alert)
+      const labels = { ...payload.commonLabels, ...alert.labels }
+      const component = componentOf(labels, settings.componentLabels)
+      if (component === undefined) {
+        result.ignored.push({ fingerprint, reason: `no component label (looked for ${settings.componentLabels.join(', ')})` })
+        continue
+      }
+      const anomalyType = anomalyTypeOf(labels.alertname)
+      if (alert.status === 'resolved') {
+        const change = await resolveAlertSignal(tx, organizationId, component, anomalyType, fingerprint, endOf(alert))
+        if (change === undefined) result.unchanged++
+        else {
+          result.signal_ids.push(change.id)
+          if (change.resolved) result.resolved++
+          else result.updated++
+        }
+        continue
+      }
+      const annotations = { ...payload.commonAnnotations, ...alert.annotations }
+      const change = await fireAlertSignal(tx, {
+        organization_id: organizationId,
+        anomaly_type: anomalyType,
+        severity: severityOf(labels),
+        source_component_type: labels.component_type ?? 'service',
+        source_component_name: component,
+        anomaly_description: (annotations.description ?? annotations.message ?? null)?.slice(0, 4000) ?? null,
+        anomaly_summary: (annotations.summary ?? null)?.slice(0, 1000) ?? null,
+        detection_timestamp: new Date(alert.startsAt),
+        fingerprint,
+        alert: {
+          labels,
+          annotations,
+          generator_url: alert.generatorURL ?? null,
+          external_url: payload.externalURL ?? null,
+          receiver: payload.receiver ?? null,
+          group_key: payload.groupKey ?? null
+        }
+      })
+      result.signal_ids.push(change.id)
+      result[change.change]++
+    }
+  })
+  return result
+}
