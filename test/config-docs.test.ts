@@ -31,6 +31,8 @@ t.test('the example file, uncommented, is a configuration the service starts wit
     .map((match) => [match[1] as string, match[2] as string]))
   t.ok(Object.keys(env).length >= Object.keys(ENV_VARIABLES).length - 1)
   delete env.ESCALATION_SLACK_WEBHOOK_URL
+  // The two secrets a server with DATABASE_URL must be given (the example leaves them empty).
   env.JWT_SECRET = 'x'.repeat(32)
+  env.SECRETS_KEY = 'y'.repeat(32)
   t.doesNotThrow(() => loadConfig(env))
 })

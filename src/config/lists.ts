@@ -2,7 +2,7 @@
 // value (already trimmed, never empty) and refuses a bad entry naming the variable.
 import cron from 'node-cron'
 import { isIP } from 'node:net'
-import { allowEntryProblem } from '../services/targets/address-policy.js'
+import { allowEntryProblem } from '../lib/address-policy.js'
 import { ACTION_TYPE_PATTERN } from './schema.js'
 import { ConfigError } from './error.js'
 import { UUID_PATTERN } from '../lib/uuid.js'

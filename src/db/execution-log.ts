@@ -1,7 +1,8 @@
 // What the health monitor measures in execution_log: one window, aggregated in PostgreSQL
 // (percentiles with percentile_cont, rates, error types) so a window of a hundred thousand
 // calls comes back as one row per function and integration, never as the calls themselves.
-// The window is a range on created_at, served by execution_log_created_at_idx.
+// The window is a range on created_at, served by execution_log_created_at_idx. A component is
+// (organization, name): two organizations' functions of one name are two components.
 import type { Tx } from './client.js'
 
 export interface MeasurementWindow {
@@ -13,6 +14,7 @@ export interface MeasurementWindow {
 export type ExecutionComponentType = 'edge_function' | 'integration'
 
 export interface ExecutionAggregate {
+  organization_id: string | null
   component_type: ExecutionComponentType
   component_name: string
   calls: number
@@ -40,7 +42,7 @@ export async function measurementWindow (tx: Tx, minutes: number): Promise<Measu
 }
 
 type Measures = Omit<ExecutionAggregate, 'error_types' | 'last_error_message' | 'last_error_timestamp'>
-type Failures = Pick<ExecutionAggregate, 'component_type' | 'component_name' | 'error_types' | 'last_error_message' | 'last_error_timestamp'>
+type Failures = Pick<ExecutionAggregate, 'organization_id' | 'component_type' | 'component_name' | 'error_types' | 'last_error_message' | 'last_error_timestamp'>
 
 // Each call counts for its function and, when it names one, for its integration: the same
 // grouped select once per kind of component, glued with union all. Two narrow scans of the
@@ -48,12 +50,12 @@ type Failures = Pick<ExecutionAggregate, 'component_type' | 'component_name' | '
 // bytewise, which is all grouping needs and much cheaper than the locale's order.
 function perComponent (tx: Tx, window: MeasurementWindow, componentName: string | undefined, aggregates: ReturnType<Tx>) {
   const part = (type: ExecutionComponentType, column: 'function_name' | 'integration_name') => tx`
-    select ${type}::text as component_type, l.${tx(column)} collate "C" as component_name, ${aggregates}
+    select l.organization_id, ${type}::text as component_type, l.${tx(column)} collate "C" as component_name, ${aggregates}
     from execution_log l
     where l.created_at >= ${window.start} and l.created_at < ${window.end}
       and l.${tx(column)} is not null
       ${componentName === undefined ? tx`` : tx`and l.${tx(column)} = ${componentName}`}
-    group by 2`
+    group by 1, 3`
   return tx`${part('edge_function', 'function_name')} union all ${part('integration', 'integration_name')}`
 }
 
@@ -67,7 +69,7 @@ function perComponent (tx: Tx, window: MeasurementWindow, componentName: string 
 export async function aggregateWindow (tx: Tx, window: MeasurementWindow, componentName?: string): Promise<ExecutionAggregate[]> {
   const minutes = window.seconds / 60
   const measures = await tx<Measures[]>`
-    select component_type, component_name, calls, successes, errors, timeouts, retries,
+    select organization_id, component_type, component_name, calls, successes, errors, timeouts, retries,
       round(mean, 3) as latency_ms,
       round(percentiles[1]::numeric, 3) as latency_p50_ms,
       round(percentiles[2]::numeric, 3) as latency_p95_ms,
@@ -83,15 +85,15 @@ export async function aggregateWindow (tx: Tx, window: MeasurementWindow, compon
       coalesce(sum(l.retry_count), 0)::int as retries,
       avg(l.duration_ms) as mean,
       percentile_cont(array[0.5, 0.95, 0.99]) within group (order by l.duration_ms::float8) as percentiles`)}) grouped
-    order by component_type, component_name`
+    order by component_type, component_name, organization_id`
   if (measures.every((row) => row.errors === 0)) return measures.map((row) => ({ ...row, error_types: {}, last_error_message: null, last_error_timestamp: null }))
 
   // Few rows: here each failure is simply fanned out to its function and its integration.
   const failures = await tx<Failures[]>`
-    select component_type, component_name, jsonb_object_agg(error_type, n) as error_types,
+    select organization_id, component_type, component_name, jsonb_object_agg(error_type, n) as error_types,
       (array_agg(last_message order by last_at desc))[1] as last_error_message, max(last_at) as last_error_timestamp
     from (
-      select c.component_type, c.component_name,
+      select l.organization_id, c.component_type, c.component_name,
         left(coalesce(nullif(l.metadata->>'error_type', ''), l.status), 100) as error_type,
         count(*)::int as n,
         max(l.created_at) as last_at,
@@ -101,12 +103,13 @@ export async function aggregateWindow (tx: Tx, window: MeasurementWindow, compon
       where l.created_at >= ${window.start} and l.created_at < ${window.end}
         and l.status <> 'success' and c.component_name is not null
         ${componentName === undefined ? tx`` : tx`and c.component_name = ${componentName}`}
-      group by 1, 2, 3
+      group by 1, 2, 3, 4
     ) by_type
-    group by component_type, component_name`
-  const byComponent = new Map(failures.map((row) => [`${row.component_type}/${row.component_name}`, row]))
+    group by organization_id, component_type, component_name`
+  const keyOf = (row: Failures | Measures): string => `${row.organization_id ?? ''}/${row.component_type}/${row.component_name}`
+  const byComponent = new Map(failures.map((row) => [keyOf(row), row]))
   return measures.map((row) => {
-    const failed = byComponent.get(`${row.component_type}/${row.component_name}`)
+    const failed = byComponent.get(keyOf(row))
     return {
       ...row,
       error_types: failed?.error_types ?? {},

@@ -13,7 +13,7 @@ import { generateWebhookSecret, webhookSecretProblem } from './healing/executors
 import { actingOrganization, listedOrganization } from './organization-scope.js'
 import { maskUrlPassword } from './redaction.js'
 import { seal, secretsKey, type SecretsKey } from './secrets.js'
-import { targetPolicy } from './targets/address-policy.js'
+import { targetPolicy } from '../lib/address-policy.js'
 import { targetProblems, type TargetRules } from './targets/target-rules.js'
 
 export interface RegistrationRules extends TargetRules {

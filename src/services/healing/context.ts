@@ -5,7 +5,7 @@ import type { HealingConfig } from '../../config.js'
 import type { Sql } from '../../db/client.js'
 import type { NotificationChannel } from '../notify/types.js'
 import type { SecretsKey } from '../secrets.js'
-import type { TargetPolicy } from '../targets/address-policy.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
 
 export interface EngineContext {
   sql: Sql

@@ -18,6 +18,7 @@ function windowColumns (window: MeasurementWindow): Pick<Candidate['event'], 'me
 export function executionCandidate (aggregate: ExecutionAggregate, window: MeasurementWindow): Candidate {
   const integration = aggregate.component_type === 'integration'
   const event: Candidate['event'] = {
+    organization_id: aggregate.organization_id,
     component_type: aggregate.component_type,
     component_name: aggregate.component_name,
     environment: 'production',

@@ -2,7 +2,7 @@
 // checked lookup; an address written into the URL is checked before the request, since a socket
 // given an address never calls lookup at all.
 import { Agent, fetch, type Response } from 'undici'
-import { readHost, type TargetPolicy } from './address-policy.js'
+import { readHost, type TargetPolicy } from '../../lib/address-policy.js'
 import { checkedLookup, resolveChecked } from './resolve.js'
 
 const agents = new WeakMap<TargetPolicy, Agent>()

@@ -1,7 +1,7 @@
 // A postgres.js client for a control target: every host of a (possibly multi-host) URL is
 // resolved and checked, and the client is given those addresses instead of the names.
 import { createSql, type PoolOptions, type Sql } from '../../db/client.js'
-import type { TargetPolicy } from './address-policy.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
 import { checkedAddress } from './resolve.js'
 
 /** The host:port pairs of a PostgreSQL URL, as postgres.js reads them (several, comma-separated). */

@@ -1,7 +1,7 @@
 // An ioredis client for a control target, connected to the checked address of the URL's host
 // (TLS still names the registered host, so certificates are verified against it).
 import { Redis, type RedisOptions } from 'ioredis'
-import type { TargetPolicy } from './address-policy.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
 import { checkedAddress } from './resolve.js'
 
 export async function checkedRedis (url: string, policy: TargetPolicy, options: RedisOptions): Promise<Redis> {

@@ -4,7 +4,7 @@
 import { lookup } from 'node:dns/promises'
 import type { LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
-import { addressRefusal, nameAllowed, readHost, type TargetPolicy } from './address-policy.js'
+import { addressRefusal, nameAllowed, readHost, type TargetPolicy } from '../../lib/address-policy.js'
 
 export const TARGET_REFUSED = 'TARGET_REFUSED'
 

@@ -2,7 +2,7 @@
 // its field: hosts inside the target policy, no credentials in webhook URLs (requests are
 // signed instead), a Redis prefix that ends at a delimiter, and no reset of the service itself.
 import { SERVICE_APPLICATION_NAMES } from '../../db/client.js'
-import { hostRefusal, type TargetPolicy } from './address-policy.js'
+import { hostRefusal, type TargetPolicy } from '../../lib/address-policy.js'
 import { postgresDatabase, postgresHosts } from './postgres-client.js'
 
 export interface FieldProblem { path: string, message: string }

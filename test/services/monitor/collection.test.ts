@@ -145,3 +145,22 @@ t.test('an empty window is unknown, not a crash', async (t) => {
   t.same(all.components.map((c) => c.component_type), ['database'], 'no functions measured; the database still is')
   t.equal(all.overall_status, 'healthy')
 })
+
+t.test('two organizations\' functions of one name are two components, each measured on its own calls', async (t) => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const [first, second] = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2']
+  await insertCalls(sql, [
+    ...Array.from({ length: 4 }, (_, index): Call => ({ organization_id: first, function_name: 'orchestrate-flow', duration_ms: 10, ago: 30 + index })),
+    ...Array.from({ length: 4 }, (_, index): Call => ({ organization_id: second, function_name: 'orchestrate-flow', status: 'error', error_message: `second's failure ${index}`, duration_ms: 900, ago: 30 + index }))
+  ])
+
+  await runMonitor(ctx.app.db, JOB_TRIGGER, { thresholds: QUIET_DATABASE })
+  const events = await sql`select organization_id, status, error_rate, latency_ms, last_error_message from system_health_events
+    where component_name = 'orchestrate-flow' order by organization_id`
+  t.match(events, [
+    { organization_id: first, status: 'healthy', error_rate: 0, latency_ms: 10, last_error_message: null },
+    { organization_id: second, status: 'critical', error_rate: 100, latency_ms: 900, last_error_message: /^second's failure/ }
+  ], 'one event per organization: the first organization\'s function is not judged by the second\'s failures, nor does it read their text')
+  t.equal(events.length, 2)
+})

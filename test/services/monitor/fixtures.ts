@@ -14,13 +14,14 @@ export interface Call {
   error_type?: string
   integration_name?: string
   retry_count?: number
+  organization_id?: string
 }
 
 export async function insertCalls (sql: Sql, calls: Call[]): Promise<void> {
   for (const call of calls) {
     await sql`
-      insert into execution_log (function_name, status, duration_ms, error_message, integration_name, retry_count, metadata, created_at)
-      values (${call.function_name}, ${call.status ?? 'success'}, ${call.duration_ms}, ${call.error_message ?? null},
+      insert into execution_log (organization_id, function_name, status, duration_ms, error_message, integration_name, retry_count, metadata, created_at)
+      values (${call.organization_id ?? null}, ${call.function_name}, ${call.status ?? 'success'}, ${call.duration_ms}, ${call.error_message ?? null},
         ${call.integration_name ?? null}, ${call.retry_count ?? 0},
         ${sql.json(call.error_type === undefined ? {} : { error_type: call.error_type })},
         now() - make_interval(secs => ${call.ago}))`

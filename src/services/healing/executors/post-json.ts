@@ -7,7 +7,7 @@
 // one id.
 import { currentRequestId } from '../../../request-context.js'
 import { redact } from '../../redaction.js'
-import type { TargetPolicy } from '../../targets/address-policy.js'
+import type { TargetPolicy } from '../../../lib/address-policy.js'
 import { outboundFetch } from '../../targets/http-client.js'
 import type { Response } from 'undici'
 import { refusalOf, TARGET_REFUSED } from '../../targets/resolve.js'

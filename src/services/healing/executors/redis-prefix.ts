@@ -3,7 +3,7 @@
 // take every other tenant's keys with it), and every key is checked against the prefix again
 // before it is deleted, so a glob character in the prefix cannot widen the match.
 import type { Redis } from 'ioredis'
-import type { TargetPolicy } from '../../targets/address-policy.js'
+import type { TargetPolicy } from '../../../lib/address-policy.js'
 import { checkedRedis } from '../../targets/redis-client.js'
 
 export interface PrefixDeletion {

@@ -4,7 +4,7 @@
 // to exit (pg_terminate_backend with a timeout, PostgreSQL 14+) lets the result say which
 // connections are really gone.
 import type { Sql } from '../../../db/client.js'
-import type { TargetPolicy } from '../../targets/address-policy.js'
+import type { TargetPolicy } from '../../../lib/address-policy.js'
 import { checkedPostgres } from '../../targets/postgres-client.js'
 
 export interface TerminatedBackend {

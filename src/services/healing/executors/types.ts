@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { TSchema } from 'typebox'
 import type { Sql } from '../../../db/client.js'
 import type { NotificationChannel } from '../../notify/types.js'
-import type { TargetPolicy } from '../../targets/address-policy.js'
+import type { TargetPolicy } from '../../../lib/address-policy.js'
 
 /** The control targets registered for a component through PUT /v1/components/{name}. */
 export interface ComponentTarget {

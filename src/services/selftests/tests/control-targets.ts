@@ -5,7 +5,7 @@
 // as the executors, and a failure reads the same for every network cause (no port scanning).
 import { SERVICE_CALLER } from '../../../db/caller.js'
 import type { TargetRow } from '../../../db/component-targets.js'
-import { targetPolicy, type TargetPolicy } from '../../targets/address-policy.js'
+import { targetPolicy, type TargetPolicy } from '../../../lib/address-policy.js'
 import { outboundFetch } from '../../targets/http-client.js'
 import { checkedPostgres } from '../../targets/postgres-client.js'
 import { checkedRedis } from '../../targets/redis-client.js'

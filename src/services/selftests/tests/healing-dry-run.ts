@@ -9,7 +9,7 @@ import type { Severity } from '../../analysis/index.js'
 import { escalationChannels } from '../../healing/channels.js'
 import { getExecutor } from '../../healing/executors/registry.js'
 import { chooseAction } from '../../healing/mapping.js'
-import { targetPolicy } from '../../targets/address-policy.js'
+import { targetPolicy } from '../../../lib/address-policy.js'
 import { reason } from '../assertions.js'
 import type { SelftestDefinition } from '../types.js'
 

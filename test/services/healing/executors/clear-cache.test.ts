@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { clearCache } from '../../../../src/services/healing/executors/clear-cache.js'
 import type { ComponentTarget, ExecutionRequest } from '../../../../src/services/healing/executors/types.js'
 import { closedPort, startControlEndpoint, startSilentServer } from '../../../helpers/control-endpoint.js'
-import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
+import { targetPolicy } from '../../../../src/lib/address-policy.js'
 
 // Database 5, so the suite never touches keys other code keeps in database 0.
 const REDIS_URL = 'redis://127.0.0.1:6379/5'

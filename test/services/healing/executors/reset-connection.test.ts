@@ -5,7 +5,7 @@ import { resetConnection } from '../../../../src/services/healing/executors/rese
 import type { ComponentTarget, ExecutionRequest } from '../../../../src/services/healing/executors/types.js'
 import { startSilentServer } from '../../../helpers/control-endpoint.js'
 import { freshDatabase, ownerSql } from '../../../helpers/database.js'
-import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
+import { targetPolicy } from '../../../../src/lib/address-policy.js'
 
 /** One client connection under an application name, closed when the test ends. */
 // The suite's targets listen on 127.0.0.1, which the policy refuses unless allow-listed.

@@ -4,7 +4,7 @@ import t from 'tap'
 import { getExecutor } from '../../../../src/services/healing/executors/registry.js'
 import type { ComponentTarget, ExecutionRequest, Executor } from '../../../../src/services/healing/executors/types.js'
 import { closedPort, startControlEndpoint } from '../../../helpers/control-endpoint.js'
-import { targetPolicy } from '../../../../src/services/targets/address-policy.js'
+import { targetPolicy } from '../../../../src/lib/address-policy.js'
 
 const SECRET = 'whsec_c2hhcmVkLWNvbnRyb2wtc2VjcmV0LTAxMjM0NTY3ODk='
 

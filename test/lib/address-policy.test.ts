@@ -2,9 +2,9 @@
 // addresses and names pass (names are judged when resolved), and the allow-list lets through
 // exactly the hosts and ranges it lists.
 import t from 'tap'
-import { ConfigError, loadConfig } from '../../../src/config.js'
-import { hostRefusal, targetPolicy } from '../../../src/services/targets/address-policy.js'
-import { REFUSED_SPELLINGS } from '../../helpers/refused-hosts.js'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { hostRefusal, targetPolicy } from '../../src/lib/address-policy.js'
+import { REFUSED_SPELLINGS } from '../helpers/refused-hosts.js'
 
 const none = targetPolicy([])
 
