@@ -17,8 +17,9 @@ const ROUNDS = 5
 const PER_ROUND = 6
 const RUN_MS = 8000
 
-// The messages each job logs when a tick it claimed has run (a failed run logs 'job run failed').
-const RAN = new Set(['monitor run done', 'detection run done', 'heal done', 'maintenance done', 'self-tests done', 'job run failed'])
+// The messages each job logs when a tick it claimed has run (a failed run logs 'job run failed'; a
+// self-test run that found failures or regressions says so, at error or warn).
+const RAN = new Set(['monitor run done', 'detection run done', 'heal done', 'maintenance done', 'self-tests done', 'self-tests failed', 'self-tests regressed', 'job run failed'])
 
 function ticksRun (instance: Instance): Array<{ job: string, tick: string }> {
   return logLines(instance)
