@@ -13,6 +13,15 @@ async function killVictims (owner: ReturnType<typeof ownerSql>, state?: string):
     where datname = current_database() and application_name = 'victim' ${state === undefined ? owner`` : owner`and state = ${state}`}`
 }
 
+async function untilSleeping (owner: ReturnType<typeof ownerSql>): Promise<void> {
+  for (;;) {
+    const [row] = await owner<Array<{ n: number }>>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'victim' and state = 'active' and query like 'select pg_sleep%'`
+    if ((row?.n ?? 0) > 0) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 t.test('a connection killed mid-transaction, mid-query and while opening: catchable errors, only connection losses unhandled, the pool recovers', async (t) => {
   const { url } = await freshDatabase(t)
   const owner = ownerSql(t, url)
@@ -26,10 +35,12 @@ t.test('a connection killed mid-transaction, mid-query and while opening: catcha
   for (let i = 0; i < 5; i++) {
     const transaction = sql.begin(async (tx) => {
       await tx`select 1`
-      await tx`select pg_sleep(0.3)`
+      await tx`select pg_sleep(5)`
       await tx`select 2`
     })
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // Killed once it is seen mid-query: a fixed 100 ms wait on a loaded machine sometimes killed
+    // before the connection existed, and the transaction then ran to its end.
+    await untilSleeping(owner)
     await killVictims(owner)
     await t.rejects(transaction, 'the transaction fails with a catchable error')
   }

@@ -17,7 +17,7 @@ import { historyThen, insertSeries, MINUTE } from '../services/detection/series.
 
 // Database 5, like the executor tests: the keys carry a per-run tag, so runs never meet.
 const REDIS_URL = 'redis://127.0.0.1:6379/5'
-const SECRET = 'tenancy-control-secret-0123456789'
+const SECRET = `whsec_${Buffer.from('tenancy-control-secret-0123456789').toString('base64')}`
 const COMPONENT = 'orchestrate-flow'
 
 type Tokens = Awaited<ReturnType<typeof tokensFor>>
