@@ -15,6 +15,7 @@ import jsonBody from './plugins/json-body.js'
 import nulBytes from './plugins/nul-bytes.js'
 import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
+import optionalBody from './plugins/optional-body.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
 import type { JobDefinition } from './jobs/scheduler.js'
@@ -57,6 +58,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
+  await app.register(optionalBody)
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer })
   await app.register(errors)

@@ -16,6 +16,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/components/:component_name', {
     config: { allow: ['service', 'admin'] },
     schema: {
+      operationId: 'registerComponent',
       tags: ['components'],
       summary: 'Register a component\'s control targets',
       description: 'Replaces the registration of the component in its organization: the caller\'s own, or for the service role the `organization_id` it names (required; null for the platform\'s own). A webhook needs a secret (at least 16 characters); a Redis target needs a key_prefix; a database target needs an application_name. The secret is never returned.',
@@ -28,6 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/components', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listComponents',
       tags: ['components'],
       summary: 'The registered components',
       description: 'A user sees their organization\'s; admins and the service role see every organization\'s unless they name one.',
@@ -39,6 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/components/:component_name', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getComponent',
       tags: ['components'],
       summary: 'One component\'s registration',
       description: 'Within the caller\'s organization, or the one named; the service role must name it.',
@@ -51,8 +54,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/executors', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listExecutors',
       tags: ['recovery actions'],
       summary: 'The executor registry: every recovery action type the engine can run',
+      description: 'Every caller. Each action type with its parameters, whether it needs approval, its time limit and its inverse for rollback.',
       response: { 200: Type.Array(ref(ExecutorDescription), { description: 'One entry per action type' }), ...problems(401, 429) }
     }
   }, async () => executorRegistry.map((executor) => ({

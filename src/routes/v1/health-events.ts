@@ -17,6 +17,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/health-events', {
     config: { allow: ['service'] },
     schema: {
+      operationId: 'createHealthEvent',
       tags,
       summary: 'Store one health event',
       description: 'For Core314 services (service role). `user_id` and `organization_id` name whom the event belongs to.',
@@ -32,6 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/health-events/batch', {
     config: { allow: ['service'] },
     schema: {
+      operationId: 'createHealthEventBatch',
       tags,
       summary: 'Store up to 1000 health events, all or none',
       description: 'One statement: if any event is invalid the response is 400 naming it (`/body/events/<index>/<field>`) and nothing is stored.',
@@ -47,8 +49,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health-events', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listHealthEvents',
       tags,
       summary: 'List health events, newest first',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Filters combine; pages follow `next_cursor`.',
       querystring: Type.Object({
         ...paginationQuery,
         component_type: Type.Optional(name(100)),
@@ -68,8 +72,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health-events/:id', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getHealthEvent',
       tags,
       summary: 'One health event',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. An event the caller may not see is 404.',
       params: IdParams,
       response: { 200: ref(HealthEvent, 'The event'), ...problems(400, 401, 404, 429) }
     }

@@ -7,22 +7,18 @@ import { ref } from '../../schemas/ref.js'
 import { runMonitor, triggeredBy } from '../../services/monitor/run.js'
 import { callerOf } from '../caller.js'
 
-// A bare POST runs with every default.
-async function emptyBodyAsObject (request: { body: unknown }): Promise<void> {
-  request.body ??= {}
-}
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/monitor/run', {
-    config: { allow: ['service', 'admin'] },
+    config: { allow: ['service', 'admin'], optionalBody: true },
     schema: {
+      operationId: 'runMonitor',
       tags: ['monitor'],
       summary: 'Run the health monitor now',
       description: 'Measures every function and integration in execution_log over the window (percentiles, throughput, error rate, availability), samples the service\'s PostgreSQL (connections, deadlocks, cache hit rate, slow queries), takes the submitted `metrics`, classifies each component, stores one health event per component and records the run in decision_audit_log. `thresholds` overrides the default limits for this run.',
       body: ref(MonitorRunInput),
       response: { 200: ref(MonitorRunResult, 'The overall status, each component\'s status and why, and the events stored'), ...problems(400, 401, 403, 429) }
-    },
-    preValidation: emptyBodyAsObject
+    }
   }, async (request) => await runMonitor(app.db, triggeredBy(callerOf(request)), request.body))
 }
 
