@@ -47,7 +47,9 @@ function defaultsOptional<T> (schema: T): T {
   return (required.length > 0 ? { ...rest, required } : rest) as T
 }
 
-export const describeOperation: Transform = ({ schema, url, route }) => {
+export const describeOperation: Transform = ({ schema: given, url, route }) => {
+  // A route declared without a schema still becomes an operation.
+  const schema = given ?? {}
   const allow = route.config?.allow
   const responses: Record<number | string, unknown> = {}
   if (allow !== undefined) {
@@ -68,7 +70,7 @@ export const describeOperation: Transform = ({ schema, url, route }) => {
   }
   if (schema.body !== undefined) described.body = defaultsOptional(schema.body)
   if (route.config?.optionalBody === true) described[OPTIONAL_BODY] = true
-  return { schema: described as typeof schema, url }
+  return { schema: described as typeof given, url }
 }
 
 /** Names of the components a schema refers to, directly or through other components. */
