@@ -68,3 +68,37 @@ t.test('every example in the document validates against its schema (JSON Schema 
   })
   t.same(invalid, [], 'no example breaks its schema')
 })
+
+interface Operation {
+  security?: unknown
+  responses: Record<string, { headers?: Record<string, unknown> } | undefined>
+  parameters?: Array<{ name: string, in: string, required?: boolean, schema?: { default?: unknown } }>
+  requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> }
+}
+
+t.test('every operation declares its security, its shared errors, and no defaulted input as required', async (t) => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
+  const schemas = document.components.schemas as Record<string, { properties?: Record<string, { default?: unknown }>, required?: string[] }>
+  const faults: string[] = []
+  for (const [url, operations] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const name = `${method.toUpperCase()} ${url}`
+      const isPublic = !url.startsWith('/v1/')
+      t.same(operation.security, isPublic ? [] : [{ bearerAuth: [] }], `${name}: security`)
+      if (operation.responses['429']?.headers?.['Retry-After'] === undefined) faults.push(`${name}: no 429 with Retry-After`)
+      if (!isPublic && operation.responses['503']?.headers?.['Retry-After'] === undefined) faults.push(`${name}: no 503 with Retry-After`)
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.required === true && parameter.in !== 'path' && parameter.schema?.default !== undefined) faults.push(`${name}: ${parameter.name} has a default but is required`)
+      }
+      const body = operation.requestBody?.content?.['application/json']?.schema?.$ref as string | undefined
+      const component = body === undefined ? undefined : schemas[body.replace('#/components/schemas/', '')]
+      for (const field of component?.required ?? []) {
+        if (component?.properties?.[field]?.default !== undefined) faults.push(`${name}: body field ${field} has a default but is required`)
+      }
+    }
+  }
+  t.same(faults, [])
+  const optionalBodies = ['approve', 'reject', 'cancel'].map((decision) => document.paths[`/v1/recovery-actions/{id}/${decision}`].post.requestBody.required)
+  t.same(optionalBodies, [false, false, false], 'approve, reject and cancel take an optional body')
+  t.ok(document.paths['/readyz'].get.responses['503'].content['application/json'].schema.properties.checks, '/readyz documents its 503 with the failed checks')
+})
