@@ -1,7 +1,8 @@
 // What every operation of the OpenAPI document says without its route saying it, derived from
 // how the service actually behaves, so a new route is documented right without thinking:
 // - security: bearer where the route admits callers (auth plugin), explicitly none elsewhere;
-// - 401 and 403 where the auth plugin can refuse, 429 everywhere (the rate limit is global),
+// - 401 and 403 where the auth plugin can refuse, 429 wherever the rate limit applies (all but
+//   UNLIMITED_ROUTES),
 //   503 on every /v1 operation (each touches the database under a request deadline);
 // - inputs with a server default are optional: Ajv (useDefaults) fills a missing property
 //   before `required` is checked, so the service accepts a request without it, and a generated
@@ -10,6 +11,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import type { CallerKind } from '../services/auth/identity.js'
 import { problems } from '../schemas/problem.js'
+import { UNLIMITED_ROUTES } from './rate-limit.js'
 
 type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>
 type TransformObject = NonNullable<FastifyDynamicSwaggerOptions['transformObject']>
@@ -58,7 +60,7 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   }
   if (url.startsWith('/v1/')) Object.assign(responses, UNAVAILABLE)
   Object.assign(responses, schema.response)
-  if (route.config?.rateLimit !== false) Object.assign(responses, RATE_LIMITED)
+  if (route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)) Object.assign(responses, RATE_LIMITED)
 
   const described: JsonObject = {
     ...schema,

@@ -2,7 +2,7 @@
 // their body schema's defaults apply; the OpenAPI document says `requestBody.required: false`
 // for them from the same mark (openapi-contract.ts). "Without a body" includes an empty body
 // sent as application/json, which is what generated clients send when the optional body is
-// left out; elsewhere an empty JSON body stays the parser's 400.
+// left out: the JSON parser (json-body.ts) passes it on as no body for these routes only.
 import fp from 'fastify-plugin'
 import type { preValidationHookHandler } from 'fastify'
 
@@ -19,15 +19,6 @@ const emptyBodyAsObject: preValidationHookHandler = (request, _reply, done) => {
 }
 
 export default fp(async (app) => {
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && request.routeOptions.config.optionalBody === true) {
-      done(null, undefined)
-      return
-    }
-    parseJson(request, body as string, done)
-  })
   app.addHook('onRoute', (route) => {
     if (route.config?.optionalBody !== true) return
     const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
