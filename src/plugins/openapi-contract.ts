@@ -17,6 +17,16 @@ type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>
 type TransformObject = NonNullable<FastifyDynamicSwaggerOptions['transformObject']>
 type JsonObject = Record<string, unknown>
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * For the document only: a request body and responses the route parses or encodes itself
+     * (another content type than JSON), so they are described without being validated.
+     */
+    documented?: { body?: Record<string, unknown>, response?: Record<number, Record<string, unknown>> }
+  }
+}
+
 const CALLER_KINDS: CallerKind[] = ['user', 'admin', 'service']
 const OPTIONAL_BODY = 'x-core314-optional-body'
 const COMPONENT_PREFIX = '#/components/schemas/'
@@ -60,6 +70,15 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   }
   if (url.startsWith('/v1/')) Object.assign(responses, UNAVAILABLE)
   Object.assign(responses, schema.response)
+  // Every 503 the service sends carries Retry-After (errors.ts). A route's own 503 keeps its
+  // description when it says why; on /v1 the generic one is the database's.
+  const own503 = (schema.response as Record<number, JsonObject> | undefined)?.[503]
+  if (own503 !== undefined) {
+    const generic = own503.description === problems(503)[503]?.description
+    const shared = UNAVAILABLE[503] as JsonObject
+    responses[503] = url.startsWith('/v1/') && generic ? shared : { ...own503, headers: shared.headers }
+  }
+  if (route.config?.documented?.response !== undefined) Object.assign(responses, route.config.documented.response)
   if (route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)) Object.assign(responses, RATE_LIMITED)
 
   const described: JsonObject = {
@@ -71,6 +90,7 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
     if (schema[part] !== undefined) described[part] = defaultsOptional(schema[part])
   }
   if (schema.body !== undefined) described.body = defaultsOptional(schema.body)
+  else if (route.config?.documented?.body !== undefined) described.body = route.config.documented.body
   if (route.config?.optionalBody === true) described[OPTIONAL_BODY] = true
   return { schema: described as typeof given, url }
 }

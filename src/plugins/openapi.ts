@@ -38,7 +38,11 @@ export default fp(async (app) => {
         { name: 'self-healing', description: 'The self-healing kill switch, healing runs on demand and the circuit breakers guarding each component' },
         { name: 'self-tests', description: 'Self-test results, their catalogue, baselines and trends, and running them now' },
         { name: 'components', description: 'The registry of monitored components and their control endpoints' },
-        { name: 'monitor', description: 'The health monitor: measure every component now and store one event each' }
+        { name: 'monitor', description: 'The health monitor: measure every component now and store one event each' },
+        { name: 'escalations', description: 'Escalations raised when healing cannot proceed on its own, and their acknowledge/resolve workflow' },
+        { name: 'decisions', description: 'The decision audit trail: what the engine, the detector and the monitor decided, and why' },
+        { name: 'integrations', description: 'Ingest from other tools: organization ingest keys, the Alertmanager webhook and OTLP/HTTP metrics' },
+        { name: 'channels', description: 'Notification channels of an organization (Slack, webhook, PagerDuty), their tests and delivery history' }
       ]
     },
     refResolver: {
