@@ -19,6 +19,7 @@ import jsonBody from './plugins/json-body.js'
 import nulBytes from './plugins/nul-bytes.js'
 import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
+import optionalBody from './plugins/optional-body.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
 import channels from './plugins/channels.js'
@@ -89,6 +90,7 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(domainMetrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
+  await app.register(optionalBody)
   await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })
   await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer, ingestKeys: async (key) => await authenticateIngestKey(app.db.sql, key) })
   await app.register(errors)

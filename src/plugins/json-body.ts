@@ -32,6 +32,11 @@ export default fp(async (app) => {
   const parse = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Generated clients send an optional body left out as an empty JSON body (optional-body.ts).
+    if (body === '' && request.routeOptions.config.optionalBody === true) {
+      done(null, undefined)
+      return
+    }
     if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
       done(new InvalidFields([{ path: '/body', message: `nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels` }]), undefined)
       return

@@ -91,7 +91,17 @@ export const Anomaly = Type.Object({
     source_type: 'system_health_events', source_component_name: 'orchestrate-flow', confidence_score: 0.93,
     baseline_value: 180, observed_value: 2400, deviation_percentage: 1233.3, threshold_exceeded: 360,
     pattern_type: 'sudden_spike', detection_method: 'statistical+rule_based_analysis', detection_algorithm: 'rule:latency_ms>2x_baseline',
-    historical_occurrences: 1, flapping: false, related_anomaly_ids: [], detection_timestamp: '2026-11-28T06:01:00.000Z'
+    historical_occurrences: 1, flapping: false, related_anomaly_ids: [], detection_timestamp: '2026-11-28T06:01:00.000Z',
+    user_id: null, organization_id: '00000000-0000-4000-8000-000000000314', anomaly_category: 'performance',
+    source_id: '6f1c2b9e-4d7a-4a51-9c1e-2f8b0d3a7e10', source_component_type: 'edge_function',
+    anomaly_description: 'p95 latency of orchestrate-flow rose from 180 ms to 2400 ms within five minutes',
+    anomaly_summary: 'Latency spike on orchestrate-flow', root_cause_analysis: 'The spike follows timeouts from its upstream dependency; errors rose with it.',
+    pattern_duration_seconds: 300, pattern_frequency: null, affected_users_count: null, business_impact: 'Workflow runs take over two seconds',
+    estimated_cost_impact: null, recommended_actions: ['restart_function'], affected_components: ['orchestrate-flow'],
+    last_observed_at: '2026-11-28T06:01:00.000Z', acknowledged_by: null, acknowledged_at: null, resolved_by: null, resolved_at: null,
+    resolution_notes: null, resolution_duration_minutes: null, triggered_recovery_action_id: '9d4f1e2a-3b6c-4d7e-8f90-a1b2c3d4e5f6',
+    escalation_event_id: null, gpt4o_prompt: null, gpt4o_response: null, gpt4o_model: null, gpt4o_tokens_used: null,
+    gpt4o_analysis_duration_ms: null, metadata: {}, created_at: '2026-11-28T06:01:00.000Z', updated_at: '2026-11-28T06:01:00.000Z'
   }]
 })
 

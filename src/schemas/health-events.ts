@@ -75,7 +75,13 @@ export const HealthEvent = Type.Object({
     component_type: 'edge_function', component_name: 'orchestrate-flow', environment: 'production', status: 'degraded',
     latency_ms: 840, latency_p50_ms: 610, latency_p95_ms: 2300, latency_p99_ms: 3100, throughput_per_minute: 118,
     error_count: 3, error_rate: 1.5, error_types: { timeout: 3 }, tags: ['phase6'], metadata: {},
-    measurement_window_start: '2026-11-28T05:59:00.000Z', measurement_window_end: '2026-11-28T06:00:00.000Z', measurement_window_seconds: 60,
+    component_version: '2026.11.3', uptime_percentage: 99.2, availability_percentage: 98.5,
+    last_error_message: 'upstream timed out after 2000 ms', last_error_timestamp: '2026-11-28T05:59:41.000Z',
+    cpu_usage_percent: 71, memory_usage_mb: 412, memory_usage_percent: 64, disk_usage_mb: null, disk_usage_percent: null,
+    network_in_mbps: 3.2, network_out_mbps: 1.4, db_connection_count: 18, db_query_count: 5210, db_slow_query_count: 4,
+    db_deadlock_count: 0, db_cache_hit_rate: 99.1, integration_name: null, integration_success_rate: null,
+    integration_retry_count: null, integration_timeout_count: null,
+    measurement_window_start: '2026-11-28T05:55:00.000Z', measurement_window_end: '2026-11-28T06:00:00.000Z', measurement_window_seconds: 300,
     event_time: '2026-11-28T06:00:00.000Z', created_at: '2026-11-28T06:00:02.000Z', updated_at: '2026-11-28T06:00:02.000Z'
   }]
 })

@@ -113,7 +113,20 @@ export const RecoveryAction = Type.Object({
     id: '9d4f1e2a-3b6c-4d7e-8f90-a1b2c3d4e5f6', action_type: 'restart_function', trigger_type: 'automatic',
     target_component_name: 'orchestrate-flow', execution_status: 'succeeded', attempt_number: 1, max_attempts: 3,
     requires_approval: false, approval_status: 'not_required', dry_run: false, success: true,
-    execution_duration_ms: 212, verification_status: 'verified', metrics_improvement_percentage: 64.2, recovery_effectiveness_score: 82
+    execution_duration_ms: 212, verification_status: 'verified', metrics_improvement_percentage: 64.2, recovery_effectiveness_score: 82,
+    user_id: null, organization_id: '00000000-0000-4000-8000-000000000314', action_category: 'restart', action_name: 'Restart orchestrate-flow',
+    action_description: null, triggered_by_user_id: null, triggered_by_anomaly_id: '2b7e0c1a-5f3d-4c8e-9a61-7d2e4f9b1c03',
+    triggered_by_health_event_id: null, triggered_by_escalation_id: null, trigger_reason: 'latency_spike (high) on orchestrate-flow',
+    target_component_type: 'edge_function', target_component_id: null, target_environment: 'production',
+    action_config: {}, action_parameters: {}, retry_policy: { base_delay_seconds: 1, factor: 2, max_delay_seconds: 60, jitter: 0.1 }, timeout_seconds: 60,
+    execution_started_at: '2026-11-28T06:01:05.000Z', execution_completed_at: '2026-11-28T06:01:05.212Z', last_attempt_at: '2026-11-28T06:01:05.000Z',
+    next_retry_at: null, execution_result: { restarted: true }, execution_output: 'restart acknowledged by the control endpoint',
+    execution_error: null, execution_error_code: null, affected_users_count: null, affected_components: ['orchestrate-flow'],
+    downtime_seconds: 0.2, pre_action_metrics: { latency_p95_ms: 2300 }, post_action_metrics: { latency_p95_ms: 820 },
+    verification_due_at: '2026-11-28T06:06:05.212Z', verified_at: '2026-11-28T06:06:10.000Z', rollback_required: false,
+    rollback_action_id: null, rollback_reason: null, rollback_completed_at: null, approval_expires_at: null, approved_by: null,
+    approved_at: null, approval_notes: null, notifications_sent: [], notification_channels: [], executed_by: 'healing-engine',
+    execution_context: {}, created_at: '2026-11-28T06:01:02.000Z', updated_at: '2026-11-28T06:06:10.000Z'
   }]
 })
 

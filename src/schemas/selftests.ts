@@ -105,7 +105,17 @@ export const Selftest = Type.Object({
     id: '4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d', test_name: 'database_connectivity', test_category: 'database',
     execution_mode: 'scheduled', execution_status: 'completed', test_result: 'passed', success: true,
     pass_count: 3, fail_count: 0, warning_count: 0, skip_count: 0, total_assertions: 3, execution_duration_ms: 14.2,
-    response_time_ms: 1.1, health_score: 100, regression_detected: false, improvement_detected: false
+    response_time_ms: 1.1, health_score: 100, regression_detected: false, improvement_detected: false,
+    user_id: null, organization_id: null, test_type: 'connectivity', test_description: 'The service reaches PostgreSQL and runs a query',
+    test_version: '1', scheduled_by: 'selftest-scheduler', triggered_by_user_id: null, trigger_reason: null,
+    target_component_type: 'database', target_component_name: 'postgres', target_environment: 'production',
+    started_at: '2026-11-28T06:00:00.000Z', completed_at: '2026-11-28T06:00:00.014Z', timeout_seconds: 30, test_output: null,
+    test_summary: '3 of 3 assertions passed', failure_reason: null, error_message: null, error_stack_trace: null,
+    throughput_per_second: null, error_rate: 0, cpu_usage_percent: null, memory_usage_mb: null, baseline_test_id: null,
+    baseline_deviation_percentage: 2.1, reliability_score: 100, performance_score: 98, security_score: null, severity: null,
+    assertions_passed: ['connects', 'select 1', 'migrations current'], assertions_failed: [], assertions_warnings: [],
+    recommendations: [], notifications_sent: [], notification_channels: [], alerted_users: [], test_config: {}, test_parameters: {},
+    action_required: false, created_at: '2026-11-28T06:00:00.014Z', updated_at: '2026-11-28T06:00:00.014Z'
   }]
 })
 

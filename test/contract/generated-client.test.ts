@@ -1,13 +1,13 @@
 // A client generated from the committed contract (openapi-typescript types, openapi-fetch)
 // type-checks against it and drives the real service over a socket: ingest, list, acknowledge.
 import t from 'tap'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
-import ts from 'typescript'
 import { OPENAPI_FILE } from '../../src/openapi-document.js'
 import { buildTestApp } from '../helpers/app.js'
+import { scratchFolder, typeErrors, writeTranspiled } from '../helpers/generated-client.js'
 
 // The calls the test makes, written against the generated types: if the contract and the
 // types disagree (a renamed field, a wrong path), this does not compile.
@@ -31,34 +31,19 @@ export async function flow (baseUrl: string, service: string, user: string): Pro
 `
 
 t.test('the generated client compiles against the contract and drives the service', async (t) => {
-  // Inside the repository, so the generated module resolves openapi-fetch from node_modules.
-  await mkdir(path.resolve('.data'), { recursive: true })
-  const dir = await mkdtemp(path.resolve('.data', 'generated-client-'))
-  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const dir = await scratchFolder(t, 'generated-client-')
   // Fields with a default are optional to send; by default the generator would demand them.
   const types = astToString(await openapiTS(pathToFileURL(OPENAPI_FILE), { defaultNonNullable: false }))
   t.match(types, /"\/v1\/health-events\/batch"/)
   await writeFile(path.join(dir, 'api.ts'), types)
   await writeFile(path.join(dir, 'flow.ts'), typedUsage)
 
-  const program = ts.createProgram([path.join(dir, 'flow.ts')], {
-    strict: true,
-    noEmit: true,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    types: []
-  })
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
-  t.same(diagnostics, [], 'the typed calls compile against the generated types')
+  t.same(typeErrors(path.join(dir, 'flow.ts')), [], 'the typed calls compile against the generated types')
 
   const ctx = await buildTestApp(t)
   const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  // The same calls at run time, through openapi-fetch over a real socket. The suite runs
-  // compiled, with no TypeScript loader, so the flow is transpiled the way a client's build would.
-  const { outputText } = ts.transpileModule(typedUsage, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true } })
-  await writeFile(path.join(dir, 'flow.mjs'), outputText)
+  // The same calls at run time, through openapi-fetch over a real socket.
+  await writeTranspiled(typedUsage, path.join(dir, 'flow.mjs'))
   const { flow } = await import(pathToFileURL(path.join(dir, 'flow.mjs')).href) as { flow: (baseUrl: string, service: string, user: string) => Promise<string> }
   const userToken = await ctx.token({ sub: ctx.user.id, role: 'authenticated', app_metadata: { role: 'admin' } })
   t.equal(await flow(address, ctx.service.token, userToken), '1,degraded,acknowledged')

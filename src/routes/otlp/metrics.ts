@@ -16,6 +16,16 @@ import { callerOf } from '../caller.js'
 import { actingFor } from '../organization.js'
 
 const PROTOBUF = 'application/x-protobuf'
+const EXPORT_RESPONSE_JSON = {
+  description: 'ExportMetricsServiceResponse (protobuf for a protobuf request, else JSON)',
+  type: 'object',
+  properties: {
+    partialSuccess: {
+      type: 'object',
+      properties: { rejectedDataPoints: { type: 'integer' }, errorMessage: { type: 'string' } }
+    }
+  }
+}
 
 function badPayload (message: string): Error {
   return new errors.BadRequest(`the body is not an OTLP ExportMetricsServiceRequest: ${message}`)
@@ -71,9 +81,31 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
 
   app.post('/v1/metrics', {
     bodyLimit: otlpMaxBodyBytes,
-    config: { allow: ['ingest', 'service'] },
+    config: {
+      allow: ['ingest', 'service'],
+      // Parsed here (protobuf or JSON), not by a body schema: described for the document only.
+      documented: {
+        body: {
+          description: 'An ExportMetricsServiceRequest (opentelemetry.proto.collector.metrics.v1), optionally gzip-compressed (Content-Encoding: gzip)',
+          content: {
+            [PROTOBUF]: { schema: { description: 'The binary protobuf encoding of ExportMetricsServiceRequest', contentMediaType: PROTOBUF } },
+            'application/json': { schema: { type: 'object', description: 'The OTLP/JSON encoding of ExportMetricsServiceRequest (lowerCamelCase field names)', properties: { resourceMetrics: { type: 'array', items: { type: 'object' } } } } }
+          }
+        },
+        response: {
+          200: {
+            description: 'ExportMetricsServiceResponse, in the request\'s encoding',
+            content: {
+              [PROTOBUF]: { schema: { description: 'The binary protobuf encoding of ExportMetricsServiceResponse', contentMediaType: PROTOBUF } },
+              'application/json': { schema: EXPORT_RESPONSE_JSON }
+            }
+          }
+        }
+      }
+    },
     schema: {
       tags: ['integrations'],
+      operationId: 'exportOtlpMetrics',
       summary: 'OTLP/HTTP metrics export',
       description: 'OpenTelemetry metrics (ExportMetricsServiceRequest) as `application/x-protobuf` or `application/json`, optionally ' +
         '`Content-Encoding: gzip`, with `Authorization: Bearer <ingest key>`. Mapped by the semantic conventions into one health event per ' +
@@ -85,17 +117,9 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
         additionalProperties: false
       },
       response: {
-        200: {
-          description: 'ExportMetricsServiceResponse (protobuf for a protobuf request, else JSON)',
-          type: 'object',
-          properties: {
-            partialSuccess: {
-              type: 'object',
-              properties: { rejectedDataPoints: { type: 'integer' }, errorMessage: { type: 'string' } }
-            }
-          }
-        },
-        ...problems(400, 401, 403, 413, 415, 429, 503)
+        200: EXPORT_RESPONSE_JSON,
+        ...problems(400, 401, 403, 413, 415, 429),
+        503: { ...problems(503)[503], description: `More than OTLP_MAX_IN_FLIGHT (${otlpMaxInFlight}) exports are being stored, or the database did not answer within the request deadline, or is unreachable; retry after Retry-After` }
       }
     }
   }, async (request, reply) => {

@@ -19,8 +19,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/anomalies', {
     config: { allow: ['service'] },
     schema: {
+      operationId: 'createAnomaly',
       tags,
       summary: 'Store one anomaly signal',
+      description: 'For Core314 services (service role). `user_id` and `organization_id` name whom the signal belongs to; an Idempotency-Key makes a retry safe.',
       headers: IdempotencyHeaders,
       body: ref(AnomalyInput),
       response: { 201: ref(Anomaly, 'The stored signal'), ...problems(400, 401, 403, 409, 422, 429) }
@@ -33,8 +35,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/anomalies', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listAnomalies',
       tags,
       summary: 'List anomaly signals, newest first',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Filters combine; pages follow `next_cursor`.',
       querystring: Type.Object({
         ...paginationQuery,
         status: Type.Optional(anomalyStatus()),
@@ -53,8 +57,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/anomalies/active', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listActiveAnomalies',
       tags,
       summary: 'Unresolved signals, most severe first (get_active_anomalies)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Signals not resolved or dismissed, at or above `min_severity`.',
       querystring: Type.Object({
         min_severity: severity({ default: 'low' }),
         component_name: Type.Optional(name(200)),
@@ -68,8 +74,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/anomalies/statistics', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getAnomalyStatistics',
       tags,
       summary: 'Counts and rates over a period (get_anomaly_statistics)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Counts by type, severity and status, and resolution times, over the period.',
       querystring: Type.Object({
         since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
         until: Type.Optional(timestamp({ description: 'Default: now' })),
@@ -84,12 +92,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/anomalies/:id', {
     config: { allow: [...ALL_CALLERS] },
-    schema: { tags, summary: 'One anomaly signal', params: IdParams, response: { 200: ref(Anomaly, 'The signal'), ...problems(400, 401, 404, 429) } }
+    schema: { operationId: 'getAnomaly', tags, summary: 'One anomaly signal', description: 'Every caller; row-level security shows each caller only the rows it may see. A signal the caller may not see is 404.', params: IdParams, response: { 200: ref(Anomaly, 'The signal'), ...problems(400, 401, 404, 429) } }
   }, async (request) => await getAnomaly(app.db, callerOf(request), request.params.id))
 
   app.get('/anomalies/:id/correlated', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listCorrelatedAnomalies',
       tags,
       summary: 'Signals related to this one (find_correlated_anomalies)',
       description: 'Other components\' signals that overlap it in time, and those linked through related_anomaly_ids.',
@@ -105,6 +114,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/anomalies/:id', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'updateAnomalyStatus',
       tags,
       summary: 'Acknowledge, investigate, resolve or dismiss a signal (update_anomaly_status)',
       description: 'Its owner, an admin or a service. acknowledged_by/at, resolved_by/at and resolution_duration_minutes are set by the database. A move the lifecycle does not allow (for example acknowledging a resolved signal) is 409.',

@@ -28,10 +28,11 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: MANAGERS,
     schema: {
       tags,
+      operationId: 'createChannel',
       summary: 'Add a notification channel to an organization',
       description: 'slack needs webhook_url; webhook needs url (its secret is generated and returned once when not given); pagerduty needs routing_key. Secrets are encrypted and never returned.',
       body: ref(ChannelInput),
-      response: { 201: ref(Channel, 'The channel, without its secrets'), ...problems(400, 401, 403, 409, 429, 503) }
+      response: { 201: ref(Channel, 'The channel, without its secrets'), ...problems(400, 401, 403, 409, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
     }
   }, async (request, reply) => {
     const identity = callerOf(request)
@@ -41,7 +42,14 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.get('/channels', {
     config: MANAGERS,
-    schema: { tags, summary: 'The organization\'s channels, newest first', querystring: OrganizationQuery, response: { 200: Type.Array(ref(Channel)), ...problems(400, 401, 403, 429) } }
+    schema: {
+      tags,
+      operationId: 'listChannels',
+      summary: 'List the organization\'s channels, newest first',
+      description: 'Admins and services. Each channel\'s kind, settings and state, never its secrets. The service role names the organization with `organization_id`.',
+      querystring: OrganizationQuery,
+      response: { 200: Type.Array(ref(Channel)), ...problems(400, 401, 403, 429) }
+    }
   }, async (request) => {
     const { caller, organizationId } = acting(request)
     return await listOrganizationChannels(app.db, caller, organizationId)
@@ -49,7 +57,15 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.get('/channels/:id', {
     config: MANAGERS,
-    schema: { tags, summary: 'One channel', params: IdParams, querystring: OrganizationQuery, response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 429) } }
+    schema: {
+      tags,
+      operationId: 'getChannel',
+      summary: 'One channel',
+      description: 'Without its secrets. A channel of another organization is 404.',
+      params: IdParams,
+      querystring: OrganizationQuery,
+      response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 429) }
+    }
   }, async (request) => {
     const { caller, organizationId } = acting(request)
     return await getChannel(app.db, caller, organizationId, request.params.id)
@@ -57,7 +73,16 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.patch('/channels/:id', {
     config: MANAGERS,
-    schema: { tags, summary: 'Change a channel', params: IdParams, querystring: OrganizationQuery, body: ref(ChannelUpdate), response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 409, 429, 503) } }
+    schema: {
+      tags,
+      operationId: 'updateChannel',
+      summary: 'Change a channel',
+      description: 'Only the fields sent change; new secrets are encrypted and never returned.',
+      params: IdParams,
+      querystring: OrganizationQuery,
+      body: ref(ChannelUpdate),
+      response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 409, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
+    }
   }, async (request) => {
     const { caller, organizationId } = acting(request)
     return await changeChannel(app.db, caller, organizationId, request.params.id, request.body, secretsKey)
@@ -65,7 +90,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.delete('/channels/:id', {
     config: MANAGERS,
-    schema: { tags, summary: 'Delete a channel and its pending notifications', params: IdParams, querystring: OrganizationQuery, response: { 204: Type.Null({ description: 'Deleted' }), ...problems(400, 401, 403, 404, 429) } }
+    schema: { tags, operationId: 'deleteChannel', summary: 'Delete a channel and its pending notifications', description: 'The channel goes, and with it the notifications still queued for it. A channel of another organization is 404.', params: IdParams, querystring: OrganizationQuery, response: { 204: Type.Null({ description: 'Deleted' }), ...problems(400, 401, 403, 404, 429) } }
   }, async (request, reply) => {
     const { caller, organizationId } = acting(request)
     await removeChannel(app.db, caller, organizationId, request.params.id)
@@ -76,11 +101,12 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: MANAGERS,
     schema: {
       tags,
+      operationId: 'testChannel',
       summary: 'Send a test notification now and report the channel\'s answer',
       description: 'Bypasses the outbox and its retries. PagerDuty gets a trigger and its resolve under a test dedup_key.',
       params: IdParams,
       querystring: OrganizationQuery,
-      response: { 200: ref(ChannelTestResult, 'What the channel answered'), ...problems(400, 401, 403, 404, 429, 503) }
+      response: { 200: ref(ChannelTestResult, 'What the channel answered'), ...problems(400, 401, 403, 404, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
     }
   }, async (request) => {
     const { caller, organizationId } = acting(request)
@@ -91,7 +117,9 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: MANAGERS,
     schema: {
       tags,
-      summary: 'The channel\'s latest notifications and their delivery state',
+      operationId: 'listChannelDeliveries',
+      summary: 'List the channel\'s latest notifications and their delivery state',
+      description: 'Newest first, at most `limit`: each notification\'s event, delivery state, attempts and last error. A channel of another organization is 404.',
       params: IdParams,
       querystring: Type.Object({ ...OrganizationQuery.properties, limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }),
       response: { 200: Type.Array(ref(ChannelDelivery), { description: 'Newest first' }), ...problems(400, 401, 403, 404, 429) }

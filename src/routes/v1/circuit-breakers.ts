@@ -16,6 +16,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/circuit-breakers', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listCircuitBreakers',
       tags,
       summary: 'Circuit breakers by component',
       description: 'A user sees their organization\'s; admins and the service role see every organization\'s unless they name one.',
@@ -27,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/circuit-breakers/:component_name', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getCircuitBreaker',
       tags,
       summary: 'One component\'s circuit breaker: closed, open (until next_probe_at) or half_open',
       description: 'Within the caller\'s organization, or the one named; the service role must name it.',

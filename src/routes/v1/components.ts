@@ -19,6 +19,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.put('/components/:component_name', {
     config: { allow: ['service', 'admin'] },
     schema: {
+      operationId: 'registerComponent',
       tags: ['components'],
       summary: 'Register a component\'s control targets',
       description: 'Replaces the registration of the component in its organization: the caller\'s own, or for the service role the `organization_id` it names (required; null for the platform\'s own). Targets may not point at loopback, private, link-local, CGNAT, metadata or unspecified addresses unless HEAL_ALLOWED_TARGETS lists them. A webhook is signed per Standard Webhooks with a whsec_ secret: one given is stored encrypted and never returned; a new webhook registered without one gets one generated and returned in this answer only; changing webhook_url needs a new secret (409 otherwise). A Redis target needs a key_prefix ending in a delimiter; a database target needs an application_name that is not the service\'s own.',
@@ -31,6 +32,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/components', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listComponents',
       tags: ['components'],
       summary: 'The registered components',
       description: 'A user sees their organization\'s; admins and the service role see every organization\'s unless they name one.',
@@ -42,6 +44,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/components/:component_name', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getComponent',
       tags: ['components'],
       summary: 'One component\'s registration',
       description: 'Within the caller\'s organization, or the one named; the service role must name it.',
@@ -54,8 +57,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/executors', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listExecutors',
       tags: ['recovery actions'],
       summary: 'The executor registry: every recovery action type the engine can run',
+      description: 'Every caller. Each action type with its parameters, whether it needs approval, its time limit and its inverse for rollback.',
       response: { 200: Type.Array(ref(ExecutorDescription), { description: 'One entry per action type' }), ...problems(401, 429) }
     }
   }, async () => executorRegistry.map((executor) => ({

@@ -43,6 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'getDecision',
       summary: 'One audit trail entry',
+      description: 'Users see the entries about their own rows, admins and services all; an entry the caller may not see is 404.',
       params: IdParams,
       response: { 200: ref(Decision, 'The entry'), ...problems(400, 401, 404, 429) }
     }

@@ -14,6 +14,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.post('/anomalies/detect', {
     config: { allow: ['service', 'admin'] },
     schema: {
+      operationId: 'detectAnomalies',
       tags: ['anomalies'],
       summary: 'Run the anomaly detector now',
       description: 'Judges every component\'s recent health events (or one component\'s) against robust baselines from the 24 hours before the window, the seed\'s rules and the adaptive score; opens, updates and auto-resolves signals, links overlapping ones, and analyses the new ones (LLM within the time budget, else rule-based). With `at`, evaluates as if it were then, reading only events up to `at`.',

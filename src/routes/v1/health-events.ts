@@ -29,6 +29,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: { allow: ['service'] },
     onResponse: countRefusals,
     schema: {
+      operationId: 'createHealthEvent',
       tags,
       summary: 'Store one health event',
       description: 'For Core314 services (service role). `user_id` and `organization_id` name whom the event belongs to. Its event time is `measurement_window_end`, else its arrival; a `measurement_window_end` older than EVENT_MAX_LATENESS_MINUTES (7 days) or further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS (300) is refused with 400 naming the field and the bound.',
@@ -45,6 +46,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: { allow: ['service'] },
     onResponse: countRefusals,
     schema: {
+      operationId: 'createHealthEventBatch',
       tags,
       summary: 'Store up to 1000 health events, all or none',
       description: 'One statement: if any event is invalid the response is 400 naming it (`/body/events/<index>/<field>`) and nothing is stored. Events may come in any order and late (history imported to warm baselines, an agent that buffered): each is judged at its event time, `measurement_window_end`, within the lateness bounds of the single POST.',
@@ -60,9 +62,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/health-events', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listHealthEvents',
       tags,
       summary: 'List health events, newest first by event time',
-      description: 'Ordered by event time (when each event was measured: `measurement_window_end`, else its arrival), newest first; `since`, `until` and the cursor are on event time too, so a backfilled or late event appears where its measurement belongs.',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Filters combine; pages follow `next_cursor`. Ordered by event time (when each event was measured: `measurement_window_end`, else its arrival), newest first; `since`, `until` and the cursor are on event time too, so a backfilled or late event appears where its measurement belongs.',
       querystring: Type.Object({
         ...paginationQuery,
         component_type: Type.Optional(name(100)),
@@ -82,8 +85,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/health-events/:id', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getHealthEvent',
       tags,
       summary: 'One health event',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. An event the caller may not see is 404.',
       params: IdParams,
       response: { 200: ref(HealthEvent, 'The event'), ...problems(400, 401, 404, 429) }
     }

@@ -25,8 +25,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/summary', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getHealthSummary',
       tags,
       summary: 'Per-component health over a period, worst first (get_system_health_summary)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Event counts, latency percentiles, error rate and the latest status per component over the period.',
       querystring: Type.Object({ since: since(1), until, component_type: Type.Optional(name(100)), organization_id: organization }, { additionalProperties: false }),
       response: { 200: Type.Array(ref(ComponentHealth), { description: 'One entry per component' }), ...problems(400, 401, 429) }
     }
@@ -35,8 +37,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/unhealthy', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listUnhealthyComponents',
       tags,
       summary: 'Components whose latest status is not healthy (get_unhealthy_components)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Components whose most recent event since the start of the period is degraded, unhealthy or critical.',
       querystring: Type.Object({ since: since(1), organization_id: organization, environment: Type.Optional(name(50)) }, { additionalProperties: false }),
       response: { 200: Type.Array(ref(UnhealthyComponent), { description: 'Worst first' }), ...problems(400, 401, 429) }
     }
@@ -45,8 +49,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/trends', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getPerformanceTrends',
       tags,
       summary: 'Performance per time bucket of event time (get_performance_trends)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Latency, error rate and event counts aggregated per bucket of the given width, bucketed by event time.',
       querystring: Type.Object({
         component_name: Type.Optional(name(200)),
         since: since(24),
@@ -61,8 +67,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health/availability', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getSystemAvailability',
       tags,
       summary: 'System availability over a period against a target (calculate_system_availability)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. The share of healthy events over the period and whether it meets `target_percentage`.',
       querystring: Type.Object({
         since: since(24),
         until,

@@ -19,6 +19,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { allow: ['admin', 'service'] },
     schema: {
       tags,
+      operationId: 'createIngestKey',
       summary: 'Create an ingest key for an organization',
       description: 'The key is in this response only; it is stored as a hash. No Idempotency-Key: a replay would have to store the key to show it again.',
       body: ref(IngestKeyInput),
@@ -34,7 +35,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { allow: ['admin', 'service'] },
     schema: {
       tags,
-      summary: 'The organization\'s ingest keys, newest first, without the keys themselves',
+      operationId: 'listIngestKeys',
+      summary: 'List the organization\'s ingest keys, newest first',
+      description: 'Admins and services. Each key\'s name, prefix, creation, last use and revocation, never the key itself (only its hash is stored). The service role names the organization with `organization_id`.',
       querystring: OrganizationQuery,
       response: { 200: Type.Array(ref(IngestKey)), ...problems(400, 401, 403, 429) }
     }
@@ -47,6 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { allow: ['admin', 'service'] },
     schema: {
       tags,
+      operationId: 'revokeIngestKey',
       summary: 'Revoke an ingest key',
       description: 'Requests presenting it are refused (401) from then on. Revoking twice keeps the first time.',
       params: IdParams,

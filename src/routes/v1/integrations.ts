@@ -16,6 +16,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     config: { allow: ['ingest', 'service'] },
     schema: {
       tags: ['integrations'],
+      operationId: 'receiveAlertmanagerWebhook',
       summary: 'Receive an Alertmanager (or Grafana alerting) webhook',
       description: 'Point a `webhook_configs` receiver here with `http_config.authorization.credentials` set to an ingest key. ' +
         'A firing alert opens (or joins, by fingerprint) the active signal of its component (the first of the labels ' +

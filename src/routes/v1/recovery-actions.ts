@@ -18,7 +18,7 @@ import type { Config } from '../../config.js'
 import { RollbackRequest, RollbackResult } from '../../schemas/self-healing.js'
 import type { HealingEngine } from '../../services/healing/engine.js'
 import { callerOf } from '../caller.js'
-import { emptyBodyAsObject, periodOf } from '../defaults.js'
+import { periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['recovery actions']
@@ -28,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
   app.post('/recovery-actions', {
     config: { allow: ['service', 'admin'] },
     schema: {
+      operationId: 'createRecoveryAction',
       tags,
       summary: 'Ask for a recovery action',
       description: 'The action type must be a registered executor and its parameters valid for it. Risky types (HEAL_APPROVAL_TYPES, by default rollback_deployment and scale_down) always wait in pending_approval, until approval_expires_at, unless this is a dry run: requires_approval: false does not waive it. The caller is recorded as triggered_by_user_id. The healing engine runs it.',
@@ -43,8 +44,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
   app.get('/recovery-actions', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listRecoveryActions',
       tags,
       summary: 'List recovery actions, newest first',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Filters combine; pages follow `next_cursor`.',
       querystring: Type.Object({
         ...paginationQuery,
         execution_status: Type.Optional(executionStatus()),
@@ -62,8 +65,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
   app.get('/recovery-actions/pending', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listPendingRecoveryActions',
       tags,
       summary: 'Actions not finished yet, oldest first (get_pending_recovery_actions)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Actions pending, awaiting approval, approved, running or scheduled for retry, oldest first.',
       querystring: Type.Object({
         component_name: Type.Optional(name(200)),
         organization_id: Type.Optional(uuid()),
@@ -76,8 +81,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
   app.get('/recovery-actions/statistics', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getRecoveryActionStatistics',
       tags,
       summary: 'Outcomes per action type: success rate, median time to recover (get_recovery_action_statistics)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Per action type over the period: attempts, successes, failures, success rate and median time to recover.',
       querystring: Type.Object({
         since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
         until: Type.Optional(timestamp({ description: 'Default: now' })),
@@ -94,40 +101,41 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
 
   app.get('/recovery-actions/:id', {
     config: { allow: [...ALL_CALLERS] },
-    schema: { tags, summary: 'One recovery action', params: IdParams, response: { 200: ref(RecoveryAction, 'The action'), ...problems(400, 401, 404, 429) } }
+    schema: { operationId: 'getRecoveryAction', tags, summary: 'One recovery action', description: 'Every caller; row-level security shows each caller only the rows it may see. An action the caller may not see is 404.', params: IdParams, response: { 200: ref(RecoveryAction, 'The action'), ...problems(400, 401, 404, 429) } }
   }, async (request) => await getRecoveryAction(app.db, callerOf(request), request.params.id))
 
   for (const decision of ['approve', 'reject'] as const) {
     app.post(`/recovery-actions/:id/${decision}`, {
-      config: { allow: ['admin'] },
+      config: { allow: ['admin'], optionalBody: true },
       schema: {
+        operationId: `${decision}RecoveryAction`,
         tags,
         summary: decision === 'approve' ? 'Approve an action waiting for approval' : 'Reject an action waiting for approval',
         description: 'Admins only. approved_by and approved_at are set by the database; an action not in pending_approval, or whose approval window expired, is 409. With HEAL_FOUR_EYES (the default) the admin who requested the action (triggered_by_user_id) cannot approve it: 403.',
         params: IdParams,
         body: ref(ApprovalDecision),
         response: { 200: ref(RecoveryAction, 'The action after the decision'), ...problems(400, 401, 403, 404, 409, 429) }
-      },
-      preValidation: emptyBodyAsObject
+      }
     }, async (request) => await decideRecoveryAction(app.db, callerOf(request), request.params.id, decision, request.body.notes, config.healing))
   }
 
   app.post('/recovery-actions/:id/cancel', {
-    config: { allow: ['admin'] },
+    config: { allow: ['admin'], optionalBody: true },
     schema: {
+      operationId: 'cancelRecoveryAction',
       tags,
       summary: 'Cancel an action that has not finished',
       description: 'Admins only. A finished action (succeeded, failed, rejected, dry_run, rolled_back) is 409.',
       params: IdParams,
       body: ref(ApprovalDecision),
       response: { 200: ref(RecoveryAction, 'The cancelled action'), ...problems(400, 401, 403, 404, 409, 429) }
-    },
-    preValidation: emptyBodyAsObject
+    }
   }, async (request) => await cancelRecoveryAction(app.db, callerOf(request), request.params.id, request.body.notes))
 
   app.post('/recovery-actions/:id/execute', {
     config: { allow: ['service', 'admin'] },
     schema: {
+      operationId: 'executeRecoveryAction',
       tags,
       summary: 'Execute a pending or approved action now',
       description: 'One attempt now, under the action\'s lease and time limit, whatever its retry schedule; the guards do not apply to an explicit request. An action waiting for approval, running elsewhere or finished is 409.',
@@ -141,16 +149,16 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config, healing: HealingEngine
   })
 
   app.post('/recovery-actions/:id/rollback', {
-    config: { allow: ['service', 'admin'] },
+    config: { allow: ['service', 'admin'], optionalBody: true },
     schema: {
+      operationId: 'rollbackRecoveryAction',
       tags,
       summary: 'Roll back a succeeded or failed action, creating the linked rollback action',
       description: 'The rollback action is the inverse type where the executor names one (scale_up and scale_down), or the executor\'s own undo (a circuit breaker closes). It runs now unless its type waits for approval; when it succeeds the original becomes rolled_back with rollback_completed_at. An action that cannot be undone, is not finished or already has a rollback is 409.',
       params: IdParams,
       body: ref(RollbackRequest),
       response: { 201: ref(RollbackResult, 'The original action and its rollback action'), ...problems(400, 401, 403, 404, 409, 429) }
-    },
-    preValidation: emptyBodyAsObject
+    }
   }, async (request, reply) => {
     const caller = callerOf(request)
     await getRecoveryAction(app.db, caller, request.params.id)

@@ -14,7 +14,7 @@ import {
   recordSelftestResult, summariseSelftests, trendSelftests
 } from '../../services/selftest-results.js'
 import { callerOf } from '../caller.js'
-import { emptyBodyAsObject, periodOf } from '../defaults.js'
+import { periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 import type { Config } from '../../config.js'
 import { SelftestCatalogEntry, SelftestRunInput, SelftestRunResult } from '../../schemas/selftest-runs.js'
@@ -26,15 +26,15 @@ const tags = ['self-tests']
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post('/selftests/run', {
-    config: { allow: ['service', 'admin'] },
+    config: { allow: ['service', 'admin'], optionalBody: true },
     schema: {
+      operationId: 'runSelftests',
       tags,
       summary: 'Run self-tests now',
       description: 'Runs the named registered self-tests (all of them without `test_names`), each within its timeout, one after another; stores a full result per test (compared with its baseline; a failure or regression raises an anomaly signal) and returns them.',
       body: ref(SelftestRunInput),
       response: { 200: ref(SelftestRunResult, 'The stored results'), ...problems(400, 401, 403, 429) }
-    },
-    preValidation: emptyBodyAsObject
+    }
   }, async (request) => ({
     results: await runSelftests(
       { db: app.db, config, inject: async (injected) => await app.inject(injected), log: request.log },
@@ -45,8 +45,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/selftests/catalog', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listSelftestCatalog',
       tags,
       summary: 'The registered self-tests, their schedules and latest results',
+      description: 'Every caller. Each registered test with its category, schedule, timeout and, where visible to the caller, its latest result.',
       response: { 200: Type.Array(ref(SelftestCatalogEntry), { description: 'One entry per registered test' }), ...problems(401, 429) }
     }
   }, async (request) => await selftestCatalog(app.db, callerOf(request), config))
@@ -54,8 +56,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.post('/selftests', {
     config: { allow: ['service'] },
     schema: {
+      operationId: 'createSelftestResult',
       tags,
       summary: 'Store one self-test result',
+      description: 'For Core314 services (service role) that run their own tests. An Idempotency-Key makes a retry safe.',
       headers: IdempotencyHeaders,
       body: ref(SelftestInput),
       response: { 201: ref(Selftest, 'The stored result'), ...problems(400, 401, 403, 422, 429) }
@@ -68,8 +72,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/selftests', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listSelftestResults',
       tags,
       summary: 'List self-test results, newest first',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Filters combine; pages follow `next_cursor`.',
       querystring: Type.Object({
         ...paginationQuery,
         test_name: Type.Optional(name(200)),
@@ -87,8 +93,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/selftests/latest', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'listLatestSelftestResults',
       tags,
       summary: 'The latest result of each test (get_latest_selftest_results)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. One result per test name: its most recent.',
       querystring: Type.Object({
         test_category: Type.Optional(name(100)),
         component_name: Type.Optional(name(200)),
@@ -101,8 +109,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/selftests/statistics', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getSelftestStatistics',
       tags,
       summary: 'Pass rates and durations per test (get_selftest_statistics)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Per test over the period: runs, pass rate and response times.',
       querystring: Type.Object({
         since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
         until: Type.Optional(timestamp({ description: 'Default: now' })),
@@ -120,8 +130,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.get('/selftests/trends', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'getSelftestTrends',
       tags,
       summary: 'Self-test outcomes per time bucket (get_selftest_trends)',
+      description: 'Every caller; row-level security shows each caller only the rows it may see. Runs, passes and failures aggregated per bucket of the given width.',
       querystring: Type.Object({
         test_name: Type.Optional(name(200)),
         since: Type.Optional(timestamp({ description: 'Default: 7 days ago' })),
@@ -139,12 +151,13 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
 
   app.get('/selftests/:id', {
     config: { allow: [...ALL_CALLERS] },
-    schema: { tags, summary: 'One self-test result', params: IdParams, response: { 200: ref(Selftest, 'The result'), ...problems(400, 401, 404, 429) } }
+    schema: { operationId: 'getSelftestResult', tags, summary: 'One self-test result', description: 'Every caller; row-level security shows each caller only the rows it may see. A result the caller may not see is 404.', params: IdParams, response: { 200: ref(Selftest, 'The result'), ...problems(400, 401, 404, 429) } }
   }, async (request) => await getSelftestResult(app.db, callerOf(request), request.params.id))
 
   app.get('/selftests/:id/baseline-comparison', {
     config: { allow: [...ALL_CALLERS] },
     schema: {
+      operationId: 'compareSelftestWithBaseline',
       tags,
       summary: 'This result against its baseline (compare_with_baseline)',
       description: 'The baseline is the pinned baseline_test_id, or else the median of the test\'s last successful runs.',
@@ -160,8 +173,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
   app.delete('/selftests', {
     config: { allow: ['admin'] },
     schema: {
+      operationId: 'deleteSelftestResults',
       tags,
       summary: 'Delete results older than a time',
+      description: 'Admins only. Deletes every result created before `older_than` and returns how many.',
       querystring: Type.Object({ older_than: timestamp({ description: 'Results created before this are deleted' }) }, { additionalProperties: false }),
       response: { 200: ref(SelftestDeletion, 'How many were deleted'), ...problems(400, 401, 403, 429) }
     }

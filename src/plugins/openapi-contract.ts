@@ -1,0 +1,142 @@
+// What every operation of the OpenAPI document says without its route saying it, derived from
+// how the service actually behaves, so a new route is documented right without thinking:
+// - security: bearer where the route admits callers (auth plugin), explicitly none elsewhere;
+// - 401 and 403 where the auth plugin can refuse, 429 wherever the rate limit applies (all but
+//   UNLIMITED_ROUTES),
+//   503 on every /v1 operation (each touches the database under a request deadline);
+// - inputs with a server default are optional: Ajv (useDefaults) fills a missing property
+//   before `required` is checked, so the service accepts a request without it, and a generated
+//   client or a validating proxy must too;
+// - a body is optional where the route is marked `optionalBody`.
+import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
+import type { CallerKind } from '../services/auth/identity.js'
+import { problems } from '../schemas/problem.js'
+import { UNLIMITED_ROUTES } from './rate-limit.js'
+
+type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>
+type TransformObject = NonNullable<FastifyDynamicSwaggerOptions['transformObject']>
+type JsonObject = Record<string, unknown>
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * For the document only: a request body and responses the route parses or encodes itself
+     * (another content type than JSON), so they are described without being validated.
+     */
+    documented?: { body?: Record<string, unknown>, response?: Record<number, Record<string, unknown>> }
+  }
+}
+
+const CALLER_KINDS: CallerKind[] = ['user', 'admin', 'service']
+const OPTIONAL_BODY = 'x-core314-optional-body'
+const COMPONENT_PREFIX = '#/components/schemas/'
+
+// @fastify/swagger turns each response header's JSON schema into a Header Object.
+const retryAfter = (why: string): JsonObject => ({
+  'Retry-After': { type: 'integer', minimum: 0, description: why }
+})
+
+function withRetryAfter (responses: Record<number, JsonObject>, why: string): Record<number, JsonObject> {
+  return Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, { ...response, headers: retryAfter(why) }]))
+}
+
+const RATE_LIMITED = withRetryAfter(problems(429), 'Seconds until the window resets')
+const UNAVAILABLE = withRetryAfter({
+  503: { ...problems(503)[503], description: 'The database did not answer within the request deadline (nothing was stored), or is unreachable' }
+}, 'Seconds to wait before retrying')
+
+function isObject (value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The object schema without `required` entries whose property has a default. */
+function defaultsOptional<T> (schema: T): T {
+  if (!isObject(schema) || !Array.isArray(schema.required) || !isObject(schema.properties)) return schema
+  const properties = schema.properties
+  const required = (schema.required as string[]).filter((key) => !(isObject(properties[key]) && 'default' in properties[key]))
+  if (required.length === schema.required.length) return schema
+  const { required: _all, ...rest } = schema
+  return (required.length > 0 ? { ...rest, required } : rest) as T
+}
+
+export const describeOperation: Transform = ({ schema: given, url, route }) => {
+  // A route declared without a schema still becomes an operation.
+  const schema = given ?? {}
+  const allow = route.config?.allow
+  const responses: Record<number | string, unknown> = {}
+  if (allow !== undefined) {
+    Object.assign(responses, problems(401))
+    if (!CALLER_KINDS.every((kind) => allow.includes(kind))) Object.assign(responses, problems(403))
+  }
+  if (url.startsWith('/v1/')) Object.assign(responses, UNAVAILABLE)
+  Object.assign(responses, schema.response)
+  // Every 503 the service sends carries Retry-After (errors.ts). A route's own 503 keeps its
+  // description when it says why; on /v1 the generic one is the database's.
+  const own503 = (schema.response as Record<number, JsonObject> | undefined)?.[503]
+  if (own503 !== undefined) {
+    const generic = own503.description === problems(503)[503]?.description
+    const shared = UNAVAILABLE[503] as JsonObject
+    responses[503] = url.startsWith('/v1/') && generic ? shared : { ...own503, headers: shared.headers }
+  }
+  if (route.config?.documented?.response !== undefined) Object.assign(responses, route.config.documented.response)
+  if (route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)) Object.assign(responses, RATE_LIMITED)
+
+  const described: JsonObject = {
+    ...schema,
+    security: allow === undefined ? [] : [{ bearerAuth: [] }],
+    response: responses
+  }
+  for (const part of ['querystring', 'headers', 'params'] as const) {
+    if (schema[part] !== undefined) described[part] = defaultsOptional(schema[part])
+  }
+  if (schema.body !== undefined) described.body = defaultsOptional(schema.body)
+  else if (route.config?.documented?.body !== undefined) described.body = route.config.documented.body
+  if (route.config?.optionalBody === true) described[OPTIONAL_BODY] = true
+  return { schema: described as typeof given, url }
+}
+
+/** Names of the components a schema refers to, directly or through other components. */
+function referencedComponents (node: unknown, components: JsonObject, found = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) referencedComponents(item, components, found)
+  } else if (isObject(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT_PREFIX)) {
+        const name = value.slice(COMPONENT_PREFIX.length)
+        if (!found.has(name)) {
+          found.add(name)
+          referencedComponents(components[name], components, found)
+        }
+      } else {
+        referencedComponents(value, components, found)
+      }
+    }
+  }
+  return found
+}
+
+/** Applies the per-operation markers and makes defaulted fields of request-body components optional. */
+export const finishDocument: TransformObject = (documentObject) => {
+  if (!('openapiObject' in documentObject)) throw new Error('the document is written as OpenAPI 3')
+  const document = documentObject.openapiObject as JsonObject & { paths: Record<string, Record<string, JsonObject>>, components: { schemas: JsonObject } }
+  const components = document.components.schemas
+  const requestBodies: unknown[] = []
+  const responses: unknown[] = []
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations)) {
+      if (operation[OPTIONAL_BODY] === true && isObject(operation.requestBody)) operation.requestBody.required = false
+      delete operation[OPTIONAL_BODY]
+      requestBodies.push(operation.requestBody)
+      responses.push(operation.responses)
+    }
+  }
+  const inResponses = referencedComponents(responses, components)
+  for (const name of referencedComponents(requestBodies, components)) {
+    const optional = defaultsOptional(components[name])
+    if (optional === components[name]) continue
+    // One component cannot say "optional to send" and "always returned" at once.
+    if (inResponses.has(name)) throw new Error(`component ${name} has defaulted required fields and is used in both requests and responses: split it`)
+    components[name] = optional
+  }
+  return document
+}
