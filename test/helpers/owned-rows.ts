@@ -16,6 +16,10 @@ export interface OwnedRows {
     selftests: string[]
     components: string[]
     'circuit-breakers': string[]
+    escalations: string[]
+    decisions: string[]
+    'ingest-keys': string[]
+    channels: string[]
   }
   /** Text only these rows hold: a response carrying one of them carries the owner's data. */
   markers: {
@@ -23,6 +27,8 @@ export interface OwnedRows {
     user: string[]
     /** In the organization's rows (components, breakers), which its other members see too. */
     organization: string[]
+    /** In the organization's admin-managed rows (ingest keys, channels), which only its admins and the service see. */
+    admin: string[]
   }
 }
 
@@ -68,6 +74,27 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
     insert into circuit_breakers (component_name, organization_id, state, opened_at, next_probe_at, cooldown_seconds, reason, trip_count)
     values (${component}, ${owner.organizationId}, 'open', now(), now() + interval '1 hour', 3600, ${`${orgMarker} tripped`}, 1)`
 
+  // Escalations and audit entries are written by the engine, the detector and the monitor in
+  // SQL, with the owner's user_id and organization_id: here as the owner superuser does.
+  const escalations = await sql<Array<{ id: string }>>`
+    insert into escalation_events (user_id, organization_id, source_type, source_id, severity, title, description, metadata)
+    values
+      (${owner.id}, ${owner.organizationId}, 'anomaly', ${anomalies[0]?.id as string}, 'critical', ${`${marker} escalated`}, ${`${marker} p95 tripled on ${service}`}, ${sql.json({ note: marker })}),
+      (${owner.id}, ${owner.organizationId}, 'recovery_action', ${actions[1]?.id as string}, 'high', ${`${marker} approval needed`}, null, '{}')
+    returning id`
+  const decisions = await sql<Array<{ id: string }>>`
+    insert into decision_audit_log (user_id, organization_id, decision_type, component, subject_type, subject_id, input, decision, outcome, reasoning, actor)
+    values
+      (${owner.id}, ${owner.organizationId}, 'recovery_action', 'self-healing-engine', 'recovery_action', ${actions[0]?.id as string}, ${sql.json({ component: service })}, ${sql.json({ note: marker })}, ${`${marker} executed`}, ${`${marker} restart cleared it`}, 'engine'),
+      (${owner.id}, ${owner.organizationId}, 'anomaly_detected', 'detector', 'anomaly', ${anomalies[1]?.id as string}, '{}', '{}', null, ${`${marker} error rate doubled`}, 'detector')
+    returning id`
+  // The organization's admin-managed rows, created through the API by the service role naming it.
+  const adminMarker = `adm-${tag}-managed`
+  const forOrganization = { organization_id: owner.organizationId }
+  const key = await created(ctx, 'POST', '/v1/ingest-keys', { ...forOrganization, name: `${adminMarker} alertmanager` })
+  const routingKey = `R0UT1NG${tag.toUpperCase()}ABCDEFGHIJKLMNOP`
+  const channel = await created(ctx, 'POST', '/v1/channels', { ...forOrganization, name: `${adminMarker} on-call`, kind: 'pagerduty', routing_key: routingKey, min_severity: 'high' })
+
   const id = (row: Record<string, unknown>): string => row.id as string
   return {
     ids: {
@@ -76,15 +103,20 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
       'recovery-actions': actions.map(id),
       selftests: selftests.map(id),
       components: [component],
-      'circuit-breakers': [component]
+      'circuit-breakers': [component],
+      escalations: escalations.map(id),
+      decisions: decisions.map(id),
+      'ingest-keys': [id(key)],
+      channels: [id(channel)]
     },
-    markers: { user: [marker, service, `probe_${tag}`], organization: [orgMarker, component] }
+    markers: { user: [marker, service, `probe_${tag}`], organization: [orgMarker, component], admin: [adminMarker, routingKey, key.key as string] }
   }
 }
 
 /** Every row in the tables the owned rows live in, as JSON text, to compare before and after. */
 export async function snapshotOwnedTables (sql: Sql): Promise<Record<string, string[]>> {
-  const tables = ['system_health_events', 'anomaly_signals', 'recovery_actions', 'selftest_results', 'components', 'circuit_breakers']
+  const tables = ['system_health_events', 'anomaly_signals', 'recovery_actions', 'selftest_results', 'components', 'circuit_breakers',
+    'escalation_events', 'decision_audit_log', 'ingest_keys', 'notification_channels', 'notification_outbox']
   const snapshot: Record<string, string[]> = {}
   for (const table of tables) {
     const rows = await sql<Array<{ row: string }>>`select row_to_json(t)::text as row from ${sql(table)} t order by 1`

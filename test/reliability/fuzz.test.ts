@@ -168,13 +168,18 @@ const REFUSED_TO_USERS = new Set([
   'POST /v1/recovery-actions/{id}/execute', 'POST /v1/recovery-actions/{id}/rollback', 'PUT /v1/components/{component_name}'
 ])
 // Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
-const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers'])
+const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'ingest-keys', 'channels'])
+// Organization-wide rows only the organization's admins (and the service role naming it) manage
+// (docs/integrations.md): a user of any organization may not call them at all (403), and the owner
+// reading them is the organization's admin; an admin of another organization is a stranger to them.
+const ADMIN_RESOURCES = new Set(['ingest-keys', 'channels'])
 
 t.test('another caller\'s ids: always 404 (403 where the role may not call at all), never their data, and their rows unchanged', async (t) => {
   const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
   const sql = ownerSql(t, ctx.databaseUrl)
   const owned = await createOwnedRows(ctx, sql, ctx.user)
-  const stranger = (await tokensFor(randomUUID())).user
+  const strangers = await tokensFor(randomUUID())
+  const stranger = strangers.user
   const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>>, components: { schemas: Record<string, { examples?: unknown[] }> } }
   const operations: Operation[] = Object.entries(document.paths).filter(([path]) => path.includes('{')).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })))
@@ -183,17 +188,22 @@ t.test('another caller\'s ids: always 404 (403 where the role may not call at al
 
   for (const operation of operations.filter((op) => op.method === 'GET')) {
     for (const value of owned.ids[resourceOf(operation)]) {
-      const res = await ctx.app.inject({ url: operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value)), headers: ctx.user.headers })
-      t.equal(res.statusCode, 200, `the owner reads ${operation.path} for its own ${value}`)
+      const reader = ADMIN_RESOURCES.has(resourceOf(operation)) ? ctx.admin : ctx.user
+      const res = await ctx.app.inject({ url: operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value)), headers: reader.headers })
+      t.equal(res.statusCode, 200, `the owner${reader === ctx.admin ? '\'s admin' : ''} reads ${operation.path} for its own ${value}`)
     }
   }
   const before = await snapshotOwnedTables(sql)
 
   const idsOf = (foreign: (resource: string) => boolean): string[] => Object.entries(owned.ids).flatMap(([resource, ids]) => foreign(resource) ? ids : [])
   const colleague = (resource: string): boolean => !ORGANIZATION_RESOURCES.has(resource)
+  const adminManaged = (resource: string): boolean => ADMIN_RESOURCES.has(resource)
   const callers = [
-    { name: 'a user of the same organization', caller: ctx.otherUser, foreign: colleague, secrets: [...owned.markers.user, ...idsOf(colleague)] },
-    { name: 'a user of another organization', caller: stranger, foreign: () => true, secrets: [...owned.markers.user, ...owned.markers.organization, ...idsOf(() => true)] }
+    { name: 'a user of the same organization', caller: ctx.otherUser, user: true, foreign: colleague, secrets: [...owned.markers.user, ...owned.markers.admin, ...idsOf(colleague)] },
+    { name: 'a user of another organization', caller: stranger, user: true, foreign: () => true, secrets: [...owned.markers.user, ...owned.markers.organization, ...owned.markers.admin, ...idsOf(() => true)] },
+    // Admins read every user's rows (migration 0003's "admins read all rows"), but an
+    // organization's ingest keys and channels are its own admins' alone.
+    { name: 'an admin of another organization', caller: strangers.admin, user: false, foreign: adminManaged, secrets: [...owned.markers.admin, ...idsOf(adminManaged)] }
   ]
   const leaks = (body: string, secrets: string[], requested: string): string[] => secrets.filter((secret) => secret !== requested && body.includes(secret))
   const exampleOf = (operation: Operation): unknown => {
@@ -217,10 +227,11 @@ t.test('another caller\'s ids: always 404 (403 where the role may not call at al
   const counts = new Map<string, number>()
   for (const operation of operations) {
     const resource = resourceOf(operation)
-    const expected = REFUSED_TO_USERS.has(`${operation.method} ${operation.path}`) ? 403 : 404
+    const refusedToUsers = REFUSED_TO_USERS.has(`${operation.method} ${operation.path}`) || ADMIN_RESOURCES.has(resource)
     const example = exampleOf(operation)
     const queryParams = (operation.spec.parameters ?? []).filter((p) => p.in === 'query')
-    for (const { name, caller, secrets } of callers.filter((c) => c.foreign(resource))) {
+    for (const { name, caller, user, secrets } of callers.filter((c) => c.foreign(resource))) {
+      const expected = user && refusedToUsers ? 403 : 404
       // A well-formed request: exactly 404 (or 403), as for a row that does not exist.
       for (const value of owned.ids[resource]) {
         const res = await send(operation, value, caller, {}, example === undefined ? undefined : JSON.stringify(example))
