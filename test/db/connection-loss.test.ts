@@ -13,8 +13,9 @@ async function killVictims (owner: ReturnType<typeof ownerSql>, state?: string):
     where datname = current_database() and application_name = 'victim' ${state === undefined ? owner`` : owner`and state = ${state}`}`
 }
 
-async function untilSleeping (owner: ReturnType<typeof ownerSql>): Promise<void> {
-  for (;;) {
+/** Waits until a victim is seen sleeping mid-query, or its transaction has already ended. */
+async function untilSleeping (owner: ReturnType<typeof ownerSql>, ended: () => boolean): Promise<void> {
+  while (!ended()) {
     const [row] = await owner<Array<{ n: number }>>`select count(*)::int as n from pg_stat_activity
       where datname = current_database() and application_name = 'victim' and state = 'active' and query like 'select pg_sleep%'`
     if ((row?.n ?? 0) > 0) return
@@ -40,7 +41,9 @@ t.test('a connection killed mid-transaction, mid-query and while opening: catcha
     })
     // Killed once it is seen mid-query: a fixed 100 ms wait on a loaded machine sometimes killed
     // before the connection existed, and the transaction then ran to its end.
-    await untilSleeping(owner)
+    let ended = false
+    transaction.then(() => { ended = true }, () => { ended = true })
+    await untilSleeping(owner, () => ended)
     await killVictims(owner)
     await t.rejects(transaction, 'the transaction fails with a catchable error')
   }
