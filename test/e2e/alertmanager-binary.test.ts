@@ -50,7 +50,10 @@ receivers:
 `)
   const port = await closedPort()
   const child = spawn(BINARY, [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' })
-  t.teardown(() => { child.kill() })
+  // Stopped and waited for before its folder is removed: it writes its state as it exits, and a
+  // removal racing that write failed the teardown and left the app listening.
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  t.teardown(async () => { child.kill(); await exited })
   const api = `http://127.0.0.1:${port}/api/v2`
   await until('Alertmanager to start', async () => await fetch(`${api}/status`).then((res) => res.ok ? true : undefined).catch(() => undefined))
 
