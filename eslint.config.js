@@ -3,7 +3,18 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '.build/', '.tap/', 'openapi/', 'bench/out/', 'test/fixtures/generated/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.data/',
+      '.build/',
+      '.tap/',
+      'openapi/',
+      'bench/out/',
+      'test/fixtures/generated/'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

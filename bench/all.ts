@@ -23,17 +23,22 @@ const BENCHES: Record<string, string> = {
   replay: 'bench/replay/run.ts'
 }
 
-const { values: args } = parseArgs({ options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false }, write: { type: 'string' } } })
-const chosen = args.only === undefined ? Object.keys(BENCHES) : args.only.split(',').map((name) => name.trim())
-const unknown = chosen.filter((name) => BENCHES[name] === undefined)
+const { values: args } = parseArgs({
+  options: { only: { type: 'string' }, markdown: { type: 'boolean', default: false }, write: { type: 'string' } }
+})
+const chosen = args.only === undefined ? Object.keys(BENCHES) : args.only.split(',').map(name => name.trim())
+const unknown = chosen.filter(name => BENCHES[name] === undefined)
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')} (known: ${Object.keys(BENCHES).join(', ')})`)
   process.exit(2)
 }
 
-async function run (script: string, figuresFile: string): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit', env: { ...process.env, BENCH_FIGURES_FILE: figuresFile } })
-  return await new Promise((resolve) => child.on('exit', (code) => resolve(code)))
+async function run(script: string, figuresFile: string): Promise<number | null> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_FIGURES_FILE: figuresFile }
+  })
+  return await new Promise(resolve => child.on('exit', code => resolve(code)))
 }
 
 const folder = mkdtempSync(path.join(tmpdir(), 'core314-bench-'))
@@ -47,23 +52,43 @@ try {
   }
   // A benchmark that failed before its first figure leaves no file at all.
   const text = existsSync(figuresFile) ? readFileSync(figuresFile, 'utf8') : ''
-  const figures = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Figure)
-  const rows = figures.map((figure) => [figure.bench, figure.name, formatValue(figure), figure.seed, figure.ours, figure.met === undefined ? '' : figure.met ? 'met' : 'NOT met'])
+  const figures = text
+    .split('\n')
+    .filter(line => line !== '')
+    .map(line => JSON.parse(line) as Figure)
+  const rows = figures.map(figure => [
+    figure.bench,
+    figure.name,
+    formatValue(figure),
+    figure.seed,
+    figure.ours,
+    figure.met === undefined ? '' : figure.met ? 'met' : 'NOT met'
+  ])
   const header = ['bench', 'figure', 'value', 'seed target', 'our target', 'verdict']
   const stamp = currentStamp(chosen, args.only === undefined && failed.length === 0)
   console.log('\n=== figures ===')
   if (args.markdown) {
     console.log(figuresMarkdown(figures, stamp))
   } else {
-    const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => (row[column] as string).length)))
-    for (const row of [header, ...rows]) console.log(row.map((cell, column) => column === 2 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number)).join('  ').trimEnd())
+    const widths = header.map((_, column) => Math.max(...[header, ...rows].map(row => (row[column] as string).length)))
+    for (const row of [header, ...rows])
+      console.log(
+        row
+          .map((cell, column) =>
+            column === 2 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number)
+          )
+          .join('  ')
+          .trimEnd()
+      )
   }
   if (args.write !== undefined) {
     writeFigures(args.write, figures, stamp)
     console.log(`\nwrote the figures into ${args.write}`)
   }
-  const judged = figures.filter((figure) => figure.met !== undefined)
-  console.log(`\n${judged.filter((figure) => figure.met === true).length} of ${judged.length} targets met${failed.length > 0 ? `; failed to run: ${failed.join(', ')}` : ''}`)
+  const judged = figures.filter(figure => figure.met !== undefined)
+  console.log(
+    `\n${judged.filter(figure => figure.met === true).length} of ${judged.length} targets met${failed.length > 0 ? `; failed to run: ${failed.join(', ')}` : ''}`
+  )
 } finally {
   rmSync(folder, { recursive: true, force: true })
 }

@@ -32,7 +32,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const ROUNDS = 3
 const SECRET = 'bench-secret-for-core314-ingest-measurements'
 
-function event (i: number): HealthEventInputBody {
+function event(i: number): HealthEventInputBody {
   return {
     user_id: randomUUID(),
     organization_id: '00000000-0000-4000-8000-000000000314',
@@ -62,41 +62,69 @@ interface Side {
   latencies: number[]
 }
 
-async function timed (count: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ seconds: number, latencies: number[] }> {
+async function timed(
+  count: number,
+  concurrency: number,
+  one: (i: number) => Promise<void>
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = []
   let next = 0
   const started = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++
-      const t0 = performance.now()
-      await one(i)
-      latencies.push(performance.now() - t0)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++
+        const t0 = performance.now()
+        await one(i)
+        latencies.push(performance.now() - t0)
+      }
+    })
+  )
   return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) }
 }
 
-function print (side: Side): void {
-  console.log(`${side.label.padEnd(44)} ${side.rate.toFixed(0).padStart(8)} ${side.unit}   p50 ${percentile(side.latencies, 0.5).toFixed(2)} ms   p99 ${percentile(side.latencies, 0.99).toFixed(2)} ms`)
+function print(side: Side): void {
+  console.log(
+    `${side.label.padEnd(44)} ${side.rate.toFixed(0).padStart(8)} ${side.unit}   p50 ${percentile(side.latencies, 0.5).toFixed(2)} ms   p99 ${percentile(side.latencies, 0.99).toFixed(2)} ms`
+  )
 }
 
-async function rawBatch (sql: Sql, batches: HealthEventInputBody[][]): Promise<Side> {
-  const run = await timed(batches.length, 1, async (i) => {
-    await withCaller(sql, SERVICE_CALLER, async (tx) => { await insertHealthEventIds(tx, batches[i] as HealthEventInputBody[]) })
+async function rawBatch(sql: Sql, batches: HealthEventInputBody[][]): Promise<Side> {
+  const run = await timed(batches.length, 1, async i => {
+    await withCaller(sql, SERVICE_CALLER, async tx => {
+      await insertHealthEventIds(tx, batches[i] as HealthEventInputBody[])
+    })
   })
-  return { label: '(a) raw multi-row INSERT, 1000 per statement', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
+  return {
+    label: '(a) raw multi-row INSERT, 1000 per statement',
+    rate: (batches.length * BATCH_SIZE) / run.seconds,
+    unit: 'events/s',
+    latencies: run.latencies
+  }
 }
 
-async function apiBatch (address: string, token: string, batches: HealthEventInputBody[][]): Promise<Side> {
-  const run = await runLoad({ address, method: 'POST', path: '/v1/health-events/batch', headers: headers(token), bodies: batches.map((events) => JSON.stringify({ events })), concurrency: 1, expect: 201 })
-  return { label: '(b) POST /v1/health-events/batch, 1000 per call', rate: (batches.length * BATCH_SIZE) / run.seconds, unit: 'events/s', latencies: run.latencies }
+async function apiBatch(address: string, token: string, batches: HealthEventInputBody[][]): Promise<Side> {
+  const run = await runLoad({
+    address,
+    method: 'POST',
+    path: '/v1/health-events/batch',
+    headers: headers(token),
+    bodies: batches.map(events => JSON.stringify({ events })),
+    concurrency: 1,
+    expect: 201
+  })
+  return {
+    label: '(b) POST /v1/health-events/batch, 1000 per call',
+    rate: (batches.length * BATCH_SIZE) / run.seconds,
+    unit: 'events/s',
+    latencies: run.latencies
+  }
 }
 
 // BEGIN, the caller's settings, the INSERT and COMMIT written together: one round trip. Should
 // a statement fail, those after it still run (each ends with its own Sync) and COMMIT then
 // rolls the aborted transaction back, so the connection goes back to the pool clean.
-async function pipelinedTransaction (sql: Sql, event: HealthEventInputBody): Promise<void> {
+async function pipelinedTransaction(sql: Sql, event: HealthEventInputBody): Promise<void> {
   const tx = await sql.reserve()
   try {
     const statements = [
@@ -107,10 +135,11 @@ async function pipelinedTransaction (sql: Sql, event: HealthEventInputBody): Pro
     ]
     // Every reply is awaited before the connection goes back, even after a failure.
     const settled = await Promise.allSettled(statements)
-    const failed = settled.find((result) => result.status === 'rejected')
+    const failed = settled.find(result => result.status === 'rejected')
     if (failed !== undefined) throw failed.reason
     const commit = settled[3]
-    if (commit?.status !== 'fulfilled' || commit.value.command !== 'COMMIT') throw new Error('the transaction did not commit')
+    if (commit?.status !== 'fulfilled' || commit.value.command !== 'COMMIT')
+      throw new Error('the transaction did not commit')
   } finally {
     tx.release()
   }
@@ -122,48 +151,81 @@ interface Run {
   latencies: number[]
 }
 
-async function rawSingle (events: HealthEventInputBody[], one: (event: HealthEventInputBody) => Promise<unknown>): Promise<Run> {
-  return { count: events.length, ...await timed(events.length, CONCURRENCY, async (i) => { await one(events[i] as HealthEventInputBody) }) }
+async function rawSingle(
+  events: HealthEventInputBody[],
+  one: (event: HealthEventInputBody) => Promise<unknown>
+): Promise<Run> {
+  return {
+    count: events.length,
+    ...(await timed(events.length, CONCURRENCY, async i => {
+      await one(events[i] as HealthEventInputBody)
+    }))
+  }
 }
 
-async function apiSingle (address: string, token: string, events: HealthEventInputBody[]): Promise<Run> {
-  const run = await runLoad({ address, method: 'POST', path: '/v1/health-events', headers: headers(token), bodies: events.map((event) => JSON.stringify(event)), concurrency: CONCURRENCY, expect: 201 })
+async function apiSingle(address: string, token: string, events: HealthEventInputBody[]): Promise<Run> {
+  const run = await runLoad({
+    address,
+    method: 'POST',
+    path: '/v1/health-events',
+    headers: headers(token),
+    bodies: events.map(event => JSON.stringify(event)),
+    concurrency: CONCURRENCY,
+    expect: 201
+  })
   return { count: events.length, ...run }
 }
 
-function combined (label: string, unit: string, runs: Run[]): Side {
+function combined(label: string, unit: string, runs: Run[]): Side {
   const count = runs.reduce((sum, run) => sum + run.count, 0)
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0)
-  return { label: `${label}, x${CONCURRENCY}`, rate: count / seconds, unit, latencies: runs.flatMap((run) => run.latencies).sort((x, y) => x - y) }
+  return {
+    label: `${label}, x${CONCURRENCY}`,
+    rate: count / seconds,
+    unit,
+    latencies: runs.flatMap(run => run.latencies).sort((x, y) => x - y)
+  }
 }
 
-function headers (token: string): Record<string, string> {
+function headers(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 }
 
 const database = await benchDatabase('ingest', 54412)
 const poolSize = CONCURRENCY
 const sql = createSql(database.url, { max: poolSize })
-const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, SECRETS_KEY: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
+const config = loadConfig({
+  DATABASE_URL: database.url,
+  JWT_SECRET: SECRET,
+  SECRETS_KEY: SECRET,
+  JOBS_ENABLED: 'false',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '10000000'
+})
 const app = await buildApp(config, { logger: false, poolSize })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 const token = await signToken(SECRET, { role: 'service_role' })
 
 try {
-  const batches = Array.from({ length: BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, i) => event(b * BATCH_SIZE + i)))
+  const batches = Array.from({ length: BATCHES }, (_, b) =>
+    Array.from({ length: BATCH_SIZE }, (_, i) => event(b * BATCH_SIZE + i))
+  )
   const singles = Array.from({ length: SINGLES }, (_, i) => event(i))
   // Warm both paths (JIT, prepared statements, connections) before measuring.
   await rawBatch(sql, batches.slice(0, 3))
   await apiBatch(address, token, batches.slice(0, 3))
-  const transaction = async (event: HealthEventInputBody): Promise<void> => { await pipelinedTransaction(sql, event) }
-  const statement = async (event: HealthEventInputBody): Promise<unknown> => await insertHealthEventAs(sql, SERVICE_CALLER, event)
+  const transaction = async (event: HealthEventInputBody): Promise<void> => {
+    await pipelinedTransaction(sql, event)
+  }
+  const statement = async (event: HealthEventInputBody): Promise<unknown> =>
+    await insertHealthEventAs(sql, SERVICE_CALLER, event)
   await rawSingle(singles.slice(0, 500), transaction)
   await rawSingle(singles.slice(0, 500), statement)
   await apiSingle(address, token, singles.slice(0, 500))
 
   const a = await rawBatch(sql, batches)
   const b = await apiBatch(address, token, batches)
-  const runs: { c1: Run[], c2: Run[], d: Run[] } = { c1: [], c2: [], d: [] }
+  const runs: { c1: Run[]; c2: Run[]; d: Run[] } = { c1: [], c2: [], d: [] }
   const share = Math.ceil(SINGLES / ROUNDS)
   for (let round = 0; round < ROUNDS; round++) {
     const events = singles.slice(round * share, (round + 1) * share)
@@ -175,13 +237,45 @@ try {
   const c2 = combined('(c2) raw insert_health_event_as', 'rows/s  ', runs.c2)
   const d = combined('(d) POST /v1/health-events', 'req/s   ', runs.d)
   const c = c1.rate >= c2.rate ? c1 : c2
-  console.log(`ingest benchmark: ${BATCHES} batches of ${BATCH_SIZE}, ${SINGLES} single events at concurrency ${CONCURRENCY} in ${ROUNDS} rounds, pool ${poolSize}`)
+  console.log(
+    `ingest benchmark: ${BATCHES} batches of ${BATCH_SIZE}, ${SINGLES} single events at concurrency ${CONCURRENCY} in ${ROUNDS} rounds, pool ${poolSize}`
+  )
   for (const side of [a, b, c1, c2, d]) print(side)
   console.log(`(c) is ${c.label.slice(0, 4)}, the faster raw way`)
-  reportFigure({ bench: 'ingest', name: 'batch API events/s (b)', value: b.rate, unit: 'events/s', seed: '-', ours: '-' })
-  reportFigure({ bench: 'ingest', name: 'ratio b/a: batch API over raw multi-row INSERT', value: b.rate / a.rate, unit: '', seed: '-', ours: '>= 0.6, aim 0.8', met: b.rate / a.rate >= 0.6 })
-  reportFigure({ bench: 'ingest', name: `single POST req/s (d), p99 ${percentile(d.latencies, 0.99).toFixed(0)} ms`, value: d.rate, unit: 'req/s', seed: '-', ours: '-' })
-  reportFigure({ bench: 'ingest', name: 'ratio d/c: single POST over raw per-row transaction', value: d.rate / c.rate, unit: '', seed: '-', ours: '>= 0.6, aim 0.8', met: d.rate / c.rate >= 0.6 })
+  reportFigure({
+    bench: 'ingest',
+    name: 'batch API events/s (b)',
+    value: b.rate,
+    unit: 'events/s',
+    seed: '-',
+    ours: '-'
+  })
+  reportFigure({
+    bench: 'ingest',
+    name: 'ratio b/a: batch API over raw multi-row INSERT',
+    value: b.rate / a.rate,
+    unit: '',
+    seed: '-',
+    ours: '>= 0.6, aim 0.8',
+    met: b.rate / a.rate >= 0.6
+  })
+  reportFigure({
+    bench: 'ingest',
+    name: `single POST req/s (d), p99 ${percentile(d.latencies, 0.99).toFixed(0)} ms`,
+    value: d.rate,
+    unit: 'req/s',
+    seed: '-',
+    ours: '-'
+  })
+  reportFigure({
+    bench: 'ingest',
+    name: 'ratio d/c: single POST over raw per-row transaction',
+    value: d.rate / c.rate,
+    unit: '',
+    seed: '-',
+    ours: '>= 0.6, aim 0.8',
+    met: d.rate / c.rate >= 0.6
+  })
 } finally {
   await app.close()
   await sql.end()

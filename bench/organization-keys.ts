@@ -25,7 +25,14 @@ try {
   const applied = await migrate(sql)
   const seconds = (performance.now() - started) / 1000
   console.log(`applied ${applied.join(', ')} over ${events?.n ?? 0} health events in ${seconds.toFixed(1)} s`)
-  reportFigure({ bench: 'organization-keys', name: 'migration 0045 on 1M health events', value: seconds, unit: 's', seed: '-', ours: 'informative: a one-off at upgrade' })
+  reportFigure({
+    bench: 'organization-keys',
+    name: 'migration 0045 on 1M health events',
+    value: seconds,
+    unit: 's',
+    seed: '-',
+    ours: 'informative: a one-off at upgrade'
+  })
 } finally {
   await sql.end()
   await database.close()

@@ -10,8 +10,8 @@ const SOURCE = 'src'
 const OUT = 'dist'
 
 const entryPoints = readdirSync(SOURCE, { recursive: true, encoding: 'utf8' })
-  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-  .map((file) => path.join(SOURCE, file))
+  .filter(file => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+  .map(file => path.join(SOURCE, file))
 
 rmSync(OUT, { recursive: true, force: true })
 await build({

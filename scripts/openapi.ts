@@ -5,7 +5,13 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { OPENAPI_FILE, renderOpenApi } from '../src/openapi-document.js'
 
-const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', JWT_SECRET: 'x'.repeat(32), SECRETS_KEY: 'x'.repeat(32), JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' })
+const config = loadConfig({
+  DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+  JWT_SECRET: 'x'.repeat(32),
+  SECRETS_KEY: 'x'.repeat(32),
+  JOBS_ENABLED: 'false',
+  LOG_LEVEL: 'silent'
+})
 const app = await buildApp(config, { logger: false })
 await writeFile(OPENAPI_FILE, renderOpenApi(app.swagger()))
 await app.close()

@@ -36,46 +36,57 @@ const LINKED = ['migrations', 'openapi', 'deploy']
 // package, loaded from node_modules as Node loads it (CommonJS ones find their own files).
 const BUNDLED = new Set(['typebox', 'openai', 'jose', 'fast-check'])
 
-function tsFiles (dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts')).map((file) => path.join(dir, file))
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter(file => file.endsWith('.ts'))
+    .map(file => path.join(dir, file))
 }
 
 // tap only finds test files through its `include` globs, so a folder given on the command line
 // is expanded here into the test files below it, and each is named by its compiled path.
-function testFiles (arg: string, outDir: string): string[] {
+function testFiles(arg: string, outDir: string): string[] {
   if (arg.startsWith('-')) return [arg]
-  const files = statSync(arg, { throwIfNoEntry: false })?.isDirectory() === true ? tsFiles(arg).filter((file) => file.endsWith('.test.ts')).sort() : [arg]
-  return files.map((file) => path.join(outDir, file.replace(/\.ts$/, '.js')))
+  const files =
+    statSync(arg, { throwIfNoEntry: false })?.isDirectory() === true
+      ? tsFiles(arg)
+          .filter(file => file.endsWith('.test.ts'))
+          .sort()
+      : [arg]
+  return files.map(file => path.join(outDir, file.replace(/\.ts$/, '.js')))
 }
 
 // tap bakes its plugin list into node_modules and rebuilds it when package.json's differs, but
 // only after its runner has chosen the test processes' loaders: a fresh install's first run
 // loaded the excluded TypeScript plugin's ts-node hooks into every test file, which made that run
 // twice as slow. Building first, once per install (a marker in node_modules), avoids it.
-async function buildTapPlugins (): Promise<void> {
+async function buildTapPlugins(): Promise<void> {
   const marker = path.join('node_modules', '.core314-tap-plugins')
-  const wanted = JSON.stringify((JSON.parse(readFileSync('package.json', 'utf8')) as { tap: { plugin: string[] } }).tap.plugin)
+  const wanted = JSON.stringify(
+    (JSON.parse(readFileSync('package.json', 'utf8')) as { tap: { plugin: string[] } }).tap.plugin
+  )
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return
   const tapBuild = spawn(process.execPath, [TAP, 'build'], { stdio: 'inherit' })
-  const code = await new Promise<number | null>((resolve) => tapBuild.on('exit', resolve))
+  const code = await new Promise<number | null>(resolve => tapBuild.on('exit', resolve))
   if (code !== 0) throw new Error(`tap build exited with ${String(code)}`)
   writeFileSync(marker, wanted)
 }
 
-function packageName (specifier: string): string {
+function packageName(specifier: string): string {
   const parts = specifier.split('/')
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] as string
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
 }
 
 // Bundling moves a module's code into its importer or a shared chunk, so `import.meta.url`
 // would name that file instead: each source file gets the URL its own compiled file would
 // have, which is what its relative paths (migrations, the server entry point) assume.
-function testLayout (outDir: string): Plugin {
+function testLayout(outDir: string): Plugin {
   return {
     name: 'core314-test-layout',
-    setup (build) {
-      build.onResolve({ filter: /^[^./]/ }, (args) => BUNDLED.has(packageName(args.path)) ? undefined : { path: args.path, external: true })
-      build.onLoad({ filter: /\.ts$/ }, (args) => {
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, args =>
+        BUNDLED.has(packageName(args.path)) ? undefined : { path: args.path, external: true }
+      )
+      build.onLoad({ filter: /\.ts$/ }, args => {
         const source = readFileSync(args.path, 'utf8')
         if (!source.includes('import.meta.url')) return undefined
         const url = pathToFileURL(path.join(outDir, path.relative('.', args.path)).replace(/\.ts$/, '.js')).href
@@ -86,10 +97,10 @@ function testLayout (outDir: string): Plugin {
 }
 
 /** A run's own copy of the compiled sources, so suites on different ports can run side by side. */
-async function compile (outDir: string): Promise<void> {
+async function compile(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true })
   await build({
-    entryPoints: [...tsFiles('test').filter((file) => file.endsWith('.test.ts')), ...SPAWNED],
+    entryPoints: [...tsFiles('test').filter(file => file.endsWith('.test.ts')), ...SPAWNED],
     outdir: outDir,
     outbase: '.',
     bundle: true,
@@ -113,21 +124,29 @@ const outDir = path.join('.build', adminUrl === undefined || adminUrl === '' ? `
 if (adminUrl === undefined || adminUrl === '') {
   // A data folder per port, so suites on different ports can run side by side.
   // Test data is disposable: skipping durability makes every database clone and write cheaper.
-  database = await startEmbeddedPostgres(path.resolve(`.data/test-${port}`), port, () => {}, ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'])
+  database = await startEmbeddedPostgres(path.resolve(`.data/test-${port}`), port, () => {}, [
+    'fsync=off',
+    'synchronous_commit=off',
+    'full_page_writes=off'
+  ])
   adminUrl = database.url
 }
 
 const admin = createSql(adminUrl, { max: 1 })
 let code = 1
 try {
-  const leftovers = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`${TEST_DATABASE_PREFIX}%`} or datname = ${TEMPLATE}`
+  const leftovers = await admin<
+    { datname: string }[]
+  >`select datname from pg_database where datname like ${`${TEST_DATABASE_PREFIX}%`} or datname = ${TEMPLATE}`
   for (const { datname } of leftovers) await admin`drop database if exists ${admin(datname)} with (force)`
   await admin`create database ${admin(TEMPLATE)}`
   const templateUrl = new URL(adminUrl)
   templateUrl.pathname = `/${TEMPLATE}`
   const template = createSql(templateUrl.toString(), { max: 1 })
   // The database migrates while esbuild compiles: neither needs the other.
-  const compiled = buildTapPlugins().then(async () => { await compile(outDir) })
+  const compiled = buildTapPlugins().then(async () => {
+    await compile(outDir)
+  })
   try {
     await migrate(template)
   } finally {
@@ -135,16 +154,24 @@ try {
   }
   await compiled
   const args = process.argv.slice(2)
-  const files = args.some((arg) => !arg.startsWith('-')) ? args.flatMap((arg) => testFiles(arg, outDir)) : [...args, ...testFiles('test', outDir)]
+  const files = args.some(arg => !arg.startsWith('-'))
+    ? args.flatMap(arg => testFiles(arg, outDir))
+    : [...args, ...testFiles('test', outDir)]
   // Without a terminal (CI), plain TAP: the interactive reporter's redraws are unreadable in a log.
   const reporter = process.stdout.isTTY ? [] : ['--reporter=tap']
   // tap's own runner straight from node_modules: `npx` would start npm first, a second of CPU.
   // (tap gives every test process --enable-source-maps itself.)
   const tap = spawn(process.execPath, [TAP, ...reporter, ...files], {
     stdio: 'inherit',
-    env: { ...process.env, TEST_ADMIN_URL: adminUrl, TEST_TEMPLATE: TEMPLATE, TEST_DATABASE_PREFIX, TEST_CLONE_BY_FILE_COPY: String(database !== undefined) }
+    env: {
+      ...process.env,
+      TEST_ADMIN_URL: adminUrl,
+      TEST_TEMPLATE: TEMPLATE,
+      TEST_DATABASE_PREFIX,
+      TEST_CLONE_BY_FILE_COPY: String(database !== undefined)
+    }
   })
-  code = await new Promise<number>((resolve) => tap.on('exit', (exitCode) => resolve(exitCode ?? 1)))
+  code = await new Promise<number>(resolve => tap.on('exit', exitCode => resolve(exitCode ?? 1)))
 } finally {
   await admin.end()
   await database?.stop()

@@ -33,19 +33,19 @@ export interface AppOptions {
   /** Pool size; defaults to 10. */
   poolSize?: number
   /** Logger settings; defaults to pino at config.logLevel, pretty only on a terminal (tests pass a stream to read the lines). */
-  logger?: false | { level: string, stream?: { write: (line: string) => void } }
+  logger?: false | { level: string; stream?: { write: (line: string) => void } }
   /** Replaces the built-in job list (tests schedule their own). */
   jobs?: JobDefinition[]
 }
 
 export type App = FastifyInstance
 
-function trustHops (hops: number): (address: string, hop: number) => boolean {
+function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops
 }
 
 // pino-pretty is an optional dependency: a production install (--omit=optional) logs JSON.
-function installed (name: string): boolean {
+function installed(name: string): boolean {
   try {
     createRequire(import.meta.url).resolve(name)
     return true
@@ -54,7 +54,7 @@ function installed (name: string): boolean {
   }
 }
 
-function loggerOptions (config: Config): FastifyServerOptions['logger'] & object {
+function loggerOptions(config: Config): FastifyServerOptions['logger'] & object {
   return {
     level: config.logLevel,
     // Lines logged by shared loggers (the healing engine's, the executors') during a request's
@@ -63,13 +63,17 @@ function loggerOptions (config: Config): FastifyServerOptions['logger'] & object
       const reqId = currentRequestId()
       return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId }
     },
-    ...(process.stdout.isTTY && installed('pino-pretty') ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } } : {})
+    ...(process.stdout.isTTY && installed('pino-pretty')
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }
+      : {})
   }
 }
 
-export async function buildApp (config: Config, options: AppOptions = {}): Promise<App> {
-  if (config.databaseUrl === undefined) throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
-  if (config.secretsKey === undefined) throw new Error('buildApp needs config.secretsKey (the server generates one beside an embedded database)')
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  if (config.databaseUrl === undefined)
+    throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
+  if (config.secretsKey === undefined)
+    throw new Error('buildApp needs config.secretsKey (the server generates one beside an embedded database)')
   const app = Fastify({
     logger: options.logger === false ? false : { ...loggerOptions(config), ...options.logger },
     requestIdHeader: false,
@@ -86,13 +90,28 @@ export async function buildApp (config: Config, options: AppOptions = {}): Promi
   await app.register(draining)
   await app.register(requestId)
   await app.register(metrics)
-  await app.register(db, { url: config.databaseUrl, poolSize: options.poolSize ?? 10, requestTimeoutMs: config.dbRequestTimeoutMs })
+  await app.register(db, {
+    url: config.databaseUrl,
+    poolSize: options.poolSize ?? 10,
+    requestTimeoutMs: config.dbRequestTimeoutMs
+  })
   await app.register(domainMetrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
   await app.register(openapi)
   await app.register(optionalBody)
-  await app.register(rateLimit, { max: config.rateLimitMax, timeWindow: config.rateLimitWindow, authFailureMax: config.authFailureMax, redisUrl: config.redisUrl })
-  await app.register(auth, { jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl, audience: config.jwtAudience, issuer: config.jwtIssuer, ingestKeys: async (key) => await authenticateIngestKey(app.db.sql, key) })
+  await app.register(rateLimit, {
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindow,
+    authFailureMax: config.authFailureMax,
+    redisUrl: config.redisUrl
+  })
+  await app.register(auth, {
+    jwtSecret: config.jwtSecret,
+    jwksUrl: config.jwksUrl,
+    audience: config.jwtAudience,
+    issuer: config.jwtIssuer,
+    ingestKeys: async key => await authenticateIngestKey(app.db.sql, key)
+  })
   await app.register(errors)
   await app.register(jsonBody)
   await app.register(nulBytes)

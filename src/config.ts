@@ -100,8 +100,8 @@ export interface DetectionConfig {
   runBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
-    latency_ms: { baselineFactor: number, absoluteLimit: number }
-    error_rate: { baselineFactor: number, absoluteLimit: number }
+    latency_ms: { baselineFactor: number; absoluteLimit: number }
+    error_rate: { baselineFactor: number; absoluteLimit: number }
     cpu_usage_percent: { absoluteLimit: number }
     memory_usage_percent: { absoluteLimit: number }
     disk_usage_percent: { absoluteLimit: number }
@@ -163,11 +163,11 @@ export interface HealingConfig {
   allowSelfReset: boolean
 }
 
-function scheduleOf (value: string): string | null {
+function scheduleOf(value: string): string | null {
   return value.toLowerCase() === 'off' ? null : value
 }
 
-function healingConfig (env: Env): HealingConfig {
+function healingConfig(env: Env): HealingConfig {
   return {
     actionMap: actionMap('HEAL_ACTION_MAP', env.HEAL_ACTION_MAP),
     defaultAction: env.HEAL_DEFAULT_ACTION,
@@ -189,9 +189,11 @@ function healingConfig (env: Env): HealingConfig {
   }
 }
 
-function integrationsConfig (env: Env): IntegrationsConfig {
+function integrationsConfig(env: Env): IntegrationsConfig {
   return {
-    alertmanagerComponentLabels: env.ALERTMANAGER_COMPONENT_LABELS.split(',').map((label) => label.trim()).filter((label) => label !== ''),
+    alertmanagerComponentLabels: env.ALERTMANAGER_COMPONENT_LABELS.split(',')
+      .map(label => label.trim())
+      .filter(label => label !== ''),
     otlpMaxBodyBytes: env.OTLP_MAX_BODY_BYTES,
     otlpMaxInFlight: env.OTLP_MAX_IN_FLIGHT,
     channelDispatchIntervalMs: env.CHANNEL_DISPATCH_INTERVAL_MS,
@@ -201,7 +203,7 @@ function integrationsConfig (env: Env): IntegrationsConfig {
   }
 }
 
-function selftestConfig (env: Env): SelftestConfig {
+function selftestConfig(env: Env): SelftestConfig {
   return {
     schedules: testSchedules('SELFTEST_SCHEDULES', env.SELFTEST_SCHEDULES),
     baselines: testBaselines('SELFTEST_BASELINES', env.SELFTEST_BASELINES),
@@ -214,7 +216,7 @@ function selftestConfig (env: Env): SelftestConfig {
   }
 }
 
-function detectionConfig (env: Env): DetectionConfig {
+function detectionConfig(env: Env): DetectionConfig {
   return {
     windowMinutes: env.DETECT_WINDOW_MINUTES,
     lookbackHours: env.DETECT_LOOKBACK_HOURS,
@@ -228,7 +230,10 @@ function detectionConfig (env: Env): DetectionConfig {
     runBudgetMs: env.DETECT_RUN_BUDGET_MS,
     rules: {
       latency_ms: { baselineFactor: env.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: env.DETECT_LATENCY_LIMIT_MS },
-      error_rate: { baselineFactor: env.DETECT_ERROR_RATE_BASELINE_FACTOR, absoluteLimit: env.DETECT_ERROR_RATE_LIMIT_PERCENT },
+      error_rate: {
+        baselineFactor: env.DETECT_ERROR_RATE_BASELINE_FACTOR,
+        absoluteLimit: env.DETECT_ERROR_RATE_LIMIT_PERCENT
+      },
       cpu_usage_percent: { absoluteLimit: env.DETECT_CPU_LIMIT_PERCENT },
       memory_usage_percent: { absoluteLimit: env.DETECT_MEMORY_LIMIT_PERCENT },
       disk_usage_percent: { absoluteLimit: env.DETECT_DISK_LIMIT_PERCENT }
@@ -240,15 +245,18 @@ const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
 // Signing keys fetched over plain HTTP could be swapped by anyone on the path, and then any
 // token verifies; only a key server on this machine may be reached without TLS.
-function checkKeySetUrl (name: string, value: string | undefined): void {
+function checkKeySetUrl(name: string, value: string | undefined): void {
   if (value === undefined) return
   const parsed = new URL(value)
   if (parsed.protocol === 'http:' && !LOOPBACK_HOSTS.test(parsed.hostname)) {
-    throw new ConfigError(name, `must use https: (plain http: only for a loopback host such as 127.0.0.1), got ${parsed.origin}`)
+    throw new ConfigError(
+      name,
+      `must use https: (plain http: only for a loopback host such as 127.0.0.1), got ${parsed.origin}`
+    )
   }
 }
 
-export function loadConfig (raw: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const env = validateEnv(raw)
   // Only the embedded database generates a secret of its own; an attached one needs real keys.
   if (env.DATABASE_URL !== undefined && env.JWT_SECRET === undefined && env.JWKS_URL === undefined) {
@@ -256,10 +264,14 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   }
   // Like the JWT secret, only the embedded database generates a key of its own.
   if (env.DATABASE_URL !== undefined && env.SECRETS_KEY === undefined) {
-    throw new ConfigError('SECRETS_KEY', 'is required when DATABASE_URL is set (at least 32 characters; it encrypts the stored webhook secrets)')
+    throw new ConfigError(
+      'SECRETS_KEY',
+      'is required when DATABASE_URL is set (at least 32 characters; it encrypts the stored webhook secrets)'
+    )
   }
   checkKeySetUrl('JWKS_URL', env.JWKS_URL)
-  if (env.EMBEDDED_PG_PORT === 5432) throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432, the system PostgreSQL port')
+  if (env.EMBEDDED_PG_PORT === 5432)
+    throw new ConfigError('EMBEDDED_PG_PORT', 'must not be 5432, the system PostgreSQL port')
 
   return {
     port: env.PORT,

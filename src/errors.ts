@@ -15,24 +15,31 @@ export const errors = {
 }
 
 /** A problem type URI per status; `about:blank` where the status says it all (RFC 9457 §4.2.1). */
-export function problemType (status: number, validation = false): string {
+export function problemType(status: number, validation = false): string {
   if (validation) return 'urn:core314:problem:validation'
   switch (status) {
-    case 401: return 'urn:core314:problem:unauthorized'
-    case 403: return 'urn:core314:problem:forbidden'
-    case 404: return 'urn:core314:problem:not-found'
-    case 409: return 'urn:core314:problem:conflict'
-    case 422: return 'urn:core314:problem:unprocessable'
-    case 429: return 'urn:core314:problem:rate-limited'
-    default: return 'about:blank'
+    case 401:
+      return 'urn:core314:problem:unauthorized'
+    case 403:
+      return 'urn:core314:problem:forbidden'
+    case 404:
+      return 'urn:core314:problem:not-found'
+    case 409:
+      return 'urn:core314:problem:conflict'
+    case 422:
+      return 'urn:core314:problem:unprocessable'
+    case 429:
+      return 'urn:core314:problem:rate-limited'
+    default:
+      return 'about:blank'
   }
 }
 
 /** Input that passed the schema but breaks a rule the service checks itself, naming each field. */
 export class InvalidFields extends Error {
   readonly statusCode = 400
-  constructor (readonly fields: Array<{ path: string, message: string }>) {
-    super(fields.map((field) => `${field.path} ${field.message}`).join('; '))
+  constructor(readonly fields: Array<{ path: string; message: string }>) {
+    super(fields.map(field => `${field.path} ${field.message}`).join('; '))
     this.name = 'InvalidFields'
   }
 }

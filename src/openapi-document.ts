@@ -4,6 +4,6 @@ import { fileURLToPath } from 'node:url'
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url))
 
-export function renderOpenApi (document: unknown): string {
+export function renderOpenApi(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`
 }

@@ -11,11 +11,11 @@ interface RequestContext {
 const storage = new AsyncLocalStorage<RequestContext>()
 
 /** Runs `work` (and everything it starts) as part of the request `requestId`. */
-export function runInRequest<T> (requestId: string, work: () => T): T {
+export function runInRequest<T>(requestId: string, work: () => T): T {
   return storage.run({ requestId }, work)
 }
 
 /** The id of the request the current work belongs to; undefined for the jobs' own work. */
-export function currentRequestId (): string | undefined {
+export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId
 }

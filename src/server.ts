@@ -17,7 +17,7 @@ import { secretsKey } from './services/secrets.js'
 const DEMO_ORGANIZATION = '00000000-0000-4000-8000-000000000314'
 const DEMO_ADMIN = '00000000-0000-4000-8000-000000000001'
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   const unpatched = await postgresPatchProblem()
   if (unpatched !== null) {
     console.error(`refusing to start: ${unpatched}`)
@@ -41,7 +41,8 @@ async function main (): Promise<void> {
   try {
     await migrate(migrator)
     const sealed = await sealPlainSecrets(migrator, secretsKey(config.secretsKey as string))
-    if (sealed > 0) console.error(`sealed ${sealed} webhook secrets stored in plain text (now whsec_ + base64 of the old secret)`)
+    if (sealed > 0)
+      console.error(`sealed ${sealed} webhook secrets stored in plain text (now whsec_ + base64 of the old secret)`)
   } finally {
     await migrator.end()
   }
@@ -49,7 +50,9 @@ async function main (): Promise<void> {
   const app = await buildApp(config)
   // Losing a database connection must not take the service down; any other unhandled
   // rejection still shuts it down through close-with-grace, as an uncaught exception.
-  tolerateConnectionLoss((err) => { app.log.warn({ err }, 'database connection lost') })
+  tolerateConnectionLoss(err => {
+    app.log.warn({ err }, 'database connection lost')
+  })
   closeWithGrace({ delay: 30_000, logger: app.log, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'draining before exit')
@@ -58,23 +61,33 @@ async function main (): Promise<void> {
   })
   const address = await app.listen({ port: config.port, host: config.host })
 
-  app.log.info({ address, docs: `${address}/docs`, embedded: database !== undefined }, 'Core314 self-healing service listening')
+  app.log.info(
+    { address, docs: `${address}/docs`, embedded: database !== undefined },
+    'Core314 self-healing service listening'
+  )
   if (database !== undefined && config.jwtSecret !== undefined) {
     const scope = { audience: config.jwtAudience, issuer: config.jwtIssuer }
-    const admin = await signToken(config.jwtSecret, { sub: DEMO_ADMIN, role: 'authenticated', app_metadata: { role: 'admin', organization_id: DEMO_ORGANIZATION } }, '7d', scope)
+    const admin = await signToken(
+      config.jwtSecret,
+      { sub: DEMO_ADMIN, role: 'authenticated', app_metadata: { role: 'admin', organization_id: DEMO_ORGANIZATION } },
+      '7d',
+      scope
+    )
     const service = await signToken(config.jwtSecret, { role: 'service_role' }, '7d', scope)
-    console.log([
-      '',
-      `  API:      ${address}/v1`,
-      `  Docs:     ${address}/docs`,
-      `  Database: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${path.resolve(config.dataDir)}`,
-      '',
-      '  Admin token (7 days):',
-      `    ${admin}`,
-      '  Service token (7 days):',
-      `    ${service}`,
-      ''
-    ].join('\n'))
+    console.log(
+      [
+        '',
+        `  API:      ${address}/v1`,
+        `  Docs:     ${address}/docs`,
+        `  Database: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${path.resolve(config.dataDir)}`,
+        '',
+        '  Admin token (7 days):',
+        `    ${admin}`,
+        '  Service token (7 days):',
+        `    ${service}`,
+        ''
+      ].join('\n')
+    )
   }
 }
 

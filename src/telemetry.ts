@@ -7,7 +7,7 @@ import diagnostics from 'node:diagnostics_channel'
 export interface EscalationEvent {
   severity: string
   /** One entry per channel notified: its kind (slack, webhook) and whether it took the message. */
-  notifications: Array<{ kind: string, ok: boolean }>
+  notifications: Array<{ kind: string; ok: boolean }>
 }
 
 export interface LlmCallEvent {
@@ -40,8 +40,10 @@ export const channels = {
   attempt: diagnostics.channel('core314:recovery-attempt')
 }
 
-function publisher<T> (channel: diagnostics.Channel): (event: T) => void {
-  return (event) => { if (channel.hasSubscribers) channel.publish(event) }
+function publisher<T>(channel: diagnostics.Channel): (event: T) => void {
+  return event => {
+    if (channel.hasSubscribers) channel.publish(event)
+  }
 }
 
 export const publishEscalation = publisher<EscalationEvent>(channels.escalation)
@@ -50,6 +52,7 @@ export const publishAttempt = publisher<AttemptEvent>(channels.attempt)
 export const publishRunDuration = publisher<RunDurationEvent>(channels.runDuration)
 
 /** Ingest calls this for events it refuses (schema-invalid, or outside the accepted time bounds). */
-export function countRefusedEvents (reason: string, count = 1): void {
-  if (count > 0 && channels.refusedEvents.hasSubscribers) channels.refusedEvents.publish({ reason, count } satisfies RefusedEventsEvent)
+export function countRefusedEvents(reason: string, count = 1): void {
+  if (count > 0 && channels.refusedEvents.hasSubscribers)
+    channels.refusedEvents.publish({ reason, count } satisfies RefusedEventsEvent)
 }

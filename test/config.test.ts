@@ -6,7 +6,7 @@ import { buildTestApp, type TestApp } from './helpers/app.js'
 import { ownerSql } from './helpers/database.js'
 import { evaluationTime, historyThen, insertSeries } from './services/detection/series.js'
 
-t.test('defaults follow the contract', async (t) => {
+t.test('defaults follow the contract', async t => {
   const config = loadConfig({})
   t.match(config, {
     port: 3000,
@@ -16,20 +16,35 @@ t.test('defaults follow the contract', async (t) => {
     rateLimitMax: 1000,
     rateLimitWindow: '1 minute',
     jobsEnabled: true,
-    schedules: { monitor: '* * * * *', detect: '* * * * *', heal: '* * * * *', selftest: '*/15 * * * *', maintenance: '17 * * * *' },
+    schedules: {
+      monitor: '* * * * *',
+      detect: '* * * * *',
+      heal: '* * * * *',
+      selftest: '*/15 * * * *',
+      maintenance: '17 * * * *'
+    },
     logLevel: 'info'
   })
   t.not(config.embeddedPgPort, 5432)
 })
 
-t.test('six-field schedules are accepted and "off" disables a job', async (t) => {
+t.test('six-field schedules are accepted and "off" disables a job', async t => {
   const config = loadConfig({ MONITOR_CRON: '*/10 * * * * *', HEAL_CRON: 'off' })
   t.equal(config.schedules.monitor, '*/10 * * * * *')
   t.equal(config.schedules.heal, null)
 })
 
-t.test('self-test schedules, baselines and retention', async (t) => {
-  t.match(loadConfig({}).selftests, { schedules: {}, baselines: {}, baselineRuns: 10, regressionPercent: 50, regressionMinMs: 100, regressionRuns: 2, retentionDays: 30, environment: 'production' })
+t.test('self-test schedules, baselines and retention', async t => {
+  t.match(loadConfig({}).selftests, {
+    schedules: {},
+    baselines: {},
+    baselineRuns: 10,
+    regressionPercent: 50,
+    regressionMinMs: 100,
+    regressionRuns: 2,
+    retentionDays: 30,
+    environment: 'production'
+  })
   const config = loadConfig({
     SELFTEST_SCHEDULES: 'rls_isolation=*/5 * * * *; llm_reachability=off',
     SELFTEST_BASELINES: 'database_connectivity=3F0C6A52-1B7E-4C55-9A5E-1D2C3B4A5F60',
@@ -40,10 +55,22 @@ t.test('self-test schedules, baselines and retention', async (t) => {
   t.equal(config.selftests.retentionDays, 7)
 })
 
-t.test('JWKS_URL is https, or http only on a loopback host; JWT_AUDIENCE and JWT_ISSUER are read', async (t) => {
-  const plain = (() => { try { loadConfig({ JWKS_URL: 'http://auth.example.com/jwks.json' }); return null } catch (err) { return err as Error } })()
+t.test('JWKS_URL is https, or http only on a loopback host; JWT_AUDIENCE and JWT_ISSUER are read', async t => {
+  const plain = (() => {
+    try {
+      loadConfig({ JWKS_URL: 'http://auth.example.com/jwks.json' })
+      return null
+    } catch (err) {
+      return err as Error
+    }
+  })()
   t.match(plain?.message, /^JWKS_URL: must use https:/)
-  for (const jwksUrl of ['https://auth.example.com/jwks.json', 'http://127.0.0.1:9999/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:8080/jwks.json']) {
+  for (const jwksUrl of [
+    'https://auth.example.com/jwks.json',
+    'http://127.0.0.1:9999/jwks.json',
+    'http://localhost/jwks.json',
+    'http://[::1]:8080/jwks.json'
+  ]) {
     t.equal(loadConfig({ JWKS_URL: jwksUrl }).jwksUrl, jwksUrl, jwksUrl)
   }
   const config = loadConfig({ JWT_AUDIENCE: 'authenticated', JWT_ISSUER: 'https://auth.example.com' })
@@ -51,15 +78,22 @@ t.test('JWKS_URL is https, or http only on a loopback host; JWT_AUDIENCE and JWT
   t.same([loadConfig({}).jwtAudience, loadConfig({}).jwtIssuer], [undefined, undefined])
 })
 
-t.test('TRUST_PROXY is a hop count or proxy addresses and CIDRs; unset, forwarded headers are not believed', async (t) => {
-  t.equal(loadConfig({}).trustProxy, false)
-  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
-  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'])
-  t.equal(loadConfig({}).authFailureMax, 20)
-  t.equal(loadConfig({ RATE_LIMIT_AUTH_FAILURES: '5' }).authFailureMax, 5)
-})
+t.test(
+  'TRUST_PROXY is a hop count or proxy addresses and CIDRs; unset, forwarded headers are not believed',
+  async t => {
+    t.equal(loadConfig({}).trustProxy, false)
+    t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+    t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).trustProxy, [
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8'
+    ])
+    t.equal(loadConfig({}).authFailureMax, 20)
+    t.equal(loadConfig({ RATE_LIMIT_AUTH_FAILURES: '5' }).authFailureMax, 5)
+  }
+)
 
-t.test('a bad value is refused with the variable named', async (t) => {
+t.test('a bad value is refused with the variable named', async t => {
   const cases: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -92,14 +126,21 @@ t.test('a bad value is refused with the variable named', async (t) => {
     [{ SELFTEST_REGRESSION_RUNS: '0' }, 'SELFTEST_REGRESSION_RUNS']
   ]
   for (const [env, variable] of cases) {
-    const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
+    const error = (() => {
+      try {
+        loadConfig(env)
+        return null
+      } catch (err) {
+        return err
+      }
+    })()
     t.type(error, ConfigError, variable)
     t.equal((error as ConfigError).variable, variable)
     t.match((error as Error).message, new RegExp(`^${variable}: `))
   }
 })
 
-t.test('healing policy: the defaults, the action map over the seed table, and bad values named', async (t) => {
+t.test('healing policy: the defaults, the action map over the seed table, and bad values named', async t => {
   t.match(loadConfig({}).healing, {
     actionMap: {},
     defaultAction: 'alert_escalation',
@@ -119,7 +160,10 @@ t.test('healing policy: the defaults, the action map over the seed table, and ba
     HEAL_FOUR_EYES: 'false',
     ESCALATION_SLACK_WEBHOOK_URL: 'https://hooks.slack.example/T/B/x'
   })
-  t.same(config.healing.actionMap, { 'latency_spike:high': 'restart_function', 'disk_full:critical': 'alert_escalation' })
+  t.same(config.healing.actionMap, {
+    'latency_spike:high': 'restart_function',
+    'disk_full:critical': 'alert_escalation'
+  })
   t.same(config.healing.approvalTypes, ['rollback_deployment'])
   t.equal(config.healing.fourEyes, false)
   t.equal(loadConfig({}).healing.fourEyes, true, 'four eyes unless switched off')
@@ -133,12 +177,19 @@ t.test('healing policy: the defaults, the action map over the seed table, and ba
     [{ HEAL_FOUR_EYES: 'maybe' }, 'HEAL_FOUR_EYES'],
     [{ ESCALATION_WEBHOOK_URL: 'ftp://x' }, 'ESCALATION_WEBHOOK_URL']
   ] as Array<[Record<string, string>, string]>) {
-    const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
+    const error = (() => {
+      try {
+        loadConfig(env)
+        return null
+      } catch (err) {
+        return err
+      }
+    })()
     t.equal((error as ConfigError | null)?.variable, variable)
   }
 })
 
-t.test('detector settings: the seed\'s defaults, decimals accepted, bad values named', async (t) => {
+t.test("detector settings: the seed's defaults, decimals accepted, bad values named", async t => {
   t.same(loadConfig({}).detection, {
     windowMinutes: 15,
     lookbackHours: 24,
@@ -181,7 +232,11 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     adaptiveHistoryPoints: 200,
     adaptiveBudgetMs: 0,
     runBudgetMs: 5000,
-    rules: { latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 }, error_rate: { baselineFactor: 2, absoluteLimit: 2.5 }, disk_usage_percent: { absoluteLimit: 95 } }
+    rules: {
+      latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },
+      error_rate: { baselineFactor: 2, absoluteLimit: 2.5 },
+      disk_usage_percent: { absoluteLimit: 95 }
+    }
   })
   for (const [env, variable] of [
     [{ DETECT_WINDOW_MINUTES: '0' }, 'DETECT_WINDOW_MINUTES'],
@@ -204,18 +259,30 @@ t.test('detector settings: the seed\'s defaults, decimals accepted, bad values n
     [{ DETECT_ADAPTIVE_BUDGET_MS: '1s' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
     [{ DETECT_RUN_BUDGET_MS: '50' }, 'DETECT_RUN_BUDGET_MS']
   ] as Array<[Record<string, string>, string]>) {
-    const error = (() => { try { loadConfig(env); return null } catch (err) { return err } })()
+    const error = (() => {
+      try {
+        loadConfig(env)
+        return null
+      } catch (err) {
+        return err
+      }
+    })()
     t.type(error, ConfigError, variable)
     t.equal((error as ConfigError | null)?.variable, variable)
   }
 })
 
-t.test('configured detector settings reach the detect route and the detect job', async (t) => {
+t.test('configured detector settings reach the detect route and the detect job', async t => {
   // CPU steady at 70 %: under the seed's 80 % limit, over a configured 60 %.
   const at = evaluationTime(0)
   const cpuSeries = historyThen(at, 60, 70, 1, [70, 71, 70], 'cpu_usage_percent')
   const detect = async (ctx: TestApp) => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/v1/anomalies/detect', headers: ctx.service.headers, payload: { at: at.toISOString(), analyze: false } })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/anomalies/detect',
+      headers: ctx.service.headers,
+      payload: { at: at.toISOString(), analyze: false }
+    })
     t.equal(res.statusCode, 200)
     return res.json()
   }
@@ -224,15 +291,29 @@ t.test('configured detector settings reach the detect route and the detect job',
   await insertSeries(ownerSql(t, seed.databaseUrl), 'batch-worker', cpuSeries)
   t.match(await detect(seed), { components_evaluated: 1, created: 0 }, 'the default limit stays quiet')
 
-  const lowered = await buildTestApp(t, { detection: loadConfig({ DETECT_CPU_LIMIT_PERCENT: '60', DETECT_WINDOW_MINUTES: '5' }).detection })
+  const lowered = await buildTestApp(t, {
+    detection: loadConfig({ DETECT_CPU_LIMIT_PERCENT: '60', DETECT_WINDOW_MINUTES: '5' }).detection
+  })
   const sql = ownerSql(t, lowered.databaseUrl)
   await insertSeries(sql, 'batch-worker', cpuSeries)
   const run = await detect(lowered)
-  t.match(run, { window_minutes: 5, created: 1 }, 'the configured window is the run\'s')
-  t.match(run.signals, [{ anomaly_type: 'resource_exhaustion', threshold_exceeded: 60, detection_algorithm: /rule:cpu_usage_percent>absolute_limit_60/ }])
+  t.match(run, { window_minutes: 5, created: 1 }, "the configured window is the run's")
+  t.match(run.signals, [
+    {
+      anomaly_type: 'resource_exhaustion',
+      threshold_exceeded: 60,
+      detection_algorithm: /rule:cpu_usage_percent>absolute_limit_60/
+    }
+  ])
 
   await sql`delete from anomaly_signals`
-  const job = jobDefinitions({ config: lowered.config, db: lowered.app.db, healing: lowered.app.healing }).find((definition) => definition.name === 'detect')
+  const job = jobDefinitions({ config: lowered.config, db: lowered.app.db, healing: lowered.app.healing }).find(
+    definition => definition.name === 'detect'
+  )
   await job?.run({ tick: new Date(), signal: new AbortController().signal, log: lowered.app.log })
-  t.match(await sql`select anomaly_type, threshold_exceeded from anomaly_signals`, [{ anomaly_type: 'resource_exhaustion', threshold_exceeded: 60 }], 'the job runs with the same settings')
+  t.match(
+    await sql`select anomaly_type, threshold_exceeded from anomaly_signals`,
+    [{ anomaly_type: 'resource_exhaustion', threshold_exceeded: 60 }],
+    'the job runs with the same settings'
+  )
 })

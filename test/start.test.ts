@@ -14,7 +14,7 @@ const DRAIN_MS = 30_000
 // Two starts with an embedded PostgreSQL (initdb on the first) on a loaded machine.
 t.setTimeout(6 * 60_000)
 
-function alive (pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -23,9 +23,11 @@ function alive (pid: number): boolean {
   }
 }
 
-async function within<T> (promise: Promise<T>, ms: number): Promise<T | 'still running'> {
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still running'> {
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'still running'>((resolve) => { timer = setTimeout(() => resolve('still running'), ms) })
+  const late = new Promise<'still running'>(resolve => {
+    timer = setTimeout(() => resolve('still running'), ms)
+  })
   try {
     return await Promise.race([promise, late])
   } finally {
@@ -36,21 +38,36 @@ async function within<T> (promise: Promise<T>, ms: number): Promise<T | 'still r
 const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-start-'))
 // PostgreSQL runs as its own system user when we are root; it must reach the folder.
 await chmod(dataDir, 0o755)
-t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+t.teardown(async () => {
+  await rm(dataDir, { recursive: true, force: true })
+})
 const embeddedPort = await freePort()
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  t.test(`${signal} to the process npm start started stops the server and its embedded PostgreSQL`, async (t) => {
+  t.test(`${signal} to the process npm start started stops the server and its embedded PostgreSQL`, async t => {
     const port = await freePort()
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
+    )
     const npm = spawn('npm', ['start'], {
       cwd: process.cwd(),
-      env: { ...inherited, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(embeddedPort), PORT: String(port), JOBS_ENABLED: 'false', LOG_LEVEL: 'info' } as NodeJS.ProcessEnv,
+      env: {
+        ...inherited,
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(embeddedPort),
+        PORT: String(port),
+        JOBS_ENABLED: 'false',
+        LOG_LEVEL: 'info'
+      } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let output = ''
-    const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => npm.on('exit', (code, received) => resolve({ code, signal: received })))
-    t.teardown(() => { if (npm.exitCode === null) npm.kill('SIGKILL') })
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+      npm.on('exit', (code, received) => resolve({ code, signal: received }))
+    )
+    t.teardown(() => {
+      if (npm.exitCode === null) npm.kill('SIGKILL')
+    })
     const listening = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
         output += chunk.toString()
@@ -68,10 +85,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     npm.kill(signal)
     const exited = await within(exit, DRAIN_MS)
     t.same(exited, { code: 0, signal: null }, `npm exits 0 within the drain time once the server has drained`)
-    t.match(output, new RegExp(`"signal":"${signal}","msg":"draining before exit"`), 'the server itself received the signal and drained')
+    t.match(
+      output,
+      new RegExp(`"signal":"${signal}","msg":"draining before exit"`),
+      'the server itself received the signal and drained'
+    )
     t.ok(await portFree(port), 'the port is free')
     // The postmaster may take a moment to finish its shutdown checkpoint after the server stopped it.
-    for (let waited = 0; alive(postmaster) && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100))
+    for (let waited = 0; alive(postmaster) && waited < 10_000; waited += 100)
+      await new Promise(resolve => setTimeout(resolve, 100))
     t.notOk(alive(postmaster), 'the embedded PostgreSQL is gone')
   })
 }

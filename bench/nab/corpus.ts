@@ -28,14 +28,14 @@ export interface CostMatrix {
 export type Profiles = Record<string, CostMatrix>
 
 // NAB's timestamps carry no zone; reading them as UTC keeps the spacing exact whatever the host's zone.
-export function parseTimestamp (text: string): number {
+export function parseTimestamp(text: string): number {
   const ms = Date.parse(`${text.trim().replace(' ', 'T')}Z`)
   if (Number.isNaN(ms)) throw new Error(`not a timestamp: "${text}"`)
   return ms
 }
 
-export function parseSeries (name: string, csv: string): Series {
-  const lines = csv.split(/\r?\n/).filter((line) => line.trim() !== '')
+export function parseSeries(name: string, csv: string): Series {
+  const lines = csv.split(/\r?\n/).filter(line => line.trim() !== '')
   const header = lines.shift()
   if (header?.trim() !== 'timestamp,value') throw new Error(`${name}: expected header timestamp,value, got "${header}"`)
   const timestamps: string[] = []
@@ -54,11 +54,13 @@ export function parseSeries (name: string, csv: string): Series {
 }
 
 /** Every data file of the corpus, sorted by relative path so runs are reproducible. */
-export function readCorpus (nabDir: string): Series[] {
+export function readCorpus(nabDir: string): Series[] {
   const dataDir = path.join(nabDir, 'data')
   const series: Series[] = []
   for (const category of readdirSync(dataDir).sort()) {
-    const files = readdirSync(path.join(dataDir, category)).filter((file) => file.endsWith('.csv')).sort()
+    const files = readdirSync(path.join(dataDir, category))
+      .filter(file => file.endsWith('.csv'))
+      .sort()
     for (const file of files) {
       const name = `${category}/${file}`
       series.push(parseSeries(name, readFileSync(path.join(dataDir, name), 'utf8')))
@@ -67,12 +69,18 @@ export function readCorpus (nabDir: string): Series[] {
   return series
 }
 
-export function readWindowLabels (nabDir: string): Record<string, [string, string][]> {
-  return JSON.parse(readFileSync(path.join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>
+export function readWindowLabels(nabDir: string): Record<string, [string, string][]> {
+  return JSON.parse(readFileSync(path.join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<
+    string,
+    [string, string][]
+  >
 }
 
-export function readProfiles (nabDir: string): Profiles {
-  const raw = JSON.parse(readFileSync(path.join(nabDir, 'profiles.json'), 'utf8')) as Record<string, { CostMatrix: CostMatrix }>
+export function readProfiles(nabDir: string): Profiles {
+  const raw = JSON.parse(readFileSync(path.join(nabDir, 'profiles.json'), 'utf8')) as Record<
+    string,
+    { CostMatrix: CostMatrix }
+  >
   const profiles: Profiles = {}
   for (const [name, { CostMatrix: cost }] of Object.entries(raw)) {
     profiles[name] = { tpWeight: cost.tpWeight, fpWeight: cost.fpWeight, fnWeight: cost.fnWeight }
@@ -85,13 +93,16 @@ export function readProfiles (nabDir: string): Profiles {
  * microseconds the data files do not, so both sides are compared as instants. A window edge that
  * matches no row is an error rather than a silent shift.
  */
-export function resolveWindows (series: Series, limits: [string, string][]): Window[] {
+export function resolveWindows(series: Series, limits: [string, string][]): Window[] {
   const index = new Map<number, number>()
   series.times.forEach((time, i) => index.set(time, i))
-  return limits.map(([from, to]) => {
-    const start = index.get(parseTimestamp(from))
-    const end = index.get(parseTimestamp(to))
-    if (start === undefined || end === undefined) throw new Error(`${series.name}: window ${from} .. ${to} does not fall on rows`)
-    return { start, end }
-  }).sort((a, b) => a.start - b.start)
+  return limits
+    .map(([from, to]) => {
+      const start = index.get(parseTimestamp(from))
+      const end = index.get(parseTimestamp(to))
+      if (start === undefined || end === undefined)
+        throw new Error(`${series.name}: window ${from} .. ${to} does not fall on rows`)
+      return { start, end }
+    })
+    .sort((a, b) => a.start - b.start)
 }

@@ -6,7 +6,7 @@ import { normalTail } from '../../src/services/detection/robust-stats.js'
 export type Detector = (values: number[]) => Float64Array
 
 /** nab/detectors/gaussian/windowedGaussian_detector.py: 6400-row window slid 100 rows at a time. */
-export function windowedGaussian (values: number[]): Float64Array {
+export function windowedGaussian(values: number[]): Float64Array {
   const windowSize = 6400
   const stepSize = 100
   const scores = new Float64Array(values.length)
@@ -41,6 +41,6 @@ export function windowedGaussian (values: number[]): Float64Array {
 }
 
 /** A detector that never fires: NAB's normalisation floor. */
-export function nullDetector (values: number[]): Float64Array {
+export function nullDetector(values: number[]): Float64Array {
   return new Float64Array(values.length)
 }

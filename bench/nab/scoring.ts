@@ -37,14 +37,14 @@ export interface ScoredFile {
   windows: Window[]
 }
 
-export function scaledSigmoid (relativePosition: number): number {
+export function scaledSigmoid(relativePosition: number): number {
   // NAB's cut-off: FPs three window-widths past a window (or before any window) weigh fully.
   if (relativePosition >= 3) return -1
   return 2 / (1 + Math.exp(5 * relativePosition)) - 1
 }
 
 /** sweeper._getProbationaryLength: 15% of the rows, at most 15% of 5000 (750). */
-export function probationLength (rows: number, percent = PROBATION_PERCENT): number {
+export function probationLength(rows: number, percent = PROBATION_PERCENT): number {
   return Math.min(Math.floor(percent * rows), percent * 5000)
 }
 
@@ -53,7 +53,12 @@ export function probationLength (rows: number, percent = PROBATION_PERCENT): num
  * row of a window gets the full tpWeight); a row outside weighs -fpWeight scaled by its distance
  * after the preceding window, or the full -fpWeight before any window.
  */
-export function sweepRows (file: ScoredFile, cost: CostMatrix, firstWindowId: number, percent = PROBATION_PERCENT): SweepRow[] {
+export function sweepRows(
+  file: ScoredFile,
+  cost: CostMatrix,
+  firstWindowId: number,
+  percent = PROBATION_PERCENT
+): SweepRow[] {
   const { scores, windows } = file
   const maxTp = scaledSigmoid(-1)
   const probation = probationLength(scores.length, percent)
@@ -68,7 +73,7 @@ export function sweepRows (file: ScoredFile, cost: CostMatrix, firstWindowId: nu
     let window = -1
     if (current !== undefined && current.start <= i) {
       const width = current.end - current.start + 1
-      weight = scaledSigmoid(-(current.end - i + 1) / width) * cost.tpWeight / maxTp
+      weight = (scaledSigmoid(-(current.end - i + 1) / width) * cost.tpWeight) / maxTp
       window = firstWindowId + next
     } else if (previous === undefined) {
       weight = scaledSigmoid(3) * cost.fpWeight
@@ -82,7 +87,7 @@ export function sweepRows (file: ScoredFile, cost: CostMatrix, firstWindowId: nu
 }
 
 /** Every file's rows with corpus-wide window ids. */
-export function corpusRows (files: ScoredFile[], cost: CostMatrix, percent = PROBATION_PERCENT): SweepRow[] {
+export function corpusRows(files: ScoredFile[], cost: CostMatrix, percent = PROBATION_PERCENT): SweepRow[] {
   const rows: SweepRow[] = []
   let windowId = 0
   for (const file of files) {
@@ -97,7 +102,7 @@ export function corpusRows (files: ScoredFile[], cost: CostMatrix, percent = PRO
  * threshold whose corpus score counts the earliest detection per window (windows without one
  * cost fnWeight) plus every false positive's weight. Only windows with a scorable row count.
  */
-export function scoresByThreshold (rows: SweepRow[], cost: CostMatrix): ThresholdScore[] {
+export function scoresByThreshold(rows: SweepRow[], cost: CostMatrix): ThresholdScore[] {
   const sorted = [...rows].sort((a, b) => b.score - a.score)
   const parts = new Map<number, number>()
   for (const row of sorted) if (row.window >= 0) parts.set(row.window, -cost.fnWeight)
@@ -124,7 +129,7 @@ export function scoresByThreshold (rows: SweepRow[], cost: CostMatrix): Threshol
 }
 
 /** optimizer.optimizeThreshold: the best corpus score; a tie goes to the higher threshold. */
-export function optimizeThreshold (rows: SweepRow[], cost: CostMatrix): ThresholdScore {
+export function optimizeThreshold(rows: SweepRow[], cost: CostMatrix): ThresholdScore {
   let best: ThresholdScore | undefined
   for (const candidate of scoresByThreshold(rows, cost)) {
     if (best === undefined || candidate.score > best.score) best = candidate
@@ -134,7 +139,7 @@ export function optimizeThreshold (rows: SweepRow[], cost: CostMatrix): Threshol
 }
 
 /** sweeper.scoreDataSet at a fixed threshold: detections are rows scoring >= threshold. */
-export function scoreAtThreshold (rows: SweepRow[], threshold: number, cost: CostMatrix): Counts {
+export function scoreAtThreshold(rows: SweepRow[], threshold: number, cost: CostMatrix): Counts {
   const parts = new Map<number, number>()
   const counts: Counts = { score: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
   let fpScore = 0
@@ -162,8 +167,8 @@ export function scoreAtThreshold (rows: SweepRow[], threshold: number, cost: Cos
 }
 
 /** Runner.normalize: 100 * (raw - null) / (perfect - null). */
-export function normalize (raw: number, nullScore: number, perfect: number): number {
-  return 100 * (raw - nullScore) / (perfect - nullScore)
+export function normalize(raw: number, nullScore: number, perfect: number): number {
+  return (100 * (raw - nullScore)) / (perfect - nullScore)
 }
 
 export interface ProfileResult {
@@ -173,7 +178,7 @@ export interface ProfileResult {
   perfect: number
   normalized: number
   /** Per category at the same threshold, normalised against that category's own null and perfect. */
-  categories: Record<string, { raw: number, normalized: number, windows: number, counts: Counts }>
+  categories: Record<string, { raw: number; normalized: number; windows: number; counts: Counts }>
 }
 
 /**
@@ -182,17 +187,17 @@ export interface ProfileResult {
  * NAB derives it from its null detector's results; the perfect score is one full-weight true
  * positive per labelled window.
  */
-export function evaluateProfile (files: ScoredFile[], cost: CostMatrix, percent = PROBATION_PERCENT): ProfileResult {
+export function evaluateProfile(files: ScoredFile[], cost: CostMatrix, percent = PROBATION_PERCENT): ProfileResult {
   const rows = corpusRows(files, cost, percent)
   const best = optimizeThreshold(rows, cost)
-  const nullFiles = files.map((file) => ({ ...file, scores: new Float64Array(file.scores.length).fill(0.5) }))
+  const nullFiles = files.map(file => ({ ...file, scores: new Float64Array(file.scores.length).fill(0.5) }))
   const nullScore = optimizeThreshold(corpusRows(nullFiles, cost, percent), cost).score
   const windows = files.reduce((sum, file) => sum + file.windows.length, 0)
   const perfect = windows * cost.tpWeight
 
   const categories: ProfileResult['categories'] = {}
-  for (const category of [...new Set(files.map((file) => file.category))]) {
-    const members = files.filter((file) => file.category === category)
+  for (const category of [...new Set(files.map(file => file.category))]) {
+    const members = files.filter(file => file.category === category)
     const counts = scoreAtThreshold(corpusRows(members, cost, percent), best.threshold, cost)
     const categoryWindows = members.reduce((sum, file) => sum + file.windows.length, 0)
     const categoryNull = -cost.fnWeight * categoryWindows
@@ -203,5 +208,12 @@ export function evaluateProfile (files: ScoredFile[], cost: CostMatrix, percent 
       counts
     }
   }
-  return { threshold: best.threshold, raw: best.score, nullScore, perfect, normalized: normalize(best.score, nullScore, perfect), categories }
+  return {
+    threshold: best.threshold,
+    raw: best.score,
+    nullScore,
+    perfect,
+    normalized: normalize(best.score, nullScore, perfect),
+    categories
+  }
 }

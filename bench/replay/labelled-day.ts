@@ -40,34 +40,43 @@ export interface LabelledDay {
 const MINUTE = 60_000
 
 /** Deterministic noise in [-1, 1]. */
-function wobble (i: number): number {
+function wobble(i: number): number {
   return (((i * 7919) % 23) - 11) / 11
 }
 
-function latencyFactor (incident: Incident | undefined, t: number, stepMs: number): number {
+function latencyFactor(incident: Incident | undefined, t: number, stepMs: number): number {
   if (incident === undefined || t < incident.start || t > incident.end) return 1
   switch (incident.shape) {
-    case 'sudden_spike': return t < incident.start + stepMs ? 4.4 : 1
+    case 'sudden_spike':
+      return t < incident.start + stepMs ? 4.4 : 1
     // A steady climb to five times the usual over the incident, no step carrying it.
-    case 'gradual_increase': return 1 + 4 * (t - incident.start + stepMs) / (incident.end - incident.start + stepMs)
-    case 'sustained_high': return 3
+    case 'gradual_increase':
+      return 1 + (4 * (t - incident.start + stepMs)) / (incident.end - incident.start + stepMs)
+    case 'sustained_high':
+      return 3
   }
 }
 
-export function labelledDay (plan: DayPlan): LabelledDay {
+export function labelledDay(plan: DayPlan): LabelledDay {
   const stepMs = plan.stepMinutes * MINUTE
-  const points = Math.floor(plan.hours * 60 / plan.stepMinutes)
+  const points = Math.floor((plan.hours * 60) / plan.stepMinutes)
   const start = plan.end.getTime() - (points - 1) * stepMs
-  const incidents = plan.incidents.map((incident) => {
+  const incidents = plan.incidents.map(incident => {
     const from = start + incident.startMinute * MINUTE
-    return { ...incident, start: from, end: incident.shape === 'sudden_spike' ? from : from + incident.minutes * MINUTE }
+    return {
+      ...incident,
+      start: from,
+      end: incident.shape === 'sudden_spike' ? from : from + incident.minutes * MINUTE
+    }
   })
   const events: HealthEventInputBody[] = []
   for (let i = 0; i < points; i++) {
     const t = start + i * stepMs
     plan.components.forEach((component, c) => {
       const base = 150 + 60 * c
-      const incident = incidents.find((candidate) => candidate.component === component && t >= candidate.start && t <= candidate.end)
+      const incident = incidents.find(
+        candidate => candidate.component === component && t >= candidate.start && t <= candidate.end
+      )
       const noise = wobble(i * 5 + c)
       events.push({
         component_type: 'edge_function',
@@ -87,7 +96,7 @@ export function labelledDay (plan: DayPlan): LabelledDay {
 }
 
 /** The evaluation times of a replay: every `stepMinutes` from `from` through `through`. */
-export function evaluationSteps (from: number, through: number, stepMinutes: number): number[] {
+export function evaluationSteps(from: number, through: number, stepMinutes: number): number[] {
   const steps: number[] = []
   for (let t = from; t <= through; t += stepMinutes * MINUTE) steps.push(t)
   return steps

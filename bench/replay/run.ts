@@ -36,23 +36,32 @@ interface Signal {
   detection_timestamp: string
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
-async function call (address: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+async function call(address: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${address}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' })
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
   return await res.json()
 }
 
-async function allSignals (address: string, token: string): Promise<Signal[]> {
+async function allSignals(address: string, token: string): Promise<Signal[]> {
   const signals: Signal[] = []
   let cursor: string | null = null
   do {
-    const page = await call(address, token, 'GET', `/v1/anomalies?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`) as { items: Signal[], next_cursor: string | null }
+    const page = (await call(
+      address,
+      token,
+      'GET',
+      `/v1/anomalies?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`
+    )) as { items: Signal[]; next_cursor: string | null }
     signals.push(...page.items)
     cursor = page.next_cursor
   } while (cursor !== null)
@@ -60,53 +69,124 @@ async function allSignals (address: string, token: string): Promise<Signal[]> {
 }
 
 /** The first signal on the incident's component opened from its start to a window after its end. */
-function detectionOf (incident: Incident, signals: Signal[], windowMs: number): Signal | undefined {
+function detectionOf(incident: Incident, signals: Signal[], windowMs: number): Signal | undefined {
   return signals
-    .filter((signal) => signal.source_component_name === incident.component)
-    .filter((signal) => Date.parse(signal.detection_timestamp) >= incident.start && Date.parse(signal.detection_timestamp) <= incident.end + windowMs)
+    .filter(signal => signal.source_component_name === incident.component)
+    .filter(
+      signal =>
+        Date.parse(signal.detection_timestamp) >= incident.start &&
+        Date.parse(signal.detection_timestamp) <= incident.end + windowMs
+    )
     .sort((a, b) => Date.parse(a.detection_timestamp) - Date.parse(b.detection_timestamp))[0]
 }
 
 const database = await benchDatabase('replay', BENCH_PORT)
-const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: SECRET, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '10000000' })
+const config = loadConfig({
+  DATABASE_URL: database.url,
+  JWT_SECRET: SECRET,
+  JOBS_ENABLED: 'false',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '10000000'
+})
 const app = await buildApp(config, { logger: false })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 const token = await signToken(SECRET, { role: 'service_role' })
 
 try {
   const end = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE)
-  const day = labelledDay({ end, hours: HOURS, stepMinutes: POINT_MINUTES, components: COMPONENTS, incidents: INCIDENTS })
+  const day = labelledDay({
+    end,
+    hours: HOURS,
+    stepMinutes: POINT_MINUTES,
+    components: COMPONENTS,
+    incidents: INCIDENTS
+  })
 
   const importStarted = performance.now()
-  for (let i = 0; i < day.events.length; i += BATCH) await call(address, token, 'POST', '/v1/health-events/batch', { events: day.events.slice(i, i + BATCH) })
+  for (let i = 0; i < day.events.length; i += BATCH)
+    await call(address, token, 'POST', '/v1/health-events/batch', { events: day.events.slice(i, i + BATCH) })
   const importMs = performance.now() - importStarted
 
   const steps = evaluationSteps(day.start + WARM_UP_MINUTES * MINUTE, day.end, STEP_MINUTES)
   const replayStarted = performance.now()
-  for (const at of steps) await call(address, token, 'POST', '/v1/anomalies/detect', { at: new Date(at).toISOString(), analyze: false })
+  for (const at of steps)
+    await call(address, token, 'POST', '/v1/anomalies/detect', { at: new Date(at).toISOString(), analyze: false })
   const replayMs = performance.now() - replayStarted
 
   const signals = await allSignals(address, token)
   const windowMs = config.detection.windowMinutes * MINUTE
-  const detections = day.incidents.map((incident) => ({ incident, signal: detectionOf(incident, signals, windowMs) }))
-  const matched = new Set(detections.flatMap(({ signal }) => signal === undefined ? [] : [signal]))
-  const falseAlarms = signals.filter((signal) => !matched.has(signal) &&
-    !day.incidents.some((incident) => incident.component === signal.source_component_name && Date.parse(signal.detection_timestamp) >= incident.start && Date.parse(signal.detection_timestamp) <= incident.end + windowMs))
-  const delays = detections.flatMap(({ incident, signal }) => signal === undefined ? [] : [(Date.parse(signal.detection_timestamp) - incident.start) / MINUTE])
+  const detections = day.incidents.map(incident => ({ incident, signal: detectionOf(incident, signals, windowMs) }))
+  const matched = new Set(detections.flatMap(({ signal }) => (signal === undefined ? [] : [signal])))
+  const falseAlarms = signals.filter(
+    signal =>
+      !matched.has(signal) &&
+      !day.incidents.some(
+        incident =>
+          incident.component === signal.source_component_name &&
+          Date.parse(signal.detection_timestamp) >= incident.start &&
+          Date.parse(signal.detection_timestamp) <= incident.end + windowMs
+      )
+  )
+  const delays = detections.flatMap(({ incident, signal }) =>
+    signal === undefined ? [] : [(Date.parse(signal.detection_timestamp) - incident.start) / MINUTE]
+  )
   const simulatedMinutes = (steps.length - 1) * STEP_MINUTES
 
-  console.log(`${COMPONENTS.length} components x ${HOURS} h at one point every ${POINT_MINUTES} min: ${day.events.length} events imported in ${Math.ceil(day.events.length / BATCH)} batches, ${(day.events.length / (importMs / 1000)).toFixed(0)} events/s`)
-  console.log(`replay: ${steps.length} detection runs, one every ${STEP_MINUTES} min of event time, in ${(replayMs / 1000).toFixed(1)} s (${(replayMs / steps.length).toFixed(0)} ms a run)`)
+  console.log(
+    `${COMPONENTS.length} components x ${HOURS} h at one point every ${POINT_MINUTES} min: ${day.events.length} events imported in ${Math.ceil(day.events.length / BATCH)} batches, ${(day.events.length / (importMs / 1000)).toFixed(0)} events/s`
+  )
+  console.log(
+    `replay: ${steps.length} detection runs, one every ${STEP_MINUTES} min of event time, in ${(replayMs / 1000).toFixed(1)} s (${(replayMs / steps.length).toFixed(0)} ms a run)`
+  )
   for (const { incident, signal } of detections) {
-    const found = signal === undefined ? 'MISSED' : `found after ${((Date.parse(signal.detection_timestamp) - incident.start) / MINUTE).toFixed(0)} min: ${signal.anomaly_type}, pattern at its last update ${signal.pattern_type ?? '-'}`
-    console.log(`  ${incident.component.padEnd(10)} ${incident.shape.padEnd(17)} at ${new Date(incident.start).toISOString()}: ${found}`)
+    const found =
+      signal === undefined
+        ? 'MISSED'
+        : `found after ${((Date.parse(signal.detection_timestamp) - incident.start) / MINUTE).toFixed(0)} min: ${signal.anomaly_type}, pattern at its last update ${signal.pattern_type ?? '-'}`
+    console.log(
+      `  ${incident.component.padEnd(10)} ${incident.shape.padEnd(17)} at ${new Date(incident.start).toISOString()}: ${found}`
+    )
   }
-  for (const signal of falseAlarms) console.log(`  false alarm: ${signal.source_component_name} ${signal.anomaly_type} at ${signal.detection_timestamp}`)
+  for (const signal of falseAlarms)
+    console.log(
+      `  false alarm: ${signal.source_component_name} ${signal.anomaly_type} at ${signal.detection_timestamp}`
+    )
 
-  reportFigure({ bench: 'replay', name: `incidents found in a replayed day (${day.incidents.length} labelled)`, value: delays.length, unit: '', seed: '-', ours: `${day.incidents.length} of ${day.incidents.length}`, met: delays.length === day.incidents.length })
-  reportFigure({ bench: 'replay', name: 'false alarms in the replayed day', value: falseAlarms.length, unit: '', seed: '-', ours: '0', met: falseAlarms.length === 0 })
-  reportFigure({ bench: 'replay', name: 'median time to detect in the replay', value: median(delays), unit: 'min', seed: '-', ours: `<= ${STEP_MINUTES} min (one step)`, met: median(delays) <= STEP_MINUTES })
-  reportFigure({ bench: 'replay', name: 'replay speed, event time per wall-clock time', value: Math.round(simulatedMinutes * MINUTE / replayMs), unit: 'x', seed: '-', ours: '-' })
+  reportFigure({
+    bench: 'replay',
+    name: `incidents found in a replayed day (${day.incidents.length} labelled)`,
+    value: delays.length,
+    unit: '',
+    seed: '-',
+    ours: `${day.incidents.length} of ${day.incidents.length}`,
+    met: delays.length === day.incidents.length
+  })
+  reportFigure({
+    bench: 'replay',
+    name: 'false alarms in the replayed day',
+    value: falseAlarms.length,
+    unit: '',
+    seed: '-',
+    ours: '0',
+    met: falseAlarms.length === 0
+  })
+  reportFigure({
+    bench: 'replay',
+    name: 'median time to detect in the replay',
+    value: median(delays),
+    unit: 'min',
+    seed: '-',
+    ours: `<= ${STEP_MINUTES} min (one step)`,
+    met: median(delays) <= STEP_MINUTES
+  })
+  reportFigure({
+    bench: 'replay',
+    name: 'replay speed, event time per wall-clock time',
+    value: Math.round((simulatedMinutes * MINUTE) / replayMs),
+    unit: 'x',
+    seed: '-',
+    ours: '-'
+  })
 } finally {
   await app.close()
   await database.close()

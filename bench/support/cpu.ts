@@ -5,17 +5,19 @@ import { readFileSync } from 'node:fs'
 import type { Sql } from '../../src/db/client.js'
 
 // utime + stime of a process in ms, or null when it is not on this machine (or not Linux).
-function processCpuMs (pid: number): number | null {
+function processCpuMs(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / 100
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
   } catch {
     return null
   }
 }
 
-async function serverCpuMs (sql: Sql): Promise<number | null> {
-  const backends = await sql<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`
+async function serverCpuMs(sql: Sql): Promise<number | null> {
+  const backends = await sql<
+    Array<{ pid: number }>
+  >`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`
   let total = 0
   for (const { pid } of backends) {
     const used = processCpuMs(pid)
@@ -33,7 +35,10 @@ export interface CpuSplit {
 }
 
 /** Runs `work` and measures the CPU it cost this process and the database's backends. */
-export async function measureCpu<T> (sql: Sql, work: () => Promise<T>): Promise<{ result: T, wallMs: number, cpu: CpuSplit }> {
+export async function measureCpu<T>(
+  sql: Sql,
+  work: () => Promise<T>
+): Promise<{ result: T; wallMs: number; cpu: CpuSplit }> {
   const serverBefore = await serverCpuMs(sql)
   const cpuBefore = process.cpuUsage()
   const start = performance.now()

@@ -12,7 +12,11 @@ export interface BenchDatabase {
 }
 
 /** `migrations.before`: migrate only that far (a benchmark of a later migration). */
-export async function benchDatabase (name: string, port: number, migrations: MigrateOptions = {}): Promise<BenchDatabase> {
+export async function benchDatabase(
+  name: string,
+  port: number,
+  migrations: MigrateOptions = {}
+): Promise<BenchDatabase> {
   let embedded: EmbeddedDatabase | undefined
   let adminUrl = process.env.DATABASE_URL
   if (adminUrl === undefined || adminUrl === '') {
@@ -37,7 +41,7 @@ export async function benchDatabase (name: string, port: number, migrations: Mig
   }
 }
 
-export function percentile (sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
 }

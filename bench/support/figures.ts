@@ -16,13 +16,14 @@ export interface Figure {
   met?: boolean | undefined
 }
 
-export function formatValue (figure: Pick<Figure, 'value' | 'unit'>): string {
-  const digits = Number.isInteger(figure.value) || Math.abs(figure.value) >= 100 ? 0 : Math.abs(figure.value) >= 10 ? 1 : 2
+export function formatValue(figure: Pick<Figure, 'value' | 'unit'>): string {
+  const digits =
+    Number.isInteger(figure.value) || Math.abs(figure.value) >= 100 ? 0 : Math.abs(figure.value) >= 10 ? 1 : 2
   const number = figure.value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })
   return figure.unit === '' ? number : `${number} ${figure.unit}`
 }
 
-export function reportFigure (figure: Figure): void {
+export function reportFigure(figure: Figure): void {
   const verdict = figure.met === undefined ? '' : figure.met ? '  met' : '  NOT met'
   console.log(`[figure] ${figure.name}: ${formatValue(figure)}  (seed: ${figure.seed}; ours: ${figure.ours})${verdict}`)
   const file = process.env.BENCH_FIGURES_FILE

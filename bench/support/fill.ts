@@ -6,11 +6,15 @@ import { SERVICE_CALLER } from '../../src/db/caller.js'
 import type { Sql, Tx } from '../../src/db/client.js'
 
 /** A million health events over 30 days and 500 components, and 100,000 rows in each other table. */
-export async function fillDatabase (sql: Sql): Promise<void> {
+export async function fillDatabase(sql: Sql): Promise<void> {
   // Rows are written as the service role, so this works on any server, not only as a superuser.
   // Deterministic ids (md5 of a label) let the other tables refer to them.
   for (let batch = 0; batch < 10; batch++) {
-    await commitAs(sql, `health events ${batch + 1}/10`, async (tx) => await tx`
+    await commitAs(
+      sql,
+      `health events ${batch + 1}/10`,
+      async tx =>
+        await tx`
       insert into system_health_events (user_id, organization_id, component_type, component_name, environment, status,
         availability_percentage, latency_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms, throughput_per_minute,
         error_count, error_rate, cpu_usage_percent, memory_usage_percent, created_at)
@@ -33,9 +37,14 @@ export async function fillDatabase (sql: Sql): Promise<void> {
       cross join lateral (select case when r1 < 0.90 then 'healthy' when r1 < 0.96 then 'degraded' when r1 < 0.99 then 'unhealthy' else 'critical' end as status) s
       cross join lateral (select round((exp(ln(120) + 0.5 * sqrt(-2 * ln(greatest(random(), 1e-9))) * cos(2 * pi() * random()))
         * case s.status when 'healthy' then 1 when 'degraded' then 2 when 'unhealthy' then 8 else 20 end)::numeric, 2) as latency) l
-      cross join lateral (select round((case when s.status = 'healthy' then 0.5 * r2 else 5 + 30 * r2 end)::numeric, 2) as rate) e`)
+      cross join lateral (select round((case when s.status = 'healthy' then 0.5 * r2 else 5 + 30 * r2 end)::numeric, 2) as rate) e`
+    )
   }
-  await commitAs(sql, 'anomaly signals', async (tx) => await tx`
+  await commitAs(
+    sql,
+    'anomaly signals',
+    async tx =>
+      await tx`
     insert into anomaly_signals (id, user_id, organization_id, anomaly_type, severity, confidence_score, source_type,
       source_component_type, source_component_name, baseline_value, observed_value, deviation_percentage,
       detection_method, detection_timestamp, last_observed_at, status, resolved_at, related_anomaly_ids, created_at)
@@ -59,8 +68,13 @@ export async function fillDatabase (sql: Sql): Promise<void> {
     cross join lateral (select now() - interval '30 days' + (i / 1e5) * interval '30 days' as t) at
     cross join lateral (select case
       when i > 97500 then (array['open', 'acknowledged', 'investigating'])[i % 3 + 1]
-      when i % 7 = 0 then 'false_positive' else 'resolved' end as status) st`)
-  await commitAs(sql, 'recovery actions', async (tx) => await tx`
+      when i % 7 = 0 then 'false_positive' else 'resolved' end as status) st`
+  )
+  await commitAs(
+    sql,
+    'recovery actions',
+    async tx =>
+      await tx`
     insert into recovery_actions (id, user_id, organization_id, action_type, trigger_type, triggered_by_anomaly_id,
       target_component_type, target_component_name, execution_status, requires_approval, approval_status,
       attempt_number, max_attempts, execution_started_at, execution_completed_at, execution_duration_ms, next_retry_at,
@@ -92,8 +106,13 @@ export async function fillDatabase (sql: Sql): Promise<void> {
     cross join lateral (select case
       when i > 99500 then (array['pending', 'pending_approval', 'approved', 'retry_scheduled', 'running'])[i % 5 + 1]
       when i % 20 = 0 then 'failed' when i % 33 = 0 then 'rolled_back' when i % 50 = 0 then 'cancelled'
-      when i % 25 = 0 then 'dry_run' else 'succeeded' end as status) st`)
-  await commitAs(sql, 'self-test results', async (tx) => await tx`
+      when i % 25 = 0 then 'dry_run' else 'succeeded' end as status) st`
+  )
+  await commitAs(
+    sql,
+    'self-test results',
+    async tx =>
+      await tx`
     insert into selftest_results (id, user_id, organization_id, test_name, test_category, execution_mode, execution_status,
       started_at, completed_at, execution_duration_ms, test_result, success, pass_count, fail_count, total_assertions,
       response_time_ms, health_score, reliability_score, performance_score, security_score, baseline_test_id,
@@ -115,12 +134,13 @@ export async function fillDatabase (sql: Sql): Promise<void> {
     from generate_series(1, 100000) i
     cross join lateral (select now() - interval '30 days' + (i / 1e5) * interval '30 days' as t) at
     cross join lateral (select round((20 + random() * 200)::numeric, 3) as ms) d
-    cross join lateral (select case when i % 20 = 0 then 'failed' when i % 33 = 0 then 'warning' when i % 50 = 0 then 'error' else 'passed' end as result) v`)
+    cross join lateral (select case when i % 20 = 0 then 'failed' when i % 33 = 0 then 'warning' when i % 50 = 0 then 'error' else 'passed' end as result) v`
+  )
 }
 
-async function commitAs (sql: Sql, label: string, work: (tx: Tx) => Promise<unknown>): Promise<void> {
+async function commitAs(sql: Sql, label: string, work: (tx: Tx) => Promise<unknown>): Promise<void> {
   const start = performance.now()
-  await sql.begin(async (tx) => {
+  await sql.begin(async tx => {
     await tx`select set_config('role', 'service_role', true), set_config('request.jwt.claims', ${JSON.stringify(SERVICE_CALLER.claims)}, true)`
     await work(tx)
   })

@@ -20,15 +20,22 @@ export interface LoadResult {
   latencies: number[]
 }
 
-export async function runLoad (request: LoadRequest): Promise<LoadResult> {
-  const child = fork(new URL('./http-load-client.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+export async function runLoad(request: LoadRequest): Promise<LoadResult> {
+  const child = fork(new URL('./http-load-client.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit'
+  })
   return await new Promise<LoadResult>((resolve, reject) => {
     let result: LoadResult | undefined
-    child.on('message', (message: { result?: LoadResult, error?: string }) => {
+    child.on('message', (message: { result?: LoadResult; error?: string }) => {
       if (message.error !== undefined) reject(new Error(message.error))
       result = message.result
     })
-    child.on('exit', (code) => result === undefined ? reject(new Error(`load client exited with ${String(code)} and no result`)) : resolve(result))
+    child.on('exit', code =>
+      result === undefined
+        ? reject(new Error(`load client exited with ${String(code)} and no result`))
+        : resolve(result)
+    )
     child.send(request)
   })
 }

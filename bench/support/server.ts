@@ -24,34 +24,42 @@ export interface BenchServer {
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
 
-export async function startServer (env: Record<string, string>, logFile: string): Promise<BenchServer> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
+export async function startServer(env: Record<string, string>, logFile: string): Promise<BenchServer> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
+  )
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const log = createWriteStream(logFile)
   // A bench that dies half-way must not leave the server running.
-  const orphan = (): void => { child.kill('SIGKILL') }
+  const orphan = (): void => {
+    child.kill('SIGKILL')
+  }
   process.once('exit', orphan)
   let ended: string | undefined
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => {
-    process.off('exit', orphan)
-    ended = signal === null ? `exit ${String(code)}` : `signal ${signal}`
-    resolve(code)
-  }))
+  const exit = new Promise<number | null>(resolve =>
+    child.on('exit', (code, signal) => {
+      process.off('exit', orphan)
+      ended = signal === null ? `exit ${String(code)}` : `signal ${signal}`
+      resolve(code)
+    })
+  )
   const errorLines: string[] = []
   let errors = 0
   let resolveAddress: (address: string) => void = () => {}
-  const listening = new Promise<string>((resolve) => { resolveAddress = resolve })
+  const listening = new Promise<string>(resolve => {
+    resolveAddress = resolve
+  })
 
   const read = (stream: NodeJS.ReadableStream): void => {
-    createInterface({ input: stream }).on('line', (line) => {
+    createInterface({ input: stream }).on('line', line => {
       log.write(`${line}\n`)
       if (!line.startsWith('{')) return
-      let entry: { level?: number, address?: string }
+      let entry: { level?: number; address?: string }
       try {
-        entry = JSON.parse(line) as { level?: number, address?: string }
+        entry = JSON.parse(line) as { level?: number; address?: string }
       } catch {
         return
       }
@@ -67,8 +75,15 @@ export async function startServer (env: Record<string, string>, logFile: string)
 
   const address = await Promise.race([
     listening,
-    exit.then((code) => { throw new Error(`server exited with ${String(code)} before listening; see ${logFile}`) }),
-    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`server did not listen within ${LISTEN_TIMEOUT_MS} ms; see ${logFile}`)), LISTEN_TIMEOUT_MS).unref())
+    exit.then(code => {
+      throw new Error(`server exited with ${String(code)} before listening; see ${logFile}`)
+    }),
+    new Promise<never>((_resolve, reject) =>
+      setTimeout(
+        () => reject(new Error(`server did not listen within ${LISTEN_TIMEOUT_MS} ms; see ${logFile}`)),
+        LISTEN_TIMEOUT_MS
+      ).unref()
+    )
   ])
 
   return {
@@ -88,7 +103,7 @@ export async function startServer (env: Record<string, string>, logFile: string)
     stop: async () => {
       if (ended === undefined) child.kill('SIGTERM')
       const code = await exit
-      if (!log.writableEnded) await new Promise<void>((resolve) => log.end(() => resolve()))
+      if (!log.writableEnded) await new Promise<void>(resolve => log.end(() => resolve()))
       return code
     }
   }

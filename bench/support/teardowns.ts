@@ -6,10 +6,12 @@ export interface Teardowns {
   run: () => Promise<void>
 }
 
-export function teardowns (): Teardowns {
+export function teardowns(): Teardowns {
   const pending: Array<() => unknown> = []
   return {
-    teardown: (fn) => { pending.push(fn) },
+    teardown: fn => {
+      pending.push(fn)
+    },
     run: async () => {
       for (const fn of pending.reverse()) await fn()
       pending.length = 0

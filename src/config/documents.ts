@@ -10,13 +10,13 @@ const GENERATED = 'Generated from src/config/schema.ts by `npm run config:docs`;
 const variables = (group: (typeof ENV_GROUPS)[number]): Array<[string, VariableSchema]> =>
   Object.entries(group.variables) as unknown as Array<[string, VariableSchema]>
 
-function sample (schema: VariableSchema): string {
+function sample(schema: VariableSchema): string {
   if (schema.default !== undefined) return String(schema.default)
   if (schema.secret === true) return ''
   return schema.examples?.[0] ?? ''
 }
 
-function accepts (schema: VariableSchema): string {
+function accepts(schema: VariableSchema): string {
   if (schema.list !== undefined) return `list: ${schema.list}`
   if (schema.enum !== undefined) return `one of ${schema.enum.join(', ')}`
   if (schema.protocols !== undefined) return `URL (${schema.protocols.join(' ')})`
@@ -30,7 +30,7 @@ function accepts (schema: VariableSchema): string {
   return schema.type === 'boolean' ? 'true or false' : 'text'
 }
 
-export function renderEnvExample (): string {
+export function renderEnvExample(): string {
   const lines = [`# Every variable the service reads; all are optional (docs/configuration.md).`, `# ${GENERATED}`]
   for (const group of ENV_GROUPS) {
     lines.push('', `# ${group.title}: ${group.description}`)
@@ -43,7 +43,7 @@ export function renderEnvExample (): string {
 
 const cell = (text: string): string => text.replaceAll('|', '\\|')
 
-export function renderConfigurationDoc (): string {
+export function renderConfigurationDoc(): string {
   const lines = [
     '# Configuration',
     '',
@@ -55,7 +55,15 @@ export function renderConfigurationDoc (): string {
     'the same variables with their defaults.'
   ]
   for (const group of ENV_GROUPS) {
-    lines.push('', `## ${group.title}`, '', group.description, '', '| Variable | Default | Accepts | Meaning |', '| --- | --- | --- | --- |')
+    lines.push(
+      '',
+      `## ${group.title}`,
+      '',
+      group.description,
+      '',
+      '| Variable | Default | Accepts | Meaning |',
+      '| --- | --- | --- | --- |'
+    )
     for (const [name, schema] of variables(group)) {
       const fallback = schema.default === undefined ? 'unset' : `\`${String(schema.default)}\``
       lines.push(`| \`${name}\` | ${fallback} | ${cell(accepts(schema))} | ${cell(schema.description)} |`)

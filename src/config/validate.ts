@@ -9,7 +9,7 @@ import { ENV_VARIABLES, EnvSchema, type Env, type EnvName } from './schema.js'
 const TRUE = ['true', '1', 'yes', 'on']
 const FALSE = ['false', '0', 'no', 'off']
 
-function protocolsAccept (protocols: string[], value: unknown): boolean {
+function protocolsAccept(protocols: string[], value: unknown): boolean {
   try {
     return protocols.includes(new URL(String(value)).protocol)
   } catch {
@@ -22,7 +22,7 @@ ajv.addFormat('schedule', (value: string) => value.toLowerCase() === 'off' || cr
 ajv.addKeyword({ keyword: 'protocols', type: 'string', schemaType: 'array', validate: protocolsAccept })
 const check = ajv.compile<Env>(EnvSchema)
 
-function complaint (name: EnvName, raw: string, error: ErrorObject): string {
+function complaint(name: EnvName, raw: string, error: ErrorObject): string {
   const schema = ENV_VARIABLES[name]
   if (schema.secret === true) return `must be ${schema.mustBe ?? 'valid'}`
   switch (error.keyword) {
@@ -40,10 +40,12 @@ function complaint (name: EnvName, raw: string, error: ErrorObject): string {
       return `must use ${protocols.join(' or ')}, got ${new URL(raw).protocol}`
     }
   }
-  return schema.mustBe === undefined ? `is not valid (${error.message ?? error.keyword}), got "${raw}"` : `must be ${schema.mustBe}, got "${raw}"`
+  return schema.mustBe === undefined
+    ? `is not valid (${error.message ?? error.keyword}), got "${raw}"`
+    : `must be ${schema.mustBe}, got "${raw}"`
 }
 
-export function validateEnv (env: Record<string, string | undefined>): Env {
+export function validateEnv(env: Record<string, string | undefined>): Env {
   const values: Record<string, string> = {}
   for (const name of Object.keys(ENV_VARIABLES) as EnvName[]) {
     let value = env[name]?.trim()

@@ -31,7 +31,12 @@ interface ActiveAlertSignal {
 
 const SEVERITY_RANK: Record<string, number> = { low: 0, medium: 1, high: 2, critical: 3 }
 
-async function activeSignal (tx: Tx, organizationId: string | null, componentName: string, anomalyType: string): Promise<ActiveAlertSignal | undefined> {
+async function activeSignal(
+  tx: Tx,
+  organizationId: string | null,
+  componentName: string,
+  anomalyType: string
+): Promise<ActiveAlertSignal | undefined> {
   const [row] = await tx<ActiveAlertSignal[]>`
     select id, severity, coalesce(array(select jsonb_array_elements_text(metadata #> '{alertmanager,fingerprints}')), '{}') as fingerprints
     from anomaly_signals
@@ -41,7 +46,7 @@ async function activeSignal (tx: Tx, organizationId: string | null, componentNam
   return row
 }
 
-async function insertSignal (tx: Tx, draft: AlertSignalDraft): Promise<string | undefined> {
+async function insertSignal(tx: Tx, draft: AlertSignalDraft): Promise<string | undefined> {
   const [row] = await tx<Array<{ id: string }>>`
     insert into anomaly_signals (organization_id, anomaly_type, anomaly_category, severity, source_type, source_component_type,
       source_component_name, anomaly_description, anomaly_summary, affected_components, detection_method, detection_algorithm,
@@ -56,13 +61,18 @@ async function insertSignal (tx: Tx, draft: AlertSignalDraft): Promise<string | 
 }
 
 /** Opens the signal for a firing alert, or adds the alert to the active one. A repeat changes nothing but the time last seen. */
-export async function fireAlertSignal (tx: Tx, draft: AlertSignalDraft): Promise<AlertSignalChange> {
+export async function fireAlertSignal(tx: Tx, draft: AlertSignalDraft): Promise<AlertSignalChange> {
   let active = await activeSignal(tx, draft.organization_id, draft.source_component_name, draft.anomaly_type)
   if (active === undefined) {
     const id = await insertSignal(tx, draft)
     if (id !== undefined) return { id, change: 'opened' }
     // Another request opened it between the two statements: join that one.
-    active = await activeSignal(tx, draft.organization_id, draft.source_component_name, draft.anomaly_type) as ActiveAlertSignal
+    active = (await activeSignal(
+      tx,
+      draft.organization_id,
+      draft.source_component_name,
+      draft.anomaly_type
+    )) as ActiveAlertSignal
   }
   const known = active.fingerprints.includes(draft.fingerprint)
   const higher = (SEVERITY_RANK[draft.severity] ?? 0) > (SEVERITY_RANK[active.severity] ?? 0)
@@ -81,11 +91,17 @@ export async function fireAlertSignal (tx: Tx, draft: AlertSignalDraft): Promise
  * Takes a resolved alert off its signal, resolving the signal when no alert of it still fires.
  * Undefined when no active signal holds the alert (already resolved: a repeat).
  */
-export async function resolveAlertSignal (tx: Tx, organizationId: string | null, componentName: string, anomalyType: string,
-  fingerprint: string, endsAt: Date): Promise<{ id: string, resolved: boolean } | undefined> {
+export async function resolveAlertSignal(
+  tx: Tx,
+  organizationId: string | null,
+  componentName: string,
+  anomalyType: string,
+  fingerprint: string,
+  endsAt: Date
+): Promise<{ id: string; resolved: boolean } | undefined> {
   const active = await activeSignal(tx, organizationId, componentName, anomalyType)
   if (active === undefined || !active.fingerprints.includes(fingerprint)) return undefined
-  const firing = active.fingerprints.filter((each) => each !== fingerprint)
+  const firing = active.fingerprints.filter(each => each !== fingerprint)
   const resolved = firing.length === 0
   await tx`
     update anomaly_signals set

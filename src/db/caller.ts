@@ -19,8 +19,13 @@ export interface CallerOptions {
   abandoned?: AbortSignal
 }
 
-export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) => Promise<T>, options: CallerOptions = {}): Promise<T> {
-  return await sql.begin(async (tx) => {
+export async function withCaller<T>(
+  sql: Sql,
+  caller: Caller,
+  work: (tx: Tx) => Promise<T>,
+  options: CallerOptions = {}
+): Promise<T> {
+  return (await sql.begin(async tx => {
     options.abandoned?.throwIfAborted()
     // Not awaited before the work starts: postgres.js pipelines a transaction's queries, so the
     // identity goes out in the same write as the work's first query and runs before it, which
@@ -29,22 +34,23 @@ export async function withCaller<T> (sql: Sql, caller: Caller, work: (tx: Tx) =>
     // core314.request_id is what audit rows and escalations take as their request_id (a column
     // default): set on every transaction, empty outside a request, so none inherits another's.
     const requestId = currentRequestId() ?? ''
-    const identity = options.unlimited === true
-      ? tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
+    const identity =
+      options.unlimited === true
+        ? tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
           set_config('core314.request_id', ${requestId}, true),
           set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`.execute()
-      : tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
+        : tx`select set_config('role', ${caller.role}, true), set_config('request.jwt.claims', ${claimsText(caller)}, true),
           set_config('core314.request_id', ${requestId}, true)`.execute()
     const result = await work(tx)
     await identity
     // Throwing sends ROLLBACK instead of COMMIT: the request has already said "nothing stored".
     options.abandoned?.throwIfAborted()
     return result
-  }) as T
+  })) as T
 }
 
 /** The claims as request.jwt.claims holds them. */
-export function claimsText (caller: Caller): string {
+export function claimsText(caller: Caller): string {
   return JSON.stringify(caller.claims)
 }
 
@@ -56,7 +62,7 @@ export const SERVICE_CALLER: Caller = { role: 'service_role', claims: { role: 's
  * enforces it anyway; naming it in the query lets the planner use the owner indexes, which
  * it cannot do from OR'ed policies alone.
  */
-export function visibleOwner (caller: Caller): string | undefined {
+export function visibleOwner(caller: Caller): string | undefined {
   if (caller.role !== 'authenticated') return undefined
   const metadata = caller.claims.app_metadata as Record<string, unknown> | undefined
   return metadata?.role === 'admin' || typeof caller.claims.sub !== 'string' ? undefined : caller.claims.sub

@@ -26,7 +26,7 @@ export interface Trip extends ComponentKey {
   actionId: string
 }
 
-export async function tripBreaker (tx: Tx, trip: Trip): Promise<CircuitBreakerRow> {
+export async function tripBreaker(tx: Tx, trip: Trip): Promise<CircuitBreakerRow> {
   const [row] = await tx<CircuitBreakerRow[]>`
     insert into circuit_breakers (component_name, organization_id, state, opened_at, next_probe_at, cooldown_seconds, reason, last_action_id, trip_count)
     values (${trip.componentName}, ${trip.organizationId}, 'open', now(), now() + make_interval(secs => ${trip.cooldownSeconds}::float8),
@@ -40,7 +40,7 @@ export async function tripBreaker (tx: Tx, trip: Trip): Promise<CircuitBreakerRo
   return row as CircuitBreakerRow
 }
 
-export async function closeBreaker (tx: Tx, key: ComponentKey, reason: string): Promise<CircuitBreakerRow | undefined> {
+export async function closeBreaker(tx: Tx, key: ComponentKey, reason: string): Promise<CircuitBreakerRow | undefined> {
   const [row] = await tx<CircuitBreakerRow[]>`
     update circuit_breakers set state = 'closed', closed_at = now(), next_probe_at = null, reason = ${reason}
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
@@ -48,7 +48,7 @@ export async function closeBreaker (tx: Tx, key: ComponentKey, reason: string): 
   return row
 }
 
-export async function findBreaker (tx: Tx, key: ComponentKey): Promise<CircuitBreakerRow | undefined> {
+export async function findBreaker(tx: Tx, key: ComponentKey): Promise<CircuitBreakerRow | undefined> {
   const [row] = await tx<CircuitBreakerRow[]>`
     select * from circuit_breakers
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}`
@@ -61,7 +61,7 @@ export interface BreakerFilter {
   organizationId?: string | null | undefined
 }
 
-export async function listBreakers (tx: Tx, filter: BreakerFilter): Promise<CircuitBreakerRow[]> {
+export async function listBreakers(tx: Tx, filter: BreakerFilter): Promise<CircuitBreakerRow[]> {
   return await tx<CircuitBreakerRow[]>`
     select * from circuit_breakers
     where (${filter.state}::text is null or state = ${filter.state})
@@ -80,7 +80,7 @@ export interface BreakerMove {
  * Open breakers whose cooldown has passed go half_open; half-open ones close when the component
  * reported healthy since, and open again (a new cooldown) when it reported unhealthy or critical.
  */
-export async function advanceBreakers (tx: Tx): Promise<BreakerMove[]> {
+export async function advanceBreakers(tx: Tx): Promise<BreakerMove[]> {
   const probing = await tx<BreakerMove[]>`
     with due as (
       select organization_id, component_name from circuit_breakers where state = 'open' and next_probe_at <= now() for update skip locked)

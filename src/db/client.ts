@@ -26,9 +26,11 @@ export const SERVICE_APPLICATION_NAMES = ['core314-self-healing', 'core314-migra
 
 const NUMERIC_OIDS = { int8: 20, numeric: 1700 }
 
-export function createSql (url: string, options: PoolOptions = {}): Sql {
+export function createSql(url: string, options: PoolOptions = {}): Sql {
   return postgres(url, {
-    ...(options.hosts === undefined ? {} : { host: options.hosts as unknown as string, port: options.ports as unknown as number }),
+    ...(options.hosts === undefined
+      ? {}
+      : { host: options.hosts as unknown as string, port: options.ports as unknown as number }),
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 5,
@@ -40,7 +42,9 @@ export function createSql (url: string, options: PoolOptions = {}): Sql {
     transform: { undefined: null },
     connection: {
       application_name: options.applicationName ?? SERVICE_APPLICATION_NAMES[0],
-      ...(options.timeoutMs === undefined ? {} : { statement_timeout: options.timeoutMs, idle_in_transaction_session_timeout: options.timeoutMs })
+      ...(options.timeoutMs === undefined
+        ? {}
+        : { statement_timeout: options.timeoutMs, idle_in_transaction_session_timeout: options.timeoutMs })
     },
     types: {
       bigint: {

@@ -17,7 +17,11 @@ export interface HealthSnapshotRow {
 }
 
 /** The newest event of the organization's component by event time, measured at or after `since` when given. */
-export async function latestHealth (tx: Tx, key: ComponentKey, since: string | null): Promise<HealthSnapshotRow | undefined> {
+export async function latestHealth(
+  tx: Tx,
+  key: ComponentKey,
+  since: string | null
+): Promise<HealthSnapshotRow | undefined> {
   const [row] = await tx<HealthSnapshotRow[]>`
     select id, status, event_time, latency_ms, latency_p95_ms, error_rate, availability_percentage,
       cpu_usage_percent, memory_usage_percent, throughput_per_minute

@@ -16,7 +16,7 @@ export interface TargetRow {
 }
 
 /** The targets of this organization's component: another organization's of the same name never. */
-export async function findTarget (tx: Tx, key: ComponentKey): Promise<TargetRow | undefined> {
+export async function findTarget(tx: Tx, key: ComponentKey): Promise<TargetRow | undefined> {
   const [row] = await tx<TargetRow[]>`
     select component_name, component_type, organization_id, webhook_url, webhook_secret, redis_url, key_prefix, database_url, application_name
     from components where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}`

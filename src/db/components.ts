@@ -5,18 +5,44 @@ import { sameOrganization, type ComponentKey } from './organization-key.js'
 import type { ComponentInputBody, ComponentRow } from '../schemas/components.js'
 
 // Everything but webhook_secret, which only the service role may read.
-const PUBLIC_COLUMNS = (tx: Tx) => tx(['component_name', 'component_type', 'organization_id', 'description', 'webhook_url', 'redis_url',
-  'key_prefix', 'database_url', 'application_name', 'metadata', 'created_at', 'updated_at'])
+const PUBLIC_COLUMNS = (tx: Tx) =>
+  tx([
+    'component_name',
+    'component_type',
+    'organization_id',
+    'description',
+    'webhook_url',
+    'redis_url',
+    'key_prefix',
+    'database_url',
+    'application_name',
+    'metadata',
+    'created_at',
+    'updated_at'
+  ])
 
-const FIELDS = ['component_type', 'description', 'webhook_url', 'webhook_secret',
-  'redis_url', 'key_prefix', 'database_url', 'application_name', 'metadata'] as const
+const FIELDS = [
+  'component_type',
+  'description',
+  'webhook_url',
+  'webhook_secret',
+  'redis_url',
+  'key_prefix',
+  'database_url',
+  'application_name',
+  'metadata'
+] as const
 
 /**
  * Replaces a registration, or creates it. Not INSERT ... ON CONFLICT DO UPDATE: that needs
  * SELECT on every column it assigns from `excluded`, and people may not read the secret.
  */
-export async function upsertComponent (tx: Tx, key: ComponentKey, input: Omit<ComponentInputBody, 'organization_id'>): Promise<ComponentRow> {
-  const values = Object.fromEntries(FIELDS.map((field) => [field, input[field] ?? null]))
+export async function upsertComponent(
+  tx: Tx,
+  key: ComponentKey,
+  input: Omit<ComponentInputBody, 'organization_id'>
+): Promise<ComponentRow> {
+  const values = Object.fromEntries(FIELDS.map(field => [field, input[field] ?? null]))
   for (let attempt = 0; attempt < 2; attempt++) {
     const [updated] = await tx<ComponentRow[]>`
       update components set ${tx(values as never, FIELDS)}
@@ -34,7 +60,7 @@ export async function upsertComponent (tx: Tx, key: ComponentKey, input: Omit<Co
 }
 
 /** The registered webhook_url, locked until the transaction ends; undefined when the component is new. */
-export async function lockWebhookUrl (tx: Tx, key: ComponentKey): Promise<string | null | undefined> {
+export async function lockWebhookUrl(tx: Tx, key: ComponentKey): Promise<string | null | undefined> {
   const [row] = await tx<Array<{ webhook_url: string | null }>>`
     select webhook_url from components
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
@@ -42,7 +68,7 @@ export async function lockWebhookUrl (tx: Tx, key: ComponentKey): Promise<string
   return row?.webhook_url
 }
 
-export async function findComponent (tx: Tx, key: ComponentKey): Promise<ComponentRow | undefined> {
+export async function findComponent(tx: Tx, key: ComponentKey): Promise<ComponentRow | undefined> {
   const [row] = await tx<ComponentRow[]>`
     select ${PUBLIC_COLUMNS(tx)} from components
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}`
@@ -55,7 +81,7 @@ export interface ComponentFilter {
   organizationId?: string | null | undefined
 }
 
-export async function listComponents (tx: Tx, filter: ComponentFilter): Promise<ComponentRow[]> {
+export async function listComponents(tx: Tx, filter: ComponentFilter): Promise<ComponentRow[]> {
   return await tx<ComponentRow[]>`
     select ${PUBLIC_COLUMNS(tx)} from components
     where (${filter.componentType}::text is null or component_type = ${filter.componentType})

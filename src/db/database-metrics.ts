@@ -38,12 +38,12 @@ export interface DatabaseSample {
   slow_queries: number
   longest_query_seconds: number | null
   counters: DatabaseCounters
-  pg_stat_statements: { available: false, reason: string } | { available: true, slowest: SlowStatement[] }
+  pg_stat_statements: { available: false; reason: string } | { available: true; slowest: SlowStatement[] }
 }
 
 type Activity = Omit<DatabaseSample, 'counters' | 'pg_stat_statements'>
 
-export async function sampleDatabase (sql: Sql, slowQueryMs: number): Promise<DatabaseSample> {
+export async function sampleDatabase(sql: Sql, slowQueryMs: number): Promise<DatabaseSample> {
   const [activity] = await sql<Activity[]>`
     select current_database() as database, now() as sampled_at,
       current_setting('max_connections')::int as max_connections,
@@ -63,8 +63,8 @@ export async function sampleDatabase (sql: Sql, slowQueryMs: number): Promise<Da
     where datname = current_database()`
   const statements = await readStatements(sql, slowQueryMs)
   return {
-    ...activity as Activity,
-    counters: { ...database as Omit<DatabaseCounters, 'statement_calls'>, statement_calls: statements.calls },
+    ...(activity as Activity),
+    counters: { ...(database as Omit<DatabaseCounters, 'statement_calls'>), statement_calls: statements.calls },
     pg_stat_statements: statements.report
   }
 }
@@ -74,7 +74,7 @@ interface Statements {
   report: DatabaseSample['pg_stat_statements']
 }
 
-async function readStatements (sql: Sql, slowQueryMs: number): Promise<Statements> {
+async function readStatements(sql: Sql, slowQueryMs: number): Promise<Statements> {
   const [extension] = await sql<Array<{ schema: string }>>`
     select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_stat_statements'`
   if (extension === undefined) return { calls: null, report: { available: false, reason: 'extension not installed' } }
@@ -101,7 +101,7 @@ export interface PreviousSample {
 }
 
 /** The counters the monitor stored with its last event for this database, for per-window deltas. */
-export async function previousSample (tx: Tx, database: string): Promise<PreviousSample | undefined> {
+export async function previousSample(tx: Tx, database: string): Promise<PreviousSample | undefined> {
   const [row] = await tx<PreviousSample[]>`
     select metadata->'monitor'->'counters' as counters, metadata->'monitor'->>'sampled_at' as sampled_at
     from system_health_events

@@ -22,18 +22,31 @@ export interface DecisionRecord {
   duration_ms?: number | null
 }
 
-const COLUMNS = ['decision_type', 'component', 'subject_type', 'subject_id', 'user_id', 'organization_id', 'input',
-  'decision', 'outcome', 'reasoning', 'confidence_score', 'actor', 'duration_ms'] as const
+const COLUMNS = [
+  'decision_type',
+  'component',
+  'subject_type',
+  'subject_id',
+  'user_id',
+  'organization_id',
+  'input',
+  'decision',
+  'outcome',
+  'reasoning',
+  'confidence_score',
+  'actor',
+  'duration_ms'
+] as const
 
-function row (record: DecisionRecord): Record<string, unknown> {
+function row(record: DecisionRecord): Record<string, unknown> {
   return { ...record, input: record.input ?? {}, decision: record.decision ?? {} }
 }
 
-export async function recordDecisions (tx: Tx, records: DecisionRecord[]): Promise<void> {
+export async function recordDecisions(tx: Tx, records: DecisionRecord[]): Promise<void> {
   if (records.length === 0) return
   await tx`insert into decision_audit_log ${tx(records.map(row) as never, ...COLUMNS)}`
 }
 
-export async function recordDecision (tx: Tx, record: DecisionRecord): Promise<void> {
+export async function recordDecision(tx: Tx, record: DecisionRecord): Promise<void> {
   await recordDecisions(tx, [record])
 }

@@ -9,7 +9,13 @@ import { floorHour } from './health-event-rollups.js'
 import { sameOrganization, type ComponentKey } from './organization-key.js'
 import type { AnomalyRow } from '../schemas/anomalies.js'
 
-export const HISTORY_METRICS = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent'] as const
+export const HISTORY_METRICS = [
+  'latency_ms',
+  'error_rate',
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'disk_usage_percent'
+] as const
 
 export type HistoryMetric = (typeof HISTORY_METRICS)[number]
 
@@ -51,16 +57,19 @@ export interface ComponentSeries {
 export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
 
 type RawColumn = 't' | HistoryMetric
-type RolledColumn = 'bucket_start' | 'first_event_at' | 'last_event_at' | `${HistoryMetric}_count` | `${HistoryMetric}_quantiles`
-type PackedSeries = Record<'organization_id' | 'user_id', string | null> & Record<'component_name' | 'component_type' | 'window_ids', string> &
-  Record<RawColumn, Buffer> & Record<RolledColumn, Buffer | null>
+type RolledColumn =
+  'bucket_start' | 'first_event_at' | 'last_event_at' | `${HistoryMetric}_count` | `${HistoryMetric}_quantiles`
+type PackedSeries = Record<'organization_id' | 'user_id', string | null> &
+  Record<'component_name' | 'component_type' | 'window_ids', string> &
+  Record<RawColumn, Buffer> &
+  Record<RolledColumn, Buffer | null>
 
 const LITTLE_ENDIAN = endianness() === 'LE'
 
 // float8send's big-endian IEEE doubles, concatenated: no number is printed, sent and parsed as text.
 // A day of history is a few hundred thousand of them per run: they are copied and byte-swapped in
 // bulk rather than read one at a time.
-function doubles (bytes: Buffer | null): Float64Array {
+function doubles(bytes: Buffer | null): Float64Array {
   if (bytes === null) return new Float64Array(0)
   const values = new Float64Array(bytes.length / 8)
   const target = Buffer.from(values.buffer)
@@ -69,11 +78,14 @@ function doubles (bytes: Buffer | null): Float64Array {
   return values
 }
 
-function perMetric (row: PackedSeries, suffix: '_count' | '_quantiles'): Record<HistoryMetric, Float64Array> {
-  return Object.fromEntries(HISTORY_METRICS.map((metric) => [metric, doubles(row[`${metric}${suffix}`])])) as Record<HistoryMetric, Float64Array>
+function perMetric(row: PackedSeries, suffix: '_count' | '_quantiles'): Record<HistoryMetric, Float64Array> {
+  return Object.fromEntries(HISTORY_METRICS.map(metric => [metric, doubles(row[`${metric}${suffix}`])])) as Record<
+    HistoryMetric,
+    Float64Array
+  >
 }
 
-function unpack (row: PackedSeries): ComponentSeries {
+function unpack(row: PackedSeries): ComponentSeries {
   return {
     organization_id: row.organization_id,
     component_name: row.component_name,
@@ -116,7 +128,15 @@ const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'
  * milliseconds. With `rolledUntil` (an hour boundary) the history before it comes from the
  * rolled-up hours that start at or after `from`'s hour, and raw events only from then on.
  */
-export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: Date, at: Date, componentName: string | undefined, rolledUntil: Date | null, each: (series: ComponentSeries) => void): Promise<void> {
+export async function forEachComponentSeries(
+  tx: Tx,
+  from: Date,
+  windowStart: Date,
+  at: Date,
+  componentName: string | undefined,
+  rolledUntil: Date | null,
+  each: (series: ComponentSeries) => void
+): Promise<void> {
   const rawFrom = rolledUntil ?? from
   const rolledFrom = new Date(floorHour(from.getTime()))
   const onlyComponent = componentName === undefined ? tx`` : tx`and component_name = ${componentName}`
@@ -174,7 +194,7 @@ export async function forEachComponentSeries (tx: Tx, from: Date, windowStart: D
       rolled.cpu_usage_percent_count, rolled.cpu_usage_percent_quantiles, rolled.memory_usage_percent_count,
       rolled.memory_usage_percent_quantiles, rolled.disk_usage_percent_count, rolled.disk_usage_percent_quantiles
     from raw full join rolled on raw.organization_key = rolled.organization_key and raw.component_name = rolled.component_name
-    order by 1, 2`.forEach((row) => {
+    order by 1, 2`.forEach(row => {
     if (failed !== undefined) return
     try {
       each(unpack(row))
@@ -200,10 +220,18 @@ export interface ScorerHistoryRequest {
  * buffers and 525 ms against 59 ms for 20 requests over a day at one event a minute), so bitmap
  * scans are off for this query only.
  */
-export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[], from: Date, before: Date, limit: number): Promise<Array<{ t: Float64Array, v: Float64Array }>> {
+export async function scorerHistories(
+  tx: Tx,
+  requests: ScorerHistoryRequest[],
+  from: Date,
+  before: Date,
+  limit: number
+): Promise<Array<{ t: Float64Array; v: Float64Array }>> {
   if (requests.length === 0) return []
-  const [setting] = await tx<Array<{ previous: string }>>`select current_setting('enable_bitmapscan') as previous, set_config('enable_bitmapscan', 'off', true)`
-  const rows = await tx<Array<{ i: number, t: Buffer | null, v: Buffer | null }>>`
+  const [setting] = await tx<
+    Array<{ previous: string }>
+  >`select current_setting('enable_bitmapscan') as previous, set_config('enable_bitmapscan', 'off', true)`
+  const rows = await tx<Array<{ i: number; t: Buffer | null; v: Buffer | null }>>`
     select r.i, string_agg(float8send(e.t), '' order by e.event_time, e.id) as t, string_agg(float8send(e.v), '' order by e.event_time, e.id) as v
     from jsonb_to_recordset(${tx.json(requests.map((request, i) => ({ ...request, i })) as never)})
       as r(i int, organization_id uuid, component_name text, metric text)
@@ -221,7 +249,7 @@ export async function scorerHistories (tx: Tx, requests: ScorerHistoryRequest[],
     group by r.i
     order by r.i`
   await tx`select set_config('enable_bitmapscan', ${setting?.previous ?? 'on'}, true)`
-  return rows.map((row) => ({ t: doubles(row.t), v: doubles(row.v) }))
+  return rows.map(row => ({ t: doubles(row.t), v: doubles(row.v) }))
 }
 
 export interface ActiveSignal {
@@ -238,7 +266,7 @@ export interface ActiveSignal {
 }
 
 /** Active signals as they stood at `at`: none detected after it. */
-export async function activeSignals (tx: Tx, at: Date, componentName: string | undefined): Promise<ActiveSignal[]> {
+export async function activeSignals(tx: Tx, at: Date, componentName: string | undefined): Promise<ActiveSignal[]> {
   return await tx<ActiveSignal[]>`
     select id, organization_id, source_component_name, anomaly_type, severity, flapping,
       extract(epoch from detection_timestamp)::float8 * 1000 as detected_at,
@@ -257,7 +285,7 @@ export interface ResolutionCount {
 }
 
 /** How often the detector closed each component's signals in the period before `at`. */
-export async function recentAutoResolutions (tx: Tx, since: Date, at: Date): Promise<ResolutionCount[]> {
+export async function recentAutoResolutions(tx: Tx, since: Date, at: Date): Promise<ResolutionCount[]> {
   return await tx<ResolutionCount[]>`
     select organization_id, source_component_name, anomaly_type, count(*)::int as resolutions
     from anomaly_signals
@@ -276,7 +304,7 @@ export interface RecentResolution {
 }
 
 /** When each component's signals were last closed (resolved, or judged a false positive) in (since, at]. */
-export async function recentResolutions (tx: Tx, since: Date, at: Date): Promise<RecentResolution[]> {
+export async function recentResolutions(tx: Tx, since: Date, at: Date): Promise<RecentResolution[]> {
   return await tx<RecentResolution[]>`
     select organization_id, source_component_name, anomaly_type, extract(epoch from max(resolved_at))::float8 * 1000 as resolved_at
     from anomaly_signals
@@ -285,10 +313,31 @@ export async function recentResolutions (tx: Tx, since: Date, at: Date): Promise
 }
 
 export const SIGNAL_COLUMNS = [
-  'user_id', 'organization_id', 'anomaly_type', 'anomaly_category', 'severity', 'confidence_score', 'source_type', 'source_id',
-  'source_component_type', 'source_component_name', 'anomaly_description', 'baseline_value', 'observed_value',
-  'deviation_percentage', 'threshold_exceeded', 'pattern_type', 'pattern_duration_seconds', 'pattern_frequency',
-  'affected_components', 'detection_method', 'detection_algorithm', 'detection_timestamp', 'last_observed_at', 'flapping', 'metadata'
+  'user_id',
+  'organization_id',
+  'anomaly_type',
+  'anomaly_category',
+  'severity',
+  'confidence_score',
+  'source_type',
+  'source_id',
+  'source_component_type',
+  'source_component_name',
+  'anomaly_description',
+  'baseline_value',
+  'observed_value',
+  'deviation_percentage',
+  'threshold_exceeded',
+  'pattern_type',
+  'pattern_duration_seconds',
+  'pattern_frequency',
+  'affected_components',
+  'detection_method',
+  'detection_algorithm',
+  'detection_timestamp',
+  'last_observed_at',
+  'flapping',
+  'metadata'
 ] as const
 
 export type SignalDraft = Record<(typeof SIGNAL_COLUMNS)[number], unknown>
@@ -301,7 +350,7 @@ export type UpsertedSignal = AnomalyRow & { inserted: boolean }
  * worse severity. A signal detected after the draft (a live one, met by a backtest) is left
  * alone and the draft is dropped.
  */
-export async function upsertSignals (tx: Tx, drafts: SignalDraft[]): Promise<UpsertedSignal[]> {
+export async function upsertSignals(tx: Tx, drafts: SignalDraft[]): Promise<UpsertedSignal[]> {
   if (drafts.length === 0) return []
   return await tx<UpsertedSignal[]>`
     insert into anomaly_signals ${tx(drafts as never, [...SIGNAL_COLUMNS])}
@@ -332,7 +381,7 @@ export interface Resolution {
   notes: string
 }
 
-export async function resolveSignals (tx: Tx, resolutions: Resolution[], at: Date): Promise<AnomalyRow[]> {
+export async function resolveSignals(tx: Tx, resolutions: Resolution[], at: Date): Promise<AnomalyRow[]> {
   if (resolutions.length === 0) return []
   return await tx<AnomalyRow[]>`
     update anomaly_signals s
@@ -348,7 +397,7 @@ export async function resolveSignals (tx: Tx, resolutions: Resolution[], at: Dat
  * periods (detection to resolution or last observation, widened by `slackMinutes`) overlap its
  * own, in both directions, so find_correlated_anomalies returns them from either side.
  */
-export async function linkOverlapping (tx: Tx, ids: string[], at: Date, slackMinutes: number): Promise<void> {
+export async function linkOverlapping(tx: Tx, ids: string[], at: Date, slackMinutes: number): Promise<void> {
   if (ids.length === 0) return
   await tx`
     with touched as (
@@ -393,7 +442,7 @@ export interface AnalysisColumns {
   metadata: Record<string, unknown>
 }
 
-export async function storeAnalyses (tx: Tx, analyses: AnalysisColumns[]): Promise<void> {
+export async function storeAnalyses(tx: Tx, analyses: AnalysisColumns[]): Promise<void> {
   if (analyses.length === 0) return
   await tx`
     update anomaly_signals s
@@ -413,7 +462,7 @@ export async function storeAnalyses (tx: Tx, analyses: AnalysisColumns[]): Promi
  * The latest error messages of the organization's component in the window, for the analysis
  * (untrusted text). Another organization's component of the same name never speaks here.
  */
-export async function recentErrorText (tx: Tx, key: ComponentKey, from: Date, at: Date): Promise<string[]> {
+export async function recentErrorText(tx: Tx, key: ComponentKey, from: Date, at: Date): Promise<string[]> {
   const rows = await tx<Array<{ message: string }>>`
     select last_error_message as message from system_health_events
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name = ${key.componentName}
@@ -421,10 +470,12 @@ export async function recentErrorText (tx: Tx, key: ComponentKey, from: Date, at
       and last_error_message is not null
     order by event_time desc
     limit 5`
-  return rows.map((row) => row.message)
+  return rows.map(row => row.message)
 }
 
-export async function signalsById (tx: Tx, ids: string[]): Promise<AnomalyRow[]> {
+export async function signalsById(tx: Tx, ids: string[]): Promise<AnomalyRow[]> {
   if (ids.length === 0) return []
-  return await tx<AnomalyRow[]>`select * from anomaly_signals where id = any(${ids}::uuid[]) order by detection_timestamp desc, id`
+  return await tx<
+    AnomalyRow[]
+  >`select * from anomaly_signals where id = any(${ids}::uuid[]) order by detection_timestamp desc, id`
 }

@@ -10,14 +10,24 @@ interface PgError {
   message: string
 }
 
-function isPgError (error: unknown): error is PgError {
-  return error instanceof Error && error.name === 'PostgresError' && typeof (error as Partial<PgError>).code === 'string'
+function isPgError(error: unknown): error is PgError {
+  return (
+    error instanceof Error && error.name === 'PostgresError' && typeof (error as Partial<PgError>).code === 'string'
+  )
 }
 
-const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'])
+const CONNECTION_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT'
+])
 
 /** The database went away under the request (restart, failover, killed connection). */
-export function isConnectionLoss (error: unknown): boolean {
+export function isConnectionLoss(error: unknown): boolean {
   if (!(error instanceof Error)) return false
   const code = (error as { code?: unknown }).code
   if (typeof code !== 'string') return false
@@ -29,8 +39,9 @@ export function isConnectionLoss (error: unknown): boolean {
  * Losing the database is a 503: nothing was stored (the transaction never committed), and the
  * caller should retry.
  */
-export function clientErrorFor (error: unknown): Error | undefined {
-  if (isConnectionLoss(error)) return new errors.Unavailable('the database is unavailable; nothing was stored, retry shortly')
+export function clientErrorFor(error: unknown): Error | undefined {
+  if (isConnectionLoss(error))
+    return new errors.Unavailable('the database is unavailable; nothing was stored, retry shortly')
   if (!isPgError(error)) return undefined
   switch (error.code) {
     // DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle
@@ -38,21 +49,29 @@ export function clientErrorFor (error: unknown): Error | undefined {
     case '57014':
     case '25P03':
       return new errors.Unavailable('the database did not answer in time; nothing was stored, retry shortly')
-    case '23514': return new errors.BadRequest(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
-    case '23502': return new errors.BadRequest(`${error.column_name ?? 'a field'} is required`)
-    case '23503': return new errors.BadRequest(`a referenced row does not exist (${error.constraint_name ?? 'foreign key'})`)
-    case '23505': return new errors.Conflict(`it already exists (${error.constraint_name ?? 'unique key'})`)
+    case '23514':
+      return new errors.BadRequest(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
+    case '23502':
+      return new errors.BadRequest(`${error.column_name ?? 'a field'} is required`)
+    case '23503':
+      return new errors.BadRequest(`a referenced row does not exist (${error.constraint_name ?? 'foreign key'})`)
+    case '23505':
+      return new errors.Conflict(`it already exists (${error.constraint_name ?? 'unique key'})`)
     case '22P02':
     case '22003':
     case '22007':
     case '22008':
     case '22023':
       return new errors.BadRequest(error.message)
-    case '42501': return new errors.Forbidden('the caller may not do this to this row')
+    case '42501':
+      return new errors.Forbidden('the caller may not do this to this row')
     // The service's own codes, raised by its SQL functions and triggers (see migrations).
-    case 'C3404': return new errors.NotFound(error.message)
-    case 'C3409': return new errors.Conflict(error.message)
-    default: return undefined
+    case 'C3404':
+      return new errors.NotFound(error.message)
+    case 'C3409':
+      return new errors.Conflict(error.message)
+    default:
+      return undefined
   }
 }
 
@@ -62,7 +81,7 @@ export function clientErrorFor (error: unknown): Error | undefined {
  * those from ending the process and rethrows any other unhandled rejection (which then ends
  * it as an uncaught exception would).
  */
-export function tolerateConnectionLoss (log: (reason: unknown) => void): (reason: unknown) => void {
+export function tolerateConnectionLoss(log: (reason: unknown) => void): (reason: unknown) => void {
   const handler = (reason: unknown): void => {
     if (!isConnectionLoss(reason)) throw reason
     log(reason)

@@ -22,7 +22,7 @@ export interface EscalationRow extends EscalationInput {
 }
 
 /** The open event for this source, or a new one. */
-export async function openEscalation (tx: Tx, input: EscalationInput): Promise<EscalationRow> {
+export async function openEscalation(tx: Tx, input: EscalationInput): Promise<EscalationRow> {
   if (input.source_id !== null) {
     const [existing] = await tx<EscalationRow[]>`
       select * from escalation_events
@@ -32,13 +32,23 @@ export async function openEscalation (tx: Tx, input: EscalationInput): Promise<E
     if (existing !== undefined) return existing
   }
   const [row] = await tx<EscalationRow[]>`
-    insert into escalation_events ${tx({ ...input, metadata: tx.json(input.metadata as never) } as never,
-      'source_type', 'source_id', 'severity', 'title', 'description', 'organization_id', 'user_id', 'notification_channels', 'metadata')}
+    insert into escalation_events ${tx(
+      { ...input, metadata: tx.json(input.metadata as never) } as never,
+      'source_type',
+      'source_id',
+      'severity',
+      'title',
+      'description',
+      'organization_id',
+      'user_id',
+      'notification_channels',
+      'metadata'
+    )}
     returning *`
   return row as EscalationRow
 }
 
-export async function recordEscalationNotifications (tx: Tx, id: string, notifications: unknown[]): Promise<void> {
+export async function recordEscalationNotifications(tx: Tx, id: string, notifications: unknown[]): Promise<void> {
   await tx`update escalation_events set notifications_sent = notifications_sent || ${tx.json(notifications as never)}::jsonb where id = ${id}`
 }
 
@@ -47,14 +57,19 @@ export async function recordEscalationNotifications (tx: Tx, id: string, notific
  * acknowledged), recording who and when; the caller is core314.current_user_id() (null for
  * the service role). Undefined when the caller cannot see it or it is past that point already.
  */
-export async function moveEscalation<T extends object> (tx: Tx, id: string, to: 'acknowledged' | 'resolved'): Promise<T | undefined> {
-  const [row] = to === 'acknowledged'
-    ? await tx<T[]>`
+export async function moveEscalation<T extends object>(
+  tx: Tx,
+  id: string,
+  to: 'acknowledged' | 'resolved'
+): Promise<T | undefined> {
+  const [row] =
+    to === 'acknowledged'
+      ? await tx<T[]>`
         update escalation_events
         set status = 'acknowledged', acknowledged_by = core314.current_user_id(), acknowledged_at = now()
         where id = ${id} and status = 'open'
         returning *`
-    : await tx<T[]>`
+      : await tx<T[]>`
         update escalation_events
         set status = 'resolved', resolved_by = core314.current_user_id(), resolved_at = now(),
           acknowledged_by = coalesce(acknowledged_by, core314.current_user_id()), acknowledged_at = coalesce(acknowledged_at, now())

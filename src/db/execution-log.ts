@@ -35,20 +35,33 @@ export interface ExecutionAggregate {
 }
 
 /** The last `minutes` up to the database's now(), the clock execution_log.created_at uses. */
-export async function measurementWindow (tx: Tx, minutes: number): Promise<MeasurementWindow> {
+export async function measurementWindow(tx: Tx, minutes: number): Promise<MeasurementWindow> {
   const [row] = await tx<MeasurementWindow[]>`
     select now() - make_interval(mins => ${minutes}::int) as start, now() as "end", ${minutes}::int * 60 as seconds`
   return row as MeasurementWindow
 }
 
 type Measures = Omit<ExecutionAggregate, 'error_types' | 'last_error_message' | 'last_error_timestamp'>
-type Failures = Pick<ExecutionAggregate, 'organization_id' | 'component_type' | 'component_name' | 'error_types' | 'last_error_message' | 'last_error_timestamp'>
+type Failures = Pick<
+  ExecutionAggregate,
+  | 'organization_id'
+  | 'component_type'
+  | 'component_name'
+  | 'error_types'
+  | 'last_error_message'
+  | 'last_error_timestamp'
+>
 
 // Each call counts for its function and, when it names one, for its integration: the same
 // grouped select once per kind of component, glued with union all. Two narrow scans of the
 // window beat fanning every call out into two rows. Grouping by the "C" collation sorts names
 // bytewise, which is all grouping needs and much cheaper than the locale's order.
-function perComponent (tx: Tx, window: MeasurementWindow, componentName: string | undefined, aggregates: ReturnType<Tx>) {
+function perComponent(
+  tx: Tx,
+  window: MeasurementWindow,
+  componentName: string | undefined,
+  aggregates: ReturnType<Tx>
+) {
   const part = (type: ExecutionComponentType, column: 'function_name' | 'integration_name') => tx`
     select l.organization_id, ${type}::text as component_type, l.${tx(column)} collate "C" as component_name, ${aggregates}
     from execution_log l
@@ -66,7 +79,11 @@ function perComponent (tx: Tx, window: MeasurementWindow, componentName: string 
  * function or integration of that name. The failures (a few percent of calls) are read by a
  * second query, so the big aggregate carries no message text through its sort.
  */
-export async function aggregateWindow (tx: Tx, window: MeasurementWindow, componentName?: string): Promise<ExecutionAggregate[]> {
+export async function aggregateWindow(
+  tx: Tx,
+  window: MeasurementWindow,
+  componentName?: string
+): Promise<ExecutionAggregate[]> {
   const minutes = window.seconds / 60
   const measures = await tx<Measures[]>`
     select organization_id, component_type, component_name, calls, successes, errors, timeouts, retries,
@@ -77,16 +94,22 @@ export async function aggregateWindow (tx: Tx, window: MeasurementWindow, compon
       round(calls / ${minutes}::numeric, 3) as throughput_per_minute,
       round(100.0 * errors / calls, 3) as error_rate,
       round(100.0 * successes / calls, 3) as availability_percentage
-    from (${perComponent(tx, window, componentName, tx`
+    from (${perComponent(
+      tx,
+      window,
+      componentName,
+      tx`
       count(*)::int as calls,
       (count(*) filter (where l.status = 'success'))::int as successes,
       (count(*) filter (where l.status <> 'success'))::int as errors,
       (count(*) filter (where l.status = 'timeout'))::int as timeouts,
       coalesce(sum(l.retry_count), 0)::int as retries,
       avg(l.duration_ms) as mean,
-      percentile_cont(array[0.5, 0.95, 0.99]) within group (order by l.duration_ms::float8) as percentiles`)}) grouped
+      percentile_cont(array[0.5, 0.95, 0.99]) within group (order by l.duration_ms::float8) as percentiles`
+    )}) grouped
     order by component_type, component_name, organization_id`
-  if (measures.every((row) => row.errors === 0)) return measures.map((row) => ({ ...row, error_types: {}, last_error_message: null, last_error_timestamp: null }))
+  if (measures.every(row => row.errors === 0))
+    return measures.map(row => ({ ...row, error_types: {}, last_error_message: null, last_error_timestamp: null }))
 
   // Few rows: here each failure is simply fanned out to its function and its integration.
   const failures = await tx<Failures[]>`
@@ -106,9 +129,10 @@ export async function aggregateWindow (tx: Tx, window: MeasurementWindow, compon
       group by 1, 2, 3, 4
     ) by_type
     group by organization_id, component_type, component_name`
-  const keyOf = (row: Failures | Measures): string => `${row.organization_id ?? ''}/${row.component_type}/${row.component_name}`
-  const byComponent = new Map(failures.map((row) => [keyOf(row), row]))
-  return measures.map((row) => {
+  const keyOf = (row: Failures | Measures): string =>
+    `${row.organization_id ?? ''}/${row.component_type}/${row.component_name}`
+  const byComponent = new Map(failures.map(row => [keyOf(row), row]))
+  return measures.map(row => {
     const failed = byComponent.get(keyOf(row))
     return {
       ...row,

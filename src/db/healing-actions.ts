@@ -22,7 +22,7 @@ const claimSet = (tx: Tx, options: ClaimOptions) => tx`
   lease_expires_at = now() + make_interval(secs => r.timeout_seconds + ${options.graceMs / 1000}::float8)`
 
 /** Claims up to `limit` due actions (pending, approved, retries whose time has come), oldest first. */
-export async function claimDueActions (tx: Tx, limit: number, options: ClaimOptions): Promise<RecoveryActionRow[]> {
+export async function claimDueActions(tx: Tx, limit: number, options: ClaimOptions): Promise<RecoveryActionRow[]> {
   return await tx<RecoveryActionRow[]>`
     with due as (
       select id from recovery_actions
@@ -38,7 +38,7 @@ export async function claimDueActions (tx: Tx, limit: number, options: ClaimOpti
 }
 
 /** Claims one action now whatever its due time, if it is waiting to run and nobody holds it. */
-export async function claimAction (tx: Tx, id: string, options: ClaimOptions): Promise<RecoveryActionRow | undefined> {
+export async function claimAction(tx: Tx, id: string, options: ClaimOptions): Promise<RecoveryActionRow | undefined> {
   const [row] = await tx<RecoveryActionRow[]>`
     with due as (
       select id from recovery_actions
@@ -52,7 +52,7 @@ export async function claimAction (tx: Tx, id: string, options: ClaimOptions): P
 }
 
 /** Locks the action for writing an attempt's outcome, if `owner` still holds its lease. */
-export async function lockLeased (tx: Tx, id: string, owner: string): Promise<boolean> {
+export async function lockLeased(tx: Tx, id: string, owner: string): Promise<boolean> {
   const rows = await tx`
     select 1 from recovery_actions
     where id = ${id} and lease_owner = ${owner} and execution_status = 'running'
@@ -69,16 +69,24 @@ export interface AttemptOutcome {
 }
 
 /** Finishes the action through the seed's execute_recovery_action (which releases the lease). */
-export async function finishAction (tx: Tx, id: string, outcome: AttemptOutcome): Promise<RecoveryActionRow> {
+export async function finishAction(tx: Tx, id: string, outcome: AttemptOutcome): Promise<RecoveryActionRow> {
   const [row] = await tx<RecoveryActionRow[]>`
     select * from execute_recovery_action(${id}, ${outcome.status}, ${tx.json(outcome.result as never)}, ${outcome.output}, ${outcome.error}, ${outcome.errorCode})`
   return row as RecoveryActionRow
 }
 
 /** Schedules the next attempt with the action's backoff, or fails it when attempts are used up. */
-export async function scheduleRetry (tx: Tx, id: string, error: string, errorCode: string, result: Record<string, unknown>): Promise<RecoveryActionRow> {
+export async function scheduleRetry(
+  tx: Tx,
+  id: string,
+  error: string,
+  errorCode: string,
+  result: Record<string, unknown>
+): Promise<RecoveryActionRow> {
   await tx`update recovery_actions set execution_result = ${tx.json(result as never)}, execution_output = ${error} where id = ${id}`
-  const [row] = await tx<RecoveryActionRow[]>`select * from schedule_recovery_action_retry(${id}, ${error}, ${errorCode})`
+  const [row] = await tx<
+    RecoveryActionRow[]
+  >`select * from schedule_recovery_action_retry(${id}, ${error}, ${errorCode})`
   return row as RecoveryActionRow
 }
 
@@ -90,7 +98,7 @@ export interface ActionExtras {
 }
 
 /** What an attempt adds besides its status: metrics before, notifications sent, when to verify. */
-export async function recordExtras (tx: Tx, id: string, extras: ActionExtras): Promise<void> {
+export async function recordExtras(tx: Tx, id: string, extras: ActionExtras): Promise<void> {
   await tx`
     update recovery_actions set
       pre_action_metrics = coalesce(pre_action_metrics, ${extras.pre_action_metrics === undefined || extras.pre_action_metrics === null ? null : tx.json(extras.pre_action_metrics as never)}),
@@ -103,7 +111,7 @@ export async function recordExtras (tx: Tx, id: string, extras: ActionExtras): P
 }
 
 /** Running actions whose instance let the lease lapse count as a failed attempt: retried or failed. */
-export async function expireLeases (tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
+export async function expireLeases(tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
   return await tx<RecoveryActionRow[]>`
     select s.* from (
       select id from recovery_actions
@@ -116,7 +124,7 @@ export async function expireLeases (tx: Tx, limit: number): Promise<RecoveryActi
 }
 
 /** Approvals nobody gave in time: the action is cancelled and its approval marked expired. */
-export async function expireApprovals (tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
+export async function expireApprovals(tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
   return await tx<RecoveryActionRow[]>`
     update recovery_actions set
       approval_status = 'expired', execution_status = 'cancelled', execution_completed_at = now(),
@@ -131,7 +139,11 @@ export async function expireApprovals (tx: Tx, limit: number): Promise<RecoveryA
 }
 
 /** Open anomalies with no automatic action yet, locked so a concurrent run skips them. */
-export async function openAnomaliesWithoutAction (tx: Tx, anomalyId: string | null, limit: number): Promise<AnomalyRow[]> {
+export async function openAnomaliesWithoutAction(
+  tx: Tx,
+  anomalyId: string | null,
+  limit: number
+): Promise<AnomalyRow[]> {
   return await tx<AnomalyRow[]>`
     select a.* from anomaly_signals a
     where a.status = 'open'
@@ -143,15 +155,27 @@ export async function openAnomaliesWithoutAction (tx: Tx, anomalyId: string | nu
 }
 
 /** The anomaly's automatic action, unless it already has one (the unique index decides). */
-export async function insertAutomaticAction (tx: Tx, row: Record<string, unknown>, columns: readonly string[]): Promise<RecoveryActionRow | undefined> {
+export async function insertAutomaticAction(
+  tx: Tx,
+  row: Record<string, unknown>,
+  columns: readonly string[]
+): Promise<RecoveryActionRow | undefined> {
   const [inserted] = await tx<RecoveryActionRow[]>`
-    insert into recovery_actions ${tx(row as never, columns.filter((column) => row[column] !== undefined))}
+    insert into recovery_actions ${tx(
+      row as never,
+      columns.filter(column => row[column] !== undefined)
+    )}
     on conflict (triggered_by_anomaly_id) where trigger_type = 'automatic' do nothing
     returning *`
   return inserted
 }
 
-export async function linkAnomaly (tx: Tx, anomalyId: string, actionId: string | null, escalationId: string | null): Promise<void> {
+export async function linkAnomaly(
+  tx: Tx,
+  anomalyId: string,
+  actionId: string | null,
+  escalationId: string | null
+): Promise<void> {
   await tx`
     update anomaly_signals set
       triggered_recovery_action_id = coalesce(${actionId}::uuid, triggered_recovery_action_id),
@@ -169,7 +193,12 @@ export interface RecentAutomatic {
  * Automatic actions that count against the guards (held ones, which did nothing, do not). The
  * cooldown and the cap count this organization's component only; the budget counts everything.
  */
-export async function recentAutomatic (tx: Tx, key: ComponentKey, actionType: string, cooldownMs: number): Promise<RecentAutomatic> {
+export async function recentAutomatic(
+  tx: Tx,
+  key: ComponentKey,
+  actionType: string,
+  cooldownMs: number
+): Promise<RecentAutomatic> {
   const component = tx`${sameOrganization(tx, 'organization_id', key.organizationId)} and target_component_name = ${key.componentName}`
   const [row] = await tx<RecentAutomatic[]>`
     select
@@ -185,6 +214,6 @@ export async function recentAutomatic (tx: Tx, key: ComponentKey, actionType: st
 }
 
 /** One decision run at a time across instances, so guard counts cannot be read stale. */
-export async function lockDecisions (tx: Tx): Promise<void> {
+export async function lockDecisions(tx: Tx): Promise<void> {
   await tx`select pg_advisory_xact_lock(hashtext('core314.healing.decide'))`
 }

@@ -7,7 +7,7 @@ import type { Tx } from './client.js'
 export const ROLLUP_BUCKET_MS = 3_600_000
 
 /** The start of the rollup bucket (hour) that `ms` falls in. */
-export function floorHour (ms: number): number {
+export function floorHour(ms: number): number {
   return Math.floor(ms / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS
 }
 
@@ -19,26 +19,30 @@ export interface RollupCoverage {
   rolled_until: Date
 }
 
-export async function rollupCoverage (tx: Tx): Promise<RollupCoverage | null> {
+export async function rollupCoverage(tx: Tx): Promise<RollupCoverage | null> {
   const [row] = await tx<RollupCoverage[]>`select rolled_from, rolled_until from health_event_rollup_state`
   return row ?? null
 }
 
 /** Arrivals at or after this may be missing from their hour's rollup; null before the first pass. */
-export async function lateCheckedFrom (tx: Tx): Promise<Date | null> {
-  const [row] = await tx<Array<{ late_checked_from: Date | null }>>`select late_checked_from from health_event_rollup_state`
+export async function lateCheckedFrom(tx: Tx): Promise<Date | null> {
+  const [row] = await tx<
+    Array<{ late_checked_from: Date | null }>
+  >`select late_checked_from from health_event_rollup_state`
   return row?.late_checked_from ?? null
 }
 
 /** False when another transaction is rolling up right now: one writer at a time, the others skip. */
-export async function tryLockRollup (tx: Tx): Promise<boolean> {
-  const [row] = await tx<Array<{ locked: boolean }>>`select pg_try_advisory_xact_lock(hashtext('core314.health_event_rollups')) as locked`
+export async function tryLockRollup(tx: Tx): Promise<boolean> {
+  const [row] = await tx<
+    Array<{ locked: boolean }>
+  >`select pg_try_advisory_xact_lock(hashtext('core314.health_event_rollups')) as locked`
   return row?.locked === true
 }
 
 // One rollup row per organization, component and hour from the events `e` of each group; a
 // bucket rolled up again (a retried run, or an hour a late event arrived in) is replaced.
-function upsertBuckets (tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
+function upsertBuckets(tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
   const levels = tx.array([...ROLLUP_LEVELS], 701)
   return tx`
     insert into health_event_rollups (organization_id, component_name, bucket_start, component_type, user_id,
@@ -69,8 +73,11 @@ function upsertBuckets (tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
 }
 
 /** Rolls up the events measured in [from, until), whole hours, every component. */
-export async function rollUpHours (tx: Tx, from: Date, until: Date): Promise<number> {
-  const rows = await upsertBuckets(tx, tx`from system_health_events e where e.event_time >= ${from} and e.event_time < ${until}`)
+export async function rollUpHours(tx: Tx, from: Date, until: Date): Promise<number> {
+  const rows = await upsertBuckets(
+    tx,
+    tx`from system_health_events e where e.event_time >= ${from} and e.event_time < ${until}`
+  )
   return rows.count
 }
 
@@ -80,8 +87,10 @@ export async function rollUpHours (tx: Tx, from: Date, until: Date): Promise<num
  * yet): the hour is recomputed from all its events, so a late event counts exactly as if it had
  * arrived on time, and an hour already holding it is left alone. Returns the hours rolled up again.
  */
-export async function rollUpLateHours (tx: Tx, arrivedSince: Date, from: Date, until: Date): Promise<number> {
-  const rows = await upsertBuckets(tx, tx`
+export async function rollUpLateHours(tx: Tx, arrivedSince: Date, from: Date, until: Date): Promise<number> {
+  const rows = await upsertBuckets(
+    tx,
+    tx`
     from (
       select k.* from (
         select distinct a.organization_id, a.component_name, date_bin('1 hour', a.event_time, timestamptz 'epoch') as bucket_start
@@ -97,7 +106,8 @@ export async function rollUpLateHours (tx: Tx, arrivedSince: Date, from: Date, u
           and c.event_time >= k.bucket_start and c.event_time < k.bucket_start + interval '1 hour')
     ) late
     join system_health_events e on e.component_name = late.component_name and e.organization_id is not distinct from late.organization_id
-      and e.event_time >= late.bucket_start and e.event_time < late.bucket_start + interval '1 hour'`)
+      and e.event_time >= late.bucket_start and e.event_time < late.bucket_start + interval '1 hour'`
+  )
   return rows.count
 }
 
@@ -105,7 +115,7 @@ export async function rollUpLateHours (tx: Tx, arrivedSince: Date, from: Date, u
  * Records the hours rolled up, and that arrivals before `settleMs` ago (by the database's clock,
  * the one created_at uses) are folded in: the next pass looks for late events from there.
  */
-export async function saveRollupCoverage (tx: Tx, coverage: RollupCoverage, settleMs: number): Promise<void> {
+export async function saveRollupCoverage(tx: Tx, coverage: RollupCoverage, settleMs: number): Promise<void> {
   await tx`
     insert into health_event_rollup_state (rolled_from, rolled_until, late_checked_from)
     values (${coverage.rolled_from}, ${coverage.rolled_until}, now() - make_interval(secs => ${settleMs / 1000}::float8))
@@ -113,7 +123,7 @@ export async function saveRollupCoverage (tx: Tx, coverage: RollupCoverage, sett
       late_checked_from = excluded.late_checked_from, updated_at = now()`
 }
 
-export async function deleteRollupsBefore (tx: Tx, before: Date): Promise<number> {
+export async function deleteRollupsBefore(tx: Tx, before: Date): Promise<number> {
   const rows = await tx`delete from health_event_rollups where bucket_start < ${before}`
   return rows.count
 }

@@ -1,28 +1,55 @@
 // The health helper functions of the seed, called as the caller (SECURITY INVOKER: RLS applies).
 import type { Tx } from './client.js'
-import type { ComponentHealthRow, PerformanceTrendRow, SystemAvailabilityRow, UnhealthyComponentRow } from '../schemas/health-reports.js'
+import type {
+  ComponentHealthRow,
+  PerformanceTrendRow,
+  SystemAvailabilityRow,
+  UnhealthyComponentRow
+} from '../schemas/health-reports.js'
 
 export interface Period {
   since: string
   until: string
 }
 
-export async function healthSummary (tx: Tx, period: Period, componentType: string | null, organizationId: string | null): Promise<ComponentHealthRow[]> {
+export async function healthSummary(
+  tx: Tx,
+  period: Period,
+  componentType: string | null,
+  organizationId: string | null
+): Promise<ComponentHealthRow[]> {
   return await tx<ComponentHealthRow[]>`
     select * from get_system_health_summary(${period.since}::text::timestamptz, ${period.until}::text::timestamptz, ${componentType}, ${organizationId}::uuid)`
 }
 
-export async function unhealthyComponents (tx: Tx, since: string, organizationId: string | null, environment: string | null): Promise<UnhealthyComponentRow[]> {
+export async function unhealthyComponents(
+  tx: Tx,
+  since: string,
+  organizationId: string | null,
+  environment: string | null
+): Promise<UnhealthyComponentRow[]> {
   return await tx<UnhealthyComponentRow[]>`
     select * from get_unhealthy_components(${since}::text::timestamptz, ${organizationId}::uuid, ${environment})`
 }
 
-export async function performanceTrends (tx: Tx, period: Period, componentName: string | null, bucket: string, organizationId: string | null): Promise<PerformanceTrendRow[]> {
+export async function performanceTrends(
+  tx: Tx,
+  period: Period,
+  componentName: string | null,
+  bucket: string,
+  organizationId: string | null
+): Promise<PerformanceTrendRow[]> {
   return await tx<PerformanceTrendRow[]>`
     select * from get_performance_trends(${componentName}, ${period.since}::text::timestamptz, ${period.until}::text::timestamptz, ${bucket}::interval, ${organizationId}::uuid)`
 }
 
-export async function systemAvailability (tx: Tx, period: Period, componentName: string | null, organizationId: string | null, target: number): Promise<SystemAvailabilityRow> {
+export async function systemAvailability(
+  tx: Tx,
+  period: Period,
+  componentName: string | null,
+  organizationId: string | null,
+  target: number
+): Promise<SystemAvailabilityRow> {
   const [row] = await tx<SystemAvailabilityRow[]>`
     select * from calculate_system_availability(${period.since}::text::timestamptz, ${period.until}::text::timestamptz, ${componentName}, ${organizationId}::uuid, ${target})`
   return row as SystemAvailabilityRow

@@ -10,7 +10,7 @@ export interface StoredResponse {
 }
 
 /** Claims the key; false when the caller already used it (waits for an in-flight first use). */
-export async function claimKey (tx: Tx, key: string, fingerprint: string): Promise<boolean> {
+export async function claimKey(tx: Tx, key: string, fingerprint: string): Promise<boolean> {
   const rows = await tx`
     insert into idempotency_keys (caller_key, idempotency_key, request_fingerprint)
     values (core314.idempotency_caller_key(), ${key}, ${fingerprint})
@@ -19,7 +19,7 @@ export async function claimKey (tx: Tx, key: string, fingerprint: string): Promi
   return rows.length === 1
 }
 
-export async function findKey (tx: Tx, key: string, ttlSeconds: number): Promise<StoredResponse | undefined> {
+export async function findKey(tx: Tx, key: string, ttlSeconds: number): Promise<StoredResponse | undefined> {
   const [row] = await tx<StoredResponse[]>`
     select request_fingerprint, status_code, response_body,
            created_at < now() - make_interval(secs => ${ttlSeconds}) as expired
@@ -28,18 +28,19 @@ export async function findKey (tx: Tx, key: string, ttlSeconds: number): Promise
   return row
 }
 
-export async function dropKey (tx: Tx, key: string): Promise<void> {
+export async function dropKey(tx: Tx, key: string): Promise<void> {
   await tx`delete from idempotency_keys where caller_key = core314.idempotency_caller_key() and idempotency_key = ${key}`
 }
 
-export async function storeResponse (tx: Tx, key: string, status: number, body: unknown): Promise<void> {
+export async function storeResponse(tx: Tx, key: string, status: number, body: unknown): Promise<void> {
   await tx`
     update idempotency_keys set status_code = ${status}, response_body = ${tx.json(body as never)}
     where caller_key = core314.idempotency_caller_key() and idempotency_key = ${key}`
 }
 
 /** Removes expired keys; run by the owner connection, not as a caller. */
-export async function purgeExpiredKeys (tx: Tx, ttlSeconds: number): Promise<number> {
-  const rows = await tx`delete from idempotency_keys where created_at < now() - make_interval(secs => ${ttlSeconds}) returning 1`
+export async function purgeExpiredKeys(tx: Tx, ttlSeconds: number): Promise<number> {
+  const rows =
+    await tx`delete from idempotency_keys where created_at < now() - make_interval(secs => ${ttlSeconds}) returning 1`
   return rows.length
 }

@@ -21,14 +21,14 @@ export interface NewIngestKey {
   created_by: string | null
 }
 
-export async function insertIngestKey (tx: Tx, key: NewIngestKey): Promise<IngestKeyRow> {
+export async function insertIngestKey(tx: Tx, key: NewIngestKey): Promise<IngestKeyRow> {
   const [row] = await tx<IngestKeyRow[]>`
     insert into ingest_keys ${tx(key as never, ['organization_id', 'name', 'key_prefix', 'key_hash', 'created_by'])}
     returning id, organization_id, name, key_prefix, created_by, created_at, last_used_at, revoked_at`
   return row as IngestKeyRow
 }
 
-export async function listIngestKeys (tx: Tx, organizationId: string): Promise<IngestKeyRow[]> {
+export async function listIngestKeys(tx: Tx, organizationId: string): Promise<IngestKeyRow[]> {
   return await tx<IngestKeyRow[]>`
     select id, organization_id, name, key_prefix, created_by, created_at, last_used_at, revoked_at
     from ingest_keys where organization_id = ${organizationId}
@@ -36,7 +36,7 @@ export async function listIngestKeys (tx: Tx, organizationId: string): Promise<I
 }
 
 /** Revokes a live key; a key already revoked keeps its first revocation time. */
-export async function revokeIngestKey (tx: Tx, organizationId: string, id: string): Promise<IngestKeyRow | undefined> {
+export async function revokeIngestKey(tx: Tx, organizationId: string, id: string): Promise<IngestKeyRow | undefined> {
   const [row] = await tx<IngestKeyRow[]>`
     update ingest_keys set revoked_at = coalesce(revoked_at, now())
     where id = ${id} and organization_id = ${organizationId}
@@ -49,7 +49,10 @@ export async function revokeIngestKey (tx: Tx, organizationId: string, id: strin
  * written at most once a minute per key, so a busy exporter does not turn every request into
  * a row update.
  */
-export async function useIngestKey (tx: Tx, keyHash: Buffer): Promise<Pick<IngestKeyRow, 'id' | 'organization_id'> | undefined> {
+export async function useIngestKey(
+  tx: Tx,
+  keyHash: Buffer
+): Promise<Pick<IngestKeyRow, 'id' | 'organization_id'> | undefined> {
   const [row] = await tx<Array<Pick<IngestKeyRow, 'id' | 'organization_id'>>>`
     with live as (
       select id, organization_id, last_used_at from ingest_keys where key_hash = ${keyHash} and revoked_at is null

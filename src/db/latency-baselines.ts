@@ -22,12 +22,16 @@ export interface BaselineQuery {
   maxEvents: number
 }
 
-export async function latencyBaselines (tx: Tx, components: ComponentKey[], query: BaselineQuery): Promise<LatencyBaselineRow[]> {
+export async function latencyBaselines(
+  tx: Tx,
+  components: ComponentKey[],
+  query: BaselineQuery
+): Promise<LatencyBaselineRow[]> {
   if (components.length === 0) return []
   return await tx<LatencyBaselineRow[]>`
     select c.organization_id, c.component_type, c.component_name, b.events, b.latency_p95_ms
-    from unnest(${components.map((c) => c.organization_id ?? null)}::uuid[], ${components.map((c) => c.component_type)}::text[],
-      ${components.map((c) => c.component_name)}::text[]) as c(organization_id, component_type, component_name)
+    from unnest(${components.map(c => c.organization_id ?? null)}::uuid[], ${components.map(c => c.component_type)}::text[],
+      ${components.map(c => c.component_name)}::text[]) as c(organization_id, component_type, component_name)
     cross join lateral (
       select count(*)::int as events,
         round((percentile_cont(0.5) within group (order by recent.latency_p95_ms::float8))::numeric, 3) as latency_p95_ms

@@ -21,20 +21,27 @@ export interface MigrationFile {
 }
 
 export class MigrationChecksumError extends Error {
-  constructor (readonly file: string) {
-    super(`migration ${file} was changed after it was applied; applied migrations must never be edited (add a new one instead)`)
+  constructor(readonly file: string) {
+    super(
+      `migration ${file} was changed after it was applied; applied migrations must never be edited (add a new one instead)`
+    )
     this.name = 'MigrationChecksumError'
   }
 }
 
-export async function readMigrations (dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
-  const names = (await readdir(dir)).filter((name) => /^\d{4}_[\w-]+\.sql$/.test(name)).sort()
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
+  const names = (await readdir(dir)).filter(name => /^\d{4}_[\w-]+\.sql$/.test(name)).sort()
   const files: MigrationFile[] = []
   for (const name of names) {
     const sql = await readFile(`${dir}/${name}`, 'utf8')
-    files.push({ version: Number(name.slice(0, 4)), name, checksum: createHash('sha256').update(sql).digest('hex'), sql })
+    files.push({
+      version: Number(name.slice(0, 4)),
+      name,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+      sql
+    })
   }
-  const versions = new Set(files.map((file) => file.version))
+  const versions = new Set(files.map(file => file.version))
   if (versions.size !== files.length) throw new Error(`two migrations share a number in ${dir}`)
   return files
 }
@@ -45,11 +52,11 @@ export interface MigrateOptions {
 }
 
 /** Applies every pending migration; returns the names applied by this call. */
-export async function migrate (sql: Sql, dir = MIGRATIONS_DIR, options: MigrateOptions = {}): Promise<string[]> {
+export async function migrate(sql: Sql, dir = MIGRATIONS_DIR, options: MigrateOptions = {}): Promise<string[]> {
   const applied: string[] = []
   for (const file of await readMigrations(dir)) {
     if (options.before !== undefined && file.version >= options.before) break
-    await sql.begin(async (tx) => {
+    await sql.begin(async tx => {
       await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
       await tx`
         create table if not exists schema_migrations (
@@ -58,7 +65,9 @@ export async function migrate (sql: Sql, dir = MIGRATIONS_DIR, options: MigrateO
           checksum text not null,
           applied_at timestamptz not null default now()
         )`
-      const [row] = await tx<{ checksum: string }[]>`select checksum from schema_migrations where version = ${file.version}`
+      const [row] = await tx<
+        { checksum: string }[]
+      >`select checksum from schema_migrations where version = ${file.version}`
       if (row !== undefined) {
         if (row.checksum !== file.checksum) throw new MigrationChecksumError(file.name)
         return
@@ -72,10 +81,10 @@ export async function migrate (sql: Sql, dir = MIGRATIONS_DIR, options: MigrateO
 }
 
 /** True when every migration file is applied with the checksum it has now. */
-export async function migrationsCurrent (sql: Sql, files: MigrationFile[]): Promise<boolean> {
+export async function migrationsCurrent(sql: Sql, files: MigrationFile[]): Promise<boolean> {
   const [exists] = await sql<{ found: boolean }[]>`select to_regclass('schema_migrations') is not null as found`
   if (exists?.found !== true) return files.length === 0
-  const rows = await sql<{ version: number, checksum: string }[]>`select version, checksum from schema_migrations`
-  const recorded = new Map(rows.map((row) => [row.version, row.checksum]))
-  return files.every((file) => recorded.get(file.version) === file.checksum)
+  const rows = await sql<{ version: number; checksum: string }[]>`select version, checksum from schema_migrations`
+  const recorded = new Map(rows.map(row => [row.version, row.checksum]))
+  return files.every(file => recorded.get(file.version) === file.checksum)
 }

@@ -4,7 +4,7 @@
 import type { Tx } from './client.js'
 
 export const CHANNEL_KINDS = ['slack', 'webhook', 'pagerduty'] as const
-export type ChannelKind = typeof CHANNEL_KINDS[number]
+export type ChannelKind = (typeof CHANNEL_KINDS)[number]
 
 export interface ChannelRow {
   id: string
@@ -23,38 +23,63 @@ export interface ChannelWithSecret extends ChannelRow {
   secret_ciphertext: string
 }
 
-const COLUMNS = ['id', 'organization_id', 'name', 'kind', 'min_severity', 'enabled', 'url', 'created_by', 'created_at', 'updated_at'] as const
+const COLUMNS = [
+  'id',
+  'organization_id',
+  'name',
+  'kind',
+  'min_severity',
+  'enabled',
+  'url',
+  'created_by',
+  'created_at',
+  'updated_at'
+] as const
 
-export type NewChannel = Pick<ChannelWithSecret, 'id' | 'organization_id' | 'name' | 'kind' | 'min_severity' | 'enabled' | 'url' | 'secret_ciphertext' | 'created_by'>
+export type NewChannel = Pick<
+  ChannelWithSecret,
+  'id' | 'organization_id' | 'name' | 'kind' | 'min_severity' | 'enabled' | 'url' | 'secret_ciphertext' | 'created_by'
+>
 
-export async function insertChannel (tx: Tx, channel: NewChannel): Promise<ChannelRow> {
+export async function insertChannel(tx: Tx, channel: NewChannel): Promise<ChannelRow> {
   const [row] = await tx<ChannelRow[]>`
     insert into notification_channels ${tx(channel as never, ['id', 'organization_id', 'name', 'kind', 'min_severity', 'enabled', 'url', 'secret_ciphertext', 'created_by'])}
     returning ${tx([...COLUMNS])}`
   return row as ChannelRow
 }
 
-export async function listChannels (tx: Tx, organizationId: string): Promise<ChannelRow[]> {
+export async function listChannels(tx: Tx, organizationId: string): Promise<ChannelRow[]> {
   return await tx<ChannelRow[]>`
     select ${tx([...COLUMNS])} from notification_channels where organization_id = ${organizationId} order by created_at desc, id desc`
 }
 
-export async function findChannel (tx: Tx, organizationId: string, id: string): Promise<ChannelRow | undefined> {
+export async function findChannel(tx: Tx, organizationId: string, id: string): Promise<ChannelRow | undefined> {
   const [row] = await tx<ChannelRow[]>`
     select ${tx([...COLUMNS])} from notification_channels where id = ${id} and organization_id = ${organizationId}`
   return row
 }
 
 /** For the service role only: the row with its sealed secrets. */
-export async function findChannelWithSecret (tx: Tx, organizationId: string, id: string): Promise<ChannelWithSecret | undefined> {
+export async function findChannelWithSecret(
+  tx: Tx,
+  organizationId: string,
+  id: string
+): Promise<ChannelWithSecret | undefined> {
   const [row] = await tx<ChannelWithSecret[]>`
     select ${tx([...COLUMNS])}, secret_ciphertext from notification_channels where id = ${id} and organization_id = ${organizationId}`
   return row
 }
 
-export type ChannelChange = Partial<Pick<ChannelWithSecret, 'name' | 'min_severity' | 'enabled' | 'url' | 'secret_ciphertext'>>
+export type ChannelChange = Partial<
+  Pick<ChannelWithSecret, 'name' | 'min_severity' | 'enabled' | 'url' | 'secret_ciphertext'>
+>
 
-export async function updateChannel (tx: Tx, organizationId: string, id: string, change: ChannelChange): Promise<ChannelRow | undefined> {
+export async function updateChannel(
+  tx: Tx,
+  organizationId: string,
+  id: string,
+  change: ChannelChange
+): Promise<ChannelRow | undefined> {
   const columns = Object.keys(change) as Array<keyof ChannelChange>
   if (columns.length === 0) return await findChannel(tx, organizationId, id)
   const [row] = await tx<ChannelRow[]>`
@@ -64,7 +89,8 @@ export async function updateChannel (tx: Tx, organizationId: string, id: string,
   return row
 }
 
-export async function deleteChannel (tx: Tx, organizationId: string, id: string): Promise<boolean> {
-  const rows = await tx`delete from notification_channels where id = ${id} and organization_id = ${organizationId} returning id`
+export async function deleteChannel(tx: Tx, organizationId: string, id: string): Promise<boolean> {
+  const rows =
+    await tx`delete from notification_channels where id = ${id} and organization_id = ${organizationId} returning id`
   return rows.length > 0
 }

@@ -48,7 +48,7 @@ export interface TriggerInput {
  * escalation reaches, once per channel and key however often it is asked. The message gets
  * the anomaly's root cause and the recovery actions taken for it, as they stand now.
  */
-export async function enqueueTriggers (tx: Tx, input: TriggerInput): Promise<number> {
+export async function enqueueTriggers(tx: Tx, input: TriggerInput): Promise<number> {
   const rows = await tx`
     insert into notification_outbox (organization_id, channel_id, event, dedup_key, message)
     select c.organization_id, c.id, 'trigger', ${input.dedupKey}, ${tx.json(input.message as never)}::jsonb || jsonb_build_object(
@@ -71,7 +71,7 @@ export async function enqueueTriggers (tx: Tx, input: TriggerInput): Promise<num
  * (a trigger given up or skipped has nothing to follow). A lifecycle change of a signal no
  * channel was told about ends there.
  */
-export async function fanOutLifecycle (tx: Tx, limit: number): Promise<number> {
+export async function fanOutLifecycle(tx: Tx, limit: number): Promise<number> {
   const rows = await tx`
     with due as (
       select id, organization_id, event, dedup_key, message from notification_outbox
@@ -97,7 +97,7 @@ export async function fanOutLifecycle (tx: Tx, limit: number): Promise<number> {
  * for the same channel and key is still pending, so a receiver never gets a resolve before the
  * trigger it resolves.
  */
-export async function claimDeliveries (tx: Tx, limit: number, leaseMs: number): Promise<OutboxDelivery[]> {
+export async function claimDeliveries(tx: Tx, limit: number, leaseMs: number): Promise<OutboxDelivery[]> {
   return await tx<OutboxDelivery[]>`
     update notification_outbox o
     set claimed_until = now() + ${leaseMs} * interval '1 millisecond', attempts = o.attempts + 1
@@ -116,22 +116,34 @@ export async function claimDeliveries (tx: Tx, limit: number, leaseMs: number): 
       c.name as channel_name, c.kind, c.url, c.enabled, c.secret_ciphertext`
 }
 
-export async function markSent (tx: Tx, id: string, status: number | null): Promise<void> {
+export async function markSent(tx: Tx, id: string, status: number | null): Promise<void> {
   await tx`update notification_outbox set status = 'sent', sent_at = now(), claimed_until = null, last_status = ${status}, last_error = null where id = ${id}`
 }
 
-export async function markRetry (tx: Tx, id: string, delayMs: number, status: number | null, error: string): Promise<void> {
+export async function markRetry(
+  tx: Tx,
+  id: string,
+  delayMs: number,
+  status: number | null,
+  error: string
+): Promise<void> {
   await tx`
     update notification_outbox
     set next_attempt_at = now() + ${delayMs} * interval '1 millisecond', claimed_until = null, last_status = ${status}, last_error = ${error}
     where id = ${id}`
 }
 
-export async function markFinal (tx: Tx, id: string, outcome: 'failed' | 'skipped', status: number | null, error: string): Promise<void> {
+export async function markFinal(
+  tx: Tx,
+  id: string,
+  outcome: 'failed' | 'skipped',
+  status: number | null,
+  error: string
+): Promise<void> {
   await tx`update notification_outbox set status = ${outcome}, claimed_until = null, last_status = ${status}, last_error = ${error} where id = ${id}`
 }
 
-export async function listDeliveries (tx: Tx, channelId: string, limit: number): Promise<DeliveryRow[]> {
+export async function listDeliveries(tx: Tx, channelId: string, limit: number): Promise<DeliveryRow[]> {
   return await tx<DeliveryRow[]>`
     select id::text, event, dedup_key, status, attempts, next_attempt_at, last_status, last_error, created_at, sent_at
     from notification_outbox where channel_id = ${channelId}

@@ -7,14 +7,23 @@
 import type { Tx } from './client.js'
 
 export interface OperationalGauges {
-  openAnomalies: Array<{ severity: string, anomaly_type: string, count: number }>
-  unfinishedActions: Array<{ status: string, count: number }>
-  breakers: Array<{ state: string, count: number }>
+  openAnomalies: Array<{ severity: string; anomaly_type: string; count: number }>
+  unfinishedActions: Array<{ status: string; count: number }>
+  breakers: Array<{ state: string; count: number }>
   mode: string | null
 }
 
-export async function readOperationalGauges (tx: Tx): Promise<OperationalGauges> {
-  const [row] = await tx<[{ anomalies: OperationalGauges['openAnomalies'] | null, actions: OperationalGauges['unfinishedActions'] | null, breakers: OperationalGauges['breakers'] | null, mode: string | null }]>`
+export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> {
+  const [row] = await tx<
+    [
+      {
+        anomalies: OperationalGauges['openAnomalies'] | null
+        actions: OperationalGauges['unfinishedActions'] | null
+        breakers: OperationalGauges['breakers'] | null
+        mode: string | null
+      }
+    ]
+  >`
     select
       (select json_agg(a) from (
         select severity, anomaly_type, count(*)::int as count from anomaly_signals where status = 'open' group by 1, 2
@@ -27,5 +36,10 @@ export async function readOperationalGauges (tx: Tx): Promise<OperationalGauges>
         select state, count(*)::int as count from circuit_breakers group by 1
       ) b) as breakers,
       (select mode from self_healing_settings where id) as mode`
-  return { openAnomalies: row.anomalies ?? [], unfinishedActions: row.actions ?? [], breakers: row.breakers ?? [], mode: row.mode }
+  return {
+    openAnomalies: row.anomalies ?? [],
+    unfinishedActions: row.actions ?? [],
+    breakers: row.breakers ?? [],
+    mode: row.mode
+  }
 }

@@ -10,6 +10,6 @@ export interface ComponentKey {
 }
 
 /** `column` belongs to `organizationId` (null: the platform), as an indexable condition. */
-export function sameOrganization (tx: Tx, column: string, organizationId: string | null) {
+export function sameOrganization(tx: Tx, column: string, organizationId: string | null) {
   return tx`core314.organization_key(${tx(column)}) = core314.organization_key(${organizationId}::uuid)`
 }

@@ -18,15 +18,21 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
-export function encodeCursor (cursor: Cursor): string {
+export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.time, cursor.id])).toString('base64url')
 }
 
-export function decodeCursor (value: string): Cursor {
+export function decodeCursor(value: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' &&
-      isStorableTimestamp(parsed[0]) && UUID_PATTERN.test(parsed[1])) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'string' &&
+      typeof parsed[1] === 'string' &&
+      isStorableTimestamp(parsed[0]) &&
+      UUID_PATTERN.test(parsed[1])
+    ) {
       return { time: parsed[0], id: parsed[1] }
     }
   } catch {
@@ -36,7 +42,10 @@ export function decodeCursor (value: string): Cursor {
 }
 
 /** Rows fetched with limit + 1; each carries `cursor_time` (text) for the next cursor. */
-export function toPage<T extends { id: string, cursor_time: string }> (rows: T[], limit: number): Page<Omit<T, 'cursor_time'>> {
+export function toPage<T extends { id: string; cursor_time: string }>(
+  rows: T[],
+  limit: number
+): Page<Omit<T, 'cursor_time'>> {
   const items = rows.slice(0, limit)
   const last = items.at(-1)
   const next = rows.length > limit && last !== undefined ? encodeCursor({ time: last.cursor_time, id: last.id }) : null

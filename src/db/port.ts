@@ -24,7 +24,7 @@ export interface Db {
 
 export interface CreateDbOptions {
   /** Counts the work holding a connection (the app's metric). */
-  inFlight?: { inc: () => void, dec: () => void }
+  inFlight?: { inc: () => void; dec: () => void }
   /** The pool's own limit (createSql's timeoutMs), which this Db's work keeps; unset: lifted. */
   requestTimeoutMs?: number
 }
@@ -36,15 +36,18 @@ export interface CreateDbOptions {
  */
 export const DEADLINE_MARGIN_MS = 1000
 
-function unavailable (): Error {
+function unavailable(): Error {
   return new errors.Unavailable('the database did not answer in time; nothing was stored, retry shortly')
 }
 
 /** `work`'s outcome, or a 503 once `ms` have passed, after `abandon` has been told. */
-async function within<T> (work: Promise<T>, ms: number, abandon: () => void): Promise<T> {
+async function within<T>(work: Promise<T>, ms: number, abandon: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { abandon(); reject(unavailable()) }, ms)
+    timer = setTimeout(() => {
+      abandon()
+      reject(unavailable())
+    }, ms)
   })
   try {
     return await Promise.race([work, deadline])
@@ -70,30 +73,39 @@ async function within<T> (work: Promise<T>, ms: number, abandon: () => void): Pr
  * Without requestTimeoutMs (jobs), asCaller lifts the limits for its own transaction; a
  * statement keeps them (one statement cannot lift a limit already in force when it is parsed).
  */
-export function createDb (sql: Sql, options: CreateDbOptions = {}): Db {
+export function createDb(sql: Sql, options: CreateDbOptions = {}): Db {
   const { inFlight, requestTimeoutMs } = options
-  function counted<T> (work: Promise<T>): Promise<T> {
+  function counted<T>(work: Promise<T>): Promise<T> {
     inFlight?.inc()
     // Counted until the work lets go of its connection, after a 503 too.
-    work.then(() => inFlight?.dec(), () => inFlight?.dec())
+    work.then(
+      () => inFlight?.dec(),
+      () => inFlight?.dec()
+    )
     return work
   }
   if (requestTimeoutMs === undefined) {
     return {
       sql,
       asCaller: async (caller, work) => await counted(withCaller(sql, caller, work, { unlimited: true })),
-      statement: async (query) => await counted(query(sql).execute())
+      statement: async query => await counted(query(sql).execute())
     }
   }
   return {
     sql,
     asCaller: async (caller, work) => {
       const abandoned = new AbortController()
-      return await within(counted(withCaller(sql, caller, work, { abandoned: abandoned.signal })), requestTimeoutMs + DEADLINE_MARGIN_MS, () => abandoned.abort())
+      return await within(
+        counted(withCaller(sql, caller, work, { abandoned: abandoned.signal })),
+        requestTimeoutMs + DEADLINE_MARGIN_MS,
+        () => abandoned.abort()
+      )
     },
-    statement: async (query) => {
+    statement: async query => {
       const pending = query(sql)
-      return await within(counted(pending.execute()), requestTimeoutMs + DEADLINE_MARGIN_MS, () => { void Promise.resolve(pending.cancel()).catch(() => {}) })
+      return await within(counted(pending.execute()), requestTimeoutMs + DEADLINE_MARGIN_MS, () => {
+        void Promise.resolve(pending.cancel()).catch(() => {})
+      })
     }
   }
 }

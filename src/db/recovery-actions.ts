@@ -11,7 +11,11 @@ export interface ApprovalChange {
   approval_notes: string | null
 }
 
-export async function decideApproval (tx: Tx, id: string, change: ApprovalChange): Promise<RecoveryActionRow | undefined> {
+export async function decideApproval(
+  tx: Tx,
+  id: string,
+  change: ApprovalChange
+): Promise<RecoveryActionRow | undefined> {
   const [row] = await tx<RecoveryActionRow[]>`
     update recovery_actions
     set approval_status = ${change.approval_status}, execution_status = ${change.execution_status},
@@ -21,7 +25,7 @@ export async function decideApproval (tx: Tx, id: string, change: ApprovalChange
   return row
 }
 
-export async function cancelAction (tx: Tx, id: string, reason: string | null): Promise<RecoveryActionRow | undefined> {
+export async function cancelAction(tx: Tx, id: string, reason: string | null): Promise<RecoveryActionRow | undefined> {
   const [row] = await tx<RecoveryActionRow[]>`
     update recovery_actions
     set execution_status = 'cancelled', execution_completed_at = now(),
@@ -31,11 +35,24 @@ export async function cancelAction (tx: Tx, id: string, reason: string | null): 
   return row
 }
 
-export async function pendingActions (tx: Tx, componentName: string | null, organizationId: string | null, limit: number): Promise<RecoveryActionRow[]> {
-  return await tx<RecoveryActionRow[]>`select * from get_pending_recovery_actions(${componentName}, ${organizationId}::uuid, ${limit})`
+export async function pendingActions(
+  tx: Tx,
+  componentName: string | null,
+  organizationId: string | null,
+  limit: number
+): Promise<RecoveryActionRow[]> {
+  return await tx<
+    RecoveryActionRow[]
+  >`select * from get_pending_recovery_actions(${componentName}, ${organizationId}::uuid, ${limit})`
 }
 
-export async function actionStatistics (tx: Tx, since: string, until: string, componentName: string | null, organizationId: string | null): Promise<RecoveryStatisticsRow[]> {
+export async function actionStatistics(
+  tx: Tx,
+  since: string,
+  until: string,
+  componentName: string | null,
+  organizationId: string | null
+): Promise<RecoveryStatisticsRow[]> {
   return await tx<RecoveryStatisticsRow[]>`
     select * from get_recovery_action_statistics(${since}::text::timestamptz, ${until}::text::timestamptz, ${componentName}, ${organizationId}::uuid)`
 }

@@ -4,7 +4,13 @@
 import type { Tx } from './client.js'
 import type { Cursor } from './pagination.js'
 
-export type ResourceTable = 'system_health_events' | 'anomaly_signals' | 'recovery_actions' | 'selftest_results' | 'escalation_events' | 'decision_audit_log'
+export type ResourceTable =
+  | 'system_health_events'
+  | 'anomaly_signals'
+  | 'recovery_actions'
+  | 'selftest_results'
+  | 'escalation_events'
+  | 'decision_audit_log'
 
 // The time axis each table's list filters and pages by: a health event's is when it was measured
 // (event_time), every other row's when it was written.
@@ -27,21 +33,30 @@ export interface ListQuery {
   limit: number
 }
 
-export type WithCursor<T> = T & { id: string, cursor_time: string }
+export type WithCursor<T> = T & { id: string; cursor_time: string }
 
-export async function findRow<T extends object> (tx: Tx, table: ResourceTable, id: string): Promise<T | undefined> {
+export async function findRow<T extends object>(tx: Tx, table: ResourceTable, id: string): Promise<T | undefined> {
   const [row] = await tx<T[]>`select * from ${tx(table)} where id = ${id}`
   return row
 }
 
 /** Inserts the columns `row` sets among `columns`, so the others take their database defaults. */
-export async function insertRow<T extends object> (tx: Tx, table: ResourceTable, row: Record<string, unknown>, columns: readonly string[]): Promise<T> {
-  const present = columns.filter((column) => row[column] !== undefined)
+export async function insertRow<T extends object>(
+  tx: Tx,
+  table: ResourceTable,
+  row: Record<string, unknown>,
+  columns: readonly string[]
+): Promise<T> {
+  const present = columns.filter(column => row[column] !== undefined)
   const [inserted] = await tx<T[]>`insert into ${tx(table)} ${tx(row as never, present)} returning *`
   return inserted as T
 }
 
-export async function listRows<T extends object> (tx: Tx, table: ResourceTable, query: ListQuery): Promise<Array<WithCursor<T>>> {
+export async function listRows<T extends object>(
+  tx: Tx,
+  table: ResourceTable,
+  query: ListQuery
+): Promise<Array<WithCursor<T>>> {
   const { cursor } = query
   const time = tx(TIME_COLUMN[table])
   // postgres.js has no join helper for fragments; folding them keeps each value a parameter.

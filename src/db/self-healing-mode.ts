@@ -10,15 +10,29 @@ export interface ModeRow {
   updated_at: string
 }
 
-export async function readMode (tx: Tx): Promise<ModeRow> {
+export async function readMode(tx: Tx): Promise<ModeRow> {
   const [row] = await tx<ModeRow[]>`select mode, reason, updated_by, updated_at from self_healing_settings where id`
   // The migration inserts the row; without it (a caller who cannot see it) healing stays off.
-  return row ?? { mode: 'off', reason: 'the self-healing settings row is missing', updated_by: null, updated_at: new Date(0).toISOString() }
+  return (
+    row ?? {
+      mode: 'off',
+      reason: 'the self-healing settings row is missing',
+      updated_by: null,
+      updated_at: new Date(0).toISOString()
+    }
+  )
 }
 
 /** Changes the mode and returns the previous and new rows (the update locks it against a concurrent change). */
-export async function writeMode (tx: Tx, mode: HealingMode, reason: string | null, updatedBy: string | null): Promise<{ previous: ModeRow, current: ModeRow }> {
-  const [previous] = await tx<ModeRow[]>`select mode, reason, updated_by, updated_at from self_healing_settings where id for update`
+export async function writeMode(
+  tx: Tx,
+  mode: HealingMode,
+  reason: string | null,
+  updatedBy: string | null
+): Promise<{ previous: ModeRow; current: ModeRow }> {
+  const [previous] = await tx<
+    ModeRow[]
+  >`select mode, reason, updated_by, updated_at from self_healing_settings where id for update`
   const [current] = await tx<ModeRow[]>`
     update self_healing_settings set mode = ${mode}, reason = ${reason}, updated_by = ${updatedBy}
     where id

@@ -5,13 +5,15 @@ import type { Tx } from './client.js'
 import type { SelftestRow } from '../schemas/selftests.js'
 
 /** True when `id` is a result of `testName` (a pin to another test's result is ignored). */
-export async function isResultOf (tx: Tx, id: string, testName: string): Promise<boolean> {
-  const [row] = await tx<{ found: boolean }[]>`select exists (select 1 from selftest_results where id = ${id} and test_name = ${testName}) as found`
+export async function isResultOf(tx: Tx, id: string, testName: string): Promise<boolean> {
+  const [row] = await tx<
+    { found: boolean }[]
+  >`select exists (select 1 from selftest_results where id = ${id} and test_name = ${testName}) as found`
   return row?.found === true
 }
 
 /** Percent of the test's last `runs` judged results (skipped ones aside) that succeeded. */
-export async function recentSuccessRate (tx: Tx, testName: string, runs: number): Promise<number | null> {
+export async function recentSuccessRate(tx: Tx, testName: string, runs: number): Promise<number | null> {
   const [row] = await tx<{ rate: number | null }[]>`
     select round(100.0 * count(*) filter (where recent.success) / nullif(count(*), 0), 2) as rate
     from (
@@ -24,7 +26,7 @@ export async function recentSuccessRate (tx: Tx, testName: string, runs: number)
 }
 
 /** True when the test's last `runs` judged results before `id` (skipped ones aside) all regressed. */
-export async function regressedRunsBefore (tx: Tx, testName: string, id: string, runs: number): Promise<boolean> {
+export async function regressedRunsBefore(tx: Tx, testName: string, id: string, runs: number): Promise<boolean> {
   if (runs === 0) return true
   const [row] = await tx<{ regressed: boolean }[]>`
     select count(*) = ${runs} and bool_and(previous.regression_detected) as regressed
@@ -38,22 +40,49 @@ export async function regressedRunsBefore (tx: Tx, testName: string, id: string,
   return row?.regressed === true
 }
 
-export type FinishingColumns = Pick<SelftestRow,
-  'baseline_deviation_percentage' | 'regression_detected' | 'improvement_detected' | 'reliability_score' | 'performance_score'
-  | 'recommendations' | 'action_required' | 'severity' | 'notifications_sent' | 'notification_channels'>
+export type FinishingColumns = Pick<
+  SelftestRow,
+  | 'baseline_deviation_percentage'
+  | 'regression_detected'
+  | 'improvement_detected'
+  | 'reliability_score'
+  | 'performance_score'
+  | 'recommendations'
+  | 'action_required'
+  | 'severity'
+  | 'notifications_sent'
+  | 'notification_channels'
+>
 
-const FINISHING = ['baseline_deviation_percentage', 'regression_detected', 'improvement_detected', 'reliability_score', 'performance_score',
-  'recommendations', 'action_required', 'severity', 'notifications_sent', 'notification_channels'] as const
+const FINISHING = [
+  'baseline_deviation_percentage',
+  'regression_detected',
+  'improvement_detected',
+  'reliability_score',
+  'performance_score',
+  'recommendations',
+  'action_required',
+  'severity',
+  'notifications_sent',
+  'notification_channels'
+] as const
 
-export async function finishResult (tx: Tx, id: string, columns: FinishingColumns): Promise<SelftestRow> {
-  const values = { ...columns, recommendations: tx.json(columns.recommendations as never), notifications_sent: tx.json(columns.notifications_sent as never) }
-  const [row] = await tx<SelftestRow[]>`update selftest_results set ${tx(values as never, FINISHING)} where id = ${id} returning *`
+export async function finishResult(tx: Tx, id: string, columns: FinishingColumns): Promise<SelftestRow> {
+  const values = {
+    ...columns,
+    recommendations: tx.json(columns.recommendations as never),
+    notifications_sent: tx.json(columns.notifications_sent as never)
+  }
+  const [row] = await tx<
+    SelftestRow[]
+  >`update selftest_results set ${tx(values as never, FINISHING)} where id = ${id} returning *`
   if (row === undefined) throw new Error(`self-test result ${id} vanished while it was being stored`)
   return row
 }
 
 /** Deletes results created more than `days` days ago; returns how many. */
-export async function purgeResultsOlderThan (tx: Tx, days: number): Promise<number> {
-  const rows = await tx`delete from selftest_results where created_at < now() - make_interval(days => ${days}) returning 1`
+export async function purgeResultsOlderThan(tx: Tx, days: number): Promise<number> {
+  const rows =
+    await tx`delete from selftest_results where created_at < now() - make_interval(days => ${days}) returning 1`
   return rows.length
 }

@@ -29,7 +29,7 @@ export interface RaisedSignal {
   historical_occurrences: number
 }
 
-export async function raiseSignal (tx: Tx, signal: SelftestSignal): Promise<RaisedSignal> {
+export async function raiseSignal(tx: Tx, signal: SelftestSignal): Promise<RaisedSignal> {
   const [row] = await tx<RaisedSignal[]>`
     insert into anomaly_signals (
       anomaly_type, anomaly_category, severity, confidence_score, source_type, source_id, source_component_type,
@@ -61,11 +61,16 @@ export async function raiseSignal (tx: Tx, signal: SelftestSignal): Promise<Rais
 }
 
 /** Resolves the test's active signal of this type, if any; returns the ids resolved. */
-export async function resolveSignal (tx: Tx, componentName: string, anomalyType: SelftestAnomalyType, notes: string): Promise<string[]> {
+export async function resolveSignal(
+  tx: Tx,
+  componentName: string,
+  anomalyType: SelftestAnomalyType,
+  notes: string
+): Promise<string[]> {
   const rows = await tx<{ id: string }[]>`
     update anomaly_signals set status = 'resolved', resolution_notes = ${notes}, last_observed_at = now()
     where organization_id is null and source_component_name = ${componentName} and anomaly_type = ${anomalyType}
       and source_type = 'selftest' and status in ('open', 'acknowledged', 'investigating')
     returning id`
-  return rows.map((row) => row.id)
+  return rows.map(row => row.id)
 }

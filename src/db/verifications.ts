@@ -3,7 +3,7 @@
 import type { Tx } from './client.js'
 import type { RecoveryActionRow } from '../schemas/recovery-actions.js'
 
-export async function claimDueVerifications (tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
+export async function claimDueVerifications(tx: Tx, limit: number): Promise<RecoveryActionRow[]> {
   return await tx<RecoveryActionRow[]>`
     select * from recovery_actions
     where verification_status = 'pending' and verification_due_at <= now()
@@ -19,7 +19,7 @@ export interface VerificationOutcome {
   score: number | null
 }
 
-export async function recordVerification (tx: Tx, id: string, outcome: VerificationOutcome): Promise<RecoveryActionRow> {
+export async function recordVerification(tx: Tx, id: string, outcome: VerificationOutcome): Promise<RecoveryActionRow> {
   const [row] = await tx<RecoveryActionRow[]>`
     update recovery_actions set
       verification_status = ${outcome.status}, verified_at = now(),
@@ -32,7 +32,7 @@ export async function recordVerification (tx: Tx, id: string, outcome: Verificat
 }
 
 /** Resolves the anomaly an action verifiably fixed, if it is still active; the lifecycle trigger records when. */
-export async function resolveAnomaly (tx: Tx, anomalyId: string, notes: string): Promise<boolean> {
+export async function resolveAnomaly(tx: Tx, anomalyId: string, notes: string): Promise<boolean> {
   const rows = await tx`
     update anomaly_signals set status = 'resolved', resolution_notes = coalesce(resolution_notes, ${notes})
     where id = ${anomalyId} and status in ('open', 'acknowledged', 'investigating')

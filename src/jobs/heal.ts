@@ -9,7 +9,7 @@ import type { Config } from '../config.js'
 import type { HealingEngine } from '../services/healing/engine.js'
 import type { JobDefinition } from './scheduler.js'
 
-export function healJob (config: Config, engine: HealingEngine): JobDefinition {
+export function healJob(config: Config, engine: HealingEngine): JobDefinition {
   return {
     name: 'heal',
     schedule: config.schedules.heal,
@@ -17,17 +17,20 @@ export function healJob (config: Config, engine: HealingEngine): JobDefinition {
     concurrency: 3,
     run: async ({ log, signal }) => {
       const report = await engine.runDue(signal)
-      log.info({
-        mode: report.mode,
-        decisions: report.decisions.length,
-        held: report.decisions.filter((decision) => decision.held_by !== null).length,
-        attempts: report.attempts.length,
-        failed: report.attempts.filter((attempt) => attempt.status === 'failed').length,
-        verifications: report.verifications.length,
-        approvals_expired: report.approvals_expired,
-        leases_expired: report.leases_expired,
-        breakers_moved: report.breakers.length
-      }, 'heal done')
+      log.info(
+        {
+          mode: report.mode,
+          decisions: report.decisions.length,
+          held: report.decisions.filter(decision => decision.held_by !== null).length,
+          attempts: report.attempts.length,
+          failed: report.attempts.filter(attempt => attempt.status === 'failed').length,
+          verifications: report.verifications.length,
+          approvals_expired: report.approvals_expired,
+          leases_expired: report.leases_expired,
+          breakers_moved: report.breakers.length
+        },
+        'heal done'
+      )
     }
   }
 }

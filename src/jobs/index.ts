@@ -9,7 +9,7 @@ import { healJob } from './heal.js'
 import { JOB_TRIGGER, runMonitor } from '../services/monitor/run.js'
 import { selftestJobs } from './selftests.js'
 
-export function jobDefinitions (deps: JobDeps): JobDefinition[] {
+export function jobDefinitions(deps: JobDeps): JobDefinition[] {
   const { config, db } = deps
   return [
     {
@@ -17,7 +17,16 @@ export function jobDefinitions (deps: JobDeps): JobDefinition[] {
       schedule: config.schedules.monitor,
       run: async ({ log }) => {
         const run = await runMonitor(db, JOB_TRIGGER)
-        log.info({ run_id: run.run_id, overall_status: run.overall_status, status_counts: run.status_counts, events_created: run.events_created, duration_ms: run.duration_ms }, 'monitor run done')
+        log.info(
+          {
+            run_id: run.run_id,
+            overall_status: run.overall_status,
+            status_counts: run.status_counts,
+            events_created: run.events_created,
+            duration_ms: run.duration_ms
+          },
+          'monitor run done'
+        )
       }
     },
     {
@@ -25,13 +34,33 @@ export function jobDefinitions (deps: JobDeps): JobDefinition[] {
       schedule: config.schedules.detect,
       run: async ({ log }) => {
         // The job asks the LLM only when a key is configured; without one the signals stay lean.
-        const run = await runDetection({ db, analyzer: analyzerFor(config), settings: config.detection }, { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' })
-        log.info({ components_evaluated: run.components_evaluated, created: run.created, updated: run.updated, resolved: run.resolved, duration_ms: run.duration_ms }, 'detection run done')
+        const run = await runDetection(
+          { db, analyzer: analyzerFor(config), settings: config.detection },
+          { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' }
+        )
+        log.info(
+          {
+            components_evaluated: run.components_evaluated,
+            created: run.created,
+            updated: run.updated,
+            resolved: run.resolved,
+            duration_ms: run.duration_ms
+          },
+          'detection run done'
+        )
         // After the run, never before it: the rollup only makes later runs cheaper, it never changes what they see.
         log.info(await rollUpHistory(db, config.detection), 'history rollup done')
       }
     },
-    { name: 'maintenance', schedule: config.schedules.maintenance, run: async ({ log }) => log.info(await runMaintenance(db, { selftestRetentionDays: config.selftests.retentionDays }), 'maintenance done') },
+    {
+      name: 'maintenance',
+      schedule: config.schedules.maintenance,
+      run: async ({ log }) =>
+        log.info(
+          await runMaintenance(db, { selftestRetentionDays: config.selftests.retentionDays }),
+          'maintenance done'
+        )
+    },
     healJob(config, deps.healing),
     ...selftestJobs(deps)
   ]

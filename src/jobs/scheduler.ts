@@ -56,24 +56,33 @@ export class Scheduler {
   private readonly running = new Map<string, Set<Promise<TickOutcome>>>()
   private readonly abort = new AbortController()
 
-  constructor (private readonly deps: SchedulerDeps, private readonly jobs: JobDefinition[]) {}
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly jobs: JobDefinition[]
+  ) {}
 
-  start (): void {
+  start(): void {
     for (const job of this.jobs) {
       if (job.schedule === null) continue
-      this.tasks.push(cron.schedule(job.schedule, async (context) => {
-        await this.tick(job.name, context.date)
-      }, { name: `core314-${job.name}` }))
+      this.tasks.push(
+        cron.schedule(
+          job.schedule,
+          async context => {
+            await this.tick(job.name, context.date)
+          },
+          { name: `core314-${job.name}` }
+        )
+      )
     }
   }
 
   /** Runs one tick of a job now, with the same locking as a scheduled tick. */
-  async tick (name: string, at: Date = new Date()): Promise<TickOutcome> {
-    const job = this.jobs.find((candidate) => candidate.name === name)
+  async tick(name: string, at: Date = new Date()): Promise<TickOutcome> {
+    const job = this.jobs.find(candidate => candidate.name === name)
     if (job === undefined) throw new Error(`no job named ${name}`)
     const tick = new Date(Math.floor(at.getTime() / 1000) * 1000)
     const runs = this.running.get(name) ?? new Set()
-    const concurrency = job.exclusive === false ? job.concurrency ?? 1 : 1
+    const concurrency = job.exclusive === false ? (job.concurrency ?? 1) : 1
     if (runs.size >= concurrency || this.abort.signal.aborted) return this.count(name, 'skipped_overlap')
     const run = this.execute(job, tick)
     runs.add(run)
@@ -86,13 +95,13 @@ export class Scheduler {
   }
 
   /** Stops scheduling, then waits for ticks already running to finish. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     for (const task of this.tasks) await task.destroy()
     this.abort.abort()
-    await Promise.allSettled([...this.running.values()].flatMap((runs) => [...runs]))
+    await Promise.allSettled([...this.running.values()].flatMap(runs => [...runs]))
   }
 
-  private async execute (job: JobDefinition, tick: Date): Promise<TickOutcome> {
+  private async execute(job: JobDefinition, tick: Date): Promise<TickOutcome> {
     const log = this.deps.log.child({ job: job.name, tick: tick.toISOString() })
     const started = performance.now()
     let outcome = 'skipped_locked' as TickOutcome
@@ -108,19 +117,21 @@ export class Scheduler {
     }
     try {
       if (job.exclusive === false) {
-        const claimed = await this.deps.sql.begin(async (tx) => {
-          if (!await claimTick(tx, job.name, tick)) return false
+        const claimed = await this.deps.sql.begin(async tx => {
+          if (!(await claimTick(tx, job.name, tick))) return false
           await startTick(tx, job.name, tick)
           return true
         })
         if (claimed) {
           const ran = await run()
           outcome = ran
-          await this.deps.sql.begin(async (tx) => { await finishTick(tx, job.name, ran, failure) })
+          await this.deps.sql.begin(async tx => {
+            await finishTick(tx, job.name, ran, failure)
+          })
         }
       } else {
-        await this.deps.sql.begin(async (tx) => {
-          if (!await claimTick(tx, job.name, tick)) return
+        await this.deps.sql.begin(async tx => {
+          if (!(await claimTick(tx, job.name, tick))) return
           const ran = await this.holdingLock(tx, run)
           outcome = ran
           await recordTick(tx, job.name, tick, ran, failure)
@@ -137,12 +148,14 @@ export class Scheduler {
     return this.count(job.name, outcome)
   }
 
-  private async holdingLock<T> (tx: Tx, run: () => Promise<T>): Promise<T> {
+  private async holdingLock<T>(tx: Tx, run: () => Promise<T>): Promise<T> {
     const timeout = this.deps.lockTimeoutMs
     await limitLockSilence(tx, timeout)
     let beat = Promise.resolve()
     // A failed beat means the session is gone; recording the tick reports it.
-    const heartbeat = setInterval(() => { beat = touchLock(tx).catch(() => {}) }, timeout / 3)
+    const heartbeat = setInterval(() => {
+      beat = touchLock(tx).catch(() => {})
+    }, timeout / 3)
     try {
       return await run()
     } finally {
@@ -151,7 +164,7 @@ export class Scheduler {
     }
   }
 
-  private count (job: string, outcome: TickOutcome): TickOutcome {
+  private count(job: string, outcome: TickOutcome): TickOutcome {
     this.deps.metrics.jobRuns.inc({ job_name: job, outcome })
     return outcome
   }

@@ -9,9 +9,12 @@ import { checkOverrides, testSchedules } from '../services/selftests/schedules.j
 import { jobTrigger } from '../services/selftests/trigger.js'
 import type { SelftestDefinition } from '../services/selftests/types.js'
 
-export function selftestJobs ({ config, db, inject }: Pick<JobDeps, 'config' | 'db' | 'inject'>, tests: readonly SelftestDefinition[] = BUILT_IN_TESTS): JobDefinition[] {
+export function selftestJobs(
+  { config, db, inject }: Pick<JobDeps, 'config' | 'db' | 'inject'>,
+  tests: readonly SelftestDefinition[] = BUILT_IN_TESTS
+): JobDefinition[] {
   checkOverrides(config, tests)
-  const jobs = new Map<string, { schedule: string, names: string[] }>()
+  const jobs = new Map<string, { schedule: string; names: string[] }>()
   for (const { test, schedule, job } of testSchedules(config, tests)) {
     if (job === null || schedule === null) continue
     const entry = jobs.get(job) ?? { schedule, names: [] }
@@ -22,9 +25,12 @@ export function selftestJobs ({ config, db, inject }: Pick<JobDeps, 'config' | '
     name,
     schedule,
     run: async ({ tick, log }) => {
-      const results = await runSelftests({ db, config, inject, tests, log }, { testNames: names, trigger: jobTrigger(name, tick) })
-      const failed = results.filter((result) => result.success === false).map((result) => result.test_name)
-      const regressions = results.filter((result) => result.regression_detected).map((result) => result.test_name)
+      const results = await runSelftests(
+        { db, config, inject, tests, log },
+        { testNames: names, trigger: jobTrigger(name, tick) }
+      )
+      const failed = results.filter(result => result.success === false).map(result => result.test_name)
+      const regressions = results.filter(result => result.regression_detected).map(result => result.test_name)
       const summary = { tests: results.length, failed, regressions }
       // A failing self-test is the service telling operators something is broken: not info.
       if (failed.length > 0) log.error(summary, 'self-tests failed')

@@ -12,20 +12,24 @@ export interface TargetPolicy {
   ranges: Array<[Address, number]>
 }
 
-export type Host = { kind: 'address', address: Address } | { kind: 'name', name: string }
+export type Host = { kind: 'address'; address: Address } | { kind: 'name'; name: string }
 
 /** Why an HEAL_ALLOWED_TARGETS entry is unusable, or undefined when it is a host, address or CIDR. */
-export function allowEntryProblem (entry: string): string | undefined {
-  if (entry.includes('/')) return ipaddr.isValidCIDR(entry) ? undefined : 'is not a CIDR range such as 10.0.0.0/8 or fd00::/8'
+export function allowEntryProblem(entry: string): string | undefined {
+  if (entry.includes('/'))
+    return ipaddr.isValidCIDR(entry) ? undefined : 'is not a CIDR range such as 10.0.0.0/8 or fd00::/8'
   return readHost(entry) === undefined ? 'is not a host name or address' : undefined
 }
 
-export function targetPolicy (allowed: string[]): TargetPolicy {
+export function targetPolicy(allowed: string[]): TargetPolicy {
   const policy: TargetPolicy = { hosts: new Set(), ranges: [] }
   for (const entry of allowed) {
     if (entry.includes('/')) {
       const [address, bits] = ipaddr.parseCIDR(entry)
-      policy.ranges.push([canonical(address), address.kind() === 'ipv6' && canonical(address).kind() === 'ipv4' ? Math.max(bits - 96, 0) : bits])
+      policy.ranges.push([
+        canonical(address),
+        address.kind() === 'ipv6' && canonical(address).kind() === 'ipv4' ? Math.max(bits - 96, 0) : bits
+      ])
       continue
     }
     const host = readHost(entry)
@@ -36,12 +40,12 @@ export function targetPolicy (allowed: string[]): TargetPolicy {
 }
 
 // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address it carries.
-function canonical (address: Address): Address {
+function canonical(address: Address): Address {
   return address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress() ? address.toIPv4Address() : address
 }
 
 /** A URL's host as a resolver sees it: an address in any spelling, or a name. */
-export function readHost (raw: string): Host | undefined {
+export function readHost(raw: string): Host | undefined {
   let hostname: string
   try {
     hostname = new URL(`http://${raw.includes(':') && !raw.startsWith('[') ? `[${raw}]` : raw}/`).hostname
@@ -56,12 +60,12 @@ export function readHost (raw: string): Host | undefined {
   return name === '' ? undefined : { kind: 'name', name }
 }
 
-function listed (address: Address, policy: TargetPolicy): boolean {
+function listed(address: Address, policy: TargetPolicy): boolean {
   return policy.ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits))
 }
 
 /** Why the engine may not connect to this address (its range's name), or undefined when it may. */
-export function addressRefusal (raw: string | Address, policy: TargetPolicy): string | undefined {
+export function addressRefusal(raw: string | Address, policy: TargetPolicy): string | undefined {
   const address = canonical(typeof raw === 'string' ? ipaddr.parse(raw) : raw)
   if (listed(address, policy)) return undefined
   const range = address.range()
@@ -72,14 +76,16 @@ export function addressRefusal (raw: string | Address, policy: TargetPolicy): st
  * Why a registered host is refused before any lookup: an address outside the policy. A name is
  * judged when it is resolved at connection time, unless the allow-list names it.
  */
-export function hostRefusal (raw: string, policy: TargetPolicy): string | undefined {
+export function hostRefusal(raw: string, policy: TargetPolicy): string | undefined {
   const host = readHost(raw)
   if (host === undefined) return 'is not a host name or address'
   if (host.kind === 'name') return undefined
   const refused = addressRefusal(host.address, policy)
-  return refused === undefined ? undefined : `is a ${refused} address (${host.address.toString()}), which control targets may not use unless HEAL_ALLOWED_TARGETS lists it`
+  return refused === undefined
+    ? undefined
+    : `is a ${refused} address (${host.address.toString()}), which control targets may not use unless HEAL_ALLOWED_TARGETS lists it`
 }
 
-export function nameAllowed (name: string, policy: TargetPolicy): boolean {
+export function nameAllowed(name: string, policy: TargetPolicy): boolean {
   return policy.hosts.has(name.toLowerCase().replace(/\.$/, ''))
 }

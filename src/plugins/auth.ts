@@ -30,18 +30,18 @@ declare module 'fastify' {
   }
 }
 
-function callerKey (identity: Identity, token: string): string {
+function callerKey(identity: Identity, token: string): string {
   if (identity.userId !== null) return `${identity.kind}:${identity.userId}`
   return `${identity.kind}:token:${createHash('sha256').update(token).digest('base64url')}`
 }
 
 export interface AuthOptions extends TokenSettings {
   /** Finds a live ingest key's organization (and records its use); without it no key is accepted. */
-  ingestKeys?: (key: string) => Promise<{ keyId: string, organizationId: string } | undefined>
+  ingestKeys?: (key: string) => Promise<{ keyId: string; organizationId: string } | undefined>
 }
 
 /** An ingest key's caller: the service role, bound to the key's organization. */
-export function ingestIdentity (keyId: string, organizationId: string): Identity {
+export function ingestIdentity(keyId: string, organizationId: string): Identity {
   return {
     kind: 'ingest',
     role: 'service_role',
@@ -50,50 +50,61 @@ export function ingestIdentity (keyId: string, organizationId: string): Identity
   }
 }
 
-export default fp(async (app, options: AuthOptions) => {
-  const verify = createVerifier(options)
-  const failures = app.authFailures
+export default fp(
+  async (app, options: AuthOptions) => {
+    const verify = createVerifier(options)
+    const failures = app.authFailures
 
-  app.decorateRequest('identity', null)
-  app.decorateRequest('callerKey', null)
+    app.decorateRequest('identity', null)
+    app.decorateRequest('callerKey', null)
 
-  async function refuse (request: FastifyRequest, detail: string): Promise<never> {
-    await failures.record(request)
-    throw new errors.Unauthorized(detail)
-  }
-
-  async function authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const allow = request.routeOptions.config.allow
-    if (allow === undefined) return
-    const header = request.headers.authorization
-    const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1]
-    const wait = token !== undefined && verify.remembers(token) ? 0 : failures.retryAfter(request)
-    if (wait > 0) {
-      void reply.header('retry-after', String(wait))
-      throw new errors.RateLimited(`too many failed authentications from this address; retry after ${wait} s`)
+    async function refuse(request: FastifyRequest, detail: string): Promise<never> {
+      await failures.record(request)
+      throw new errors.Unauthorized(detail)
     }
-    if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
-    if (isIngestKey(token)) {
-      if (!allow.includes('ingest')) throw new errors.Forbidden('ingest keys are accepted only by the integration endpoints (/v1/integrations/*, /otlp/v1/metrics)')
-      const found = await options.ingestKeys?.(token)
-      if (found === undefined) return await refuse(request, 'the ingest key is unknown or revoked')
-      request.identity = ingestIdentity(found.keyId, found.organizationId)
-      request.callerKey = `ingest:${found.keyId}`
-      return
-    }
-    let claims: Record<string, unknown>
-    try {
-      claims = await verify(token) as Record<string, unknown>
-    } catch (err) {
-      request.log.debug({ err }, 'token rejected')
-      return await refuse(request, 'the bearer token is malformed, wrongly signed, expired or not for this service')
-    }
-    const identity = identify(claims)
-    if (identity === null) return await refuse(request, 'the token names no usable role: role must be authenticated (with a UUID sub) or service_role')
-    if (!allow.includes(identity.kind)) throw new errors.Forbidden(`this operation is for ${allow.join(', ')} callers`)
-    request.identity = identity
-    request.callerKey = callerKey(identity, token)
-  }
 
-  app.addHook('onRequest', authenticate)
-}, { name: 'auth', dependencies: ['rate-limit'] })
+    async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const allow = request.routeOptions.config.allow
+      if (allow === undefined) return
+      const header = request.headers.authorization
+      const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+      const wait = token !== undefined && verify.remembers(token) ? 0 : failures.retryAfter(request)
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait))
+        throw new errors.RateLimited(`too many failed authentications from this address; retry after ${wait} s`)
+      }
+      if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
+      if (isIngestKey(token)) {
+        if (!allow.includes('ingest'))
+          throw new errors.Forbidden(
+            'ingest keys are accepted only by the integration endpoints (/v1/integrations/*, /otlp/v1/metrics)'
+          )
+        const found = await options.ingestKeys?.(token)
+        if (found === undefined) return await refuse(request, 'the ingest key is unknown or revoked')
+        request.identity = ingestIdentity(found.keyId, found.organizationId)
+        request.callerKey = `ingest:${found.keyId}`
+        return
+      }
+      let claims: Record<string, unknown>
+      try {
+        claims = (await verify(token)) as Record<string, unknown>
+      } catch (err) {
+        request.log.debug({ err }, 'token rejected')
+        return await refuse(request, 'the bearer token is malformed, wrongly signed, expired or not for this service')
+      }
+      const identity = identify(claims)
+      if (identity === null)
+        return await refuse(
+          request,
+          'the token names no usable role: role must be authenticated (with a UUID sub) or service_role'
+        )
+      if (!allow.includes(identity.kind))
+        throw new errors.Forbidden(`this operation is for ${allow.join(', ')} callers`)
+      request.identity = identity
+      request.callerKey = callerKey(identity, token)
+    }
+
+    app.addHook('onRequest', authenticate)
+  },
+  { name: 'auth', dependencies: ['rate-limit'] }
+)

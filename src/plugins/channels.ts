@@ -13,31 +13,42 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app, options: { config: Config }) => {
-  const { integrations, jobsEnabled } = options.config
-  const settings = {
-    secretsKey: options.config.secretsKey === undefined ? undefined : secretsKey(options.config.secretsKey),
-    maxAttempts: integrations.channelMaxAttempts,
-    retryMaxMs: integrations.channelRetryMaxMs,
-    timeoutMs: integrations.channelTimeoutMs
-  }
-  const log = app.log.child({ component: 'channels' })
-  const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db.sql, settings, log)
-  app.decorate('channels', { dispatch })
-  if (!jobsEnabled) return
+export default fp(
+  async (app, options: { config: Config }) => {
+    const { integrations, jobsEnabled } = options.config
+    const settings = {
+      secretsKey: options.config.secretsKey === undefined ? undefined : secretsKey(options.config.secretsKey),
+      maxAttempts: integrations.channelMaxAttempts,
+      retryMaxMs: integrations.channelRetryMaxMs,
+      timeoutMs: integrations.channelTimeoutMs
+    }
+    const log = app.log.child({ component: 'channels' })
+    const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db.sql, settings, log)
+    app.decorate('channels', { dispatch })
+    if (!jobsEnabled) return
 
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  const tick = (): void => {
-    if (running !== undefined) return
-    running = dispatch()
-      .then((report) => { if (report.sent + report.retried + report.failed > 0) log.info(report, 'notifications dispatched') })
-      .catch((err: unknown) => { log.error({ err }, 'notification dispatch failed') })
-      .finally(() => { running = undefined })
-  }
-  app.addHook('onReady', async () => { timer = setInterval(tick, integrations.channelDispatchIntervalMs) })
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    await running
-  })
-}, { name: 'channels', dependencies: ['db'] })
+    let timer: NodeJS.Timeout | undefined
+    let running: Promise<void> | undefined
+    const tick = (): void => {
+      if (running !== undefined) return
+      running = dispatch()
+        .then(report => {
+          if (report.sent + report.retried + report.failed > 0) log.info(report, 'notifications dispatched')
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'notification dispatch failed')
+        })
+        .finally(() => {
+          running = undefined
+        })
+    }
+    app.addHook('onReady', async () => {
+      timer = setInterval(tick, integrations.channelDispatchIntervalMs)
+    })
+    app.addHook('onClose', async () => {
+      clearInterval(timer)
+      await running
+    })
+  },
+  { name: 'channels', dependencies: ['db'] }
+)

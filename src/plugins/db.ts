@@ -18,12 +18,15 @@ export interface DbOptions {
   requestTimeoutMs: number
 }
 
-export default fp(async (app, options: DbOptions) => {
-  const sql = createSql(options.url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs })
-  app.metrics.dbPoolSize.set(options.poolSize)
-  app.decorate('db', createDb(sql, { inFlight: app.metrics.dbInFlight, requestTimeoutMs: options.requestTimeoutMs }))
-  app.decorate('jobDb', createDb(sql, { inFlight: app.metrics.dbInFlight }))
-  app.addHook('onClose', async () => {
-    await sql.end({ timeout: 5 })
-  })
-}, { name: 'db', dependencies: ['metrics'] })
+export default fp(
+  async (app, options: DbOptions) => {
+    const sql = createSql(options.url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs })
+    app.metrics.dbPoolSize.set(options.poolSize)
+    app.decorate('db', createDb(sql, { inFlight: app.metrics.dbInFlight, requestTimeoutMs: options.requestTimeoutMs }))
+    app.decorate('jobDb', createDb(sql, { inFlight: app.metrics.dbInFlight }))
+    app.addHook('onClose', async () => {
+      await sql.end({ timeout: 5 })
+    })
+  },
+  { name: 'db', dependencies: ['metrics'] }
+)

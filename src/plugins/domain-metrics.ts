@@ -10,7 +10,12 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import { SERVICE_CALLER, withCaller } from '../db/caller.js'
 import { readOperationalGauges, type OperationalGauges } from '../db/operational-gauges.js'
 import {
-  channels, type AttemptEvent, type EscalationEvent, type LlmCallEvent, type RefusedEventsEvent, type RunDurationEvent
+  channels,
+  type AttemptEvent,
+  type EscalationEvent,
+  type LlmCallEvent,
+  type RefusedEventsEvent,
+  type RunDurationEvent
 } from '../telemetry.js'
 
 const GAUGE_CACHE_MS = 5_000
@@ -19,142 +24,181 @@ const BREAKER_STATES = ['closed', 'open', 'half_open'] as const
 const MODES = ['auto', 'dry_run', 'off'] as const
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
-export default fp(async (app) => {
-  const registers = [app.metrics.registry]
-  let cached: { at: number, gauges: Promise<OperationalGauges | undefined> } | undefined
-  // A failed read keeps the last values rather than failing the scrape: the HTTP and process
-  // metrics still matter most when the database is what is wrong (db_pool_* shows it).
-  const read = async (): Promise<OperationalGauges | undefined> => {
-    const now = Date.now()
-    if (cached === undefined || now - cached.at >= GAUGE_CACHE_MS) {
-      cached = {
-        at: now,
-        // On the pool directly, not through app.db: db_pool_in_use, read in the same scrape,
-        // should show the service's work, not the scrape's own read.
-        gauges: withCaller(app.db.sql, SERVICE_CALLER, readOperationalGauges).catch((err: unknown) => {
-          app.log.warn({ err }, 'metrics: reading the operational gauges failed')
-          cached = undefined
-          return undefined
-        })
+export default fp(
+  async app => {
+    const registers = [app.metrics.registry]
+    let cached: { at: number; gauges: Promise<OperationalGauges | undefined> } | undefined
+    // A failed read keeps the last values rather than failing the scrape: the HTTP and process
+    // metrics still matter most when the database is what is wrong (db_pool_* shows it).
+    const read = async (): Promise<OperationalGauges | undefined> => {
+      const now = Date.now()
+      if (cached === undefined || now - cached.at >= GAUGE_CACHE_MS) {
+        cached = {
+          at: now,
+          // On the pool directly, not through app.db: db_pool_in_use, read in the same scrape,
+          // should show the service's work, not the scrape's own read.
+          gauges: withCaller(app.db.sql, SERVICE_CALLER, readOperationalGauges).catch((err: unknown) => {
+            app.log.warn({ err }, 'metrics: reading the operational gauges failed')
+            cached = undefined
+            return undefined
+          })
+        }
       }
+      return await cached.gauges
     }
-    return await cached.gauges
-  }
 
-  const openAnomalies: Gauge<'severity' | 'anomaly_type'> = new Gauge({
-    name: 'core314_anomalies_open',
-    help: 'Anomaly signals in status open, by severity and anomaly_type',
-    labelNames: ['severity', 'anomaly_type'],
-    registers,
-    async collect () {
-      const gauges = await read()
-      if (gauges === undefined) return
-      openAnomalies.reset()
-      for (const row of gauges.openAnomalies) openAnomalies.set({ severity: row.severity, anomaly_type: row.anomaly_type }, row.count)
-    }
-  })
-  const unfinishedActions: Gauge<'status'> = new Gauge({
-    name: 'core314_recovery_actions',
-    help: 'Recovery actions not finished yet, by execution_status (pending, pending_approval, approved, running, retry_scheduled)',
-    labelNames: ['status'],
-    registers,
-    async collect () {
-      const gauges = await read()
-      if (gauges === undefined) return
-      for (const status of UNFINISHED) unfinishedActions.set({ status }, gauges.unfinishedActions.find((row) => row.status === status)?.count ?? 0)
-    }
-  })
-  const pendingApprovals: Gauge = new Gauge({
-    name: 'core314_recovery_actions_pending_approval',
-    help: 'Recovery actions waiting for an admin\'s approval',
-    registers,
-    async collect () {
-      const gauges = await read()
-      if (gauges === undefined) return
-      pendingApprovals.set(gauges.unfinishedActions.find((row) => row.status === 'pending_approval')?.count ?? 0)
-    }
-  })
-  const breakers: Gauge<'state'> = new Gauge({
-    name: 'core314_circuit_breakers',
-    help: 'Circuit breakers by state (closed, open, half_open)',
-    labelNames: ['state'],
-    registers,
-    async collect () {
-      const gauges = await read()
-      if (gauges === undefined) return
-      for (const state of BREAKER_STATES) breakers.set({ state }, gauges.breakers.find((row) => row.state === state)?.count ?? 0)
-    }
-  })
-  const mode: Gauge<'mode'> = new Gauge({
-    name: 'core314_healing_mode',
-    help: 'The self-healing mode: 1 for the current one (auto, dry_run, off), 0 for the others',
-    labelNames: ['mode'],
-    registers,
-    async collect () {
-      const gauges = await read()
-      if (gauges === undefined) return
-      for (const each of MODES) mode.set({ mode: each }, gauges.mode === each ? 1 : 0)
-    }
-  })
+    const openAnomalies: Gauge<'severity' | 'anomaly_type'> = new Gauge({
+      name: 'core314_anomalies_open',
+      help: 'Anomaly signals in status open, by severity and anomaly_type',
+      labelNames: ['severity', 'anomaly_type'],
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        openAnomalies.reset()
+        for (const row of gauges.openAnomalies)
+          openAnomalies.set({ severity: row.severity, anomaly_type: row.anomaly_type }, row.count)
+      }
+    })
+    const unfinishedActions: Gauge<'status'> = new Gauge({
+      name: 'core314_recovery_actions',
+      help: 'Recovery actions not finished yet, by execution_status (pending, pending_approval, approved, running, retry_scheduled)',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        for (const status of UNFINISHED)
+          unfinishedActions.set({ status }, gauges.unfinishedActions.find(row => row.status === status)?.count ?? 0)
+      }
+    })
+    const pendingApprovals: Gauge = new Gauge({
+      name: 'core314_recovery_actions_pending_approval',
+      help: "Recovery actions waiting for an admin's approval",
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        pendingApprovals.set(gauges.unfinishedActions.find(row => row.status === 'pending_approval')?.count ?? 0)
+      }
+    })
+    const breakers: Gauge<'state'> = new Gauge({
+      name: 'core314_circuit_breakers',
+      help: 'Circuit breakers by state (closed, open, half_open)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        for (const state of BREAKER_STATES)
+          breakers.set({ state }, gauges.breakers.find(row => row.state === state)?.count ?? 0)
+      }
+    })
+    const mode: Gauge<'mode'> = new Gauge({
+      name: 'core314_healing_mode',
+      help: 'The self-healing mode: 1 for the current one (auto, dry_run, off), 0 for the others',
+      labelNames: ['mode'],
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        for (const each of MODES) mode.set({ mode: each }, gauges.mode === each ? 1 : 0)
+      }
+    })
 
-  const escalations = new Counter({ name: 'core314_escalations_total', help: 'Escalations handed to people, by severity', labelNames: ['severity'], registers })
-  const notifications = new Counter({
-    name: 'core314_escalation_notifications_total',
-    help: 'Escalation notifications by channel kind (slack, webhook) and outcome (sent, failed)',
-    labelNames: ['channel_kind', 'outcome'],
-    registers
-  })
-  const llmCalls = new Counter({
-    name: 'core314_llm_calls_total',
-    help: 'Root-cause analyses by outcome: answered (by the LLM), cached, or the rule-based fallback\'s reason',
-    labelNames: ['outcome'],
-    registers
-  })
-  const attempts = new Counter({
-    name: 'core314_recovery_action_attempts_total',
-    help: 'Recovery action attempts by action_type and the status they left the action in',
-    labelNames: ['action_type', 'status'],
-    registers
-  })
-  const refused = new Counter({
-    name: 'core314_health_events_refused_total',
-    help: 'Health events refused at ingestion, by reason (invalid, too_late, too_early)',
-    labelNames: ['reason'],
-    registers
-  })
-  const runDurations = {
-    detection: new Histogram({ name: 'core314_detection_run_duration_seconds', help: 'Duration of detection runs (job and POST /v1/anomalies/detect)', buckets: RUN_BUCKETS, registers }),
-    healing: new Histogram({ name: 'core314_healing_run_duration_seconds', help: 'Duration of healing runs (job and POST /v1/self-healing/run)', buckets: RUN_BUCKETS, registers })
-  }
-  // Series that exist from the start, so alert expressions over rates never read "no data".
-  refused.inc({ reason: 'invalid' }, 0)
-  for (const outcome of ['sent', 'failed']) {
-    for (const kind of ['slack', 'webhook']) notifications.inc({ channel_kind: kind, outcome }, 0)
-  }
-  llmCalls.inc({ outcome: 'answered' }, 0)
+    const escalations = new Counter({
+      name: 'core314_escalations_total',
+      help: 'Escalations handed to people, by severity',
+      labelNames: ['severity'],
+      registers
+    })
+    const notifications = new Counter({
+      name: 'core314_escalation_notifications_total',
+      help: 'Escalation notifications by channel kind (slack, webhook) and outcome (sent, failed)',
+      labelNames: ['channel_kind', 'outcome'],
+      registers
+    })
+    const llmCalls = new Counter({
+      name: 'core314_llm_calls_total',
+      help: "Root-cause analyses by outcome: answered (by the LLM), cached, or the rule-based fallback's reason",
+      labelNames: ['outcome'],
+      registers
+    })
+    const attempts = new Counter({
+      name: 'core314_recovery_action_attempts_total',
+      help: 'Recovery action attempts by action_type and the status they left the action in',
+      labelNames: ['action_type', 'status'],
+      registers
+    })
+    const refused = new Counter({
+      name: 'core314_health_events_refused_total',
+      help: 'Health events refused at ingestion, by reason (invalid, too_late, too_early)',
+      labelNames: ['reason'],
+      registers
+    })
+    const runDurations = {
+      detection: new Histogram({
+        name: 'core314_detection_run_duration_seconds',
+        help: 'Duration of detection runs (job and POST /v1/anomalies/detect)',
+        buckets: RUN_BUCKETS,
+        registers
+      }),
+      healing: new Histogram({
+        name: 'core314_healing_run_duration_seconds',
+        help: 'Duration of healing runs (job and POST /v1/self-healing/run)',
+        buckets: RUN_BUCKETS,
+        registers
+      })
+    }
+    // Series that exist from the start, so alert expressions over rates never read "no data".
+    refused.inc({ reason: 'invalid' }, 0)
+    for (const outcome of ['sent', 'failed']) {
+      for (const kind of ['slack', 'webhook']) notifications.inc({ channel_kind: kind, outcome }, 0)
+    }
+    llmCalls.inc({ outcome: 'answered' }, 0)
 
-  const subscriptions: Array<[Channel, ChannelListener]> = [
-    [channels.escalation, (message) => {
-      const event = message as EscalationEvent
-      escalations.inc({ severity: event.severity })
-      for (const sent of event.notifications) notifications.inc({ channel_kind: sent.kind, outcome: sent.ok ? 'sent' : 'failed' })
-    }],
-    [channels.llmCall, (message) => { llmCalls.inc({ outcome: (message as LlmCallEvent).outcome }) }],
-    [channels.attempt, (message) => {
-      const event = message as AttemptEvent
-      attempts.inc({ action_type: event.actionType, status: event.status })
-    }],
-    [channels.refusedEvents, (message) => {
-      const event = message as RefusedEventsEvent
-      refused.inc({ reason: event.reason }, event.count)
-    }],
-    [channels.runDuration, (message) => {
-      const event = message as RunDurationEvent
-      runDurations[event.kind].observe(event.seconds)
-    }]
-  ]
-  for (const [channel, handler] of subscriptions) channel.subscribe(handler)
-  app.addHook('onClose', async () => {
-    for (const [channel, handler] of subscriptions) channel.unsubscribe(handler)
-  })
-}, { name: 'domain-metrics', dependencies: ['metrics', 'db'] })
+    const subscriptions: Array<[Channel, ChannelListener]> = [
+      [
+        channels.escalation,
+        message => {
+          const event = message as EscalationEvent
+          escalations.inc({ severity: event.severity })
+          for (const sent of event.notifications)
+            notifications.inc({ channel_kind: sent.kind, outcome: sent.ok ? 'sent' : 'failed' })
+        }
+      ],
+      [
+        channels.llmCall,
+        message => {
+          llmCalls.inc({ outcome: (message as LlmCallEvent).outcome })
+        }
+      ],
+      [
+        channels.attempt,
+        message => {
+          const event = message as AttemptEvent
+          attempts.inc({ action_type: event.actionType, status: event.status })
+        }
+      ],
+      [
+        channels.refusedEvents,
+        message => {
+          const event = message as RefusedEventsEvent
+          refused.inc({ reason: event.reason }, event.count)
+        }
+      ],
+      [
+        channels.runDuration,
+        message => {
+          const event = message as RunDurationEvent
+          runDurations[event.kind].observe(event.seconds)
+        }
+      ]
+    ]
+    for (const [channel, handler] of subscriptions) channel.subscribe(handler)
+    app.addHook('onClose', async () => {
+      for (const [channel, handler] of subscriptions) channel.unsubscribe(handler)
+    })
+  },
+  { name: 'domain-metrics', dependencies: ['metrics', 'db'] }
+)

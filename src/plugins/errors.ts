@@ -32,10 +32,11 @@ interface AjvError {
  * one entry per field. A nullable field's failure also fails its `null` branch and the
  * `anyOf` around both; those say nothing useful and are left out when a real reason exists.
  */
-export function fieldErrors (context: string | undefined, validation: AjvError[]): FieldError[] {
+export function fieldErrors(context: string | undefined, validation: AjvError[]): FieldError[] {
   const byPath = new Map<string, string[]>()
-  const noise = (item: AjvError): boolean => item.keyword === 'anyOf' || (item.keyword === 'type' && item.params.type === 'null')
-  const reasons = validation.some((item) => !noise(item)) ? validation.filter((item) => !noise(item)) : validation
+  const noise = (item: AjvError): boolean =>
+    item.keyword === 'anyOf' || (item.keyword === 'type' && item.params.type === 'null')
+  const reasons = validation.some(item => !noise(item)) ? validation.filter(item => !noise(item)) : validation
   for (const item of reasons) {
     let path = `/${context ?? 'body'}${item.instancePath}`
     let message = item.message ?? 'is invalid'
@@ -51,41 +52,53 @@ export function fieldErrors (context: string | undefined, validation: AjvError[]
   return [...byPath].map(([path, messages]) => ({ path, message: messages.join('; ') }))
 }
 
-export function sendProblem (reply: FastifyReply, problem: Problem): FastifyReply {
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
-export default fp(async (app) => {
-  app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
-    if (error.validation !== undefined || error instanceof InvalidFields) {
-      const list = error instanceof InvalidFields ? error.fields : fieldErrors(error.validationContext, error.validation as AjvError[])
+export default fp(
+  async app => {
+    app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
+      if (error.validation !== undefined || error instanceof InvalidFields) {
+        const list =
+          error instanceof InvalidFields
+            ? error.fields
+            : fieldErrors(error.validationContext, error.validation as AjvError[])
+        return sendProblem(reply, {
+          type: problemType(400, true),
+          title: 'Bad Request',
+          status: 400,
+          detail: list.map(item => `${item.path} ${item.message}`).join('; '),
+          errors: list
+        })
+      }
+      const status =
+        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+      // The catalogue's own 5xx (501, 503) are said on purpose; any other 5xx is a fault.
+      const deliberate = typeof error.code === 'string' && error.code.startsWith('CORE314_')
+      if (status >= 500 && !deliberate) {
+        request.log.error({ err: error }, 'request failed')
+        return sendProblem(reply, {
+          type: 'about:blank',
+          title: STATUS_CODES[500] as string,
+          status: 500,
+          detail: 'Internal Server Error'
+        })
+      }
+      if (status >= 500) request.log.warn({ err: thrown }, 'request refused')
+      if (status === 503) reply.header('retry-after', '1')
       return sendProblem(reply, {
-        type: problemType(400, true),
-        title: 'Bad Request',
-        status: 400,
-        detail: list.map((item) => `${item.path} ${item.message}`).join('; '),
-        errors: list
+        type: problemType(status),
+        title: STATUS_CODES[status] ?? 'Error',
+        status,
+        detail: error.message
       })
-    }
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    // The catalogue's own 5xx (501, 503) are said on purpose; any other 5xx is a fault.
-    const deliberate = typeof error.code === 'string' && error.code.startsWith('CORE314_')
-    if (status >= 500 && !deliberate) {
-      request.log.error({ err: error }, 'request failed')
-      return sendProblem(reply, { type: 'about:blank', title: STATUS_CODES[500] as string, status: 500, detail: 'Internal Server Error' })
-    }
-    if (status >= 500) request.log.warn({ err: thrown }, 'request refused')
-    if (status === 503) reply.header('retry-after', '1')
-    return sendProblem(reply, {
-      type: problemType(status),
-      title: STATUS_CODES[status] ?? 'Error',
-      status,
-      detail: error.message
     })
-  })
 
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request) => {
-    throw new errors.NotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
-  })
-}, { name: 'errors', dependencies: ['rate-limit'] })
+    app.setNotFoundHandler({ preHandler: app.rateLimit() }, request => {
+      throw new errors.NotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
+    })
+  },
+  { name: 'errors', dependencies: ['rate-limit'] }
+)

@@ -11,6 +11,17 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app, options: { config: Config }) => {
-  app.decorate('healing', createHealingEngine({ sql: app.db.sql, config: options.config.healing, secretsKey: options.config.secretsKey as string, log: app.log.child({ component: 'healing' }) }))
-}, { name: 'healing', dependencies: ['db'] })
+export default fp(
+  async (app, options: { config: Config }) => {
+    app.decorate(
+      'healing',
+      createHealingEngine({
+        sql: app.db.sql,
+        config: options.config.healing,
+        secretsKey: options.config.secretsKey as string,
+        log: app.log.child({ component: 'healing' })
+      })
+    )
+  },
+  { name: 'healing', dependencies: ['db'] }
+)

@@ -17,12 +17,31 @@ export interface JobsOptions {
   jobs?: JobDefinition[]
 }
 
-export default fp(async (app, options: JobsOptions) => {
-  const scheduler = new Scheduler(
-    { sql: app.db.sql, log: app.log.child({ component: 'scheduler' }), metrics: app.metrics, lockTimeoutMs: options.config.jobLockTimeoutMs },
-    options.jobs ?? jobDefinitions({ config: options.config, db: app.jobDb, healing: app.healing, inject: async (request) => await app.inject(request) })
-  )
-  app.decorate('scheduler', scheduler)
-  if (options.config.jobsEnabled) app.addHook('onReady', async () => { scheduler.start() })
-  app.addHook('onClose', async () => { await scheduler.stop() })
-}, { name: 'jobs', dependencies: ['db', 'metrics', 'healing'] })
+export default fp(
+  async (app, options: JobsOptions) => {
+    const scheduler = new Scheduler(
+      {
+        sql: app.db.sql,
+        log: app.log.child({ component: 'scheduler' }),
+        metrics: app.metrics,
+        lockTimeoutMs: options.config.jobLockTimeoutMs
+      },
+      options.jobs ??
+        jobDefinitions({
+          config: options.config,
+          db: app.jobDb,
+          healing: app.healing,
+          inject: async request => await app.inject(request)
+        })
+    )
+    app.decorate('scheduler', scheduler)
+    if (options.config.jobsEnabled)
+      app.addHook('onReady', async () => {
+        scheduler.start()
+      })
+    app.addHook('onClose', async () => {
+      await scheduler.stop()
+    })
+  },
+  { name: 'jobs', dependencies: ['db', 'metrics', 'healing'] }
+)

@@ -9,13 +9,14 @@ import { InvalidFields } from '../errors.js'
 export const MAX_JSON_DEPTH = 32
 
 /** Whether the JSON text nests objects and arrays deeper than `limit`, brackets in strings aside. */
-export function nestsDeeperThan (text: string, limit: number): boolean {
+export function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i)
     if (inString) {
-      if (char === 0x5c) i++ // backslash: the next character is escaped
+      if (char === 0x5c)
+        i++ // backslash: the next character is escaped
       else if (char === 0x22) inString = false
     } else if (char === 0x22) {
       inString = true
@@ -28,19 +29,27 @@ export function nestsDeeperThan (text: string, limit: number): boolean {
   return false
 }
 
-export default fp(async (app) => {
-  const parse = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    // Generated clients send an optional body left out as an empty JSON body (optional-body.ts).
-    if (body === '' && request.routeOptions.config.optionalBody === true) {
-      done(null, undefined)
-      return
-    }
-    if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
-      done(new InvalidFields([{ path: '/body', message: `nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels` }]), undefined)
-      return
-    }
-    parse(request, body as string, done)
-  })
-}, { name: 'json-body' })
+export default fp(
+  async app => {
+    const parse = app.getDefaultJsonParser('error', 'error')
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      // Generated clients send an optional body left out as an empty JSON body (optional-body.ts).
+      if (body === '' && request.routeOptions.config.optionalBody === true) {
+        done(null, undefined)
+        return
+      }
+      if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
+        done(
+          new InvalidFields([
+            { path: '/body', message: `nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels` }
+          ]),
+          undefined
+        )
+        return
+      }
+      parse(request, body as string, done)
+    })
+  },
+  { name: 'json-body' }
+)

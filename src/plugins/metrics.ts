@@ -22,32 +22,52 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
-  const requests = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by route; its _count is the request count',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry]
-  })
-  const metrics: Metrics = {
-    registry,
-    dbInFlight: new Gauge({ name: 'db_pool_in_use', help: 'Transactions holding a pool connection now', registers: [registry] }),
-    dbPoolSize: new Gauge({ name: 'db_pool_size', help: 'Maximum connections in the pool', registers: [registry] }),
-    jobRuns: new Counter({ name: 'job_runs_total', help: 'Job ticks by outcome: succeeded, failed, skipped_overlap, skipped_locked', labelNames: ['job_name', 'outcome'], registers: [registry] }),
-    jobDuration: new Histogram({ name: 'job_duration_seconds', help: 'Duration of job runs that executed', labelNames: ['job_name'], registers: [registry] })
-  }
-  app.decorate('metrics', metrics)
+export default fp(
+  async app => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry })
+    const requests = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route; its _count is the request count',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry]
+    })
+    const metrics: Metrics = {
+      registry,
+      dbInFlight: new Gauge({
+        name: 'db_pool_in_use',
+        help: 'Transactions holding a pool connection now',
+        registers: [registry]
+      }),
+      dbPoolSize: new Gauge({ name: 'db_pool_size', help: 'Maximum connections in the pool', registers: [registry] }),
+      jobRuns: new Counter({
+        name: 'job_runs_total',
+        help: 'Job ticks by outcome: succeeded, failed, skipped_overlap, skipped_locked',
+        labelNames: ['job_name', 'outcome'],
+        registers: [registry]
+      }),
+      jobDuration: new Histogram({
+        name: 'job_duration_seconds',
+        help: 'Duration of job runs that executed',
+        labelNames: ['job_name'],
+        registers: [registry]
+      })
+    }
+    app.decorate('metrics', metrics)
 
-  app.addHook('onResponse', async (request, reply) => {
-    // Unmatched URLs share one label, so scanning for paths cannot explode the series count.
-    const route = request.routeOptions.url ?? 'unmatched'
-    requests.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
-  })
+    app.addHook('onResponse', async (request, reply) => {
+      // Unmatched URLs share one label, so scanning for paths cannot explode the series count.
+      const route = request.routeOptions.url ?? 'unmatched'
+      requests.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000
+      )
+    })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    return await reply.type(registry.contentType).send(await registry.metrics())
-  })
-}, { name: 'metrics' })
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      return await reply.type(registry.contentType).send(await registry.metrics())
+    })
+  },
+  { name: 'metrics' }
+)

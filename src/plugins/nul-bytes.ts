@@ -15,12 +15,14 @@ const MAX_REPORTED = 20
 // A JSON pointer segment; the NUL itself is spelled out, so the answer shows where it was.
 const segment = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1').replaceAll(NUL, '\\u0000')
 
-function collect (value: unknown, path: string, found: string[]): void {
+function collect(value: unknown, path: string, found: string[]): void {
   if (found.length >= MAX_REPORTED) return
   if (typeof value === 'string') {
     if (value.includes(NUL)) found.push(path)
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => { collect(item, `${path}/${index}`, found) })
+    value.forEach((item, index) => {
+      collect(item, `${path}/${index}`, found)
+    })
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const at = `${path}/${segment(key)}`
@@ -30,7 +32,7 @@ function collect (value: unknown, path: string, found: string[]): void {
   }
 }
 
-export function nulBytePaths (request: FastifyRequest): string[] {
+export function nulBytePaths(request: FastifyRequest): string[] {
   const schema = request.routeOptions.schema
   const found: string[] = []
   if (schema?.params !== undefined) collect(request.params, '/params', found)
@@ -39,9 +41,15 @@ export function nulBytePaths (request: FastifyRequest): string[] {
   return found
 }
 
-export default fp(async (app) => {
-  app.addHook('preValidation', async (request) => {
-    const paths = nulBytePaths(request)
-    if (paths.length > 0) throw new InvalidFields(paths.map((path) => ({ path, message: 'contains a NUL character (\\u0000), which cannot be stored' })))
-  })
-}, { name: 'nul-bytes' })
+export default fp(
+  async app => {
+    app.addHook('preValidation', async request => {
+      const paths = nulBytePaths(request)
+      if (paths.length > 0)
+        throw new InvalidFields(
+          paths.map(path => ({ path, message: 'contains a NUL character (\\u0000), which cannot be stored' }))
+        )
+    })
+  },
+  { name: 'nul-bytes' }
+)

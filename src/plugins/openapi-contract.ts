@@ -23,7 +23,7 @@ declare module 'fastify' {
      * For the document only: a request body and responses the route parses or encodes itself
      * (another content type than JSON), so they are described without being validated.
      */
-    documented?: { body?: Record<string, unknown>, response?: Record<number, Record<string, unknown>> }
+    documented?: { body?: Record<string, unknown>; response?: Record<number, Record<string, unknown>> }
   }
 }
 
@@ -36,24 +36,34 @@ const retryAfter = (why: string): JsonObject => ({
   'Retry-After': { type: 'integer', minimum: 0, description: why }
 })
 
-function withRetryAfter (responses: Record<number, JsonObject>, why: string): Record<number, JsonObject> {
-  return Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, { ...response, headers: retryAfter(why) }]))
+function withRetryAfter(responses: Record<number, JsonObject>, why: string): Record<number, JsonObject> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => [status, { ...response, headers: retryAfter(why) }])
+  )
 }
 
 const RATE_LIMITED = withRetryAfter(problems(429), 'Seconds until the window resets')
-const UNAVAILABLE = withRetryAfter({
-  503: { ...problems(503)[503], description: 'The database did not answer within the request deadline (nothing was stored), or is unreachable' }
-}, 'Seconds to wait before retrying')
+const UNAVAILABLE = withRetryAfter(
+  {
+    503: {
+      ...problems(503)[503],
+      description: 'The database did not answer within the request deadline (nothing was stored), or is unreachable'
+    }
+  },
+  'Seconds to wait before retrying'
+)
 
-function isObject (value: unknown): value is JsonObject {
+function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** The object schema without `required` entries whose property has a default. */
-function defaultsOptional<T> (schema: T): T {
+function defaultsOptional<T>(schema: T): T {
   if (!isObject(schema) || !Array.isArray(schema.required) || !isObject(schema.properties)) return schema
   const properties = schema.properties
-  const required = (schema.required as string[]).filter((key) => !(isObject(properties[key]) && 'default' in properties[key]))
+  const required = (schema.required as string[]).filter(
+    key => !(isObject(properties[key]) && 'default' in properties[key])
+  )
   if (required.length === schema.required.length) return schema
   const { required: _all, ...rest } = schema
   return (required.length > 0 ? { ...rest, required } : rest) as T
@@ -66,7 +76,7 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   const responses: Record<number | string, unknown> = {}
   if (allow !== undefined) {
     Object.assign(responses, problems(401))
-    if (!CALLER_KINDS.every((kind) => allow.includes(kind))) Object.assign(responses, problems(403))
+    if (!CALLER_KINDS.every(kind => allow.includes(kind))) Object.assign(responses, problems(403))
   }
   if (url.startsWith('/v1/')) Object.assign(responses, UNAVAILABLE)
   Object.assign(responses, schema.response)
@@ -96,7 +106,7 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
 }
 
 /** Names of the components a schema refers to, directly or through other components. */
-function referencedComponents (node: unknown, components: JsonObject, found = new Set<string>()): Set<string> {
+function referencedComponents(node: unknown, components: JsonObject, found = new Set<string>()): Set<string> {
   if (Array.isArray(node)) {
     for (const item of node) referencedComponents(item, components, found)
   } else if (isObject(node)) {
@@ -116,9 +126,12 @@ function referencedComponents (node: unknown, components: JsonObject, found = ne
 }
 
 /** Applies the per-operation markers and makes defaulted fields of request-body components optional. */
-export const finishDocument: TransformObject = (documentObject) => {
+export const finishDocument: TransformObject = documentObject => {
   if (!('openapiObject' in documentObject)) throw new Error('the document is written as OpenAPI 3')
-  const document = documentObject.openapiObject as JsonObject & { paths: Record<string, Record<string, JsonObject>>, components: { schemas: JsonObject } }
+  const document = documentObject.openapiObject as JsonObject & {
+    paths: Record<string, Record<string, JsonObject>>
+    components: { schemas: JsonObject }
+  }
   const components = document.components.schemas
   const requestBodies: unknown[] = []
   const responses: unknown[] = []
@@ -135,7 +148,10 @@ export const finishDocument: TransformObject = (documentObject) => {
     const optional = defaultsOptional(components[name])
     if (optional === components[name]) continue
     // One component cannot say "optional to send" and "always returned" at once.
-    if (inResponses.has(name)) throw new Error(`component ${name} has defaulted required fields and is used in both requests and responses: split it`)
+    if (inResponses.has(name))
+      throw new Error(
+        `component ${name} has defaulted required fields and is used in both requests and responses: split it`
+      )
     components[name] = optional
   }
   return document

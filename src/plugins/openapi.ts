@@ -9,48 +9,90 @@ import { describeOperation, finishDocument } from './openapi-contract.js'
 
 export const API_VERSION = '1.0.0'
 
-export default fp(async (app) => {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Core314 Self-Healing Service',
-        version: API_VERSION,
-        description: 'Health monitoring, anomaly detection with root-cause analysis, recovery actions and self-tests for the Core314 platform. Every /v1 route takes `Authorization: Bearer <JWT>` (Supabase-compatible claims). Errors are RFC 9457 problem+json.',
-        contact: { name: 'Core314 platform team' },
-        license: { name: 'Proprietary', identifier: 'LicenseRef-Core314-Proprietary' }
+export default fp(
+  async app => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Core314 Self-Healing Service',
+          version: API_VERSION,
+          description:
+            'Health monitoring, anomaly detection with root-cause analysis, recovery actions and self-tests for the Core314 platform. Every /v1 route takes `Authorization: Bearer <JWT>` (Supabase-compatible claims). Errors are RFC 9457 problem+json.',
+          contact: { name: 'Core314 platform team' },
+          license: { name: 'Proprietary', identifier: 'LicenseRef-Core314-Proprietary' }
+        },
+        servers: [
+          { url: 'http://127.0.0.1:3000', description: 'A local instance on the default PORT' },
+          { url: '/', description: 'The host serving this document' }
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
+          }
+        },
+        tags: [
+          { name: 'operations', description: 'Liveness and readiness probes for orchestrators; public' },
+          {
+            name: 'health events',
+            description:
+              'Health events pushed by Core314 services (latency, errors, resource use), stored one at a time or in all-or-none batches'
+          },
+          {
+            name: 'health reports',
+            description:
+              'Summaries computed from health events: per-component health, unhealthy components, trends and availability'
+          },
+          {
+            name: 'anomalies',
+            description:
+              'Anomalies found by detection or reported by services, with root-cause analysis, correlation and the acknowledge/resolve workflow'
+          },
+          {
+            name: 'recovery actions',
+            description:
+              'Recovery actions, their approval workflow (approve, reject, cancel), execution and rollback, and the registered executors'
+          },
+          {
+            name: 'self-healing',
+            description:
+              'The self-healing kill switch, healing runs on demand and the circuit breakers guarding each component'
+          },
+          {
+            name: 'self-tests',
+            description: 'Self-test results, their catalogue, baselines and trends, and running them now'
+          },
+          { name: 'components', description: 'The registry of monitored components and their control endpoints' },
+          { name: 'monitor', description: 'The health monitor: measure every component now and store one event each' },
+          {
+            name: 'escalations',
+            description:
+              'Escalations raised when healing cannot proceed on its own, and their acknowledge/resolve workflow'
+          },
+          {
+            name: 'decisions',
+            description: 'The decision audit trail: what the engine, the detector and the monitor decided, and why'
+          },
+          {
+            name: 'integrations',
+            description:
+              'Ingest from other tools: organization ingest keys, the Alertmanager webhook and OTLP/HTTP metrics'
+          },
+          {
+            name: 'channels',
+            description:
+              'Notification channels of an organization (Slack, webhook, PagerDuty), their tests and delivery history'
+          }
+        ]
       },
-      servers: [
-        { url: 'http://127.0.0.1:3000', description: 'A local instance on the default PORT' },
-        { url: '/', description: 'The host serving this document' }
-      ],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
-        }
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
       },
-      tags: [
-        { name: 'operations', description: 'Liveness and readiness probes for orchestrators; public' },
-        { name: 'health events', description: 'Health events pushed by Core314 services (latency, errors, resource use), stored one at a time or in all-or-none batches' },
-        { name: 'health reports', description: 'Summaries computed from health events: per-component health, unhealthy components, trends and availability' },
-        { name: 'anomalies', description: 'Anomalies found by detection or reported by services, with root-cause analysis, correlation and the acknowledge/resolve workflow' },
-        { name: 'recovery actions', description: 'Recovery actions, their approval workflow (approve, reject, cancel), execution and rollback, and the registered executors' },
-        { name: 'self-healing', description: 'The self-healing kill switch, healing runs on demand and the circuit breakers guarding each component' },
-        { name: 'self-tests', description: 'Self-test results, their catalogue, baselines and trends, and running them now' },
-        { name: 'components', description: 'The registry of monitored components and their control endpoints' },
-        { name: 'monitor', description: 'The health monitor: measure every component now and store one event each' },
-        { name: 'escalations', description: 'Escalations raised when healing cannot proceed on its own, and their acknowledge/resolve workflow' },
-        { name: 'decisions', description: 'The decision audit trail: what the engine, the detector and the monitor decided, and why' },
-        { name: 'integrations', description: 'Ingest from other tools: organization ingest keys, the Alertmanager webhook and OTLP/HTTP metrics' },
-        { name: 'channels', description: 'Notification channels of an organization (Slack, webhook, PagerDuty), their tests and delivery history' }
-      ]
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
-    },
-    transform: describeOperation,
-    transformObject: finishDocument
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-}, { name: 'openapi' })
+      transform: describeOperation,
+      transformObject: finishDocument
+    })
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  },
+  { name: 'openapi' }
+)

@@ -18,10 +18,18 @@ const emptyBodyAsObject: preValidationHookHandler = (request, _reply, done) => {
   done()
 }
 
-export default fp(async (app) => {
-  app.addHook('onRoute', (route) => {
-    if (route.config?.optionalBody !== true) return
-    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
-    route.preValidation = [emptyBodyAsObject, ...existing]
-  })
-}, { name: 'optional-body' })
+export default fp(
+  async app => {
+    app.addHook('onRoute', route => {
+      if (route.config?.optionalBody !== true) return
+      const existing =
+        route.preValidation === undefined
+          ? []
+          : Array.isArray(route.preValidation)
+            ? route.preValidation
+            : [route.preValidation]
+      route.preValidation = [emptyBodyAsObject, ...existing]
+    })
+  },
+  { name: 'optional-body' }
+)

@@ -38,34 +38,46 @@ declare module 'fastify' {
 /** Never limited: what orchestrators and Prometheus poll. */
 export const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics'])
 
-export default fp(async (app, options: RateLimitOptions) => {
-  const redis = options.redisUrl === undefined
-    ? undefined
-    : new Redis(options.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false })
-  if (redis !== undefined) app.addHook('onClose', async () => { await redis.quit() })
-  await app.register(rateLimit, {
-    global: true,
-    hook: 'preHandler',
-    max: options.max,
-    timeWindow: options.timeWindow,
-    ...(redis === undefined ? {} : { redis, nameSpace: 'core314-rate-limit:' }),
-    allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
-    keyGenerator: (request) => request.callerKey ?? `ip:${request.ip}`,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s`
+export default fp(
+  async (app, options: RateLimitOptions) => {
+    const redis =
+      options.redisUrl === undefined
+        ? undefined
+        : new Redis(options.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false })
+    if (redis !== undefined)
+      app.addHook('onClose', async () => {
+        await redis.quit()
+      })
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: options.max,
+      timeWindow: options.timeWindow,
+      ...(redis === undefined ? {} : { redis, nameSpace: 'core314-rate-limit:' }),
+      allowList: request => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
+      keyGenerator: request => request.callerKey ?? `ip:${request.ip}`,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s`
+      })
     })
-  })
 
-  // The shared count (Redis or this process) says when an address has spent its budget; each
-  // instance then remembers it locally until the window ends, so refusing costs no round trip.
-  const countFailure = app.createRateLimit({ max: options.authFailureMax, keyGenerator: (request) => `auth-failure:${request.ip}` })
-  const blockedUntil = new LRUCache<string, number>({ max: 100_000 })
-  app.decorate('authFailures', {
-    retryAfter: (request: FastifyRequest) => Math.max(0, Math.ceil(((blockedUntil.get(request.ip) ?? 0) - Date.now()) / 1000)),
-    record: async (request: FastifyRequest) => {
-      const limit = await countFailure(request)
-      if (!limit.isAllowed && limit.remaining === 0) blockedUntil.set(request.ip, Date.now() + limit.ttl, { ttl: limit.ttl })
-    }
-  } satisfies AuthFailures)
-}, { name: 'rate-limit' })
+    // The shared count (Redis or this process) says when an address has spent its budget; each
+    // instance then remembers it locally until the window ends, so refusing costs no round trip.
+    const countFailure = app.createRateLimit({
+      max: options.authFailureMax,
+      keyGenerator: request => `auth-failure:${request.ip}`
+    })
+    const blockedUntil = new LRUCache<string, number>({ max: 100_000 })
+    app.decorate('authFailures', {
+      retryAfter: (request: FastifyRequest) =>
+        Math.max(0, Math.ceil(((blockedUntil.get(request.ip) ?? 0) - Date.now()) / 1000)),
+      record: async (request: FastifyRequest) => {
+        const limit = await countFailure(request)
+        if (!limit.isAllowed && limit.remaining === 0)
+          blockedUntil.set(request.ip, Date.now() + limit.ttl, { ttl: limit.ttl })
+      }
+    } satisfies AuthFailures)
+  },
+  { name: 'rate-limit' }
+)

@@ -15,7 +15,7 @@ import { isStorableTimestamp } from '../schemas/timestamps.js'
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
-function createAjv (schemas: TSchema[], options: Options): Ajv {
+function createAjv(schemas: TSchema[], options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options })
   addFormats(ajv)
   // A date-time PostgreSQL refuses would reach the database and fail there, unnamed.
@@ -39,7 +39,7 @@ interface Compilers {
 // the schema's JSON: the same text with the same shared schemas compiles to the same function.
 const compilersByShared = new WeakMap<TSchema[], Compilers>()
 
-function compilersFor (schemas: TSchema[]): Compilers {
+function compilersFor(schemas: TSchema[]): Compilers {
   let compilers = compilersByShared.get(schemas)
   if (compilers === undefined) {
     compilers = {
@@ -53,7 +53,7 @@ function compilersFor (schemas: TSchema[]): Compilers {
   return compilers
 }
 
-function validatorFor (compilers: Compilers, schema: unknown, body: boolean): Validator {
+function validatorFor(compilers: Compilers, schema: unknown, body: boolean): Validator {
   const key = `${body ? 'body' : 'coerced'} ${JSON.stringify(schema)}`
   let validator = compilers.validators.get(key)
   if (validator === undefined) {
@@ -63,20 +63,23 @@ function validatorFor (compilers: Compilers, schema: unknown, body: boolean): Va
   return validator
 }
 
-function serializerFor (compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
+function serializerFor(compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
   const key = JSON.stringify(schema)
   let serializer = compilers.serializers.get(key)
   if (serializer === undefined) {
-    const externals = Object.fromEntries(schemas.map((shared) => [(shared as { $id: string }).$id, shared]))
+    const externals = Object.fromEntries(schemas.map(shared => [(shared as { $id: string }).$id, shared]))
     serializer = fastJson(schema as Parameters<typeof fastJson>[0], { schema: externals as never }) as Serializer
     compilers.serializers.set(key, serializer)
   }
   return serializer
 }
 
-export default fp(async (app, options: { schemas: TSchema[] }) => {
-  for (const schema of options.schemas) app.addSchema(schema)
-  const compilers = compilersFor(options.schemas)
-  app.setValidatorCompiler(({ schema, httpPart }) => validatorFor(compilers, schema, httpPart === 'body'))
-  app.setSerializerCompiler(({ schema }) => serializerFor(compilers, options.schemas, schema))
-}, { name: 'schema-compilers' })
+export default fp(
+  async (app, options: { schemas: TSchema[] }) => {
+    for (const schema of options.schemas) app.addSchema(schema)
+    const compilers = compilersFor(options.schemas)
+    app.setValidatorCompiler(({ schema, httpPart }) => validatorFor(compilers, schema, httpPart === 'body'))
+    app.setSerializerCompiler(({ schema }) => serializerFor(compilers, options.schemas, schema))
+  },
+  { name: 'schema-compilers' }
+)

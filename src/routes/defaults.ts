@@ -3,7 +3,10 @@
 import { DAY_MS } from '../lib/time.js'
 
 /** A report's period: the query's `since` and `until`, by default the last `days` days up to now. */
-export function periodOf (query: { since?: string | undefined, until?: string | undefined }, days = 1): { since: string, until: string } {
+export function periodOf(
+  query: { since?: string | undefined; until?: string | undefined },
+  days = 1
+): { since: string; until: string } {
   return {
     since: query.since ?? new Date(Date.now() - days * DAY_MS).toISOString(),
     until: query.until ?? new Date().toISOString()

@@ -4,8 +4,12 @@ import type { FastifyRequest } from 'fastify'
 import { fingerprint } from '../services/idempotency.js'
 import type { Idempotency } from '../services/idempotency.js'
 
-export function idempotencyOf (request: FastifyRequest): Idempotency {
+export function idempotencyOf(request: FastifyRequest): Idempotency {
   const header = request.headers['idempotency-key']
   const key = typeof header === 'string' ? header : undefined
-  return { key, fingerprint: key === undefined ? '' : fingerprint(`${request.method} ${request.routeOptions.url ?? ''}`, request.body) }
+  return {
+    key,
+    fingerprint:
+      key === undefined ? '' : fingerprint(`${request.method} ${request.routeOptions.url ?? ''}`, request.body)
+  }
 }

@@ -4,43 +4,68 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { migrationsCurrent, type MigrationFile } from '../db/migrate.js'
 
-const Status = Type.Object({
-  status: Type.String({ examples: ['ok'] }),
-  checks: Type.Optional(Type.Object({
-    database: Type.Boolean(),
-    migrations: Type.Boolean()
-  }))
-}, { $id: 'OperationalStatus' })
+const Status = Type.Object(
+  {
+    status: Type.String({ examples: ['ok'] }),
+    checks: Type.Optional(
+      Type.Object({
+        database: Type.Boolean(),
+        migrations: Type.Boolean()
+      })
+    )
+  },
+  { $id: 'OperationalStatus' }
+)
 
 const READINESS_TIMEOUT_MS = 2000
 
 const operations: FastifyPluginAsyncTypebox<{ migrations: MigrationFile[] }> = async (app, { migrations }) => {
-  app.get('/healthz', {
-    schema: { operationId: 'getLiveness', tags: ['operations'], summary: 'The process is alive', description: 'Public. 200 while the process is alive; it does not touch the database, so an orchestrator restarts the process only when it is stuck, not when the database is away.', response: { 200: Status } }
-  }, async () => ({ status: 'ok' }))
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        operationId: 'getLiveness',
+        tags: ['operations'],
+        summary: 'The process is alive',
+        description:
+          'Public. 200 while the process is alive; it does not touch the database, so an orchestrator restarts the process only when it is stuck, not when the database is away.',
+        response: { 200: Status }
+      }
+    },
+    async () => ({ status: 'ok' })
+  )
 
-  app.get('/readyz', {
-    schema: {
-      operationId: 'getReadiness',
-      tags: ['operations'],
-      summary: 'The service can serve: database reachable and migrations current',
-      description: 'Public. 200 when the database answers within 2 s and every migration on disk is applied; else 503 with which check failed, so a load balancer stops sending traffic.',
-      response: { 200: Status, 503: Status }
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['operations'],
+        summary: 'The service can serve: database reachable and migrations current',
+        description:
+          'Public. 200 when the database answers within 2 s and every migration on disk is applied; else 503 with which check failed, so a load balancer stops sending traffic.',
+        response: { 200: Status, 503: Status }
+      }
+    },
+    async (request, reply) => {
+      let database = false
+      let current = false
+      try {
+        const check = migrationsCurrent(app.db.sql, migrations)
+        const timeout = new Promise<never>((_resolve, reject) =>
+          setTimeout(() => reject(new Error('readiness check timed out')), READINESS_TIMEOUT_MS).unref()
+        )
+        current = await Promise.race([check, timeout])
+        database = true
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed')
+      }
+      const ready = database && current
+      return await reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations: current } })
     }
-  }, async (request, reply) => {
-    let database = false
-    let current = false
-    try {
-      const check = migrationsCurrent(app.db.sql, migrations)
-      const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('readiness check timed out')), READINESS_TIMEOUT_MS).unref())
-      current = await Promise.race([check, timeout])
-      database = true
-    } catch (err) {
-      request.log.warn({ err }, 'readiness check failed')
-    }
-    const ready = database && current
-    return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations: current } })
-  })
+  )
 }
 
 export default operations

@@ -14,7 +14,7 @@ export interface Acting {
   caller: Caller
 }
 
-export function actingFor (identity: Identity, named: string | undefined): Acting {
+export function actingFor(identity: Identity, named: string | undefined): Acting {
   const claimed = organizationClaim(identity) ?? undefined
   if (claimed !== undefined && named !== undefined && claimed.toLowerCase() !== named.toLowerCase()) {
     throw new errors.Forbidden('the credential belongs to another organization than the one named')
@@ -22,12 +22,23 @@ export function actingFor (identity: Identity, named: string | undefined): Actin
   const organizationId = claimed ?? named ?? null
   if (organizationId === null || organizationId === claimed) return { organizationId, caller: identity }
   const metadata = (identity.claims.app_metadata ?? {}) as Record<string, unknown>
-  return { organizationId, caller: { role: identity.role, claims: { ...identity.claims, app_metadata: { ...metadata, organization_id: organizationId } } } }
+  return {
+    organizationId,
+    caller: {
+      role: identity.role,
+      claims: { ...identity.claims, app_metadata: { ...metadata, organization_id: organizationId } }
+    }
+  }
 }
 
 /** actingFor, for resources that always belong to an organization. */
-export function actingForOrganization (identity: Identity, named: string | undefined, field: string): Acting & { organizationId: string } {
+export function actingForOrganization(
+  identity: Identity,
+  named: string | undefined,
+  field: string
+): Acting & { organizationId: string } {
   const acting = actingFor(identity, named)
-  if (acting.organizationId === null) throw new InvalidFields([{ path: field, message: 'is required: this credential carries no organization' }])
+  if (acting.organizationId === null)
+    throw new InvalidFields([{ path: field, message: 'is required: this credential carries no organization' }])
   return acting as Acting & { organizationId: string }
 }

@@ -12,14 +12,15 @@ export const count = (options: Options = {}) => Type.Integer({ minimum: 0, maxim
 export const name = (maxLength: number, options: Options = {}) => Type.String({ minLength: 1, maxLength, ...options })
 export const text = (maxLength: number, options: Options = {}) => Type.String({ maxLength, ...options })
 export const jsonObject = (options: Options = {}) => Type.Record(Type.String(), Type.Unknown(), options)
-export const tags = (options: Options = {}) => Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, ...options })
+export const tags = (options: Options = {}) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, ...options })
 
 /**
  * A value the row may hold as NULL. A scalar becomes `type: [T, 'null']` rather than an anyOf:
  * the same contract, but fast-json-stringify serialises it directly instead of trying each
  * branch with a validator, which costs on every row of every response.
  */
-export function nullable<T extends TSchema> (schema: T): TUnsafe<Static<T> | null> {
+export function nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
   const type = (schema as { type?: unknown }).type
   if (typeof type === 'string' && type !== 'object' && type !== 'array') {
     return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] })
@@ -28,14 +29,20 @@ export function nullable<T extends TSchema> (schema: T): TUnsafe<Static<T> | nul
 }
 
 /** An input field a caller may leave out or send as null. */
-export function optional<T extends TSchema> (schema: T): TOptional<TUnsafe<Static<T> | null>> {
+export function optional<T extends TSchema>(schema: T): TOptional<TUnsafe<Static<T> | null>> {
   return Type.Optional(nullable(schema))
 }
 
 /** The same properties, each one a caller may leave out. */
-export function optionalAll<T extends Record<string, TSchema>> (properties: T): { [K in keyof T]: TOptional<T[K]> } {
-  return Object.fromEntries(Object.entries(properties).map(([key, schema]) => [key, Type.Optional(schema)])) as { [K in keyof T]: TOptional<T[K]> }
+export function optionalAll<T extends Record<string, TSchema>>(properties: T): { [K in keyof T]: TOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(properties).map(([key, schema]) => [key, Type.Optional(schema)])) as {
+    [K in keyof T]: TOptional<T[K]>
+  }
 }
 
 export const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy', 'critical', 'unknown'] as const
-export const healthStatus = (options: Options = {}) => Type.Enum(HEALTH_STATUSES, { description: 'healthy, degraded, unhealthy, critical, or unknown (no data)', ...options })
+export const healthStatus = (options: Options = {}) =>
+  Type.Enum(HEALTH_STATUSES, {
+    description: 'healthy, degraded, unhealthy, critical, or unknown (no data)',
+    ...options
+  })

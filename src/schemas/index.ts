@@ -6,35 +6,117 @@ import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anoma
 import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
 import { DetectionRequest, DetectionRun } from './detection.js'
 import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
-import { ApprovalDecision, RecoveryAction, RecoveryActionInput, RecoveryActionList, RetryPolicy } from './recovery-actions.js'
+import {
+  ApprovalDecision,
+  RecoveryAction,
+  RecoveryActionInput,
+  RecoveryActionList,
+  RetryPolicy
+} from './recovery-actions.js'
 import { RecoveryStatistics } from './recovery-reports.js'
 import { Selftest, SelftestInput, SelftestList } from './selftests.js'
 import { BaselineComparison, SelftestDeletion, SelftestStatistics, SelftestTrend } from './selftest-reports.js'
 import { SelftestCatalogEntry, SelftestRunInput, SelftestRunResult } from './selftest-runs.js'
 import { Component, ComponentInput } from './components.js'
 import { ExecutorDescription } from './executors.js'
-import { CircuitBreaker, HealingAttempt, HealingDecision, HealingMode, HealingModeInput, RollbackRequest, RollbackResult, SelfHealingRunInput, SelfHealingRunResult } from './self-healing.js'
-import { HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventInput, HealthEventList } from './health-events.js'
+import {
+  CircuitBreaker,
+  HealingAttempt,
+  HealingDecision,
+  HealingMode,
+  HealingModeInput,
+  RollbackRequest,
+  RollbackResult,
+  SelfHealingRunInput,
+  SelfHealingRunResult
+} from './self-healing.js'
+import {
+  HealthEvent,
+  HealthEventBatch,
+  HealthEventBatchResult,
+  HealthEventInput,
+  HealthEventList
+} from './health-events.js'
 import { Escalation, EscalationList } from './escalations.js'
 import { Decision, DecisionList } from './decisions.js'
 import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './alertmanager.js'
 import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from './channels.js'
 import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
-import { MonitorComponentResult, MonitorMetric, MonitorRunInput, MonitorRunResult, MonitorThresholdOverrides, MonitorThresholds } from './monitor.js'
+import {
+  MonitorComponentResult,
+  MonitorMetric,
+  MonitorRunInput,
+  MonitorRunResult,
+  MonitorThresholdOverrides,
+  MonitorThresholds
+} from './monitor.js'
 
 export const sharedSchemas: TSchema[] = [
   Problem,
-  HealthEventInput, HealthEvent, HealthEventBatch, HealthEventBatchResult, HealthEventList,
-  ComponentHealth, UnhealthyComponent, PerformanceTrend, SystemAvailability,
-  AnomalyInput, Anomaly, AnomalyStatusUpdate, AnomalyList, AnomalyStatistics, CorrelatedAnomaly,
-  DetectionRequest, DetectionRun,
-  RetryPolicy, RecoveryActionInput, RecoveryAction, ApprovalDecision, RecoveryActionList, RecoveryStatistics,
-  SelftestInput, Selftest, SelftestList, SelftestStatistics, SelftestTrend, BaselineComparison, SelftestDeletion,
-  SelftestRunInput, SelftestRunResult, SelftestCatalogEntry,
-  ComponentInput, Component, ExecutorDescription,
-  HealingMode, HealingModeInput, SelfHealingRunInput, HealingDecision, HealingAttempt, SelfHealingRunResult, RollbackRequest, RollbackResult, CircuitBreaker,
-  MonitorMetric, MonitorThresholdOverrides, MonitorRunInput, MonitorThresholds, MonitorComponentResult, MonitorRunResult,
-  Escalation, EscalationList, Decision, DecisionList,
-  IngestKeyInput, IngestKey, CreatedIngestKey, AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult,
-  ChannelInput, ChannelUpdate, Channel, ChannelTestResult, ChannelDelivery
+  HealthEventInput,
+  HealthEvent,
+  HealthEventBatch,
+  HealthEventBatchResult,
+  HealthEventList,
+  ComponentHealth,
+  UnhealthyComponent,
+  PerformanceTrend,
+  SystemAvailability,
+  AnomalyInput,
+  Anomaly,
+  AnomalyStatusUpdate,
+  AnomalyList,
+  AnomalyStatistics,
+  CorrelatedAnomaly,
+  DetectionRequest,
+  DetectionRun,
+  RetryPolicy,
+  RecoveryActionInput,
+  RecoveryAction,
+  ApprovalDecision,
+  RecoveryActionList,
+  RecoveryStatistics,
+  SelftestInput,
+  Selftest,
+  SelftestList,
+  SelftestStatistics,
+  SelftestTrend,
+  BaselineComparison,
+  SelftestDeletion,
+  SelftestRunInput,
+  SelftestRunResult,
+  SelftestCatalogEntry,
+  ComponentInput,
+  Component,
+  ExecutorDescription,
+  HealingMode,
+  HealingModeInput,
+  SelfHealingRunInput,
+  HealingDecision,
+  HealingAttempt,
+  SelfHealingRunResult,
+  RollbackRequest,
+  RollbackResult,
+  CircuitBreaker,
+  MonitorMetric,
+  MonitorThresholdOverrides,
+  MonitorRunInput,
+  MonitorThresholds,
+  MonitorComponentResult,
+  MonitorRunResult,
+  Escalation,
+  EscalationList,
+  Decision,
+  DecisionList,
+  IngestKeyInput,
+  IngestKey,
+  CreatedIngestKey,
+  AlertmanagerAlert,
+  AlertmanagerPayload,
+  AlertmanagerResult,
+  ChannelInput,
+  ChannelUpdate,
+  Channel,
+  ChannelTestResult,
+  ChannelDelivery
 ]

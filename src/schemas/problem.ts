@@ -1,36 +1,60 @@
 // RFC 9457 problem details, the body of every error response.
 import { Type, type Static } from 'typebox'
 
-export const Problem = Type.Object({
-  type: Type.String({ description: 'A URI naming the kind of problem', examples: ['urn:core314:problem:validation'] }),
-  title: Type.String({ description: 'The HTTP status phrase', examples: ['Bad Request'] }),
-  status: Type.Integer({ description: 'The HTTP status code', examples: [400] }),
-  detail: Type.String({ description: 'What went wrong, for a person', examples: ['/body/status must be equal to one of the allowed values'] }),
-  instance: Type.Optional(Type.String()),
-  errors: Type.Optional(Type.Array(Type.Object({
-    path: Type.String({ description: 'JSON pointer from the request part to the field', examples: ['/body/status'] }),
-    message: Type.String()
-  }), { description: 'Each offending field, for validation errors' }))
-}, { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
+export const Problem = Type.Object(
+  {
+    type: Type.String({
+      description: 'A URI naming the kind of problem',
+      examples: ['urn:core314:problem:validation']
+    }),
+    title: Type.String({ description: 'The HTTP status phrase', examples: ['Bad Request'] }),
+    status: Type.Integer({ description: 'The HTTP status code', examples: [400] }),
+    detail: Type.String({
+      description: 'What went wrong, for a person',
+      examples: ['/body/status must be equal to one of the allowed values']
+    }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({
+            description: 'JSON pointer from the request part to the field',
+            examples: ['/body/status']
+          }),
+          message: Type.String()
+        }),
+        { description: 'Each offending field, for validation errors' }
+      )
+    )
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' }
+)
 
 export type ProblemBody = Static<typeof Problem>
 
 /** A response schema map entry per error status a route can answer. */
-export function problems (...statuses: number[]): Record<number, { description: string, content: Record<string, { schema: { $ref: string } }> }> {
+export function problems(
+  ...statuses: number[]
+): Record<number, { description: string; content: Record<string, { schema: { $ref: string } }> }> {
   const descriptions: Record<number, string> = {
     400: 'Invalid input; `errors` names each field',
     401: 'Missing, malformed, wrongly signed or expired token',
-    403: 'The caller\'s role may not do this',
+    403: "The caller's role may not do this",
     404: 'Not found, or not visible to the caller',
-    409: 'Not allowed in the resource\'s current state',
+    409: "Not allowed in the resource's current state",
     413: 'Body too large',
     422: 'Idempotency-Key reused with a different body',
     429: 'Rate limit exceeded; see Retry-After',
     501: 'Not implemented yet',
     503: 'Not ready'
   }
-  return Object.fromEntries(statuses.map((status) => [status, {
-    description: descriptions[status] ?? 'Error',
-    content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } }
-  }]))
+  return Object.fromEntries(
+    statuses.map(status => [
+      status,
+      {
+        description: descriptions[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } }
+      }
+    ])
+  )
 }

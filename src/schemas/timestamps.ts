@@ -5,6 +5,6 @@ import formats from 'ajv-formats/dist/formats.js'
 
 const dateTime = formats.fullFormats['date-time'] as { validate: (value: string) => boolean }
 
-export function isStorableTimestamp (value: string): boolean {
+export function isStorableTimestamp(value: string): boolean {
   return dateTime.validate(value) && !value.startsWith('0000')
 }

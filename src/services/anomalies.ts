@@ -10,15 +10,24 @@ import type { AnomalyStatisticsRow, CorrelatedAnomalyRow } from '../schemas/anom
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 
-export async function recordAnomaly (db: Db, caller: Caller, input: AnomalyInputBody, idempotency: Idempotency): Promise<Created<AnomalyRow>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => ({
-    status: 201,
-    body: await insertRow<AnomalyRow>(tx, 'anomaly_signals', input, ANOMALY_COLUMNS)
-  })))
+export async function recordAnomaly(
+  db: Db,
+  caller: Caller,
+  input: AnomalyInputBody,
+  idempotency: Idempotency
+): Promise<Created<AnomalyRow>> {
+  return await db.asCaller(
+    caller,
+    async tx =>
+      await createOnce(tx, idempotency, async () => ({
+        status: 201,
+        body: await insertRow<AnomalyRow>(tx, 'anomaly_signals', input, ANOMALY_COLUMNS)
+      }))
+  )
 }
 
-export async function getAnomaly (db: Db, caller: Caller, id: string): Promise<AnomalyRow> {
-  const row = await db.asCaller(caller, async (tx) => await findRow<AnomalyRow>(tx, 'anomaly_signals', id))
+export async function getAnomaly(db: Db, caller: Caller, id: string): Promise<AnomalyRow> {
+  const row = await db.asCaller(caller, async tx => await findRow<AnomalyRow>(tx, 'anomaly_signals', id))
   if (row === undefined) throw new errors.NotFound(`anomaly ${id} not found`)
   return row
 }
@@ -31,27 +40,58 @@ export interface AnomalyFilters {
   since?: string | undefined
 }
 
-export async function pageAnomalies (db: Db, caller: Caller, filters: AnomalyFilters, cursor: string | undefined, limit: number): Promise<Page<AnomalyRow>> {
+export async function pageAnomalies(
+  db: Db,
+  caller: Caller,
+  filters: AnomalyFilters,
+  cursor: string | undefined,
+  limit: number
+): Promise<Page<AnomalyRow>> {
   const { since, ...equals } = filters
-  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
-  return toPage(await db.asCaller(caller, async (tx) => await listRows<AnomalyRow>(tx, 'anomaly_signals', query)), limit)
+  const query = {
+    equals: { ...equals, user_id: visibleOwner(caller) },
+    since,
+    cursor: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit
+  }
+  return toPage(await db.asCaller(caller, async tx => await listRows<AnomalyRow>(tx, 'anomaly_signals', query)), limit)
 }
 
-export async function listActiveAnomalies (db: Db, caller: Caller, filters: Parameters<typeof activeAnomalies>[1]): Promise<AnomalyRow[]> {
-  return await db.asCaller(caller, async (tx) => await activeAnomalies(tx, filters))
+export async function listActiveAnomalies(
+  db: Db,
+  caller: Caller,
+  filters: Parameters<typeof activeAnomalies>[1]
+): Promise<AnomalyRow[]> {
+  return await db.asCaller(caller, async tx => await activeAnomalies(tx, filters))
 }
 
-export async function summariseAnomalies (db: Db, caller: Caller, filters: Parameters<typeof anomalyStatistics>[1]): Promise<AnomalyStatisticsRow> {
-  return await db.asCaller(caller, async (tx) => await anomalyStatistics(tx, filters))
+export async function summariseAnomalies(
+  db: Db,
+  caller: Caller,
+  filters: Parameters<typeof anomalyStatistics>[1]
+): Promise<AnomalyStatisticsRow> {
+  return await db.asCaller(caller, async tx => await anomalyStatistics(tx, filters))
 }
 
-export async function listCorrelatedAnomalies (db: Db, caller: Caller, id: string, windowMinutes: number, limit: number): Promise<CorrelatedAnomalyRow[]> {
-  return await db.asCaller(caller, async (tx) => {
-    if (await findRow(tx, 'anomaly_signals', id) === undefined) throw new errors.NotFound(`anomaly ${id} not found`)
+export async function listCorrelatedAnomalies(
+  db: Db,
+  caller: Caller,
+  id: string,
+  windowMinutes: number,
+  limit: number
+): Promise<CorrelatedAnomalyRow[]> {
+  return await db.asCaller(caller, async tx => {
+    if ((await findRow(tx, 'anomaly_signals', id)) === undefined) throw new errors.NotFound(`anomaly ${id} not found`)
     return await correlatedAnomalies(tx, id, windowMinutes, limit)
   })
 }
 
-export async function changeAnomalyStatus (db: Db, caller: Caller, id: string, status: string, notes: string | undefined): Promise<AnomalyRow> {
-  return await db.asCaller(caller, async (tx) => await updateAnomalyStatus(tx, id, status, notes))
+export async function changeAnomalyStatus(
+  db: Db,
+  caller: Caller,
+  id: string,
+  status: string,
+  notes: string | undefined
+): Promise<AnomalyRow> {
+  return await db.asCaller(caller, async tx => await updateAnomalyStatus(tx, id, status, notes))
 }

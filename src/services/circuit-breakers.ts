@@ -6,14 +6,30 @@ import { findBreaker, listBreakers, type CircuitBreakerRow } from '../db/circuit
 import { errors } from '../errors.js'
 import { actingOrganization, listedOrganization } from './organization-scope.js'
 
-export async function listCircuitBreakers (db: Db, caller: Identity, state: string | undefined, organizationId: string | undefined): Promise<CircuitBreakerRow[]> {
+export async function listCircuitBreakers(
+  db: Db,
+  caller: Identity,
+  state: string | undefined,
+  organizationId: string | undefined
+): Promise<CircuitBreakerRow[]> {
   const filter = { state: state ?? null, organizationId: listedOrganization(caller, organizationId) }
-  return await db.asCaller(caller, async (tx) => await listBreakers(tx, filter))
+  return await db.asCaller(caller, async tx => await listBreakers(tx, filter))
 }
 
-export async function getCircuitBreaker (db: Db, caller: Identity, componentName: string, organizationId: string | undefined): Promise<CircuitBreakerRow> {
-  const key = { organizationId: actingOrganization(caller, organizationId, '/querystring/organization_id'), componentName }
-  const row = await db.asCaller(caller, async (tx) => await findBreaker(tx, key))
-  if (row === undefined) throw new errors.NotFound(`component ${componentName} has no circuit breaker (it was never opened, so it is closed)`)
+export async function getCircuitBreaker(
+  db: Db,
+  caller: Identity,
+  componentName: string,
+  organizationId: string | undefined
+): Promise<CircuitBreakerRow> {
+  const key = {
+    organizationId: actingOrganization(caller, organizationId, '/querystring/organization_id'),
+    componentName
+  }
+  const row = await db.asCaller(caller, async tx => await findBreaker(tx, key))
+  if (row === undefined)
+    throw new errors.NotFound(
+      `component ${componentName} has no circuit breaker (it was never opened, so it is closed)`
+    )
   return row
 }

@@ -20,7 +20,7 @@ export interface RegistrationRules extends TargetRules {
   key: SecretsKey
 }
 
-export function registrationRules (config: Config): RegistrationRules {
+export function registrationRules(config: Config): RegistrationRules {
   return {
     policy: targetPolicy(config.healing.allowedTargets),
     allowSelfReset: config.healing.allowSelfReset,
@@ -29,22 +29,29 @@ export function registrationRules (config: Config): RegistrationRules {
   }
 }
 
-function present (row: ComponentRow): ComponentRow {
+function present(row: ComponentRow): ComponentRow {
   return { ...row, redis_url: maskUrlPassword(row.redis_url), database_url: maskUrlPassword(row.database_url) }
 }
 
-function refuseBadInput (input: ComponentInputBody, rules: TargetRules): void {
+function refuseBadInput(input: ComponentInputBody, rules: TargetRules): void {
   const problems = targetProblems(input, rules)
-  const secretProblem = typeof input.webhook_secret === 'string' ? webhookSecretProblem(input.webhook_secret) : undefined
+  const secretProblem =
+    typeof input.webhook_secret === 'string' ? webhookSecretProblem(input.webhook_secret) : undefined
   if (secretProblem !== undefined) problems.push({ path: '/body/webhook_secret', message: secretProblem })
   if (problems.length > 0) throw new InvalidFields(problems)
 }
 
-export async function registerComponent (db: Db, caller: Identity, name: string, input: ComponentInputBody, rules: RegistrationRules): Promise<ComponentRow> {
+export async function registerComponent(
+  db: Db,
+  caller: Identity,
+  name: string,
+  input: ComponentInputBody,
+  rules: RegistrationRules
+): Promise<ComponentRow> {
   const { organization_id: named, ...registration } = input
   const key = { organizationId: actingOrganization(caller, named, '/body/organization_id'), componentName: name }
   refuseBadInput(registration, rules)
-  return await db.asCaller(caller, async (tx) => {
+  return await db.asCaller(caller, async tx => {
     let secret = registration.webhook_secret ?? undefined
     let generated: string | undefined
     const url = registration.webhook_url ?? undefined
@@ -52,23 +59,43 @@ export async function registerComponent (db: Db, caller: Identity, name: string,
       const current = await lockWebhookUrl(tx, key)
       // The stored secret was shared with the old endpoint; sending it to a new one would hand it over.
       if (typeof current === 'string' && current !== url) {
-        throw new errors.Conflict(`component ${name} changes its webhook_url: send a new webhook_secret with it (the stored one belongs to the old endpoint), or leave webhook_secret out of a registration that keeps the same URL`)
+        throw new errors.Conflict(
+          `component ${name} changes its webhook_url: send a new webhook_secret with it (the stored one belongs to the old endpoint), or leave webhook_secret out of a registration that keeps the same URL`
+        )
       }
       if (current !== url) secret = generated = generateWebhookSecret()
     }
-    const row = present(await upsertComponent(tx, key, { ...registration, ...(secret === undefined ? {} : { webhook_secret: seal(secret, rules.key) }) }))
+    const row = present(
+      await upsertComponent(tx, key, {
+        ...registration,
+        ...(secret === undefined ? {} : { webhook_secret: seal(secret, rules.key) })
+      })
+    )
     return generated === undefined ? row : { ...row, webhook_secret: generated }
   })
 }
 
-export async function getComponent (db: Db, caller: Identity, name: string, organizationId: string | undefined): Promise<ComponentRow> {
-  const key = { organizationId: actingOrganization(caller, organizationId, '/querystring/organization_id'), componentName: name }
-  const row = await db.asCaller(caller, async (tx) => await findComponent(tx, key))
+export async function getComponent(
+  db: Db,
+  caller: Identity,
+  name: string,
+  organizationId: string | undefined
+): Promise<ComponentRow> {
+  const key = {
+    organizationId: actingOrganization(caller, organizationId, '/querystring/organization_id'),
+    componentName: name
+  }
+  const row = await db.asCaller(caller, async tx => await findComponent(tx, key))
   if (row === undefined) throw new errors.NotFound(`component ${name} is not registered`)
   return present(row)
 }
 
-export async function listRegisteredComponents (db: Db, caller: Identity, componentType: string | undefined, organizationId: string | undefined): Promise<ComponentRow[]> {
+export async function listRegisteredComponents(
+  db: Db,
+  caller: Identity,
+  componentType: string | undefined,
+  organizationId: string | undefined
+): Promise<ComponentRow[]> {
   const filter = { componentType: componentType ?? null, organizationId: listedOrganization(caller, organizationId) }
-  return (await db.asCaller(caller, async (tx) => await listComponents(tx, filter))).map(present)
+  return (await db.asCaller(caller, async tx => await listComponents(tx, filter))).map(present)
 }

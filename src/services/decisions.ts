@@ -16,14 +16,29 @@ export interface DecisionFilters {
   until?: string | undefined
 }
 
-export async function pageDecisions (db: Db, caller: Caller, filters: DecisionFilters, cursor: string | undefined, limit: number): Promise<Page<DecisionView>> {
+export async function pageDecisions(
+  db: Db,
+  caller: Caller,
+  filters: DecisionFilters,
+  cursor: string | undefined,
+  limit: number
+): Promise<Page<DecisionView>> {
   const { since, until, ...equals } = filters
-  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, until, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
-  return toPage(await db.asCaller(caller, async (tx) => await listRows<DecisionView>(tx, 'decision_audit_log', query)), limit)
+  const query = {
+    equals: { ...equals, user_id: visibleOwner(caller) },
+    since,
+    until,
+    cursor: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit
+  }
+  return toPage(
+    await db.asCaller(caller, async tx => await listRows<DecisionView>(tx, 'decision_audit_log', query)),
+    limit
+  )
 }
 
-export async function getDecision (db: Db, caller: Caller, id: string): Promise<DecisionView> {
-  const row = await db.asCaller(caller, async (tx) => await findRow<DecisionView>(tx, 'decision_audit_log', id))
+export async function getDecision(db: Db, caller: Caller, id: string): Promise<DecisionView> {
+  const row = await db.asCaller(caller, async tx => await findRow<DecisionView>(tx, 'decision_audit_log', id))
   if (row === undefined) throw new errors.NotFound(`decision ${id} not found`)
   return row
 }

@@ -16,20 +16,39 @@ export interface EscalationFilters {
   since?: string | undefined
 }
 
-export async function pageEscalations (db: Db, caller: Caller, filters: EscalationFilters, cursor: string | undefined, limit: number): Promise<Page<EscalationView>> {
+export async function pageEscalations(
+  db: Db,
+  caller: Caller,
+  filters: EscalationFilters,
+  cursor: string | undefined,
+  limit: number
+): Promise<Page<EscalationView>> {
   const { since, ...equals } = filters
-  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
-  return toPage(await db.asCaller(caller, async (tx) => await listRows<EscalationView>(tx, 'escalation_events', query)), limit)
+  const query = {
+    equals: { ...equals, user_id: visibleOwner(caller) },
+    since,
+    cursor: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit
+  }
+  return toPage(
+    await db.asCaller(caller, async tx => await listRows<EscalationView>(tx, 'escalation_events', query)),
+    limit
+  )
 }
 
-export async function getEscalation (db: Db, caller: Caller, id: string): Promise<EscalationView> {
-  const row = await db.asCaller(caller, async (tx) => await findRow<EscalationView>(tx, 'escalation_events', id))
+export async function getEscalation(db: Db, caller: Caller, id: string): Promise<EscalationView> {
+  const row = await db.asCaller(caller, async tx => await findRow<EscalationView>(tx, 'escalation_events', id))
   if (row === undefined) throw new errors.NotFound(`escalation ${id} not found`)
   return row
 }
 
-export async function changeEscalation (db: Db, caller: Caller, id: string, to: 'acknowledged' | 'resolved'): Promise<EscalationView> {
-  return await db.asCaller(caller, async (tx) => {
+export async function changeEscalation(
+  db: Db,
+  caller: Caller,
+  id: string,
+  to: 'acknowledged' | 'resolved'
+): Promise<EscalationView> {
+  return await db.asCaller(caller, async tx => {
     const moved = await moveEscalation<EscalationView>(tx, id, to)
     if (moved !== undefined) return moved
     const current = await findRow<EscalationView>(tx, 'escalation_events', id)

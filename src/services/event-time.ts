@@ -9,22 +9,44 @@ export interface Measured {
   measurement_window_end?: string | null | undefined
 }
 
-function duration (ms: number): string {
-  const [size, unit] = ms % 86_400_000 === 0 && ms > 0 ? [86_400_000, 'day'] : ms % 3_600_000 === 0 && ms > 0 ? [3_600_000, 'hour'] : ms % 60_000 === 0 && ms > 0 ? [60_000, 'minute'] : [1000, 'second']
+function duration(ms: number): string {
+  const [size, unit] =
+    ms % 86_400_000 === 0 && ms > 0
+      ? [86_400_000, 'day']
+      : ms % 3_600_000 === 0 && ms > 0
+        ? [3_600_000, 'hour']
+        : ms % 60_000 === 0 && ms > 0
+          ? [60_000, 'minute']
+          : [1000, 'second']
   const count = ms / size
   return `${count} ${unit}${count === 1 ? '' : 's'}`
 }
 
 /** Throws a 400 naming `<prefix>/<i>/measurement_window_end` (or `<prefix>/...` for one event) for each event outside the bounds. */
-export function checkEventTimes (events: readonly Measured[], bounds: EventTimeBounds, arrival: number, fieldOf: (index: number) => string): void {
+export function checkEventTimes(
+  events: readonly Measured[],
+  bounds: EventTimeBounds,
+  arrival: number,
+  fieldOf: (index: number) => string
+): void {
   const fields = events.flatMap((event, index) => {
     if (event.measurement_window_end == null) return []
     const time = Date.parse(event.measurement_window_end)
     if (time < arrival - bounds.maxLatenessMs) {
-      return [{ path: fieldOf(index), message: `is more than ${duration(bounds.maxLatenessMs)} before arrival, the lateness bound (EVENT_MAX_LATENESS_MINUTES)` }]
+      return [
+        {
+          path: fieldOf(index),
+          message: `is more than ${duration(bounds.maxLatenessMs)} before arrival, the lateness bound (EVENT_MAX_LATENESS_MINUTES)`
+        }
+      ]
     }
     if (time > arrival + bounds.maxFutureSkewMs) {
-      return [{ path: fieldOf(index), message: `is more than ${duration(bounds.maxFutureSkewMs)} after arrival, the future skew bound (EVENT_MAX_FUTURE_SKEW_SECONDS)` }]
+      return [
+        {
+          path: fieldOf(index),
+          message: `is more than ${duration(bounds.maxFutureSkewMs)} after arrival, the future skew bound (EVENT_MAX_FUTURE_SKEW_SECONDS)`
+        }
+      ]
     }
     return []
   })

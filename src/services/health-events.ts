@@ -12,32 +12,54 @@ import { errors } from '../errors.js'
 import type { EventTimeBounds } from '../config.js'
 import { checkEventTimes } from './event-time.js'
 
-export async function recordHealthEvent (db: Db, caller: Caller, input: HealthEventInputBody, idempotency: Idempotency, bounds: EventTimeBounds): Promise<Created<HealthEventRow>> {
-  const check = (): void => { checkEventTimes([input], bounds, Date.now(), () => '/body/measurement_window_end') }
+export async function recordHealthEvent(
+  db: Db,
+  caller: Caller,
+  input: HealthEventInputBody,
+  idempotency: Idempotency,
+  bounds: EventTimeBounds
+): Promise<Created<HealthEventRow>> {
+  const check = (): void => {
+    checkEventTimes([input], bounds, Date.now(), () => '/body/measurement_window_end')
+  }
   // Without a key there is nothing to claim or replay: the insert alone, in one round trip.
   if (idempotency.key === undefined) {
     check()
-    const [row] = await db.statement((sql) => insertHealthEventAsQuery(sql, caller, input))
+    const [row] = await db.statement(sql => insertHealthEventAsQuery(sql, caller, input))
     return { status: 201, body: row as HealthEventRow, replayed: false }
   }
   // Checked once the key is claimed, so a retry of a stored event replays it however late.
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
-    check()
-    const [row] = await insertHealthEvents(tx, [input])
-    return { status: 201, body: row as HealthEventRow }
-  }))
+  return await db.asCaller(
+    caller,
+    async tx =>
+      await createOnce(tx, idempotency, async () => {
+        check()
+        const [row] = await insertHealthEvents(tx, [input])
+        return { status: 201, body: row as HealthEventRow }
+      })
+  )
 }
 
-export async function recordHealthEventBatch (db: Db, caller: Caller, events: HealthEventInputBody[], idempotency: Idempotency, bounds: EventTimeBounds): Promise<Created<{ inserted: number, ids: string[] }>> {
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => {
-    checkEventTimes(events, bounds, Date.now(), (index) => `/body/events/${index}/measurement_window_end`)
-    const ids = await insertHealthEventIds(tx, events)
-    return { status: 201, body: { inserted: ids.length, ids } }
-  }))
+export async function recordHealthEventBatch(
+  db: Db,
+  caller: Caller,
+  events: HealthEventInputBody[],
+  idempotency: Idempotency,
+  bounds: EventTimeBounds
+): Promise<Created<{ inserted: number; ids: string[] }>> {
+  return await db.asCaller(
+    caller,
+    async tx =>
+      await createOnce(tx, idempotency, async () => {
+        checkEventTimes(events, bounds, Date.now(), index => `/body/events/${index}/measurement_window_end`)
+        const ids = await insertHealthEventIds(tx, events)
+        return { status: 201, body: { inserted: ids.length, ids } }
+      })
+  )
 }
 
-export async function getHealthEvent (db: Db, caller: Caller, id: string): Promise<HealthEventRow> {
-  const row = await db.asCaller(caller, async (tx) => await findRow<HealthEventRow>(tx, 'system_health_events', id))
+export async function getHealthEvent(db: Db, caller: Caller, id: string): Promise<HealthEventRow> {
+  const row = await db.asCaller(caller, async tx => await findRow<HealthEventRow>(tx, 'system_health_events', id))
   if (row === undefined) throw new errors.NotFound(`health event ${id} not found`)
   return row
 }
@@ -51,9 +73,21 @@ export interface HealthEventFilters {
   until?: string | undefined
 }
 
-export async function pageHealthEvents (db: Db, caller: Caller, filters: HealthEventFilters, cursor: string | undefined, limit: number): Promise<Page<HealthEventRow>> {
+export async function pageHealthEvents(
+  db: Db,
+  caller: Caller,
+  filters: HealthEventFilters,
+  cursor: string | undefined,
+  limit: number
+): Promise<Page<HealthEventRow>> {
   const { since, until, ...equals } = filters
-  const query = { equals: { ...equals, user_id: visibleOwner(caller) }, since, until, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
-  const rows = await db.asCaller(caller, async (tx) => await listRows<HealthEventRow>(tx, 'system_health_events', query))
+  const query = {
+    equals: { ...equals, user_id: visibleOwner(caller) },
+    since,
+    until,
+    cursor: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit
+  }
+  const rows = await db.asCaller(caller, async tx => await listRows<HealthEventRow>(tx, 'system_health_events', query))
   return toPage(rows, limit)
 }

@@ -21,24 +21,32 @@ export interface Created<T> {
 }
 
 /** A stable fingerprint of what was asked: the route and the body with keys in sorted order. */
-export function fingerprint (route: string, body: unknown): string {
+export function fingerprint(route: string, body: unknown): string {
   const canonical = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canonical)
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map(key => [key, canonical((value as Record<string, unknown>)[key])])
+      )
     }
     return value
   }
-  return createHash('sha256').update(route).update('\n').update(JSON.stringify(canonical(body))).digest('hex')
+  return createHash('sha256')
+    .update(route)
+    .update('\n')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex')
 }
 
-export async function createOnce<T> (
+export async function createOnce<T>(
   tx: Tx,
   { key, fingerprint: requestFingerprint }: Idempotency,
-  create: () => Promise<{ status: number, body: T }>
+  create: () => Promise<{ status: number; body: T }>
 ): Promise<Created<T>> {
-  if (key === undefined) return { ...await create(), replayed: false }
-  if (!await claimKey(tx, key, requestFingerprint)) {
+  if (key === undefined) return { ...(await create()), replayed: false }
+  if (!(await claimKey(tx, key, requestFingerprint))) {
     const stored = await findKey(tx, key, IDEMPOTENCY_TTL_SECONDS)
     if (stored !== undefined && !stored.expired) {
       if (stored.request_fingerprint !== requestFingerprint) {

@@ -22,11 +22,14 @@ export interface MaintenanceOptions {
 
 export const DEFAULT_SELFTEST_RETENTION_DAYS = 30
 
-export async function runMaintenance (db: Db, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-  const owned = await db.sql.begin(async (tx) => ({
+export async function runMaintenance(db: Db, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+  const owned = await db.sql.begin(async tx => ({
     partitions_created: await createHealthEventPartitions(tx, 3),
     idempotency_keys_purged: await purgeExpiredKeys(tx, IDEMPOTENCY_TTL_SECONDS)
   }))
   const days = options.selftestRetentionDays ?? DEFAULT_SELFTEST_RETENTION_DAYS
-  return { ...owned, selftest_results_purged: await db.asCaller(SERVICE_CALLER, async (tx) => await purgeResultsOlderThan(tx, days)) }
+  return {
+    ...owned,
+    selftest_results_purged: await db.asCaller(SERVICE_CALLER, async tx => await purgeResultsOlderThan(tx, days))
+  }
 }

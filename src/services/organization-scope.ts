@@ -10,7 +10,7 @@ import { InvalidFields } from '../errors.js'
 /** `organization_id` as a query string names it: a UUID, or `platform` for the null organization. */
 export const PLATFORM = 'platform'
 
-export function organizationClaim (identity: Identity): string | null {
+export function organizationClaim(identity: Identity): string | null {
   const metadata = identity.claims.app_metadata as Record<string, unknown> | undefined
   return typeof metadata?.organization_id === 'string' ? metadata.organization_id : null
 }
@@ -20,10 +20,16 @@ export function organizationClaim (identity: Identity): string | null {
  * the platform's own), else the caller's own. The service role has no organization of its own:
  * 400 naming `field` when it names none.
  */
-export function actingOrganization (identity: Identity, named: string | null | undefined, field: string): string | null {
+export function actingOrganization(identity: Identity, named: string | null | undefined, field: string): string | null {
   if (named !== undefined) return named === PLATFORM ? null : named
   if (identity.kind === 'service') {
-    throw new InvalidFields([{ path: field, message: 'is required for the service role: name the organization (null, or `platform` in a query string, for the platform\'s own components)' }])
+    throw new InvalidFields([
+      {
+        path: field,
+        message:
+          "is required for the service role: name the organization (null, or `platform` in a query string, for the platform's own components)"
+      }
+    ])
   }
   return organizationClaim(identity)
 }
@@ -32,7 +38,7 @@ export function actingOrganization (identity: Identity, named: string | null | u
  * The organization a list is limited to: the one named, else the caller's own for a user. Admins
  * and the service role see every organization's items unless they name one.
  */
-export function listedOrganization (identity: Identity, named: string | undefined): string | null | undefined {
+export function listedOrganization(identity: Identity, named: string | undefined): string | null | undefined {
   if (named !== undefined) return named === PLATFORM ? null : named
   return identity.kind === 'user' ? organizationClaim(identity) : undefined
 }

@@ -7,7 +7,11 @@ import type { Identity } from './auth/identity.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
-import { RecoveryActionInput, type RecoveryActionInputBody, type RecoveryActionRow } from '../schemas/recovery-actions.js'
+import {
+  RecoveryActionInput,
+  type RecoveryActionInputBody,
+  type RecoveryActionRow
+} from '../schemas/recovery-actions.js'
 import type { RecoveryStatisticsRow } from '../schemas/recovery-reports.js'
 import { executorTypes, getExecutor } from './healing/executors/registry.js'
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
@@ -15,30 +19,45 @@ import { errors, InvalidFields } from '../errors.js'
 import type { HealingConfig } from '../config.js'
 import { audit } from './healing/audit.js'
 
-const INSERT_COLUMNS = [...Object.keys(RecoveryActionInput.properties), 'trigger_type', 'triggered_by_user_id', 'approval_expires_at']
+const INSERT_COLUMNS = [
+  ...Object.keys(RecoveryActionInput.properties),
+  'trigger_type',
+  'triggered_by_user_id',
+  'approval_expires_at'
+]
 
 /** Which types wait for approval, for how long, and whether the requester may approve. */
 export type ApprovalPolicy = Pick<HealingConfig, 'approvalTypes' | 'approvalTtlMs' | 'fourEyes'>
 
 /** The executor for the action and its parameters, or the fields that are wrong. */
-function checkAgainstExecutor (input: RecoveryActionInputBody, policy: ApprovalPolicy): { risky: boolean } {
+function checkAgainstExecutor(input: RecoveryActionInputBody, policy: ApprovalPolicy): { risky: boolean } {
   const executor = getExecutor(input.action_type)
   if (executor === undefined) {
-    throw new InvalidFields([{ path: '/body/action_type', message: `is not a registered executor type (one of ${executorTypes().join(', ')})` }])
+    throw new InvalidFields([
+      { path: '/body/action_type', message: `is not a registered executor type (one of ${executorTypes().join(', ')})` }
+    ])
   }
   const problems = executor.validate(input.action_parameters ?? {})
   if (problems.length > 0) {
-    throw new InvalidFields(problems.map((problem) => {
-      const [field, ...message] = problem.split(': ')
-      return message.length === 0
-        ? { path: '/body/action_parameters', message: problem }
-        : { path: `/body/action_parameters/${field ?? ''}`, message: message.join(': ') }
-    }))
+    throw new InvalidFields(
+      problems.map(problem => {
+        const [field, ...message] = problem.split(': ')
+        return message.length === 0
+          ? { path: '/body/action_parameters', message: problem }
+          : { path: `/body/action_parameters/${field ?? ''}`, message: message.join(': ') }
+      })
+    )
   }
   return { risky: policy.approvalTypes.includes(executor.type) }
 }
 
-export async function requestRecoveryAction (db: Db, caller: Identity, input: RecoveryActionInputBody, policy: ApprovalPolicy, idempotency: Idempotency): Promise<Created<RecoveryActionRow>> {
+export async function requestRecoveryAction(
+  db: Db,
+  caller: Identity,
+  input: RecoveryActionInputBody,
+  policy: ApprovalPolicy,
+  idempotency: Idempotency
+): Promise<Created<RecoveryActionRow>> {
   const { risky } = checkAgainstExecutor(input, policy)
   // A dry run touches nothing, so only a real run of a risky type waits for an admin, and it
   // always does: requires_approval may add approval to a safe type, never waive it.
@@ -50,14 +69,18 @@ export async function requestRecoveryAction (db: Db, caller: Identity, input: Re
     trigger_type: 'manual',
     triggered_by_user_id: caller.userId
   }
-  return await db.asCaller(caller, async (tx) => await createOnce(tx, idempotency, async () => ({
-    status: 201,
-    body: await insertRow<RecoveryActionRow>(tx, 'recovery_actions', row, INSERT_COLUMNS)
-  })))
+  return await db.asCaller(
+    caller,
+    async tx =>
+      await createOnce(tx, idempotency, async () => ({
+        status: 201,
+        body: await insertRow<RecoveryActionRow>(tx, 'recovery_actions', row, INSERT_COLUMNS)
+      }))
+  )
 }
 
-export async function getRecoveryAction (db: Db, caller: Caller, id: string): Promise<RecoveryActionRow> {
-  const row = await db.asCaller(caller, async (tx) => await findRow<RecoveryActionRow>(tx, 'recovery_actions', id))
+export async function getRecoveryAction(db: Db, caller: Caller, id: string): Promise<RecoveryActionRow> {
+  const row = await db.asCaller(caller, async tx => await findRow<RecoveryActionRow>(tx, 'recovery_actions', id))
   if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
   return row
 }
@@ -69,17 +92,49 @@ export interface RecoveryActionFilters {
   approval_status?: string | undefined
 }
 
-export async function pageRecoveryActions (db: Db, caller: Caller, filters: RecoveryActionFilters, cursor: string | undefined, limit: number): Promise<Page<RecoveryActionRow>> {
-  const query = { equals: { ...filters, user_id: visibleOwner(caller) }, cursor: cursor === undefined ? undefined : decodeCursor(cursor), limit }
-  return toPage(await db.asCaller(caller, async (tx) => await listRows<RecoveryActionRow>(tx, 'recovery_actions', query)), limit)
+export async function pageRecoveryActions(
+  db: Db,
+  caller: Caller,
+  filters: RecoveryActionFilters,
+  cursor: string | undefined,
+  limit: number
+): Promise<Page<RecoveryActionRow>> {
+  const query = {
+    equals: { ...filters, user_id: visibleOwner(caller) },
+    cursor: cursor === undefined ? undefined : decodeCursor(cursor),
+    limit
+  }
+  return toPage(
+    await db.asCaller(caller, async tx => await listRows<RecoveryActionRow>(tx, 'recovery_actions', query)),
+    limit
+  )
 }
 
-export async function listPendingRecoveryActions (db: Db, caller: Caller, componentName: string | undefined, organizationId: string | undefined, limit: number): Promise<RecoveryActionRow[]> {
-  return await db.asCaller(caller, async (tx) => await pendingActions(tx, componentName ?? null, organizationId ?? null, limit))
+export async function listPendingRecoveryActions(
+  db: Db,
+  caller: Caller,
+  componentName: string | undefined,
+  organizationId: string | undefined,
+  limit: number
+): Promise<RecoveryActionRow[]> {
+  return await db.asCaller(
+    caller,
+    async tx => await pendingActions(tx, componentName ?? null, organizationId ?? null, limit)
+  )
 }
 
-export async function summariseRecoveryActions (db: Db, caller: Caller, since: string, until: string, componentName?: string, organizationId?: string): Promise<RecoveryStatisticsRow[]> {
-  return await db.asCaller(caller, async (tx) => await actionStatistics(tx, since, until, componentName ?? null, organizationId ?? null))
+export async function summariseRecoveryActions(
+  db: Db,
+  caller: Caller,
+  since: string,
+  until: string,
+  componentName?: string,
+  organizationId?: string
+): Promise<RecoveryStatisticsRow[]> {
+  return await db.asCaller(
+    caller,
+    async tx => await actionStatistics(tx, since, until, componentName ?? null, organizationId ?? null)
+  )
 }
 
 export type ApprovalDecisionKind = 'approve' | 'reject'
@@ -88,8 +143,15 @@ export type ApprovalDecisionKind = 'approve' | 'reject'
  * An admin's decision on an action waiting for approval; anything else is 409. With four eyes,
  * the admin who asked for an action cannot approve it (403); rejecting it stays possible.
  */
-export async function decideRecoveryAction (db: Db, caller: Identity, id: string, decision: ApprovalDecisionKind, notes: string | undefined, policy: Pick<ApprovalPolicy, 'fourEyes'>): Promise<RecoveryActionRow> {
-  return await db.asCaller(caller, async (tx) => {
+export async function decideRecoveryAction(
+  db: Db,
+  caller: Identity,
+  id: string,
+  decision: ApprovalDecisionKind,
+  notes: string | undefined,
+  policy: Pick<ApprovalPolicy, 'fourEyes'>
+): Promise<RecoveryActionRow> {
+  return await db.asCaller(caller, async tx => {
     const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
     if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
     if (current.execution_status !== 'pending_approval') {
@@ -98,18 +160,40 @@ export async function decideRecoveryAction (db: Db, caller: Identity, id: string
     if (current.approval_expires_at !== null && Date.parse(current.approval_expires_at) <= Date.now()) {
       throw new errors.Conflict(`the approval window of recovery action ${id} has expired`)
     }
-    if (decision === 'approve' && policy.fourEyes && current.triggered_by_user_id !== null && current.triggered_by_user_id === caller.userId) {
-      throw new errors.Forbidden(`recovery action ${id} was requested by you; another admin must approve it (four eyes, HEAL_FOUR_EYES)`)
+    if (
+      decision === 'approve' &&
+      policy.fourEyes &&
+      current.triggered_by_user_id !== null &&
+      current.triggered_by_user_id === caller.userId
+    ) {
+      throw new errors.Forbidden(
+        `recovery action ${id} was requested by you; another admin must approve it (four eyes, HEAL_FOUR_EYES)`
+      )
     }
     const status = decision === 'approve' ? 'approved' : 'rejected'
-    const decided = await decideApproval(tx, id, { approval_status: status, execution_status: status, approval_notes: notes ?? null }) as RecoveryActionRow
-    await audit(tx, { type: 'approval', actor: decided.approved_by ?? 'service', outcome: status, reasoning: notes ?? `${status} without notes`, action: decided })
+    const decided = (await decideApproval(tx, id, {
+      approval_status: status,
+      execution_status: status,
+      approval_notes: notes ?? null
+    })) as RecoveryActionRow
+    await audit(tx, {
+      type: 'approval',
+      actor: decided.approved_by ?? 'service',
+      outcome: status,
+      reasoning: notes ?? `${status} without notes`,
+      action: decided
+    })
     return decided
   })
 }
 
-export async function cancelRecoveryAction (db: Db, caller: Caller, id: string, reason: string | undefined): Promise<RecoveryActionRow> {
-  const row = await db.asCaller(caller, async (tx) => await cancelAction(tx, id, reason ?? null))
+export async function cancelRecoveryAction(
+  db: Db,
+  caller: Caller,
+  id: string,
+  reason: string | undefined
+): Promise<RecoveryActionRow> {
+  const row = await db.asCaller(caller, async tx => await cancelAction(tx, id, reason ?? null))
   if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
   return row
 }

@@ -10,10 +10,11 @@ import { standardSecret } from './healing/executors/standard-webhooks.js'
 import { seal, type SecretsKey } from './secrets.js'
 
 /** Seals every plain webhook secret; returns how many components were updated. */
-export async function sealPlainSecrets (sql: Sql, key: SecretsKey): Promise<number> {
-  return await withCaller(sql, SERVICE_CALLER, async (tx) => {
+export async function sealPlainSecrets(sql: Sql, key: SecretsKey): Promise<number> {
+  return await withCaller(sql, SERVICE_CALLER, async tx => {
     let updated = 0
-    for (const plain of await lockPlainWebhookSecrets(tx)) updated += await replaceWebhookSecret(tx, plain, seal(standardSecret(plain), key))
+    for (const plain of await lockPlainWebhookSecrets(tx))
+      updated += await replaceWebhookSecret(tx, plain, seal(standardSecret(plain), key))
     return updated
   })
 }

@@ -30,7 +30,7 @@ export async function flow (baseUrl: string, service: string, user: string): Pro
 }
 `
 
-t.test('the generated client compiles against the contract and drives the service', async (t) => {
+t.test('the generated client compiles against the contract and drives the service', async t => {
   const dir = await scratchFolder(t, 'generated-client-')
   // Fields with a default are optional to send; by default the generator would demand them.
   const types = astToString(await openapiTS(pathToFileURL(OPENAPI_FILE), { defaultNonNullable: false }))
@@ -44,7 +44,9 @@ t.test('the generated client compiles against the contract and drives the servic
   const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
   // The same calls at run time, through openapi-fetch over a real socket.
   await writeTranspiled(typedUsage, path.join(dir, 'flow.mjs'))
-  const { flow } = await import(pathToFileURL(path.join(dir, 'flow.mjs')).href) as { flow: (baseUrl: string, service: string, user: string) => Promise<string> }
+  const { flow } = (await import(pathToFileURL(path.join(dir, 'flow.mjs')).href)) as {
+    flow: (baseUrl: string, service: string, user: string) => Promise<string>
+  }
   const userToken = await ctx.token({ sub: ctx.user.id, role: 'authenticated', app_metadata: { role: 'admin' } })
   t.equal(await flow(address, ctx.service.token, userToken), '1,degraded,acknowledged')
 })

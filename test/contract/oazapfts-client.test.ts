@@ -58,10 +58,14 @@ export async function flow (baseUrl: string, tokens: Tokens): Promise<Record<str
 }
 `
 
-t.test('an oazapfts client compiles against the contract and drives the service', async (t) => {
+t.test('an oazapfts client compiles against the contract and drives the service', async t => {
   const dir = await scratchFolder(t, 'oazapfts-client-')
   const source = await generateSource(OPENAPI_FILE, { optimistic: true, argumentStyle: 'object' })
-  t.match(source, /export function approveRecoveryAction\(\{ id, approvalDecision \}: \{\s+id: string;\s+approvalDecision\?: ApprovalDecision;/, 'named by operationId, with an optional body')
+  t.match(
+    source,
+    /export function approveRecoveryAction\(\{ id, approvalDecision \}: \{\s+id: string;\s+approvalDecision\?: ApprovalDecision;/,
+    'named by operationId, with an optional body'
+  )
   await writeFile(path.join(dir, 'api.ts'), source)
   await writeFile(path.join(dir, 'flow.ts'), typedUsage)
 
@@ -71,7 +75,9 @@ t.test('an oazapfts client compiles against the contract and drives the service'
   await writeTranspiled(typedUsage, path.join(dir, 'flow.js'))
   const ctx = await buildTestApp(t)
   const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  const { flow } = await import(pathToFileURL(path.join(dir, 'flow.js')).href) as { flow: (baseUrl: string, tokens: { service: string, admin: string }) => Promise<Record<string, unknown>> }
+  const { flow } = (await import(pathToFileURL(path.join(dir, 'flow.js')).href)) as {
+    flow: (baseUrl: string, tokens: { service: string; admin: string }) => Promise<Record<string, unknown>>
+  }
   const outcome = await flow(address, { service: ctx.service.token, admin: ctx.admin.token })
   t.match(outcome, {
     inserted: 1,

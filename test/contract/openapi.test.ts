@@ -10,13 +10,17 @@ import { buildTestApp } from '../helpers/app.js'
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
-interface Example { pointer: string, schemaPointer: string, value: unknown }
+interface Example {
+  pointer: string
+  schemaPointer: string
+  value: unknown
+}
 
 const escape = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
 /** Every example in the document with the schema it illustrates: a schema's `examples` and
  * `example`, and a parameter's or media type's `example` and `examples` (Example Objects). */
-function examplesIn (node: unknown, pointer = '', parentKey = ''): Example[] {
+function examplesIn(node: unknown, pointer = '', parentKey = ''): Example[] {
   if (Array.isArray(node)) return node.flatMap((item, index) => examplesIn(item, `${pointer}/${index}`))
   if (typeof node !== 'object' || node === null) return []
   const object = node as Record<string, unknown>
@@ -26,9 +30,16 @@ function examplesIn (node: unknown, pointer = '', parentKey = ''): Example[] {
     const holdsSchema = typeof object.schema === 'object'
     const schemaPointer = holdsSchema ? `${pointer}/schema` : pointer
     if (Array.isArray(object.examples) && !holdsSchema) {
-      object.examples.forEach((value, index) => found.push({ pointer: `${pointer}/examples/${index}`, schemaPointer, value }))
+      object.examples.forEach((value, index) =>
+        found.push({ pointer: `${pointer}/examples/${index}`, schemaPointer, value })
+      )
     } else if (typeof object.examples === 'object' && object.examples !== null && holdsSchema) {
-      for (const [name, example] of Object.entries(object.examples)) found.push({ pointer: `${pointer}/examples/${escape(name)}`, schemaPointer, value: (example as { value: unknown }).value })
+      for (const [name, example] of Object.entries(object.examples))
+        found.push({
+          pointer: `${pointer}/examples/${escape(name)}`,
+          schemaPointer,
+          value: (example as { value: unknown }).value
+        })
     }
     if ('example' in object) found.push({ pointer: `${pointer}/example`, schemaPointer, value: object.example })
   }
@@ -39,22 +50,25 @@ function examplesIn (node: unknown, pointer = '', parentKey = ''): Example[] {
   return found
 }
 
-t.test('openapi/openapi.json matches what /openapi.json serves (run `npm run openapi` after changing a route)', async (t) => {
-  const { app } = await buildTestApp(t)
-  const served = await app.inject('/openapi.json')
-  t.equal(served.statusCode, 200)
-  const committed = await readFile(OPENAPI_FILE, 'utf8')
-  t.equal(renderOpenApi(served.json()), committed)
-})
+t.test(
+  'openapi/openapi.json matches what /openapi.json serves (run `npm run openapi` after changing a route)',
+  async t => {
+    const { app } = await buildTestApp(t)
+    const served = await app.inject('/openapi.json')
+    t.equal(served.statusCode, 200)
+    const committed = await readFile(OPENAPI_FILE, 'utf8')
+    t.equal(renderOpenApi(served.json()), committed)
+  }
+)
 
-t.test('the document validates as OpenAPI 3.1 with named components', async (t) => {
+t.test('the document validates as OpenAPI 3.1 with named components', async t => {
   const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
   t.equal(document.openapi, '3.1.0')
   await t.resolves(SwaggerParser.validate(structuredClone(document)))
   t.ok(document.components.schemas.Problem, 'Problem is a named component')
 })
 
-t.test('every example in the document validates against its schema (JSON Schema 2020-12, Ajv)', async (t) => {
+t.test('every example in the document validates against its schema (JSON Schema 2020-12, Ajv)', async t => {
   const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
   const ajv = new Ajv2020({ strict: false, allErrors: true })
   addFormats(ajv)
@@ -72,33 +86,45 @@ t.test('every example in the document validates against its schema (JSON Schema 
 interface Operation {
   security?: unknown
   responses: Record<string, { headers?: Record<string, unknown> } | undefined>
-  parameters?: Array<{ name: string, in: string, required?: boolean, schema?: { default?: unknown } }>
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: { default?: unknown } }>
   requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> }
 }
 
-t.test('every operation declares its security, its shared errors, and no defaulted input as required', async (t) => {
+t.test('every operation declares its security, its shared errors, and no defaulted input as required', async t => {
   const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
-  const schemas = document.components.schemas as Record<string, { properties?: Record<string, { default?: unknown }>, required?: string[] }>
+  const schemas = document.components.schemas as Record<
+    string,
+    { properties?: Record<string, { default?: unknown }>; required?: string[] }
+  >
   const faults: string[] = []
   for (const [url, operations] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
     for (const [method, operation] of Object.entries(operations)) {
       const name = `${method.toUpperCase()} ${url}`
       const isPublic = !url.startsWith('/v1/') && !url.startsWith('/otlp/')
       t.same(operation.security, isPublic ? [] : [{ bearerAuth: [] }], `${name}: security`)
-      if (!isPublic && operation.responses['429']?.headers?.['Retry-After'] === undefined) faults.push(`${name}: no 429 with Retry-After`)
-      if (!isPublic && operation.responses['503']?.headers?.['Retry-After'] === undefined) faults.push(`${name}: no 503 with Retry-After`)
+      if (!isPublic && operation.responses['429']?.headers?.['Retry-After'] === undefined)
+        faults.push(`${name}: no 429 with Retry-After`)
+      if (!isPublic && operation.responses['503']?.headers?.['Retry-After'] === undefined)
+        faults.push(`${name}: no 503 with Retry-After`)
       for (const parameter of operation.parameters ?? []) {
-        if (parameter.required === true && parameter.in !== 'path' && parameter.schema?.default !== undefined) faults.push(`${name}: ${parameter.name} has a default but is required`)
+        if (parameter.required === true && parameter.in !== 'path' && parameter.schema?.default !== undefined)
+          faults.push(`${name}: ${parameter.name} has a default but is required`)
       }
       const body = operation.requestBody?.content?.['application/json']?.schema?.$ref as string | undefined
       const component = body === undefined ? undefined : schemas[body.replace('#/components/schemas/', '')]
       for (const field of component?.required ?? []) {
-        if (component?.properties?.[field]?.default !== undefined) faults.push(`${name}: body field ${field} has a default but is required`)
+        if (component?.properties?.[field]?.default !== undefined)
+          faults.push(`${name}: body field ${field} has a default but is required`)
       }
     }
   }
   t.same(faults, [])
-  const optionalBodies = ['approve', 'reject', 'cancel'].map((decision) => document.paths[`/v1/recovery-actions/{id}/${decision}`].post.requestBody.required)
+  const optionalBodies = ['approve', 'reject', 'cancel'].map(
+    decision => document.paths[`/v1/recovery-actions/{id}/${decision}`].post.requestBody.required
+  )
   t.same(optionalBodies, [false, false, false], 'approve, reject and cancel take an optional body')
-  t.ok(document.paths['/readyz'].get.responses['503'].content['application/json'].schema.properties.checks, '/readyz documents its 503 with the failed checks')
+  t.ok(
+    document.paths['/readyz'].get.responses['503'].content['application/json'].schema.properties.checks,
+    '/readyz documents its 503 with the failed checks'
+  )
 })

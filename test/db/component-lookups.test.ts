@@ -8,7 +8,7 @@ import { latestHealth } from '../../src/db/component-health.js'
 import { latencyBaselines } from '../../src/db/latency-baselines.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
-t.test('latency baselines and latest health are read per organization', async (t) => {
+t.test('latency baselines and latest health are read per organization', async t => {
   const { url } = await freshDatabase(t)
   const sql = ownerSql(t, url)
   const one = randomUUID()
@@ -20,15 +20,40 @@ t.test('latency baselines and latest health are read per organization', async (t
       from generate_series(1, 5) i`
   }
   const since = new Date(Date.now() - 3_600_000)
-  const rows = await withCaller(sql, SERVICE_CALLER, async (tx) => await latencyBaselines(tx, [
-    { organization_id: one, component_type: 'edge_function', component_name: 'api' },
-    { organization_id: two, component_type: 'edge_function', component_name: 'api' },
-    { organization_id: null, component_type: 'edge_function', component_name: 'api' }
-  ], { since, maxEvents: 10 }))
-  t.same(rows.map((row) => [row.organization_id, row.events, row.latency_p95_ms]), [[one, 5, 803], [two, 5, 123], [null, 5, 3003]],
-    'each organization\'s median of its own five events')
+  const rows = await withCaller(
+    sql,
+    SERVICE_CALLER,
+    async tx =>
+      await latencyBaselines(
+        tx,
+        [
+          { organization_id: one, component_type: 'edge_function', component_name: 'api' },
+          { organization_id: two, component_type: 'edge_function', component_name: 'api' },
+          { organization_id: null, component_type: 'edge_function', component_name: 'api' }
+        ],
+        { since, maxEvents: 10 }
+      )
+  )
+  t.same(
+    rows.map(row => [row.organization_id, row.events, row.latency_p95_ms]),
+    [
+      [one, 5, 803],
+      [two, 5, 123],
+      [null, 5, 3003]
+    ],
+    "each organization's median of its own five events"
+  )
 
-  const latest = await withCaller(sql, SERVICE_CALLER, async (tx) => await Promise.all([one, two, null].map(async (organizationId) =>
-    (await latestHealth(tx, { organizationId, componentName: 'api' }, null))?.latency_p95_ms)))
-  t.same(latest, [801, 121, 3001], 'the newest event of each organization\'s component')
+  const latest = await withCaller(
+    sql,
+    SERVICE_CALLER,
+    async tx =>
+      await Promise.all(
+        [one, two, null].map(
+          async organizationId =>
+            (await latestHealth(tx, { organizationId, componentName: 'api' }, null))?.latency_p95_ms
+        )
+      )
+  )
+  t.same(latest, [801, 121, 3001], "the newest event of each organization's component")
 })

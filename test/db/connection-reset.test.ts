@@ -10,28 +10,38 @@ import { isConnectionLoss } from '../../src/db/errors.js'
 import { freshDatabase } from '../helpers/database.js'
 import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
-t.test('a query given to a connection between its reset and its close settles, and the pool serves again', async (t) => {
+t.test('a query given to a connection between its reset and its close settles, and the pool serves again', async t => {
   const { url } = await freshDatabase(t)
   const { proxy, url: viaProxy } = await proxiedDatabase(t, url)
   const sql = createSql(viaProxy, { max: 1 })
-  t.teardown(async () => { await sql.end({ timeout: 1 }) })
+  t.teardown(async () => {
+    await sql.end({ timeout: 1 })
+  })
   await sql`select 1`
 
   let settled: 'no' | 'resolved' | 'rejected' = 'no'
   let lateError: unknown
   const first = sql`select pg_sleep(5)`.catch((error: unknown) => {
     // Still the reset's own turn of the event loop: the socket has errored, not yet closed.
-    sql`select 1 as late`.then(() => { settled = 'resolved' }, (error: unknown) => { settled = 'rejected'; lateError = error })
+    sql`select 1 as late`.then(
+      () => {
+        settled = 'resolved'
+      },
+      (error: unknown) => {
+        settled = 'rejected'
+        lateError = error
+      }
+    )
     throw error
   })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await new Promise(resolve => setTimeout(resolve, 100))
   proxy.reset()
   const firstError = await first.catch((error: unknown) => error)
   t.ok(isConnectionLoss(firstError), `the running query fails with a connection loss (${String(firstError)})`)
 
   // The reset connection has closed by now; the next query opens a new one. A query handed to
   // the dead one before it closed must have settled by the time this one is answered.
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await new Promise(resolve => setTimeout(resolve, 100))
   t.same(await sql`select 2 as two`, [{ two: 2 }], 'the pool serves again')
   t.equal(settled, 'rejected', 'the query given to the dying connection failed instead of waiting forever')
   t.ok(isConnectionLoss(lateError), `as a connection loss, which a route answers with 503 (${String(lateError)})`)

@@ -10,19 +10,34 @@ import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000
 
-async function read (sql: Sql, from: Date, windowStart: Date, at: Date, componentName?: string): Promise<ComponentSeries[]> {
+async function read(
+  sql: Sql,
+  from: Date,
+  windowStart: Date,
+  at: Date,
+  componentName?: string
+): Promise<ComponentSeries[]> {
   const rows: ComponentSeries[] = []
-  await as(sql, 'service', async (tx) => { await forEachComponentSeries(tx, from, windowStart, at, componentName, null, (row) => { rows.push(row) }) })
+  await as(sql, 'service', async tx => {
+    await forEachComponentSeries(tx, from, windowStart, at, componentName, null, row => {
+      rows.push(row)
+    })
+  })
   return rows
 }
 
-t.test('each component comes back as one packed series, split at the window start', async (t) => {
+t.test('each component comes back as one packed series, split at the window start', async t => {
   const sql = await database(t)
   // A window start with milliseconds, as a backtest's `at` may have.
   const at = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE + 123)
   const windowStart = new Date(at.getTime() - 15 * MINUTE)
   const from = new Date(windowStart.getTime() - 60 * MINUTE)
-  const insert = async (name: string, organizationId: string | null, createdAt: string, values: { latency?: number | null, type?: string, user?: string | null } = {}): Promise<string> => {
+  const insert = async (
+    name: string,
+    organizationId: string | null,
+    createdAt: string,
+    values: { latency?: number | null; type?: string; user?: string | null } = {}
+  ): Promise<string> => {
     const [row] = await sql<Array<{ id: string }>>`
       insert into system_health_events (component_type, component_name, status, organization_id, user_id, created_at, latency_ms, error_rate, cpu_usage_percent, memory_usage_percent, disk_usage_percent)
       values (${values.type ?? 'api'}, ${name}, 'healthy', ${organizationId}, ${values.user ?? null}, ${createdAt}::timestamptz,
@@ -38,63 +53,107 @@ t.test('each component comes back as one packed series, split at the window star
   await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms)
     values ('api', 'checkout', 'healthy', ${ORG}, ${ws}::timestamptz - interval '500 microseconds', null)`
   const atStart = await insert('checkout', ORG, ws, { latency: 130 })
-  const justAfter = await sql<Array<{ id: string }>>`insert into system_health_events (component_type, component_name, status, organization_id, user_id, created_at, latency_ms)
+  const justAfter = await sql<
+    Array<{ id: string }>
+  >`insert into system_health_events (component_type, component_name, status, organization_id, user_id, created_at, latency_ms)
     values ('worker', 'checkout', 'healthy', ${ORG}, ${USER}, ${ws}::timestamptz + interval '400 microseconds', 140) returning id`
   await insert('checkout', ORG, iso(new Date(at.getTime() + 1)), { latency: 999 })
   await insert('checkout', OTHER_ORG, iso(new Date(windowStart.getTime() + MINUTE)), { latency: 50 })
   await insert('search', ORG, iso(new Date(windowStart.getTime() - 30 * MINUTE)), { latency: 70 })
 
   const rows = await read(sql, from, windowStart, at)
-  t.same(rows.map((row) => `${row.component_name} ${row.organization_id}`).sort(), [`checkout ${ORG}`, `checkout ${OTHER_ORG}`, `search ${ORG}`].sort(), 'one row per organization and component')
+  t.same(
+    rows.map(row => `${row.component_name} ${row.organization_id}`).sort(),
+    [`checkout ${ORG}`, `checkout ${OTHER_ORG}`, `search ${ORG}`].sort(),
+    'one row per organization and component'
+  )
 
-  const checkout = rows.find((row) => row.component_name === 'checkout' && row.organization_id === ORG)
+  const checkout = rows.find(row => row.component_name === 'checkout' && row.organization_id === ORG)
   t.equal(checkout?.t.length, 4, 'nothing before the lookback or after the evaluation time')
-  t.same([...checkout?.latency_ms ?? []].map((v) => Number.isNaN(v) ? 'missing' : v), [120, 'missing', 130, 140])
-  t.same([...checkout?.error_rate ?? []].map((v) => Number.isNaN(v) ? 'missing' : v), [1, 'missing', 1, 'missing'])
+  t.same(
+    [...(checkout?.latency_ms ?? [])].map(v => (Number.isNaN(v) ? 'missing' : v)),
+    [120, 'missing', 130, 140]
+  )
+  t.same(
+    [...(checkout?.error_rate ?? [])].map(v => (Number.isNaN(v) ? 'missing' : v)),
+    [1, 'missing', 1, 'missing']
+  )
   t.equal(checkout?.t[0], windowStart.getTime() - 5 * MINUTE)
-  t.ok((checkout?.t[1] as number) < (checkout?.t[2] as number) && (checkout?.t[2] as number) < (checkout?.t[3] as number), 'oldest first')
-  t.same(checkout?.window_ids, [atStart, justAfter[0]?.id], 'the window holds the events at or after its start, 0.5 ms earlier is history')
+  t.ok(
+    (checkout?.t[1] as number) < (checkout?.t[2] as number) && (checkout?.t[2] as number) < (checkout?.t[3] as number),
+    'oldest first'
+  )
+  t.same(
+    checkout?.window_ids,
+    [atStart, justAfter[0]?.id],
+    'the window holds the events at or after its start, 0.5 ms earlier is history'
+  )
   t.match(checkout, { user_id: USER, component_type: 'worker' }, 'the latest event names the owner and type')
 
   const only = await read(sql, from, windowStart, at, 'search')
-  t.same(only.map((row) => [row.component_name, row.window_ids, [...row.latency_ms]]), [['search', [], [70]]], 'one component by name; no window events: an empty window')
+  t.same(
+    only.map(row => [row.component_name, row.window_ids, [...row.latency_ms]]),
+    [['search', [], [70]]],
+    'one component by name; no window events: an empty window'
+  )
 })
 
-t.test('a failing consumer fails the read with its error, judging nothing after it', async (t) => {
+t.test('a failing consumer fails the read with its error, judging nothing after it', async t => {
   const sql = await database(t)
   await sql`insert into system_health_events (component_type, component_name, status, latency_ms)
     select 'api', 'svc-' || i, 'healthy', i from generate_series(1, 50) i`
   const now = Date.now()
   let calls = 0
-  const read = as(sql, 'service', async (tx) => {
-    await forEachComponentSeries(tx, new Date(now - 60 * MINUTE), new Date(now - 15 * MINUTE), new Date(now + MINUTE), undefined, null, () => {
-      calls++
-      throw new Error('judging failed')
-    })
+  const read = as(sql, 'service', async tx => {
+    await forEachComponentSeries(
+      tx,
+      new Date(now - 60 * MINUTE),
+      new Date(now - 15 * MINUTE),
+      new Date(now + MINUTE),
+      undefined,
+      null,
+      () => {
+        calls++
+        throw new Error('judging failed')
+      }
+    )
   })
   await t.rejects(read, { message: 'judging failed' })
   t.equal(calls, 1, 'no component is judged after the first failure')
 })
 
-t.test('scorer histories are the newest reported values before the window, oldest first, each request its own', async (t) => {
-  const sql = await database(t)
-  const at = Math.floor(Date.now() / MINUTE) * MINUTE
-  await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms, cpu_usage_percent)
+t.test(
+  'scorer histories are the newest reported values before the window, oldest first, each request its own',
+  async t => {
+    const sql = await database(t)
+    const at = Math.floor(Date.now() / MINUTE) * MINUTE
+    await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms, cpu_usage_percent)
     select 'api', 'checkout', 'healthy', ${ORG}, ${new Date(at)}::timestamptz - make_interval(mins => m), case when m = 12 then null else 1000 + m end, m
     from generate_series(1, 20) m`
-  await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms)
+    await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms)
     values ('api', 'checkout', 'healthy', ${OTHER_ORG}, ${new Date(at - 11 * MINUTE)}, 5)`
-  const { histories, setting } = await as(sql, 'service', async (tx) => {
-    await tx`select set_config('enable_bitmapscan', 'on', true)`
-    const histories = await scorerHistories(tx, [
-      { organization_id: ORG, component_name: 'checkout', metric: 'latency_ms' },
-      { organization_id: ORG, component_name: 'checkout', metric: 'cpu_usage_percent' },
-      { organization_id: null, component_name: 'checkout', metric: 'latency_ms' }
-    ], new Date(at - 20 * MINUTE), new Date(at - 10 * MINUTE), 3)
-    const [row] = await tx<Array<{ setting: string }>>`select current_setting('enable_bitmapscan') as setting`
-    return { histories, setting: row?.setting }
-  })
-  t.same(histories.map((history) => [...history.v]), [[1014, 1013, 1011], [13, 12, 11], []], 'the newest three before the window; a missing value is skipped, not counted')
-  t.same([...histories[0]?.t ?? []], [at - 14 * MINUTE, at - 13 * MINUTE, at - 11 * MINUTE])
-  t.equal(setting, 'on', 'the planner setting is put back for the rest of the transaction')
-})
+    const { histories, setting } = await as(sql, 'service', async tx => {
+      await tx`select set_config('enable_bitmapscan', 'on', true)`
+      const histories = await scorerHistories(
+        tx,
+        [
+          { organization_id: ORG, component_name: 'checkout', metric: 'latency_ms' },
+          { organization_id: ORG, component_name: 'checkout', metric: 'cpu_usage_percent' },
+          { organization_id: null, component_name: 'checkout', metric: 'latency_ms' }
+        ],
+        new Date(at - 20 * MINUTE),
+        new Date(at - 10 * MINUTE),
+        3
+      )
+      const [row] = await tx<Array<{ setting: string }>>`select current_setting('enable_bitmapscan') as setting`
+      return { histories, setting: row?.setting }
+    })
+    t.same(
+      histories.map(history => [...history.v]),
+      [[1014, 1013, 1011], [13, 12, 11], []],
+      'the newest three before the window; a missing value is skipped, not counted'
+    )
+    t.same([...(histories[0]?.t ?? [])], [at - 14 * MINUTE, at - 13 * MINUTE, at - 11 * MINUTE])
+    t.equal(setting, 'on', 'the planner setting is put back for the rest of the transaction')
+  }
+)

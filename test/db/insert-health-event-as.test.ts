@@ -13,29 +13,40 @@ import { brokenClaims, callers, everyone, failure } from './fixtures.js'
 
 // As validation hands it over: the fields with defaults are filled in.
 const event = (overrides: Partial<HealthEventInputBody> = {}): HealthEventInputBody => ({
-  component_type: 'api', component_name: `svc-${randomUUID()}`, environment: 'production', status: 'healthy', error_types: {}, metadata: {}, tags: [], ...overrides
+  component_type: 'api',
+  component_name: `svc-${randomUUID()}`,
+  environment: 'production',
+  status: 'healthy',
+  error_types: {},
+  metadata: {},
+  tags: [],
+  ...overrides
 })
 
 /** One connection only, so each check after a call runs on the connection the call used. */
-async function oneConnection (t: Test): Promise<{ sql: Sql, owner: Sql }> {
+async function oneConnection(t: Test): Promise<{ sql: Sql; owner: Sql }> {
   const { url } = await freshDatabase(t)
   const sql = createSql(url, { max: 1 })
-  t.teardown(async () => { await sql.end({ timeout: 1 }) })
+  t.teardown(async () => {
+    await sql.end({ timeout: 1 })
+  })
   return { sql, owner: ownerSql(t, url) }
 }
 
-async function identityLeft (sql: Sql): Promise<{ user: boolean, claims: string }> {
-  const [row] = await sql<[{ user: boolean, claims: string | null }]>`
+async function identityLeft(sql: Sql): Promise<{ user: boolean; claims: string }> {
+  const [row] = await sql<[{ user: boolean; claims: string | null }]>`
     select current_user = session_user as user, current_setting('request.jwt.claims', true) as claims`
   return { user: row.user, claims: row.claims ?? '' }
 }
 
-async function stored (owner: Sql, name: string): Promise<number> {
-  const [row] = await owner<[{ n: number }]>`select count(*)::int as n from system_health_events where component_name = ${name}`
+async function stored(owner: Sql, name: string): Promise<number> {
+  const [row] = await owner<
+    [{ n: number }]
+  >`select count(*)::int as n from system_health_events where component_name = ${name}`
   return row.n
 }
 
-t.test('only the service role may insert, and each caller\'s identity ends with its statement', async (t) => {
+t.test("only the service role may insert, and each caller's identity ends with its statement", async t => {
   const { sql, owner } = await oneConnection(t)
   for (const who of everyone) {
     const input = event()
@@ -46,33 +57,41 @@ t.test('only the service role may insert, and each caller\'s identity ends with 
       t.equal(refused?.code, '42501', `${who} is refused: ${refused?.message ?? 'it inserted'}`)
     }
     t.equal(await stored(owner, input.component_name), who === 'service' ? 1 : 0, `${who}: stored only when allowed`)
-    t.same(await identityLeft(sql), { user: true, claims: '' }, `${who}: the connection is back to the login role with no claims`)
+    t.same(
+      await identityLeft(sql),
+      { user: true, claims: '' },
+      `${who}: the connection is back to the login role with no claims`
+    )
   }
 })
 
-t.test('the claims are in force for the row check: broken claims never insert, even as service_role', async (t) => {
+t.test('the claims are in force for the row check: broken claims never insert, even as service_role', async t => {
   const { sql, owner } = await oneConnection(t)
   for (const { name, role, claims } of brokenClaims) {
     const input = event()
-    const refused = await failure(sql`select * from core314.insert_health_event_as(${role}, ${claims}, ${sql.json(input as never)})`)
+    const refused = await failure(
+      sql`select * from core314.insert_health_event_as(${role}, ${claims}, ${sql.json(input as never)})`
+    )
     t.equal(refused?.code, '42501', `${name}: refused`)
     t.equal(await stored(owner, input.component_name), 0, `${name}: nothing stored`)
     t.same(await identityLeft(sql), { user: true, claims: '' }, `${name}: no identity left behind`)
   }
 })
 
-t.test('a role that is not an API role is refused before anything is set', async (t) => {
+t.test('a role that is not an API role is refused before anything is set', async t => {
   const { sql, owner } = await oneConnection(t)
   for (const role of ['postgres', 'pg_write_all_data', '', null]) {
     const input = event()
-    const refused = await failure(sql`select * from core314.insert_health_event_as(${role}, ${JSON.stringify(callers.service.claims)}, ${sql.json(input as never)})`)
+    const refused = await failure(
+      sql`select * from core314.insert_health_event_as(${role}, ${JSON.stringify(callers.service.claims)}, ${sql.json(input as never)})`
+    )
     t.equal(refused?.code, '42501', `${String(role)}: refused`)
     t.equal(await stored(owner, input.component_name), 0)
   }
   t.same(await identityLeft(sql), { user: true, claims: '' })
 })
 
-t.test('a row the database refuses leaves nothing stored and no identity behind', async (t) => {
+t.test('a row the database refuses leaves nothing stored and no identity behind', async t => {
   const { sql, owner } = await oneConnection(t)
   const input = event({ latency_p50_ms: 500, latency_p95_ms: 100 })
   const refused = await failure(insertHealthEventAs(sql, callers.service, input))
@@ -81,18 +100,20 @@ t.test('a row the database refuses leaves nothing stored and no identity behind'
   t.same(await identityLeft(sql), { user: true, claims: '' })
 })
 
-t.test('the API roles may not call it to switch identity themselves', async (t) => {
+t.test('the API roles may not call it to switch identity themselves', async t => {
   const { sql } = await oneConnection(t)
   for (const who of everyone) {
-    const refused = await failure(sql.begin(async (tx) => {
-      await tx`select set_config('role', ${callers[who].role}, true)`
-      await tx`select core314.insert_health_event_as('service_role', ${JSON.stringify(callers.service.claims)}, ${tx.json(event() as never)})`
-    }))
+    const refused = await failure(
+      sql.begin(async tx => {
+        await tx`select set_config('role', ${callers[who].role}, true)`
+        await tx`select core314.insert_health_event_as('service_role', ${JSON.stringify(callers.service.claims)}, ${tx.json(event() as never)})`
+      })
+    )
     t.equal(refused?.code, '42501', `${who} may not execute it`)
   }
 })
 
-t.test('every writable column arrives as sent, and the row comes back as stored', async (t) => {
+t.test('every writable column arrives as sent, and the row comes back as stored', async t => {
   const { sql, owner } = await oneConnection(t)
   const full: Required<HealthEventInputBody> = {
     user_id: randomUUID(),
@@ -137,11 +158,13 @@ t.test('every writable column arrives as sent, and the row comes back as stored'
     tags: ['phase6', 'bench']
   }
   t.same(Object.keys(full).sort(), [...HEALTH_EVENT_COLUMNS].sort(), 'this event sets every column a caller may write')
-  const returned = await insertHealthEventAs(sql, callers.service, full) as unknown as Record<string, unknown>
-  const [read] = await owner<Array<Record<string, unknown>>>`select * from system_health_events where id = ${returned.id as string}`
+  const returned = (await insertHealthEventAs(sql, callers.service, full)) as unknown as Record<string, unknown>
+  const [read] = await owner<
+    Array<Record<string, unknown>>
+  >`select * from system_health_events where id = ${returned.id as string}`
   for (const column of HEALTH_EVENT_COLUMNS) {
     const sent = full[column]
-    const normal = (value: unknown): unknown => value instanceof Date ? value.toISOString() : value
+    const normal = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value)
     t.same(normal(read?.[column]), sent, `${column} is stored as sent`)
     t.same(normal(returned[column]), sent, `${column} comes back as stored`)
   }

@@ -8,13 +8,13 @@ import { createSql } from '../../src/db/client.js'
 import { migrate, migrationsCurrent, readMigrations, MigrationChecksumError } from '../../src/db/migrate.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
-async function migrationsDir (files: Record<string, string>): Promise<string> {
+async function migrationsDir(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'core314-migrations-'))
   for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql)
   return dir
 }
 
-t.test('applies pending files in order, once, and records them', async (t) => {
+t.test('applies pending files in order, once, and records them', async t => {
   const { url } = await freshDatabase(t, { empty: true })
   const sql = ownerSql(t, url)
   const dir = await migrationsDir({
@@ -27,7 +27,7 @@ t.test('applies pending files in order, once, and records them', async (t) => {
   t.equal(await migrationsCurrent(sql, await readMigrations(dir)), true)
 })
 
-t.test('a file changed after it was applied stops the run with a clear error', async (t) => {
+t.test('a file changed after it was applied stops the run with a clear error', async t => {
   const { url } = await freshDatabase(t, { empty: true })
   const sql = ownerSql(t, url)
   const dir = await migrationsDir({ '0001_a.sql': 'create table a (id int);' })
@@ -41,7 +41,7 @@ t.test('a file changed after it was applied stops the run with a clear error', a
   t.equal(await migrationsCurrent(sql, await readMigrations(dir)), false)
 })
 
-t.test('a failing file rolls back alone and is not recorded', async (t) => {
+t.test('a failing file rolls back alone and is not recorded', async t => {
   const { url } = await freshDatabase(t, { empty: true })
   const sql = ownerSql(t, url)
   const dir = await migrationsDir({
@@ -53,7 +53,7 @@ t.test('a failing file rolls back alone and is not recorded', async (t) => {
   t.same(await sql`select to_regclass('c') as c`, [{ c: null }])
 })
 
-t.test('instances migrating at once apply each file exactly once', async (t) => {
+t.test('instances migrating at once apply each file exactly once', async t => {
   const { url } = await freshDatabase(t, { empty: true })
   // Not idempotent on purpose: a second application would fail on the existing table or duplicate the row.
   const dir = await migrationsDir({
@@ -61,8 +61,10 @@ t.test('instances migrating at once apply each file exactly once', async (t) => 
     '0002_b.sql': 'insert into a values (1);'
   })
   const instances = Array.from({ length: 4 }, () => createSql(url, { max: 1 }))
-  t.teardown(async () => { await Promise.all(instances.map(async (sql) => await sql.end())) })
-  const results = await Promise.all(instances.map(async (sql) => await migrate(sql, dir)))
+  t.teardown(async () => {
+    await Promise.all(instances.map(async sql => await sql.end()))
+  })
+  const results = await Promise.all(instances.map(async sql => await migrate(sql, dir)))
   t.same(results.flat().sort(), ['0001_a.sql', '0002_b.sql'], 'each file applied by exactly one instance')
   const sql = ownerSql(t, url)
   t.same(await sql`select count(*)::int as n from a`, [{ n: 1 }])

@@ -9,7 +9,7 @@ import { freshDatabase, ownerSql } from '../helpers/database.js'
 
 const ORGANIZATION_KEYS = 45
 
-t.test('rows stored under the name-only keys survive the move to (organization, name)', async (t) => {
+t.test('rows stored under the name-only keys survive the move to (organization, name)', async t => {
   const { url } = await freshDatabase(t, { empty: true })
   const sql = ownerSql(t, url)
   await migrate(sql, MIGRATIONS_DIR, { before: ORGANIZATION_KEYS })
@@ -36,25 +36,50 @@ t.test('rows stored under the name-only keys survive the move to (organization, 
   const applied = await migrate(sql)
   t.ok(applied.includes('0045_organization_keys.sql'), 'the migration ran on the populated database')
 
-  t.same(await sql`select organization_id, component_name, webhook_secret, key_prefix from components order by component_name`, [
-    { organization_id: org, component_name: 'orchestrate-flow', webhook_secret: 'a-long-shared-secret-0123', key_prefix: 'of:' },
-    { organization_id: null, component_name: 'postgres', webhook_secret: null, key_prefix: null }
-  ], 'every registration kept, secret and organization included')
+  t.same(
+    await sql`select organization_id, component_name, webhook_secret, key_prefix from components order by component_name`,
+    [
+      {
+        organization_id: org,
+        component_name: 'orchestrate-flow',
+        webhook_secret: 'a-long-shared-secret-0123',
+        key_prefix: 'of:'
+      },
+      { organization_id: null, component_name: 'postgres', webhook_secret: null, key_prefix: null }
+    ],
+    'every registration kept, secret and organization included'
+  )
   t.match(await sql`select organization_id, component_name, state, reason from circuit_breakers`, [
     { organization_id: org, component_name: 'orchestrate-flow', state: 'open', reason: 'tripped before the upgrade' }
   ])
   t.equal((await sql`select count(*)::int as n from system_health_events`)[0]?.n, 50)
 
-  const signals = await sql<Array<{ id: string, user_id: string | null, metadata: Record<string, unknown> }>>`select id, user_id, metadata from anomaly_signals`
-  const byId = new Map(signals.map((row) => [row.id, row]))
-  t.match(byId.get(detected?.id ?? ''), { user_id: null, metadata: { detector: 'core314-detector', owner_before_organization_keys: owner } },
-    'the detector\'s signal became organization-wide, its former owner on record')
+  const signals = await sql<
+    Array<{ id: string; user_id: string | null; metadata: Record<string, unknown> }>
+  >`select id, user_id, metadata from anomaly_signals`
+  const byId = new Map(signals.map(row => [row.id, row]))
+  t.match(
+    byId.get(detected?.id ?? ''),
+    { user_id: null, metadata: { detector: 'core314-detector', owner_before_organization_keys: owner } },
+    "the detector's signal became organization-wide, its former owner on record"
+  )
   t.match(byId.get(posted?.id ?? ''), { user_id: colleague }, 'a signal a service posted for a user keeps its owner')
 
   const other = randomUUID()
   await sql`insert into components (component_name, component_type, organization_id) values ('orchestrate-flow', 'edge_function', ${other})`
   await sql`insert into circuit_breakers (component_name, organization_id) values ('orchestrate-flow', ${other})`
-  t.equal((await sql`select count(*)::int as n from components where component_name = 'orchestrate-flow'`)[0]?.n, 2, 'the same name in another organization is another component')
-  const duplicate = await sql`insert into components (component_name, component_type, organization_id) values ('postgres', 'database', null)`.catch((error: { code?: string }) => error)
-  t.match(duplicate, { code: '23505' }, 'the platform\'s components stay unique by name (null organizations are not distinct)')
+  t.equal(
+    (await sql`select count(*)::int as n from components where component_name = 'orchestrate-flow'`)[0]?.n,
+    2,
+    'the same name in another organization is another component'
+  )
+  const duplicate =
+    await sql`insert into components (component_name, component_type, organization_id) values ('postgres', 'database', null)`.catch(
+      (error: { code?: string }) => error
+    )
+  t.match(
+    duplicate,
+    { code: '23505' },
+    "the platform's components stay unique by name (null organizations are not distinct)"
+  )
 })

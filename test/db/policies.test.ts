@@ -30,7 +30,12 @@ const specs: TableSpec[] = [
   },
   {
     table: 'anomaly_signals',
-    row: () => ({ anomaly_type: 'latency_spike', severity: 'high', source_type: 'health_event', source_component_name: `svc-${randomUUID()}` }),
+    row: () => ({
+      anomaly_type: 'latency_spike',
+      severity: 'high',
+      source_type: 'health_event',
+      source_component_name: `svc-${randomUUID()}`
+    }),
     change: ['resolution_notes', 'looked at it'],
     insert: ['service'],
     update: ['user', 'admin', 'service'],
@@ -95,14 +100,14 @@ const specs: TableSpec[] = [
   }
 ]
 
-async function arrange (sql: Sql, spec: TableSpec, owner: string | null): Promise<string> {
+async function arrange(sql: Sql, spec: TableSpec, owner: string | null): Promise<string> {
   const row = { ...spec.row(), user_id: owner, organization_id: ORG }
   const [inserted] = await sql<Array<{ id: string }>>`insert into ${sql(spec.table)} ${sql(row)} returning id`
   return inserted!.id
 }
 
 /** 'allowed' when the statement touched the row; 'refused' when it raised 42501 or touched nothing. */
-function outcome (t: Test, result: { count: number } | { code: string, message: string }): 'allowed' | 'refused' {
+function outcome(t: Test, result: { count: number } | { code: string; message: string }): 'allowed' | 'refused' {
   if ('code' in result) {
     t.equal(result.code, '42501', `refused with insufficient privilege (${result.message})`)
     return 'refused'
@@ -110,17 +115,23 @@ function outcome (t: Test, result: { count: number } | { code: string, message: 
   return result.count === 1 ? 'allowed' : 'refused'
 }
 
-async function attempt (work: Promise<{ count: number }>): Promise<{ count: number } | { code: string, message: string }> {
+async function attempt(
+  work: Promise<{ count: number }>
+): Promise<{ count: number } | { code: string; message: string }> {
   let count = 0
-  const error = await failure(work.then((result) => { count = result.count }))
+  const error = await failure(
+    work.then(result => {
+      count = result.count
+    })
+  )
   return error ?? { count }
 }
 
 for (const spec of specs) {
-  t.test(spec.table, async (t) => {
+  t.test(spec.table, async t => {
     const sql = await database(t)
 
-    t.test('users read their own rows, admins and the service role read all', async (t) => {
+    t.test('users read their own rows, admins and the service role read all', async t => {
       const mine = await arrange(sql, spec, USER)
       const theirs = await arrange(sql, spec, OTHER_USER)
       const systems = await arrange(sql, spec, null)
@@ -131,55 +142,94 @@ for (const spec of specs) {
         service: [mine, theirs, systems]
       }
       for (const who of everyone) {
-        const rows = await as(sql, who, async (tx) => await tx<Array<{ id: string }>>`select id from ${tx(spec.table)} where id = any (${[mine, theirs, systems]}::uuid[])`)
-        t.same(rows.map((row) => row.id).sort(), expected[who].sort(), `${who} reads ${expected[who].length} of the 3 rows`)
+        const rows = await as(
+          sql,
+          who,
+          async tx =>
+            await tx<
+              Array<{ id: string }>
+            >`select id from ${tx(spec.table)} where id = any (${[mine, theirs, systems]}::uuid[])`
+        )
+        t.same(
+          rows.map(row => row.id).sort(),
+          expected[who].sort(),
+          `${who} reads ${expected[who].length} of the 3 rows`
+        )
       }
     })
 
-    t.test('broken claims read and write nothing', async (t) => {
+    t.test('broken claims read and write nothing', async t => {
       await arrange(sql, spec, USER)
       for (const variant of brokenClaims) {
-        const rows = await asRaw(sql, variant.role, variant.claims, async (tx) => await tx`select id from ${tx(spec.table)}`)
+        const rows = await asRaw(
+          sql,
+          variant.role,
+          variant.claims,
+          async tx => await tx`select id from ${tx(spec.table)}`
+        )
         t.equal(rows.length, 0, `${variant.name}: reads nothing`)
-        const insert = await failure(asRaw(sql, variant.role, variant.claims, async (tx) =>
-          await tx`insert into ${tx(spec.table)} ${tx({ ...spec.row(), user_id: USER })}`))
+        const insert = await failure(
+          asRaw(
+            sql,
+            variant.role,
+            variant.claims,
+            async tx => await tx`insert into ${tx(spec.table)} ${tx({ ...spec.row(), user_id: USER })}`
+          )
+        )
         t.equal(insert?.code, '42501', `${variant.name}: cannot insert`)
       }
     })
 
-    t.test('inserts', async (t) => {
+    t.test('inserts', async t => {
       for (const who of everyone) {
-        const result = await attempt(as(sql, who, async (tx) => await tx`insert into ${tx(spec.table)} ${tx({ ...spec.row(), user_id: USER, organization_id: ORG })}`))
-        t.equal(outcome(t, result), spec.insert.includes(who) ? 'allowed' : 'refused', `${who} ${spec.insert.includes(who) ? 'may' : 'may not'} insert`)
+        const result = await attempt(
+          as(
+            sql,
+            who,
+            async tx =>
+              await tx`insert into ${tx(spec.table)} ${tx({ ...spec.row(), user_id: USER, organization_id: ORG })}`
+          )
+        )
+        t.equal(
+          outcome(t, result),
+          spec.insert.includes(who) ? 'allowed' : 'refused',
+          `${who} ${spec.insert.includes(who) ? 'may' : 'may not'} insert`
+        )
       }
     })
 
-    t.test('updates of a user\'s row', async (t) => {
+    t.test("updates of a user's row", async t => {
       const [column, value] = spec.change
       for (const who of everyone) {
         const id = await arrange(sql, spec, USER)
-        const result = await attempt(as(sql, who, async (tx) => await tx`update ${tx(spec.table)} set ${tx(column)} = ${value} where id = ${id}`))
+        const result = await attempt(
+          as(sql, who, async tx => await tx`update ${tx(spec.table)} set ${tx(column)} = ${value} where id = ${id}`)
+        )
         const allowed = spec.update.includes(who)
         t.equal(outcome(t, result), allowed ? 'allowed' : 'refused', `${who} ${allowed ? 'may' : 'may not'} update`)
-        const [row] = await sql<Array<{ value: string | null }>>`select ${sql(column)} as value from ${sql(spec.table)} where id = ${id}`
+        const [row] = await sql<
+          Array<{ value: string | null }>
+        >`select ${sql(column)} as value from ${sql(spec.table)} where id = ${id}`
         t.equal(row?.value === value, allowed, `the row ${allowed ? 'changed' : 'did not change'}`)
       }
     })
 
-    t.test('users cannot move a row to another owner', async (t) => {
+    t.test('users cannot move a row to another owner', async t => {
       const id = await arrange(sql, spec, USER)
       for (const who of ['user', 'other'] as const) {
-        const result = await attempt(as(sql, who, async (tx) => await tx`update ${tx(spec.table)} set user_id = ${OTHER_USER} where id = ${id}`))
+        const result = await attempt(
+          as(sql, who, async tx => await tx`update ${tx(spec.table)} set user_id = ${OTHER_USER} where id = ${id}`)
+        )
         t.equal(outcome(t, result), 'refused', `${who} cannot change the owner`)
       }
       const [row] = await sql<Array<{ user_id: string }>>`select user_id from ${sql(spec.table)} where id = ${id}`
       t.equal(row?.user_id, USER)
     })
 
-    t.test('deletes', async (t) => {
+    t.test('deletes', async t => {
       for (const who of everyone) {
         const id = await arrange(sql, spec, USER)
-        const result = await attempt(as(sql, who, async (tx) => await tx`delete from ${tx(spec.table)} where id = ${id}`))
+        const result = await attempt(as(sql, who, async tx => await tx`delete from ${tx(spec.table)} where id = ${id}`))
         const allowed = spec.delete.includes(who)
         t.equal(outcome(t, result), allowed ? 'allowed' : 'refused', `${who} ${allowed ? 'may' : 'may not'} delete`)
         const rows = await sql`select 1 from ${sql(spec.table)} where id = ${id}`

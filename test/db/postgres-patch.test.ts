@@ -13,9 +13,11 @@ import { spawnServer } from '../helpers/spawn-server.js'
 const PATCH = path.resolve('patches/postgres+3.4.9.patch')
 
 /** A copy of the installed driver with the patch reversed: postgres.js as npm ships it. */
-async function unpatchedCopy (t: Test): Promise<string> {
+async function unpatchedCopy(t: Test): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'core314-unpatched-'))
-  t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  t.teardown(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
   const packageDir = path.join(root, 'postgres')
   await cp(path.dirname(loadedPostgresDir()), packageDir, { recursive: true })
   // The patch names a/node_modules/postgres/...: three components up to the package folder.
@@ -23,11 +25,11 @@ async function unpatchedCopy (t: Test): Promise<string> {
   return packageDir
 }
 
-t.test('the installed postgres.js carries the patch', async (t) => {
+t.test('the installed postgres.js carries the patch', async t => {
   t.equal(await postgresPatchProblem(), null)
 })
 
-t.test('an unpatched copy is refused with a message that says what is missing and how to fix it', async (t) => {
+t.test('an unpatched copy is refused with a message that says what is missing and how to fix it', async t => {
   const packageDir = await unpatchedCopy(t)
   const problem = await postgresPatchProblem(path.join(packageDir, 'src'))
   t.match(problem, /lacks patches\/postgres\+3\.4\.9\.patch/)
@@ -38,7 +40,7 @@ t.test('an unpatched copy is refused with a message that says what is missing an
   t.match(await postgresPatchProblem(path.join(packageDir, 'missing')), /lacks/, 'an unreadable install is refused too')
 })
 
-t.test('the entry point refuses to start on the unpatched driver', async (t) => {
+t.test('the entry point refuses to start on the unpatched driver', async t => {
   const packageDir = await unpatchedCopy(t)
   // A resolution hook makes every `import 'postgres'` of the server load the unpatched copy.
   const entry = pathToFileURL(path.join(packageDir, 'src', 'index.js')).href
@@ -46,9 +48,20 @@ t.test('the entry point refuses to start on the unpatched driver', async (t) => 
     return specifier === 'postgres' ? { url: ${JSON.stringify(entry)}, shortCircuit: true } : await next(specifier, context)
   }`
   const register = path.join(path.dirname(packageDir), 'register.mjs')
-  await writeFile(register, `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`)
-  const server = spawnServer({ PORT: '0', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', JWT_SECRET: 'x'.repeat(32) }, [pathToFileURL(register).href])
-  t.teardown(() => { server.child.kill('SIGKILL') })
+  await writeFile(
+    register,
+    `import { register } from 'node:module'\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})\n`
+  )
+  const server = spawnServer(
+    { PORT: '0', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', JWT_SECRET: 'x'.repeat(32) },
+    [pathToFileURL(register).href]
+  )
+  t.teardown(() => {
+    server.child.kill('SIGKILL')
+  })
   t.equal(await server.exit, 1)
-  t.match(server.output(), /refusing to start: postgres\.js in .*core314-unpatched-.* lacks patches\/postgres\+3\.4\.9\.patch/)
+  t.match(
+    server.output(),
+    /refusing to start: postgres\.js in .*core314-unpatched-.* lacks patches\/postgres\+3\.4\.9\.patch/
+  )
 })

@@ -13,25 +13,43 @@ import { ownerSql } from '../helpers/database.js'
 
 const BINARY = '/usr/bin/prometheus-alertmanager'
 
-async function until<T> (what: string, probe: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> {
   const deadline = Date.now() + limitMs
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await new Promise(resolve => setTimeout(resolve, 200))
   }
 }
 
-t.test('Alertmanager notifies the service through its webhook receiver', { skip: existsSync(BINARY) ? false : 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)' }, async (t) => {
-  const ctx = await buildTestApp(t)
-  await ctx.app.listen({ host: '127.0.0.1', port: 0 })
-  const service = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
-  const key = (await ctx.app.inject({ method: 'POST', url: '/v1/ingest-keys', headers: ctx.admin.headers, payload: { name: 'alertmanager' } })).json().key as string
+t.test(
+  'Alertmanager notifies the service through its webhook receiver',
+  {
+    skip: existsSync(BINARY)
+      ? false
+      : 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)'
+  },
+  async t => {
+    const ctx = await buildTestApp(t)
+    await ctx.app.listen({ host: '127.0.0.1', port: 0 })
+    const service = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
+    const key = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/ingest-keys',
+        headers: ctx.admin.headers,
+        payload: { name: 'alertmanager' }
+      })
+    ).json().key as string
 
-  const dir = mkdtempSync(path.join(tmpdir(), 'alertmanager-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  writeFileSync(path.join(dir, 'alertmanager.yml'), `
+    const dir = mkdtempSync(path.join(tmpdir(), 'alertmanager-'))
+    t.teardown(() => {
+      rmSync(dir, { recursive: true, force: true })
+    })
+    writeFileSync(
+      path.join(dir, 'alertmanager.yml'),
+      `
 route:
   receiver: core314
   group_by: [alertname]
@@ -47,27 +65,80 @@ receivers:
           authorization:
             type: Bearer
             credentials: ${key}
-`)
-  const port = await closedPort()
-  const child = spawn(BINARY, [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' })
-  // Stopped and waited for before its folder is removed: it writes its state as it exits, and a
-  // removal racing that write failed the teardown and left the app listening.
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  t.teardown(async () => { child.kill(); await exited })
-  const api = `http://127.0.0.1:${port}/api/v2`
-  await until('Alertmanager to start', async () => await fetch(`${api}/status`).then((res) => res.ok ? true : undefined).catch(() => undefined))
+`
+    )
+    const port = await closedPort()
+    const child = spawn(
+      BINARY,
+      [
+        `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${dir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address='
+      ],
+      { stdio: 'ignore' }
+    )
+    // Stopped and waited for before its folder is removed: it writes its state as it exits, and a
+    // removal racing that write failed the teardown and left the app listening.
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    t.teardown(async () => {
+      child.kill()
+      await exited
+    })
+    const api = `http://127.0.0.1:${port}/api/v2`
+    await until(
+      'Alertmanager to start',
+      async () =>
+        await fetch(`${api}/status`)
+          .then(res => (res.ok ? true : undefined))
+          .catch(() => undefined)
+    )
 
-  const alert = { labels: { alertname: 'QueueBacklogGrowing', service: 'ledger', severity: 'critical' }, annotations: { summary: 'ledger queue backlog above 10k' }, generatorURL: 'http://prometheus:9090/graph' }
-  const startsAt = new Date().toISOString()
-  t.equal((await fetch(`${api}/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ ...alert, startsAt }]) })).status, 200)
+    const alert = {
+      labels: { alertname: 'QueueBacklogGrowing', service: 'ledger', severity: 'critical' },
+      annotations: { summary: 'ledger queue backlog above 10k' },
+      generatorURL: 'http://prometheus:9090/graph'
+    }
+    const startsAt = new Date().toISOString()
+    t.equal(
+      (
+        await fetch(`${api}/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ ...alert, startsAt }])
+        })
+      ).status,
+      200
+    )
 
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const opened = await until('the signal', async () => (await sql`select * from anomaly_signals`)[0])
-  t.match(opened, { organization_id: ctx.admin.organizationId, anomaly_type: 'queue_backlog_growing', severity: 'critical', source_type: 'alertmanager', source_component_name: 'ledger', anomaly_summary: 'ledger queue backlog above 10k', status: 'open' })
-  t.match(opened.metadata, { alertmanager: { fingerprints: [String], receiver: 'core314' } })
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const opened = await until('the signal', async () => (await sql`select * from anomaly_signals`)[0])
+    t.match(opened, {
+      organization_id: ctx.admin.organizationId,
+      anomaly_type: 'queue_backlog_growing',
+      severity: 'critical',
+      source_type: 'alertmanager',
+      source_component_name: 'ledger',
+      anomaly_summary: 'ledger queue backlog above 10k',
+      status: 'open'
+    })
+    t.match(opened.metadata, { alertmanager: { fingerprints: [String], receiver: 'core314' } })
 
-  t.equal((await fetch(`${api}/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ ...alert, startsAt, endsAt: new Date().toISOString() }]) })).status, 200)
-  const resolved = await until('the resolution', async () => (await sql`select status from anomaly_signals where status = 'resolved'`)[0])
-  t.equal(resolved.status, 'resolved')
-  t.equal((await sql`select count(*)::int as n from anomaly_signals`)[0]?.n, 1)
-})
+    t.equal(
+      (
+        await fetch(`${api}/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ ...alert, startsAt, endsAt: new Date().toISOString() }])
+        })
+      ).status,
+      200
+    )
+    const resolved = await until(
+      'the resolution',
+      async () => (await sql`select status from anomaly_signals where status = 'resolved'`)[0]
+    )
+    t.equal(resolved.status, 'resolved')
+    t.equal((await sql`select count(*)::int as n from anomaly_signals`)[0]?.n, 1)
+  }
+)

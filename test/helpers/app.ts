@@ -36,42 +36,68 @@ export interface TestApp {
 }
 
 /** A webhook secret as the registry stores it (sealed with the suite's key), for rows written directly. */
-export function sealedSecret (secret: string): string {
+export function sealedSecret(secret: string): string {
   return seal(standardSecret(secret), secretsKey(TEST_SECRETS_KEY))
 }
 
-export function testConfig (overrides: Partial<Config> = {}): Config {
+export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, SECRETS_KEY: TEST_SECRETS_KEY, HEAL_ALLOWED_TARGETS: TEST_ALLOWED_TARGETS, JOBS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
+    ...loadConfig({
+      JWT_SECRET: TEST_JWT_SECRET,
+      SECRETS_KEY: TEST_SECRETS_KEY,
+      HEAL_ALLOWED_TARGETS: TEST_ALLOWED_TARGETS,
+      JOBS_ENABLED: 'false',
+      LOG_LEVEL: 'silent'
+    }),
     ...overrides
   }
 }
 
-async function caller (claims: (id: string, organizationId: string) => TokenClaims, organizationId: string): Promise<Caller> {
+async function caller(
+  claims: (id: string, organizationId: string) => TokenClaims,
+  organizationId: string
+): Promise<Caller> {
   const id = randomUUID()
   const token = await signToken(TEST_JWT_SECRET, claims(id, organizationId))
   return { id, organizationId, token, headers: { authorization: `Bearer ${token}` } }
 }
 
-export async function tokensFor (organizationId: string): Promise<Pick<TestApp, 'user' | 'otherUser' | 'admin' | 'service'>> {
+export async function tokensFor(
+  organizationId: string
+): Promise<Pick<TestApp, 'user' | 'otherUser' | 'admin' | 'service'>> {
   return {
-    user: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }), organizationId),
-    otherUser: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }), organizationId),
-    admin: await caller((sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org, role: 'admin' } }), organizationId),
+    user: await caller(
+      (sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }),
+      organizationId
+    ),
+    otherUser: await caller(
+      (sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org } }),
+      organizationId
+    ),
+    admin: await caller(
+      (sub, org) => ({ sub, role: 'authenticated', app_metadata: { organization_id: org, role: 'admin' } }),
+      organizationId
+    ),
     service: await caller(() => ({ role: 'service_role' }), organizationId)
   }
 }
 
-export async function buildTestApp (t: Test, overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: Test,
+  overrides: Partial<Config> = {},
+  options: AppOptions = {}
+): Promise<TestApp> {
   const { url } = await freshDatabase(t)
   const config = testConfig({ databaseUrl: url, ...overrides })
   const app = await buildApp(config, { logger: false, ...options })
-  t.teardown(async () => { await app.close() })
+  t.teardown(async () => {
+    await app.close()
+  })
   return {
     app,
     config,
     databaseUrl: url,
-    ...await tokensFor(randomUUID()),
+    ...(await tokensFor(randomUUID())),
     token: async (claims, expiresIn) => await signToken(TEST_JWT_SECRET, claims, expiresIn)
   }
 }

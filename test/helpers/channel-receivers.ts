@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 import { Webhook } from 'standardwebhooks'
 
-export type Failure = { status: number, headers?: Record<string, string>, body?: string } | 'hang'
+export type Failure = { status: number; headers?: Record<string, string>; body?: string } | 'hang'
 
 export interface Received {
   headers: IncomingHttpHeaders
@@ -28,34 +28,56 @@ export interface Receiver {
   fail: (...failures: Failure[]) => void
 }
 
-type Protocol = (body: Record<string, unknown>, raw: string, headers: IncomingHttpHeaders) => { status: number, body: unknown }
+type Protocol = (
+  body: Record<string, unknown>,
+  raw: string,
+  headers: IncomingHttpHeaders
+) => { status: number; body: unknown }
 
-async function start (t: Pick<Test, 'teardown'>, path: string, protocol: Protocol): Promise<Receiver> {
+async function start(t: Pick<Test, 'teardown'>, path: string, protocol: Protocol): Promise<Receiver> {
   const queue: Failure[] = []
-  const receiver: Receiver = { url: '', received: [], fail: (...failures) => { queue.push(...failures) } }
+  const receiver: Receiver = {
+    url: '',
+    received: [],
+    fail: (...failures) => {
+      queue.push(...failures)
+    }
+  }
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8')
       let body: Record<string, unknown> = {}
-      try { body = JSON.parse(raw) as Record<string, unknown> } catch { body = {} }
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>
+      } catch {
+        body = {}
+      }
       const failure = queue.shift()
       if (failure === 'hang') {
         receiver.received.push({ headers: request.headers, raw, body, status: 'hang' })
         return
       }
-      const answer = failure === undefined ? protocol(body, raw, request.headers) : { status: failure.status, body: failure.body ?? '' }
+      const answer =
+        failure === undefined
+          ? protocol(body, raw, request.headers)
+          : { status: failure.status, body: failure.body ?? '' }
       receiver.received.push({ headers: request.headers, raw, body, status: answer.status })
       const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)
-      response.writeHead(answer.status, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json', ...(failure === undefined ? {} : failure.headers) }).end(text)
+      response
+        .writeHead(answer.status, {
+          'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+          ...(failure === undefined ? {} : failure.headers)
+        })
+        .end(text)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
   t.teardown(async () => {
     server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await new Promise<void>(resolve => server.close(() => resolve()))
   })
   return receiver
 }
@@ -67,9 +89,9 @@ export interface PagerDuty extends Receiver {
 
 const PD_SEVERITIES = ['critical', 'error', 'warning', 'info']
 
-export async function startPagerDuty (t: Pick<Test, 'teardown'>, routingKey: string): Promise<PagerDuty> {
+export async function startPagerDuty(t: Pick<Test, 'teardown'>, routingKey: string): Promise<PagerDuty> {
   const alerts = new Map<string, 'triggered' | 'acknowledged' | 'resolved'>()
-  const receiver = await start(t, '/v2/enqueue', (body) => {
+  const receiver = await start(t, '/v2/enqueue', body => {
     const errors: string[] = []
     if (body.routing_key !== routingKey) errors.push('Invalid routing key')
     const action = body.event_action
@@ -82,7 +104,8 @@ export async function startPagerDuty (t: Pick<Test, 'teardown'>, routingKey: str
       if (typeof payload?.source !== 'string' || payload.source === '') errors.push('payload.source is required')
       if (!PD_SEVERITIES.includes(String(payload?.severity))) errors.push('payload.severity is invalid')
     }
-    if (errors.length > 0) return { status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors } }
+    if (errors.length > 0)
+      return { status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors } }
     const key = dedupKey ?? `generated-${alerts.size}`
     const state = alerts.get(key)
     // An acknowledge or resolve for an alert PagerDuty does not know, or one already resolved, is dropped.
@@ -94,13 +117,18 @@ export async function startPagerDuty (t: Pick<Test, 'teardown'>, routingKey: str
   return Object.assign(receiver, { alerts })
 }
 
-export async function startSlack (t: Pick<Test, 'teardown'>): Promise<Receiver> {
-  return await start(t, '/services/T000/B000/XXXX', (body) => typeof body.text === 'string' && body.text !== ''
-    ? { status: 200, body: 'ok' }
-    : { status: 400, body: 'invalid_payload' })
+export async function startSlack(t: Pick<Test, 'teardown'>): Promise<Receiver> {
+  return await start(t, '/services/T000/B000/XXXX', body =>
+    typeof body.text === 'string' && body.text !== ''
+      ? { status: 200, body: 'ok' }
+      : { status: 400, body: 'invalid_payload' }
+  )
 }
 
-export async function startWebhookReceiver (t: Pick<Test, 'teardown'>, secret: () => string): Promise<Receiver & { verified: unknown[] }> {
+export async function startWebhookReceiver(
+  t: Pick<Test, 'teardown'>,
+  secret: () => string
+): Promise<Receiver & { verified: unknown[] }> {
   const verified: unknown[] = []
   const receiver = await start(t, '/hooks/core314', (_body, raw, headers) => {
     try {

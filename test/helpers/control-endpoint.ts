@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import { standardSecret } from '../../src/services/healing/executors/standard-webhooks.js'
 
 /** What the endpoint does with the next request: answer, or never answer. */
-export type Behaviour = { status: number, body?: string, headers?: Record<string, string> } | 'hang'
+export type Behaviour = { status: number; body?: string; headers?: Record<string, string> } | 'hang'
 
 export interface ReceivedRequest {
   method: string
@@ -36,9 +36,13 @@ export interface ControlEndpoint {
   script: (...behaviours: Behaviour[]) => void
 }
 
-interface Answer { status: number, body: string, headers: Record<string, string> }
+interface Answer {
+  status: number
+  body: string
+  headers: Record<string, string>
+}
 
-function signatureMatches (secret: string | undefined, rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
+function signatureMatches(secret: string | undefined, rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
   if (secret === undefined) return false
   try {
     new Webhook(standardSecret(secret)).verify(rawBody.toString('utf8'), headers as Record<string, string>)
@@ -48,13 +52,13 @@ function signatureMatches (secret: string | undefined, rawBody: Buffer, headers:
   }
 }
 
-async function readBody (request: IncomingMessage): Promise<Buffer> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of request) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
 }
 
-function parse (raw: Buffer): unknown {
+function parse(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'))
   } catch {
@@ -62,20 +66,25 @@ function parse (raw: Buffer): unknown {
   }
 }
 
-function header (headers: IncomingHttpHeaders, name: string): string | undefined {
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name]
   return Array.isArray(value) ? value[0] : value
 }
 
 /** Starts an endpoint that checks signatures with `secret`, a whsec_ secret or a plain one as standardSecret reads it (none: every request is accepted unsigned). */
-export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: { secret?: string } = {}): Promise<ControlEndpoint> {
+export async function startControlEndpoint(
+  t: Pick<Test, 'teardown'>,
+  options: { secret?: string } = {}
+): Promise<ControlEndpoint> {
   const queue: Behaviour[] = []
   const answered = new Map<string, Answer>()
   const endpoint: ControlEndpoint = {
     url: '',
     requests: [],
     effects: [],
-    script: (...behaviours) => { queue.push(...behaviours) }
+    script: (...behaviours) => {
+      queue.push(...behaviours)
+    }
   }
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -107,7 +116,11 @@ export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: 
     }
     const behaviour = queue.shift() ?? { status: 200, body: '{"ok":true}' }
     if (behaviour === 'hang') return
-    const answer = { status: behaviour.status, body: behaviour.body ?? '', headers: { 'content-type': 'application/json', ...behaviour.headers } }
+    const answer = {
+      status: behaviour.status,
+      body: behaviour.body ?? '',
+      headers: { 'content-type': 'application/json', ...behaviour.headers }
+    }
     // Only a request the endpoint carried out is remembered; a failed one may be tried again.
     if (answer.status >= 200 && answer.status < 300 && idempotencyKey !== undefined) {
       answered.set(idempotencyKey, answer)
@@ -117,38 +130,40 @@ export async function startControlEndpoint (t: Pick<Test, 'teardown'>, options: 
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => { response.destroy(error as Error) })
+    handle(request, response).catch((error: unknown) => {
+      response.destroy(error as Error)
+    })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/control`
   t.teardown(async () => {
     server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await new Promise<void>(resolve => server.close(() => resolve()))
   })
   return endpoint
 }
 
 /** A port on 127.0.0.1 that was free a moment ago and has no listener now. */
-export async function closedPort (): Promise<number> {
+export async function closedPort(): Promise<number> {
   const server = createTcpServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>(resolve => server.close(() => resolve()))
   return port
 }
 
 /** A TCP server that accepts connections and never says a word, like a frozen database or cache. */
-export async function startSilentServer (t: Test): Promise<number> {
+export async function startSilentServer(t: Test): Promise<number> {
   const sockets = new Set<Socket>()
-  const server = createTcpServer((socket) => {
+  const server = createTcpServer(socket => {
     sockets.add(socket)
     socket.on('error', () => {})
     socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(async () => {
     for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await new Promise<void>(resolve => server.close(() => resolve()))
   })
   return (server.address() as AddressInfo).port
 }

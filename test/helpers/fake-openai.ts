@@ -8,11 +8,11 @@ import type { Test } from 'tap'
 
 export type FakeReply =
   /** A chat completion whose message content is `content`. */
-  | { kind: 'completion', content: string, model?: string, totalTokens?: number, delayMs?: number }
+  | { kind: 'completion'; content: string; model?: string; totalTokens?: number; delayMs?: number }
   /** An OpenAI-style error body with this status. */
-  | { kind: 'error', status: number, headers?: Record<string, string>, delayMs?: number }
+  | { kind: 'error'; status: number; headers?: Record<string, string>; delayMs?: number }
   /** A 200 whose body is this text, JSON or not. */
-  | { kind: 'raw', body: string, delayMs?: number }
+  | { kind: 'raw'; body: string; delayMs?: number }
   /** Headers and the start of a body, then nothing until the client gives up. */
   | { kind: 'stall_body' }
   /** No answer at all until the client gives up. */
@@ -59,7 +59,7 @@ export interface FakeOpenAIOptions {
 }
 
 /** A reply content that passes the analyzer's checks, with any field replaced. */
-export function analysisContent (overrides: Record<string, unknown> = {}): string {
+export function analysisContent(overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
     summary: 'Checkout latency tripled after the 14:00 deploy.',
     root_cause: 'The new release holds database connections longer, so the pool saturates.',
@@ -70,31 +70,46 @@ export function analysisContent (overrides: Record<string, unknown> = {}): strin
   })
 }
 
-function completionBody (reply: Extract<FakeReply, { kind: 'completion' }>, requestedModel: string | undefined, id: number): string {
+function completionBody(
+  reply: Extract<FakeReply, { kind: 'completion' }>,
+  requestedModel: string | undefined,
+  id: number
+): string {
   const total = reply.totalTokens ?? 321
   return JSON.stringify({
     id: `chatcmpl-fake-${id}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: reply.model ?? requestedModel ?? 'gpt-4o',
-    choices: [{
-      index: 0,
-      message: { role: 'assistant', content: reply.content, refusal: null },
-      logprobs: null,
-      finish_reason: 'stop'
-    }],
-    usage: { prompt_tokens: Math.floor(total * 0.7), completion_tokens: total - Math.floor(total * 0.7), total_tokens: total }
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: reply.content, refusal: null },
+        logprobs: null,
+        finish_reason: 'stop'
+      }
+    ],
+    usage: {
+      prompt_tokens: Math.floor(total * 0.7),
+      completion_tokens: total - Math.floor(total * 0.7),
+      total_tokens: total
+    }
   })
 }
 
-function send (res: ServerResponse, reply: FakeReply, requestedModel: string | undefined, id: number): void {
+function send(res: ServerResponse, reply: FakeReply, requestedModel: string | undefined, id: number): void {
   switch (reply.kind) {
     case 'completion':
       res.writeHead(200, { 'content-type': 'application/json' }).end(completionBody(reply, requestedModel, id))
       return
     case 'error':
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
-        .end(JSON.stringify({ error: { message: `fake error ${reply.status}`, type: 'server_error', param: null, code: null } }))
+      res
+        .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+        .end(
+          JSON.stringify({
+            error: { message: `fake error ${reply.status}`, type: 'server_error', param: null, code: null }
+          })
+        )
       return
     case 'raw':
       res.writeHead(200, { 'content-type': 'application/json' }).end(reply.body)
@@ -104,11 +119,11 @@ function send (res: ServerResponse, reply: FakeReply, requestedModel: string | u
       res.write('{"id":"chatcmpl-stalled","object":"chat.completion","choices":[')
       return
     case 'hang':
-      // Say nothing: the client's abort, or close(), ends the connection.
+    // Say nothing: the client's abort, or close(), ends the connection.
   }
 }
 
-export async function startFakeOpenAI (t: Pick<Test, 'teardown'>, options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(t: Pick<Test, 'teardown'>, options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const basePath = options.basePath ?? '/v1'
   const requests: ReceivedRequest[] = []
   const queue: FakeReply[] = []
@@ -128,11 +143,13 @@ export async function startFakeOpenAI (t: Pick<Test, 'teardown'>, options: FakeO
       }
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body })
       if (req.method !== 'POST' || req.url !== `${basePath}/chat/completions`) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }))
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'not found' } }))
         return
       }
       const reply = queue.shift() ?? fallback
-      const delayMs = 'delayMs' in reply ? reply.delayMs ?? 0 : 0
+      const delayMs = 'delayMs' in reply ? (reply.delayMs ?? 0) : 0
       const id = requests.length
       if (delayMs === 0) {
         send(res, reply, body?.model, id)
@@ -150,24 +167,30 @@ export async function startFakeOpenAI (t: Pick<Test, 'teardown'>, options: FakeO
     })
   })
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 
   let closed = false
-  async function close (): Promise<void> {
+  async function close(): Promise<void> {
     if (closed) return
     closed = true
     for (const timer of timers) clearTimeout(timer)
     server.closeAllConnections()
-    await new Promise<void>((resolve, reject) => server.close((error) => error === undefined ? resolve() : reject(error)))
+    await new Promise<void>((resolve, reject) =>
+      server.close(error => (error === undefined ? resolve() : reject(error)))
+    )
   }
   t.teardown(close)
 
   return {
     baseUrl: `http://127.0.0.1:${port}${basePath}`,
     requests,
-    enqueue: (...replies) => { queue.push(...replies) },
-    setDefault: (reply) => { fallback = reply },
+    enqueue: (...replies) => {
+      queue.push(...replies)
+    },
+    setDefault: reply => {
+      fallback = reply
+    },
     close
   }
 }

@@ -7,15 +7,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import ts from 'typescript'
 
-export async function scratchFolder (t: Test, prefix: string): Promise<string> {
+export async function scratchFolder(t: Test, prefix: string): Promise<string> {
   await mkdir(path.resolve('.data'), { recursive: true })
   const dir = await mkdtemp(path.resolve('.data', prefix))
-  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
   return dir
 }
 
 /** tsc's strict diagnostics for `entry` and everything it imports. */
-export function typeErrors (entry: string): string[] {
+export function typeErrors(entry: string): string[] {
   const program = ts.createProgram([entry], {
     strict: true,
     noEmit: true,
@@ -25,11 +27,13 @@ export function typeErrors (entry: string): string[] {
     skipLibCheck: true,
     types: []
   })
-  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+  return ts.getPreEmitDiagnostics(program).map(d => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
 }
 
 /** Writes `source` transpiled to an ES module at `file`; type-only imports are dropped. */
-export async function writeTranspiled (source: string, file: string): Promise<void> {
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } })
+export async function writeTranspiled(source: string, file: string): Promise<void> {
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }
+  })
   await writeFile(file, outputText)
 }

@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs'
 
 export const MARKER = 'NETWORK ATTEMPT'
 
-function report (what) {
+function report(what) {
   writeSync(2, `${MARKER}: ${what}\n`)
 }
 
@@ -15,7 +15,11 @@ const connect = net.Socket.prototype.connect
 net.Socket.prototype.connect = function (...args) {
   // Node passes its normalised arguments as an array, callers an options object or a port.
   const target = Array.isArray(args[0]) ? args[0][0] : args[0]
-  report(typeof target === 'object' && target !== null ? JSON.stringify({ host: target.host, port: target.port, path: target.path }) : String(target))
+  report(
+    typeof target === 'object' && target !== null
+      ? JSON.stringify({ host: target.host, port: target.port, path: target.path })
+      : String(target)
+  )
   return connect.apply(this, args)
 }
 

@@ -32,14 +32,24 @@ export interface OwnedRows {
   }
 }
 
-async function created (ctx: TestApp, method: 'POST' | 'PUT', url: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function created(
+  ctx: TestApp,
+  method: 'POST' | 'PUT',
+  url: string,
+  payload: Record<string, unknown>
+): Promise<Record<string, unknown>> {
   const res = await ctx.app.inject({ method, url, headers: ctx.service.headers, payload })
-  if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+  if (res.statusCode !== 201 && res.statusCode !== 200)
+    throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
   return res.json()
 }
 
 /** Creates rows owned by `owner` (user and organization) in every resource with path ids. */
-export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: string, organizationId: string }): Promise<OwnedRows> {
+export async function createOwnedRows(
+  ctx: TestApp,
+  sql: Sql,
+  owner: { id: string; organizationId: string }
+): Promise<OwnedRows> {
   const tag = randomBytes(6).toString('hex')
   const marker = `private-${tag}`
   const orgMarker = `org-${tag}-registry`
@@ -48,27 +58,98 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
   const mine = { user_id: owner.id, organization_id: owner.organizationId }
 
   const events = [
-    await created(ctx, 'POST', '/v1/health-events', { ...mine, component_type: 'edge_function', component_name: service, status: 'critical', latency_ms: 2400, last_error_message: `${marker} timeout` }),
-    await created(ctx, 'POST', '/v1/health-events', { ...mine, component_type: 'edge_function', component_name: service, status: 'healthy', latency_ms: 120 })
+    await created(ctx, 'POST', '/v1/health-events', {
+      ...mine,
+      component_type: 'edge_function',
+      component_name: service,
+      status: 'critical',
+      latency_ms: 2400,
+      last_error_message: `${marker} timeout`
+    }),
+    await created(ctx, 'POST', '/v1/health-events', {
+      ...mine,
+      component_type: 'edge_function',
+      component_name: service,
+      status: 'healthy',
+      latency_ms: 120
+    })
   ]
   const anomalies = [
-    await created(ctx, 'POST', '/v1/anomalies', { ...mine, anomaly_type: 'latency_spike', severity: 'critical', source_type: 'system_health_events', source_component_name: service, anomaly_description: `${marker} p95 tripled` }),
-    await created(ctx, 'POST', '/v1/anomalies', { ...mine, anomaly_type: 'error_rate_increase', severity: 'high', source_type: 'system_health_events', source_component_name: service, root_cause_analysis: `${marker} bad deploy` })
+    await created(ctx, 'POST', '/v1/anomalies', {
+      ...mine,
+      anomaly_type: 'latency_spike',
+      severity: 'critical',
+      source_type: 'system_health_events',
+      source_component_name: service,
+      anomaly_description: `${marker} p95 tripled`
+    }),
+    await created(ctx, 'POST', '/v1/anomalies', {
+      ...mine,
+      anomaly_type: 'error_rate_increase',
+      severity: 'high',
+      source_type: 'system_health_events',
+      source_component_name: service,
+      root_cause_analysis: `${marker} bad deploy`
+    })
   ]
   await created(ctx, 'PUT', `/v1/components/${component}`, {
-    component_type: 'edge_function', organization_id: owner.organizationId, description: `${orgMarker} control`,
-    webhook_url: `https://${orgMarker}.example.internal/control`, webhook_secret: `whsec_${Buffer.from(`${orgMarker}-webhook-secret`).toString('base64')}`
+    component_type: 'edge_function',
+    organization_id: owner.organizationId,
+    description: `${orgMarker} control`,
+    webhook_url: `https://${orgMarker}.example.internal/control`,
+    webhook_secret: `whsec_${Buffer.from(`${orgMarker}-webhook-secret`).toString('base64')}`
   })
   const actions = [
-    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'restart_function', target_component_name: component, triggered_by_anomaly_id: anomalies[0]?.id, trigger_reason: `${marker} restart` }),
-    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'rollback_deployment', target_component_name: component, requires_approval: true, trigger_reason: `${marker} rollback` }),
-    await created(ctx, 'POST', '/v1/recovery-actions', { ...mine, action_type: 'scale_up', target_component_name: component, dry_run: true, action_description: `${marker} scale` })
+    await created(ctx, 'POST', '/v1/recovery-actions', {
+      ...mine,
+      action_type: 'restart_function',
+      target_component_name: component,
+      triggered_by_anomaly_id: anomalies[0]?.id,
+      trigger_reason: `${marker} restart`
+    }),
+    await created(ctx, 'POST', '/v1/recovery-actions', {
+      ...mine,
+      action_type: 'rollback_deployment',
+      target_component_name: component,
+      requires_approval: true,
+      trigger_reason: `${marker} rollback`
+    }),
+    await created(ctx, 'POST', '/v1/recovery-actions', {
+      ...mine,
+      action_type: 'scale_up',
+      target_component_name: component,
+      dry_run: true,
+      action_description: `${marker} scale`
+    })
   ]
   const selftests = [
-    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: `probe_${tag}`, test_category: 'database', execution_status: 'completed', success: true, execution_duration_ms: 40, test_description: `${marker} baseline` }),
-    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: `probe_${tag}`, test_category: 'database', execution_status: 'completed', success: false, execution_duration_ms: 400, failure_reason: `${marker} slow` }),
+    await created(ctx, 'POST', '/v1/selftests', {
+      ...mine,
+      test_name: `probe_${tag}`,
+      test_category: 'database',
+      execution_status: 'completed',
+      success: true,
+      execution_duration_ms: 40,
+      test_description: `${marker} baseline`
+    }),
+    await created(ctx, 'POST', '/v1/selftests', {
+      ...mine,
+      test_name: `probe_${tag}`,
+      test_category: 'database',
+      execution_status: 'completed',
+      success: false,
+      execution_duration_ms: 400,
+      failure_reason: `${marker} slow`
+    }),
     // A built-in test's name, so the catalogue's latest results would show it if they leaked.
-    await created(ctx, 'POST', '/v1/selftests', { ...mine, test_name: 'database_connectivity', test_category: 'database', execution_status: 'completed', success: false, failure_reason: `${marker} refused` })
+    await created(ctx, 'POST', '/v1/selftests', {
+      ...mine,
+      test_name: 'database_connectivity',
+      test_category: 'database',
+      execution_status: 'completed',
+      success: false,
+      failure_reason: `${marker} refused`
+    })
   ]
   await sql`
     insert into circuit_breakers (component_name, organization_id, state, opened_at, next_probe_at, cooldown_seconds, reason, trip_count)
@@ -93,7 +174,13 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
   const forOrganization = { organization_id: owner.organizationId }
   const key = await created(ctx, 'POST', '/v1/ingest-keys', { ...forOrganization, name: `${adminMarker} alertmanager` })
   const routingKey = `R0UT1NG${tag.toUpperCase()}ABCDEFGHIJKLMNOP`
-  const channel = await created(ctx, 'POST', '/v1/channels', { ...forOrganization, name: `${adminMarker} on-call`, kind: 'pagerduty', routing_key: routingKey, min_severity: 'high' })
+  const channel = await created(ctx, 'POST', '/v1/channels', {
+    ...forOrganization,
+    name: `${adminMarker} on-call`,
+    kind: 'pagerduty',
+    routing_key: routingKey,
+    min_severity: 'high'
+  })
 
   const id = (row: Record<string, unknown>): string => row.id as string
   return {
@@ -109,23 +196,40 @@ export async function createOwnedRows (ctx: TestApp, sql: Sql, owner: { id: stri
       'ingest-keys': [id(key)],
       channels: [id(channel)]
     },
-    markers: { user: [marker, service, `probe_${tag}`], organization: [orgMarker, component], admin: [adminMarker, routingKey, key.key as string] }
+    markers: {
+      user: [marker, service, `probe_${tag}`],
+      organization: [orgMarker, component],
+      admin: [adminMarker, routingKey, key.key as string]
+    }
   }
 }
 
 /** Every row in the tables the owned rows live in, as JSON text, to compare before and after. */
-export async function snapshotOwnedTables (sql: Sql): Promise<Record<string, string[]>> {
-  const tables = ['system_health_events', 'anomaly_signals', 'recovery_actions', 'selftest_results', 'components', 'circuit_breakers',
-    'escalation_events', 'decision_audit_log', 'ingest_keys', 'notification_channels', 'notification_outbox']
+export async function snapshotOwnedTables(sql: Sql): Promise<Record<string, string[]>> {
+  const tables = [
+    'system_health_events',
+    'anomaly_signals',
+    'recovery_actions',
+    'selftest_results',
+    'components',
+    'circuit_breakers',
+    'escalation_events',
+    'decision_audit_log',
+    'ingest_keys',
+    'notification_channels',
+    'notification_outbox'
+  ]
   const snapshot: Record<string, string[]> = {}
   for (const table of tables) {
     const rows = await sql<Array<{ row: string }>>`select row_to_json(t)::text as row from ${sql(table)} t order by 1`
-    snapshot[table] = rows.map((r) => r.row)
+    snapshot[table] = rows.map(r => r.row)
   }
   return snapshot
 }
 
 /** A path value of the same form that names nothing. */
-export function unknownPathValue (resource: keyof OwnedRows['ids']): string {
-  return resource === 'components' || resource === 'circuit-breakers' ? `missing-${randomBytes(4).toString('hex')}` : randomUUID()
+export function unknownPathValue(resource: keyof OwnedRows['ids']): string {
+  return resource === 'components' || resource === 'circuit-breakers'
+    ? `missing-${randomBytes(4).toString('hex')}`
+    : randomUUID()
 }

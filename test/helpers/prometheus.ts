@@ -17,14 +17,20 @@ export interface Family {
   metrics: Sample[]
 }
 
-export function parseExposition (text: string): Map<string, Family> {
+export function parseExposition(text: string): Map<string, Family> {
   const families = parsePrometheusTextFormat(text) as Family[]
-  return new Map(families.map((family) => [family.name, family]))
+  return new Map(families.map(family => [family.name, family]))
 }
 
 /** The value of the family's sample whose labels include `labels`; undefined when none has them. */
-export function sampleValue (families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
-  const sample = families.get(name)?.metrics.find((metric) => Object.entries(labels).every(([label, value]) => metric.labels?.[label] === value))
+export function sampleValue(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {}
+): number | undefined {
+  const sample = families
+    .get(name)
+    ?.metrics.find(metric => Object.entries(labels).every(([label, value]) => metric.labels?.[label] === value))
   if (sample === undefined) return undefined
   return Number(sample.value ?? sample.count)
 }

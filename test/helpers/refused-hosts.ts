@@ -25,4 +25,3 @@ export const REFUSED_SPELLINGS: Array<[string, string]> = [
   ['0', 'unspecified'],
   ['[::]', 'unspecified']
 ]
-

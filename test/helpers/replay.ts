@@ -7,9 +7,14 @@ import type { TestApp } from './app.js'
 export const BATCH_LIMIT = 1000
 
 /** Posts `events` to /v1/health-events/batch in batches of at most `size`, failing on anything but 201. */
-export async function importEvents (ctx: TestApp, events: HealthEventInputBody[], size = BATCH_LIMIT): Promise<void> {
+export async function importEvents(ctx: TestApp, events: HealthEventInputBody[], size = BATCH_LIMIT): Promise<void> {
   for (let i = 0; i < events.length; i += size) {
-    const res = await ctx.app.inject({ method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events: events.slice(i, i + size) } })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/health-events/batch',
+      headers: ctx.service.headers,
+      payload: { events: events.slice(i, i + size) }
+    })
     if (res.statusCode !== 201) throw new Error(`batch import answered ${res.statusCode}: ${res.body}`)
   }
 }
@@ -21,8 +26,13 @@ export interface RunSignal {
 }
 
 /** POST /v1/anomalies/detect at `at`, without the LLM; the signals the run created or updated. */
-export async function detectAt (ctx: TestApp, at: number): Promise<RunSignal[]> {
-  const res = await ctx.app.inject({ method: 'POST', url: '/v1/anomalies/detect', headers: ctx.service.headers, payload: { at: new Date(at).toISOString(), analyze: false } })
+export async function detectAt(ctx: TestApp, at: number): Promise<RunSignal[]> {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/anomalies/detect',
+    headers: ctx.service.headers,
+    payload: { at: new Date(at).toISOString(), analyze: false }
+  })
   if (res.statusCode !== 200) throw new Error(`detect answered ${res.statusCode}: ${res.body}`)
   return (res.json() as { signals: RunSignal[] }).signals
 }
@@ -36,7 +46,7 @@ export interface StoredSignal {
 }
 
 /** Every signal the replays left, when it opened and when the recovery hold closed it, in a fixed order. */
-export async function storedSignals (sql: Sql): Promise<StoredSignal[]> {
+export async function storedSignals(sql: Sql): Promise<StoredSignal[]> {
   return await sql<StoredSignal[]>`
     select anomaly_type, source_component_name, pattern_type, extract(epoch from detection_timestamp)::float8 * 1000 as opened_at,
       extract(epoch from resolved_at)::float8 * 1000 as resolved_at

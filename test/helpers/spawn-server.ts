@@ -18,9 +18,11 @@ export interface ServerProcess {
 }
 
 /** `imports`: modules Node loads before the entry (`--import`), such as module resolution hooks. */
-export function spawnServer (env: Record<string, string>, imports: string[] = []): ServerProcess {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name)))
-  const child = spawn(process.execPath, [...imports.flatMap((url) => ['--import', url]), ...nodeArgs], {
+export function spawnServer(env: Record<string, string>, imports: string[] = []): ServerProcess {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
+  )
+  const child = spawn(process.execPath, [...imports.flatMap(url => ['--import', url]), ...nodeArgs], {
     env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -33,9 +35,9 @@ export function spawnServer (env: Record<string, string>, imports: string[] = []
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`server exited with ${String(code)} before listening:\n${text}`)))
+    child.on('exit', code => reject(new Error(`server exited with ${String(code)} before listening:\n${text}`)))
   })
   address.catch(() => {})
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const exit = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
   return { child, address, output: () => text, exit }
 }

@@ -20,14 +20,14 @@ export interface TcpProxy {
   close: () => Promise<void>
 }
 
-export async function startTcpProxy (targetHost: string, targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>()
   const pairs = new Set<[net.Socket, net.Socket]>()
   let server: net.Server | undefined
   let port = 0
 
-  async function listen (): Promise<void> {
-    server = net.createServer((client) => {
+  async function listen(): Promise<void> {
+    server = net.createServer(client => {
       const upstream = net.connect(targetPort, targetHost)
       sockets.add(client)
       sockets.add(upstream)
@@ -44,21 +44,23 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
       client.on('error', drop).on('close', drop)
       upstream.on('error', drop).on('close', drop)
     })
-    await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => server?.listen(port, '127.0.0.1', resolve))
     port = (server.address() as net.AddressInfo).port
   }
 
-  async function stop (): Promise<void> {
+  async function stop(): Promise<void> {
     for (const socket of sockets) socket.destroy()
     sockets.clear()
     const closing = server
-    if (closing !== undefined) await new Promise<void>((resolve) => closing.close(() => resolve()))
+    if (closing !== undefined) await new Promise<void>(resolve => closing.close(() => resolve()))
     server = undefined
   }
 
   await listen()
   return {
-    get port () { return port },
+    get port() {
+      return port
+    },
     cut: stop,
     freeze: () => {
       for (const [client, upstream] of pairs) {
@@ -78,7 +80,7 @@ export async function startTcpProxy (targetHost: string, targetPort: number): Pr
 }
 
 /** A proxy in front of a test database, closed when the test ends, and the URL through it. */
-export async function proxiedDatabase (t: Test, url: string): Promise<{ proxy: TcpProxy, url: string }> {
+export async function proxiedDatabase(t: Test, url: string): Promise<{ proxy: TcpProxy; url: string }> {
   const direct = new URL(url)
   const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
   t.teardown(() => proxy.close())

@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { ownerSql } from '../helpers/database.js'
 
-t.test('a heal tick runs the shared engine\'s due work', async (t) => {
+t.test("a heal tick runs the shared engine's due work", async t => {
   const ctx = await buildTestApp(t)
   t.equal(await ctx.app.scheduler.tick('heal'), 'succeeded')
   const sql = ownerSql(t, ctx.databaseUrl)

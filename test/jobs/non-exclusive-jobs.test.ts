@@ -15,14 +15,17 @@ import { tolerateConnectionLoss } from '../../src/db/errors.js'
 const T = new Date('2026-01-01T00:00:00Z')
 const next = (seconds: number): Date => new Date(T.getTime() + seconds * 1000)
 
-async function started (runs: string[], ...prefixes: string[]): Promise<void> {
-  while (!prefixes.every((prefix) => runs.some((run) => run.startsWith(prefix)))) await new Promise((resolve) => setTimeout(resolve, 10))
+async function started(runs: string[], ...prefixes: string[]): Promise<void> {
+  while (!prefixes.every(prefix => runs.some(run => run.startsWith(prefix))))
+    await new Promise(resolve => setTimeout(resolve, 10))
 }
 
-t.test('a stuck run of a non-exclusive job does not stop the next tick on another instance', async (t) => {
+t.test('a stuck run of a non-exclusive job does not stop the next tick on another instance', async t => {
   const { url } = await freshDatabase(t)
   let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
+  const gate = new Promise<void>(resolve => {
+    release = resolve
+  })
   const runs: string[] = []
   const job = (instance: string, exclusive: boolean, name: string): JobDefinition => ({
     name,
@@ -33,9 +36,19 @@ t.test('a stuck run of a non-exclusive job does not stop the next tick on anothe
       if (instance === 'a') await gate
     }
   })
-  const a = await buildApp(testConfig({ databaseUrl: url }), { logger: false, jobs: [job('a', false, 'shared'), job('a', true, 'exclusive')] })
-  const b = await buildApp(testConfig({ databaseUrl: url }), { logger: false, jobs: [job('b', false, 'shared'), job('b', true, 'exclusive')] })
-  t.teardown(async () => { release(); await a.close(); await b.close() })
+  const a = await buildApp(testConfig({ databaseUrl: url }), {
+    logger: false,
+    jobs: [job('a', false, 'shared'), job('a', true, 'exclusive')]
+  })
+  const b = await buildApp(testConfig({ databaseUrl: url }), {
+    logger: false,
+    jobs: [job('b', false, 'shared'), job('b', true, 'exclusive')]
+  })
+  t.teardown(async () => {
+    release()
+    await a.close()
+    await b.close()
+  })
   const sql = ownerSql(t, url)
 
   const stuck = a.scheduler.tick('shared', T)
@@ -43,94 +56,163 @@ t.test('a stuck run of a non-exclusive job does not stop the next tick on anothe
   await started(runs, 'shared a', 'exclusive a')
   t.equal(await b.scheduler.tick('shared', T), 'skipped_locked', 'the tick a runs is not run again')
   t.equal(await b.scheduler.tick('shared', next(1)), 'succeeded', 'the next tick runs on b while a is stuck')
-  t.equal(await b.scheduler.tick('exclusive', next(1)), 'skipped_locked', 'an exclusive job\'s next tick waits for the stuck run')
-  t.same(await sql`select job_name, last_tick, last_outcome, run_count from job_runs where job_name = 'shared'`,
-    [{ job_name: 'shared', last_tick: next(1), last_outcome: 'succeeded', run_count: 2 }], 'both runs recorded, the finished one\'s outcome')
+  t.equal(
+    await b.scheduler.tick('exclusive', next(1)),
+    'skipped_locked',
+    "an exclusive job's next tick waits for the stuck run"
+  )
+  t.same(
+    await sql`select job_name, last_tick, last_outcome, run_count from job_runs where job_name = 'shared'`,
+    [{ job_name: 'shared', last_tick: next(1), last_outcome: 'succeeded', run_count: 2 }],
+    "both runs recorded, the finished one's outcome"
+  )
 
   release()
   t.equal(await stuck, 'succeeded')
   t.equal(await stuckExclusive, 'succeeded')
-  t.same(runs.filter((run) => run.startsWith('shared')).sort(), [`shared a ${T.toISOString()}`, `shared b ${next(1).toISOString()}`], 'each tick ran once')
+  t.same(
+    runs.filter(run => run.startsWith('shared')).sort(),
+    [`shared a ${T.toISOString()}`, `shared b ${next(1).toISOString()}`],
+    'each tick ran once'
+  )
 })
 
-t.test('a non-exclusive job records a tick it has started before it ends, and its failure after', async (t) => {
+t.test('a non-exclusive job records a tick it has started before it ends, and its failure after', async t => {
   const { url } = await freshDatabase(t)
   let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
+  const gate = new Promise<void>(resolve => {
+    release = resolve
+  })
   const runs: string[] = []
   const app = await buildApp(testConfig({ databaseUrl: url }), {
     logger: false,
-    jobs: [{ name: 'flaky', schedule: null, exclusive: false, run: async () => { runs.push('flaky'); await gate; throw new Error('endpoint gone') } }]
+    jobs: [
+      {
+        name: 'flaky',
+        schedule: null,
+        exclusive: false,
+        run: async () => {
+          runs.push('flaky')
+          await gate
+          throw new Error('endpoint gone')
+        }
+      }
+    ]
   })
-  t.teardown(async () => { release(); await app.close() })
+  t.teardown(async () => {
+    release()
+    await app.close()
+  })
   const sql = ownerSql(t, url)
 
   const running = app.scheduler.tick('flaky', T)
   await started(runs, 'flaky')
-  t.same(await sql`select last_tick, last_outcome, run_count from job_runs`, [{ last_tick: T, last_outcome: null, run_count: 1 }], 'claimed: a tick, no outcome yet')
+  t.same(
+    await sql`select last_tick, last_outcome, run_count from job_runs`,
+    [{ last_tick: T, last_outcome: null, run_count: 1 }],
+    'claimed: a tick, no outcome yet'
+  )
   release()
   t.equal(await running, 'failed')
-  t.same(await sql`select last_outcome, last_error, failure_count from job_runs`, [{ last_outcome: 'failed', last_error: 'endpoint gone', failure_count: 1 }])
+  t.same(await sql`select last_outcome, last_error, failure_count from job_runs`, [
+    { last_outcome: 'failed', last_error: 'endpoint gone', failure_count: 1 }
+  ])
 })
 
-t.test('an exclusive job\'s lock holds while its instance lives, and is dropped once the instance falls silent', async (t) => {
-  const { url } = await freshDatabase(t)
-  const direct = new URL(url)
-  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
-  const viaProxy = new URL(url)
-  viaProxy.hostname = '127.0.0.1'
-  viaProxy.port = String(proxy.port)
-  let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const runs: string[] = []
-  const job = (instance: string): JobDefinition => ({
-    name: 'exclusive',
-    schedule: null,
-    run: async ({ tick }) => {
-      runs.push(`${instance} ${tick.toISOString()}`)
-      if (instance === 'a') await gate
+t.test(
+  "an exclusive job's lock holds while its instance lives, and is dropped once the instance falls silent",
+  async t => {
+    const { url } = await freshDatabase(t)
+    const direct = new URL(url)
+    const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432))
+    const viaProxy = new URL(url)
+    viaProxy.hostname = '127.0.0.1'
+    viaProxy.port = String(proxy.port)
+    let release: () => void = () => {}
+    const gate = new Promise<void>(resolve => {
+      release = resolve
+    })
+    const runs: string[] = []
+    const job = (instance: string): JobDefinition => ({
+      name: 'exclusive',
+      schedule: null,
+      run: async ({ tick }) => {
+        runs.push(`${instance} ${tick.toISOString()}`)
+        if (instance === 'a') await gate
+      }
+    })
+    // Wide enough that a heartbeat (a third of it) is never late on a loaded 2-core machine: at 600 ms
+    // a busy moment let PostgreSQL end a live session and the test fail.
+    const lockTimeoutMs = 2000
+    const a = await buildApp(testConfig({ databaseUrl: viaProxy.toString(), jobLockTimeoutMs: lockTimeoutMs }), {
+      logger: false,
+      jobs: [job('a')]
+    })
+    const b = await buildApp(testConfig({ databaseUrl: url, jobLockTimeoutMs: lockTimeoutMs }), {
+      logger: false,
+      jobs: [job('b')]
+    })
+    const handler = tolerateConnectionLoss(() => {})
+    t.teardown(async () => {
+      release()
+      await proxy.close()
+      await a.close()
+      await b.close()
+      process.off('unhandledRejection', handler)
+    })
+
+    const stuck = a.scheduler.tick('exclusive', T)
+    await started(runs, 'a')
+    await new Promise(resolve => setTimeout(resolve, lockTimeoutMs * 3))
+    t.equal(
+      await b.scheduler.tick('exclusive', next(1)),
+      'skipped_locked',
+      'a live run keeps its lock past the timeout: its heartbeat keeps the session busy'
+    )
+
+    proxy.freeze()
+    let outcome = 'skipped_locked'
+    for (let second = 2; outcome === 'skipped_locked' && second < 60; second++) {
+      await new Promise(resolve => setTimeout(resolve, lockTimeoutMs / 2))
+      outcome = await b.scheduler.tick('exclusive', next(second))
     }
-  })
-  // Wide enough that a heartbeat (a third of it) is never late on a loaded 2-core machine: at 600 ms
-  // a busy moment let PostgreSQL end a live session and the test fail.
-  const lockTimeoutMs = 2000
-  const a = await buildApp(testConfig({ databaseUrl: viaProxy.toString(), jobLockTimeoutMs: lockTimeoutMs }), { logger: false, jobs: [job('a')] })
-  const b = await buildApp(testConfig({ databaseUrl: url, jobLockTimeoutMs: lockTimeoutMs }), { logger: false, jobs: [job('b')] })
-  const handler = tolerateConnectionLoss(() => {})
-  t.teardown(async () => { release(); await proxy.close(); await a.close(); await b.close(); process.off('unhandledRejection', handler) })
+    t.equal(outcome, 'succeeded', 'once a falls silent, PostgreSQL ends its session and b runs the job')
+    t.ok(runs.some(run => run.startsWith('b ')))
 
-  const stuck = a.scheduler.tick('exclusive', T)
-  await started(runs, 'a')
-  await new Promise((resolve) => setTimeout(resolve, lockTimeoutMs * 3))
-  t.equal(await b.scheduler.tick('exclusive', next(1)), 'skipped_locked', 'a live run keeps its lock past the timeout: its heartbeat keeps the session busy')
-
-  proxy.freeze()
-  let outcome = 'skipped_locked'
-  for (let second = 2; outcome === 'skipped_locked' && second < 60; second++) {
-    await new Promise((resolve) => setTimeout(resolve, lockTimeoutMs / 2))
-    outcome = await b.scheduler.tick('exclusive', next(second))
+    release()
+    await proxy.close()
+    t.equal(await stuck, 'failed', 'the silent instance cannot record a tick it no longer holds')
   }
-  t.equal(outcome, 'succeeded', 'once a falls silent, PostgreSQL ends its session and b runs the job')
-  t.ok(runs.some((run) => run.startsWith('b ')))
+)
 
-  release()
-  await proxy.close()
-  t.equal(await stuck, 'failed', 'the silent instance cannot record a tick it no longer holds')
-})
-
-t.test('one instance runs up to a non-exclusive job\'s concurrency at once; an exclusive job one', async (t) => {
+t.test("one instance runs up to a non-exclusive job's concurrency at once; an exclusive job one", async t => {
   const { url } = await freshDatabase(t)
   let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
+  const gate = new Promise<void>(resolve => {
+    release = resolve
+  })
   const runs: string[] = []
   const stuckJob = (name: string, options: Partial<JobDefinition>): JobDefinition => ({
-    name, schedule: null, ...options, run: async ({ tick }) => { runs.push(`${name} ${tick.toISOString()}`); await gate }
+    name,
+    schedule: null,
+    ...options,
+    run: async ({ tick }) => {
+      runs.push(`${name} ${tick.toISOString()}`)
+      await gate
+    }
   })
   const app = await buildApp(testConfig({ databaseUrl: url }), {
     logger: false,
-    jobs: [stuckJob('pair', { exclusive: false, concurrency: 2 }), stuckJob('single', { exclusive: false }), stuckJob('exclusive', {})]
+    jobs: [
+      stuckJob('pair', { exclusive: false, concurrency: 2 }),
+      stuckJob('single', { exclusive: false }),
+      stuckJob('exclusive', {})
+    ]
   })
-  t.teardown(async () => { release(); await app.close() })
+  t.teardown(async () => {
+    release()
+    await app.close()
+  })
 
   const going = [app.scheduler.tick('pair', T), app.scheduler.tick('single', T), app.scheduler.tick('exclusive', T)]
   await started(runs, 'pair', 'single', 'exclusive')

@@ -7,57 +7,135 @@ import { buildTestApp } from '../helpers/app.js'
 import { ownerSql } from '../helpers/database.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/plugins/json-body.js'
 
-const event = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ component_type: 'edge_function', component_name: 'orchestrate-flow', status: 'healthy', ...overrides })
+const event = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  component_type: 'edge_function',
+  component_name: 'orchestrate-flow',
+  status: 'healthy',
+  ...overrides
+})
 
-function nested (depth: number): unknown {
+function nested(depth: number): unknown {
   let value: unknown = 'leaf'
   for (let i = 0; i < depth; i++) value = { a: value }
   return value
 }
 
-const cursorOf = (createdAt: string): string => Buffer.from(JSON.stringify([createdAt, randomUUID()])).toString('base64url')
+const cursorOf = (createdAt: string): string =>
+  Buffer.from(JSON.stringify([createdAt, randomUUID()])).toString('base64url')
 
-t.test('hostile input is 400 naming the field, and nothing is stored', async (t) => {
+t.test('hostile input is 400 naming the field, and nothing is stored', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const post = async (url: string, payload: unknown) =>
-    await ctx.app.inject({ method: 'POST', url, headers: { ...ctx.service.headers, 'content-type': 'application/json' }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })
+    await ctx.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...ctx.service.headers, 'content-type': 'application/json' },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload)
+    })
   const get = async (url: string) => await ctx.app.inject({ url, headers: ctx.admin.headers })
 
-  const cases: Array<[string, () => Promise<{ statusCode: number, json: () => { errors?: Array<{ path: string }> } }>, string]> = [
-    ['NUL in a body string', async () => await post('/v1/health-events', event({ component_name: 'orchestrate\u0000flow' })), '/body/component_name'],
-    ['NUL in free-form JSON', async () => await post('/v1/health-events', event({ metadata: { note: ['ok', 'bad\u0000'] } })), '/body/metadata/note/1'],
-    ['NUL in a key of free-form JSON', async () => await post('/v1/health-events', event({ error_types: { 'time\u0000out': 3 } })), '/body/error_types/time\\u0000out'],
-    ['NUL in a batch item', async () => await post('/v1/health-events/batch', { events: [event(), event({ last_error_message: '\u0000' })] }), '/body/events/1/last_error_message'],
+  const cases: Array<
+    [string, () => Promise<{ statusCode: number; json: () => { errors?: Array<{ path: string }> } }>, string]
+  > = [
+    [
+      'NUL in a body string',
+      async () => await post('/v1/health-events', event({ component_name: 'orchestrate\u0000flow' })),
+      '/body/component_name'
+    ],
+    [
+      'NUL in free-form JSON',
+      async () => await post('/v1/health-events', event({ metadata: { note: ['ok', 'bad\u0000'] } })),
+      '/body/metadata/note/1'
+    ],
+    [
+      'NUL in a key of free-form JSON',
+      async () => await post('/v1/health-events', event({ error_types: { 'time\u0000out': 3 } })),
+      '/body/error_types/time\\u0000out'
+    ],
+    [
+      'NUL in a batch item',
+      async () => await post('/v1/health-events/batch', { events: [event(), event({ last_error_message: '\u0000' })] }),
+      '/body/events/1/last_error_message'
+    ],
     ['NUL in a query', async () => await get('/v1/health-events?component_name=a%00b'), '/querystring/component_name'],
     ['NUL in a path', async () => await get('/v1/components/a%00b'), '/params/component_name'],
-    ['year 0 in a body timestamp', async () => await post('/v1/health-events', event({ last_error_timestamp: '0000-06-01T00:00:00Z' })), '/body/last_error_timestamp'],
-    ['year 300000 in a body timestamp', async () => await post('/v1/health-events', event({ measurement_window_start: '+300000-01-01T00:00:00Z' })), '/body/measurement_window_start'],
-    ['-infinity in a body timestamp', async () => await post('/v1/health-events', event({ measurement_window_end: '-infinity' })), '/body/measurement_window_end'],
+    [
+      'year 0 in a body timestamp',
+      async () => await post('/v1/health-events', event({ last_error_timestamp: '0000-06-01T00:00:00Z' })),
+      '/body/last_error_timestamp'
+    ],
+    [
+      'year 300000 in a body timestamp',
+      async () => await post('/v1/health-events', event({ measurement_window_start: '+300000-01-01T00:00:00Z' })),
+      '/body/measurement_window_start'
+    ],
+    [
+      '-infinity in a body timestamp',
+      async () => await post('/v1/health-events', event({ measurement_window_end: '-infinity' })),
+      '/body/measurement_window_end'
+    ],
     ['infinity in a query timestamp', async () => await get('/v1/health-events?since=infinity'), '/querystring/since'],
-    ['year 0 in a query timestamp', async () => await get('/v1/recovery-actions/statistics?until=0000-01-01T00:00:00Z'), '/querystring/until'],
-    ['a cursor at year 0', async () => await get(`/v1/health-events?cursor=${cursorOf('0000-01-01T00:00:00Z')}`), '/querystring/cursor'],
-    ['a cursor at year 275760', async () => await get(`/v1/recovery-actions?cursor=${cursorOf('+275760-09-13T00:00:00Z')}`), '/querystring/cursor'],
-    ['a cursor at -infinity', async () => await get(`/v1/anomalies?cursor=${cursorOf('-infinity')}`), '/querystring/cursor'],
-    ['a cursor holding a NUL', async () => await get(`/v1/selftests?cursor=${cursorOf('2026-01-01T00:00:00Z\u0000')}`), '/querystring/cursor'],
-    [`JSON nested ${MAX_JSON_DEPTH + 1} deep`, async () => await post('/v1/health-events', event({ metadata: nested(MAX_JSON_DEPTH) })), '/body'],
-    ['JSON nested 100,000 deep', async () => await post('/v1/health-events', '['.repeat(100_000) + ']'.repeat(100_000)), '/body']
+    [
+      'year 0 in a query timestamp',
+      async () => await get('/v1/recovery-actions/statistics?until=0000-01-01T00:00:00Z'),
+      '/querystring/until'
+    ],
+    [
+      'a cursor at year 0',
+      async () => await get(`/v1/health-events?cursor=${cursorOf('0000-01-01T00:00:00Z')}`),
+      '/querystring/cursor'
+    ],
+    [
+      'a cursor at year 275760',
+      async () => await get(`/v1/recovery-actions?cursor=${cursorOf('+275760-09-13T00:00:00Z')}`),
+      '/querystring/cursor'
+    ],
+    [
+      'a cursor at -infinity',
+      async () => await get(`/v1/anomalies?cursor=${cursorOf('-infinity')}`),
+      '/querystring/cursor'
+    ],
+    [
+      'a cursor holding a NUL',
+      async () => await get(`/v1/selftests?cursor=${cursorOf('2026-01-01T00:00:00Z\u0000')}`),
+      '/querystring/cursor'
+    ],
+    [
+      `JSON nested ${MAX_JSON_DEPTH + 1} deep`,
+      async () => await post('/v1/health-events', event({ metadata: nested(MAX_JSON_DEPTH) })),
+      '/body'
+    ],
+    [
+      'JSON nested 100,000 deep',
+      async () => await post('/v1/health-events', '['.repeat(100_000) + ']'.repeat(100_000)),
+      '/body'
+    ]
   ]
   for (const [name, send, path] of cases) {
     const res = await send()
     t.equal(res.statusCode, 400, name)
-    t.same(res.json().errors?.map((e) => e.path), [path], name)
+    t.same(
+      res.json().errors?.map(e => e.path),
+      [path],
+      name
+    )
   }
   t.same(await sql`select count(*)::int as n from system_health_events`, [{ n: 0 }], 'nothing was stored')
 
   const deepest = await post('/v1/health-events', event({ metadata: nested(MAX_JSON_DEPTH - 2) }))
   t.equal(deepest.statusCode, 201, `JSON nested ${MAX_JSON_DEPTH} deep is accepted`)
-  const strings = await post('/v1/health-events', event({ last_error_message: 'tab\there, emoji 🚑, escaped \\u0000 text', measurement_window_start: '0001-01-01T00:00:00Z' }))
+  const strings = await post(
+    '/v1/health-events',
+    event({
+      last_error_message: 'tab\there, emoji 🚑, escaped \\u0000 text',
+      measurement_window_start: '0001-01-01T00:00:00Z'
+    })
+  )
   t.equal(strings.statusCode, 201, 'ordinary text, an escaped backslash-u and the first year are fine')
 })
 
-t.test('the depth count skips brackets inside strings, escaped quotes included', async (t) => {
+t.test('the depth count skips brackets inside strings, escaped quotes included', async t => {
   t.equal(nestsDeeperThan('[[["x"]]]', 3), false)
   t.equal(nestsDeeperThan('[[[["x"]]]]', 3), true)
   t.equal(nestsDeeperThan(JSON.stringify({ a: '[[[[[[{{{{', b: ['\\"[[[[', '"'] }), 2), false)

@@ -23,20 +23,26 @@ interface Operation {
   method: string
   path: string
   spec: {
-    parameters?: Array<{ name: string, in: string, schema: Record<string, unknown> }>
+    parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }>
     requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }
     responses: Record<string, { content?: Record<string, unknown> }>
   }
 }
 
-const pointer = (...parts: string[]): string => parts.map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+const pointer = (...parts: string[]): string =>
+  parts.map(part => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
 
-const nested = (depth: number): unknown => Array.from({ length: depth }).reduce<unknown>((inner) => ({ a: inner }), 'leaf')
-const cursorAt = (createdAt: string): string => Buffer.from(JSON.stringify([createdAt, '00000000-0000-4000-8000-000000000000'])).toString('base64url')
+const nested = (depth: number): unknown =>
+  Array.from({ length: depth }).reduce<unknown>(inner => ({ a: inner }), 'leaf')
+const cursorAt = (createdAt: string): string =>
+  Buffer.from(JSON.stringify([createdAt, '00000000-0000-4000-8000-000000000000'])).toString('base64url')
 // Strings PostgreSQL refuses to store or to read as a timestamptz.
 const unstorable = ['a\u0000b', '\u0000', '0000-01-01T00:00:00Z', '+300000-01-01T00:00:00Z', '-infinity', 'infinity']
 // Query values, cursors among them, that decode to what PostgreSQL refuses.
-const hostileQueryValue = fc.constantFrom(...unstorable, ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity', '2026-01-01T00:00:00Z\u0000'].map(cursorAt))
+const hostileQueryValue = fc.constantFrom(
+  ...unstorable,
+  ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity', '2026-01-01T00:00:00Z\u0000'].map(cursorAt)
+)
 
 const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -47,10 +53,14 @@ const hostileValue = fc.oneof(
   fc.constant('x'.repeat(200_000)),
   fc.constant(Array.from({ length: 5000 }, () => 1)),
   fc.constant(JSON.parse('['.repeat(500) + ']'.repeat(500)) as unknown),
-  fc.constant(null), fc.constant(-1), fc.constant(1e308), fc.constant(''), fc.constant('00000000-0000-4000-8000-000000000000')
+  fc.constant(null),
+  fc.constant(-1),
+  fc.constant(1e308),
+  fc.constant(''),
+  fc.constant('00000000-0000-4000-8000-000000000000')
 )
 
-t.test('every operation, fuzzed: never a 5xx, every response valid against its declared schema', async (t) => {
+t.test('every operation, fuzzed: never a 5xx, every response valid against its declared schema', async t => {
   const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
   const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>> }
   const ajv = new Ajv({ strict: false, allErrors: false })
@@ -58,114 +68,170 @@ t.test('every operation, fuzzed: never a 5xx, every response valid against its d
   ajv.addSchema(document as object, 'openapi.json')
 
   const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })))
+    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec }))
+  )
   t.ok(operations.length > 40, `${operations.length} operations in the contract`)
 
   const failures: string[] = []
   const checked = new Map<string, number>()
   for (const operation of operations) {
-    const pathParams = (operation.spec.parameters ?? []).filter((p) => p.in === 'path')
-    const queryParams = (operation.spec.parameters ?? []).filter((p) => p.in === 'query')
+    const pathParams = (operation.spec.parameters ?? []).filter(p => p.in === 'path')
+    const queryParams = (operation.spec.parameters ?? []).filter(p => p.in === 'query')
     const bodySchema = operation.spec.requestBody?.content['application/json']?.schema
     const example = (bodySchema?.examples as unknown[] | undefined)?.[0]
     const request = fc.record({
-      ids: fc.array(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom(...unstorable)), { minLength: pathParams.length, maxLength: pathParams.length }),
-      query: fc.dictionary(fc.constantFrom(...queryParams.map((p) => p.name), 'unknown'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), hostileQueryValue), { maxKeys: 3 }),
-      body: fc.oneof(hostileValue, fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }), fc.constant(example ?? {})),
+      ids: fc.array(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom(...unstorable)), {
+        minLength: pathParams.length,
+        maxLength: pathParams.length
+      }),
+      query: fc.dictionary(
+        fc.constantFrom(...queryParams.map(p => p.name), 'unknown'),
+        fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), hostileQueryValue),
+        { maxKeys: 3 }
+      ),
+      body: fc.oneof(
+        hostileValue,
+        fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }),
+        fc.constant(example ?? {})
+      ),
       raw: fc.oneof(fc.constant(undefined), fc.constant('{"unterminated": '), fc.constant('not json at all'))
     })
-    await fc.assert(fc.asyncProperty(request, async ({ ids, query, body, raw }) => {
-      let url = operation.path
-      for (const [i, param] of pathParams.entries()) url = url.replace(`{${param.name}}`, encodeURIComponent(ids[i] as string))
-      const search = new URLSearchParams(query).toString()
-      const hasBody = bodySchema !== undefined
-      const payload = raw ?? JSON.stringify(body)
-      for (const caller of [ctx.service, ctx.user]) {
-        const res = await ctx.app.inject({
-          method: operation.method as 'GET',
-          url: search === '' ? url : `${url}?${search}`,
-          headers: { ...caller.headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
-          ...(hasBody ? { payload } : {})
-        })
-        if (res.statusCode >= 500 && res.statusCode !== 501 && res.statusCode !== 503) {
-          failures.push(`${operation.method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
-          return
+    await fc.assert(
+      fc.asyncProperty(request, async ({ ids, query, body, raw }) => {
+        let url = operation.path
+        for (const [i, param] of pathParams.entries())
+          url = url.replace(`{${param.name}}`, encodeURIComponent(ids[i] as string))
+        const search = new URLSearchParams(query).toString()
+        const hasBody = bodySchema !== undefined
+        const payload = raw ?? JSON.stringify(body)
+        for (const caller of [ctx.service, ctx.user]) {
+          const res = await ctx.app.inject({
+            method: operation.method as 'GET',
+            url: search === '' ? url : `${url}?${search}`,
+            headers: { ...caller.headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+            ...(hasBody ? { payload } : {})
+          })
+          if (res.statusCode >= 500 && res.statusCode !== 501 && res.statusCode !== 503) {
+            failures.push(`${operation.method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
+            return
+          }
+          const declared = operation.spec.responses[String(res.statusCode)]
+          const contentType = String(res.headers['content-type'] ?? '').split(';')[0] as string
+          const content = declared?.content?.[contentType]
+          if (declared === undefined || (declared.content !== undefined && content === undefined)) {
+            failures.push(`${operation.method} ${url} -> ${res.statusCode} ${contentType} is not declared`)
+            return
+          }
+          if (content === undefined) return
+          const validate = ajv.getSchema(
+            `openapi.json#/${pointer('paths', operation.path, operation.method.toLowerCase(), 'responses', String(res.statusCode), 'content', contentType, 'schema')}`
+          )
+          if (validate === undefined) {
+            failures.push(
+              `${operation.method} ${operation.path} ${res.statusCode}: the contract's schema cannot be compiled`
+            )
+            return
+          }
+          checked.set(String(res.statusCode), (checked.get(String(res.statusCode)) ?? 0) + 1)
+          if (!validate(res.json())) {
+            failures.push(
+              `${operation.method} ${url} -> ${res.statusCode} body does not match its schema: ${ajv.errorsText(validate.errors)}`
+            )
+          }
         }
-        const declared = operation.spec.responses[String(res.statusCode)]
-        const contentType = String(res.headers['content-type'] ?? '').split(';')[0] as string
-        const content = declared?.content?.[contentType]
-        if (declared === undefined || (declared.content !== undefined && content === undefined)) {
-          failures.push(`${operation.method} ${url} -> ${res.statusCode} ${contentType} is not declared`)
-          return
-        }
-        if (content === undefined) return
-        const validate = ajv.getSchema(`openapi.json#/${pointer('paths', operation.path, operation.method.toLowerCase(), 'responses', String(res.statusCode), 'content', contentType, 'schema')}`)
-        if (validate === undefined) {
-          failures.push(`${operation.method} ${operation.path} ${res.statusCode}: the contract's schema cannot be compiled`)
-          return
-        }
-        checked.set(String(res.statusCode), (checked.get(String(res.statusCode)) ?? 0) + 1)
-        if (!validate(res.json())) {
-          failures.push(`${operation.method} ${url} -> ${res.statusCode} body does not match its schema: ${ajv.errorsText(validate.errors)}`)
-        }
-      }
-    }), { numRuns: RUNS, seed: 314 })
+      }),
+      { numRuns: RUNS, seed: 314 }
+    )
   }
   t.same(failures.slice(0, 20), [], 'no 5xx and no response outside its declared schema')
   const validated = [...checked.values()].reduce((sum, n) => sum + n, 0)
-  t.ok(validated > 800, `${validated} responses validated against the contract, by status: ${JSON.stringify(Object.fromEntries(checked))}`)
+  t.ok(
+    validated > 800,
+    `${validated} responses validated against the contract, by status: ${JSON.stringify(Object.fromEntries(checked))}`
+  )
   t.ok((checked.get('200') ?? 0) + (checked.get('201') ?? 0) > 50, 'successful responses were among them')
 })
 
-t.test('every query parameter and body field of every operation, given each unstorable value: 400 for NUL bytes, never a 5xx', async (t) => {
-  const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
-  const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>>, components: { schemas: Record<string, { examples?: unknown[] }> } }
-  const wrong: string[] = []
-  let sent = 0
-  const send = async (method: string, url: string, payload?: unknown) => {
-    sent++
-    const res = await ctx.app.inject({
-      method: method as 'GET',
-      url,
-      headers: { ...ctx.admin.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) })
-    })
-    if (res.statusCode >= 500 && res.statusCode !== 501 && res.statusCode !== 503) wrong.push(`${method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
-    return res
-  }
-  const expectNamed = (label: string, res: { statusCode: number, json: () => { errors?: Array<{ path: string }> } }, path: string): void => {
-    if (res.statusCode === 401 || res.statusCode === 403) return
-    if (res.statusCode !== 400 || !(res.json().errors ?? []).some((e) => e.path === path)) wrong.push(`${label} -> ${res.statusCode}, not a 400 naming ${path}`)
-  }
-  const queryValues = [...unstorable, ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity'].map(cursorAt)]
-  for (const [path, methods] of Object.entries(document.paths)) {
-    for (const [method, spec] of Object.entries(methods)) {
-      const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
-      const schema = spec.requestBody?.content['application/json']?.schema as { $ref?: string, examples?: unknown[] } | undefined
-      const example = schema === undefined ? undefined : (schema.examples?.[0] ?? document.components.schemas[schema.$ref?.split('/').pop() ?? '']?.examples?.[0] ?? {}) as Record<string, unknown>
-      for (const { name } of (spec.parameters ?? []).filter((p) => p.in === 'query')) {
-        for (const value of queryValues) {
-          const res = await send(method.toUpperCase(), `${url}?${new URLSearchParams({ [name]: value }).toString()}`, example)
-          if (value.includes('\u0000')) expectNamed(`${method.toUpperCase()} ${path}?${name}`, res, `/querystring/${name}`)
+t.test(
+  'every query parameter and body field of every operation, given each unstorable value: 400 for NUL bytes, never a 5xx',
+  async t => {
+    const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
+    const document = ctx.app.swagger() as unknown as {
+      paths: Record<string, Record<string, Operation['spec']>>
+      components: { schemas: Record<string, { examples?: unknown[] }> }
+    }
+    const wrong: string[] = []
+    let sent = 0
+    const send = async (method: string, url: string, payload?: unknown) => {
+      sent++
+      const res = await ctx.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...ctx.admin.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) })
+      })
+      if (res.statusCode >= 500 && res.statusCode !== 501 && res.statusCode !== 503)
+        wrong.push(`${method} ${url} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
+      return res
+    }
+    const expectNamed = (
+      label: string,
+      res: { statusCode: number; json: () => { errors?: Array<{ path: string }> } },
+      path: string
+    ): void => {
+      if (res.statusCode === 401 || res.statusCode === 403) return
+      if (res.statusCode !== 400 || !(res.json().errors ?? []).some(e => e.path === path))
+        wrong.push(`${label} -> ${res.statusCode}, not a 400 naming ${path}`)
+    }
+    const queryValues = [
+      ...unstorable,
+      ...['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '-infinity'].map(cursorAt)
+    ]
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, spec] of Object.entries(methods)) {
+        const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
+        const schema = spec.requestBody?.content['application/json']?.schema as
+          { $ref?: string; examples?: unknown[] } | undefined
+        const example =
+          schema === undefined
+            ? undefined
+            : ((schema.examples?.[0] ??
+                document.components.schemas[schema.$ref?.split('/').pop() ?? '']?.examples?.[0] ??
+                {}) as Record<string, unknown>)
+        for (const { name } of (spec.parameters ?? []).filter(p => p.in === 'query')) {
+          for (const value of queryValues) {
+            const res = await send(
+              method.toUpperCase(),
+              `${url}?${new URLSearchParams({ [name]: value }).toString()}`,
+              example
+            )
+            if (value.includes('\u0000'))
+              expectNamed(`${method.toUpperCase()} ${path}?${name}`, res, `/querystring/${name}`)
+          }
         }
-      }
-      if (example === undefined) continue
-      for (const field of Object.keys(example)) {
-        for (const value of [...unstorable, nested(33), { 'key\u0000': 'x' }]) {
-          const res = await send(method.toUpperCase(), url, { ...example, [field]: value })
-          if (typeof value === 'string' && value.includes('\u0000')) expectNamed(`${method.toUpperCase()} ${path} ${field}`, res, `/body/${field}`)
+        if (example === undefined) continue
+        for (const field of Object.keys(example)) {
+          for (const value of [...unstorable, nested(33), { 'key\u0000': 'x' }]) {
+            const res = await send(method.toUpperCase(), url, { ...example, [field]: value })
+            if (typeof value === 'string' && value.includes('\u0000'))
+              expectNamed(`${method.toUpperCase()} ${path} ${field}`, res, `/body/${field}`)
+          }
         }
       }
     }
+    t.ok(sent > 500, `${sent} requests with unstorable values`)
+    t.same(wrong.slice(0, 20), [], 'no 5xx, and every NUL byte named in a 400')
   }
-  t.ok(sent > 500, `${sent} requests with unstorable values`)
-  t.same(wrong.slice(0, 20), [], 'no 5xx, and every NUL byte named in a 400')
-})
+)
 
 // Who may not call an operation at all, from the "who" column of docs/api.md: users get 403 whatever the id.
 const REFUSED_TO_USERS = new Set([
-  'POST /v1/recovery-actions/{id}/approve', 'POST /v1/recovery-actions/{id}/reject', 'POST /v1/recovery-actions/{id}/cancel',
-  'POST /v1/recovery-actions/{id}/execute', 'POST /v1/recovery-actions/{id}/rollback', 'PUT /v1/components/{component_name}'
+  'POST /v1/recovery-actions/{id}/approve',
+  'POST /v1/recovery-actions/{id}/reject',
+  'POST /v1/recovery-actions/{id}/cancel',
+  'POST /v1/recovery-actions/{id}/execute',
+  'POST /v1/recovery-actions/{id}/rollback',
+  'PUT /v1/components/{component_name}'
 ])
 // Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
 const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'ingest-keys', 'channels'])
@@ -174,105 +240,191 @@ const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'inges
 // reading them is the organization's admin; an admin of another organization is a stranger to them.
 const ADMIN_RESOURCES = new Set(['ingest-keys', 'channels'])
 
-t.test('another caller\'s ids: always 404 (403 where the role may not call at all), never their data, and their rows unchanged', async (t) => {
-  const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const owned = await createOwnedRows(ctx, sql, ctx.user)
-  const strangers = await tokensFor(randomUUID())
-  const stranger = strangers.user
-  const document = ctx.app.swagger() as unknown as { paths: Record<string, Record<string, Operation['spec']>>, components: { schemas: Record<string, { examples?: unknown[] }> } }
-  const operations: Operation[] = Object.entries(document.paths).filter(([path]) => path.includes('{')).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec })))
-  const resourceOf = (operation: Operation): keyof OwnedRows['ids'] => operation.path.split('/')[2] as keyof OwnedRows['ids']
-  t.equal(new Set(operations.map(resourceOf)).size, Object.keys(owned.ids).length, `the owner has rows behind all ${operations.length} operations with an id in the path`)
-
-  for (const operation of operations.filter((op) => op.method === 'GET')) {
-    for (const value of owned.ids[resourceOf(operation)]) {
-      const reader = ADMIN_RESOURCES.has(resourceOf(operation)) ? ctx.admin : ctx.user
-      const res = await ctx.app.inject({ url: operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value)), headers: reader.headers })
-      t.equal(res.statusCode, 200, `the owner${reader === ctx.admin ? '\'s admin' : ''} reads ${operation.path} for its own ${value}`)
+t.test(
+  "another caller's ids: always 404 (403 where the role may not call at all), never their data, and their rows unchanged",
+  async t => {
+    const ctx = await buildTestApp(t, { rateLimitMax: 1_000_000 })
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const owned = await createOwnedRows(ctx, sql, ctx.user)
+    const strangers = await tokensFor(randomUUID())
+    const stranger = strangers.user
+    const document = ctx.app.swagger() as unknown as {
+      paths: Record<string, Record<string, Operation['spec']>>
+      components: { schemas: Record<string, { examples?: unknown[] }> }
     }
-  }
-  const before = await snapshotOwnedTables(sql)
+    const operations: Operation[] = Object.entries(document.paths)
+      .filter(([path]) => path.includes('{'))
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec }))
+      )
+    const resourceOf = (operation: Operation): keyof OwnedRows['ids'] =>
+      operation.path.split('/')[2] as keyof OwnedRows['ids']
+    t.equal(
+      new Set(operations.map(resourceOf)).size,
+      Object.keys(owned.ids).length,
+      `the owner has rows behind all ${operations.length} operations with an id in the path`
+    )
 
-  const idsOf = (foreign: (resource: string) => boolean): string[] => Object.entries(owned.ids).flatMap(([resource, ids]) => foreign(resource) ? ids : [])
-  const colleague = (resource: string): boolean => !ORGANIZATION_RESOURCES.has(resource)
-  const adminManaged = (resource: string): boolean => ADMIN_RESOURCES.has(resource)
-  const callers = [
-    { name: 'a user of the same organization', caller: ctx.otherUser, user: true, foreign: colleague, secrets: [...owned.markers.user, ...owned.markers.admin, ...idsOf(colleague)] },
-    { name: 'a user of another organization', caller: stranger, user: true, foreign: () => true, secrets: [...owned.markers.user, ...owned.markers.organization, ...owned.markers.admin, ...idsOf(() => true)] },
-    // Admins read every user's rows (migration 0003's "admins read all rows"), but an
-    // organization's ingest keys and channels are its own admins' alone.
-    { name: 'an admin of another organization', caller: strangers.admin, user: false, foreign: adminManaged, secrets: [...owned.markers.admin, ...idsOf(adminManaged)] }
-  ]
-  const leaks = (body: string, secrets: string[], requested: string): string[] => secrets.filter((secret) => secret !== requested && body.includes(secret))
-  const exampleOf = (operation: Operation): unknown => {
-    const schema = operation.spec.requestBody?.content['application/json']?.schema as { $ref?: string } | undefined
-    if (schema === undefined) return undefined
-    const name = schema.$ref?.split('/').pop() ?? ''
-    return document.components.schemas[name]?.examples?.[0] ?? {}
-  }
-  const send = async (operation: Operation, value: string, caller: { headers: { authorization: string } }, query: Record<string, string>, payload: string | undefined) => {
-    const search = new URLSearchParams(query).toString()
-    const url = operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value))
-    return await ctx.app.inject({
-      method: operation.method as 'GET',
-      url: search === '' ? url : `${url}?${search}`,
-      headers: { ...caller.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(payload === undefined ? {} : { payload })
-    })
-  }
-
-  const wrong: string[] = []
-  const counts = new Map<string, number>()
-  for (const operation of operations) {
-    const resource = resourceOf(operation)
-    const refusedToUsers = REFUSED_TO_USERS.has(`${operation.method} ${operation.path}`) || ADMIN_RESOURCES.has(resource)
-    const example = exampleOf(operation)
-    const queryParams = (operation.spec.parameters ?? []).filter((p) => p.in === 'query')
-    for (const { name, caller, user, secrets } of callers.filter((c) => c.foreign(resource))) {
-      const expected = user && refusedToUsers ? 403 : 404
-      // A well-formed request: exactly 404 (or 403), as for a row that does not exist.
-      for (const value of owned.ids[resource]) {
-        const res = await send(operation, value, caller, {}, example === undefined ? undefined : JSON.stringify(example))
-        if (res.statusCode !== expected) wrong.push(`${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}, expected ${expected}`)
-        for (const leak of leaks(res.body, secrets, value)) wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
-        counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
+    for (const operation of operations.filter(op => op.method === 'GET')) {
+      for (const value of owned.ids[resourceOf(operation)]) {
+        const reader = ADMIN_RESOURCES.has(resourceOf(operation)) ? ctx.admin : ctx.user
+        const res = await ctx.app.inject({
+          url: operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value)),
+          headers: reader.headers
+        })
+        t.equal(
+          res.statusCode,
+          200,
+          `the owner${reader === ctx.admin ? "'s admin" : ''} reads ${operation.path} for its own ${value}`
+        )
       }
-      // Fuzzed bodies and queries: never a success, and the same answer as for an id that names nothing.
-      const request = fc.record({
-        value: fc.constantFrom(...owned.ids[resource]),
-        query: fc.dictionary(fc.constantFrom(...queryParams.map((p) => p.name), 'unknown'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)), { maxKeys: 3 }),
-        body: fc.oneof(hostileValue, fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }), fc.constant(example ?? {})),
-        raw: fc.oneof(fc.constant(undefined), fc.constant(undefined), fc.constant('{"unterminated": '))
+    }
+    const before = await snapshotOwnedTables(sql)
+
+    const idsOf = (foreign: (resource: string) => boolean): string[] =>
+      Object.entries(owned.ids).flatMap(([resource, ids]) => (foreign(resource) ? ids : []))
+    const colleague = (resource: string): boolean => !ORGANIZATION_RESOURCES.has(resource)
+    const adminManaged = (resource: string): boolean => ADMIN_RESOURCES.has(resource)
+    const callers = [
+      {
+        name: 'a user of the same organization',
+        caller: ctx.otherUser,
+        user: true,
+        foreign: colleague,
+        secrets: [...owned.markers.user, ...owned.markers.admin, ...idsOf(colleague)]
+      },
+      {
+        name: 'a user of another organization',
+        caller: stranger,
+        user: true,
+        foreign: () => true,
+        secrets: [...owned.markers.user, ...owned.markers.organization, ...owned.markers.admin, ...idsOf(() => true)]
+      },
+      // Admins read every user's rows (migration 0003's "admins read all rows"), but an
+      // organization's ingest keys and channels are its own admins' alone.
+      {
+        name: 'an admin of another organization',
+        caller: strangers.admin,
+        user: false,
+        foreign: adminManaged,
+        secrets: [...owned.markers.admin, ...idsOf(adminManaged)]
+      }
+    ]
+    const leaks = (body: string, secrets: string[], requested: string): string[] =>
+      secrets.filter(secret => secret !== requested && body.includes(secret))
+    const exampleOf = (operation: Operation): unknown => {
+      const schema = operation.spec.requestBody?.content['application/json']?.schema as { $ref?: string } | undefined
+      if (schema === undefined) return undefined
+      const name = schema.$ref?.split('/').pop() ?? ''
+      return document.components.schemas[name]?.examples?.[0] ?? {}
+    }
+    const send = async (
+      operation: Operation,
+      value: string,
+      caller: { headers: { authorization: string } },
+      query: Record<string, string>,
+      payload: string | undefined
+    ) => {
+      const search = new URLSearchParams(query).toString()
+      const url = operation.path.replace(/\{[^}]+\}/, encodeURIComponent(value))
+      return await ctx.app.inject({
+        method: operation.method as 'GET',
+        url: search === '' ? url : `${url}?${search}`,
+        headers: { ...caller.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(payload === undefined ? {} : { payload })
       })
-      await fc.assert(fc.asyncProperty(request, async ({ value, query, body, raw }) => {
-        const payload = example === undefined ? undefined : raw ?? JSON.stringify(body)
-        const res = await send(operation, value, caller, query, payload)
-        const nobody = await send(operation, unknownPathValue(resource), caller, query, payload)
-        counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
-        if (res.statusCode < 300) wrong.push(`${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}`)
-        else if (res.statusCode !== nobody.statusCode) wrong.push(`${name}: ${operation.method} ${operation.path} -> ${res.statusCode} for the owner's id but ${nobody.statusCode} for an unknown one`)
-        for (const leak of leaks(res.body, secrets, value)) wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
-      }), { numRuns: FOREIGN_RUNS, seed: 9 })
     }
-  }
-  // Lists, reports and the catalogue are read as the caller too: none of them may carry the owner's rows either.
-  const reads = Object.entries(document.paths).filter(([path, methods]) => !path.includes('{') && path.startsWith('/v1/') && methods.get !== undefined)
-  for (const [path, methods] of reads) {
-    const names = (methods.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name)
-    const queries: Array<Record<string, string>> = [{}, { limit: '500' }, ...(names.includes('since') ? [{ since: '2000-01-01T00:00:00Z', limit: '500' }] : [])]
-    for (const { name, caller, secrets } of callers) {
-      for (const query of queries) {
-        const search = new URLSearchParams(query).toString()
-        const res = await ctx.app.inject({ url: search === '' ? path : `${path}?${search}`, headers: caller.headers })
-        if (res.statusCode >= 500) wrong.push(`${name}: GET ${path} -> ${res.statusCode}`)
-        for (const leak of leaks(res.body, secrets, '')) wrong.push(`${name}: GET ${path}?${search} answered with the owner's ${leak}`)
+
+    const wrong: string[] = []
+    const counts = new Map<string, number>()
+    for (const operation of operations) {
+      const resource = resourceOf(operation)
+      const refusedToUsers =
+        REFUSED_TO_USERS.has(`${operation.method} ${operation.path}`) || ADMIN_RESOURCES.has(resource)
+      const example = exampleOf(operation)
+      const queryParams = (operation.spec.parameters ?? []).filter(p => p.in === 'query')
+      for (const { name, caller, user, secrets } of callers.filter(c => c.foreign(resource))) {
+        const expected = user && refusedToUsers ? 403 : 404
+        // A well-formed request: exactly 404 (or 403), as for a row that does not exist.
+        for (const value of owned.ids[resource]) {
+          const res = await send(
+            operation,
+            value,
+            caller,
+            {},
+            example === undefined ? undefined : JSON.stringify(example)
+          )
+          if (res.statusCode !== expected)
+            wrong.push(
+              `${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}, expected ${expected}`
+            )
+          for (const leak of leaks(res.body, secrets, value))
+            wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
+          counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
+        }
+        // Fuzzed bodies and queries: never a success, and the same answer as for an id that names nothing.
+        const request = fc.record({
+          value: fc.constantFrom(...owned.ids[resource]),
+          query: fc.dictionary(
+            fc.constantFrom(...queryParams.map(p => p.name), 'unknown'),
+            fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String)),
+            { maxKeys: 3 }
+          ),
+          body: fc.oneof(
+            hostileValue,
+            fc.dictionary(fc.string({ maxLength: 12 }), hostileValue, { maxKeys: 4 }),
+            fc.constant(example ?? {})
+          ),
+          raw: fc.oneof(fc.constant(undefined), fc.constant(undefined), fc.constant('{"unterminated": '))
+        })
+        await fc.assert(
+          fc.asyncProperty(request, async ({ value, query, body, raw }) => {
+            const payload = example === undefined ? undefined : (raw ?? JSON.stringify(body))
+            const res = await send(operation, value, caller, query, payload)
+            const nobody = await send(operation, unknownPathValue(resource), caller, query, payload)
+            counts.set(String(res.statusCode), (counts.get(String(res.statusCode)) ?? 0) + 1)
+            if (res.statusCode < 300)
+              wrong.push(
+                `${name}: ${operation.method} ${operation.path} with the owner's ${value} -> ${res.statusCode}`
+              )
+            else if (res.statusCode !== nobody.statusCode)
+              wrong.push(
+                `${name}: ${operation.method} ${operation.path} -> ${res.statusCode} for the owner's id but ${nobody.statusCode} for an unknown one`
+              )
+            for (const leak of leaks(res.body, secrets, value))
+              wrong.push(`${name}: ${operation.method} ${operation.path} answered with the owner's ${leak}`)
+          }),
+          { numRuns: FOREIGN_RUNS, seed: 9 }
+        )
       }
     }
+    // Lists, reports and the catalogue are read as the caller too: none of them may carry the owner's rows either.
+    const reads = Object.entries(document.paths).filter(
+      ([path, methods]) => !path.includes('{') && path.startsWith('/v1/') && methods.get !== undefined
+    )
+    for (const [path, methods] of reads) {
+      const names = (methods.get?.parameters ?? []).filter(p => p.in === 'query').map(p => p.name)
+      const queries: Array<Record<string, string>> = [
+        {},
+        { limit: '500' },
+        ...(names.includes('since') ? [{ since: '2000-01-01T00:00:00Z', limit: '500' }] : [])
+      ]
+      for (const { name, caller, secrets } of callers) {
+        for (const query of queries) {
+          const search = new URLSearchParams(query).toString()
+          const res = await ctx.app.inject({ url: search === '' ? path : `${path}?${search}`, headers: caller.headers })
+          if (res.statusCode >= 500) wrong.push(`${name}: GET ${path} -> ${res.statusCode}`)
+          for (const leak of leaks(res.body, secrets, ''))
+            wrong.push(`${name}: GET ${path}?${search} answered with the owner's ${leak}`)
+        }
+      }
+    }
+    t.ok(reads.length > 15, `${reads.length} list and report operations read as the other callers too`)
+    t.same(wrong.slice(0, 20), [], "every answer to another caller was 404 or 403 and carried none of the owner's data")
+    t.ok(
+      (counts.get('404') ?? 0) > 100 && (counts.get('403') ?? 0) > 50,
+      `answers by status: ${JSON.stringify(Object.fromEntries(counts))}`
+    )
+    t.same(await snapshotOwnedTables(sql), before, "the owner's rows are unchanged")
   }
-  t.ok(reads.length > 15, `${reads.length} list and report operations read as the other callers too`)
-  t.same(wrong.slice(0, 20), [], 'every answer to another caller was 404 or 403 and carried none of the owner\'s data')
-  t.ok((counts.get('404') ?? 0) > 100 && (counts.get('403') ?? 0) > 50, `answers by status: ${JSON.stringify(Object.fromEntries(counts))}`)
-  t.same(await snapshotOwnedTables(sql), before, 'the owner\'s rows are unchanged')
-})
+)

@@ -6,7 +6,7 @@ import { freshDatabase } from '../helpers/database.js'
 import { testConfig } from '../helpers/app.js'
 import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
-t.test('readyz flips to 503 when the database goes away and back to 200 when it returns', async (t) => {
+t.test('readyz flips to 503 when the database goes away and back to 200 when it returns', async t => {
   const { url } = await freshDatabase(t)
   const { proxy, url: viaProxy } = await proxiedDatabase(t, url)
   const app = await buildApp(testConfig({ databaseUrl: viaProxy }), { logger: false })
@@ -22,7 +22,7 @@ t.test('readyz flips to 503 when the database goes away and back to 200 when it 
   t.equal((await app.inject('/readyz')).statusCode, 200)
 })
 
-t.test('readyz is 503 when a migration is not applied', async (t) => {
+t.test('readyz is 503 when a migration is not applied', async t => {
   const { url } = await freshDatabase(t)
   const app = await buildApp(testConfig({ databaseUrl: url }), { logger: false })
   t.teardown(() => app.close())

@@ -7,7 +7,7 @@ import { secretsKey, unseal } from '../../src/services/secrets.js'
 import { TEST_SECRETS_KEY } from '../helpers/app.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
-t.test('plain secrets written before migration 0050 are sealed at start-up, once', async (t) => {
+t.test('plain secrets written before migration 0050 are sealed at start-up, once', async t => {
   const { url } = await freshDatabase(t)
   const sql = ownerSql(t, url)
   // The state an older version left: the check did not exist when these rows were written.
@@ -19,13 +19,23 @@ t.test('plain secrets written before migration 0050 are sealed at start-up, once
 
   const key = secretsKey(TEST_SECRETS_KEY)
   t.equal(await sealPlainSecrets(sql, key), 3)
-  const rows = await sql<Array<{ component_name: string, webhook_secret: string }>>`select component_name, webhook_secret from components order by component_name`
-  t.same(rows.map((row) => unseal(row.webhook_secret, key)), [
-    `whsec_${Buffer.from('legacy-secret-of-sixteen+').toString('base64')}`,
-    `whsec_${Buffer.from('legacy-secret-of-sixteen+').toString('base64')}`,
-    'whsec_YWxyZWFkeS1zdGFuZGFyZC1zZWNyZXQtYnl0ZXM='
-  ], 'the same HMAC key bytes, in whsec_ form')
-  t.notMatch(JSON.stringify(rows), /legacy-secret|YWxyZWFkeS1zdGFuZGFyZC1zZWNyZXQtYnl0ZXM/, 'no plain secret left in the column')
+  const rows = await sql<
+    Array<{ component_name: string; webhook_secret: string }>
+  >`select component_name, webhook_secret from components order by component_name`
+  t.same(
+    rows.map(row => unseal(row.webhook_secret, key)),
+    [
+      `whsec_${Buffer.from('legacy-secret-of-sixteen+').toString('base64')}`,
+      `whsec_${Buffer.from('legacy-secret-of-sixteen+').toString('base64')}`,
+      'whsec_YWxyZWFkeS1zdGFuZGFyZC1zZWNyZXQtYnl0ZXM='
+    ],
+    'the same HMAC key bytes, in whsec_ form'
+  )
+  t.notMatch(
+    JSON.stringify(rows),
+    /legacy-secret|YWxyZWFkeS1zdGFuZGFyZC1zZWNyZXQtYnl0ZXM/,
+    'no plain secret left in the column'
+  )
   await sql`alter table components validate constraint components_webhook_secret_sealed`
   t.equal(await sealPlainSecrets(sql, key), 0, 'a second start has nothing to do')
 })

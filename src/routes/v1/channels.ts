@@ -10,124 +10,214 @@ import { IdParams } from '../../schemas/common.js'
 import { uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { changeChannel, channelDeliveries, createChannel, getChannel, listOrganizationChannels, removeChannel, testChannel } from '../../services/channels/channels.js'
+import {
+  changeChannel,
+  channelDeliveries,
+  createChannel,
+  getChannel,
+  listOrganizationChannels,
+  removeChannel,
+  testChannel
+} from '../../services/channels/channels.js'
 import { callerOf } from '../caller.js'
 import { actingForOrganization } from '../organization.js'
 
 const tags = ['channels']
-const OrganizationQuery = Type.Object({ organization_id: Type.Optional(uuid({ description: 'For the service role: whose channel' })) }, { additionalProperties: false })
+const OrganizationQuery = Type.Object(
+  { organization_id: Type.Optional(uuid({ description: 'For the service role: whose channel' })) },
+  { additionalProperties: false }
+)
 const MANAGERS = { allow: ['admin', 'service'] as Array<'admin' | 'service'> }
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { channelTimeoutMs } = config.integrations
   const secretsKey = config.secretsKey === undefined ? undefined : storedSecretsKey(config.secretsKey)
-  const acting = (request: FastifyRequest & { query: { organization_id?: string | undefined } }): ReturnType<typeof actingForOrganization> =>
+  const acting = (
+    request: FastifyRequest & { query: { organization_id?: string | undefined } }
+  ): ReturnType<typeof actingForOrganization> =>
     actingForOrganization(callerOf(request), request.query.organization_id, '/querystring/organization_id')
 
-  app.post('/channels', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'createChannel',
-      summary: 'Add a notification channel to an organization',
-      description: 'slack needs webhook_url; webhook needs url (its secret is generated and returned once when not given); pagerduty needs routing_key. Secrets are encrypted and never returned.',
-      body: ref(ChannelInput),
-      response: { 201: ref(Channel, 'The channel, without its secrets'), ...problems(400, 401, 403, 409, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
+  app.post(
+    '/channels',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'createChannel',
+        summary: 'Add a notification channel to an organization',
+        description:
+          'slack needs webhook_url; webhook needs url (its secret is generated and returned once when not given); pagerduty needs routing_key. Secrets are encrypted and never returned.',
+        body: ref(ChannelInput),
+        response: {
+          201: ref(Channel, 'The channel, without its secrets'),
+          ...problems(400, 401, 403, 409, 429),
+          503: {
+            ...problems(503)[503],
+            description:
+              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+          }
+        }
+      }
+    },
+    async (request, reply) => {
+      const identity = callerOf(request)
+      const { caller, organizationId } = actingForOrganization(
+        identity,
+        request.body.organization_id,
+        '/body/organization_id'
+      )
+      return await reply
+        .code(201)
+        .send(await createChannel(app.db, caller, organizationId, request.body, identity.userId, secretsKey))
     }
-  }, async (request, reply) => {
-    const identity = callerOf(request)
-    const { caller, organizationId } = actingForOrganization(identity, request.body.organization_id, '/body/organization_id')
-    return await reply.code(201).send(await createChannel(app.db, caller, organizationId, request.body, identity.userId, secretsKey))
-  })
+  )
 
-  app.get('/channels', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'listChannels',
-      summary: 'List the organization\'s channels, newest first',
-      description: 'Admins and services. Each channel\'s kind, settings and state, never its secrets. The service role names the organization with `organization_id`.',
-      querystring: OrganizationQuery,
-      response: { 200: Type.Array(ref(Channel)), ...problems(400, 401, 403, 429) }
+  app.get(
+    '/channels',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'listChannels',
+        summary: "List the organization's channels, newest first",
+        description:
+          "Admins and services. Each channel's kind, settings and state, never its secrets. The service role names the organization with `organization_id`.",
+        querystring: OrganizationQuery,
+        response: { 200: Type.Array(ref(Channel)), ...problems(400, 401, 403, 429) }
+      }
+    },
+    async request => {
+      const { caller, organizationId } = acting(request)
+      return await listOrganizationChannels(app.db, caller, organizationId)
     }
-  }, async (request) => {
-    const { caller, organizationId } = acting(request)
-    return await listOrganizationChannels(app.db, caller, organizationId)
-  })
+  )
 
-  app.get('/channels/:id', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'getChannel',
-      summary: 'One channel',
-      description: 'Without its secrets. A channel of another organization is 404.',
-      params: IdParams,
-      querystring: OrganizationQuery,
-      response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 429) }
+  app.get(
+    '/channels/:id',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'getChannel',
+        summary: 'One channel',
+        description: 'Without its secrets. A channel of another organization is 404.',
+        params: IdParams,
+        querystring: OrganizationQuery,
+        response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 429) }
+      }
+    },
+    async request => {
+      const { caller, organizationId } = acting(request)
+      return await getChannel(app.db, caller, organizationId, request.params.id)
     }
-  }, async (request) => {
-    const { caller, organizationId } = acting(request)
-    return await getChannel(app.db, caller, organizationId, request.params.id)
-  })
+  )
 
-  app.patch('/channels/:id', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'updateChannel',
-      summary: 'Change a channel',
-      description: 'Only the fields sent change; new secrets are encrypted and never returned.',
-      params: IdParams,
-      querystring: OrganizationQuery,
-      body: ref(ChannelUpdate),
-      response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 409, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
+  app.patch(
+    '/channels/:id',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'updateChannel',
+        summary: 'Change a channel',
+        description: 'Only the fields sent change; new secrets are encrypted and never returned.',
+        params: IdParams,
+        querystring: OrganizationQuery,
+        body: ref(ChannelUpdate),
+        response: {
+          200: ref(Channel),
+          ...problems(400, 401, 403, 404, 409, 429),
+          503: {
+            ...problems(503)[503],
+            description:
+              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+          }
+        }
+      }
+    },
+    async request => {
+      const { caller, organizationId } = acting(request)
+      return await changeChannel(app.db, caller, organizationId, request.params.id, request.body, secretsKey)
     }
-  }, async (request) => {
-    const { caller, organizationId } = acting(request)
-    return await changeChannel(app.db, caller, organizationId, request.params.id, request.body, secretsKey)
-  })
+  )
 
-  app.delete('/channels/:id', {
-    config: MANAGERS,
-    schema: { tags, operationId: 'deleteChannel', summary: 'Delete a channel and its pending notifications', description: 'The channel goes, and with it the notifications still queued for it. A channel of another organization is 404.', params: IdParams, querystring: OrganizationQuery, response: { 204: Type.Null({ description: 'Deleted' }), ...problems(400, 401, 403, 404, 429) } }
-  }, async (request, reply) => {
-    const { caller, organizationId } = acting(request)
-    await removeChannel(app.db, caller, organizationId, request.params.id)
-    return await reply.code(204).send(null)
-  })
-
-  app.post('/channels/:id/test', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'testChannel',
-      summary: 'Send a test notification now and report the channel\'s answer',
-      description: 'Bypasses the outbox and its retries. PagerDuty gets a trigger and its resolve under a test dedup_key.',
-      params: IdParams,
-      querystring: OrganizationQuery,
-      response: { 200: ref(ChannelTestResult, 'What the channel answered'), ...problems(400, 401, 403, 404, 429), 503: { ...problems(503)[503], description: 'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable' } }
+  app.delete(
+    '/channels/:id',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'deleteChannel',
+        summary: 'Delete a channel and its pending notifications',
+        description:
+          'The channel goes, and with it the notifications still queued for it. A channel of another organization is 404.',
+        params: IdParams,
+        querystring: OrganizationQuery,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...problems(400, 401, 403, 404, 429) }
+      }
+    },
+    async (request, reply) => {
+      const { caller, organizationId } = acting(request)
+      await removeChannel(app.db, caller, organizationId, request.params.id)
+      return await reply.code(204).send(null)
     }
-  }, async (request) => {
-    const { caller, organizationId } = acting(request)
-    return await testChannel(app.db, caller, organizationId, request.params.id, secretsKey, channelTimeoutMs)
-  })
+  )
 
-  app.get('/channels/:id/deliveries', {
-    config: MANAGERS,
-    schema: {
-      tags,
-      operationId: 'listChannelDeliveries',
-      summary: 'List the channel\'s latest notifications and their delivery state',
-      description: 'Newest first, at most `limit`: each notification\'s event, delivery state, attempts and last error. A channel of another organization is 404.',
-      params: IdParams,
-      querystring: Type.Object({ ...OrganizationQuery.properties, limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }),
-      response: { 200: Type.Array(ref(ChannelDelivery), { description: 'Newest first' }), ...problems(400, 401, 403, 404, 429) }
+  app.post(
+    '/channels/:id/test',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'testChannel',
+        summary: "Send a test notification now and report the channel's answer",
+        description:
+          'Bypasses the outbox and its retries. PagerDuty gets a trigger and its resolve under a test dedup_key.',
+        params: IdParams,
+        querystring: OrganizationQuery,
+        response: {
+          200: ref(ChannelTestResult, 'What the channel answered'),
+          ...problems(400, 401, 403, 404, 429),
+          503: {
+            ...problems(503)[503],
+            description:
+              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+          }
+        }
+      }
+    },
+    async request => {
+      const { caller, organizationId } = acting(request)
+      return await testChannel(app.db, caller, organizationId, request.params.id, secretsKey, channelTimeoutMs)
     }
-  }, async (request) => {
-    const { caller, organizationId } = acting(request)
-    return await channelDeliveries(app.db, caller, organizationId, request.params.id, request.query.limit)
-  })
+  )
+
+  app.get(
+    '/channels/:id/deliveries',
+    {
+      config: MANAGERS,
+      schema: {
+        tags,
+        operationId: 'listChannelDeliveries',
+        summary: "List the channel's latest notifications and their delivery state",
+        description:
+          "Newest first, at most `limit`: each notification's event, delivery state, attempts and last error. A channel of another organization is 404.",
+        params: IdParams,
+        querystring: Type.Object(
+          { ...OrganizationQuery.properties, limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+          { additionalProperties: false }
+        ),
+        response: {
+          200: Type.Array(ref(ChannelDelivery), { description: 'Newest first' }),
+          ...problems(400, 401, 403, 404, 429)
+        }
+      }
+    },
+    async request => {
+      const { caller, organizationId } = acting(request)
+      return await channelDeliveries(app.db, caller, organizationId, request.params.id, request.query.limit)
+    }
+  )
 }
 
 export default routes

@@ -1,86 +1,179 @@
 // /v1/health/*: reports over health events through the seed's helper functions.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from '../../schemas/health-reports.js'
+import {
+  ComponentHealth,
+  PerformanceTrend,
+  SystemAvailability,
+  UnhealthyComponent
+} from '../../schemas/health-reports.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
-import { listUnhealthyComponents, measureAvailability, summariseHealth, trendPerformance } from '../../services/health-reports.js'
+import {
+  listUnhealthyComponents,
+  measureAvailability,
+  summariseHealth,
+  trendPerformance
+} from '../../services/health-reports.js'
 import { callerOf } from '../caller.js'
 
 const tags = ['health reports']
 const HOUR_MS = 60 * 60 * 1000
 
-function period (query: { since?: string | undefined, until?: string | undefined }, defaultHours: number): { since: string, until: string } {
+function period(
+  query: { since?: string | undefined; until?: string | undefined },
+  defaultHours: number
+): { since: string; until: string } {
   const until = query.until ?? new Date().toISOString()
   return { since: query.since ?? new Date(Date.parse(until) - defaultHours * HOUR_MS).toISOString(), until }
 }
 
-const since = (hours: number) => Type.Optional(timestamp({ description: `Start of the period, in event time (when events were measured); default: ${hours} hours before until` }))
+const since = (hours: number) =>
+  Type.Optional(
+    timestamp({
+      description: `Start of the period, in event time (when events were measured); default: ${hours} hours before until`
+    })
+  )
 const until = Type.Optional(timestamp({ description: 'End of the period, in event time; default: now' }))
-const organization = Type.Optional(uuid({ description: 'Only this organization\'s events' }))
+const organization = Type.Optional(uuid({ description: "Only this organization's events" }))
 
-const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/health/summary', {
-    config: { allow: [...ALL_CALLERS] },
-    schema: {
-      operationId: 'getHealthSummary',
-      tags,
-      summary: 'Per-component health over a period, worst first (get_system_health_summary)',
-      description: 'Every caller; row-level security shows each caller only the rows it may see. Event counts, latency percentiles, error rate and the latest status per component over the period.',
-      querystring: Type.Object({ since: since(1), until, component_type: Type.Optional(name(100)), organization_id: organization }, { additionalProperties: false }),
-      response: { 200: Type.Array(ref(ComponentHealth), { description: 'One entry per component' }), ...problems(400, 401, 429) }
-    }
-  }, async (request) => await summariseHealth(app.db, callerOf(request), period(request.query, 1), request.query.component_type, request.query.organization_id))
+const routes: FastifyPluginAsyncTypebox = async app => {
+  app.get(
+    '/health/summary',
+    {
+      config: { allow: [...ALL_CALLERS] },
+      schema: {
+        operationId: 'getHealthSummary',
+        tags,
+        summary: 'Per-component health over a period, worst first (get_system_health_summary)',
+        description:
+          'Every caller; row-level security shows each caller only the rows it may see. Event counts, latency percentiles, error rate and the latest status per component over the period.',
+        querystring: Type.Object(
+          { since: since(1), until, component_type: Type.Optional(name(100)), organization_id: organization },
+          { additionalProperties: false }
+        ),
+        response: {
+          200: Type.Array(ref(ComponentHealth), { description: 'One entry per component' }),
+          ...problems(400, 401, 429)
+        }
+      }
+    },
+    async request =>
+      await summariseHealth(
+        app.db,
+        callerOf(request),
+        period(request.query, 1),
+        request.query.component_type,
+        request.query.organization_id
+      )
+  )
 
-  app.get('/health/unhealthy', {
-    config: { allow: [...ALL_CALLERS] },
-    schema: {
-      operationId: 'listUnhealthyComponents',
-      tags,
-      summary: 'Components whose latest status is not healthy (get_unhealthy_components)',
-      description: 'Every caller; row-level security shows each caller only the rows it may see. Components whose most recent event since the start of the period is degraded, unhealthy or critical.',
-      querystring: Type.Object({ since: since(1), organization_id: organization, environment: Type.Optional(name(50)) }, { additionalProperties: false }),
-      response: { 200: Type.Array(ref(UnhealthyComponent), { description: 'Worst first' }), ...problems(400, 401, 429) }
-    }
-  }, async (request) => await listUnhealthyComponents(app.db, callerOf(request), period(request.query, 1).since, request.query.organization_id, request.query.environment))
+  app.get(
+    '/health/unhealthy',
+    {
+      config: { allow: [...ALL_CALLERS] },
+      schema: {
+        operationId: 'listUnhealthyComponents',
+        tags,
+        summary: 'Components whose latest status is not healthy (get_unhealthy_components)',
+        description:
+          'Every caller; row-level security shows each caller only the rows it may see. Components whose most recent event since the start of the period is degraded, unhealthy or critical.',
+        querystring: Type.Object(
+          { since: since(1), organization_id: organization, environment: Type.Optional(name(50)) },
+          { additionalProperties: false }
+        ),
+        response: {
+          200: Type.Array(ref(UnhealthyComponent), { description: 'Worst first' }),
+          ...problems(400, 401, 429)
+        }
+      }
+    },
+    async request =>
+      await listUnhealthyComponents(
+        app.db,
+        callerOf(request),
+        period(request.query, 1).since,
+        request.query.organization_id,
+        request.query.environment
+      )
+  )
 
-  app.get('/health/trends', {
-    config: { allow: [...ALL_CALLERS] },
-    schema: {
-      operationId: 'getPerformanceTrends',
-      tags,
-      summary: 'Performance per time bucket of event time (get_performance_trends)',
-      description: 'Every caller; row-level security shows each caller only the rows it may see. Latency, error rate and event counts aggregated per bucket of the given width, bucketed by event time.',
-      querystring: Type.Object({
-        component_name: Type.Optional(name(200)),
-        since: since(24),
-        until,
-        bucket: Type.String({ pattern: '^[1-9][0-9]{0,3} (minute|minutes|hour|hours|day|days)$', default: '1 hour', description: 'Bucket width, e.g. "5 minutes", "1 hour", "1 day"' }),
-        organization_id: organization
-      }, { additionalProperties: false }),
-      response: { 200: Type.Array(ref(PerformanceTrend), { description: 'Oldest bucket first' }), ...problems(400, 401, 429) }
-    }
-  }, async (request) => await trendPerformance(app.db, callerOf(request), period(request.query, 24), request.query.bucket, request.query.component_name, request.query.organization_id))
+  app.get(
+    '/health/trends',
+    {
+      config: { allow: [...ALL_CALLERS] },
+      schema: {
+        operationId: 'getPerformanceTrends',
+        tags,
+        summary: 'Performance per time bucket of event time (get_performance_trends)',
+        description:
+          'Every caller; row-level security shows each caller only the rows it may see. Latency, error rate and event counts aggregated per bucket of the given width, bucketed by event time.',
+        querystring: Type.Object(
+          {
+            component_name: Type.Optional(name(200)),
+            since: since(24),
+            until,
+            bucket: Type.String({
+              pattern: '^[1-9][0-9]{0,3} (minute|minutes|hour|hours|day|days)$',
+              default: '1 hour',
+              description: 'Bucket width, e.g. "5 minutes", "1 hour", "1 day"'
+            }),
+            organization_id: organization
+          },
+          { additionalProperties: false }
+        ),
+        response: {
+          200: Type.Array(ref(PerformanceTrend), { description: 'Oldest bucket first' }),
+          ...problems(400, 401, 429)
+        }
+      }
+    },
+    async request =>
+      await trendPerformance(
+        app.db,
+        callerOf(request),
+        period(request.query, 24),
+        request.query.bucket,
+        request.query.component_name,
+        request.query.organization_id
+      )
+  )
 
-  app.get('/health/availability', {
-    config: { allow: [...ALL_CALLERS] },
-    schema: {
-      operationId: 'getSystemAvailability',
-      tags,
-      summary: 'System availability over a period against a target (calculate_system_availability)',
-      description: 'Every caller; row-level security shows each caller only the rows it may see. The share of healthy events over the period and whether it meets `target_percentage`.',
-      querystring: Type.Object({
-        since: since(24),
-        until,
-        component_name: Type.Optional(name(200)),
-        organization_id: organization,
-        target_percentage: Type.Number({ minimum: 0, maximum: 100, default: 99.95 })
-      }, { additionalProperties: false }),
-      response: { 200: ref(SystemAvailability, 'Availability of the visible components'), ...problems(400, 401, 429) }
-    }
-  }, async (request) => await measureAvailability(app.db, callerOf(request), period(request.query, 24), request.query.target_percentage, request.query.component_name, request.query.organization_id))
+  app.get(
+    '/health/availability',
+    {
+      config: { allow: [...ALL_CALLERS] },
+      schema: {
+        operationId: 'getSystemAvailability',
+        tags,
+        summary: 'System availability over a period against a target (calculate_system_availability)',
+        description:
+          'Every caller; row-level security shows each caller only the rows it may see. The share of healthy events over the period and whether it meets `target_percentage`.',
+        querystring: Type.Object(
+          {
+            since: since(24),
+            until,
+            component_name: Type.Optional(name(200)),
+            organization_id: organization,
+            target_percentage: Type.Number({ minimum: 0, maximum: 100, default: 99.95 })
+          },
+          { additionalProperties: false }
+        ),
+        response: { 200: ref(SystemAvailability, 'Availability of the visible components'), ...problems(400, 401, 429) }
+      }
+    },
+    async request =>
+      await measureAvailability(
+        app.db,
+        callerOf(request),
+        period(request.query, 24),
+        request.query.target_percentage,
+        request.query.component_name,
+        request.query.organization_id
+      )
+  )
 }
 
 export default routes

@@ -45,22 +45,36 @@ const DEFAULT_CACHE_MAX_ENTRIES = 1000
 
 type CallDetails = Pick<Analysis, 'model' | 'prompt' | 'response' | 'tokens_used' | 'duration_ms' | 'fallback_detail'>
 
-function ruleBased (facts: AnomalyFacts, allowedActions: readonly string[], reason: FallbackReason, details: CallDetails = {}): Analysis {
+function ruleBased(
+  facts: AnomalyFacts,
+  allowedActions: readonly string[],
+  reason: FallbackReason,
+  details: CallDetails = {}
+): Analysis {
   return { ...ruleBasedAnalysis(facts, allowedActions), produced_by: 'rule_based', fallback_reason: reason, ...details }
 }
 
-export function createRootCauseAnalyzer (options: RootCauseAnalyzerOptions = {}): RootCauseAnalyzer {
+export function createRootCauseAnalyzer(options: RootCauseAnalyzerOptions = {}): RootCauseAnalyzer {
   const now = options.now ?? Date.now
   const model = options.model ?? DEFAULT_MODEL
-  const client = options.apiKey === undefined ? undefined : createChatClient({ apiKey: options.apiKey, baseUrl: options.baseUrl })
+  const client =
+    options.apiKey === undefined ? undefined : createChatClient({ apiKey: options.apiKey, baseUrl: options.baseUrl })
   const breaker = createCircuitBreaker(options.breaker, now)
   // Holds LLM analyses with the actions the model proposed; each caller gets them cut to its list.
-  const cache = createTtlCache<Analysis>({
-    ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
-    maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES
-  }, now)
+  const cache = createTtlCache<Analysis>(
+    {
+      ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+      maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES
+    },
+    now
+  )
 
-  async function askLlm (llm: OpenAI, facts: AnomalyFacts, allowedActions: readonly string[], budgetMs: number): Promise<Analysis> {
+  async function askLlm(
+    llm: OpenAI,
+    facts: AnomalyFacts,
+    allowedActions: readonly string[],
+    budgetMs: number
+  ): Promise<Analysis> {
     const messages = buildPrompt(facts, allowedActions)
     const prompt = JSON.stringify(messages)
     const started = performance.now()
@@ -68,7 +82,12 @@ export function createRootCauseAnalyzer (options: RootCauseAnalyzerOptions = {})
     const duration = Math.round(performance.now() - started)
     if (!result.ok) {
       breaker.recordFailure(result.failure.retryAfterMs)
-      return ruleBased(facts, allowedActions, result.failure.reason, { model, prompt, duration_ms: duration, fallback_detail: result.failure.detail })
+      return ruleBased(facts, allowedActions, result.failure.reason, {
+        model,
+        prompt,
+        duration_ms: duration,
+        fallback_detail: result.failure.detail
+      })
     }
     const call = {
       model: result.completion.model,
@@ -86,7 +105,11 @@ export function createRootCauseAnalyzer (options: RootCauseAnalyzerOptions = {})
     return { ...reply.content, produced_by: 'llm', ...call }
   }
 
-  async function analyze (facts: AnomalyFacts, allowedActions: readonly string[], budgetMs: number | undefined): Promise<Analysis> {
+  async function analyze(
+    facts: AnomalyFacts,
+    allowedActions: readonly string[],
+    budgetMs: number | undefined
+  ): Promise<Analysis> {
     if (client === undefined) return ruleBased(facts, allowedActions, 'no_api_key')
     const signature = anomalySignature(facts)
     const cached = cache.get(signature)
@@ -99,9 +122,16 @@ export function createRootCauseAnalyzer (options: RootCauseAnalyzerOptions = {})
   }
 
   return {
-    async analyze (facts, allowedActions, analyzeOptions = {}) {
+    async analyze(facts, allowedActions, analyzeOptions = {}) {
       const analysis = await analyze(facts, allowedActions, analyzeOptions.budgetMs)
-      publishLlmCall({ outcome: analysis.produced_by === 'llm' ? (analysis.cached === true ? 'cached' : 'answered') : analysis.fallback_reason ?? 'rule_based' })
+      publishLlmCall({
+        outcome:
+          analysis.produced_by === 'llm'
+            ? analysis.cached === true
+              ? 'cached'
+              : 'answered'
+            : (analysis.fallback_reason ?? 'rule_based')
+      })
       return analysis
     }
   }

@@ -23,33 +23,33 @@ export interface CircuitBreaker {
 // A server's Retry-After is honoured, but a wild one must not silence analysis for days.
 const MAX_SERVER_WAIT_MS = 60 * 60 * 1000
 
-export function createCircuitBreaker (options: BreakerOptions = {}, now: () => number = Date.now): CircuitBreaker {
+export function createCircuitBreaker(options: BreakerOptions = {}, now: () => number = Date.now): CircuitBreaker {
   const threshold = options.failureThreshold ?? 3
   const cooldownMs = options.cooldownMs ?? 60_000
   let failures = 0
   let openUntil = 0
   let probing = false
 
-  function state (): BreakerState {
+  function state(): BreakerState {
     if (probing || (openUntil > 0 && now() >= openUntil)) return 'half_open'
     return openUntil > 0 ? 'open' : 'closed'
   }
 
   return {
     state,
-    tryAcquire () {
+    tryAcquire() {
       const current = state()
       if (current === 'closed') return true
       if (current === 'open' || probing) return false
       probing = true
       return true
     },
-    recordSuccess () {
+    recordSuccess() {
       failures = 0
       openUntil = 0
       probing = false
     },
-    recordFailure (waitMs) {
+    recordFailure(waitMs) {
       failures += 1
       const byCount = probing || failures >= threshold ? now() + cooldownMs : 0
       const byServer = waitMs === undefined ? 0 : now() + Math.min(waitMs, MAX_SERVER_WAIT_MS)

@@ -12,11 +12,11 @@ export interface TtlCache<V> {
   set: (key: string, value: V) => void
 }
 
-export function createTtlCache<V> (options: CacheOptions, now: () => number = Date.now): TtlCache<V> {
+export function createTtlCache<V>(options: CacheOptions, now: () => number = Date.now): TtlCache<V> {
   // A Map iterates in insertion order, so re-inserting on use keeps the least recent first.
-  const entries = new Map<string, { value: V, expiresAt: number }>()
+  const entries = new Map<string, { value: V; expiresAt: number }>()
   return {
-    get (key) {
+    get(key) {
       const entry = entries.get(key)
       if (entry === undefined) return undefined
       entries.delete(key)
@@ -24,7 +24,7 @@ export function createTtlCache<V> (options: CacheOptions, now: () => number = Da
       entries.set(key, entry)
       return entry.value
     },
-    set (key, value) {
+    set(key, value) {
       entries.delete(key)
       entries.set(key, { value, expiresAt: now() + options.ttlMs })
       for (const oldest of entries.keys()) {

@@ -29,12 +29,12 @@ Reply with one JSON object and nothing else, in this shape:
 Each evidence item lists the metrics it rests on as "name=value". Be brief: the whole reply must fit in 400 tokens.`
 
 // JSON with the angle brackets escaped: whatever a string holds, it cannot open or close a marker.
-function fenced (value: unknown): string {
+function fenced(value: unknown): string {
   return JSON.stringify(value).replaceAll('<', '\\u003c').replaceAll('>', '\\u003e')
 }
 
 /** The messages to send, with every fact redacted. allowedActions are the service's own names. */
-export function buildPrompt (facts: AnomalyFacts, allowedActions: readonly string[]): ChatMessage[] {
+export function buildPrompt(facts: AnomalyFacts, allowedActions: readonly string[]): ChatMessage[] {
   // Redact before truncating: a cut could leave half an address that no pattern recognises.
   // The organization keys the cache; the model has no use for it.
   const { event_text: eventText, organization_id: _organization, ...measured } = redactDeep(facts)
@@ -43,7 +43,7 @@ export function buildPrompt (facts: AnomalyFacts, allowedActions: readonly strin
     recent_points: measured.recent_points.slice(-MAX_POINTS),
     related_anomalies: measured.related_anomalies.slice(0, MAX_RELATED)
   }
-  const untrusted = eventText.slice(-MAX_EVENT_TEXTS).map((text) => text.slice(0, MAX_EVENT_TEXT_CHARS))
+  const untrusted = eventText.slice(-MAX_EVENT_TEXTS).map(text => text.slice(0, MAX_EVENT_TEXT_CHARS))
   const user = [
     `Analyse this anomaly. Allowed action types: ${JSON.stringify(allowedActions)}.`,
     `<anomaly_facts>\n${fenced(trusted)}\n</anomaly_facts>`,

@@ -18,15 +18,15 @@ const ReplySchema = Type.Object({
   )
 })
 
-export type ParsedReply = { ok: true, content: AnalysisContent } | { ok: false, detail: string }
+export type ParsedReply = { ok: true; content: AnalysisContent } | { ok: false; detail: string }
 
 // Some OpenAI-compatible servers wrap JSON in a Markdown fence even in JSON mode.
-function unfence (text: string): string {
+function unfence(text: string): string {
   const match = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(text.trim())
   return match?.[1] ?? text
 }
 
-export function parseReply (text: string): ParsedReply {
+export function parseReply(text: string): ParsedReply {
   let value: unknown
   try {
     value = JSON.parse(unfence(text))
@@ -50,7 +50,7 @@ export function parseReply (text: string): ParsedReply {
 }
 
 /** Keeps the allowed actions, once each, in the model's order: the LLM proposes, never executes. */
-export function allowedOnly (actions: ProposedAction[], allowedActions: readonly string[]): ProposedAction[] {
+export function allowedOnly(actions: ProposedAction[], allowedActions: readonly string[]): ProposedAction[] {
   const allowed = new Set(allowedActions)
   const seen = new Set<string>()
   return actions.filter(({ action_type: type }) => {

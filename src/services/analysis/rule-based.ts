@@ -20,15 +20,21 @@ const PATTERN_LABELS: Record<string, string> = {
 
 const CAUSES: Record<string, Record<string, string>> = {
   latency_spike: {
-    sudden_spike: 'A sudden latency jump most often follows a deployment or configuration change, a cold start, or a slow downstream dependency such as the database or an integration.',
-    gradual_increase: 'Latency climbing steadily points to load outgrowing capacity or a slow leak: connection-pool saturation, memory pressure or a growing queue.',
-    sustained_high: 'Latency held high points to a saturated resource or a degraded dependency rather than a transient blip.',
+    sudden_spike:
+      'A sudden latency jump most often follows a deployment or configuration change, a cold start, or a slow downstream dependency such as the database or an integration.',
+    gradual_increase:
+      'Latency climbing steadily points to load outgrowing capacity or a slow leak: connection-pool saturation, memory pressure or a growing queue.',
+    sustained_high:
+      'Latency held high points to a saturated resource or a degraded dependency rather than a transient blip.',
     default: 'Requests are slower than usual; a slow dependency or a saturated resource is the usual cause.'
   },
   error_rate_increase: {
-    sudden_spike: 'A sudden rise in errors most often follows a deployment or configuration change, or a dependency that started failing.',
-    gradual_increase: 'Errors rising steadily point to a degrading dependency or a resource running out (connections, memory, quota).',
-    sustained_high: 'Errors held high point to a persistent fault: a broken release, expired credentials or a dependency outage.',
+    sudden_spike:
+      'A sudden rise in errors most often follows a deployment or configuration change, or a dependency that started failing.',
+    gradual_increase:
+      'Errors rising steadily point to a degrading dependency or a resource running out (connections, memory, quota).',
+    sustained_high:
+      'Errors held high point to a persistent fault: a broken release, expired credentials or a dependency outage.',
     default: 'Requests fail more often than usual; a recent change or a failing dependency is the usual cause.'
   },
   resource_exhaustion: {
@@ -86,27 +92,28 @@ const ACTIONS: Record<string, Partial<Record<Severity, Candidate[]>>> = {
 const ESCALATION: Candidate = ['alert_escalation', 'No automatic remedy fits; a person should look.']
 
 const IMPACT: Record<Severity, (name: string) => string> = {
-  critical: (name) => `Users of ${name} are likely seeing failures or timeouts now, and whatever depends on it is at risk.`,
-  high: (name) => `Users of ${name} are likely seeing a noticeable degradation.`,
-  medium: (name) => `Some requests to ${name} may be slower or fail; little broad impact yet.`,
+  critical: name =>
+    `Users of ${name} are likely seeing failures or timeouts now, and whatever depends on it is at risk.`,
+  high: name => `Users of ${name} are likely seeing a noticeable degradation.`,
+  medium: name => `Some requests to ${name} may be slower or fail; little broad impact yet.`,
   low: () => 'No broad user impact expected yet; worth watching.'
 }
 
-function format (value: number): string {
+function format(value: number): string {
   return String(Math.round(value * 100) / 100)
 }
 
-function unit (metric: string): string {
+function unit(metric: string): string {
   if (/_ms$/.test(metric)) return ' ms'
   if (/(percent|percentage|rate)$/.test(metric)) return '%'
   return ''
 }
 
-function resourceKind (metric: string): string {
-  return ['cpu', 'memory', 'disk'].find((kind) => metric.includes(kind)) ?? 'default'
+function resourceKind(metric: string): string {
+  return ['cpu', 'memory', 'disk'].find(kind => metric.includes(kind)) ?? 'default'
 }
 
-function rootCause (facts: AnomalyFacts): string {
+function rootCause(facts: AnomalyFacts): string {
   const causes = CAUSES[facts.anomaly_type]
   const pattern = facts.pattern_type ?? 'default'
   let cause: string
@@ -119,13 +126,13 @@ function rootCause (facts: AnomalyFacts): string {
   }
   const related = facts.related_anomalies
   if (related.length > 0) {
-    const names = [...new Set(related.map((anomaly) => anomaly.component_name))].join(', ')
+    const names = [...new Set(related.map(anomaly => anomaly.component_name))].join(', ')
     cause += ` ${related.length} related ${related.length === 1 ? 'anomaly' : 'anomalies'} at the same time (${names}) suggest a shared dependency or a cascading failure.`
   }
   return cause
 }
 
-function actions (facts: AnomalyFacts, allowedActions: readonly string[]): ProposedAction[] {
+function actions(facts: AnomalyFacts, allowedActions: readonly string[]): ProposedAction[] {
   const allowed = new Set(allowedActions)
   const candidates = ACTIONS[facts.anomaly_type]?.[facts.severity] ?? []
   const chosen = candidates.filter(([type]) => allowed.has(type))
@@ -134,52 +141,66 @@ function actions (facts: AnomalyFacts, allowedActions: readonly string[]): Propo
   return chosen.map(([action_type, reason]) => ({ action_type, reason }))
 }
 
-function businessImpact (facts: AnomalyFacts): string {
+function businessImpact(facts: AnomalyFacts): string {
   const suffix = unit(facts.metric_name)
   return `${IMPACT[facts.severity](facts.component_name)} ${facts.metric_name} is at ${format(facts.observed_value)}${suffix} against a usual ${format(facts.baseline_value)}${suffix}.`
 }
 
-function evidence (facts: AnomalyFacts): Evidence[] {
+function evidence(facts: AnomalyFacts): Evidence[] {
   const metric = facts.metric_name
   const suffix = unit(metric)
   const direction = facts.deviation_percentage >= 0 ? 'above' : 'below'
-  const items: Evidence[] = [{
-    claim: `${metric} is ${format(facts.observed_value)}${suffix}, ${format(Math.abs(facts.deviation_percentage))}% ${direction} its baseline of ${format(facts.baseline_value)}${suffix}.`,
-    metrics: [`${metric}=${format(facts.observed_value)}`, `baseline_value=${format(facts.baseline_value)}`, `deviation_percentage=${format(facts.deviation_percentage)}`]
-  }]
+  const items: Evidence[] = [
+    {
+      claim: `${metric} is ${format(facts.observed_value)}${suffix}, ${format(Math.abs(facts.deviation_percentage))}% ${direction} its baseline of ${format(facts.baseline_value)}${suffix}.`,
+      metrics: [
+        `${metric}=${format(facts.observed_value)}`,
+        `baseline_value=${format(facts.baseline_value)}`,
+        `deviation_percentage=${format(facts.deviation_percentage)}`
+      ]
+    }
+  ]
   const points = facts.recent_points
   const first = points[0]
   const last = points[points.length - 1]
   if (first !== undefined && last !== undefined && points.length >= 2) {
-    const peak = Math.max(...points.map((point) => point.value))
-    const pattern = facts.pattern_type == null ? '' : `, consistent with ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
+    const peak = Math.max(...points.map(point => point.value))
+    const pattern =
+      facts.pattern_type == null ? '' : `, consistent with ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
     items.push({
       claim: `Over the last ${points.length} points ${metric} went from ${format(first.value)} to ${format(last.value)}, peaking at ${format(peak)}${pattern}.`,
-      metrics: [`${metric}.first=${format(first.value)}`, `${metric}.last=${format(last.value)}`, `${metric}.max=${format(peak)}`]
+      metrics: [
+        `${metric}.first=${format(first.value)}`,
+        `${metric}.last=${format(last.value)}`,
+        `${metric}.max=${format(peak)}`
+      ]
     })
   }
   if (facts.related_anomalies.length > 0) {
     items.push({
       claim: 'Anomalies on other components overlap this one in time.',
-      metrics: facts.related_anomalies.map((anomaly) => anomaly.observed_value === undefined
-        ? `${anomaly.component_name}.${anomaly.anomaly_type}`
-        : `${anomaly.component_name}.${anomaly.metric_name ?? anomaly.anomaly_type}=${format(anomaly.observed_value)}`)
+      metrics: facts.related_anomalies.map(anomaly =>
+        anomaly.observed_value === undefined
+          ? `${anomaly.component_name}.${anomaly.anomaly_type}`
+          : `${anomaly.component_name}.${anomaly.metric_name ?? anomaly.anomaly_type}=${format(anomaly.observed_value)}`
+      )
     })
   }
   return items
 }
 
-function summary (facts: AnomalyFacts): string {
+function summary(facts: AnomalyFacts): string {
   const label = ANOMALY_LABELS[facts.anomaly_type] ?? facts.anomaly_type.replaceAll('_', ' ')
   const severity = facts.severity[0]?.toUpperCase() + facts.severity.slice(1)
   const suffix = unit(facts.metric_name)
   const direction = facts.deviation_percentage >= 0 ? 'above' : 'below'
-  const pattern = facts.pattern_type == null ? '' : `, showing ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
+  const pattern =
+    facts.pattern_type == null ? '' : `, showing ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
   return `${severity} ${label} on ${facts.component_type} ${facts.component_name}: ${facts.metric_name} at ${format(facts.observed_value)}${suffix}, ${format(Math.abs(facts.deviation_percentage))}% ${direction} its baseline of ${format(facts.baseline_value)}${suffix}${pattern}.`
 }
 
 /** Always available; recommends only actions in allowedActions. */
-export function ruleBasedAnalysis (facts: AnomalyFacts, allowedActions: readonly string[]): AnalysisContent {
+export function ruleBasedAnalysis(facts: AnomalyFacts, allowedActions: readonly string[]): AnalysisContent {
   return {
     summary: summary(facts),
     root_cause: rootCause(facts),

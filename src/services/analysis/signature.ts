@@ -5,11 +5,11 @@
 // timestamps and request ids make every message unique.
 import type { AnomalyFacts } from './types.js'
 
-function roughly (value: number): number {
+function roughly(value: number): number {
   return Number.isFinite(value) ? Number(value.toPrecision(2)) : value
 }
 
-export function anomalySignature (facts: AnomalyFacts): string {
+export function anomalySignature(facts: AnomalyFacts): string {
   return JSON.stringify([
     facts.organization_id ?? null,
     facts.component_type,

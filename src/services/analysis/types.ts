@@ -31,7 +31,7 @@ export interface AnomalyFacts {
   observed_value: number
   deviation_percentage: number
   pattern_type?: string | null | undefined
-  window: { start: string, end: string }
+  window: { start: string; end: string }
   /** Oldest first. */
   recent_points: MetricPoint[]
   related_anomalies: RelatedAnomaly[]

@@ -12,7 +12,7 @@ export interface Identity extends Caller {
   userId: string | null
 }
 
-export function identify (claims: Record<string, unknown>): Identity | null {
+export function identify(claims: Record<string, unknown>): Identity | null {
   const sub = typeof claims.sub === 'string' && UUID_PATTERN.test(claims.sub) ? claims.sub : null
   if (claims.role === 'service_role') return { kind: 'service', role: 'service_role', userId: sub, claims }
   if (claims.role !== 'authenticated' || sub === null) return null

@@ -22,25 +22,28 @@ export type Verifier = ((token: string) => Promise<JWTPayload>) & {
 // entry never outlives the token's own expiry.
 const VERIFIED_TTL_MS = 60_000
 
-function remembering (verify: (token: string) => Promise<JWTPayload>): Verifier {
+function remembering(verify: (token: string) => Promise<JWTPayload>): Verifier {
   const verified = new LRUCache<string, JWTPayload>({ max: 10_000, ttl: VERIFIED_TTL_MS })
   const known = (token: string): JWTPayload | undefined => {
     const payload = verified.get(token)
     return payload?.exp !== undefined && payload.exp * 1000 > Date.now() ? payload : undefined
   }
-  return Object.assign(async (token: string) => {
-    const remembered = known(token)
-    if (remembered !== undefined) return remembered
-    const payload = await verify(token)
-    const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now())
-    if (ttl > 0) verified.set(token, payload, { ttl })
-    return payload
-  }, { remembers: (token: string) => known(token) !== undefined })
+  return Object.assign(
+    async (token: string) => {
+      const remembered = known(token)
+      if (remembered !== undefined) return remembered
+      const payload = await verify(token)
+      const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now())
+      if (ttl > 0) verified.set(token, payload, { ttl })
+      return payload
+    },
+    { remembers: (token: string) => known(token) !== undefined }
+  )
 }
 
 // A token without `exp` would be valid forever: one leaked copy could never be revoked by
 // waiting, so every token must carry one.
-function claimRules (settings: TokenSettings): JWTVerifyOptions {
+function claimRules(settings: TokenSettings): JWTVerifyOptions {
   return {
     requiredClaims: ['exp'],
     ...(settings.audience === undefined ? {} : { audience: settings.audience }),
@@ -48,24 +51,29 @@ function claimRules (settings: TokenSettings): JWTVerifyOptions {
   }
 }
 
-export function createVerifier (settings: TokenSettings): Verifier {
+export function createVerifier(settings: TokenSettings): Verifier {
   const rules = claimRules(settings)
   if (settings.jwksUrl !== undefined) {
     const keys = createRemoteJWKSet(new URL(settings.jwksUrl))
-    return remembering(async (token) => (await jwtVerify(token, keys, rules)).payload)
+    return remembering(async token => (await jwtVerify(token, keys, rules)).payload)
   }
   if (settings.jwtSecret === undefined) throw new Error('JWT_SECRET or JWKS_URL must be configured')
   const secret = new TextEncoder().encode(settings.jwtSecret)
-  return remembering(async (token) => (await jwtVerify(token, secret, { ...rules, algorithms: ['HS256'] })).payload)
+  return remembering(async token => (await jwtVerify(token, secret, { ...rules, algorithms: ['HS256'] })).payload)
 }
 
 export interface TokenClaims {
   sub?: string
   role: 'authenticated' | 'service_role'
-  app_metadata?: { organization_id?: string, role?: string }
+  app_metadata?: { organization_id?: string; role?: string }
 }
 
-export async function signToken (secret: string, claims: TokenClaims, expiresIn = '7d', scope: Pick<TokenSettings, 'audience' | 'issuer'> = {}): Promise<string> {
+export async function signToken(
+  secret: string,
+  claims: TokenClaims,
+  expiresIn = '7d',
+  scope: Pick<TokenSettings, 'audience' | 'issuer'> = {}
+): Promise<string> {
   const token = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()

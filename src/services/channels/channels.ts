@@ -3,7 +3,16 @@
 // and never read back, and a test send that goes straight to the channel and reports its answer.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { SERVICE_CALLER, type Caller } from '../../db/caller.js'
-import { deleteChannel, findChannel, findChannelWithSecret, insertChannel, listChannels, updateChannel, type ChannelChange, type ChannelRow } from '../../db/notification-channels.js'
+import {
+  deleteChannel,
+  findChannel,
+  findChannelWithSecret,
+  insertChannel,
+  listChannels,
+  updateChannel,
+  type ChannelChange,
+  type ChannelRow
+} from '../../db/notification-channels.js'
 import { listDeliveries, type DeliveryRow } from '../../db/notification-outbox.js'
 import type { Db } from '../../db/port.js'
 import type { ChannelInputBody, ChannelUpdateBody } from '../../schemas/channels.js'
@@ -15,20 +24,31 @@ import type { ChannelSecrets } from './types.js'
 
 type Kind = ChannelRow['kind']
 
-const SECRET_FIELDS: Record<Kind, keyof ChannelSecrets> = { slack: 'webhook_url', webhook: 'secret', pagerduty: 'routing_key' }
+const SECRET_FIELDS: Record<Kind, keyof ChannelSecrets> = {
+  slack: 'webhook_url',
+  webhook: 'secret',
+  pagerduty: 'routing_key'
+}
 
-function requireKey (key: Buffer | undefined): Buffer {
-  if (key === undefined) throw new errors.Unavailable('SECRETS_KEY is not configured, so channel secrets cannot be stored')
+function requireKey(key: Buffer | undefined): Buffer {
+  if (key === undefined)
+    throw new errors.Unavailable('SECRETS_KEY is not configured, so channel secrets cannot be stored')
   return key
 }
 
 /** The fields a kind may not carry, and the URLs it carries that are unusable. */
-function checkFields (kind: Kind, body: Partial<ChannelInputBody>): void {
-  const problems: Array<{ path: string, message: string }> = []
-  for (const [field, owner] of [['webhook_url', 'slack'], ['secret', 'webhook'], ['routing_key', 'pagerduty']] as const) {
-    if (body[field] !== undefined && owner !== kind) problems.push({ path: `/body/${field}`, message: `is for ${owner} channels, not ${kind}` })
+function checkFields(kind: Kind, body: Partial<ChannelInputBody>): void {
+  const problems: Array<{ path: string; message: string }> = []
+  for (const [field, owner] of [
+    ['webhook_url', 'slack'],
+    ['secret', 'webhook'],
+    ['routing_key', 'pagerduty']
+  ] as const) {
+    if (body[field] !== undefined && owner !== kind)
+      problems.push({ path: `/body/${field}`, message: `is for ${owner} channels, not ${kind}` })
   }
-  if (kind === 'slack' && body.url !== undefined) problems.push({ path: '/body/url', message: 'is not used by slack channels: give webhook_url' })
+  if (kind === 'slack' && body.url !== undefined)
+    problems.push({ path: '/body/url', message: 'is not used by slack channels: give webhook_url' })
   for (const field of ['url', 'webhook_url'] as const) {
     const value = body[field]
     const problem = value === undefined ? undefined : urlProblem(value)
@@ -41,37 +61,54 @@ export interface Created extends ChannelRow {
   secret?: string
 }
 
-export async function createChannel (db: Db, caller: Caller, organizationId: string, body: ChannelInputBody, createdBy: string | null, secretsKey: Buffer | undefined): Promise<Created> {
+export async function createChannel(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  body: ChannelInputBody,
+  createdBy: string | null,
+  secretsKey: Buffer | undefined
+): Promise<Created> {
   checkFields(body.kind, body)
   const missing = [
     body.kind === 'slack' && body.webhook_url === undefined ? 'webhook_url' : undefined,
     body.kind === 'webhook' && body.url === undefined ? 'url' : undefined,
     body.kind === 'pagerduty' && body.routing_key === undefined ? 'routing_key' : undefined
-  ].filter((field) => field !== undefined)
-  if (missing.length > 0) throw new InvalidFields(missing.map((field) => ({ path: `/body/${field}`, message: `is required for ${body.kind} channels` })))
-  const generated = body.kind === 'webhook' && body.secret === undefined ? `whsec_${randomBytes(32).toString('base64')}` : undefined
-  const secrets: ChannelSecrets = { [SECRET_FIELDS[body.kind]]: body.webhook_url ?? body.routing_key ?? body.secret ?? generated }
+  ].filter(field => field !== undefined)
+  if (missing.length > 0)
+    throw new InvalidFields(
+      missing.map(field => ({ path: `/body/${field}`, message: `is required for ${body.kind} channels` }))
+    )
+  const generated =
+    body.kind === 'webhook' && body.secret === undefined ? `whsec_${randomBytes(32).toString('base64')}` : undefined
+  const secrets: ChannelSecrets = {
+    [SECRET_FIELDS[body.kind]]: body.webhook_url ?? body.routing_key ?? body.secret ?? generated
+  }
   const id = randomUUID()
-  const row = await db.asCaller(caller, async (tx) => await insertChannel(tx, {
-    id,
-    organization_id: organizationId,
-    name: body.name,
-    kind: body.kind,
-    min_severity: body.min_severity ?? 'low',
-    enabled: body.enabled ?? true,
-    url: body.url ?? null,
-    secret_ciphertext: seal(requireKey(secretsKey), id, JSON.stringify(secrets)),
-    created_by: createdBy
-  }))
+  const row = await db.asCaller(
+    caller,
+    async tx =>
+      await insertChannel(tx, {
+        id,
+        organization_id: organizationId,
+        name: body.name,
+        kind: body.kind,
+        min_severity: body.min_severity ?? 'low',
+        enabled: body.enabled ?? true,
+        url: body.url ?? null,
+        secret_ciphertext: seal(requireKey(secretsKey), id, JSON.stringify(secrets)),
+        created_by: createdBy
+      })
+  )
   return generated === undefined ? row : { ...row, secret: generated }
 }
 
-export async function listOrganizationChannels (db: Db, caller: Caller, organizationId: string): Promise<ChannelRow[]> {
-  return await db.asCaller(caller, async (tx) => await listChannels(tx, organizationId))
+export async function listOrganizationChannels(db: Db, caller: Caller, organizationId: string): Promise<ChannelRow[]> {
+  return await db.asCaller(caller, async tx => await listChannels(tx, organizationId))
 }
 
-export async function getChannel (db: Db, caller: Caller, organizationId: string, id: string): Promise<ChannelRow> {
-  const row = await db.asCaller(caller, async (tx) => await findChannel(tx, organizationId, id))
+export async function getChannel(db: Db, caller: Caller, organizationId: string, id: string): Promise<ChannelRow> {
+  const row = await db.asCaller(caller, async tx => await findChannel(tx, organizationId, id))
   if (row === undefined) throw new errors.NotFound(`channel ${id} not found`)
   return row
 }
@@ -81,7 +118,14 @@ export async function getChannel (db: Db, caller: Caller, organizationId: string
  * not read: the existing row is read as the service role, after the caller's own read proved
  * the channel is theirs.
  */
-export async function changeChannel (db: Db, caller: Caller, organizationId: string, id: string, body: ChannelUpdateBody, secretsKey: Buffer | undefined): Promise<ChannelRow> {
+export async function changeChannel(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  id: string,
+  body: ChannelUpdateBody,
+  secretsKey: Buffer | undefined
+): Promise<ChannelRow> {
   const current = await getChannel(db, caller, organizationId, id)
   checkFields(current.kind, body)
   const { webhook_url: webhookUrl, secret, routing_key: routingKey, ...plain } = body
@@ -89,22 +133,29 @@ export async function changeChannel (db: Db, caller: Caller, organizationId: str
   const replaced = webhookUrl ?? secret ?? routingKey
   if (replaced !== undefined) {
     const key = requireKey(secretsKey)
-    const sealed = await db.asCaller(SERVICE_CALLER, async (tx) => await findChannelWithSecret(tx, organizationId, id))
-    const secrets = sealed === undefined ? {} : JSON.parse(open(key, id, sealed.secret_ciphertext)) as ChannelSecrets
+    const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
+    const secrets = sealed === undefined ? {} : (JSON.parse(open(key, id, sealed.secret_ciphertext)) as ChannelSecrets)
     change.secret_ciphertext = seal(key, id, JSON.stringify({ ...secrets, [SECRET_FIELDS[current.kind]]: replaced }))
   }
-  const row = await db.asCaller(caller, async (tx) => await updateChannel(tx, organizationId, id, change))
+  const row = await db.asCaller(caller, async tx => await updateChannel(tx, organizationId, id, change))
   if (row === undefined) throw new errors.NotFound(`channel ${id} not found`)
   return row
 }
 
-export async function removeChannel (db: Db, caller: Caller, organizationId: string, id: string): Promise<void> {
-  if (!await db.asCaller(caller, async (tx) => await deleteChannel(tx, organizationId, id))) throw new errors.NotFound(`channel ${id} not found`)
+export async function removeChannel(db: Db, caller: Caller, organizationId: string, id: string): Promise<void> {
+  if (!(await db.asCaller(caller, async tx => await deleteChannel(tx, organizationId, id))))
+    throw new errors.NotFound(`channel ${id} not found`)
 }
 
-export async function channelDeliveries (db: Db, caller: Caller, organizationId: string, id: string, limit: number): Promise<DeliveryRow[]> {
+export async function channelDeliveries(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  id: string,
+  limit: number
+): Promise<DeliveryRow[]> {
   await getChannel(db, caller, organizationId, id)
-  return await db.asCaller(SERVICE_CALLER, async (tx) => await listDeliveries(tx, id, limit))
+  return await db.asCaller(SERVICE_CALLER, async tx => await listDeliveries(tx, id, limit))
 }
 
 export interface TestOutcome {
@@ -117,10 +168,19 @@ export interface TestOutcome {
  * Sends a test notification now, bypassing the outbox, and reports the channel's answer. For
  * PagerDuty a trigger and its resolve, under a key of its own, so no incident stays open.
  */
-export async function testChannel (db: Db, caller: Caller, organizationId: string, id: string, secretsKey: Buffer | undefined, timeoutMs: number): Promise<TestOutcome> {
+export async function testChannel(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  id: string,
+  secretsKey: Buffer | undefined,
+  timeoutMs: number
+): Promise<TestOutcome> {
   const channel = await getChannel(db, caller, organizationId, id)
-  const sealed = await db.asCaller(SERVICE_CALLER, async (tx) => await findChannelWithSecret(tx, organizationId, id))
-  const secrets = JSON.parse(open(requireKey(secretsKey), id, (sealed as { secret_ciphertext: string }).secret_ciphertext)) as ChannelSecrets
+  const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
+  const secrets = JSON.parse(
+    open(requireKey(secretsKey), id, (sealed as { secret_ciphertext: string }).secret_ciphertext)
+  ) as ChannelSecrets
   const testId = `test-${randomUUID()}`
   const message = {
     title: 'Core314 test notification',
@@ -132,6 +192,7 @@ export async function testChannel (db: Db, caller: Caller, organizationId: strin
   }
   const base = { id: testId, kind: channel.kind, url: channel.url, secrets, dedupKey: testId, message }
   let outcome = await send({ ...base, event: 'trigger' }, AbortSignal.timeout(timeoutMs))
-  if (outcome.ok && channel.kind === 'pagerduty') outcome = await send({ ...base, event: 'resolve' }, AbortSignal.timeout(timeoutMs))
-  return { ok: outcome.ok, status: outcome.status ?? null, error: outcome.ok ? null : outcome.error ?? 'failed' }
+  if (outcome.ok && channel.kind === 'pagerduty')
+    outcome = await send({ ...base, event: 'resolve' }, AbortSignal.timeout(timeoutMs))
+  return { ok: outcome.ok, status: outcome.status ?? null, error: outcome.ok ? null : (outcome.error ?? 'failed') }
 }

@@ -6,7 +6,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { SERVICE_CALLER, withCaller } from '../../db/caller.js'
 import type { Sql } from '../../db/client.js'
-import { claimDeliveries, fanOutLifecycle, markFinal, markRetry, markSent, type OutboxDelivery } from '../../db/notification-outbox.js'
+import {
+  claimDeliveries,
+  fanOutLifecycle,
+  markFinal,
+  markRetry,
+  markSent,
+  type OutboxDelivery
+} from '../../db/notification-outbox.js'
 import type { PostOutcome } from '../healing/executors/post-json.js'
 import { open } from './secret-box.js'
 import { send } from './send.js'
@@ -34,28 +41,28 @@ const FIRST_RETRY_MS = 1000
 const LEASE_GRACE_MS = 5000
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds from now. */
-export function retryAfterMs (header: string | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
   if (header === undefined) return undefined
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000
   const at = Date.parse(header)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-export function backoffMs (attempts: number, maxMs: number, random = Math.random): number {
+export function backoffMs(attempts: number, maxMs: number, random = Math.random): number {
   const base = Math.min(maxMs, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1))
   return Math.round(base * (0.9 + 0.2 * random()))
 }
 
-function secretsOf (delivery: OutboxDelivery, key: Buffer | undefined): ChannelSecrets {
-  if (key === undefined) throw new Error('SECRETS_KEY is not configured, so the channel\'s secrets cannot be opened')
+function secretsOf(delivery: OutboxDelivery, key: Buffer | undefined): ChannelSecrets {
+  if (key === undefined) throw new Error("SECRETS_KEY is not configured, so the channel's secrets cannot be opened")
   try {
     return JSON.parse(open(key, delivery.channel_id, delivery.secret_ciphertext)) as ChannelSecrets
   } catch {
-    throw new Error('the channel\'s secrets cannot be opened with the configured SECRETS_KEY')
+    throw new Error("the channel's secrets cannot be opened with the configured SECRETS_KEY")
   }
 }
 
-async function attempt (delivery: OutboxDelivery, settings: DispatchSettings): Promise<PostOutcome> {
+async function attempt(delivery: OutboxDelivery, settings: DispatchSettings): Promise<PostOutcome> {
   let secrets: ChannelSecrets
   try {
     secrets = secretsOf(delivery, settings.secretsKey)
@@ -63,27 +70,48 @@ async function attempt (delivery: OutboxDelivery, settings: DispatchSettings): P
     // A key put right later still delivers it: retried like a channel that is down.
     return { ok: false, error: (error as Error).message, retryable: true }
   }
-  return await send({
-    id: delivery.id,
-    kind: delivery.kind,
-    url: delivery.url,
-    secrets,
-    event: delivery.event,
-    dedupKey: delivery.dedup_key,
-    message: delivery.message
-  }, AbortSignal.timeout(settings.timeoutMs))
+  return await send(
+    {
+      id: delivery.id,
+      kind: delivery.kind,
+      url: delivery.url,
+      secrets,
+      event: delivery.event,
+      dedupKey: delivery.dedup_key,
+      message: delivery.message
+    },
+    AbortSignal.timeout(settings.timeoutMs)
+  )
 }
 
 type Outcome = 'sent' | 'retried' | 'failed' | 'skipped'
 
-async function deliver (sql: Sql, delivery: OutboxDelivery, settings: DispatchSettings, log: FastifyBaseLogger): Promise<Outcome> {
+async function deliver(
+  sql: Sql,
+  delivery: OutboxDelivery,
+  settings: DispatchSettings,
+  log: FastifyBaseLogger
+): Promise<Outcome> {
   if (!delivery.enabled) {
-    await withCaller(sql, SERVICE_CALLER, async (tx) => { await markFinal(tx, delivery.id, 'skipped', null, 'the channel was disabled') })
+    await withCaller(sql, SERVICE_CALLER, async tx => {
+      await markFinal(tx, delivery.id, 'skipped', null, 'the channel was disabled')
+    })
     return 'skipped'
   }
-  const outcome = await attempt(delivery, settings).catch((error: unknown): PostOutcome => ({ ok: false, error: String(error), retryable: true }))
+  const outcome = await attempt(delivery, settings).catch((error: unknown): PostOutcome => ({
+    ok: false,
+    error: String(error),
+    retryable: true
+  }))
   const status = outcome.status ?? null
-  const context = { delivery_id: delivery.id, channel: delivery.channel_name, kind: delivery.kind, event: delivery.event, attempt: delivery.attempts, status }
+  const context = {
+    delivery_id: delivery.id,
+    channel: delivery.channel_name,
+    kind: delivery.kind,
+    event: delivery.event,
+    attempt: delivery.attempts,
+    status
+  }
   return await withCaller(sql, SERVICE_CALLER, async (tx): Promise<Outcome> => {
     if (outcome.ok) {
       await markSent(tx, delivery.id, status)
@@ -91,7 +119,10 @@ async function deliver (sql: Sql, delivery: OutboxDelivery, settings: DispatchSe
     }
     const error = outcome.error ?? 'failed'
     if (outcome.retryable && delivery.attempts < settings.maxAttempts) {
-      const delay = Math.min(settings.retryMaxMs, retryAfterMs(outcome.retryAfter) ?? backoffMs(delivery.attempts, settings.retryMaxMs))
+      const delay = Math.min(
+        settings.retryMaxMs,
+        retryAfterMs(outcome.retryAfter) ?? backoffMs(delivery.attempts, settings.retryMaxMs)
+      )
       await markRetry(tx, delivery.id, delay, status, error)
       log.warn({ ...context, error, retry_in_ms: delay }, 'notification not taken; will retry')
       return 'retried'
@@ -102,14 +133,27 @@ async function deliver (sql: Sql, delivery: OutboxDelivery, settings: DispatchSe
   })
 }
 
-export async function dispatchDue (sql: Sql, settings: DispatchSettings, log: FastifyBaseLogger): Promise<DispatchReport> {
+export async function dispatchDue(
+  sql: Sql,
+  settings: DispatchSettings,
+  log: FastifyBaseLogger
+): Promise<DispatchReport> {
   const report: DispatchReport = { fanned_out: 0, sent: 0, retried: 0, failed: 0, skipped: 0 }
-  report.fanned_out = await withCaller(sql, SERVICE_CALLER, async (tx) => await fanOutLifecycle(tx, BATCH * BATCHES_PER_RUN))
+  report.fanned_out = await withCaller(
+    sql,
+    SERVICE_CALLER,
+    async tx => await fanOutLifecycle(tx, BATCH * BATCHES_PER_RUN)
+  )
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
-    const claimed = await withCaller(sql, SERVICE_CALLER, async (tx) => await claimDeliveries(tx, BATCH, settings.timeoutMs + LEASE_GRACE_MS))
+    const claimed = await withCaller(
+      sql,
+      SERVICE_CALLER,
+      async tx => await claimDeliveries(tx, BATCH, settings.timeoutMs + LEASE_GRACE_MS)
+    )
     if (claimed.length === 0) break
     // One channel's deliveries go in order (the claim takes one per channel and key); different ones at once.
-    for (const outcome of await Promise.all(claimed.map(async (delivery) => await deliver(sql, delivery, settings, log)))) report[outcome]++
+    for (const outcome of await Promise.all(claimed.map(async delivery => await deliver(sql, delivery, settings, log))))
+      report[outcome]++
   }
   return report
 }

@@ -9,14 +9,14 @@ export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'
 const SEVERITY: Record<string, string> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info' }
 const SUMMARY_CHARS = 1024
 
-const text = (value: unknown): string | undefined => typeof value === 'string' && value !== '' ? value : undefined
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
 
-export function pagerDutyEvent (delivery: Delivery): Record<string, unknown> {
+export function pagerDutyEvent(delivery: Delivery): Record<string, unknown> {
   const base = { routing_key: delivery.secrets.routing_key, event_action: delivery.event, dedup_key: delivery.dedupKey }
   if (delivery.event !== 'trigger') return base
   const { message } = delivery
   const component = text(message.component_name)
-  const summary = [text(message.title), text(message.summary)].filter((part) => part !== undefined).join(': ')
+  const summary = [text(message.title), text(message.summary)].filter(part => part !== undefined).join(': ')
   return {
     ...base,
     client: 'Core314 self-healing',
@@ -39,6 +39,6 @@ export function pagerDutyEvent (delivery: Delivery): Record<string, unknown> {
   }
 }
 
-export async function sendPagerDuty (delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
+export async function sendPagerDuty(delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
   return await postJson(delivery.url ?? PAGERDUTY_EVENTS_URL, JSON.stringify(pagerDutyEvent(delivery)), {}, signal)
 }

@@ -6,18 +6,24 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
 const VERSION = 'v1'
 
-export function seal (key: Buffer, context: string, plaintext: string): string {
+export function seal(key: Buffer, context: string, plaintext: string): string {
   const nonce = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', key, nonce)
   cipher.setAAD(Buffer.from(context))
   const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-  return [VERSION, nonce.toString('base64url'), cipher.getAuthTag().toString('base64url'), sealed.toString('base64url')].join('.')
+  return [
+    VERSION,
+    nonce.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    sealed.toString('base64url')
+  ].join('.')
 }
 
 /** Throws when the value was not sealed with this key and context (or was changed). */
-export function open (key: Buffer, context: string, stored: string): string {
+export function open(key: Buffer, context: string, stored: string): string {
   const [version, nonce, tag, sealed] = stored.split('.')
-  if (version !== VERSION || nonce === undefined || tag === undefined || sealed === undefined) throw new Error('not a sealed secret')
+  if (version !== VERSION || nonce === undefined || tag === undefined || sealed === undefined)
+    throw new Error('not a sealed secret')
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64url'))
   decipher.setAAD(Buffer.from(context))
   decipher.setAuthTag(Buffer.from(tag, 'base64url'))

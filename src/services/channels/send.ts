@@ -6,20 +6,26 @@ import type { Delivery } from './types.js'
 import { sendWebhookChannel } from './webhook.js'
 
 /** The URL a delivery goes to, which holds the credential for Slack. */
-export function destinationOf (delivery: Pick<Delivery, 'kind' | 'url' | 'secrets'>): string {
+export function destinationOf(delivery: Pick<Delivery, 'kind' | 'url' | 'secrets'>): string {
   switch (delivery.kind) {
-    case 'slack': return delivery.secrets.webhook_url ?? ''
-    case 'pagerduty': return delivery.url ?? PAGERDUTY_EVENTS_URL
-    default: return delivery.url ?? ''
+    case 'slack':
+      return delivery.secrets.webhook_url ?? ''
+    case 'pagerduty':
+      return delivery.url ?? PAGERDUTY_EVENTS_URL
+    default:
+      return delivery.url ?? ''
   }
 }
 
-export async function send (delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
+export async function send(delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
   const problem = urlProblem(destinationOf(delivery))
   if (problem !== undefined) return { ok: false, error: `the channel URL ${problem}`, retryable: false }
   switch (delivery.kind) {
-    case 'slack': return await sendSlackChannel(delivery, signal)
-    case 'pagerduty': return await sendPagerDuty(delivery, signal)
-    case 'webhook': return await sendWebhookChannel(delivery, signal)
+    case 'slack':
+      return await sendSlackChannel(delivery, signal)
+    case 'pagerduty':
+      return await sendPagerDuty(delivery, signal)
+    case 'webhook':
+      return await sendWebhookChannel(delivery, signal)
   }
 }

@@ -6,11 +6,11 @@ import { Webhook } from 'standardwebhooks'
 import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
 import type { Delivery } from './types.js'
 
-export function webhookBody (delivery: Delivery): string {
+export function webhookBody(delivery: Delivery): string {
   return JSON.stringify({ type: `escalation.${delivery.event}`, dedup_key: delivery.dedupKey, data: delivery.message })
 }
 
-export async function sendWebhookChannel (delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
+export async function sendWebhookChannel(delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
   const body = webhookBody(delivery)
   const now = new Date()
   const id = `msg_${delivery.id}`

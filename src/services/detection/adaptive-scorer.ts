@@ -150,7 +150,7 @@ export interface ScoreResult {
   warm: boolean
 }
 
-export function createScorerState (params: Partial<ScorerParams> = {}): ScorerState {
+export function createScorerState(params: Partial<ScorerParams> = {}): ScorerState {
   const merged = { ...DEFAULT_PARAMS, ...params }
   return {
     params: merged,
@@ -176,11 +176,14 @@ export function createScorerState (params: Partial<ScorerParams> = {}): ScorerSt
   }
 }
 
-function median (values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5)
+function median(values: number[]): number {
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5
+  )
 }
 
-function learnPeriod (state: ScorerState, timestampMs: number): void {
+function learnPeriod(state: ScorerState, timestampMs: number): void {
   if (state.lastTime !== null && state.intervals.length < INTERVAL_SAMPLES && timestampMs > state.lastTime) {
     state.intervals.push(timestampMs - state.lastTime)
     const points = Math.round(DAY_MS / median(state.intervals))
@@ -189,7 +192,7 @@ function learnPeriod (state: ScorerState, timestampMs: number): void {
   state.lastTime = timestampMs
 }
 
-function pushBounded (values: number[], sorted: number[], value: number, size: number): void {
+function pushBounded(values: number[], sorted: number[], value: number, size: number): void {
   values.push(value)
   insertSorted(sorted, value)
   if (values.length > size) removeSorted(sorted, values.shift() as number)
@@ -210,7 +213,7 @@ interface Deviation {
  * candidate, and it is trusted only while its own typical error (median absolute error) is clearly
  * below the overall spread, i.e. while the metric really follows a daily cycle.
  */
-function deviation (state: ScorerState, value: number): Deviation {
+function deviation(state: ScorerState, value: number): Deviation {
   const p = state.params
   const center = quantile(state.sorted, 0.5)
   const iqr = quantile(state.sorted, 0.75) - quantile(state.sorted, 0.25)
@@ -227,7 +230,13 @@ function deviation (state: ScorerState, value: number): Deviation {
     if (state.seasonalSorted.length >= 10) {
       const seasonalSpread = Math.max(quantile(state.seasonalSorted, 0.5) * 1.4826, floor)
       if (seasonalSpread < spread * p.seasonalPreference) {
-        result = { floor, baseline: expected, spread: seasonalSpread, z: (value - expected) / seasonalSpread, seasonal: true }
+        result = {
+          floor,
+          baseline: expected,
+          spread: seasonalSpread,
+          z: (value - expected) / seasonalSpread,
+          seasonal: true
+        }
       }
     }
     pushBounded(state.seasonalErrors, state.seasonalSorted, Math.abs(value - expected), p.historySize)
@@ -241,7 +250,7 @@ function deviation (state: ScorerState, value: number): Deviation {
  * is always a little noisy is judged against its noise, and a sustained shift scores higher than a
  * single outlier of the same size.
  */
-function likelihood (state: ScorerState, average: number): number {
+function likelihood(state: ScorerState, average: number): number {
   const n = state.averages.length
   if (n < 10) return 0
   const mean = state.averagesSum / n
@@ -259,7 +268,7 @@ function likelihood (state: ScorerState, average: number): number {
  * CAD has learned keeps the fixed reading; CAD's very first reports, with little evidence of its
  * rate yet, count less.
  */
-function cadScore (state: ScorerState, cad: number, warm: boolean): number {
+function cadScore(state: ScorerState, cad: number, warm: boolean): number {
   const p = state.params
   const episode = state.cadQuiet >= p.cadRestPeriod
   if (warm) {
@@ -273,12 +282,23 @@ function cadScore (state: ScorerState, cad: number, warm: boolean): number {
 }
 
 /** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
-export function scoreNext (state: ScorerState, value: number, timestampMs: number): ScoreResult {
+export function scoreNext(state: ScorerState, value: number, timestampMs: number): ScoreResult {
   const p = state.params
-  if (!Number.isFinite(value)) return { score: 0, surprise: 0, novelty: 0, cad: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
+  if (!Number.isFinite(value))
+    return { score: 0, surprise: 0, novelty: 0, cad: 0, baseline: NaN, spread: NaN, z: 0, seasonal: false, warm: false }
   state.count++
   learnPeriod(state, timestampMs)
-  let result: ScoreResult = { score: 0, surprise: 0, novelty: 0, cad: 0, baseline: value, spread: 0, z: 0, seasonal: false, warm: false }
+  let result: ScoreResult = {
+    score: 0,
+    surprise: 0,
+    novelty: 0,
+    cad: 0,
+    baseline: value,
+    spread: 0,
+    z: 0,
+    seasonal: false,
+    warm: false
+  }
   if (state.history.length >= 2) {
     const dev = deviation(state, value)
     const { novelty, established } = contextNovelty(state.context, p, value, dev.floor)
@@ -312,16 +332,31 @@ export function scoreNext (state: ScorerState, value: number, timestampMs: numbe
       state.averagesSum -= old
       state.averagesSumSq -= old * old
     }
-    result = { score, surprise, novelty, cad, baseline: dev.baseline, spread: dev.spread, z: dev.z, seasonal: dev.seasonal, warm }
+    result = {
+      score,
+      surprise,
+      novelty,
+      cad,
+      baseline: dev.baseline,
+      spread: dev.spread,
+      z: dev.z,
+      seasonal: dev.seasonal,
+      warm
+    }
   }
   pushBounded(state.history, state.sorted, value, p.historySize)
   return result
 }
 
 /** Scores a whole series in order with a fresh state: what the benchmark and backtests use. */
-export function scoreSeries (values: ArrayLike<number>, timestampsMs: ArrayLike<number>, params: Partial<ScorerParams> = {}): Float64Array {
+export function scoreSeries(
+  values: ArrayLike<number>,
+  timestampsMs: ArrayLike<number>,
+  params: Partial<ScorerParams> = {}
+): Float64Array {
   const state = createScorerState(params)
   const scores = new Float64Array(values.length)
-  for (let i = 0; i < values.length; i++) scores[i] = scoreNext(state, values[i] as number, timestampsMs[i] as number).score
+  for (let i = 0; i < values.length; i++)
+    scores[i] = scoreNext(state, values[i] as number, timestampsMs[i] as number).score
   return scores
 }

@@ -11,13 +11,13 @@ import type { Point, Points } from './baselines.js'
 import type { DetectorSettings } from './settings.js'
 
 /** The adaptive score of each window point, after replaying the history's tail. */
-export function adaptiveScores (history: Points, window: Point[], settings: DetectorSettings): number[] {
+export function adaptiveScores(history: Points, window: Point[], settings: DetectorSettings): number[] {
   // The scorer's own warm-up matches the detector's, so it is warm exactly when a baseline exists.
   const state = createScorerState({ warmup: settings.minHistoryPoints })
   for (let i = Math.max(0, history.v.length - settings.adaptiveHistoryPoints); i < history.v.length; i++) {
     scoreNext(state, history.v[i] as number, history.t[i] as number)
   }
-  return window.map((point) => {
+  return window.map(point => {
     const result = scoreNext(state, point.v, point.t)
     return result.warm ? result.score : 0
   })
@@ -33,12 +33,17 @@ export interface AdaptiveBudget {
   skipped: number
 }
 
-export function createAdaptiveBudget (limitMs: number): AdaptiveBudget {
+export function createAdaptiveBudget(limitMs: number): AdaptiveBudget {
   return { limitMs, spentMs: 0, scored: 0, skipped: 0 }
 }
 
 /** The window's adaptive scores within the budget, or null (counted as skipped) once it is spent. */
-export function budgetedAdaptiveScores (budget: AdaptiveBudget, history: Points, window: Point[], settings: DetectorSettings): number[] | null {
+export function budgetedAdaptiveScores(
+  budget: AdaptiveBudget,
+  history: Points,
+  window: Point[],
+  settings: DetectorSettings
+): number[] | null {
   if (budget.spentMs >= budget.limitMs) {
     budget.skipped++
     return null

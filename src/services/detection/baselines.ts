@@ -47,7 +47,7 @@ export interface Baseline {
 const MAD_TO_SD = 1.4826
 
 /** Swaps values[k] into the place it would have if `values` were sorted (Hoare's selection). */
-function select (values: Float64Array, k: number, from: number, to: number): void {
+function select(values: Float64Array, k: number, from: number, to: number): void {
   let lo = from
   let hi = to
   while (lo < hi) {
@@ -73,13 +73,13 @@ function select (values: Float64Array, k: number, from: number, to: number): voi
 // buffer instead of sorting a fresh copy. The evaluation is synchronous, so nothing shares it.
 let scratch = new Float64Array(2048)
 
-function scratchFor (length: number): Float64Array {
+function scratchFor(length: number): Float64Array {
   if (scratch.length < length) scratch = new Float64Array(Math.max(length, 2 * scratch.length))
   return scratch
 }
 
 /** The median of the first `length` values of `work`, which it reorders. */
-function medianInPlace (work: Float64Array, length: number): number {
+function medianInPlace(work: Float64Array, length: number): number {
   if (length === 0) return NaN
   const mid = length >> 1
   select(work, mid, 0, length - 1)
@@ -91,20 +91,20 @@ function medianInPlace (work: Float64Array, length: number): number {
   return (lower + upper) / 2
 }
 
-export function median (values: ArrayLike<number>): number {
+export function median(values: ArrayLike<number>): number {
   const work = scratchFor(values.length)
   for (let i = 0; i < values.length; i++) work[i] = values[i] as number
   return medianInPlace(work, values.length)
 }
 
-function mad (values: ArrayLike<number>, center: number): number {
+function mad(values: ArrayLike<number>, center: number): number {
   const work = scratchFor(values.length)
   for (let i = 0; i < values.length; i++) work[i] = Math.abs((values[i] as number) - center)
   return medianInPlace(work, values.length)
 }
 
 /** Index of the first time at or after `t` in ascending `times`. */
-function firstAtOrAfter (times: Float64Array, t: number): number {
+function firstAtOrAfter(times: Float64Array, t: number): number {
   let lo = 0
   let hi = times.length
   while (lo < hi) {
@@ -115,11 +115,11 @@ function firstAtOrAfter (times: Float64Array, t: number): number {
   return lo
 }
 
-function floorFor (center: number, rule: MetricRule, settings: DetectorSettings): number {
+function floorFor(center: number, rule: MetricRule, settings: DetectorSettings): number {
   return Math.max(rule.spreadFloor, settings.relativeSpreadFloor * Math.abs(center))
 }
 
-function spreadOf (values: ArrayLike<number>, center: number, floor: number): number {
+function spreadOf(values: ArrayLike<number>, center: number, floor: number): number {
   return Math.max(MAD_TO_SD * mad(values, center), floor)
 }
 
@@ -128,7 +128,7 @@ function spreadOf (values: ArrayLike<number>, center: number, floor: number): nu
  * `oldest`. With fewer than seasonalMinDays of them no seasonal baseline can exist, and the slots
  * are not looked at: with the default day of lookback that is every run.
  */
-function possibleDays (at: number, half: number, oldest: number): number {
+function possibleDays(at: number, half: number, oldest: number): number {
   return Math.max(0, Math.floor((at + half - oldest) / DAY_MS))
 }
 
@@ -138,11 +138,16 @@ function possibleDays (at: number, half: number, oldest: number): number {
  * its own spreads), which is what a daily cycle looks like; otherwise the two agree and the overall
  * one, resting on more points, is kept.
  */
-function seasonal (history: Points, at: number, rule: MetricRule, settings: DetectorSettings): { value: number, spread: number, points: number } | null {
+function seasonal(
+  history: Points,
+  at: number,
+  rule: MetricRule,
+  settings: DetectorSettings
+): { value: number; spread: number; points: number } | null {
   const half = settings.seasonalSlotMinutes * 30_000
   const dayMedians: number[] = []
   const slotValues: number[] = []
-  const oldest = history.t.length > 0 ? history.t[0] as number : at
+  const oldest = history.t.length > 0 ? (history.t[0] as number) : at
   const days = possibleDays(at, half, oldest)
   if (days < settings.seasonalMinDays) return null
   for (let day = 1; day <= days; day++) {
@@ -159,29 +164,43 @@ function seasonal (history: Points, at: number, rule: MetricRule, settings: Dete
 }
 
 /** The raw points in [from, to) and the rolled-up hours in proportion to their overlap with it. */
-function mixtureOver (history: Points, rolled: RolledHour[], from: number, to: number): Mixture {
+function mixtureOver(history: Points, rolled: RolledHour[], from: number, to: number): Mixture {
   const buckets: MixtureBucket[] = []
   for (const hour of rolled) {
     const overlap = Math.min(hour.to, to) - Math.max(hour.from, from)
-    if (overlap > 0) buckets.push({ weight: hour.weight * overlap / (hour.to - hour.from), knots: hour.knots })
+    if (overlap > 0) buckets.push({ weight: (hour.weight * overlap) / (hour.to - hour.from), knots: hour.knots })
   }
   const raw = history.v.slice(firstAtOrAfter(history.t, from), firstAtOrAfter(history.t, to)).sort()
   return { buckets, raw }
 }
 
-function mergeMixtures (mixtures: Mixture[]): Mixture {
-  return { buckets: mixtures.flatMap((mixture) => mixture.buckets), raw: Float64Array.from(mixtures.flatMap((mixture) => [...mixture.raw])).sort() }
+function mergeMixtures(mixtures: Mixture[]): Mixture {
+  return {
+    buckets: mixtures.flatMap(mixture => mixture.buckets),
+    raw: Float64Array.from(mixtures.flatMap(mixture => [...mixture.raw])).sort()
+  }
 }
 
 /** robustBaseline for a history whose older part is rolled up into hours. */
-function rolledBaseline (history: Points, rolled: RolledHour[], at: number, rule: MetricRule, settings: DetectorSettings): Baseline | null {
+function rolledBaseline(
+  history: Points,
+  rolled: RolledHour[],
+  at: number,
+  rule: MetricRule,
+  settings: DetectorSettings
+): Baseline | null {
   const all = mixtureOver(history, rolled, -Infinity, Infinity)
   const points = mixtureWeight(all)
   if (points < settings.minHistoryPoints) return null
   const value = mixtureMedian(all)
-  const overall: Baseline = { value, spread: Math.max(MAD_TO_SD * mixtureMad(all, value), floorFor(value, rule, settings)), method: 'median', points: Math.round(points) }
+  const overall: Baseline = {
+    value,
+    spread: Math.max(MAD_TO_SD * mixtureMad(all, value), floorFor(value, rule, settings)),
+    method: 'median',
+    points: Math.round(points)
+  }
   const half = settings.seasonalSlotMinutes * 30_000
-  const oldest = Math.min(rolled[0]?.from ?? at, history.t.length > 0 ? history.t[0] as number : at)
+  const oldest = Math.min(rolled[0]?.from ?? at, history.t.length > 0 ? (history.t[0] as number) : at)
   const days = possibleDays(at, half, oldest)
   if (days < settings.seasonalMinDays) return overall
   const dayMedians: number[] = []
@@ -196,17 +215,35 @@ function rolledBaseline (history: Points, rolled: RolledHour[], at: number, rule
   const daily = median(dayMedians)
   const slotMixture = mergeMixtures(slots)
   const dailySpread = Math.max(MAD_TO_SD * mixtureMad(slotMixture, daily), floorFor(daily, rule, settings))
-  if (Math.abs(daily - overall.value) > 2 * dailySpread) return { value: daily, spread: dailySpread, method: 'seasonal_median', points: Math.round(mixtureWeight(slotMixture)) }
+  if (Math.abs(daily - overall.value) > 2 * dailySpread)
+    return {
+      value: daily,
+      spread: dailySpread,
+      method: 'seasonal_median',
+      points: Math.round(mixtureWeight(slotMixture))
+    }
   return overall
 }
 
 /** The baseline for a window centred on `at`, or null during warm-up. */
-export function robustBaseline (history: Points, at: number, rule: MetricRule, settings: DetectorSettings, rolled: RolledHour[] = []): Baseline | null {
+export function robustBaseline(
+  history: Points,
+  at: number,
+  rule: MetricRule,
+  settings: DetectorSettings,
+  rolled: RolledHour[] = []
+): Baseline | null {
   if (rolled.length > 0) return rolledBaseline(history, rolled, at, rule, settings)
   if (history.v.length < settings.minHistoryPoints) return null
   const value = median(history.v)
-  const overall: Baseline = { value, spread: spreadOf(history.v, value, floorFor(value, rule, settings)), method: 'median', points: history.v.length }
+  const overall: Baseline = {
+    value,
+    spread: spreadOf(history.v, value, floorFor(value, rule, settings)),
+    method: 'median',
+    points: history.v.length
+  }
   const daily = seasonal(history, at, rule, settings)
-  if (daily !== null && Math.abs(daily.value - overall.value) > 2 * daily.spread) return { ...daily, method: 'seasonal_median' }
+  if (daily !== null && Math.abs(daily.value - overall.value) > 2 * daily.spread)
+    return { ...daily, method: 'seasonal_median' }
   return overall
 }

@@ -81,11 +81,11 @@ export interface CadStep {
 // Neuron facts are numbered past every value fact (value facts are bit * 2 + 0 or 1).
 const NEURON_BASE = 64
 
-function createSide (): Side {
+function createSide(): Side {
   return { ids: {}, facts: [], byFact: {}, byTop: {}, crossCount: [], crossed: [] }
 }
 
-export function createCadModel (): CadModel {
+export function createCadModel(): CadModel {
   return {
     leftGroup: [],
     left: createSide(),
@@ -99,7 +99,7 @@ export function createCadModel (): CadModel {
   }
 }
 
-export function createCadState (): CadState {
+export function createCadState(): CadState {
   return { min: null, max: null, low: 0, high: 0, built: false, model: createCadModel() }
 }
 
@@ -107,21 +107,21 @@ export function createCadState (): CadState {
  * The value's level in [low, high], 2^bits - 1 steps wide as in CAD OSE (only the top of the range
  * reaches the last level), written as facts: for each bit, bit * 2 + its value.
  */
-function valueFacts (state: CadState, params: CadParams, value: number): number[] {
+function valueFacts(state: CadState, params: CadParams, value: number): number[] {
   const top = 2 ** params.cadValueBits - 1
   const width = state.high - state.low
-  const at = width > 0 ? Math.floor((value - state.low) / width * top) : 0
+  const at = width > 0 ? Math.floor(((value - state.low) / width) * top) : 0
   const level = Math.min(Math.max(at, 0), top)
   const facts: number[] = []
   for (let bit = 0; bit < params.cadValueBits; bit++) facts.push(bit * 2 + ((level >> bit) & 1))
   return facts
 }
 
-function keyOf (facts: number[]): string {
+function keyOf(facts: number[]): string {
   return facts.join(',')
 }
 
-function semiContext (side: Side, facts: number[], key: string): number {
+function semiContext(side: Side, facts: number[], key: string): number {
   const known = side.ids[key]
   if (known !== undefined) return known
   const id = side.facts.length
@@ -139,7 +139,7 @@ interface Facts {
   key: string
 }
 
-function withKey (facts: number[]): Facts {
+function withKey(facts: number[]): Facts {
   return { facts, key: keyOf(facts) }
 }
 
@@ -147,7 +147,13 @@ function withKey (facts: number[]): Facts {
  * Finds or creates the context of two sorted fact lists. Returns its id and whether it is new;
  * -1 when it is unknown and memory is full.
  */
-function context (state: CadModel, params: CadParams, leftFacts: Facts, rightFacts: Facts, zero: boolean): { id: number, created: boolean } {
+function context(
+  state: CadModel,
+  params: CadParams,
+  leftFacts: Facts,
+  rightFacts: Facts,
+  zero: boolean
+): { id: number; created: boolean } {
   const leftKnown = state.left.ids[leftFacts.key]
   const rightKnown = state.right.ids[rightFacts.key]
   if (leftKnown !== undefined && rightKnown !== undefined) {
@@ -179,7 +185,7 @@ function context (state: CadModel, params: CadParams, leftFacts: Facts, rightFac
 }
 
 /** Counts, for each semi-context of a side, how many of `facts` it holds. */
-function cross (side: Side, facts: number[]): void {
+function cross(side: Side, facts: number[]): void {
   for (const id of side.crossed) side.crossCount[id] = 0
   side.crossed = []
   for (const fact of facts) {
@@ -193,9 +199,10 @@ function cross (side: Side, facts: number[]): void {
 }
 
 /** The k contexts with the most confirmed predictions (the older first on a tie), without sorting them all. */
-function mostUsed (ids: number[], hits: number[], k: number): number[] {
+function mostUsed(ids: number[], hits: number[], k: number): number[] {
   const best: number[] = []
-  const better = (a: number, b: number): boolean => (hits[a] as number) > (hits[b] as number) || ((hits[a] as number) === (hits[b] as number) && a < b)
+  const better = (a: number, b: number): boolean =>
+    (hits[a] as number) > (hits[b] as number) || ((hits[a] as number) === (hits[b] as number) && a < b)
   for (const id of ids) {
     if (best.length === k && !better(id, best[k - 1] as number)) continue
     let at = best.length === k ? k - 1 : best.length
@@ -209,25 +216,25 @@ function mostUsed (ids: number[], hits: number[], k: number): number[] {
 }
 
 /** Ids of the semi-contexts all of whose facts are in `facts`. */
-function wholeMatches (side: Side, facts: number[]): number[] {
+function wholeMatches(side: Side, facts: number[]): number[] {
   const present = new Set(facts)
   const found: number[] = []
   for (const fact of facts) {
     const ids = side.byTop[fact]
     if (ids === undefined) continue
     for (const id of ids) {
-      if ((side.facts[id] as number[]).every((f) => present.has(f))) found.push(id)
+      if ((side.facts[id] as number[]).every(f => present.has(f))) found.push(id)
     }
   }
   return found
 }
 
-function intersect (facts: number[], present: Set<number>): number[] {
-  return facts.filter((fact) => present.has(fact))
+function intersect(facts: number[], present: Set<number>): number[] {
+  return facts.filter(fact => present.has(fact))
 }
 
 /** One CAD step on this value's facts: scores it against the contexts, then learns it. */
-export function cadStep (state: CadModel, params: CadParams, facts: number[]): CadStep {
+export function cadStep(state: CadModel, params: CadParams, facts: number[]): CadStep {
   const { left, right } = state
   const current = withKey(facts)
   let isNew = false
@@ -266,7 +273,7 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
         active.push(id)
       } else if (isNew && rightCount > 0 && state.zeroLevel[id] === 1 && leftCount <= params.cadMaxLeftFacts) {
         leftShared ??= withKey(intersect(left.facts[leftId] as number[], leftPresent))
-        const rightFacts = rightShared[rightId] ??= withKey(intersect(right.facts[rightId] as number[], rightPresent))
+        const rightFacts = (rightShared[rightId] ??= withKey(intersect(right.facts[rightId] as number[], rightPresent)))
         candidates.set(`${leftShared.key}|${rightFacts.key}`, [leftShared, rightFacts])
       }
     }
@@ -278,10 +285,12 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
       const leftCount = left.crossCount[leftId] as number
       const whole = leftCount === (left.facts[leftId] as number[]).length
       // Partly present, a semi-context can only propose contexts: short ones, from whole steps.
-      if (whole || (leftCount <= params.cadMaxLeftFacts && state.leftZeroLevel[leftId] === 1)) visit(leftId, leftCount, whole)
+      if (whole || (leftCount <= params.cadMaxLeftFacts && state.leftZeroLevel[leftId] === 1))
+        visit(leftId, leftCount, whole)
     }
   } else {
-    for (const leftId of wholeMatches(left, state.leftGroup)) visit(leftId, (left.facts[leftId] as number[]).length, true)
+    for (const leftId of wholeMatches(left, state.leftGroup))
+      visit(leftId, (left.facts[leftId] as number[]).length, true)
   }
   state.newContext = -1
   const confirmed = selected > 0 ? active.length / selected : 0
@@ -311,7 +320,14 @@ export function cadStep (state: CadModel, params: CadParams, facts: number[]): C
  * mean the same thing to every context, as they do for CAD OSE with a fixed range. The range is
  * never narrower than 2^bits * minLevelWidth, so a flat metric's tiny changes stay in one level.
  */
-export function cadAnomaly (state: CadState, params: CadParams, value: number, before: number[], minLevelWidth: number, learning: boolean): number {
+export function cadAnomaly(
+  state: CadState,
+  params: CadParams,
+  value: number,
+  before: number[],
+  minLevelWidth: number,
+  learning: boolean
+): number {
   state.min = state.min === null ? value : Math.min(state.min, value)
   state.max = state.max === null ? value : Math.max(state.max, value)
   const width = state.high - state.low

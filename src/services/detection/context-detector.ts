@@ -51,11 +51,11 @@ export interface Novelty {
   established: boolean
 }
 
-export function createContextState (): ContextState {
+export function createContextState(): ContextState {
   return { min: null, max: null, low: 0, high: 0, levelCounts: [], recent: [], followers: {}, size: 0, count: 0 }
 }
 
-function level (state: ContextState, params: ContextParams, value: number, minLevelWidth: number): number {
+function level(state: ContextState, params: ContextParams, value: number, minLevelWidth: number): number {
   state.min = state.min === null ? value : Math.min(state.min, value)
   state.max = state.max === null ? value : Math.max(state.max, value)
   // The range moves only when a value leaves it: every move re-maps the levels the contexts were
@@ -68,7 +68,7 @@ function level (state: ContextState, params: ContextParams, value: number, minLe
     state.low = (state.min + state.max) / 2 - width / 2 - width / (2 * params.levels)
     state.high = state.low + width
   }
-  const at = Math.floor((value - state.low) / (state.high - state.low) * params.levels)
+  const at = Math.floor(((value - state.low) / (state.high - state.low)) * params.levels)
   return Math.min(Math.max(at, 0), params.levels - 1)
 }
 
@@ -78,7 +78,12 @@ function level (state: ContextState, params: ContextParams, value: number, minLe
  * `minLevelWidth` is the narrowest a level may be (the scorer's spread floor), so a flat metric's
  * tiny changes stay in one level.
  */
-export function contextNovelty (state: ContextState, params: ContextParams, value: number, minLevelWidth: number): Novelty {
+export function contextNovelty(
+  state: ContextState,
+  params: ContextParams,
+  value: number,
+  minLevelWidth: number
+): Novelty {
   const current = level(state, params, value, minLevelWidth)
   const bit = 1 << current
   const { recent } = state
@@ -107,7 +112,7 @@ export function contextNovelty (state: ContextState, params: ContextParams, valu
     if ((mask & bit) === 0) novel++
     if (order === 1) {
       const inLevel = state.levelCounts[current] ?? 0
-      established = (mask & bit) === 0 && (inLevel === 0 || seen * inLevel / state.count >= params.minSupport)
+      established = (mask & bit) === 0 && (inLevel === 0 || (seen * inLevel) / state.count >= params.minSupport)
     }
     state.followers[key] = (seen + 1) * span + (mask | bit)
   }

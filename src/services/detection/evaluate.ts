@@ -61,20 +61,22 @@ export interface MetricInput {
 }
 
 // The sampling interval: the median of the last 50 gaps between points, window and history alike.
-function intervalOf (history: Points, window: Point[]): number {
-  const times = [...history.t.subarray(-51), ...window.map((point) => point.t)].slice(-51)
+function intervalOf(history: Points, window: Point[]): number {
+  const times = [...history.t.subarray(-51), ...window.map(point => point.t)].slice(-51)
   if (times.length < 2) return 60_000
   const gaps: number[] = []
   for (let i = 1; i < times.length; i++) gaps.push((times[i] as number) - (times[i - 1] as number))
   return Math.max(median(gaps), 1)
 }
 
-function zOf (value: number, baseline: Baseline | null): number | null {
+function zOf(value: number, baseline: Baseline | null): number | null {
   return baseline === null ? null : (value - baseline.value) / baseline.spread
 }
 
-function abnormal (value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
-  return ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value, baseline) ?? 0) >= settings.adaptiveMinZ
+function abnormal(value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
+  return (
+    ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value, baseline) ?? 0) >= settings.adaptiveMinZ
+  )
 }
 
 /**
@@ -83,7 +85,14 @@ function abnormal (value: number, rule: MetricRule, baseline: Baseline | null, s
  * never earlier than the truth, so a signal never resolves early. The detector reads raw events
  * for at least the longest recovery hold, so only a component that went silent can notice.
  */
-function lastAbnormal (history: Points, rolled: RolledHour[], window: Point[], rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): number | null {
+function lastAbnormal(
+  history: Points,
+  rolled: RolledHour[],
+  window: Point[],
+  rule: MetricRule,
+  baseline: Baseline | null,
+  settings: DetectorSettings
+): number | null {
   for (let i = window.length - 1; i >= 0; i--) {
     const point = window[i] as Point
     if (abnormal(point.v, rule, baseline, settings)) return point.t
@@ -99,15 +108,20 @@ function lastAbnormal (history: Points, rolled: RolledHour[], window: Point[], r
 }
 
 /** What the scorer replays: the raw history when it holds enough (or is all there is), else the fetched tail. */
-function replayOf (input: MetricInput, settings: DetectorSettings): Points | undefined {
+function replayOf(input: MetricInput, settings: DetectorSettings): Points | undefined {
   if (input.scorerHistory !== undefined) return input.scorerHistory
-  if ((input.rolled ?? []).length === 0 || input.history.v.length >= settings.adaptiveHistoryPoints) return input.history
+  if ((input.rolled ?? []).length === 0 || input.history.v.length >= settings.adaptiveHistoryPoints)
+    return input.history
   return undefined
 }
 
 const unbounded = (): AdaptiveBudget => createAdaptiveBudget(Infinity)
 
-export function evaluateMetric (input: MetricInput, settings: DetectorSettings, budget: AdaptiveBudget = unbounded()): MetricEvaluation {
+export function evaluateMetric(
+  input: MetricInput,
+  settings: DetectorSettings,
+  budget: AdaptiveBudget = unbounded()
+): MetricEvaluation {
   const rule = settings.rules[input.metric]
   const { history, window } = input
   const rolled = input.rolled ?? []
@@ -116,15 +130,17 @@ export function evaluateMetric (input: MetricInput, settings: DetectorSettings, 
   // Only an open signal's recovery needs it, and it is the one scan over the whole history.
   const lastAbnormalAt = input.ongoing ? lastAbnormal(history, rolled, window, rule, baseline, settings) : null
 
-  const hits = window.map((point) => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
-  const zs = window.map((point) => zOf(point.v, baseline))
+  const hits = window.map(point => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
+  const zs = window.map(point => zOf(point.v, baseline))
   // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
-  if (!hits.some((hit) => hit !== null) && !zs.some((z) => (z ?? 0) >= settings.adaptiveMinZ)) return { finding: null, newestAt, lastAbnormalAt }
+  if (!hits.some(hit => hit !== null) && !zs.some(z => (z ?? 0) >= settings.adaptiveMinZ))
+    return { finding: null, newestAt, lastAbnormalAt }
   let scores: number[] | null = null
   if (baseline !== null) {
     const replay = replayOf(input, settings)
-    if (replay === undefined && budget.spentMs < budget.limitMs) return { finding: null, newestAt, lastAbnormalAt, needsScorerHistory: true }
+    if (replay === undefined && budget.spentMs < budget.limitMs)
+      return { finding: null, newestAt, lastAbnormalAt, needsScorerHistory: true }
     scores = budgetedAdaptiveScores(budget, replay ?? history, window, settings)
   }
   // An adaptive episode starts where the score fires on a point high enough, and lasts while the
@@ -139,7 +155,9 @@ export function evaluateMetric (input: MetricInput, settings: DetectorSettings, 
   if (!breaching.includes(true)) return { finding: null, newestAt, lastAbnormalAt }
 
   let peakIndex = breaching.indexOf(true)
-  breaching.forEach((breach, i) => { if (breach && (window[i] as Point).v > (window[peakIndex] as Point).v) peakIndex = i })
+  breaching.forEach((breach, i) => {
+    if (breach && (window[i] as Point).v > (window[peakIndex] as Point).v) peakIndex = i
+  })
   const peak = window[peakIndex] as SeriesPoint
   const hit = hits[peakIndex] ?? null
   const z = zs[peakIndex] ?? null
@@ -147,8 +165,10 @@ export function evaluateMetric (input: MetricInput, settings: DetectorSettings, 
   const pattern = recognisePattern(window, breaching, intervalOf(history, window), settings)
   const strength = { peak: peak.v, hit, z, adaptiveScore, historyPoints: baseline?.points ?? 0 }
   const algorithms = [
-    ...(hit?.names ?? []).map((name) => `rule:${input.metric}>${name}`),
-    ...(adaptiveBreach.includes(true) ? [`adaptive_likelihood>=${settings.adaptiveScoreThreshold}&z>=${settings.adaptiveMinZ}`] : [])
+    ...(hit?.names ?? []).map(name => `rule:${input.metric}>${name}`),
+    ...(adaptiveBreach.includes(true)
+      ? [`adaptive_likelihood>=${settings.adaptiveScoreThreshold}&z>=${settings.adaptiveMinZ}`]
+      : [])
   ]
   const lastBreachAt = (window[breaching.lastIndexOf(true)] as Point).t
   return {

@@ -20,7 +20,7 @@ export interface Mixture {
 const STEPS = 48
 
 /** Index of the first value in `sorted` above `x` (`strict`: at or above `x`). */
-function upperIndex (sorted: Float64Array, x: number, strict: boolean): number {
+function upperIndex(sorted: Float64Array, x: number, strict: boolean): number {
   let lo = 0
   let hi = sorted.length
   while (lo < hi) {
@@ -33,7 +33,7 @@ function upperIndex (sorted: Float64Array, x: number, strict: boolean): number {
 }
 
 /** P(X <= x) for one bucket, or P(X < x) with `strict`; flat knots (repeated values) are point masses. */
-function bucketCdf (knots: Float64Array, x: number, strict: boolean): number {
+function bucketCdf(knots: Float64Array, x: number, strict: boolean): number {
   const above = upperIndex(knots, x, strict)
   if (above === 0) return 0
   if (above === knots.length) return 1
@@ -43,21 +43,21 @@ function bucketCdf (knots: Float64Array, x: number, strict: boolean): number {
   return (below + (x - low) / (high - low)) / (knots.length - 1)
 }
 
-export function mixtureWeight (mixture: Mixture): number {
+export function mixtureWeight(mixture: Mixture): number {
   let total = mixture.raw.length
   for (const bucket of mixture.buckets) total += bucket.weight
   return total
 }
 
-function cdf (mixture: Mixture, x: number, strict: boolean): number {
+function cdf(mixture: Mixture, x: number, strict: boolean): number {
   let mass = upperIndex(mixture.raw, x, strict)
   for (const bucket of mixture.buckets) mass += bucket.weight * bucketCdf(bucket.knots, x, strict)
   return mass
 }
 
-function range (mixture: Mixture): [number, number] {
-  let lo = mixture.raw.length > 0 ? mixture.raw[0] as number : Infinity
-  let hi = mixture.raw.length > 0 ? mixture.raw[mixture.raw.length - 1] as number : -Infinity
+function range(mixture: Mixture): [number, number] {
+  let lo = mixture.raw.length > 0 ? (mixture.raw[0] as number) : Infinity
+  let hi = mixture.raw.length > 0 ? (mixture.raw[mixture.raw.length - 1] as number) : -Infinity
   for (const { knots } of mixture.buckets) {
     lo = Math.min(lo, knots[0] as number)
     hi = Math.max(hi, knots[knots.length - 1] as number)
@@ -66,7 +66,7 @@ function range (mixture: Mixture): [number, number] {
 }
 
 /** The smallest x in [lo, hi] with test(x), for a test that turns true once and stays true. */
-function bisect (lo: number, hi: number, test: (x: number) => boolean): number {
+function bisect(lo: number, hi: number, test: (x: number) => boolean): number {
   if (test(lo)) return lo
   for (let step = 0; step < STEPS && hi - lo > 1e-12 * Math.max(1, Math.abs(hi)); step++) {
     const mid = (lo + hi) / 2
@@ -76,17 +76,21 @@ function bisect (lo: number, hi: number, test: (x: number) => boolean): number {
   return hi
 }
 
-export function mixtureMedian (mixture: Mixture): number {
+export function mixtureMedian(mixture: Mixture): number {
   const half = mixtureWeight(mixture) / 2
   const [lo, hi] = range(mixture)
   if (!Number.isFinite(lo)) return NaN
-  return bisect(lo, hi, (x) => cdf(mixture, x, false) >= half)
+  return bisect(lo, hi, x => cdf(mixture, x, false) >= half)
 }
 
 /** The median absolute deviation from `center`: the smallest d with half the mass within [center - d, center + d]. */
-export function mixtureMad (mixture: Mixture, center: number): number {
+export function mixtureMad(mixture: Mixture, center: number): number {
   const half = mixtureWeight(mixture) / 2
   const [lo, hi] = range(mixture)
   if (!Number.isFinite(lo)) return NaN
-  return bisect(0, Math.max(hi - center, center - lo, 0), (d) => cdf(mixture, center + d, false) - cdf(mixture, center - d, true) >= half)
+  return bisect(
+    0,
+    Math.max(hi - center, center - lo, 0),
+    d => cdf(mixture, center + d, false) - cdf(mixture, center - d, true) >= half
+  )
 }

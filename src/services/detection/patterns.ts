@@ -19,7 +19,7 @@ export interface Pattern {
 }
 
 /** Kendall's tau-a: +1 when every later point is higher than every earlier one. */
-export function kendallTau (values: number[]): number {
+export function kendallTau(values: number[]): number {
   let concordant = 0
   let discordant = 0
   for (let i = 0; i < values.length; i++) {
@@ -29,32 +29,52 @@ export function kendallTau (values: number[]): number {
       else if (d < 0) discordant++
     }
   }
-  const pairs = values.length * (values.length - 1) / 2
+  const pairs = (values.length * (values.length - 1)) / 2
   return pairs === 0 ? 0 : (concordant - discordant) / pairs
 }
 
-function isGradual (values: number[], settings: DetectorSettings): boolean {
+function isGradual(values: number[], settings: DetectorSettings): boolean {
   if (values.length < 5) return false
   const rise = (values[values.length - 1] as number) - (values[0] as number)
   if (rise <= 0) return false
   let largestStep = 0
-  for (let i = 1; i < values.length; i++) largestStep = Math.max(largestStep, (values[i] as number) - (values[i - 1] as number))
+  for (let i = 1; i < values.length; i++)
+    largestStep = Math.max(largestStep, (values[i] as number) - (values[i - 1] as number))
   // A climb made of one jump is a spike that happened to start from a slope.
   return largestStep <= 0.4 * rise && kendallTau(values) >= settings.gradualTau
 }
 
 /** `window` is time-ordered, `breaching` says which of its points breach; at least one does. */
-export function recognisePattern (window: Point[], breaching: boolean[], intervalMs: number, settings: DetectorSettings): Pattern {
-  const indices = breaching.flatMap((breach, i) => breach ? [i] : [])
+export function recognisePattern(
+  window: Point[],
+  breaching: boolean[],
+  intervalMs: number,
+  settings: DetectorSettings
+): Pattern {
+  const indices = breaching.flatMap((breach, i) => (breach ? [i] : []))
   const first = window[indices[0] as number] as Point
   const last = window[indices[indices.length - 1] as number] as Point
   const episodes = breaching.filter((breach, i) => breach && (i === 0 || breaching[i - 1] !== true)).length
   const persistence = indices.length / window.length
   const span = last.t - first.t + intervalMs
   const frequencyPerHour = episodes / (settings.windowMinutes / 60)
-  if (isGradual(window.slice(0, (indices[indices.length - 1] as number) + 1).map((point) => point.v), settings)) {
-    return { type: 'gradual_increase', durationSeconds: (last.t - (window[0] as Point).t + intervalMs) / 1000, frequencyPerHour, persistence, episodes }
+  if (
+    isGradual(
+      window.slice(0, (indices[indices.length - 1] as number) + 1).map(point => point.v),
+      settings
+    )
+  ) {
+    return {
+      type: 'gradual_increase',
+      durationSeconds: (last.t - (window[0] as Point).t + intervalMs) / 1000,
+      frequencyPerHour,
+      persistence,
+      episodes
+    }
   }
-  const type = persistence >= settings.sustainedShare && span >= settings.sustainedMinutes * 60_000 ? 'sustained_high' : 'sudden_spike'
+  const type =
+    persistence >= settings.sustainedShare && span >= settings.sustainedMinutes * 60_000
+      ? 'sustained_high'
+      : 'sudden_spike'
   return { type, durationSeconds: span / 1000, frequencyPerHour, persistence, episodes }
 }

@@ -3,7 +3,7 @@
 // per point without re-sorting) and the normal tail probability (Node has no erfc).
 
 /** Index of the first element >= value in an ascending array. */
-export function lowerBound (sorted: number[], value: number): number {
+export function lowerBound(sorted: number[], value: number): number {
   let lo = 0
   let hi = sorted.length
   while (lo < hi) {
@@ -14,17 +14,17 @@ export function lowerBound (sorted: number[], value: number): number {
   return lo
 }
 
-export function insertSorted (sorted: number[], value: number): void {
+export function insertSorted(sorted: number[], value: number): void {
   sorted.splice(lowerBound(sorted, value), 0, value)
 }
 
-export function removeSorted (sorted: number[], value: number): void {
+export function removeSorted(sorted: number[], value: number): void {
   const at = lowerBound(sorted, value)
   if (sorted[at] === value) sorted.splice(at, 1)
 }
 
 /** Linear-interpolated quantile of an ascending array (numpy's default), q in [0, 1]. */
-export function quantile (sorted: number[], q: number): number {
+export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN
   const position = (sorted.length - 1) * q
   const below = Math.floor(position)
@@ -37,7 +37,7 @@ export function quantile (sorted: number[], q: number): number {
  * Complementary error function to double precision: the Maclaurin series of erf near zero and a
  * continued fraction in the tail, the split most libm implementations use.
  */
-export function erfc (x: number): number {
+export function erfc(x: number): number {
   if (Number.isNaN(x)) return NaN
   if (x < 0) return 2 - erfc(-x)
   if (x < 2.5) {
@@ -50,7 +50,7 @@ export function erfc (x: number): number {
       sum += add
       if (Math.abs(add) < 1e-17 * Math.abs(sum)) break
     }
-    return 1 - sum * 2 / Math.sqrt(Math.PI)
+    return 1 - (sum * 2) / Math.sqrt(Math.PI)
   }
   if (x > 27) return 0
   // Lentz's method on erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))).
@@ -72,6 +72,6 @@ export function erfc (x: number): number {
 }
 
 /** P(X > x) for a normal distribution: the Q-function. */
-export function normalTail (x: number, mean: number, std: number): number {
+export function normalTail(x: number, mean: number, std: number): number {
   return 0.5 * erfc((x - mean) / (std * Math.SQRT2))
 }

@@ -4,7 +4,8 @@
 // DETECT_* variables' in src/config/schema.ts.
 import { ENV_DEFAULTS } from '../../config/schema.js'
 
-export type MetricName = 'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent'
+export type MetricName =
+  'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent'
 export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion'
 
 export interface MetricRule {
@@ -23,15 +24,61 @@ export interface MetricRule {
 
 export type Rules = Record<MetricName, MetricRule>
 
-export const METRICS: readonly MetricName[] = ['latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent', 'disk_usage_percent']
+export const METRICS: readonly MetricName[] = [
+  'latency_ms',
+  'error_rate',
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'disk_usage_percent'
+]
 
 // `satisfies` keeps each metric's own shape, so a latency factor reads as a number, not number | null.
 export const DEFAULT_RULES = Object.freeze({
-  latency_ms: { anomalyType: 'latency_spike', category: 'performance', unit: ' ms', baselineFactor: ENV_DEFAULTS.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: ENV_DEFAULTS.DETECT_LATENCY_LIMIT_MS, spreadFloor: 5, ceiling: null },
-  error_rate: { anomalyType: 'error_rate_increase', category: 'reliability', unit: '%', baselineFactor: ENV_DEFAULTS.DETECT_ERROR_RATE_BASELINE_FACTOR, absoluteLimit: ENV_DEFAULTS.DETECT_ERROR_RATE_LIMIT_PERCENT, spreadFloor: 0.5, ceiling: 100 },
-  cpu_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_CPU_LIMIT_PERCENT, spreadFloor: 2, ceiling: 100 },
-  memory_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_MEMORY_LIMIT_PERCENT, spreadFloor: 2, ceiling: 100 },
-  disk_usage_percent: { anomalyType: 'resource_exhaustion', category: 'resource', unit: '%', baselineFactor: null, absoluteLimit: ENV_DEFAULTS.DETECT_DISK_LIMIT_PERCENT, spreadFloor: 1, ceiling: 100 }
+  latency_ms: {
+    anomalyType: 'latency_spike',
+    category: 'performance',
+    unit: ' ms',
+    baselineFactor: ENV_DEFAULTS.DETECT_LATENCY_BASELINE_FACTOR,
+    absoluteLimit: ENV_DEFAULTS.DETECT_LATENCY_LIMIT_MS,
+    spreadFloor: 5,
+    ceiling: null
+  },
+  error_rate: {
+    anomalyType: 'error_rate_increase',
+    category: 'reliability',
+    unit: '%',
+    baselineFactor: ENV_DEFAULTS.DETECT_ERROR_RATE_BASELINE_FACTOR,
+    absoluteLimit: ENV_DEFAULTS.DETECT_ERROR_RATE_LIMIT_PERCENT,
+    spreadFloor: 0.5,
+    ceiling: 100
+  },
+  cpu_usage_percent: {
+    anomalyType: 'resource_exhaustion',
+    category: 'resource',
+    unit: '%',
+    baselineFactor: null,
+    absoluteLimit: ENV_DEFAULTS.DETECT_CPU_LIMIT_PERCENT,
+    spreadFloor: 2,
+    ceiling: 100
+  },
+  memory_usage_percent: {
+    anomalyType: 'resource_exhaustion',
+    category: 'resource',
+    unit: '%',
+    baselineFactor: null,
+    absoluteLimit: ENV_DEFAULTS.DETECT_MEMORY_LIMIT_PERCENT,
+    spreadFloor: 2,
+    ceiling: 100
+  },
+  disk_usage_percent: {
+    anomalyType: 'resource_exhaustion',
+    category: 'resource',
+    unit: '%',
+    baselineFactor: null,
+    absoluteLimit: ENV_DEFAULTS.DETECT_DISK_LIMIT_PERCENT,
+    spreadFloor: 1,
+    ceiling: 100
+  }
 } satisfies Rules)
 
 export interface RuleHit {
@@ -46,9 +93,18 @@ export interface RuleHit {
  * of at least `minZ` spreads, so a metric whose ordinary noise already doubles it does not page;
  * the absolute limit stands on its own, warm-up or not.
  */
-export function ruleHit (rule: MetricRule, value: number, baseline: { value: number, spread: number } | null, minZ: number): RuleHit | null {
-  const relative = rule.baselineFactor !== null && baseline !== null && baseline.value > 0 &&
-    value > rule.baselineFactor * baseline.value && value - baseline.value >= minZ * baseline.spread
+export function ruleHit(
+  rule: MetricRule,
+  value: number,
+  baseline: { value: number; spread: number } | null,
+  minZ: number
+): RuleHit | null {
+  const relative =
+    rule.baselineFactor !== null &&
+    baseline !== null &&
+    baseline.value > 0 &&
+    value > rule.baselineFactor * baseline.value &&
+    value - baseline.value >= minZ * baseline.spread
   const absolute = value > rule.absoluteLimit
   // Most values break nothing: they are answered without building a hit.
   if (!relative && !absolute) return null
@@ -65,7 +121,7 @@ export function ruleHit (rule: MetricRule, value: number, baseline: { value: num
   return { threshold: Math.min(...thresholds), names }
 }
 
-export function mergeRules (overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {
+export function mergeRules(overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {
   const merged: Rules = { ...DEFAULT_RULES }
   for (const metric of METRICS) merged[metric] = { ...DEFAULT_RULES[metric], ...overrides[metric] }
   return merged

@@ -52,7 +52,9 @@ export interface DetectorSettings {
   maxLlmAnalyses: number
 }
 
-export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & { rules?: Partial<Record<MetricName, Partial<MetricRule>>> }
+export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & {
+  rules?: Partial<Record<MetricName, Partial<MetricRule>>>
+}
 
 export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Object.freeze({
   windowMinutes: ENV_DEFAULTS.DETECT_WINDOW_MINUTES,
@@ -80,7 +82,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   maxLlmAnalyses: 5
 })
 
-export function detectorSettings (overrides: DetectorOverrides = {}): DetectorSettings {
+export function detectorSettings(overrides: DetectorOverrides = {}): DetectorSettings {
   const { rules, ...rest } = overrides
   return { ...DEFAULT_SETTINGS, ...rest, rules: mergeRules(rules) }
 }

@@ -21,7 +21,7 @@ export interface Strength {
   historyPoints: number
 }
 
-function sizeLevel (rule: MetricRule, strength: Strength): number {
+function sizeLevel(rule: MetricRule, strength: Strength): number {
   const { hit, peak } = strength
   if (hit === null) {
     // Only the adaptive score fired: no threshold says how bad it is, so it stops short of critical.
@@ -36,12 +36,13 @@ function sizeLevel (rule: MetricRule, strength: Strength): number {
   return ratio < 1.25 ? 0 : ratio < 1.5 ? 1 : ratio < 2 ? 2 : 3
 }
 
-export function severityOf (rule: MetricRule, strength: Strength, pattern: Pattern): Severity {
-  const persistent = pattern.type === 'sustained_high' || (pattern.type === 'gradual_increase' && pattern.persistence >= 0.5)
+export function severityOf(rule: MetricRule, strength: Strength, pattern: Pattern): Severity {
+  const persistent =
+    pattern.type === 'sustained_high' || (pattern.type === 'gradual_increase' && pattern.persistence >= 0.5)
   return SEVERITIES[Math.min(sizeLevel(rule, strength) + (persistent ? 1 : 0), 3)] as Severity
 }
 
-export function confidenceOf (strength: Strength, pattern: Pattern, minHistoryPoints: number): number {
+export function confidenceOf(strength: Strength, pattern: Pattern, minHistoryPoints: number): number {
   const fromZ = strength.z === null ? 0 : 1 - Math.exp(-Math.max(strength.z, 0) / 4)
   const fromThreshold = strength.hit === null ? 0 : 1 - Math.exp(-5 * (strength.peak / strength.hit.threshold - 1))
   const size = Math.max(fromZ, fromThreshold)
@@ -51,6 +52,6 @@ export function confidenceOf (strength: Strength, pattern: Pattern, minHistoryPo
   return Math.round(Math.min(Math.max(value, 0), 1) * 1000) / 1000
 }
 
-export function severityRank (severity: string): number {
+export function severityRank(severity: string): number {
   return SEVERITIES.indexOf(severity as Severity)
 }

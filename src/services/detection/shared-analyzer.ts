@@ -6,10 +6,14 @@ import { createRootCauseAnalyzer, type RootCauseAnalyzer } from '../analysis/ind
 
 const analyzers = new WeakMap<Config, RootCauseAnalyzer>()
 
-export function analyzerFor (config: Config): RootCauseAnalyzer {
+export function analyzerFor(config: Config): RootCauseAnalyzer {
   let analyzer = analyzers.get(config)
   if (analyzer === undefined) {
-    analyzer = createRootCauseAnalyzer({ apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl, model: config.openaiModel })
+    analyzer = createRootCauseAnalyzer({
+      apiKey: config.openaiApiKey,
+      baseUrl: config.openaiBaseUrl,
+      model: config.openaiModel
+    })
     analyzers.set(config, analyzer)
   }
   return analyzer

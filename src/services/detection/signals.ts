@@ -3,7 +3,15 @@
 // still inside the window changes nothing), a signal resolved once its metric has stayed normal
 // for the recovery window, and a component that keeps opening and closing marked flapping and
 // held open longer instead of paging again.
-import type { ActiveSignal, ComponentSeries, RecentResolution, Resolution, ResolutionCount, RolledSeries, SignalDraft } from '../../db/detection.js'
+import type {
+  ActiveSignal,
+  ComponentSeries,
+  RecentResolution,
+  Resolution,
+  ResolutionCount,
+  RolledSeries,
+  SignalDraft
+} from '../../db/detection.js'
 import { ROLLUP_LEVELS } from '../../db/health-event-rollups.js'
 import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
 import type { Points, RolledHour } from './baselines.js'
@@ -44,16 +52,17 @@ export interface Plan {
 }
 
 // Organization ids are UUIDs and names have no NUL, so joining on NUL keeps keys unambiguous.
-const componentKey = (organizationId: string | null, componentName: string | null): string => `${organizationId ?? ''}\u0000${componentName ?? ''}`
+const componentKey = (organizationId: string | null, componentName: string | null): string =>
+  `${organizationId ?? ''}\u0000${componentName ?? ''}`
 const key = (organizationId: string | null, componentName: string | null, anomalyType: string): string =>
   `${componentKey(organizationId, componentName)}\u0000${anomalyType}`
 
 /** The points whose value was reported: views of the arrays when every event reported it. */
-function reported (t: Float64Array, v: Float64Array): Points {
+function reported(t: Float64Array, v: Float64Array): Points {
   const kept: number[] = []
   for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) kept.push(i)
   if (kept.length === v.length) return { t, v }
-  return { t: Float64Array.from(kept, (i) => t[i] as number), v: Float64Array.from(kept, (i) => v[i] as number) }
+  return { t: Float64Array.from(kept, i => t[i] as number), v: Float64Array.from(kept, i => v[i] as number) }
 }
 
 const KNOTS = ROLLUP_LEVELS.length
@@ -62,7 +71,7 @@ const KNOTS = ROLLUP_LEVELS.length
  * A metric's rolled-up hours inside the lookback. An hour that began before the lookback counts in
  * proportion to the part of its events' time span inside it (as if they were spread evenly).
  */
-function rolledHours (rolled: RolledSeries | undefined, metric: MetricName, lookbackFrom: number): RolledHour[] {
+function rolledHours(rolled: RolledSeries | undefined, metric: MetricName, lookbackFrom: number): RolledHour[] {
   if (rolled === undefined) return []
   const counts = rolled.counts[metric]
   const hours: RolledHour[] = []
@@ -75,27 +84,41 @@ function rolledHours (rolled: RolledSeries | undefined, metric: MetricName, look
     const to = lastAt + 1
     const from = Math.max(first, lookbackFrom)
     if (from >= to) continue
-    hours.push({ from, to, lastAt, weight: count * (to - from) / (to - first), knots: rolled.quantiles[metric].subarray(i * KNOTS, (i + 1) * KNOTS) })
+    hours.push({
+      from,
+      to,
+      lastAt,
+      weight: (count * (to - from)) / (to - first),
+      knots: rolled.quantiles[metric].subarray(i * KNOTS, (i + 1) * KNOTS)
+    })
   }
   return hours
 }
 
-function metricSeries (row: ComponentSeries, metric: MetricName, lookbackFrom: number): MetricSeries {
+function metricSeries(row: ComponentSeries, metric: MetricName, lookbackFrom: number): MetricSeries {
   const values = row[metric]
   const windowFrom = row.t.length - row.window_ids.length
   const window: SeriesPoint[] = []
   for (let i = windowFrom; i < row.t.length; i++) {
-    if (!Number.isNaN(values[i])) window.push({ id: row.window_ids[i - windowFrom] as string, t: row.t[i] as number, v: values[i] as number })
+    if (!Number.isNaN(values[i]))
+      window.push({ id: row.window_ids[i - windowFrom] as string, t: row.t[i] as number, v: values[i] as number })
   }
-  return { history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)), window, rolled: rolledHours(row.rolled, metric, lookbackFrom) }
+  return {
+    history: reported(row.t.subarray(0, windowFrom), values.subarray(0, windowFrom)),
+    window,
+    rolled: rolledHours(row.rolled, metric, lookbackFrom)
+  }
 }
 
 /**
  * A component's events as one series per metric, leaving out the events that did not report it.
  * `lookbackFrom` is where the history starts, which the rolled-up hour it falls in straddles.
  */
-export function componentOf (row: ComponentSeries, lookbackFrom = -Infinity): Component {
-  const series = Object.fromEntries(METRICS.map((metric) => [metric, metricSeries(row, metric, lookbackFrom)])) as Record<MetricName, MetricSeries>
+export function componentOf(row: ComponentSeries, lookbackFrom = -Infinity): Component {
+  const series = Object.fromEntries(METRICS.map(metric => [metric, metricSeries(row, metric, lookbackFrom)])) as Record<
+    MetricName,
+    MetricSeries
+  >
   const first = Math.min(row.rolled?.first_event_at[0] ?? Infinity, row.t[0] ?? Infinity)
   return {
     organizationId: row.organization_id,
@@ -108,14 +131,26 @@ export function componentOf (row: ComponentSeries, lookbackFrom = -Infinity): Co
 
 const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
 
-function describe (finding: Finding): string {
+function describe(finding: Finding): string {
   const { rule, metric, peak, baseline, hit, pattern } = finding
-  const reference = baseline === null ? 'no baseline yet (warm-up)' : `a ${baseline.method === 'seasonal_median' ? 'same-time-of-day' : 'robust'} baseline of ${round(baseline.value, 2)}${rule.unit}`
-  const crossed = hit === null ? `${round(finding.z ?? 0, 1)} robust spreads above it, flagged by the adaptive score` : `above the threshold of ${round(hit.threshold, 2)}${rule.unit}`
+  const reference =
+    baseline === null
+      ? 'no baseline yet (warm-up)'
+      : `a ${baseline.method === 'seasonal_median' ? 'same-time-of-day' : 'robust'} baseline of ${round(baseline.value, 2)}${rule.unit}`
+  const crossed =
+    hit === null
+      ? `${round(finding.z ?? 0, 1)} robust spreads above it, flagged by the adaptive score`
+      : `above the threshold of ${round(hit.threshold, 2)}${rule.unit}`
   return `${metric} peaked at ${round(peak.v, 2)}${rule.unit} against ${reference}, ${crossed}; ${pattern.type.replace('_', ' ')} with ${Math.round(pattern.persistence * 100)}% of the window's points breaching.`
 }
 
-function draftOf (finding: Finding, component: Component, at: Date, windowStart: number, flapping: boolean): SignalDraft {
+function draftOf(
+  finding: Finding,
+  component: Component,
+  at: Date,
+  windowStart: number,
+  flapping: boolean
+): SignalDraft {
   const { baseline, peak, hit, pattern } = finding
   return {
     // Organization-wide: the baseline and the evidence come from every event of the organization's
@@ -134,7 +169,8 @@ function draftOf (finding: Finding, component: Component, at: Date, windowStart:
     anomaly_description: describe(finding),
     baseline_value: baseline === null ? null : round(baseline.value),
     observed_value: round(peak.v),
-    deviation_percentage: baseline === null || baseline.value === 0 ? null : round((peak.v - baseline.value) / baseline.value * 100, 2),
+    deviation_percentage:
+      baseline === null || baseline.value === 0 ? null : round(((peak.v - baseline.value) / baseline.value) * 100, 2),
     threshold_exceeded: hit === null ? null : round(hit.threshold),
     pattern_type: pattern.type,
     pattern_duration_seconds: round(pattern.durationSeconds, 1),
@@ -161,7 +197,7 @@ function draftOf (finding: Finding, component: Component, at: Date, windowStart:
   }
 }
 
-function worse (a: Finding, b: Finding): Finding {
+function worse(a: Finding, b: Finding): Finding {
   const order = severityRank(b.severity) - severityRank(a.severity)
   return order > 0 || (order === 0 && b.confidence > a.confidence) ? b : a
 }
@@ -175,7 +211,7 @@ export interface Planner {
   /** How many components have been judged. */
   judged: () => number
   /** Components put aside since the last call, with the metrics whose scorer history they need. */
-  deferred: () => Array<{ component: Component, metrics: MetricName[] }>
+  deferred: () => Array<{ component: Component; metrics: MetricName[] }>
   /** What the run creates, updates and resolves, components in the order they first reported. */
   plan: () => Plan
 }
@@ -186,10 +222,14 @@ interface ComponentPlan {
   resolutions: Resolution[]
 }
 
-const byText = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-function reportedFirst ({ component: a }: ComponentPlan, { component: b }: ComponentPlan): number {
-  return a.firstReportedAt - b.firstReportedAt || byText(a.organizationId ?? '', b.organizationId ?? '') || byText(a.componentName, b.componentName)
+function reportedFirst({ component: a }: ComponentPlan, { component: b }: ComponentPlan): number {
+  return (
+    a.firstReportedAt - b.firstReportedAt ||
+    byText(a.organizationId ?? '', b.organizationId ?? '') ||
+    byText(a.componentName, b.componentName)
+  )
 }
 
 export interface PlannerContext {
@@ -203,15 +243,29 @@ export interface PlannerContext {
  * Decides what this run creates, updates and resolves, one component at a time, so the detector
  * can judge each component as it is read. Only components with something to change are kept.
  */
-export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings, context: PlannerContext = {}): Planner {
+export function createPlanner(
+  active: ActiveSignal[],
+  resolutions: ResolutionCount[],
+  windowStart: number,
+  at: Date,
+  settings: DetectorSettings,
+  context: PlannerContext = {}
+): Planner {
   const budget = context.budget ?? createAdaptiveBudget(Infinity)
-  const flaps = new Map(resolutions.map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions]))
-  const resolvedAt = new Map((context.resolved ?? []).map((row) => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolved_at]))
-  let deferred: Array<{ component: Component, metrics: MetricName[] }> = []
+  const flaps = new Map(
+    resolutions.map(row => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions])
+  )
+  const resolvedAt = new Map(
+    (context.resolved ?? []).map(row => [
+      key(row.organization_id, row.source_component_name, row.anomaly_type),
+      row.resolved_at
+    ])
+  )
+  let deferred: Array<{ component: Component; metrics: MetricName[] }> = []
   const activeByComponent = new Map<string, ActiveSignal[]>()
   for (const signal of active) {
     const id = componentKey(signal.organization_id, signal.source_component_name)
-    activeByComponent.set(id, [...activeByComponent.get(id) ?? [], signal])
+    activeByComponent.set(id, [...(activeByComponent.get(id) ?? []), signal])
   }
   const changes: ComponentPlan[] = []
   let judged = 0
@@ -220,25 +274,29 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
     const closed: Resolution[] = []
     // The unique index allows one active signal per organization, component and type.
     const activeHere = activeByComponent.get(componentKey(component.organizationId, component.componentName)) ?? []
-    const activeOf = (type: string): ActiveSignal | undefined => activeHere.find((signal) => signal.anomaly_type === type)
+    const activeOf = (type: string): ActiveSignal | undefined => activeHere.find(signal => signal.anomaly_type === type)
     const evaluations = new Map<MetricName, MetricEvaluation>()
     const findings = new Map<string, Finding>()
     for (const metric of METRICS) {
       const type = settings.rules[metric].anomalyType
-      const evaluation = evaluateMetric({
-        metric,
-        ...component.series[metric],
-        windowStart,
-        at: at.getTime(),
-        ongoing: activeOf(type)?.metric === metric
-      }, settings, budget)
+      const evaluation = evaluateMetric(
+        {
+          metric,
+          ...component.series[metric],
+          windowStart,
+          at: at.getTime(),
+          ongoing: activeOf(type)?.metric === metric
+        },
+        settings,
+        budget
+      )
       evaluations.set(metric, evaluation)
       const finding = evaluation.finding
       if (finding === null) continue
       const previous = findings.get(type)
       findings.set(type, previous === undefined ? finding : worse(previous, finding))
     }
-    const needing = METRICS.filter((metric) => evaluations.get(metric)?.needsScorerHistory === true)
+    const needing = METRICS.filter(metric => evaluations.get(metric)?.needsScorerHistory === true)
     if (needing.length > 0) {
       deferred.push({ component, metrics: needing })
       return
@@ -248,12 +306,25 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
     for (const [type, finding] of findings) {
       const existing = activeOf(type)
       // A breach already counted (still inside the window) is not a repeat.
-      if (existing !== undefined && finding.lastBreachAt <= (existing.last_observed_at ?? existing.detected_at)) continue
+      if (existing !== undefined && finding.lastBreachAt <= (existing.last_observed_at ?? existing.detected_at))
+        continue
       // Nor is a breach from before the last resolution: it is the evidence that signal already had.
-      if (existing === undefined && finding.lastBreachAt <= (resolvedAt.get(key(component.organizationId, component.componentName, type)) ?? -Infinity)) continue
+      if (
+        existing === undefined &&
+        finding.lastBreachAt <=
+          (resolvedAt.get(key(component.organizationId, component.componentName, type)) ?? -Infinity)
+      )
+        continue
       updated.add(type)
-      const flapping = existing === undefined && (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
-      signals.push({ draft: draftOf(finding, component, at, windowStart, flapping), finding, component, opens: existing === undefined })
+      const flapping =
+        existing === undefined &&
+        (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
+      signals.push({
+        draft: draftOf(finding, component, at, windowStart, flapping),
+        finding,
+        component,
+        opens: existing === undefined
+      })
     }
     for (const signal of activeHere) {
       // A breach already counted may still sit in the window; only the points' times decide.
@@ -280,13 +351,24 @@ export function createPlanner (active: ActiveSignal[], resolutions: ResolutionCo
     },
     plan: () => {
       const ordered = [...changes].sort(reportedFirst)
-      return { signals: ordered.flatMap((change) => change.signals), resolutions: ordered.flatMap((change) => change.resolutions) }
+      return {
+        signals: ordered.flatMap(change => change.signals),
+        resolutions: ordered.flatMap(change => change.resolutions)
+      }
     }
   }
 }
 
 /** Plans a run over components already in memory (their history raw, so none is ever deferred). */
-export function planSignals (components: Component[], active: ActiveSignal[], resolutions: ResolutionCount[], windowStart: number, at: Date, settings: DetectorSettings, context: PlannerContext = {}): Plan {
+export function planSignals(
+  components: Component[],
+  active: ActiveSignal[],
+  resolutions: ResolutionCount[],
+  windowStart: number,
+  at: Date,
+  settings: DetectorSettings,
+  context: PlannerContext = {}
+): Plan {
   const planner = createPlanner(active, resolutions, windowStart, at, settings, context)
   for (const component of components) planner.judge(component)
   return planner.plan()

@@ -6,7 +6,16 @@ import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
 
 export const ENGINE = 'self-healing-engine'
 
-export type HealingDecision = 'action_chosen' | 'guard_held' | 'approval' | 'attempt' | 'verification' | 'rollback' | 'escalation' | 'mode_change' | 'breaker'
+export type HealingDecision =
+  | 'action_chosen'
+  | 'guard_held'
+  | 'approval'
+  | 'attempt'
+  | 'verification'
+  | 'rollback'
+  | 'escalation'
+  | 'mode_change'
+  | 'breaker'
 
 export interface Entry {
   type: HealingDecision
@@ -14,13 +23,13 @@ export interface Entry {
   outcome: string
   reasoning: string
   action?: Pick<RecoveryActionRow, 'id' | 'user_id' | 'organization_id'>
-  subject?: { type: string, id: string | null }
+  subject?: { type: string; id: string | null }
   input?: Record<string, unknown>
   decision?: Record<string, unknown>
   durationMs?: number
 }
 
-function record (entry: Entry): DecisionRecord {
+function record(entry: Entry): DecisionRecord {
   return {
     decision_type: entry.type,
     component: ENGINE,
@@ -37,6 +46,6 @@ function record (entry: Entry): DecisionRecord {
   }
 }
 
-export async function audit (tx: Tx, ...entries: Entry[]): Promise<void> {
+export async function audit(tx: Tx, ...entries: Entry[]): Promise<void> {
   await recordDecisions(tx, entries.map(record))
 }

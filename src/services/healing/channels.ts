@@ -4,9 +4,10 @@
 import type { HealingConfig } from '../../config.js'
 import type { NotificationChannel } from '../notify/types.js'
 
-export function escalationChannels (config: HealingConfig): NotificationChannel[] {
+export function escalationChannels(config: HealingConfig): NotificationChannel[] {
   const channels: NotificationChannel[] = []
-  if (config.escalationSlackWebhookUrl !== undefined) channels.push({ kind: 'slack', name: 'slack', url: config.escalationSlackWebhookUrl })
+  if (config.escalationSlackWebhookUrl !== undefined)
+    channels.push({ kind: 'slack', name: 'slack', url: config.escalationSlackWebhookUrl })
   if (config.escalationWebhookUrl !== undefined) {
     channels.push({
       kind: 'webhook',

@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto'
 import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
 import type { Tx } from '../../db/client.js'
-import { insertAutomaticAction, linkAnomaly, lockDecisions, openAnomaliesWithoutAction, recentAutomatic, type RecentAutomatic } from '../../db/healing-actions.js'
+import {
+  insertAutomaticAction,
+  linkAnomaly,
+  lockDecisions,
+  openAnomaliesWithoutAction,
+  recentAutomatic,
+  type RecentAutomatic
+} from '../../db/healing-actions.js'
 import { readMode, type HealingMode } from '../../db/self-healing-mode.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
@@ -40,19 +47,44 @@ export interface DecisionRun {
   mode: HealingMode
   decisions: Decision[]
   /** Actions a guard held, to escalate once the decisions are committed. */
-  held: Array<{ action: RecoveryActionRow, severity: AnomalyRow['severity'], reason: string }>
+  held: Array<{ action: RecoveryActionRow; severity: AnomalyRow['severity']; reason: string }>
 }
 
-const COLUMNS = ['user_id', 'organization_id', 'action_type', 'action_category', 'action_name', 'action_description', 'trigger_type',
-  'triggered_by_anomaly_id', 'trigger_reason', 'target_component_type', 'target_component_name', 'action_parameters', 'dry_run',
-  'requires_approval', 'approval_expires_at', 'execution_status', 'execution_completed_at', 'execution_output', 'execution_error_code',
-  'execution_context', 'affected_components'] as const
+const COLUMNS = [
+  'user_id',
+  'organization_id',
+  'action_type',
+  'action_category',
+  'action_name',
+  'action_description',
+  'trigger_type',
+  'triggered_by_anomaly_id',
+  'trigger_reason',
+  'target_component_type',
+  'target_component_name',
+  'action_parameters',
+  'dry_run',
+  'requires_approval',
+  'approval_expires_at',
+  'execution_status',
+  'execution_completed_at',
+  'execution_output',
+  'execution_error_code',
+  'execution_context',
+  'affected_components'
+] as const
 
-function componentOf (anomaly: AnomalyRow): string {
+function componentOf(anomaly: AnomalyRow): string {
   return anomaly.source_component_name ?? anomaly.source_type
 }
 
-function actionRow (ctx: EngineContext, anomaly: AnomalyRow, choice: ActionChoice, mode: HealingMode, held: Hold | null): Record<string, unknown> {
+function actionRow(
+  ctx: EngineContext,
+  anomaly: AnomalyRow,
+  choice: ActionChoice,
+  mode: HealingMode,
+  held: Hold | null
+): Record<string, unknown> {
   const dryRun = mode === 'dry_run'
   const requiresApproval = held === null && !dryRun && ctx.config.approvalTypes.includes(choice.actionType)
   return {
@@ -72,10 +104,19 @@ function actionRow (ctx: EngineContext, anomaly: AnomalyRow, choice: ActionChoic
     requires_approval: requiresApproval,
     approval_expires_at: requiresApproval ? new Date(Date.now() + ctx.config.approvalTtlMs) : undefined,
     affected_components: anomaly.affected_components,
-    execution_context: { mapping_rule: choice.rule, mode, ...(held === null ? {} : { held_by: held.guard, held_reason: held.reason }) },
+    execution_context: {
+      mapping_rule: choice.rule,
+      mode,
+      ...(held === null ? {} : { held_by: held.guard, held_reason: held.reason })
+    },
     ...(held === null
       ? {}
-      : { execution_status: 'cancelled', execution_completed_at: new Date(), execution_output: `held by the ${held.guard} guard: ${held.reason}`, execution_error_code: `HELD_${held.guard.toUpperCase()}` })
+      : {
+          execution_status: 'cancelled',
+          execution_completed_at: new Date(),
+          execution_output: `held by the ${held.guard} guard: ${held.reason}`,
+          execution_error_code: `HELD_${held.guard.toUpperCase()}`
+        })
   }
 }
 
@@ -86,15 +127,28 @@ interface Plan {
   hold: Hold | null
 }
 
-async function plan (ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode): Promise<Plan> {
+async function plan(ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode): Promise<Plan> {
   const choice = chooseAction(anomaly, ctx.config)
   const component = componentOf(anomaly)
-  const recent = await recentAutomatic(tx, { organizationId: anomaly.organization_id, componentName: component }, choice.actionType, ctx.config.cooldownMs)
-  const hold = holdFor({ mode, flapping: anomaly.flapping, componentName: component, actionType: choice.actionType, recent }, ctx.config)
+  const recent = await recentAutomatic(
+    tx,
+    { organizationId: anomaly.organization_id, componentName: component },
+    choice.actionType,
+    ctx.config.cooldownMs
+  )
+  const hold = holdFor(
+    { mode, flapping: anomaly.flapping, componentName: component, actionType: choice.actionType, recent },
+    ctx.config
+  )
   return { choice, component, recent, hold }
 }
 
-function decisionOf (anomaly: AnomalyRow, { choice, component, hold }: Plan, requiresApproval: boolean, action: RecoveryActionRow | null): Decision {
+function decisionOf(
+  anomaly: AnomalyRow,
+  { choice, component, hold }: Plan,
+  requiresApproval: boolean,
+  action: RecoveryActionRow | null
+): Decision {
   return {
     anomaly_id: anomaly.id,
     component_name: component,
@@ -111,35 +165,68 @@ function decisionOf (anomaly: AnomalyRow, { choice, component, hold }: Plan, req
   }
 }
 
-async function decideOne (ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode, run: DecisionRun): Promise<void> {
+async function decideOne(
+  ctx: EngineContext,
+  tx: Tx,
+  anomaly: AnomalyRow,
+  mode: HealingMode,
+  run: DecisionRun
+): Promise<void> {
   const planned = await plan(ctx, tx, anomaly, mode)
   const { choice, recent, hold } = planned
   const action = await insertAutomaticAction(tx, actionRow(ctx, anomaly, choice, mode, hold), COLUMNS)
   if (action === undefined) return
   await linkAnomaly(tx, anomaly.id, action.id, null)
   const reason = hold?.reason ?? `mapped by ${choice.rule}`
-  await audit(tx, {
-    type: hold === null ? 'action_chosen' : 'guard_held',
-    actor: ctx.owner,
-    outcome: hold === null ? action.execution_status : `held_${hold.guard}`,
-    reasoning: reason,
-    action,
-    input: { anomaly_id: anomaly.id, anomaly_type: anomaly.anomaly_type, severity: anomaly.severity, flapping: anomaly.flapping, mode, recent },
-    decision: { action_type: choice.actionType, rule: choice.rule, held_by: hold?.guard ?? null, requires_approval: action.requires_approval, dry_run: action.dry_run }
-  }, ...(action.requires_approval
-    ? [{ type: 'approval' as const, actor: ctx.owner, outcome: 'requested', reasoning: `${choice.actionType} is a type that waits for an admin`, action, decision: { approval_expires_at: action.approval_expires_at } }]
-    : []))
+  await audit(
+    tx,
+    {
+      type: hold === null ? 'action_chosen' : 'guard_held',
+      actor: ctx.owner,
+      outcome: hold === null ? action.execution_status : `held_${hold.guard}`,
+      reasoning: reason,
+      action,
+      input: {
+        anomaly_id: anomaly.id,
+        anomaly_type: anomaly.anomaly_type,
+        severity: anomaly.severity,
+        flapping: anomaly.flapping,
+        mode,
+        recent
+      },
+      decision: {
+        action_type: choice.actionType,
+        rule: choice.rule,
+        held_by: hold?.guard ?? null,
+        requires_approval: action.requires_approval,
+        dry_run: action.dry_run
+      }
+    },
+    ...(action.requires_approval
+      ? [
+          {
+            type: 'approval' as const,
+            actor: ctx.owner,
+            outcome: 'requested',
+            reasoning: `${choice.actionType} is a type that waits for an admin`,
+            action,
+            decision: { approval_expires_at: action.approval_expires_at }
+          }
+        ]
+      : [])
+  )
   if (hold !== null) run.held.push({ action, severity: anomaly.severity, reason: hold.reason })
   run.decisions.push(decisionOf(anomaly, planned, action.requires_approval, action))
 }
 
 /** Maps open anomalies (one, or up to `limit`) to stored automatic actions. */
-export async function decide (ctx: EngineContext, anomalyId: string | null, limit: number): Promise<DecisionRun> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
+export async function decide(ctx: EngineContext, anomalyId: string | null, limit: number): Promise<DecisionRun> {
+  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
     await lockDecisions(tx)
     const mode = (await readMode(tx)).mode
     const run: DecisionRun = { mode, decisions: [], held: [] }
-    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) await decideOne(ctx, tx, anomaly, mode, run)
+    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit))
+      await decideOne(ctx, tx, anomaly, mode, run)
     return run
   })
 }
@@ -148,13 +235,22 @@ export async function decide (ctx: EngineContext, anomalyId: string | null, limi
  * What decide would do, without storing, sending or escalating anything: each decision carries
  * what its executor would do, from a dry run against the component's registered target.
  */
-export async function preview (ctx: EngineContext, anomalyId: string | null, limit: number): Promise<{ mode: HealingMode, decisions: Decision[] }> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
+export async function preview(
+  ctx: EngineContext,
+  anomalyId: string | null,
+  limit: number
+): Promise<{ mode: HealingMode; decisions: Decision[] }> {
+  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
     const mode = (await readMode(tx)).mode
     const decisions: Decision[] = []
     for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
       const planned = await plan(ctx, tx, anomaly, mode)
-      const decision = decisionOf(anomaly, planned, planned.hold === null && ctx.config.approvalTypes.includes(planned.choice.actionType), null)
+      const decision = decisionOf(
+        anomaly,
+        planned,
+        planned.hold === null && ctx.config.approvalTypes.includes(planned.choice.actionType),
+        null
+      )
       if (planned.hold === null) {
         const simulated = await getExecutor(planned.choice.actionType)?.execute({
           actionId: randomUUID(),
@@ -163,7 +259,11 @@ export async function preview (ctx: EngineContext, anomalyId: string | null, lim
           componentName: planned.component,
           parameters: planned.choice.parameters,
           attempt: 1,
-          target: await loadTarget(tx, { organizationId: anomaly.organization_id, componentName: planned.component }, ctx.secretsKey),
+          target: await loadTarget(
+            tx,
+            { organizationId: anomaly.organization_id, componentName: planned.component },
+            ctx.secretsKey
+          ),
           dryRun: true,
           signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
           policy: ctx.policy,

@@ -9,7 +9,13 @@ import type { HealingConfig } from '../../config.js'
 import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
 import type { Sql, Tx } from '../../db/client.js'
 import { advanceBreakers, type BreakerMove } from '../../db/circuit-breakers.js'
-import { claimAction, claimDueActions, expireApprovals, expireLeases, type ClaimOptions } from '../../db/healing-actions.js'
+import {
+  claimAction,
+  claimDueActions,
+  expireApprovals,
+  expireLeases,
+  type ClaimOptions
+} from '../../db/healing-actions.js'
 import { findRow } from '../../db/rows.js'
 import { readMode, type HealingMode } from '../../db/self-healing-mode.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
@@ -78,7 +84,7 @@ export interface EngineOptions {
 // One tick handles at most this many batches, so a flood of due work cannot hold the job lock for long.
 const BATCHES_PER_TICK = 10
 
-export function createHealingEngine (options: EngineOptions): HealingEngine {
+export function createHealingEngine(options: EngineOptions): HealingEngine {
   checkMapping(options.config)
   const ctx: EngineContext = {
     sql: options.sql,
@@ -89,64 +95,91 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
     secretsKey: secretsKey(options.secretsKey),
     log: options.log
   }
-  const claimOptions = (mode: HealingMode): ClaimOptions => ({ owner: ctx.owner, graceMs: ctx.config.leaseGraceMs, includeAutomatic: mode !== 'off' })
-  const asService = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => await withCaller(ctx.sql, SERVICE_CALLER, work)
+  const claimOptions = (mode: HealingMode): ClaimOptions => ({
+    owner: ctx.owner,
+    graceMs: ctx.config.leaseGraceMs,
+    includeAutomatic: mode !== 'off'
+  })
+  const asService = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
+    await withCaller(ctx.sql, SERVICE_CALLER, work)
 
-  async function runQueue (mode: HealingMode, signal?: AbortSignal): Promise<AttemptReport[]> {
+  async function runQueue(mode: HealingMode, signal?: AbortSignal): Promise<AttemptReport[]> {
     const attempts: AttemptReport[] = []
     for (let batch = 0; batch < BATCHES_PER_TICK && signal?.aborted !== true; batch++) {
-      const claimed = await asService(async (tx) => await claimDueActions(tx, ctx.config.batchSize, claimOptions(mode)))
+      const claimed = await asService(async tx => await claimDueActions(tx, ctx.config.batchSize, claimOptions(mode)))
       if (claimed.length === 0) break
-      attempts.push(...await Promise.all(claimed.map(async (action) => await runClaimed(ctx, action, mode, signal))))
+      attempts.push(...(await Promise.all(claimed.map(async action => await runClaimed(ctx, action, mode, signal)))))
     }
     return attempts
   }
 
-  async function expire (): Promise<{ approvals: number, leases: number }> {
+  async function expire(): Promise<{ approvals: number; leases: number }> {
     const limit = ctx.config.batchSize * BATCHES_PER_TICK
-    const { approvals, leases } = await asService(async (tx) => {
+    const { approvals, leases } = await asService(async tx => {
       const expired = await expireApprovals(tx, limit)
       if (expired.length > 0) {
-        await audit(tx, ...expired.map((action) => ({
-          type: 'approval' as const, actor: ctx.owner, outcome: 'expired', reasoning: action.execution_output ?? 'approval window passed', action
-        })))
+        await audit(
+          tx,
+          ...expired.map(action => ({
+            type: 'approval' as const,
+            actor: ctx.owner,
+            outcome: 'expired',
+            reasoning: action.execution_output ?? 'approval window passed',
+            action
+          }))
+        )
       }
       return { approvals: expired, leases: await expireLeases(tx, limit) }
     })
     for (const action of approvals) {
-      await handOff(ctx, action, { title: `${action.action_type} on ${action.target_component_name} was never approved`, reason: `the approval window closed at ${action.approval_expires_at ?? 'its deadline'} without a decision, so it was cancelled` })
+      await handOff(ctx, action, {
+        title: `${action.action_type} on ${action.target_component_name} was never approved`,
+        reason: `the approval window closed at ${action.approval_expires_at ?? 'its deadline'} without a decision, so it was cancelled`
+      })
     }
     return { approvals: approvals.length, leases: leases.length }
   }
 
-  async function decideAndEscalate (anomalyId: string | null): Promise<Decision[]> {
+  async function decideAndEscalate(anomalyId: string | null): Promise<Decision[]> {
     const run = await decide(ctx, anomalyId, ctx.config.batchSize * BATCHES_PER_TICK)
     for (const held of run.held) {
-      await handOff(ctx, held.action, { title: `automatic ${held.action.action_type} on ${held.action.target_component_name} held`, reason: held.reason, severity: held.severity })
+      await handOff(ctx, held.action, {
+        title: `automatic ${held.action.action_type} on ${held.action.target_component_name} held`,
+        reason: held.reason,
+        severity: held.severity
+      })
     }
     return run.decisions
   }
 
-  async function currentMode (): Promise<HealingMode> {
-    return (await asService(async (tx) => await readMode(tx))).mode
+  async function currentMode(): Promise<HealingMode> {
+    return (await asService(async tx => await readMode(tx))).mode
   }
 
   return {
     owner: ctx.owner,
 
-    async runDue (signal) {
+    async runDue(signal) {
       const started = performance.now()
       const expired = await expire()
-      const breakers = await asService(async (tx) => await advanceBreakers(tx))
+      const breakers = await asService(async tx => await advanceBreakers(tx))
       const decisions = await decideAndEscalate(null)
       const verifications = await runDueVerifications(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const mode = await currentMode()
       const attempts = await runQueue(mode, signal)
       publishRunDuration({ kind: 'healing', seconds: (performance.now() - started) / 1000 })
-      return { mode, approvals_expired: expired.approvals, leases_expired: expired.leases, breakers, decisions, attempts, verifications }
+      return {
+        mode,
+        approvals_expired: expired.approvals,
+        leases_expired: expired.leases,
+        breakers,
+        decisions,
+        attempts,
+        verifications
+      }
     },
 
-    async run (request, signal) {
+    async run(request, signal) {
       const anomalyId = request.anomalyId ?? null
       if (request.dryRun === true) {
         const previewed = await preview(ctx, anomalyId, ctx.config.batchSize * BATCHES_PER_TICK)
@@ -156,41 +189,64 @@ export function createHealingEngine (options: EngineOptions): HealingEngine {
       const decisions = await decideAndEscalate(anomalyId)
       const mode = await currentMode()
       const attempts: AttemptReport[] = []
-      const runnable = decisions.filter((decision) => decision.action_id !== null && decision.execution_status === 'pending')
+      const runnable = decisions.filter(
+        decision => decision.action_id !== null && decision.execution_status === 'pending'
+      )
       for (const decision of runnable) {
-        const claimed = await asService(async (tx) => await claimAction(tx, decision.action_id as string, claimOptions(mode)))
+        const claimed = await asService(
+          async tx => await claimAction(tx, decision.action_id as string, claimOptions(mode))
+        )
         if (claimed !== undefined) attempts.push(await runClaimed(ctx, claimed, mode, signal))
       }
       publishRunDuration({ kind: 'healing', seconds: (performance.now() - started) / 1000 })
       return { mode, dry_run: false, decisions, attempts }
     },
 
-    async execute (id, actor) {
+    async execute(id, actor) {
       const mode = await currentMode()
-      const claimed = await asService(async (tx) => {
+      const claimed = await asService(async tx => {
         const action = await claimAction(tx, id, { ...claimOptions(mode), includeAutomatic: true })
         if (action === undefined) {
           const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
           if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
-          const why = current.execution_status === 'pending_approval' ? 'waits for an admin\'s approval' : `is ${current.execution_status}`
-          throw new errors.Conflict(`recovery action ${id} ${why}; only a pending, approved or retry-scheduled action that nobody is running can be executed`)
+          const why =
+            current.execution_status === 'pending_approval'
+              ? "waits for an admin's approval"
+              : `is ${current.execution_status}`
+          throw new errors.Conflict(
+            `recovery action ${id} ${why}; only a pending, approved or retry-scheduled action that nobody is running can be executed`
+          )
         }
-        await audit(tx, { type: 'attempt', actor: actor.id, outcome: 'requested', reasoning: 'executed on request (POST /execute)', action })
+        await audit(tx, {
+          type: 'attempt',
+          actor: actor.id,
+          outcome: 'requested',
+          reasoning: 'executed on request (POST /execute)',
+          action
+        })
         return action
       })
       await runClaimed(ctx, claimed, mode)
-      return await asService(async (tx) => await findRow<RecoveryActionRow>(tx, 'recovery_actions', id) as RecoveryActionRow)
+      return await asService(
+        async tx => (await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)) as RecoveryActionRow
+      )
     },
 
-    async rollback (id, reason, actor) {
+    async rollback(id, reason, actor) {
       const pair = await createRollback(ctx, id, reason, actor)
       if (pair.rollback_action.execution_status !== 'pending') return pair
       const mode = await currentMode()
-      const claimed = await asService(async (tx) => await claimAction(tx, pair.rollback_action.id, { ...claimOptions(mode), includeAutomatic: true }))
+      const claimed = await asService(
+        async tx => await claimAction(tx, pair.rollback_action.id, { ...claimOptions(mode), includeAutomatic: true })
+      )
       if (claimed !== undefined) await runClaimed(ctx, claimed, mode)
-      return await asService(async (tx) => ({
-        action: await findRow<RecoveryActionRow>(tx, 'recovery_actions', id) as RecoveryActionRow,
-        rollback_action: await findRow<RecoveryActionRow>(tx, 'recovery_actions', pair.rollback_action.id) as RecoveryActionRow
+      return await asService(async tx => ({
+        action: (await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)) as RecoveryActionRow,
+        rollback_action: (await findRow<RecoveryActionRow>(
+          tx,
+          'recovery_actions',
+          pair.rollback_action.id
+        )) as RecoveryActionRow
       }))
     }
   }

@@ -39,8 +39,14 @@ export interface EscalationOutcome {
 
 const NOTIFY_TIMEOUT_MS = 10_000
 
-export async function escalate (sql: Sql, channels: NotificationChannel[], input: Escalation, log: FastifyBaseLogger, signal?: AbortSignal): Promise<EscalationOutcome> {
-  const { escalation, queued } = await withCaller(sql, SERVICE_CALLER, async (tx) => {
+export async function escalate(
+  sql: Sql,
+  channels: NotificationChannel[],
+  input: Escalation,
+  log: FastifyBaseLogger,
+  signal?: AbortSignal
+): Promise<EscalationOutcome> {
+  const { escalation, queued } = await withCaller(sql, SERVICE_CALLER, async tx => {
     const escalation = await openEscalation(tx, {
       source_type: input.sourceType,
       source_id: input.sourceId,
@@ -49,8 +55,13 @@ export async function escalate (sql: Sql, channels: NotificationChannel[], input
       description: `${input.summary}\n\nWhy: ${input.reason}`,
       organization_id: input.organizationId ?? null,
       user_id: input.userId ?? null,
-      notification_channels: channels.map((channel) => channel.name),
-      metadata: { component_name: input.componentName, action_id: input.actionId ?? null, anomaly_id: input.anomalyId ?? null, ...input.details }
+      notification_channels: channels.map(channel => channel.name),
+      metadata: {
+        component_name: input.componentName,
+        action_id: input.actionId ?? null,
+        anomaly_id: input.anomalyId ?? null,
+        ...input.details
+      }
     })
     if (input.organizationId === undefined || input.organizationId === null) return { escalation, queued: 0 }
     const queued = await enqueueTriggers(tx, {
@@ -78,32 +89,46 @@ export async function escalate (sql: Sql, channels: NotificationChannel[], input
     return { escalation, notifications: [], queued }
   }
   const timeout = AbortSignal.timeout(NOTIFY_TIMEOUT_MS)
-  const notifications = await notify(channels, {
-    escalation_id: escalation.id,
-    title: input.title,
-    severity: input.severity,
-    summary: input.summary,
-    reason: input.reason,
-    component_name: input.componentName,
-    ...(input.actionId === undefined ? {} : { action_id: input.actionId }),
-    ...(input.anomalyId === undefined ? {} : { anomaly_id: input.anomalyId }),
-    ...(input.details === undefined ? {} : { details: input.details })
-  }, signal === undefined ? timeout : AbortSignal.any([signal, timeout]))
-  await withCaller(sql, SERVICE_CALLER, async (tx) => { await recordEscalationNotifications(tx, escalation.id, notifications) })
+  const notifications = await notify(
+    channels,
+    {
+      escalation_id: escalation.id,
+      title: input.title,
+      severity: input.severity,
+      summary: input.summary,
+      reason: input.reason,
+      component_name: input.componentName,
+      ...(input.actionId === undefined ? {} : { action_id: input.actionId }),
+      ...(input.anomalyId === undefined ? {} : { anomaly_id: input.anomalyId }),
+      ...(input.details === undefined ? {} : { details: input.details })
+    },
+    signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+  )
+  await withCaller(sql, SERVICE_CALLER, async tx => {
+    await recordEscalationNotifications(tx, escalation.id, notifications)
+  })
   reported(log, input, escalation, notifications)
   return { escalation, notifications, queued }
 }
 
-function reported (log: FastifyBaseLogger, input: Escalation, escalation: EscalationRow, notifications: NotificationRecord[]): void {
-  publishEscalation({ severity: input.severity, notifications: notifications.map((n) => ({ kind: n.kind, ok: n.ok })) })
-  log.warn({
-    escalationId: escalation.id,
-    sourceType: input.sourceType,
-    sourceId: input.sourceId,
-    severity: input.severity,
-    componentName: input.componentName,
-    reason: input.reason,
-    notified: notifications.filter((n) => n.ok).map((n) => n.channel),
-    notifyFailed: notifications.filter((n) => !n.ok).map((n) => n.channel)
-  }, `escalated to people: ${input.title}`)
+function reported(
+  log: FastifyBaseLogger,
+  input: Escalation,
+  escalation: EscalationRow,
+  notifications: NotificationRecord[]
+): void {
+  publishEscalation({ severity: input.severity, notifications: notifications.map(n => ({ kind: n.kind, ok: n.ok })) })
+  log.warn(
+    {
+      escalationId: escalation.id,
+      sourceType: input.sourceType,
+      sourceId: input.sourceId,
+      severity: input.severity,
+      componentName: input.componentName,
+      reason: input.reason,
+      notified: notifications.filter(n => n.ok).map(n => n.channel),
+      notifyFailed: notifications.filter(n => !n.ok).map(n => n.channel)
+    },
+    `escalated to people: ${input.title}`
+  )
 }

@@ -14,23 +14,28 @@ export interface Handoff {
   severity?: Severity
 }
 
-export async function handOff (ctx: EngineContext, action: RecoveryActionRow, handoff: Handoff): Promise<string> {
+export async function handOff(ctx: EngineContext, action: RecoveryActionRow, handoff: Handoff): Promise<string> {
   const anomalyId = action.triggered_by_anomaly_id ?? undefined
-  const { escalation, notifications } = await escalate(ctx.sql, ctx.channels, {
-    sourceType: 'recovery_action',
-    sourceId: action.id,
-    severity: handoff.severity ?? 'high',
-    title: handoff.title,
-    summary: `${action.action_type} on ${action.target_component_name} (recovery action ${action.id}) needs a person.`,
-    reason: handoff.reason,
-    componentName: action.target_component_name,
-    actionId: action.id,
-    organizationId: action.organization_id,
-    userId: action.user_id,
-    ...(anomalyId === undefined ? {} : { anomalyId })
-  }, ctx.log)
-  await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
-    await recordExtras(tx, action.id, { notifications, notification_channels: notifications.map((n) => n.channel) })
+  const { escalation, notifications } = await escalate(
+    ctx.sql,
+    ctx.channels,
+    {
+      sourceType: 'recovery_action',
+      sourceId: action.id,
+      severity: handoff.severity ?? 'high',
+      title: handoff.title,
+      summary: `${action.action_type} on ${action.target_component_name} (recovery action ${action.id}) needs a person.`,
+      reason: handoff.reason,
+      componentName: action.target_component_name,
+      actionId: action.id,
+      organizationId: action.organization_id,
+      userId: action.user_id,
+      ...(anomalyId === undefined ? {} : { anomalyId })
+    },
+    ctx.log
+  )
+  await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+    await recordExtras(tx, action.id, { notifications, notification_channels: notifications.map(n => n.channel) })
     if (anomalyId !== undefined) await linkAnomaly(tx, anomalyId, null, escalation.id)
     await audit(tx, {
       type: 'escalation',
@@ -38,7 +43,7 @@ export async function handOff (ctx: EngineContext, action: RecoveryActionRow, ha
       outcome: 'escalated',
       reasoning: handoff.reason,
       action,
-      decision: { escalation_id: escalation.id, notified: notifications.filter((n) => n.ok).map((n) => n.channel) }
+      decision: { escalation_id: escalation.id, notified: notifications.filter(n => n.ok).map(n => n.channel) }
     })
   })
   return escalation.id

@@ -24,23 +24,37 @@ export interface ActionChoice {
   rule: string
 }
 
-type MappedAnomaly = Pick<AnomalyRow, 'id' | 'anomaly_type' | 'severity' | 'anomaly_summary' | 'anomaly_description' | 'source_component_name'>
+type MappedAnomaly = Pick<
+  AnomalyRow,
+  'id' | 'anomaly_type' | 'severity' | 'anomaly_summary' | 'anomaly_description' | 'source_component_name'
+>
 
 /** Parameters the mapped action is created with: one step of scaling, the anomaly told to people. */
-function parametersFor (actionType: string, anomaly: MappedAnomaly): Record<string, unknown> {
+function parametersFor(actionType: string, anomaly: MappedAnomaly): Record<string, unknown> {
   switch (actionType) {
-    case 'scale_up': return { delta: 1 }
-    case 'alert_escalation': return {
-      severity: anomaly.severity,
-      title: `${anomaly.anomaly_type.replaceAll('_', ' ')} on ${anomaly.source_component_name ?? 'an unnamed component'}`.slice(0, 200),
-      message: (anomaly.anomaly_summary ?? anomaly.anomaly_description ?? `${anomaly.severity} ${anomaly.anomaly_type}`).slice(0, 4000),
-      anomaly_id: anomaly.id
-    }
-    default: return {}
+    case 'scale_up':
+      return { delta: 1 }
+    case 'alert_escalation':
+      return {
+        severity: anomaly.severity,
+        title:
+          `${anomaly.anomaly_type.replaceAll('_', ' ')} on ${anomaly.source_component_name ?? 'an unnamed component'}`.slice(
+            0,
+            200
+          ),
+        message: (
+          anomaly.anomaly_summary ??
+          anomaly.anomaly_description ??
+          `${anomaly.severity} ${anomaly.anomaly_type}`
+        ).slice(0, 4000),
+        anomaly_id: anomaly.id
+      }
+    default:
+      return {}
   }
 }
 
-export function chooseAction (anomaly: MappedAnomaly, policy: MappingPolicy): ActionChoice {
+export function chooseAction(anomaly: MappedAnomaly, policy: MappingPolicy): ActionChoice {
   const key = `${anomaly.anomaly_type}:${anomaly.severity}`
   const mapped = policy.actionMap[key] ?? SEED_ACTION_MAP[key]
   const actionType = mapped ?? policy.defaultAction
@@ -48,10 +62,12 @@ export function chooseAction (anomaly: MappedAnomaly, policy: MappingPolicy): Ac
 }
 
 /** Throws when the mapping names an action type no executor runs. */
-export function checkMapping (policy: MappingPolicy): void {
+export function checkMapping(policy: MappingPolicy): void {
   const named = [...Object.values(SEED_ACTION_MAP), ...Object.values(policy.actionMap), policy.defaultAction]
-  const unknown = named.filter((type) => getExecutor(type) === undefined)
+  const unknown = named.filter(type => getExecutor(type) === undefined)
   if (unknown.length > 0) {
-    throw new Error(`the healing action map names unknown action types ${[...new Set(unknown)].join(', ')} (known: ${executorTypes().join(', ')})`)
+    throw new Error(
+      `the healing action map names unknown action types ${[...new Set(unknown)].join(', ')} (known: ${executorTypes().join(', ')})`
+    )
   }
 }

@@ -6,23 +6,29 @@
 // one metric barely moved.
 import type { HealthSnapshotRow } from '../../db/component-health.js'
 
-const LOWER_IS_BETTER = ['latency_p95_ms', 'latency_ms', 'error_rate', 'cpu_usage_percent', 'memory_usage_percent'] as const
+const LOWER_IS_BETTER = [
+  'latency_p95_ms',
+  'latency_ms',
+  'error_rate',
+  'cpu_usage_percent',
+  'memory_usage_percent'
+] as const
 const HIGHER_IS_BETTER = ['availability_percentage'] as const
 const STATUS_SCORE: Record<string, number> = { healthy: 100, degraded: 50 }
 
 export type Snapshot = Record<string, unknown>
 
-export function snapshot (event: HealthSnapshotRow): Snapshot {
+export function snapshot(event: HealthSnapshotRow): Snapshot {
   return Object.fromEntries(Object.entries(event).filter(([, value]) => value !== null))
 }
 
-function numberAt (snap: Snapshot, key: string): number | undefined {
+function numberAt(snap: Snapshot, key: string): number | undefined {
   const value = snap[key]
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
 /** Mean signed relative change in percent, or null when the snapshots share no usable metric. */
-export function improvementPercent (pre: Snapshot, post: Snapshot): number | null {
+export function improvementPercent(pre: Snapshot, post: Snapshot): number | null {
   const changes: number[] = []
   for (const key of [...LOWER_IS_BETTER, ...HIGHER_IS_BETTER]) {
     const before = numberAt(pre, key)
@@ -40,7 +46,7 @@ export function improvementPercent (pre: Snapshot, post: Snapshot): number | nul
   return Math.round((changes.reduce((sum, change) => sum + change, 0) / changes.length) * 100) / 100
 }
 
-export function effectivenessScore (improvement: number, postStatus: unknown): number {
+export function effectivenessScore(improvement: number, postStatus: unknown): number {
   const statusScore = typeof postStatus === 'string' ? (STATUS_SCORE[postStatus] ?? 0) : 0
   const score = 0.7 * Math.min(100, Math.max(0, improvement)) + 0.3 * statusScore
   return Math.round(score * 100) / 100
@@ -52,7 +58,7 @@ export interface Assessment {
   score: number | null
 }
 
-export function assess (pre: Snapshot | null, post: Snapshot | null, minImprovementPercent: number): Assessment {
+export function assess(pre: Snapshot | null, post: Snapshot | null, minImprovementPercent: number): Assessment {
   if (pre === null || post === null) return { status: 'inconclusive', improvement: null, score: null }
   const improvement = improvementPercent(pre, post)
   if (improvement === null) return { status: 'inconclusive', improvement: null, score: null }

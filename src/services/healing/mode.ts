@@ -7,12 +7,17 @@ import type { Db } from '../../db/port.js'
 import { readMode, writeMode, type HealingMode, type ModeRow } from '../../db/self-healing-mode.js'
 import { audit } from './audit.js'
 
-export async function getHealingMode (db: Db, caller: Caller): Promise<ModeRow> {
-  return await db.asCaller(caller, async (tx) => await readMode(tx))
+export async function getHealingMode(db: Db, caller: Caller): Promise<ModeRow> {
+  return await db.asCaller(caller, async tx => await readMode(tx))
 }
 
-export async function setHealingMode (db: Db, caller: Caller & { userId: string | null }, mode: HealingMode, reason: string | null): Promise<ModeRow> {
-  return await db.asCaller(caller, async (tx) => {
+export async function setHealingMode(
+  db: Db,
+  caller: Caller & { userId: string | null },
+  mode: HealingMode,
+  reason: string | null
+): Promise<ModeRow> {
+  return await db.asCaller(caller, async tx => {
     const { previous, current } = await writeMode(tx, mode, reason, caller.userId)
     await audit(tx, {
       type: 'mode_change',

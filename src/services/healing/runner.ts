@@ -33,27 +33,36 @@ export interface AttemptReport {
 // Escalating hands a problem to people; judging it by the component's metrics would make no sense.
 const UNVERIFIED_TYPES = new Set(['alert_escalation'])
 
-function isInPlaceRollback (action: RecoveryActionRow): boolean {
+function isInPlaceRollback(action: RecoveryActionRow): boolean {
   return action.trigger_type === 'rollback' && action.action_config.in_place === true
 }
 
-async function perform (ctx: EngineContext, action: RecoveryActionRow, request: ExecutionRequest): Promise<ExecutionResult> {
+async function perform(
+  ctx: EngineContext,
+  action: RecoveryActionRow,
+  request: ExecutionRequest
+): Promise<ExecutionResult> {
   const executor = getExecutor(action.action_type)
   if (executor === undefined) return failure('UNKNOWN_ACTION_TYPE', `no executor runs ${action.action_type}`, false)
   try {
     if (isInPlaceRollback(action)) {
-      if (executor.rollback === undefined) return failure('NO_ROLLBACK', `${action.action_type} cannot be undone in place`, false)
+      if (executor.rollback === undefined)
+        return failure('NO_ROLLBACK', `${action.action_type} cannot be undone in place`, false)
       return await executor.rollback(request)
     }
     return await executor.execute(request)
   } catch (error) {
     ctx.log.error({ err: error, actionId: action.id }, 'executor threw')
     const code = request.signal.aborted ? abortCode(request.signal) : 'EXECUTOR_ERROR'
-    return failure(code, `${action.action_type} failed: ${error instanceof Error ? error.message : String(error)}`, true)
+    return failure(
+      code,
+      `${action.action_type} failed: ${error instanceof Error ? error.message : String(error)}`,
+      true
+    )
   }
 }
 
-function outcomeOf (result: ExecutionResult, status: AttemptOutcome['status']): AttemptOutcome {
+function outcomeOf(result: ExecutionResult, status: AttemptOutcome['status']): AttemptOutcome {
   return {
     status,
     result: { ...result.result, simulated: result.simulated },
@@ -63,11 +72,16 @@ function outcomeOf (result: ExecutionResult, status: AttemptOutcome['status']): 
   }
 }
 
-export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow, mode: HealingMode, outer?: AbortSignal): Promise<AttemptReport> {
+export async function runClaimed(
+  ctx: EngineContext,
+  action: RecoveryActionRow,
+  mode: HealingMode,
+  outer?: AbortSignal
+): Promise<AttemptReport> {
   const started = performance.now()
   const dryRun = action.dry_run || (mode === 'dry_run' && action.trigger_type === 'automatic')
   const component = { organizationId: action.organization_id, componentName: action.target_component_name }
-  const { target, before } = await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => ({
+  const { target, before } = await withCaller(ctx.sql, SERVICE_CALLER, async tx => ({
     target: await loadTarget(tx, component, ctx.secretsKey),
     before: action.pre_action_metrics === null && !dryRun ? await latestHealth(tx, component, null) : undefined
   }))
@@ -93,30 +107,51 @@ export async function runClaimed (ctx: EngineContext, action: RecoveryActionRow,
   })
   const executorMs = performance.now() - executorStarted
 
-  const verify = !dryRun && result.success && action.trigger_type !== 'rollback' && !UNVERIFIED_TYPES.has(action.action_type)
-  const finished = await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
-    if (!await lockLeased(tx, action.id, ctx.owner)) return undefined
+  const verify =
+    !dryRun && result.success && action.trigger_type !== 'rollback' && !UNVERIFIED_TYPES.has(action.action_type)
+  const finished = await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+    if (!(await lockLeased(tx, action.id, ctx.owner))) return undefined
     if (dryRun) await finishAction(tx, action.id, outcomeOf(result, 'dry_run'))
     else if (result.success) await finishAction(tx, action.id, outcomeOf(result, 'succeeded'))
-    else if (result.retryable) await scheduleRetry(tx, action.id, result.error ?? result.output, result.errorCode ?? 'FAILED', outcomeOf(result, 'failed').result)
+    else if (result.retryable)
+      await scheduleRetry(
+        tx,
+        action.id,
+        result.error ?? result.output,
+        result.errorCode ?? 'FAILED',
+        outcomeOf(result, 'failed').result
+      )
     else await finishAction(tx, action.id, outcomeOf(result, 'failed'))
-    const notifications = Array.isArray(result.result.notifications) ? result.result.notifications as Array<{ channel: string }> : []
+    const notifications = Array.isArray(result.result.notifications)
+      ? (result.result.notifications as Array<{ channel: string }>)
+      : []
     await recordExtras(tx, action.id, {
       pre_action_metrics: before === undefined ? null : snapshot(before),
       notifications,
-      notification_channels: notifications.map((n) => n.channel),
+      notification_channels: notifications.map(n => n.channel),
       ...(verify ? { verification_due_ms: ctx.config.verificationDelayMs } : {})
     })
     if (!dryRun && result.success && action.trigger_type === 'rollback') await completeRollback(tx, action.id)
-    const row = await findRow<RecoveryActionRow>(tx, 'recovery_actions', action.id) as RecoveryActionRow
+    const row = (await findRow<RecoveryActionRow>(tx, 'recovery_actions', action.id)) as RecoveryActionRow
     await audit(tx, {
       type: 'attempt',
       actor: ctx.owner,
       outcome: row.execution_status,
       reasoning: result.output,
       action,
-      input: { attempt: action.attempt_number, max_attempts: action.max_attempts, dry_run: dryRun, target: target === null ? null : Object.keys(target) },
-      decision: { success: result.success, simulated: result.simulated, error_code: result.errorCode ?? null, retryable: result.retryable, next_retry_at: row.next_retry_at },
+      input: {
+        attempt: action.attempt_number,
+        max_attempts: action.max_attempts,
+        dry_run: dryRun,
+        target: target === null ? null : Object.keys(target)
+      },
+      decision: {
+        success: result.success,
+        simulated: result.simulated,
+        error_code: result.errorCode ?? null,
+        retryable: result.retryable,
+        next_retry_at: row.next_retry_at
+      },
       durationMs: Math.round(executorMs)
     })
     return row

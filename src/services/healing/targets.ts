@@ -9,7 +9,7 @@ import type { ComponentKey } from '../../db/organization-key.js'
 import { unseal, type SecretsKey } from '../secrets.js'
 import type { ComponentTarget } from './executors/types.js'
 
-function opened (sealed: string | null, secrets: SecretsKey): string | null {
+function opened(sealed: string | null, secrets: SecretsKey): string | null {
   if (sealed === null) return null
   try {
     return unseal(sealed, secrets)
@@ -18,10 +18,11 @@ function opened (sealed: string | null, secrets: SecretsKey): string | null {
   }
 }
 
-export async function loadTarget (tx: Tx, key: ComponentKey, secrets: SecretsKey): Promise<ComponentTarget | null> {
+export async function loadTarget(tx: Tx, key: ComponentKey, secrets: SecretsKey): Promise<ComponentTarget | null> {
   const row = await findTarget(tx, key)
   if (row === undefined) return null
-  const present = Object.entries({ ...row, webhook_secret: opened(row.webhook_secret, secrets) })
-    .filter(([field, value]) => value !== null && field !== 'organization_id')
+  const present = Object.entries({ ...row, webhook_secret: opened(row.webhook_secret, secrets) }).filter(
+    ([field, value]) => value !== null && field !== 'organization_id'
+  )
   return Object.fromEntries(present) as unknown as ComponentTarget
 }

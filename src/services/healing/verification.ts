@@ -19,24 +19,43 @@ export interface VerificationReport {
   rollback_action_id: string | null
 }
 
-async function judge (ctx: EngineContext, limit: number): Promise<Array<{ action: RecoveryActionRow, report: VerificationReport }>> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async (tx) => {
+async function judge(
+  ctx: EngineContext,
+  limit: number
+): Promise<Array<{ action: RecoveryActionRow; report: VerificationReport }>> {
+  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
     const due = await claimDueVerifications(tx, limit)
     const judged = []
     for (const action of due) {
-      const after = await latestHealth(tx, { organizationId: action.organization_id, componentName: action.target_component_name }, action.execution_completed_at)
+      const after = await latestHealth(
+        tx,
+        { organizationId: action.organization_id, componentName: action.target_component_name },
+        action.execution_completed_at
+      )
       const post = after === undefined ? null : snapshot(after)
       const assessment = assess(action.pre_action_metrics, post, ctx.config.minImprovementPercent)
-      const row = await recordVerification(tx, action.id, { status: assessment.status, post, improvement: assessment.improvement, score: assessment.score })
-      const resolved = assessment.status === 'verified' && action.triggered_by_anomaly_id !== null &&
-        await resolveAnomaly(tx, action.triggered_by_anomaly_id, `resolved by recovery action ${action.id} (${action.action_type}): metrics improved ${assessment.improvement ?? 0} %`)
+      const row = await recordVerification(tx, action.id, {
+        status: assessment.status,
+        post,
+        improvement: assessment.improvement,
+        score: assessment.score
+      })
+      const resolved =
+        assessment.status === 'verified' &&
+        action.triggered_by_anomaly_id !== null &&
+        (await resolveAnomaly(
+          tx,
+          action.triggered_by_anomaly_id,
+          `resolved by recovery action ${action.id} (${action.action_type}): metrics improved ${assessment.improvement ?? 0} %`
+        ))
       await audit(tx, {
         type: 'verification',
         actor: ctx.owner,
         outcome: assessment.status,
-        reasoning: post === null
-          ? 'no health event of the component since the action finished'
-          : `metrics changed by ${assessment.improvement ?? 'n/a'} % (verified at ${ctx.config.minImprovementPercent} % or on recovery to healthy)`,
+        reasoning:
+          post === null
+            ? 'no health event of the component since the action finished'
+            : `metrics changed by ${assessment.improvement ?? 'n/a'} % (verified at ${ctx.config.minImprovementPercent} % or on recovery to healthy)`,
         action,
         input: { pre: action.pre_action_metrics, post },
         decision: { ...assessment, anomaly_resolved: resolved }
@@ -47,7 +66,7 @@ async function judge (ctx: EngineContext, limit: number): Promise<Array<{ action
   })
 }
 
-async function undo (ctx: EngineContext, action: RecoveryActionRow, report: VerificationReport): Promise<void> {
+async function undo(ctx: EngineContext, action: RecoveryActionRow, report: VerificationReport): Promise<void> {
   const reason = `not improved: metrics changed by ${report.improvement ?? 0} % (needed ${ctx.config.minImprovementPercent} %)`
   let rolledBack = 'and it cannot be rolled back automatically'
   try {
@@ -57,10 +76,13 @@ async function undo (ctx: EngineContext, action: RecoveryActionRow, report: Veri
   } catch (error) {
     ctx.log.info({ actionId: action.id, err: error }, 'no automatic rollback')
   }
-  await handOff(ctx, action, { title: `${action.action_type} on ${action.target_component_name} did not help`, reason: `${reason}, ${rolledBack}` })
+  await handOff(ctx, action, {
+    title: `${action.action_type} on ${action.target_component_name} did not help`,
+    reason: `${reason}, ${rolledBack}`
+  })
 }
 
-export async function runDueVerifications (ctx: EngineContext, limit: number): Promise<VerificationReport[]> {
+export async function runDueVerifications(ctx: EngineContext, limit: number): Promise<VerificationReport[]> {
   const judged = await judge(ctx, limit)
   for (const { action, report } of judged) {
     if (report.status === 'not_improved') await undo(ctx, action, report)

@@ -6,7 +6,10 @@ import { createHash } from 'node:crypto'
 import type { Caller } from '../../db/caller.js'
 import { fireAlertSignal, resolveAlertSignal } from '../../db/alert-signals.js'
 import type { Db } from '../../db/port.js'
-import type { AlertmanagerPayloadBody as Payload, AlertmanagerResultBody as Result } from '../../schemas/alertmanager.js'
+import type {
+  AlertmanagerPayloadBody as Payload,
+  AlertmanagerResultBody as Result
+} from '../../schemas/alertmanager.js'
 
 type Alert = Payload['alerts'][number]
 
@@ -32,12 +35,12 @@ export const SEVERITY_MAP: Readonly<Record<string, 'low' | 'medium' | 'high' | '
   none: 'low'
 }
 
-export function severityOf (labels: Record<string, string>): 'low' | 'medium' | 'high' | 'critical' {
+export function severityOf(labels: Record<string, string>): 'low' | 'medium' | 'high' | 'critical' {
   return SEVERITY_MAP[(labels.severity ?? '').trim().toLowerCase()] ?? 'medium'
 }
 
 /** HighRequestLatency, high-request-latency and "High request latency" all become high_request_latency. */
-export function anomalyTypeOf (alertname: string | undefined): string {
+export function anomalyTypeOf(alertname: string | undefined): string {
   const snake = (alertname ?? '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
@@ -49,13 +52,15 @@ export function anomalyTypeOf (alertname: string | undefined): string {
 }
 
 /** Alertmanager's own fingerprint, or a stable one from the sorted labels when a sender omits it. */
-function fingerprintOf (alert: Alert): string {
+function fingerprintOf(alert: Alert): string {
   if (alert.fingerprint !== undefined) return alert.fingerprint
-  const labels = Object.keys(alert.labels).sort().map((key) => [key, alert.labels[key]])
+  const labels = Object.keys(alert.labels)
+    .sort()
+    .map(key => [key, alert.labels[key]])
   return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16)
 }
 
-function componentOf (labels: Record<string, string>, componentLabels: string[]): string | undefined {
+function componentOf(labels: Record<string, string>, componentLabels: string[]): string | undefined {
   for (const label of componentLabels) {
     const value = labels[label]?.trim()
     if (value !== undefined && value !== '') return value.slice(0, 200)
@@ -64,7 +69,7 @@ function componentOf (labels: Record<string, string>, componentLabels: string[])
 }
 
 // Alertmanager writes the zero time for "not yet ended".
-function endOf (alert: Alert): Date {
+function endOf(alert: Alert): Date {
   const ends = alert.endsAt === undefined ? Number.NaN : Date.parse(alert.endsAt)
   return Number.isNaN(ends) || ends <= 0 ? new Date() : new Date(ends)
 }
@@ -73,15 +78,32 @@ export interface AlertmanagerSettings {
   componentLabels: string[]
 }
 
-export async function receiveAlerts (db: Db, caller: Caller, organizationId: string | null, payload: Payload, settings: AlertmanagerSettings): Promise<Result> {
-  const result: Result = { received: payload.alerts.length, opened: 0, updated: 0, resolved: 0, unchanged: 0, ignored: [], signal_ids: [] }
-  await db.asCaller(caller, async (tx) => {
+export async function receiveAlerts(
+  db: Db,
+  caller: Caller,
+  organizationId: string | null,
+  payload: Payload,
+  settings: AlertmanagerSettings
+): Promise<Result> {
+  const result: Result = {
+    received: payload.alerts.length,
+    opened: 0,
+    updated: 0,
+    resolved: 0,
+    unchanged: 0,
+    ignored: [],
+    signal_ids: []
+  }
+  await db.asCaller(caller, async tx => {
     for (const alert of payload.alerts) {
       const fingerprint = fingerprintOf(alert)
       const labels = { ...payload.commonLabels, ...alert.labels }
       const component = componentOf(labels, settings.componentLabels)
       if (component === undefined) {
-        result.ignored.push({ fingerprint, reason: `no component label (looked for ${settings.componentLabels.join(', ')})` })
+        result.ignored.push({
+          fingerprint,
+          reason: `no component label (looked for ${settings.componentLabels.join(', ')})`
+        })
         continue
       }
       const anomalyType = anomalyTypeOf(labels.alertname)

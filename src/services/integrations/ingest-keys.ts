@@ -5,45 +5,73 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { SERVICE_CALLER, withCaller, type Caller } from '../../db/caller.js'
 import type { Sql } from '../../db/client.js'
-import { insertIngestKey, listIngestKeys, revokeIngestKey, useIngestKey, type IngestKeyRow } from '../../db/ingest-keys.js'
+import {
+  insertIngestKey,
+  listIngestKeys,
+  revokeIngestKey,
+  useIngestKey,
+  type IngestKeyRow
+} from '../../db/ingest-keys.js'
 import type { Db } from '../../db/port.js'
 import { errors } from '../../errors.js'
 
 export const INGEST_KEY_PREFIX = 'c314_'
 const SHOWN_PREFIX_CHARS = 13
 
-export function hashIngestKey (key: string): Buffer {
+export function hashIngestKey(key: string): Buffer {
   return createHash('sha256').update(key).digest()
 }
 
-export function isIngestKey (token: string): boolean {
+export function isIngestKey(token: string): boolean {
   return token.startsWith(INGEST_KEY_PREFIX)
 }
 
-export async function createIngestKey (db: Db, caller: Caller, organizationId: string, name: string, createdBy: string | null): Promise<IngestKeyRow & { key: string }> {
+export async function createIngestKey(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  name: string,
+  createdBy: string | null
+): Promise<IngestKeyRow & { key: string }> {
   const key = `${INGEST_KEY_PREFIX}${randomBytes(32).toString('base64url')}`
-  const row = await db.asCaller(caller, async (tx) => await insertIngestKey(tx, {
-    organization_id: organizationId,
-    name,
-    key_prefix: key.slice(0, SHOWN_PREFIX_CHARS),
-    key_hash: hashIngestKey(key),
-    created_by: createdBy
-  }))
+  const row = await db.asCaller(
+    caller,
+    async tx =>
+      await insertIngestKey(tx, {
+        organization_id: organizationId,
+        name,
+        key_prefix: key.slice(0, SHOWN_PREFIX_CHARS),
+        key_hash: hashIngestKey(key),
+        created_by: createdBy
+      })
+  )
   return { ...row, key }
 }
 
-export async function listOrganizationIngestKeys (db: Db, caller: Caller, organizationId: string): Promise<IngestKeyRow[]> {
-  return await db.asCaller(caller, async (tx) => await listIngestKeys(tx, organizationId))
+export async function listOrganizationIngestKeys(
+  db: Db,
+  caller: Caller,
+  organizationId: string
+): Promise<IngestKeyRow[]> {
+  return await db.asCaller(caller, async tx => await listIngestKeys(tx, organizationId))
 }
 
-export async function revokeOrganizationIngestKey (db: Db, caller: Caller, organizationId: string, id: string): Promise<IngestKeyRow> {
-  const row = await db.asCaller(caller, async (tx) => await revokeIngestKey(tx, organizationId, id))
+export async function revokeOrganizationIngestKey(
+  db: Db,
+  caller: Caller,
+  organizationId: string,
+  id: string
+): Promise<IngestKeyRow> {
+  const row = await db.asCaller(caller, async tx => await revokeIngestKey(tx, organizationId, id))
   if (row === undefined) throw new errors.NotFound(`ingest key ${id} not found`)
   return row
 }
 
 /** The organization and key a presented key stands for, or undefined for an unknown or revoked one. */
-export async function authenticateIngestKey (sql: Sql, key: string): Promise<{ keyId: string, organizationId: string } | undefined> {
-  const row = await withCaller(sql, SERVICE_CALLER, async (tx) => await useIngestKey(tx, hashIngestKey(key)))
+export async function authenticateIngestKey(
+  sql: Sql,
+  key: string
+): Promise<{ keyId: string; organizationId: string } | undefined> {
+  const row = await withCaller(sql, SERVICE_CALLER, async tx => await useIngestKey(tx, hashIngestKey(key)))
   return row === undefined ? undefined : { keyId: row.id, organizationId: row.organization_id }
 }

@@ -15,7 +15,7 @@ export interface Candidate {
 }
 
 /** The measurements of an event the classification rules read. */
-export function eventSignals (event: Candidate['event']): Signals {
+export function eventSignals(event: Candidate['event']): Signals {
   return {
     error_rate: event.error_rate,
     latency_p95_ms: event.latency_p95_ms,

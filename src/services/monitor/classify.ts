@@ -5,7 +5,7 @@
 import type { HEALTH_STATUSES } from '../../schemas/fields.js'
 import { RULES, type Level, type RuleName, type Thresholds } from '../../schemas/monitor-thresholds.js'
 
-export type HealthStatus = typeof HEALTH_STATUSES[number]
+export type HealthStatus = (typeof HEALTH_STATUSES)[number]
 
 export type Signals = Partial<Record<RuleName, number | null>>
 
@@ -23,25 +23,31 @@ export interface Classification {
 const RANK: Record<HealthStatus, number> = { unknown: -1, healthy: 0, degraded: 1, unhealthy: 2, critical: 3 }
 const LEVELS: Level[] = ['critical', 'unhealthy', 'degraded']
 
-export function rank (status: HealthStatus): number {
+export function rank(status: HealthStatus): number {
   return RANK[status]
 }
 
-function breached (value: number, limit: number, direction: 'high' | 'low'): boolean {
+function breached(value: number, limit: number, direction: 'high' | 'low'): boolean {
   return direction === 'high' ? value >= limit : value <= limit
 }
 
-export function classify (signals: Signals, baseline: LatencyBaseline | undefined, thresholds: Thresholds): Classification {
+export function classify(
+  signals: Signals,
+  baseline: LatencyBaseline | undefined,
+  thresholds: Thresholds
+): Classification {
   let status: HealthStatus = 'unknown'
   const reasons: string[] = []
-  const raise = (to: HealthStatus): void => { if (RANK[to] > RANK[status]) status = to }
+  const raise = (to: HealthStatus): void => {
+    if (RANK[to] > RANK[status]) status = to
+  }
 
   for (const [rule, direction] of Object.entries(RULES) as Array<[RuleName, 'high' | 'low']>) {
     const value = signals[rule]
     if (value === undefined || value === null) continue
     raise('healthy')
     const levels = thresholds[rule]
-    const level = LEVELS.find((candidate) => breached(value, levels[candidate], direction))
+    const level = LEVELS.find(candidate => breached(value, levels[candidate], direction))
     if (level === undefined) continue
     raise(level)
     reasons.push(`${rule} ${value} ${direction === 'high' ? '>=' : '<='} ${levels[level]} (${level})`)
@@ -50,8 +56,14 @@ export function classify (signals: Signals, baseline: LatencyBaseline | undefine
   const p95 = signals.latency_p95_ms
   const usual = baseline?.latency_p95_ms
   const rule = thresholds.baseline
-  if (p95 != null && usual != null && baseline !== undefined && baseline.events >= rule.min_events &&
-      p95 >= rule.floor_ms && p95 >= rule.factor * usual) {
+  if (
+    p95 != null &&
+    usual != null &&
+    baseline !== undefined &&
+    baseline.events >= rule.min_events &&
+    p95 >= rule.floor_ms &&
+    p95 >= rule.factor * usual
+  ) {
     raise('degraded')
     reasons.push(`latency_p95_ms ${p95} >= ${rule.factor} x usual ${usual} over ${baseline.events} events (degraded)`)
   }

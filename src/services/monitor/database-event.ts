@@ -8,26 +8,34 @@ import type { Thresholds } from '../../schemas/monitor-thresholds.js'
 
 const COUNTERS = ['deadlocks', 'blks_hit', 'blks_read', 'xact_commit', 'xact_rollback'] as const
 
-function round (value: number): number {
+function round(value: number): number {
   return Math.round(value * 1000) / 1000
 }
 
-function comparable (current: DatabaseCounters, previous: PreviousSample | undefined): previous is PreviousSample {
+function comparable(current: DatabaseCounters, previous: PreviousSample | undefined): previous is PreviousSample {
   if (previous === undefined || previous.counters.stats_reset !== current.stats_reset) return false
-  return COUNTERS.every((counter) => current[counter] >= previous.counters[counter])
+  return COUNTERS.every(counter => current[counter] >= previous.counters[counter])
 }
 
-export function databaseCandidate (sample: DatabaseSample, previous: PreviousSample | undefined, thresholds: Thresholds): Candidate {
+export function databaseCandidate(
+  sample: DatabaseSample,
+  previous: PreviousSample | undefined,
+  thresholds: Thresholds
+): Candidate {
   const current = sample.counters
   const since = comparable(current, previous) ? previous : undefined
-  const delta = (counter: typeof COUNTERS[number]): number => current[counter] - (since?.counters[counter] ?? 0)
-  const statementCalls = current.statement_calls === null
-    ? null
-    : current.statement_calls - (since?.counters.statement_calls != null && since.counters.statement_calls <= current.statement_calls ? since.counters.statement_calls : 0)
+  const delta = (counter: (typeof COUNTERS)[number]): number => current[counter] - (since?.counters[counter] ?? 0)
+  const statementCalls =
+    current.statement_calls === null
+      ? null
+      : current.statement_calls -
+        (since?.counters.statement_calls != null && since.counters.statement_calls <= current.statement_calls
+          ? since.counters.statement_calls
+          : 0)
 
   const blockAccesses = delta('blks_hit') + delta('blks_read')
-  const cacheHitRate = blockAccesses > 0 ? round(100 * delta('blks_hit') / blockAccesses) : null
-  const connectionUsage = round(100 * sample.server_connections / sample.max_connections)
+  const cacheHitRate = blockAccesses > 0 ? round((100 * delta('blks_hit')) / blockAccesses) : null
+  const connectionUsage = round((100 * sample.server_connections) / sample.max_connections)
   const windowStart = since?.sampled_at ?? current.stats_reset
   const windowStartDate = windowStart === null ? null : new Date(windowStart)
 
@@ -44,7 +52,10 @@ export function databaseCandidate (sample: DatabaseSample, previous: PreviousSam
       db_cache_hit_rate: cacheHitRate,
       measurement_window_start: windowStartDate?.toISOString() ?? null,
       measurement_window_end: sample.sampled_at.toISOString(),
-      measurement_window_seconds: windowStartDate === null ? null : Math.max(0, Math.round((sample.sampled_at.getTime() - windowStartDate.getTime()) / 1000)),
+      measurement_window_seconds:
+        windowStartDate === null
+          ? null
+          : Math.max(0, Math.round((sample.sampled_at.getTime() - windowStartDate.getTime()) / 1000)),
       error_types: {},
       metadata: {},
       tags: ['monitor']

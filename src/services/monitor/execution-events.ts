@@ -7,7 +7,9 @@ import { eventSignals, type Candidate } from './candidate.js'
 
 const MAX_ERROR_MESSAGE = 1000
 
-function windowColumns (window: MeasurementWindow): Pick<Candidate['event'], 'measurement_window_start' | 'measurement_window_end' | 'measurement_window_seconds'> {
+function windowColumns(
+  window: MeasurementWindow
+): Pick<Candidate['event'], 'measurement_window_start' | 'measurement_window_end' | 'measurement_window_seconds'> {
   return {
     measurement_window_start: window.start.toISOString(),
     measurement_window_end: window.end.toISOString(),
@@ -15,7 +17,7 @@ function windowColumns (window: MeasurementWindow): Pick<Candidate['event'], 'me
   }
 }
 
-export function executionCandidate (aggregate: ExecutionAggregate, window: MeasurementWindow): Candidate {
+export function executionCandidate(aggregate: ExecutionAggregate, window: MeasurementWindow): Candidate {
   const integration = aggregate.component_type === 'integration'
   const event: Candidate['event'] = {
     organization_id: aggregate.organization_id,
@@ -31,7 +33,8 @@ export function executionCandidate (aggregate: ExecutionAggregate, window: Measu
     error_count: aggregate.errors,
     error_rate: aggregate.error_rate,
     error_types: redactDeep(aggregate.error_types),
-    last_error_message: aggregate.last_error_message === null ? null : redact(aggregate.last_error_message).slice(0, MAX_ERROR_MESSAGE),
+    last_error_message:
+      aggregate.last_error_message === null ? null : redact(aggregate.last_error_message).slice(0, MAX_ERROR_MESSAGE),
     last_error_timestamp: aggregate.last_error_timestamp?.toISOString() ?? null,
     ...(integration
       ? {
@@ -55,7 +58,7 @@ export function executionCandidate (aggregate: ExecutionAggregate, window: Measu
 }
 
 /** A component asked for by name that had no calls in the window: stored as unknown (no data). */
-export function silentCandidate (componentName: string, window: MeasurementWindow): Candidate {
+export function silentCandidate(componentName: string, window: MeasurementWindow): Candidate {
   return {
     source: 'execution_log',
     event: {

@@ -4,11 +4,12 @@ import type { MonitorMetricBody } from '../../schemas/monitor.js'
 import { redact } from '../redaction.js'
 import { eventSignals, type Candidate } from './candidate.js'
 
-export function manualCandidate (metric: MonitorMetricBody): Candidate {
+export function manualCandidate(metric: MonitorMetricBody): Candidate {
   const event: Candidate['event'] = {
     ...metric,
     environment: metric.environment ?? 'production',
-    last_error_message: metric.last_error_message == null ? metric.last_error_message : redact(metric.last_error_message),
+    last_error_message:
+      metric.last_error_message == null ? metric.last_error_message : redact(metric.last_error_message),
     error_types: metric.error_types ?? {},
     metadata: metric.metadata ?? {},
     tags: metric.tags ?? []

@@ -15,23 +15,29 @@ interface Weighing {
   affected?: number
 }
 
-function weigh (statuses: HealthStatus[], share: number): Weighing {
-  const known = statuses.filter((status) => status !== 'unknown').map(rank)
+function weigh(statuses: HealthStatus[], share: number): Weighing {
+  const known = statuses.filter(status => status !== 'unknown').map(rank)
   if (known.length === 0) return { overall: 'unknown', known: 0 }
   const worst = Math.max(...known)
-  const affected = known.filter((value) => value >= worst).length
+  const affected = known.filter(value => value >= worst).length
   const overall = worst <= 1 || affected / known.length >= share ? worst : worst - 1
-  return { overall: BY_RANK[overall] as HealthStatus, known: known.length, worst: BY_RANK[worst] as HealthStatus, affected }
+  return {
+    overall: BY_RANK[overall] as HealthStatus,
+    known: known.length,
+    worst: BY_RANK[worst] as HealthStatus,
+    affected
+  }
 }
 
-export function overallStatus (statuses: HealthStatus[], share: number): HealthStatus {
+export function overallStatus(statuses: HealthStatus[], share: number): HealthStatus {
   return weigh(statuses, share).overall
 }
 
 /** The rule applied to these statuses, in a sentence for the audit log. */
-export function explainOverall (statuses: HealthStatus[], share: number): string {
+export function explainOverall(statuses: HealthStatus[], share: number): string {
   const { overall, known, worst, affected } = weigh(statuses, share)
-  if (worst === undefined || affected === undefined) return `no component had data (${statuses.length} unknown): overall unknown`
+  if (worst === undefined || affected === undefined)
+    return `no component had data (${statuses.length} unknown): overall unknown`
   const fraction = `${affected} of ${known} components with data`
   if (worst === overall) return `worst status ${worst} (${fraction}): overall ${overall}`
   return `worst status ${worst} in ${fraction}, under the ${share * 100}% share: overall one level milder, ${overall}`

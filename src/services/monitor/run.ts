@@ -42,29 +42,42 @@ export interface MonitorTrigger {
 export const JOB_TRIGGER: MonitorTrigger = { caller: SERVICE_CALLER, actor: 'job:monitor' }
 
 /** A service caller runs as itself; an admin's run is the service's, recorded with the admin as actor. */
-export function triggeredBy (identity: Identity): MonitorTrigger {
-  if (identity.kind === 'service') return { caller: identity, actor: identity.userId === null ? 'service' : `service:${identity.userId}` }
+export function triggeredBy(identity: Identity): MonitorTrigger {
+  if (identity.kind === 'service')
+    return { caller: identity, actor: identity.userId === null ? 'service' : `service:${identity.userId}` }
   return { caller: SERVICE_CALLER, actor: `${identity.kind}:${identity.userId ?? 'unknown'}` }
 }
 
-const key = (organizationId: string | null | undefined, type: string, name: string): string => `${organizationId ?? ''}\u0000${type}\u0000${name}`
+const key = (organizationId: string | null | undefined, type: string, name: string): string =>
+  `${organizationId ?? ''}\u0000${type}\u0000${name}`
 
-async function baselinesFor (tx: Parameters<typeof latencyBaselines>[0], candidates: Candidate[], end: Date, thresholds: Thresholds): Promise<Map<string, LatencyBaseline>> {
-  const judged = candidates.filter((candidate) => candidate.signals.latency_p95_ms != null).map((candidate) => candidate.event)
+async function baselinesFor(
+  tx: Parameters<typeof latencyBaselines>[0],
+  candidates: Candidate[],
+  end: Date,
+  thresholds: Thresholds
+): Promise<Map<string, LatencyBaseline>> {
+  const judged = candidates
+    .filter(candidate => candidate.signals.latency_p95_ms != null)
+    .map(candidate => candidate.event)
   const rows = await latencyBaselines(tx, judged, {
     since: new Date(end.getTime() - thresholds.baseline.lookback_minutes * 60_000),
     maxEvents: thresholds.baseline.max_events
   })
-  return new Map(rows.map((row) => [key(row.organization_id, row.component_type, row.component_name), row]))
+  return new Map(rows.map(row => [key(row.organization_id, row.component_type, row.component_name), row]))
 }
 
-function countStatuses (statuses: HealthStatus[]): Record<HealthStatus, number> {
+function countStatuses(statuses: HealthStatus[]): Record<HealthStatus, number> {
   const counts: Record<HealthStatus, number> = { healthy: 0, degraded: 0, unhealthy: 0, critical: 0, unknown: 0 }
   for (const status of statuses) counts[status] += 1
   return counts
 }
 
-export async function runMonitor (db: Db, trigger: MonitorTrigger, request: MonitorRequest = {}): Promise<MonitorRunResultBody> {
+export async function runMonitor(
+  db: Db,
+  trigger: MonitorTrigger,
+  request: MonitorRequest = {}
+): Promise<MonitorRunResultBody> {
   const started = performance.now()
   const runId = randomUUID()
   const thresholds = resolveThresholds(request.thresholds)
@@ -72,9 +85,11 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
   const named = request.component_name
   const sample = await sampleDatabase(db.sql, thresholds.slow_query_ms)
 
-  return await db.asCaller(trigger.caller, async (tx) => {
+  return await db.asCaller(trigger.caller, async tx => {
     const window = await measurementWindow(tx, minutes)
-    const candidates = (await aggregateWindow(tx, window, named)).map((aggregate) => executionCandidate(aggregate, window))
+    const candidates = (await aggregateWindow(tx, window, named)).map(aggregate =>
+      executionCandidate(aggregate, window)
+    )
     if (named === undefined || named === sample.database) {
       candidates.push(databaseCandidate(sample, await previousSample(tx, sample.database), thresholds))
     }
@@ -82,9 +97,12 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
     candidates.push(...(request.metrics ?? []).map(manualCandidate))
 
     const baselines = await baselinesFor(tx, candidates, window.end, thresholds)
-    const classified = candidates.map((candidate) => {
-      const baseline = baselines.get(key(candidate.event.organization_id, candidate.event.component_type, candidate.event.component_name))
-      const usual = baseline !== undefined && baseline.events >= thresholds.baseline.min_events ? baseline.latency_p95_ms : null
+    const classified = candidates.map(candidate => {
+      const baseline = baselines.get(
+        key(candidate.event.organization_id, candidate.event.component_type, candidate.event.component_name)
+      )
+      const usual =
+        baseline !== undefined && baseline.events >= thresholds.baseline.min_events ? baseline.latency_p95_ms : null
       return { candidate, usual, ...classify(candidate.signals, baseline, thresholds) }
     })
     const events: HealthEventInputBody[] = classified.map(({ candidate, status, reasons, usual }) => ({
@@ -92,7 +110,13 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
       status,
       metadata: {
         ...candidate.event.metadata,
-        monitor: { run_id: runId, source: candidate.source, reasons, baseline_latency_p95_ms: usual, ...candidate.facts }
+        monitor: {
+          run_id: runId,
+          source: candidate.source,
+          reasons,
+          baseline_latency_p95_ms: usual,
+          ...candidate.facts
+        }
       }
     }))
     const ids = events.length === 0 ? [] : await insertHealthEventIds(tx, events)
@@ -112,10 +136,10 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
       availability_percentage: candidate.event.availability_percentage ?? null,
       throughput_per_minute: candidate.event.throughput_per_minute ?? null
     }))
-    const statuses = components.map((component) => component.status)
+    const statuses = components.map(component => component.status)
     const overall = overallStatus(statuses, thresholds.overall_worst_share)
     const unhealthy = components
-      .filter((component) => rank(component.status) > 0)
+      .filter(component => rank(component.status) > 0)
       .sort((a, b) => rank(b.status) - rank(a.status) || a.component_name.localeCompare(b.component_name))
     const statusCounts = countStatuses(statuses)
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000
@@ -133,8 +157,17 @@ export async function runMonitor (db: Db, trigger: MonitorTrigger, request: Moni
       decision: {
         overall_status: overall,
         status_counts: statusCounts,
-        components: components.map(({ component_type, component_name, status, reasons }) => ({ component_type, component_name, status, reasons })),
-        unhealthy_components: unhealthy.map(({ component_type, component_name, status }) => ({ component_type, component_name, status })),
+        components: components.map(({ component_type, component_name, status, reasons }) => ({
+          component_type,
+          component_name,
+          status,
+          reasons
+        })),
+        unhealthy_components: unhealthy.map(({ component_type, component_name, status }) => ({
+          component_type,
+          component_name,
+          status
+        })),
         events_created: ids.length
       },
       outcome: overall,

@@ -26,7 +26,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 }
 
 /** The defaults with a call's overrides laid over them, group by group. */
-export function resolveThresholds (overrides: ThresholdOverrides = {}): Thresholds {
+export function resolveThresholds(overrides: ThresholdOverrides = {}): Thresholds {
   const resolved = structuredClone(DEFAULT_THRESHOLDS) as Record<string, unknown>
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue

@@ -6,9 +6,16 @@ import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
 import { standardSecret, webhookHeaders } from '../healing/executors/standard-webhooks.js'
 import type { EscalationMessage, WebhookChannel } from './types.js'
 
-export async function sendWebhook (channel: WebhookChannel, message: EscalationMessage, signal: AbortSignal): Promise<PostOutcome> {
+export async function sendWebhook(
+  channel: WebhookChannel,
+  message: EscalationMessage,
+  signal: AbortSignal
+): Promise<PostOutcome> {
   const body = JSON.stringify({ event: 'escalation', ...message })
-  const signed = channel.secret !== undefined && channel.secret !== '' ? webhookHeaders(standardSecret(channel.secret), message.escalation_id, body) : {}
+  const signed =
+    channel.secret !== undefined && channel.secret !== ''
+      ? webhookHeaders(standardSecret(channel.secret), message.escalation_id, body)
+      : {}
   const headers: Record<string, string> = { ...signed, 'Idempotency-Key': message.escalation_id }
   return await postJson(channel.url, body, headers, signal)
 }

@@ -6,17 +6,32 @@ import { sendWebhook } from './generic-webhook.js'
 import { sendSlack } from './slack.js'
 import type { EscalationMessage, NotificationChannel, NotificationRecord } from './types.js'
 
-async function send (channel: NotificationChannel, message: EscalationMessage, signal: AbortSignal): Promise<PostOutcome> {
+async function send(
+  channel: NotificationChannel,
+  message: EscalationMessage,
+  signal: AbortSignal
+): Promise<PostOutcome> {
   const problem = urlProblem(channel.url)
   if (problem !== undefined) return { ok: false, error: `url ${problem}`, retryable: false }
   switch (channel.kind) {
-    case 'slack': return await sendSlack(channel, message, signal)
-    case 'webhook': return await sendWebhook(channel, message, signal)
-    default: return { ok: false, error: `unknown channel kind ${String((channel as { kind: unknown }).kind)}`, retryable: false }
+    case 'slack':
+      return await sendSlack(channel, message, signal)
+    case 'webhook':
+      return await sendWebhook(channel, message, signal)
+    default:
+      return {
+        ok: false,
+        error: `unknown channel kind ${String((channel as { kind: unknown }).kind)}`,
+        retryable: false
+      }
   }
 }
 
-async function record (channel: NotificationChannel, message: EscalationMessage, signal: AbortSignal): Promise<NotificationRecord> {
+async function record(
+  channel: NotificationChannel,
+  message: EscalationMessage,
+  signal: AbortSignal
+): Promise<NotificationRecord> {
   const sentAt = new Date().toISOString()
   const entry: NotificationRecord = { channel: channel.name, kind: channel.kind, ok: false, sent_at: sentAt }
   try {
@@ -30,6 +45,10 @@ async function record (channel: NotificationChannel, message: EscalationMessage,
   return entry
 }
 
-export async function notify (channels: NotificationChannel[], message: EscalationMessage, signal: AbortSignal): Promise<NotificationRecord[]> {
-  return await Promise.all(channels.map(async (channel) => await record(channel, message, signal)))
+export async function notify(
+  channels: NotificationChannel[],
+  message: EscalationMessage,
+  signal: AbortSignal
+): Promise<NotificationRecord[]> {
+  return await Promise.all(channels.map(async channel => await record(channel, message, signal)))
 }

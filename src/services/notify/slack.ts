@@ -8,21 +8,21 @@ const HEADER_CHARS = 150
 const SECTION_CHARS = 3000
 
 // mrkdwn treats these three as markup; everything else is literal.
-function escape (text: string): string {
+function escape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 }
 
-function clip (text: string, limit: number): string {
+function clip(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`
 }
 
-export function slackPayload (message: EscalationMessage): { text: string, blocks: unknown[] } {
+export function slackPayload(message: EscalationMessage): { text: string; blocks: unknown[] } {
   const about = [
     message.component_name === undefined ? undefined : `component \`${escape(message.component_name)}\``,
     message.action_id === undefined ? undefined : `action ${message.action_id}`,
     message.anomaly_id === undefined ? undefined : `anomaly ${message.anomaly_id}`,
     `escalation ${message.escalation_id}`
-  ].filter((part) => part !== undefined)
+  ].filter(part => part !== undefined)
   const body = [`*Severity:* ${message.severity}`, escape(message.summary)]
   if (message.reason !== undefined) body.push(`*Why it escalated:* ${escape(message.reason)}`)
   return {
@@ -35,6 +35,10 @@ export function slackPayload (message: EscalationMessage): { text: string, block
   }
 }
 
-export async function sendSlack (channel: SlackChannel, message: EscalationMessage, signal: AbortSignal): Promise<PostOutcome> {
+export async function sendSlack(
+  channel: SlackChannel,
+  message: EscalationMessage,
+  signal: AbortSignal
+): Promise<PostOutcome> {
   return await postJson(channel.url, JSON.stringify(slackPayload(message)), {}, signal)
 }

@@ -17,20 +17,31 @@ export interface IngestOutcome {
 
 const NAMED_IGNORED = 5
 
-function describe (rejections: string[], ignored: Map<string, number>): string {
+function describe(rejections: string[], ignored: Map<string, number>): string {
   const parts: string[] = []
   if (rejections.length > 0) parts.push(`rejected: ${rejections.join('; ')}`)
   if (ignored.size > 0) {
     const names = [...ignored.keys()].slice(0, NAMED_IGNORED).join(', ')
     const more = ignored.size > NAMED_IGNORED ? ` and ${ignored.size - NAMED_IGNORED} more` : ''
-    parts.push(`ignored ${[...ignored.values()].reduce((sum, count) => sum + count, 0)} data points of metrics not mapped to health events (${names}${more})`)
+    parts.push(
+      `ignored ${[...ignored.values()].reduce((sum, count) => sum + count, 0)} data points of metrics not mapped to health events (${names}${more})`
+    )
   }
   return parts.join('. ')
 }
 
-export async function ingestMetrics (db: Db, caller: Caller, organizationId: string | null, request: ExportRequestObject, streams: CumulativeStreams): Promise<IngestOutcome> {
+export async function ingestMetrics(
+  db: Db,
+  caller: Caller,
+  organizationId: string | null,
+  request: ExportRequestObject,
+  streams: CumulativeStreams
+): Promise<IngestOutcome> {
   const mapped = mapExport(request, organizationId, streams)
-  const eventIds = mapped.events.length === 0 ? [] : await db.asCaller(caller, async (tx) => await insertHealthEventIds(tx, mapped.events))
+  const eventIds =
+    mapped.events.length === 0
+      ? []
+      : await db.asCaller(caller, async tx => await insertHealthEventIds(tx, mapped.events))
   return {
     accepted: mapped.accepted,
     rejected: mapped.rejected,

@@ -15,8 +15,16 @@ import { classify } from '../monitor/classify.js'
 import { DEFAULT_THRESHOLDS } from '../monitor/thresholds.js'
 import { mergeInto, quantile, since, type Histogram } from './histogram.js'
 
-interface AnyValue { stringValue?: string, boolValue?: boolean, intValue?: number, doubleValue?: number }
-interface KeyValue { key?: string, value?: AnyValue }
+interface AnyValue {
+  stringValue?: string
+  boolValue?: boolean
+  intValue?: number
+  doubleValue?: number
+}
+interface KeyValue {
+  key?: string
+  value?: AnyValue
+}
 interface Point {
   attributes?: KeyValue[]
   startTimeUnixNano?: number
@@ -30,7 +38,10 @@ interface Point {
   min?: number
   max?: number
 }
-interface Series { dataPoints?: Point[], aggregationTemporality?: number }
+interface Series {
+  dataPoints?: Point[]
+  aggregationTemporality?: number
+}
 interface Metric {
   name?: string
   unit?: string
@@ -40,8 +51,13 @@ interface Metric {
   exponentialHistogram?: Series
   summary?: Series
 }
-interface ResourceMetrics { resource?: { attributes?: KeyValue[] }, scopeMetrics?: Array<{ metrics?: Metric[] }> }
-export interface ExportRequestObject { resourceMetrics?: ResourceMetrics[] }
+interface ResourceMetrics {
+  resource?: { attributes?: KeyValue[] }
+  scopeMetrics?: Array<{ metrics?: Metric[] }>
+}
+export interface ExportRequestObject {
+  resourceMetrics?: ResourceMetrics[]
+}
 
 export interface MappedExport {
   events: HealthEventInputBody[]
@@ -56,15 +72,23 @@ export interface MappedExport {
 
 const CUMULATIVE = 2
 const DURATION_METRICS = new Set(['http.server.request.duration', 'http.server.duration'])
-const READ_METRICS = new Set([...DURATION_METRICS, 'process.cpu.utilization', 'system.cpu.utilization', 'system.memory.utilization',
-  'system.memory.usage', 'process.memory.usage', 'system.filesystem.utilization', 'system.filesystem.usage'])
+const READ_METRICS = new Set([
+  ...DURATION_METRICS,
+  'process.cpu.utilization',
+  'system.cpu.utilization',
+  'system.memory.utilization',
+  'system.memory.usage',
+  'process.memory.usage',
+  'system.filesystem.utilization',
+  'system.filesystem.usage'
+])
 const MIB = 1024 * 1024
 
-function scalar (value: AnyValue | undefined): string | number | boolean | undefined {
+function scalar(value: AnyValue | undefined): string | number | boolean | undefined {
   return value?.stringValue ?? value?.intValue ?? value?.doubleValue ?? value?.boolValue
 }
 
-function attributesOf (list: KeyValue[] | undefined): Map<string, string | number | boolean> {
+function attributesOf(list: KeyValue[] | undefined): Map<string, string | number | boolean> {
   const map = new Map<string, string | number | boolean>()
   for (const { key, value } of list ?? []) {
     const plain = scalar(value)
@@ -73,8 +97,8 @@ function attributesOf (list: KeyValue[] | undefined): Map<string, string | numbe
   return map
 }
 
-function keyOf (attributes: Map<string, unknown>): string {
-  return JSON.stringify([...attributes].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+function keyOf(attributes: Map<string, unknown>): string {
+  return JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 const hasServiceName = (attributes: Map<string, unknown>): boolean => {
@@ -89,10 +113,12 @@ const round = (value: number, digits = 3): number => Math.round(value * 10 ** di
 
 /** The previous export of each cumulative stream, to take the interval's counts from. Per process, bounded. */
 export class CumulativeStreams {
-  private readonly seen = new LRUCache<string, { histogram: Histogram, start: number, timeMs: number }>({ max: 100_000 })
+  private readonly seen = new LRUCache<string, { histogram: Histogram; start: number; timeMs: number }>({
+    max: 100_000
+  })
 
   /** The interval's histogram and where the interval starts. */
-  delta (key: string, histogram: Histogram, startMs: number, timeMs: number): { histogram: Histogram, fromMs: number } {
+  delta(key: string, histogram: Histogram, startMs: number, timeMs: number): { histogram: Histogram; fromMs: number } {
     const previous = this.seen.get(key)
     this.seen.set(key, { histogram, start: startMs, timeMs })
     if (previous !== undefined && previous.start === startMs && previous.timeMs <= timeMs) {
@@ -120,24 +146,35 @@ class Resource {
   diskUsedBytes = 0
   diskReported = false
 
-  constructor (readonly attributes: Map<string, string | number | boolean>, readonly key: string) {}
+  constructor(
+    readonly attributes: Map<string, string | number | boolean>,
+    readonly key: string
+  ) {}
 
-  span (fromMs: number, toMs: number): void {
+  span(fromMs: number, toMs: number): void {
     this.fromMs = Math.min(this.fromMs, fromMs)
     this.toMs = Math.max(this.toMs, toMs)
   }
 }
 
-function durationScale (metric: Metric): number {
+function durationScale(metric: Metric): number {
   switch (metric.unit) {
-    case 's': return 1000
-    case 'ms': return 1
-    case 'us': return 0.001
-    default: return metric.name === 'http.server.duration' ? 1 : 1000
+    case 's':
+      return 1000
+    case 'ms':
+      return 1
+    case 'us':
+      return 0.001
+    default:
+      return metric.name === 'http.server.duration' ? 1 : 1000
   }
 }
 
-export function mapExport (request: ExportRequestObject, organizationId: string | null, streams: CumulativeStreams): MappedExport {
+export function mapExport(
+  request: ExportRequestObject,
+  organizationId: string | null,
+  streams: CumulativeStreams
+): MappedExport {
   const mapped: MappedExport = { events: [], accepted: 0, rejected: 0, rejections: [], ignored: new Map() }
   const reject = (points: number, why: string): void => {
     mapped.rejected += points
@@ -183,35 +220,58 @@ export function mapExport (request: ExportRequestObject, organizationId: string 
 }
 
 /** Reads one point into the resource's measurements; a reason when the point is malformed. */
-function readPoint (resource: Resource, metric: Metric, name: string, point: Point, organizationId: string | null, streams: CumulativeStreams): string | undefined {
+function readPoint(
+  resource: Resource,
+  metric: Metric,
+  name: string,
+  point: Point,
+  organizationId: string | null,
+  streams: CumulativeStreams
+): string | undefined {
   const timeMs = nanosToMs(point.timeUnixNano as number)
-  const startMs = point.startTimeUnixNano === undefined || point.startTimeUnixNano <= 0 ? timeMs : nanosToMs(point.startTimeUnixNano)
+  const startMs =
+    point.startTimeUnixNano === undefined || point.startTimeUnixNano <= 0 ? timeMs : nanosToMs(point.startTimeUnixNano)
   const attributes = attributesOf(point.attributes)
-  const state = String(attributes.get('cpu.mode') ?? attributes.get('system.cpu.state') ?? attributes.get('process.cpu.state') ??
-    attributes.get('system.memory.state') ?? attributes.get('system.filesystem.state') ?? attributes.get('state') ?? '')
+  const state = String(
+    attributes.get('cpu.mode') ??
+      attributes.get('system.cpu.state') ??
+      attributes.get('process.cpu.state') ??
+      attributes.get('system.memory.state') ??
+      attributes.get('system.filesystem.state') ??
+      attributes.get('state') ??
+      ''
+  )
 
   if (DURATION_METRICS.has(name)) {
     const bounds = point.explicitBounds ?? []
     const buckets = point.bucketCounts ?? []
-    if (buckets.length > 0 && buckets.length !== bounds.length + 1) return 'bucket_counts must have one more entry than explicit_bounds'
-    if ((point.count ?? 0) < 0 || buckets.some((count) => count < 0)) return 'negative count'
+    if (buckets.length > 0 && buckets.length !== bounds.length + 1)
+      return 'bucket_counts must have one more entry than explicit_bounds'
+    if ((point.count ?? 0) < 0 || buckets.some(count => count < 0)) return 'negative count'
     const scale = durationScale(metric)
     const histogram: Histogram = {
       count: point.count ?? 0,
       sum: (point.sum ?? 0) * scale,
-      bounds: bounds.map((bound) => bound * scale),
+      bounds: bounds.map(bound => bound * scale),
       buckets: [...buckets],
       min: point.min === undefined ? undefined : point.min * scale,
       max: point.max === undefined ? undefined : point.max * scale
     }
-    const interval = metric.histogram?.aggregationTemporality === CUMULATIVE
-      ? streams.delta(`${organizationId ?? ''}\u0000${resource.key}\u0000${name}\u0000${keyOf(attributes)}`, histogram, startMs, timeMs)
-      : { histogram, fromMs: startMs }
+    const interval =
+      metric.histogram?.aggregationTemporality === CUMULATIVE
+        ? streams.delta(
+            `${organizationId ?? ''}\u0000${resource.key}\u0000${name}\u0000${keyOf(attributes)}`,
+            histogram,
+            startMs,
+            timeMs
+          )
+        : { histogram, fromMs: startMs }
     resource.span(interval.fromMs, timeMs)
     const status = Number(attributes.get('http.response.status_code') ?? attributes.get('http.status_code'))
     resource.requests += interval.histogram.count
     if (status >= 500) resource.serverErrors += interval.histogram.count
-    if (resource.latency === undefined) resource.latency = { ...interval.histogram, buckets: [...interval.histogram.buckets] }
+    if (resource.latency === undefined)
+      resource.latency = { ...interval.histogram, buckets: [...interval.histogram.buckets] }
     else mergeInto(resource.latency, interval.histogram)
     return undefined
   }
@@ -252,13 +312,13 @@ function readPoint (resource: Resource, metric: Metric, name: string, point: Poi
   return undefined
 }
 
-function componentName (attributes: Map<string, unknown>): string {
+function componentName(attributes: Map<string, unknown>): string {
   const name = String(attributes.get('service.name'))
   const namespace = attributes.get('service.namespace')
   return (typeof namespace === 'string' && namespace !== '' ? `${namespace}.${name}` : name).slice(0, 200)
 }
 
-function eventOf (resource: Resource, organizationId: string | null): HealthEventInputBody | undefined {
+function eventOf(resource: Resource, organizationId: string | null): HealthEventInputBody | undefined {
   if (!Number.isFinite(resource.toMs) || !hasServiceName(resource.attributes)) return undefined
   const measured: Partial<HealthEventInputBody> = {}
   const windowSeconds = Math.max(0, (resource.toMs - resource.fromMs) / 1000)
@@ -272,12 +332,15 @@ function eventOf (resource: Resource, organizationId: string | null): HealthEven
     if (p95 !== undefined) measured.latency_p95_ms = round(Math.max(0, p95))
     if (p99 !== undefined) measured.latency_p99_ms = round(Math.max(0, p99))
     measured.error_count = resource.serverErrors
-    measured.error_rate = round(clampPercent(resource.serverErrors / resource.requests * 100))
+    measured.error_rate = round(clampPercent((resource.serverErrors / resource.requests) * 100))
   }
-  if (resource.latency !== undefined && windowSeconds > 0) measured.throughput_per_minute = round(resource.requests / windowSeconds * 60)
+  if (resource.latency !== undefined && windowSeconds > 0)
+    measured.throughput_per_minute = round((resource.requests / windowSeconds) * 60)
   if (resource.processCpu.size > 0) {
     // Each mode (user, system) is a share of the process's CPUs; together they are its use.
-    measured.cpu_usage_percent = round(clampPercent([...resource.processCpu.values()].reduce((sum, values) => sum + mean(values), 0) * 100))
+    measured.cpu_usage_percent = round(
+      clampPercent([...resource.processCpu.values()].reduce((sum, values) => sum + mean(values), 0) * 100)
+    )
   } else if (resource.systemCpuIdle.length > 0) {
     measured.cpu_usage_percent = round(clampPercent((1 - mean(resource.systemCpuIdle)) * 100))
   } else if (resource.systemCpuBusy.length > 0) {
@@ -285,14 +348,18 @@ function eventOf (resource: Resource, organizationId: string | null): HealthEven
   }
   const usedBytes = resource.memoryBytes.get('used') ?? resource.memoryBytes.get('')
   const totalBytes = [...resource.memoryBytes.values()].reduce((sum, value) => sum + value, 0)
-  if (resource.memoryUtilization.length > 0) measured.memory_usage_percent = round(clampPercent(mean(resource.memoryUtilization) * 100))
-  else if (usedBytes !== undefined && resource.memoryBytes.size > 1 && totalBytes > 0) measured.memory_usage_percent = round(clampPercent(usedBytes / totalBytes * 100))
+  if (resource.memoryUtilization.length > 0)
+    measured.memory_usage_percent = round(clampPercent(mean(resource.memoryUtilization) * 100))
+  else if (usedBytes !== undefined && resource.memoryBytes.size > 1 && totalBytes > 0)
+    measured.memory_usage_percent = round(clampPercent((usedBytes / totalBytes) * 100))
   if (resource.processMemoryBytes.length > 0) measured.memory_usage_mb = round(mean(resource.processMemoryBytes) / MIB)
   else if (usedBytes !== undefined) measured.memory_usage_mb = round(usedBytes / MIB)
-  if (resource.diskUtilization.length > 0) measured.disk_usage_percent = round(clampPercent(Math.max(...resource.diskUtilization) * 100))
+  if (resource.diskUtilization.length > 0)
+    measured.disk_usage_percent = round(clampPercent(Math.max(...resource.diskUtilization) * 100))
   if (resource.diskReported) measured.disk_usage_mb = round(resource.diskUsedBytes / MIB)
 
-  const environment = resource.attributes.get('deployment.environment.name') ?? resource.attributes.get('deployment.environment')
+  const environment =
+    resource.attributes.get('deployment.environment.name') ?? resource.attributes.get('deployment.environment')
   const version = resource.attributes.get('service.version')
   const instance = resource.attributes.get('service.instance.id')
   return {

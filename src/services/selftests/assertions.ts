@@ -26,19 +26,27 @@ export class Assertions {
   private readonly timings: number[] = []
   private sealed = false
 
-  pass (name: string, message: string, options: AssertionOptions = {}): void { this.add('pass', name, message, options) }
-  fail (name: string, message: string, options: AssertionOptions = {}): void { this.add('fail', name, message, options) }
-  warn (name: string, message: string, options: AssertionOptions = {}): void { this.add('warn', name, message, options) }
-  skip (name: string, message: string, options: AssertionOptions = {}): void { this.add('skip', name, message, options) }
+  pass(name: string, message: string, options: AssertionOptions = {}): void {
+    this.add('pass', name, message, options)
+  }
+  fail(name: string, message: string, options: AssertionOptions = {}): void {
+    this.add('fail', name, message, options)
+  }
+  warn(name: string, message: string, options: AssertionOptions = {}): void {
+    this.add('warn', name, message, options)
+  }
+  skip(name: string, message: string, options: AssertionOptions = {}): void {
+    this.add('skip', name, message, options)
+  }
 
   /** Passes or fails on `ok`; returns it so a test can stop early. */
-  check (name: string, ok: boolean, messages: { pass: string, fail: string }, options: AssertionOptions = {}): boolean {
+  check(name: string, ok: boolean, messages: { pass: string; fail: string }, options: AssertionOptions = {}): boolean {
     this.add(ok ? 'pass' : 'fail', name, ok ? messages.pass : messages.fail, options)
     return ok
   }
 
   /** Times one call to the subject; its duration is a response-time sample, thrown or not. */
-  async probe<T> (work: () => Promise<T>): Promise<{ value: T, ms: number }> {
+  async probe<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
     const started = performance.now()
     try {
       const value = await work()
@@ -49,25 +57,31 @@ export class Assertions {
     }
   }
 
-  seal (): void { this.sealed = true }
+  seal(): void {
+    this.sealed = true
+  }
 
-  get all (): readonly Assertion[] { return this.recorded }
-  get responseTimes (): readonly number[] { return this.timings }
+  get all(): readonly Assertion[] {
+    return this.recorded
+  }
+  get responseTimes(): readonly number[] {
+    return this.timings
+  }
 
-  private time (started: number): number {
+  private time(started: number): number {
     const ms = performance.now() - started
     if (!this.sealed) this.timings.push(ms)
     return ms
   }
 
-  private add (status: AssertionStatus, name: string, message: string, options: AssertionOptions): void {
+  private add(status: AssertionStatus, name: string, message: string, options: AssertionOptions): void {
     if (this.sealed) return
     this.recorded.push({ name, status, message, ...options, at: new Date().toISOString() })
   }
 }
 
 /** The message of anything thrown, for an assertion. */
-export function reason (error: unknown): string {
+export function reason(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0])
   return error instanceof Error ? error.message || error.name : String(error)
 }

@@ -26,9 +26,14 @@ export interface CatalogEntry {
   last_result: SelftestRow | null
 }
 
-export async function selftestCatalog (db: Db, caller: Caller, config: Config, tests: readonly SelftestDefinition[] = BUILT_IN_TESTS): Promise<CatalogEntry[]> {
-  const latest = await db.asCaller(caller, async (tx) => await latestResults(tx, null, null, null))
-  const byName = new Map(latest.map((row) => [row.test_name, row]))
+export async function selftestCatalog(
+  db: Db,
+  caller: Caller,
+  config: Config,
+  tests: readonly SelftestDefinition[] = BUILT_IN_TESTS
+): Promise<CatalogEntry[]> {
+  const latest = await db.asCaller(caller, async tx => await latestResults(tx, null, null, null))
+  const byName = new Map(latest.map(row => [row.test_name, row]))
   return testSchedules(config, tests).map(({ test, schedule, source, job }) => ({
     test_name: test.name,
     test_category: test.category,

@@ -29,7 +29,7 @@ export interface Execution {
 
 type Verdict = Pick<SelftestInputBody, 'execution_status' | 'test_result' | 'success'>
 
-function verdictOf (settled: Settled, counts: Tally): Verdict {
+function verdictOf(settled: Settled, counts: Tally): Verdict {
   if (settled.kind === 'timed_out') return { execution_status: 'timeout', test_result: 'failed', success: false }
   if (settled.kind === 'threw') return { execution_status: 'error', test_result: 'error', success: false }
   if (counts.fail > 0) return { execution_status: 'completed', test_result: 'failed', success: false }
@@ -38,50 +38,67 @@ function verdictOf (settled: Settled, counts: Tally): Verdict {
   return { execution_status: 'skipped', test_result: 'skipped', success: null }
 }
 
-function severityOf (verdict: Verdict, definition: SelftestDefinition): Severity {
+function severityOf(verdict: Verdict, definition: SelftestDefinition): Severity {
   if (verdict.success === false) return definition.failureSeverity
   return verdict.test_result === 'warning' ? 'medium' : 'low'
 }
 
-function line (assertion: Assertion): string {
+function line(assertion: Assertion): string {
   return `${assertion.status.toUpperCase()} ${assertion.name}: ${assertion.message}`
 }
 
-function summaryOf (definition: SelftestDefinition, verdict: Verdict, counts: Tally, execution: Execution): string {
+function summaryOf(definition: SelftestDefinition, verdict: Verdict, counts: Tally, execution: Execution): string {
   const total = counts.pass + counts.fail + counts.warn + counts.skip
-  const ending = execution.settled.kind === 'timed_out'
-    ? `timed out after ${definition.timeoutSeconds} s`
-    : execution.settled.kind === 'threw' ? 'stopped by an error' : verdict.test_result ?? 'done'
+  const ending =
+    execution.settled.kind === 'timed_out'
+      ? `timed out after ${definition.timeoutSeconds} s`
+      : execution.settled.kind === 'threw'
+        ? 'stopped by an error'
+        : (verdict.test_result ?? 'done')
   return `${definition.name} ${ending}: ${counts.pass}/${total} assertions passed, ${counts.fail} failed, ${counts.warn} warned, ${counts.skip} skipped in ${Math.round(execution.durationMs)} ms`
 }
 
-function failureReasonOf (definition: SelftestDefinition, execution: Execution): string | null {
+function failureReasonOf(definition: SelftestDefinition, execution: Execution): string | null {
   const { settled } = execution
   if (settled.kind === 'timed_out') return `did not finish within its timeout of ${definition.timeoutSeconds} s`
-  if (settled.kind === 'threw') return `the test threw: ${settled.error instanceof Error ? settled.error.message : String(settled.error)}`
-  const failed = execution.assertions.filter((assertion) => assertion.status === 'fail')
-  return failed.length === 0 ? null : failed.map((assertion) => `${assertion.name}: ${assertion.message}`).join('; ')
+  if (settled.kind === 'threw')
+    return `the test threw: ${settled.error instanceof Error ? settled.error.message : String(settled.error)}`
+  const failed = execution.assertions.filter(assertion => assertion.status === 'fail')
+  return failed.length === 0 ? null : failed.map(assertion => `${assertion.name}: ${assertion.message}`).join('; ')
 }
 
-function recommendationsOf (definition: SelftestDefinition, execution: Execution): string[] {
+function recommendationsOf(definition: SelftestDefinition, execution: Execution): string[] {
   const advice = execution.assertions
-    .filter((assertion) => assertion.status === 'fail' || assertion.status === 'warn')
-    .map((assertion) => assertion.recommendation ?? `Investigate ${assertion.name}: ${assertion.message}`)
-  if (execution.settled.kind === 'timed_out') advice.push(`Find what ${definition.name} waits on: its subject did not answer within ${definition.timeoutSeconds} s`)
+    .filter(assertion => assertion.status === 'fail' || assertion.status === 'warn')
+    .map(assertion => assertion.recommendation ?? `Investigate ${assertion.name}: ${assertion.message}`)
+  if (execution.settled.kind === 'timed_out')
+    advice.push(
+      `Find what ${definition.name} waits on: its subject did not answer within ${definition.timeoutSeconds} s`
+    )
   if (execution.settled.kind === 'threw') advice.push(`Fix the error ${definition.name} threw (see error_stack_trace)`)
   return [...new Set(advice)]
 }
 
-const mean = (values: readonly number[]): number | null => values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length
-const round = (value: number | null, digits = 3): number | null => value === null ? null : Number(value.toFixed(digits))
+const mean = (values: readonly number[]): number | null =>
+  values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length
+const round = (value: number | null, digits = 3): number | null =>
+  value === null ? null : Number(value.toFixed(digits))
 
-export function resultRow (definition: SelftestDefinition, execution: Execution, trigger: Trigger, parameters: Record<string, unknown>, environment: string, testConfig: Record<string, unknown>): SelftestInputBody {
+export function resultRow(
+  definition: SelftestDefinition,
+  execution: Execution,
+  trigger: Trigger,
+  parameters: Record<string, unknown>,
+  environment: string,
+  testConfig: Record<string, unknown>
+): SelftestInputBody {
   const counts = tally(execution.assertions)
   const verdict = verdictOf(execution.settled, counts)
   const finished = execution.settled.kind === 'returned'
   const error = execution.settled.kind === 'threw' ? execution.settled.error : undefined
   const probeSeconds = execution.responseTimes.reduce((sum, ms) => sum + ms, 0) / 1000
-  const byStatus = (status: Assertion['status']): Assertion[] => execution.assertions.filter((assertion) => assertion.status === status)
+  const byStatus = (status: Assertion['status']): Assertion[] =>
+    execution.assertions.filter(assertion => assertion.status === status)
   return {
     user_id: null,
     organization_id: null,
@@ -110,8 +127,15 @@ export function resultRow (definition: SelftestDefinition, execution: Execution,
     test_output: execution.assertions.map(line).join('\n'),
     test_summary: summaryOf(definition, verdict, counts, execution),
     failure_reason: verdict.success === false ? failureReasonOf(definition, execution) : null,
-    error_message: error === undefined ? (execution.settled.kind === 'timed_out' ? `timed out after ${definition.timeoutSeconds} s` : null) : error instanceof Error ? error.message : String(error),
-    error_stack_trace: error instanceof Error ? error.stack ?? null : null,
+    error_message:
+      error === undefined
+        ? execution.settled.kind === 'timed_out'
+          ? `timed out after ${definition.timeoutSeconds} s`
+          : null
+        : error instanceof Error
+          ? error.message
+          : String(error),
+    error_stack_trace: error instanceof Error ? (error.stack ?? null) : null,
     response_time_ms: round(mean(execution.responseTimes)),
     throughput_per_second: probeSeconds > 0 ? round(execution.responseTimes.length / probeSeconds) : null,
     error_rate: errorRate(counts),

@@ -35,20 +35,29 @@ const PROCESS_STARTED_AT = new Date(Date.now() - process.uptime() * 1000)
 const MB = 1024 * 1024
 
 /** Runs one test and measures it, without storing anything. */
-export async function executeTest (deps: RunnerDeps, test: SelftestDefinition): Promise<Execution> {
+export async function executeTest(deps: RunnerDeps, test: SelftestDefinition): Promise<Execution> {
   const assert = new Assertions()
   const jobs = scheduledJobs(deps.config, deps.tests ?? BUILT_IN_TESTS)
   const startedAt = new Date()
   const started = performance.now()
   const cpu = process.cpuUsage()
-  const settled = await runWithin(async (signal) => {
-    await test.run({ db: deps.db, config: deps.config, inject: deps.inject, jobs, processStartedAt: deps.processStartedAt ?? PROCESS_STARTED_AT, signal, assert })
+  const settled = await runWithin(async signal => {
+    await test.run({
+      db: deps.db,
+      config: deps.config,
+      inject: deps.inject,
+      jobs,
+      processStartedAt: deps.processStartedAt ?? PROCESS_STARTED_AT,
+      signal,
+      assert
+    })
   }, test.timeoutSeconds * 1000)
   assert.seal()
   const durationMs = performance.now() - started
   const used = process.cpuUsage(cpu)
   // Process CPU over the test's wall time, as a share of all cores: other work in the process counts too.
-  const cpuPercent = durationMs > 0 ? Math.min(100, (used.user + used.system) / 1000 / durationMs / availableParallelism() * 100) : 0
+  const cpuPercent =
+    durationMs > 0 ? Math.min(100, ((used.user + used.system) / 1000 / durationMs / availableParallelism()) * 100) : 0
   return {
     settled,
     assertions: assert.all,
@@ -61,12 +70,15 @@ export async function executeTest (deps: RunnerDeps, test: SelftestDefinition): 
   }
 }
 
-export function selectTests (tests: readonly SelftestDefinition[], names: readonly string[] | undefined): SelftestDefinition[] {
+export function selectTests(
+  tests: readonly SelftestDefinition[],
+  names: readonly string[] | undefined
+): SelftestDefinition[] {
   if (names === undefined) return [...tests]
-  return tests.filter((test) => names.includes(test.name))
+  return tests.filter(test => names.includes(test.name))
 }
 
-export async function runSelftests (deps: RunnerDeps, request: RunRequest): Promise<SelftestRow[]> {
+export async function runSelftests(deps: RunnerDeps, request: RunRequest): Promise<SelftestRow[]> {
   const { config } = deps
   const results: SelftestRow[] = []
   const unstored: unknown[] = []
@@ -83,16 +95,36 @@ export async function runSelftests (deps: RunnerDeps, request: RunRequest): Prom
       regression_runs: config.selftests.regressionRuns,
       pinned_baseline_test_id: config.selftests.baselines[test.name] ?? null
     }
-    const row = resultRow(test, execution, request.trigger, test.parameters?.(config) ?? {}, config.selftests.environment, testConfig)
+    const row = resultRow(
+      test,
+      execution,
+      request.trigger,
+      test.parameters?.(config) ?? {},
+      config.selftests.environment,
+      testConfig
+    )
     try {
       const stored = await storeResult(deps.db, config, test, row)
-      deps.log?.info({ test: test.name, result_id: stored.id, test_result: stored.test_result, regression: stored.regression_detected, duration_ms: stored.execution_duration_ms }, 'self-test done')
+      deps.log?.info(
+        {
+          test: test.name,
+          result_id: stored.id,
+          test_result: stored.test_result,
+          regression: stored.regression_detected,
+          duration_ms: stored.execution_duration_ms
+        },
+        'self-test done'
+      )
       results.push(stored)
     } catch (error) {
-      deps.log?.error({ err: error, test: test.name, test_result: row.test_result }, 'self-test result could not be stored')
+      deps.log?.error(
+        { err: error, test: test.name, test_result: row.test_result },
+        'self-test result could not be stored'
+      )
       unstored.push(error)
     }
   }
-  if (unstored.length > 0) throw new AggregateError(unstored, `${unstored.length} self-test result(s) could not be stored`)
+  if (unstored.length > 0)
+    throw new AggregateError(unstored, `${unstored.length} self-test result(s) could not be stored`)
   return results
 }

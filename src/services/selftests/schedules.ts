@@ -21,25 +21,35 @@ export interface TestSchedule {
 export const ownJob = (testName: string): string => `${SUITE_JOB}:${testName}`
 
 /** Refuses an override naming no registered test, so a typo fails at start instead of never running. */
-export function checkOverrides (config: Config, tests: readonly SelftestDefinition[]): void {
-  const unknown = Object.keys(config.selftests.schedules).filter((name) => !tests.some((test) => test.name === name))
+export function checkOverrides(config: Config, tests: readonly SelftestDefinition[]): void {
+  const unknown = Object.keys(config.selftests.schedules).filter(name => !tests.some(test => test.name === name))
   if (unknown.length > 0) {
-    throw new ConfigError('SELFTEST_SCHEDULES', `names no self-test: ${unknown.join(', ')} (known: ${tests.map((test) => test.name).join(', ')})`)
+    throw new ConfigError(
+      'SELFTEST_SCHEDULES',
+      `names no self-test: ${unknown.join(', ')} (known: ${tests.map(test => test.name).join(', ')})`
+    )
   }
 }
 
-export function testSchedules (config: Config, tests: readonly SelftestDefinition[]): TestSchedule[] {
-  return tests.map((test) => {
+export function testSchedules(config: Config, tests: readonly SelftestDefinition[]): TestSchedule[] {
+  return tests.map(test => {
     const override = config.selftests.schedules[test.name]
-    if (override !== undefined) return { test, schedule: override, source: 'SELFTEST_SCHEDULES', job: override === null ? null : ownJob(test.name) }
-    if (test.defaultSchedule !== null) return { test, schedule: test.defaultSchedule, source: 'test_default', job: ownJob(test.name) }
+    if (override !== undefined)
+      return {
+        test,
+        schedule: override,
+        source: 'SELFTEST_SCHEDULES',
+        job: override === null ? null : ownJob(test.name)
+      }
+    if (test.defaultSchedule !== null)
+      return { test, schedule: test.defaultSchedule, source: 'test_default', job: ownJob(test.name) }
     const suite = config.schedules.selftest
     return { test, schedule: suite, source: 'SELFTEST_CRON', job: suite === null ? null : SUITE_JOB }
   })
 }
 
 /** Every job this configuration schedules: the service's own and the self-test jobs. */
-export function scheduledJobs (config: Config, tests: readonly SelftestDefinition[]): ScheduledJob[] {
+export function scheduledJobs(config: Config, tests: readonly SelftestDefinition[]): ScheduledJob[] {
   const jobs = new Map<string, string>()
   for (const [name, schedule] of Object.entries(config.schedules) as Array<[JobName, string | null]>) {
     if (name !== SUITE_JOB && schedule !== null) jobs.set(name, schedule)

@@ -19,7 +19,7 @@ import type { SelftestDefinition } from './types.js'
 /** Runs the reliability score is taken over (this one included). */
 export const RELIABILITY_RUNS = 10
 
-export function signalComponent (testName: string): string {
+export function signalComponent(testName: string): string {
   return `selftest:${testName}`
 }
 
@@ -36,9 +36,14 @@ interface Judgement {
 // a short test. A skipped run measured nothing, so it is not compared (the function would call
 // its missing success a regression). One slow run on a busy machine is not worth a page: the
 // regression is sustained, and signalled, only once SELFTEST_REGRESSION_RUNS runs in a row regressed.
-async function judge (tx: Tx, row: SelftestRow, config: Config): Promise<Judgement> {
+async function judge(tx: Tx, row: SelftestRow, config: Config): Promise<Judgement> {
   if (row.success === null) return { comparison: undefined, regression: false, sustained: false, improvement: false }
-  const comparison = await baselineComparison(tx, row.id, config.selftests.baselineRuns, config.selftests.regressionPercent)
+  const comparison = await baselineComparison(
+    tx,
+    row.id,
+    config.selftests.baselineRuns,
+    config.selftests.regressionPercent
+  )
   if (comparison === undefined) return { comparison, regression: false, sustained: false, improvement: false }
   const slower = (row.execution_duration_ms ?? 0) - (comparison.baseline_execution_duration_ms ?? 0)
   const { regressionMinMs, regressionRuns } = config.selftests
@@ -48,12 +53,17 @@ async function judge (tx: Tx, row: SelftestRow, config: Config): Promise<Judgeme
   return {
     comparison,
     regression,
-    sustained: regression && await regressedRunsBefore(tx, row.test_name, row.id, regressionRuns - 1),
+    sustained: regression && (await regressedRunsBefore(tx, row.test_name, row.id, regressionRuns - 1)),
     improvement: comparison.improvement_detected === true && (mended || -slower >= regressionMinMs)
   }
 }
 
-function signalOf (type: SelftestAnomalyType, definition: SelftestDefinition, row: SelftestRow, comparison: BaselineComparisonRow | undefined): SelftestSignal {
+function signalOf(
+  type: SelftestAnomalyType,
+  definition: SelftestDefinition,
+  row: SelftestRow,
+  comparison: BaselineComparisonRow | undefined
+): SelftestSignal {
   const failure = type === 'selftest_failure'
   const deviation = comparison?.baseline_deviation_percentage ?? null
   return {
@@ -65,14 +75,29 @@ function signalOf (type: SelftestAnomalyType, definition: SelftestDefinition, ro
     source_id: row.id,
     source_component_type: definition.category,
     source_component_name: signalComponent(definition.name),
-    anomaly_summary: failure ? `Self-test ${definition.name} failed` : `Self-test ${definition.name} ran ${deviation ?? '?'}% slower than its baseline`,
-    anomaly_description: failure ? `${row.test_summary ?? ''}. ${row.failure_reason ?? ''}`.trim() : `${row.test_summary ?? ''}. Baseline (${comparison?.baseline_source ?? 'none'}) ${comparison?.baseline_execution_duration_ms ?? '?'} ms.`,
-    recommended_actions: [{ action_type: 'alert_escalation', reason: row.recommendations.map(String).join(' ') || `Self-test ${definition.name} needs a person to look at it.` }],
+    anomaly_summary: failure
+      ? `Self-test ${definition.name} failed`
+      : `Self-test ${definition.name} ran ${deviation ?? '?'}% slower than its baseline`,
+    anomaly_description: failure
+      ? `${row.test_summary ?? ''}. ${row.failure_reason ?? ''}`.trim()
+      : `${row.test_summary ?? ''}. Baseline (${comparison?.baseline_source ?? 'none'}) ${comparison?.baseline_execution_duration_ms ?? '?'} ms.`,
+    recommended_actions: [
+      {
+        action_type: 'alert_escalation',
+        reason:
+          row.recommendations.map(String).join(' ') || `Self-test ${definition.name} needs a person to look at it.`
+      }
+    ],
     baseline_value: comparison?.baseline_execution_duration_ms ?? null,
     observed_value: row.execution_duration_ms,
     deviation_percentage: deviation,
     detection_algorithm: failure ? 'selftest_assertions' : `selftest_baseline_${comparison?.baseline_source ?? 'none'}`,
-    metadata: { test_name: definition.name, result_id: row.id, test_result: row.test_result, execution_status: row.execution_status }
+    metadata: {
+      test_name: definition.name,
+      result_id: row.id,
+      test_result: row.test_result,
+      execution_status: row.execution_status
+    }
   }
 }
 
@@ -86,7 +111,12 @@ interface Notification {
 
 // A failure raises selftest_failure only: a failed run also "regresses" against a passing
 // baseline, and paging twice for one fault helps nobody.
-async function notify (tx: Tx, definition: SelftestDefinition, row: SelftestRow, judgement: Judgement): Promise<Notification[]> {
+async function notify(
+  tx: Tx,
+  definition: SelftestDefinition,
+  row: SelftestRow,
+  judgement: Judgement
+): Promise<Notification[]> {
   const at = new Date().toISOString()
   const component = signalComponent(definition.name)
   const raised: Array<SelftestAnomalyType | undefined> = [
@@ -97,12 +127,25 @@ async function notify (tx: Tx, definition: SelftestDefinition, row: SelftestRow,
   for (const type of raised) {
     if (type === undefined) continue
     const signal = await raiseSignal(tx, signalOf(type, definition, row, judgement.comparison))
-    notifications.push({ channel: 'anomaly_signals', anomaly_type: type, anomaly_id: signal.id, action: signal.inserted ? 'opened' : 'updated', at })
+    notifications.push({
+      channel: 'anomaly_signals',
+      anomaly_type: type,
+      anomaly_id: signal.id,
+      action: signal.inserted ? 'opened' : 'updated',
+      at
+    })
   }
   if (row.success === true) {
-    const healed: SelftestAnomalyType[] = judgement.regression ? ['selftest_failure'] : ['selftest_failure', 'selftest_regression']
+    const healed: SelftestAnomalyType[] = judgement.regression
+      ? ['selftest_failure']
+      : ['selftest_failure', 'selftest_regression']
     for (const type of healed) {
-      for (const id of await resolveSignal(tx, component, type, `Resolved by self-test result ${row.id}: ${row.test_summary ?? ''}`)) {
+      for (const id of await resolveSignal(
+        tx,
+        component,
+        type,
+        `Resolved by self-test result ${row.id}: ${row.test_summary ?? ''}`
+      )) {
         notifications.push({ channel: 'anomaly_signals', anomaly_type: type, anomaly_id: id, action: 'resolved', at })
       }
     }
@@ -110,16 +153,30 @@ async function notify (tx: Tx, definition: SelftestDefinition, row: SelftestRow,
   return notifications
 }
 
-export async function storeResult (db: Db, config: Config, definition: SelftestDefinition, input: SelftestInputBody): Promise<SelftestRow> {
-  return await db.asCaller(SERVICE_CALLER, async (tx) => {
+export async function storeResult(
+  db: Db,
+  config: Config,
+  definition: SelftestDefinition,
+  input: SelftestInputBody
+): Promise<SelftestRow> {
+  return await db.asCaller(SERVICE_CALLER, async tx => {
     const pinned = config.selftests.baselines[definition.name]
-    const baselineId = pinned !== undefined && await isResultOf(tx, pinned, definition.name) ? pinned : null
-    const row = await insertRow<SelftestRow>(tx, 'selftest_results', { ...input, baseline_test_id: baselineId }, SELFTEST_COLUMNS)
+    const baselineId = pinned !== undefined && (await isResultOf(tx, pinned, definition.name)) ? pinned : null
+    const row = await insertRow<SelftestRow>(
+      tx,
+      'selftest_results',
+      { ...input, baseline_test_id: baselineId },
+      SELFTEST_COLUMNS
+    )
     const judgement = await judge(tx, row, config)
     const finished = row.execution_status === 'completed'
-    const recommendations = judgement.regression && row.success === true
-      ? [...row.recommendations, `Find what slowed ${definition.name}: ${judgement.comparison?.baseline_deviation_percentage ?? '?'}% over its baseline`]
-      : row.recommendations
+    const recommendations =
+      judgement.regression && row.success === true
+        ? [
+            ...row.recommendations,
+            `Find what slowed ${definition.name}: ${judgement.comparison?.baseline_deviation_percentage ?? '?'}% over its baseline`
+          ]
+        : row.recommendations
     const severity = row.success === true && judgement.regression ? 'medium' : row.severity
     const notifications = await notify(tx, definition, { ...row, recommendations, severity }, judgement)
     return await finishResult(tx, row.id, {
@@ -127,7 +184,15 @@ export async function storeResult (db: Db, config: Config, definition: SelftestD
       regression_detected: judgement.regression,
       improvement_detected: judgement.improvement,
       reliability_score: await recentSuccessRate(tx, definition.name, RELIABILITY_RUNS),
-      performance_score: row.success === null ? null : performanceScore(row.execution_duration_ms ?? 0, judgement.comparison?.baseline_execution_duration_ms ?? null, definition.timeoutSeconds * 1000, finished),
+      performance_score:
+        row.success === null
+          ? null
+          : performanceScore(
+              row.execution_duration_ms ?? 0,
+              judgement.comparison?.baseline_execution_duration_ms ?? null,
+              definition.timeoutSeconds * 1000,
+              finished
+            ),
       recommendations,
       action_required: row.action_required || judgement.regression,
       severity,

@@ -16,7 +16,11 @@ export interface ScheduledJob {
 export type SelftestCategory = 'database' | 'security' | 'detection' | 'healing' | 'analysis' | 'api' | 'jobs'
 
 /** A request through the app without a socket: the app's `inject`, narrowed to what tests use. */
-export type Inject = (request: { method: 'GET' | 'HEAD', url: string, headers?: Record<string, string> }) => Promise<{ statusCode: number, body: string }>
+export type Inject = (request: {
+  method: 'GET' | 'HEAD'
+  url: string
+  headers?: Record<string, string>
+}) => Promise<{ statusCode: number; body: string }>
 
 export interface SelftestContext {
   db: Db
@@ -47,7 +51,7 @@ export interface SelftestDefinition {
   timeoutSeconds: number
   /** The severity of this test failing: how bad it is for the service when it does. */
   failureSeverity: Severity
-  target: { componentType: string, componentName: string }
+  target: { componentType: string; componentName: string }
   /** The settings this run used, stored as test_parameters. */
   parameters?: (config: Config) => Record<string, unknown>
   run: (context: SelftestContext) => Promise<void>

@@ -7,7 +7,7 @@ import { checkedLookup, resolveChecked } from './resolve.js'
 
 const agents = new WeakMap<TargetPolicy, Agent>()
 
-function agentFor (policy: TargetPolicy): Agent {
+function agentFor(policy: TargetPolicy): Agent {
   let agent = agents.get(policy)
   if (agent === undefined) {
     agent = new Agent({ connect: { lookup: checkedLookup(policy) } })
@@ -27,7 +27,7 @@ export interface CheckedRequest {
  * fetch with redirects returned, never followed; with a policy (a control target) the host is
  * checked as it is connected, without one (an operator-configured channel) it is not.
  */
-export async function outboundFetch (url: string, request: CheckedRequest, policy?: TargetPolicy): Promise<Response> {
+export async function outboundFetch(url: string, request: CheckedRequest, policy?: TargetPolicy): Promise<Response> {
   if (policy !== undefined) {
     const { hostname } = new URL(url)
     // Checking an address needs no lookup; a name is checked by the agent's lookup as it connects.

@@ -4,7 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import type { TargetPolicy } from '../../lib/address-policy.js'
 import { checkedAddress } from './resolve.js'
 
-export async function checkedRedis (url: string, policy: TargetPolicy, options: RedisOptions): Promise<Redis> {
+export async function checkedRedis(url: string, policy: TargetPolicy, options: RedisOptions): Promise<Redis> {
   const parsed = new URL(url)
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
   const host = await checkedAddress(parsed.hostname, policy)

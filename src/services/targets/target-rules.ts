@@ -5,7 +5,10 @@ import { SERVICE_APPLICATION_NAMES } from '../../db/client.js'
 import { hostRefusal, type TargetPolicy } from '../../lib/address-policy.js'
 import { postgresDatabase, postgresHosts } from './postgres-client.js'
 
-export interface FieldProblem { path: string, message: string }
+export interface FieldProblem {
+  path: string
+  message: string
+}
 
 /** The registration's target fields; null and absent both mean "none". */
 export interface TargetFields {
@@ -28,40 +31,47 @@ export interface TargetRules {
 export const KEY_PREFIX_DELIMITERS = [':', '/', '.', '-', '_', '|', '#']
 
 // Query parameters that carry a credential: matched at the end of the name, as redaction does.
-const CREDENTIAL_PARAM = /(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|key|auth|authorization|credentials?|sig|signature|session[_-]?id|code)$/i
+const CREDENTIAL_PARAM =
+  /(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|key|auth|authorization|credentials?|sig|signature|session[_-]?id|code)$/i
 
-export function keyPrefixProblem (prefix: string): string | undefined {
-  return KEY_PREFIX_DELIMITERS.some((delimiter) => prefix.endsWith(delimiter))
+export function keyPrefixProblem(prefix: string): string | undefined {
+  return KEY_PREFIX_DELIMITERS.some(delimiter => prefix.endsWith(delimiter))
     ? undefined
     : `must end with a delimiter (one of ${KEY_PREFIX_DELIMITERS.join(' ')}), such as "cache:" rather than "cache", so it cannot match another application's keys`
 }
 
-export function webhookUrlProblem (url: string): string | undefined {
+export function webhookUrlProblem(url: string): string | undefined {
   const parsed = new URL(url)
-  if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials (user:password@); requests are signed with the webhook secret instead'
-  const named = [...parsed.searchParams.keys()].find((name) => CREDENTIAL_PARAM.test(name))
-  if (named !== undefined) return `must not carry credentials in its query string (${named}); requests are signed with the webhook secret instead`
+  if (parsed.username !== '' || parsed.password !== '')
+    return 'must not carry credentials (user:password@); requests are signed with the webhook secret instead'
+  const named = [...parsed.searchParams.keys()].find(name => CREDENTIAL_PARAM.test(name))
+  if (named !== undefined)
+    return `must not carry credentials in its query string (${named}); requests are signed with the webhook secret instead`
   return undefined
 }
 
-function hostsOf (field: string, url: string): string[] {
+function hostsOf(field: string, url: string): string[] {
   if (field === 'database_url') return postgresHosts(url).map(({ host }) => host)
   return [new URL(url).hostname]
 }
 
-function sameDatabase (url: string, own: string): boolean {
-  const key = (value: string): string[] => postgresHosts(value)
-    .map(({ host, port }) => `${host.toLowerCase().replace(/\.$/, '')}:${port}/${postgresDatabase(value)}`)
+function sameDatabase(url: string, own: string): boolean {
+  const key = (value: string): string[] =>
+    postgresHosts(value).map(
+      ({ host, port }) => `${host.toLowerCase().replace(/\.$/, '')}:${port}/${postgresDatabase(value)}`
+    )
   const mine = new Set(key(own))
-  return key(url).some((entry) => mine.has(entry))
+  return key(url).some(entry => mine.has(entry))
 }
 
-export function targetProblems (input: TargetFields, rules: TargetRules): FieldProblem[] {
+export function targetProblems(input: TargetFields, rules: TargetRules): FieldProblem[] {
   const problems: FieldProblem[] = []
   for (const field of ['webhook_url', 'redis_url', 'database_url'] as const) {
     const url = input[field] ?? undefined
     if (url === undefined) continue
-    const refused = hostsOf(field, url).map((host) => hostRefusal(host, rules.policy)).find((problem) => problem !== undefined)
+    const refused = hostsOf(field, url)
+      .map(host => hostRefusal(host, rules.policy))
+      .find(problem => problem !== undefined)
     if (refused !== undefined) problems.push({ path: `/body/${field}`, message: `host ${refused}` })
   }
   if (typeof input.webhook_url === 'string') {
@@ -74,10 +84,22 @@ export function targetProblems (input: TargetFields, rules: TargetRules): FieldP
   }
   if (!rules.allowSelfReset) {
     if (typeof input.application_name === 'string' && SERVICE_APPLICATION_NAMES.includes(input.application_name)) {
-      problems.push({ path: '/body/application_name', message: 'is one of this service\'s own application names; resetting it would cut the service off (HEAL_ALLOW_SELF_RESET allows it)' })
+      problems.push({
+        path: '/body/application_name',
+        message:
+          "is one of this service's own application names; resetting it would cut the service off (HEAL_ALLOW_SELF_RESET allows it)"
+      })
     }
-    if (typeof input.database_url === 'string' && rules.ownDatabaseUrl !== undefined && sameDatabase(input.database_url, rules.ownDatabaseUrl)) {
-      problems.push({ path: '/body/database_url', message: 'is this service\'s own database, which reset_connection may not act on unless HEAL_ALLOW_SELF_RESET is set' })
+    if (
+      typeof input.database_url === 'string' &&
+      rules.ownDatabaseUrl !== undefined &&
+      sameDatabase(input.database_url, rules.ownDatabaseUrl)
+    ) {
+      problems.push({
+        path: '/body/database_url',
+        message:
+          "is this service's own database, which reset_connection may not act on unless HEAL_ALLOW_SELF_RESET is set"
+      })
     }
   }
   return problems

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
-import { AggregationTemporalityPreference, OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as JsonExporter
+} from '@opentelemetry/exporter-metrics-otlp-http'
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics'
@@ -13,58 +16,93 @@ import { buildTestApp, testConfig, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { ExportRequest, ExportResponse, PLAIN } from '../../../src/services/otlp/proto.js'
 
-async function ingestKey (ctx: TestApp): Promise<string> {
-  const created = await ctx.app.inject({ method: 'POST', url: '/v1/ingest-keys', headers: ctx.admin.headers, payload: { name: 'otel' } })
+async function ingestKey(ctx: TestApp): Promise<string> {
+  const created = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/ingest-keys',
+    headers: ctx.admin.headers,
+    payload: { name: 'otel' }
+  })
   return created.json().key as string
 }
 
-async function listen (ctx: TestApp): Promise<string> {
+async function listen(ctx: TestApp): Promise<string> {
   await ctx.app.listen({ host: '127.0.0.1', port: 0 })
   return `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
 }
 
 /** A meter provider whose exports are recorded, flushed by hand. */
-function sdk (exporter: PushMetricExporter, attributes: Record<string, string>): { provider: MeterProvider, results: ExportResult[] } {
+function sdk(
+  exporter: PushMetricExporter,
+  attributes: Record<string, string>
+): { provider: MeterProvider; results: ExportResult[] } {
   const results: ExportResult[] = []
   const send = exporter.export.bind(exporter)
-  exporter.export = (metrics, done) => { send(metrics, (result) => { results.push(result); done(result) }) }
+  exporter.export = (metrics, done) => {
+    send(metrics, result => {
+      results.push(result)
+      done(result)
+    })
+  }
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })
   const provider = new MeterProvider({ resource: resourceFromAttributes(attributes), readers: [reader] })
   return { provider, results }
 }
 
-function recordTraffic (provider: MeterProvider, requests: Array<[durationSeconds: number, status: number]>): void {
+function recordTraffic(provider: MeterProvider, requests: Array<[durationSeconds: number, status: number]>): void {
   const meter = provider.getMeter('http')
-  const duration = meter.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] } })
-  for (const [seconds, status] of requests) duration.record(seconds, { 'http.request.method': 'GET', 'http.response.status_code': status, 'http.route': '/checkout' })
+  const duration = meter.createHistogram('http.server.request.duration', {
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] }
+  })
+  for (const [seconds, status] of requests)
+    duration.record(seconds, {
+      'http.request.method': 'GET',
+      'http.response.status_code': status,
+      'http.route': '/checkout'
+    })
 }
 
-t.test('the SDK\'s protobuf exporter pushes HTTP server metrics that become one health event per resource', async (t) => {
+t.test("the SDK's protobuf exporter pushes HTTP server metrics that become one health event per resource", async t => {
   const ctx = await buildTestApp(t)
   const base = await listen(ctx)
   const key = await ingestKey(ctx)
-  const { provider, results } = sdk(new ProtoExporter({ url: `${base}/otlp/v1/metrics`, headers: { Authorization: `Bearer ${key}` } }), {
-    'service.name': 'checkout', 'service.namespace': 'shop', 'service.version': '1.4.2', 'deployment.environment.name': 'staging'
+  const { provider, results } = sdk(
+    new ProtoExporter({ url: `${base}/otlp/v1/metrics`, headers: { Authorization: `Bearer ${key}` } }),
+    {
+      'service.name': 'checkout',
+      'service.namespace': 'shop',
+      'service.version': '1.4.2',
+      'deployment.environment.name': 'staging'
+    }
+  )
+  t.teardown(async () => {
+    await provider.shutdown().catch(() => {})
   })
-  t.teardown(async () => { await provider.shutdown().catch(() => {}) })
   // 90 fast requests, 10 slow server errors.
-  recordTraffic(provider, [...Array.from({ length: 90 }, (): [number, number] => [0.02, 200]), ...Array.from({ length: 10 }, (): [number, number] => [0.9, 503])])
+  recordTraffic(provider, [
+    ...Array.from({ length: 90 }, (): [number, number] => [0.02, 200]),
+    ...Array.from({ length: 10 }, (): [number, number] => [0.9, 503])
+  ])
   const meter = provider.getMeter('host')
-  meter.createObservableGauge('process.cpu.utilization', { unit: '1' }).addCallback((result) => {
-    result.observe(0.30, { 'cpu.mode': 'user' })
+  meter.createObservableGauge('process.cpu.utilization', { unit: '1' }).addCallback(result => {
+    result.observe(0.3, { 'cpu.mode': 'user' })
     result.observe(0.12, { 'cpu.mode': 'system' })
   })
-  meter.createObservableGauge('system.memory.utilization', { unit: '1' }).addCallback((result) => {
+  meter.createObservableGauge('system.memory.utilization', { unit: '1' }).addCallback(result => {
     result.observe(0.625, { 'system.memory.state': 'used' })
     result.observe(0.375, { 'system.memory.state': 'free' })
   })
-  meter.createObservableGauge('system.filesystem.utilization', { unit: '1' }).addCallback((result) => {
-    result.observe(0.40, { 'system.device': 'sda1' })
+  meter.createObservableGauge('system.filesystem.utilization', { unit: '1' }).addCallback(result => {
+    result.observe(0.4, { 'system.device': 'sda1' })
     result.observe(0.81, { 'system.device': 'sdb1' })
   })
   meter.createCounter('app.orders').add(3)
   await provider.forceFlush()
-  t.same(results.map((result) => result.code), [ExportResultCode.SUCCESS])
+  t.same(
+    results.map(result => result.code),
+    [ExportResultCode.SUCCESS]
+  )
 
   const sql = ownerSql(t, ctx.databaseUrl)
   const events = await sql`select * from system_health_events`
@@ -80,17 +118,26 @@ t.test('the SDK\'s protobuf exporter pushes HTTP server metrics that become one 
     tags: ['otlp']
   })
   t.equal(Number(event.error_rate), 10, '10 of 100 requests answered >= 500')
-  t.ok(Number(event.latency_p50_ms) > 10 && Number(event.latency_p50_ms) <= 25, `p50 ${String(event.latency_p50_ms)} ms in the 10-25 ms bucket`)
-  t.ok(Number(event.latency_p99_ms) > 750 && Number(event.latency_p99_ms) <= 1000, `p99 ${String(event.latency_p99_ms)} ms in the 750-1000 ms bucket`)
+  t.ok(
+    Number(event.latency_p50_ms) > 10 && Number(event.latency_p50_ms) <= 25,
+    `p50 ${String(event.latency_p50_ms)} ms in the 10-25 ms bucket`
+  )
+  t.ok(
+    Number(event.latency_p99_ms) > 750 && Number(event.latency_p99_ms) <= 1000,
+    `p99 ${String(event.latency_p99_ms)} ms in the 750-1000 ms bucket`
+  )
   t.equal(Number(event.latency_ms), 108, 'the mean is sum / count: (90 x 20 + 10 x 900) / 100 ms')
   t.equal(Number(event.cpu_usage_percent), 42, 'user + system')
   t.equal(Number(event.memory_usage_percent), 62.5)
   t.equal(Number(event.disk_usage_percent), 81, 'the fullest filesystem')
-  t.ok(event.measurement_window_start !== null && event.measurement_window_end !== null, 'the window comes from the points\' times')
+  t.ok(
+    event.measurement_window_start !== null && event.measurement_window_end !== null,
+    "the window comes from the points' times"
+  )
   t.ok((event.measurement_window_end as Date).getTime() >= (event.measurement_window_start as Date).getTime())
 })
 
-t.test('cumulative exports are taken per interval; the JSON exporter with gzip is read the same way', async (t) => {
+t.test('cumulative exports are taken per interval; the JSON exporter with gzip is read the same way', async t => {
   const ctx = await buildTestApp(t)
   const base = await listen(ctx)
   const key = await ingestKey(ctx)
@@ -101,109 +148,206 @@ t.test('cumulative exports are taken per interval; the JSON exporter with gzip i
     temporalityPreference: AggregationTemporalityPreference.CUMULATIVE
   })
   const { provider, results } = sdk(exporter, { 'service.name': 'search' })
-  t.teardown(async () => { await provider.shutdown().catch(() => {}) })
-  recordTraffic(provider, Array.from({ length: 50 }, () => [0.02, 200]))
+  t.teardown(async () => {
+    await provider.shutdown().catch(() => {})
+  })
+  recordTraffic(
+    provider,
+    Array.from({ length: 50 }, () => [0.02, 200])
+  )
   await provider.forceFlush()
-  recordTraffic(provider, Array.from({ length: 50 }, () => [0.02, 500]))
+  recordTraffic(
+    provider,
+    Array.from({ length: 50 }, () => [0.02, 500])
+  )
   await provider.forceFlush()
-  t.same(results.map((result) => result.code), [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS])
+  t.same(
+    results.map(result => result.code),
+    [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS]
+  )
 
   const sql = ownerSql(t, ctx.databaseUrl)
-  const events = await sql`select error_count, error_rate::float8, measurement_window_start, measurement_window_end from system_health_events order by measurement_window_end`
+  const events =
+    await sql`select error_count, error_rate::float8, measurement_window_start, measurement_window_end from system_health_events order by measurement_window_end`
   t.equal(events.length, 2)
   t.match(events[0], { error_count: 0, error_rate: 0 })
-  t.match(events[1], { error_count: 50, error_rate: 100 }, 'the second export counts only the requests since the first, all of them errors')
-  t.ok((events[1]?.measurement_window_start as Date).getTime() >= (events[0]?.measurement_window_end as Date).getTime() - 1,
-    'the second window starts where the first ended')
+  t.match(
+    events[1],
+    { error_count: 50, error_rate: 100 },
+    'the second export counts only the requests since the first, all of them errors'
+  )
+  t.ok(
+    (events[1]?.measurement_window_start as Date).getTime() >=
+      (events[0]?.measurement_window_end as Date).getTime() - 1,
+    'the second window starts where the first ended'
+  )
 })
 
-function handMade (metrics: unknown[], resource: Record<string, string> = { 'service.name': 'billing' }): Record<string, unknown> {
+function handMade(
+  metrics: unknown[],
+  resource: Record<string, string> = { 'service.name': 'billing' }
+): Record<string, unknown> {
   return {
-    resourceMetrics: [{
-      resource: { attributes: Object.entries(resource).map(([key, value]) => ({ key, value: { stringValue: value } })) },
-      scopeMetrics: [{ scope: { name: 'test' }, metrics }]
-    }]
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: Object.entries(resource).map(([key, value]) => ({ key, value: { stringValue: value } }))
+        },
+        scopeMetrics: [{ scope: { name: 'test' }, metrics }]
+      }
+    ]
   }
 }
 
 const now = (): string => `${Date.now()}000000`
 
-t.test('unknown metrics are ignored and counted; malformed points are refused as partial success; protobuf answers in protobuf', async (t) => {
-  const ctx = await buildTestApp(t)
-  const key = await ingestKey(ctx)
-  const body = handMade([
-    { name: 'jvm.gc.duration', unit: 's', histogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: now(), count: '1', bucketCounts: ['1'], explicitBounds: [] }] } },
-    { name: 'system.cpu.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.9 }, { asDouble: 0.5 }] } },
-    {
-      name: 'http.server.request.duration',
-      unit: 's',
-      histogram: { aggregationTemporality: 1, dataPoints: [{ startTimeUnixNano: now(), timeUnixNano: now(), count: '2', bucketCounts: ['1', '1'], explicitBounds: [0.1, 0.2] }] }
+t.test(
+  'unknown metrics are ignored and counted; malformed points are refused as partial success; protobuf answers in protobuf',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const key = await ingestKey(ctx)
+    const body = handMade([
+      {
+        name: 'jvm.gc.duration',
+        unit: 's',
+        histogram: {
+          aggregationTemporality: 1,
+          dataPoints: [{ timeUnixNano: now(), count: '1', bucketCounts: ['1'], explicitBounds: [] }]
+        }
+      },
+      {
+        name: 'system.cpu.utilization',
+        gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.9 }, { asDouble: 0.5 }] }
+      },
+      {
+        name: 'http.server.request.duration',
+        unit: 's',
+        histogram: {
+          aggregationTemporality: 1,
+          dataPoints: [
+            {
+              startTimeUnixNano: now(),
+              timeUnixNano: now(),
+              count: '2',
+              bucketCounts: ['1', '1'],
+              explicitBounds: [0.1, 0.2]
+            }
+          ]
+        }
+      }
+    ])
+    const encoded = Buffer.from(ExportRequest.encode(ExportRequest.fromObject(body)).finish())
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/otlp/v1/metrics',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-protobuf' },
+      payload: encoded
+    })
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /application\/x-protobuf/)
+    const answer = ExportResponse.toObject(ExportResponse.decode(res.rawPayload), PLAIN) as {
+      partialSuccess: { rejectedDataPoints: number; errorMessage: string }
     }
-  ])
-  const encoded = Buffer.from(ExportRequest.encode(ExportRequest.fromObject(body)).finish())
-  const res = await ctx.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-protobuf' }, payload: encoded })
-  t.equal(res.statusCode, 200)
-  t.match(res.headers['content-type'], /application\/x-protobuf/)
-  const answer = ExportResponse.toObject(ExportResponse.decode(res.rawPayload), PLAIN) as { partialSuccess: { rejectedDataPoints: number, errorMessage: string } }
-  t.equal(answer.partialSuccess.rejectedDataPoints, 2, 'the point without a time and the histogram whose buckets do not fit its bounds')
-  t.match(answer.partialSuccess.errorMessage, /without time_unix_nano/)
-  t.match(answer.partialSuccess.errorMessage, /ignored 1 data points of metrics not mapped to health events \(jvm.gc.duration\)/)
-  const sql = ownerSql(t, ctx.databaseUrl)
-  t.match(await sql`select component_name, cpu_usage_percent::float8, latency_ms from system_health_events`, [{ component_name: 'billing', cpu_usage_percent: 90, latency_ms: null }])
+    t.equal(
+      answer.partialSuccess.rejectedDataPoints,
+      2,
+      'the point without a time and the histogram whose buckets do not fit its bounds'
+    )
+    t.match(answer.partialSuccess.errorMessage, /without time_unix_nano/)
+    t.match(
+      answer.partialSuccess.errorMessage,
+      /ignored 1 data points of metrics not mapped to health events \(jvm.gc.duration\)/
+    )
+    const sql = ownerSql(t, ctx.databaseUrl)
+    t.match(await sql`select component_name, cpu_usage_percent::float8, latency_ms from system_health_events`, [
+      { component_name: 'billing', cpu_usage_percent: 90, latency_ms: null }
+    ])
 
-  const metricsText = await (await ctx.app.inject({ url: '/metrics' })).body
-  t.match(metricsText, /otlp_data_points_total\{outcome="ignored"\} 1/)
-})
+    const metricsText = await (await ctx.app.inject({ url: '/metrics' })).body
+    t.match(metricsText, /otlp_data_points_total\{outcome="ignored"\} 1/)
+  }
+)
 
-t.test('JSON answers in JSON; full success is an empty response', async (t) => {
+t.test('JSON answers in JSON; full success is an empty response', async t => {
   const ctx = await buildTestApp(t)
   const key = await ingestKey(ctx)
   const res = await ctx.app.inject({
     method: 'POST',
     url: '/otlp/v1/metrics',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    payload: handMade([{ name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }])
+    payload: handMade([
+      { name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }
+    ])
   })
   t.equal(res.statusCode, 200)
   t.same(res.json(), {})
 })
 
-t.test('refusals: no key, bad bodies, bad gzip, an unsupported encoding, an oversize body, and load shedding', async (t) => {
-  const ctx = await buildTestApp(t, { integrations: { ...testConfig().integrations, otlpMaxBodyBytes: 2048, otlpMaxInFlight: 1 } })
-  const key = await ingestKey(ctx)
-  const post = async (payload: string | Buffer, headers: Record<string, string>) =>
-    await ctx.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { authorization: `Bearer ${key}`, ...headers }, payload })
-  t.equal((await ctx.app.inject({ method: 'POST', url: '/otlp/v1/metrics', headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode, 401)
-  const garbage = await post(Buffer.from([0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
-  t.equal(garbage.statusCode, 400)
-  t.match(garbage.json().detail, /not an OTLP ExportMetricsServiceRequest/)
-  t.equal((await post('{"resourceMetrics": 5}', { 'content-type': 'application/json' })).statusCode, 400)
-  const notGzip = await post('plain', { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-  t.equal(notGzip.statusCode, 400)
-  t.equal((await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })).statusCode, 415)
-  // A small gzip that inflates past the limit: refused, whatever its compressed size.
-  const bomb = gzipSync(JSON.stringify({ resourceMetrics: [], padding: 'x'.repeat(100_000) }))
-  t.ok(bomb.length < 2048)
-  t.equal((await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).statusCode, 413)
-  const zipped = await post(gzipSync(JSON.stringify(handMade([]))), { 'content-type': 'application/json', 'content-encoding': 'gzip' })
-  t.equal(zipped.statusCode, 200)
+t.test(
+  'refusals: no key, bad bodies, bad gzip, an unsupported encoding, an oversize body, and load shedding',
+  async t => {
+    const ctx = await buildTestApp(t, {
+      integrations: { ...testConfig().integrations, otlpMaxBodyBytes: 2048, otlpMaxInFlight: 1 }
+    })
+    const key = await ingestKey(ctx)
+    const post = async (payload: string | Buffer, headers: Record<string, string>) =>
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/otlp/v1/metrics',
+        headers: { authorization: `Bearer ${key}`, ...headers },
+        payload
+      })
+    t.equal(
+      (
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/otlp/v1/metrics',
+          headers: { 'content-type': 'application/json' },
+          payload: '{}'
+        })
+      ).statusCode,
+      401
+    )
+    const garbage = await post(Buffer.from([0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
+    t.equal(garbage.statusCode, 400)
+    t.match(garbage.json().detail, /not an OTLP ExportMetricsServiceRequest/)
+    t.equal((await post('{"resourceMetrics": 5}', { 'content-type': 'application/json' })).statusCode, 400)
+    const notGzip = await post('plain', { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+    t.equal(notGzip.statusCode, 400)
+    t.equal((await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })).statusCode, 415)
+    // A small gzip that inflates past the limit: refused, whatever its compressed size.
+    const bomb = gzipSync(JSON.stringify({ resourceMetrics: [], padding: 'x'.repeat(100_000) }))
+    t.ok(bomb.length < 2048)
+    t.equal((await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).statusCode, 413)
+    const zipped = await post(gzipSync(JSON.stringify(handMade([]))), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip'
+    })
+    t.equal(zipped.statusCode, 200)
 
-  // One export at a time: a second one while the first holds the database is shed with 503.
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const body = JSON.stringify(handMade([{ name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }]))
-  const lock = sql.reserve()
-  const held = await lock
-  await held`begin`
-  await held`lock table system_health_events in exclusive mode`
-  const first = post(body, { 'content-type': 'application/json' })
-  // The first export is inside the service once its insert waits on the lock.
-  while ((await sql`select count(*)::int as n from pg_locks where not granted and relation = 'system_health_events'::regclass`)[0]?.n === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // One export at a time: a second one while the first holds the database is shed with 503.
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const body = JSON.stringify(
+      handMade([{ name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }])
+    )
+    const lock = sql.reserve()
+    const held = await lock
+    await held`begin`
+    await held`lock table system_health_events in exclusive mode`
+    const first = post(body, { 'content-type': 'application/json' })
+    // The first export is inside the service once its insert waits on the lock.
+    while (
+      (
+        await sql`select count(*)::int as n from pg_locks where not granted and relation = 'system_health_events'::regclass`
+      )[0]?.n === 0
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    const second = await post(body, { 'content-type': 'application/json' })
+    t.equal(second.statusCode, 503)
+    t.equal(second.headers['retry-after'], '1')
+    await held`rollback`
+    held.release()
+    t.equal((await first).statusCode, 200)
   }
-  const second = await post(body, { 'content-type': 'application/json' })
-  t.equal(second.statusCode, 503)
-  t.equal(second.headers['retry-after'], '1')
-  await held`rollback`
-  held.release()
-  t.equal((await first).statusCode, 200)
-})
+)

@@ -8,27 +8,32 @@ import fc from 'fast-check'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { detectAt, importEvents, storedSignals, type RunSignal } from '../../helpers/replay.js'
-import { evaluationSteps, labelledDay, type IncidentPlan, type LabelledDay } from '../../../bench/replay/labelled-day.js'
+import {
+  evaluationSteps,
+  labelledDay,
+  type IncidentPlan,
+  type LabelledDay
+} from '../../../bench/replay/labelled-day.js'
 import type { Sql } from '../../../src/db/client.js'
 
 const MINUTE = 60_000
 const STEP_MINUTES = 5
 const COMPONENTS = ['checkout', 'search', 'reports', 'auth']
 
-function dayEnd (): Date {
+function dayEnd(): Date {
   return new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE)
 }
 
-function smallDay (incidents: IncidentPlan[], hours = 6): LabelledDay {
+function smallDay(incidents: IncidentPlan[], hours = 6): LabelledDay {
   return labelledDay({ end: dayEnd(), hours, stepMinutes: 2, components: COMPONENTS, incidents })
 }
 
 /** Replay steps from when the history is enough for baselines (90 minutes in) to the day's end. */
-function stepsOf (day: LabelledDay): number[] {
+function stepsOf(day: LabelledDay): number[] {
   return evaluationSteps(day.start + 90 * MINUTE, day.end, STEP_MINUTES)
 }
 
-t.test('sudden_spike, gradual_increase and sustained_high are each recognised on a backfilled day', async (t) => {
+t.test('sudden_spike, gradual_increase and sustained_high are each recognised on a backfilled day', async t => {
   const ctx = await buildTestApp(t)
   const day = smallDay([
     { component: 'checkout', shape: 'sudden_spike', startMinute: 200, minutes: 2 },
@@ -36,7 +41,7 @@ t.test('sudden_spike, gradual_increase and sustained_high are each recognised on
     { component: 'reports', shape: 'gradual_increase', startMinute: 280, minutes: 40 }
   ])
   await importEvents(ctx, day.events)
-  const seen = new Map<string, { patterns: Set<string>, first: number }>()
+  const seen = new Map<string, { patterns: Set<string>; first: number }>()
   for (const at of stepsOf(day)) {
     for (const signal of await detectAt(ctx, at)) {
       const key = `${signal.source_component_name ?? ''}/${signal.anomaly_type}`
@@ -45,35 +50,58 @@ t.test('sudden_spike, gradual_increase and sustained_high are each recognised on
       seen.set(key, entry)
     }
   }
-  t.same([...seen.keys()].sort(), ['checkout/latency_spike', 'reports/latency_spike', 'search/latency_spike'], 'one signal per incident, none elsewhere')
+  t.same(
+    [...seen.keys()].sort(),
+    ['checkout/latency_spike', 'reports/latency_spike', 'search/latency_spike'],
+    'one signal per incident, none elsewhere'
+  )
   for (const incident of day.incidents) {
     const entry = seen.get(`${incident.component}/latency_spike`)
-    t.ok(entry?.patterns.has(incident.shape), `${incident.component}: ${incident.shape} recognised (saw ${[...entry?.patterns ?? []].join(', ')})`)
-    t.ok((entry?.first ?? Infinity) <= incident.end + STEP_MINUTES * MINUTE, `${incident.component}: found by the step after it`)
+    t.ok(
+      entry?.patterns.has(incident.shape),
+      `${incident.component}: ${incident.shape} recognised (saw ${[...(entry?.patterns ?? [])].join(', ')})`
+    )
+    t.ok(
+      (entry?.first ?? Infinity) <= incident.end + STEP_MINUTES * MINUTE,
+      `${incident.component}: found by the step after it`
+    )
   }
 })
 
-t.test('a replay at `at` sees exactly the events measured up to `at`', async (t) => {
+t.test('a replay at `at` sees exactly the events measured up to `at`', async t => {
   const ctx = await buildTestApp(t)
   const day = smallDay([{ component: 'checkout', shape: 'sudden_spike', startMinute: 300, minutes: 2 }])
   const spike = day.incidents[0]!.start
   await importEvents(ctx, day.events)
-  t.same(await detectAt(ctx, spike - MINUTE), [], 'a minute before it was measured, the spike is not there, though it arrived long ago')
-  t.match(await detectAt(ctx, spike), [{ source_component_name: 'checkout', anomaly_type: 'latency_spike', pattern_type: 'sudden_spike' }], 'at its measurement it is')
+  t.same(
+    await detectAt(ctx, spike - MINUTE),
+    [],
+    'a minute before it was measured, the spike is not there, though it arrived long ago'
+  )
+  t.match(
+    await detectAt(ctx, spike),
+    [{ source_component_name: 'checkout', anomaly_type: 'latency_spike', pattern_type: 'sudden_spike' }],
+    'at its measurement it is'
+  )
 })
 
-async function reset (sql: Sql): Promise<void> {
+async function reset(sql: Sql): Promise<void> {
   await sql`truncate system_health_events, anomaly_signals, decision_audit_log cascade`
 }
 
-type Arrival = (ctx: TestApp, day: LabelledDay, steps: number[], shuffle: (events: LabelledDay['events']) => LabelledDay['events']) => Promise<RunSignal[][]>
+type Arrival = (
+  ctx: TestApp,
+  day: LabelledDay,
+  steps: number[],
+  shuffle: (events: LabelledDay['events']) => LabelledDay['events']
+) => Promise<RunSignal[][]>
 
 // Live: each step's events arrive just before that step's run, in order.
 const live: Arrival = async (ctx, day, steps) => {
   const runs: RunSignal[][] = []
   let sent = 0
   for (const at of steps) {
-    const due = day.events.slice(sent).filter((event) => Date.parse(event.measurement_window_end as string) <= at)
+    const due = day.events.slice(sent).filter(event => Date.parse(event.measurement_window_end as string) <= at)
     if (due.length > 0) await importEvents(ctx, due)
     sent += due.length
     runs.push(await detectAt(ctx, at))
@@ -89,7 +117,7 @@ const shuffled: Arrival = async (ctx, day, steps, shuffle) => {
   while (i < events.length) {
     await importEvents(ctx, events.slice(i, i + size))
     i += size
-    size = 1 + (size * 7919) % 400
+    size = 1 + ((size * 7919) % 400)
   }
   const runs: RunSignal[][] = []
   for (const at of steps) runs.push(await detectAt(ctx, at))
@@ -104,7 +132,7 @@ const backfill: Arrival = async (ctx, day, steps) => {
   return runs
 }
 
-t.test('arrival does not change the answer: live, shuffled batches and backfill give the same signals', async (t) => {
+t.test('arrival does not change the answer: live, shuffled batches and backfill give the same signals', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const shape = fc.constantFrom<IncidentPlan['shape']>('sudden_spike', 'gradual_increase', 'sustained_high')
@@ -114,19 +142,33 @@ t.test('arrival does not change the answer: live, shuffled batches and backfill 
     startMinute: fc.integer({ min: 100, max: 150 }),
     minutes: fc.integer({ min: 10, max: 30 })
   })
-  await fc.assert(fc.asyncProperty(fc.uniqueArray(incident, { minLength: 1, maxLength: 3, selector: (plan) => plan.component }), fc.integer(), async (incidents, seed) => {
-    const day = smallDay(incidents, 3.5)
-    const steps = stepsOf(day)
-    const shuffle = (events: LabelledDay['events']) => fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!
-    const outcomes = []
-    for (const arrival of [live, shuffled, backfill]) {
-      await reset(sql)
-      await arrival(ctx, day, steps, shuffle)
-      outcomes.push(await storedSignals(sql))
-    }
-    const [inOrder, inShuffledBatches, backfilled] = outcomes
-    t.ok((inOrder?.length ?? 0) >= 1, `live found ${inOrder?.length ?? 0} signals for ${incidents.length} incidents`)
-    t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened and resolved at the same steps')
-    t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened and resolved at the same steps')
-  }), { numRuns: 2 })
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(incident, { minLength: 1, maxLength: 3, selector: plan => plan.component }),
+      fc.integer(),
+      async (incidents, seed) => {
+        const day = smallDay(incidents, 3.5)
+        const steps = stepsOf(day)
+        const shuffle = (events: LabelledDay['events']) =>
+          fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), {
+            seed,
+            numRuns: 1
+          })[0]!
+        const outcomes = []
+        for (const arrival of [live, shuffled, backfill]) {
+          await reset(sql)
+          await arrival(ctx, day, steps, shuffle)
+          outcomes.push(await storedSignals(sql))
+        }
+        const [inOrder, inShuffledBatches, backfilled] = outcomes
+        t.ok(
+          (inOrder?.length ?? 0) >= 1,
+          `live found ${inOrder?.length ?? 0} signals for ${incidents.length} incidents`
+        )
+        t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened and resolved at the same steps')
+        t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened and resolved at the same steps')
+      }
+    ),
+    { numRuns: 2 }
+  )
 })

@@ -5,17 +5,38 @@ import { randomUUID } from 'node:crypto'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 
-function event (overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { component_type: 'edge_function', component_name: 'orchestrate-flow', status: 'healthy', latency_ms: 120, error_rate: 0.5, ...overrides }
+function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    component_type: 'edge_function',
+    component_name: 'orchestrate-flow',
+    status: 'healthy',
+    latency_ms: 120,
+    error_rate: 0.5,
+    ...overrides
+  }
 }
 
-async function post (ctx: TestApp, payload: unknown, headers: Record<string, string> = {}) {
-  return await ctx.app.inject({ method: 'POST', url: '/v1/health-events', headers: { ...ctx.service.headers, ...headers }, payload: payload as Record<string, unknown> })
+async function post(ctx: TestApp, payload: unknown, headers: Record<string, string> = {}) {
+  return await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events',
+    headers: { ...ctx.service.headers, ...headers },
+    payload: payload as Record<string, unknown>
+  })
 }
 
-t.test('the service role stores one event and gets the row back with numbers as numbers', async (t) => {
+t.test('the service role stores one event and gets the row back with numbers as numbers', async t => {
   const ctx = await buildTestApp(t)
-  const res = await post(ctx, event({ user_id: ctx.user.id, organization_id: ctx.user.organizationId, latency_p95_ms: 310.5, error_types: { timeout: 2 }, tags: ['phase6'] }))
+  const res = await post(
+    ctx,
+    event({
+      user_id: ctx.user.id,
+      organization_id: ctx.user.organizationId,
+      latency_p95_ms: 310.5,
+      error_types: { timeout: 2 },
+      tags: ['phase6']
+    })
+  )
   t.equal(res.statusCode, 201)
   const row = res.json()
   t.match(row, {
@@ -36,16 +57,21 @@ t.test('the service role stores one event and gets the row back with numbers as 
   t.equal(res.headers['idempotent-replayed'], 'false')
 })
 
-t.test('only the service role may ingest', async (t) => {
+t.test('only the service role may ingest', async t => {
   const ctx = await buildTestApp(t)
   for (const caller of [ctx.user, ctx.admin]) {
-    const res = await ctx.app.inject({ method: 'POST', url: '/v1/health-events', headers: caller.headers, payload: event() })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/health-events',
+      headers: caller.headers,
+      payload: event()
+    })
     t.equal(res.statusCode, 403)
   }
   t.equal((await ctx.app.inject({ method: 'POST', url: '/v1/health-events', payload: event() })).statusCode, 401)
 })
 
-t.test('bad input is a 400 naming each field, and nothing is stored', async (t) => {
+t.test('bad input is a 400 naming each field, and nothing is stored', async t => {
   const ctx = await buildTestApp(t)
   const cases: Array<[Record<string, unknown>, string]> = [
     [event({ status: 'fine' }), '/body/status'],
@@ -58,39 +84,69 @@ t.test('bad input is a 400 naming each field, and nothing is stored', async (t) 
   for (const [payload, path] of cases) {
     const res = await post(ctx, payload)
     t.equal(res.statusCode, 400, path)
-    t.ok(res.json().errors.some((e: { path: string }) => e.path === path), `names ${path}`)
+    t.ok(
+      res.json().errors.some((e: { path: string }) => e.path === path),
+      `names ${path}`
+    )
   }
   const sql = ownerSql(t, ctx.databaseUrl)
   t.same(await sql`select count(*)::int as n from system_health_events`, [{ n: 0 }])
 })
 
-t.test('a batch is stored all or none', async (t) => {
+t.test('a batch is stored all or none', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const events = Array.from({ length: 20 }, (_, i) => event({ component_name: `fn-${i}` }))
-  const ok = await ctx.app.inject({ method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events } })
+  const ok = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: { events }
+  })
   t.equal(ok.statusCode, 201)
   t.equal(ok.json().inserted, 20)
   t.equal(ok.json().ids.length, 20)
 
   const oneBad = [...events.slice(0, 5), event({ status: 'bogus' }), ...events.slice(5)]
-  const bad = await ctx.app.inject({ method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events: oneBad } })
+  const bad = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: { events: oneBad }
+  })
   t.equal(bad.statusCode, 400)
-  t.ok(bad.json().errors.some((e: { path: string }) => e.path === '/body/events/5/status'), 'names the event and field')
+  t.ok(
+    bad.json().errors.some((e: { path: string }) => e.path === '/body/events/5/status'),
+    'names the event and field'
+  )
 
   // Passes validation but breaks a database rule (p50 above p95): the statement fails whole.
   const dbBad = [...events, event({ latency_p50_ms: 900, latency_p95_ms: 100 })]
-  const rejected = await ctx.app.inject({ method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events: dbBad } })
+  const rejected = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: { events: dbBad }
+  })
   t.equal(rejected.statusCode, 400)
-  t.same(await sql`select count(*)::int as n from system_health_events`, [{ n: 20 }], 'nothing from the refused batches')
+  t.same(
+    await sql`select count(*)::int as n from system_health_events`,
+    [{ n: 20 }],
+    'nothing from the refused batches'
+  )
 
   const tooMany = Array.from({ length: 1001 }, () => event())
-  const oversized = await ctx.app.inject({ method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events: tooMany } })
+  const oversized = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: { events: tooMany }
+  })
   t.equal(oversized.statusCode, 400)
   t.ok(oversized.json().errors.some((e: { path: string }) => e.path === '/body/events'))
 })
 
-t.test('Idempotency-Key: a retry returns the first response, a different body is 422', async (t) => {
+t.test('Idempotency-Key: a retry returns the first response, a different body is 422', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const key = randomUUID()
@@ -106,8 +162,13 @@ t.test('Idempotency-Key: a retry returns the first response, a different body is
   t.equal(different.statusCode, 422)
 
   const concurrent = randomUUID()
-  const racing = await Promise.all(Array.from({ length: 5 }, async () => await post(ctx, event({ component_name: 'race' }), { 'idempotency-key': concurrent })))
-  t.same(new Set(racing.map((res) => res.json().id)).size, 1, 'racing retries share one row')
+  const racing = await Promise.all(
+    Array.from(
+      { length: 5 },
+      async () => await post(ctx, event({ component_name: 'race' }), { 'idempotency-key': concurrent })
+    )
+  )
+  t.same(new Set(racing.map(res => res.json().id)).size, 1, 'racing retries share one row')
   t.same(await sql`select count(*)::int as n from system_health_events where component_name = 'race'`, [{ n: 1 }])
 
   await sql`update idempotency_keys set created_at = now() - interval '25 hours' where idempotency_key = ${key}`
@@ -116,31 +177,50 @@ t.test('Idempotency-Key: a retry returns the first response, a different body is
   t.not(expired.json().id, first.json().id)
 })
 
-t.test('reads follow row-level security: own rows, admin all, others 404', async (t) => {
+t.test('reads follow row-level security: own rows, admin all, others 404', async t => {
   const ctx = await buildTestApp(t)
   const mine = (await post(ctx, event({ user_id: ctx.user.id, component_name: 'mine' }))).json()
   const theirs = (await post(ctx, event({ user_id: ctx.otherUser.id, component_name: 'theirs' }))).json()
 
   const asUser = await ctx.app.inject({ url: '/v1/health-events', headers: ctx.user.headers })
-  t.same(asUser.json().items.map((row: { id: string }) => row.id), [mine.id])
+  t.same(
+    asUser.json().items.map((row: { id: string }) => row.id),
+    [mine.id]
+  )
   t.equal((await ctx.app.inject({ url: `/v1/health-events/${theirs.id}`, headers: ctx.user.headers })).statusCode, 404)
   t.equal((await ctx.app.inject({ url: `/v1/health-events/${mine.id}`, headers: ctx.user.headers })).json().id, mine.id)
 
   const asAdmin = await ctx.app.inject({ url: '/v1/health-events', headers: ctx.admin.headers })
-  t.same(asAdmin.json().items.map((row: { id: string }) => row.id).sort(), [mine.id, theirs.id].sort())
-  t.equal((await ctx.app.inject({ url: `/v1/health-events/${randomUUID()}`, headers: ctx.admin.headers })).statusCode, 404)
+  t.same(
+    asAdmin
+      .json()
+      .items.map((row: { id: string }) => row.id)
+      .sort(),
+    [mine.id, theirs.id].sort()
+  )
+  t.equal(
+    (await ctx.app.inject({ url: `/v1/health-events/${randomUUID()}`, headers: ctx.admin.headers })).statusCode,
+    404
+  )
   t.equal((await ctx.app.inject({ url: '/v1/health-events/not-a-uuid', headers: ctx.admin.headers })).statusCode, 400)
 })
 
-t.test('filters narrow the list', async (t) => {
+t.test('filters narrow the list', async t => {
   const ctx = await buildTestApp(t)
   await ctx.app.inject({
     method: 'POST',
     url: '/v1/health-events/batch',
     headers: ctx.service.headers,
-    payload: { events: [event({ component_name: 'a', status: 'critical' }), event({ component_name: 'b', environment: 'staging' }), event({ component_name: 'a', component_type: 'database' })] }
+    payload: {
+      events: [
+        event({ component_name: 'a', status: 'critical' }),
+        event({ component_name: 'b', environment: 'staging' }),
+        event({ component_name: 'a', component_type: 'database' })
+      ]
+    }
   })
-  const list = async (query: string) => (await ctx.app.inject({ url: `/v1/health-events?${query}`, headers: ctx.admin.headers })).json().items.length
+  const list = async (query: string) =>
+    (await ctx.app.inject({ url: `/v1/health-events?${query}`, headers: ctx.admin.headers })).json().items.length
   t.equal(await list('component_name=a'), 2)
   t.equal(await list('status=critical'), 1)
   t.equal(await list('environment=staging'), 1)
@@ -149,15 +229,28 @@ t.test('filters narrow the list', async (t) => {
   t.equal(await list(`until=${new Date(Date.now() + 60_000).toISOString()}`), 3)
   const bad = await ctx.app.inject({ url: '/v1/health-events?status=fine&limit=0', headers: ctx.admin.headers })
   t.equal(bad.statusCode, 400)
-  t.same(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['/querystring/limit', '/querystring/status'])
-  t.equal((await ctx.app.inject({ url: '/v1/health-events?cursor=garbage', headers: ctx.admin.headers })).statusCode, 400)
+  t.same(
+    bad
+      .json()
+      .errors.map((e: { path: string }) => e.path)
+      .sort(),
+    ['/querystring/limit', '/querystring/status']
+  )
+  t.equal(
+    (await ctx.app.inject({ url: '/v1/health-events?cursor=garbage', headers: ctx.admin.headers })).statusCode,
+    400
+  )
 })
 
-t.test('pagination over three pages is stable under concurrent inserts', async (t) => {
+t.test('pagination over three pages is stable under concurrent inserts', async t => {
   const ctx = await buildTestApp(t)
-  const insert = async (names: string[]) => await ctx.app.inject({
-    method: 'POST', url: '/v1/health-events/batch', headers: ctx.service.headers, payload: { events: names.map((name) => event({ component_name: name })) }
-  })
+  const insert = async (names: string[]) =>
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/health-events/batch',
+      headers: ctx.service.headers,
+      payload: { events: names.map(name => event({ component_name: name })) }
+    })
   // Separate statements, so rows carry distinct and identical created_at values alike.
   await insert(['e1', 'e2', 'e3', 'e4'])
   await insert(['e5', 'e6', 'e7'])

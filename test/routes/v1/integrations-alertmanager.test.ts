@@ -6,98 +6,212 @@ import { ownerSql } from '../../helpers/database.js'
 import { firingGroup, grafanaFiring, resolvedGroup } from '../../fixtures/alertmanager.js'
 import { anomalyTypeOf, severityOf } from '../../../src/services/integrations/alertmanager.js'
 
-async function ingestKey (ctx: TestApp): Promise<{ authorization: string }> {
-  const created = await ctx.app.inject({ method: 'POST', url: '/v1/ingest-keys', headers: ctx.admin.headers, payload: { name: 'alertmanager' } })
+async function ingestKey(ctx: TestApp): Promise<{ authorization: string }> {
+  const created = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/ingest-keys',
+    headers: ctx.admin.headers,
+    payload: { name: 'alertmanager' }
+  })
   return { authorization: `Bearer ${created.json().key as string}` }
 }
 
-t.test('firing alerts of one group open one signal with the alert kept; resolving the last one resolves it', async (t) => {
-  const ctx = await buildTestApp(t)
-  const headers = await ingestKey(ctx)
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const post = async (payload: Record<string, unknown>) => await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })
+t.test(
+  'firing alerts of one group open one signal with the alert kept; resolving the last one resolves it',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const headers = await ingestKey(ctx)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const post = async (payload: Record<string, unknown>) =>
+      await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })
 
-  const first = await post(firingGroup)
-  t.equal(first.statusCode, 200)
-  t.match(first.json(), { received: 2, opened: 1, updated: 1, resolved: 0, ignored: [] })
-  const [signal] = await sql`select * from anomaly_signals`
-  t.match(signal, {
-    organization_id: ctx.admin.organizationId,
-    anomaly_type: 'high_request_latency',
-    severity: 'critical',
-    source_type: 'alertmanager',
-    source_component_name: 'checkout',
-    anomaly_summary: 'checkout p99 above 2s',
-    anomaly_description: 'p99 latency is 3.4s over the last 5 minutes',
-    status: 'open',
-    historical_occurrences: 2
+    const first = await post(firingGroup)
+    t.equal(first.statusCode, 200)
+    t.match(first.json(), { received: 2, opened: 1, updated: 1, resolved: 0, ignored: [] })
+    const [signal] = await sql`select * from anomaly_signals`
+    t.match(signal, {
+      organization_id: ctx.admin.organizationId,
+      anomaly_type: 'high_request_latency',
+      severity: 'critical',
+      source_type: 'alertmanager',
+      source_component_name: 'checkout',
+      anomaly_summary: 'checkout p99 above 2s',
+      anomaly_description: 'p99 latency is 3.4s over the last 5 minutes',
+      status: 'open',
+      historical_occurrences: 2
+    })
+    t.equal(
+      new Date(signal?.detection_timestamp as Date).toISOString(),
+      '2026-12-05T10:00:00.000Z',
+      'startsAt is the detection time'
+    )
+    // The latest alert's labels and annotations are kept beside every firing fingerprint.
+    t.match(signal?.metadata, {
+      alertmanager: {
+        fingerprints: ['5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'],
+        labels: { instance: 'checkout-a1b2:8080', severity: 'critical' },
+        external_url: 'http://alertmanager:9093'
+      }
+    })
+
+    t.match(
+      (await post(firingGroup)).json(),
+      { opened: 0, updated: 0, unchanged: 2 },
+      'a repeat (repeat_interval) changes nothing'
+    )
+    t.equal((await sql`select count(*)::int as n from anomaly_signals`)[0]?.n, 1)
+
+    t.match(
+      (await post(resolvedGroup('5b1a9c0f3e2d4a61'))).json(),
+      { updated: 1, resolved: 0, unchanged: 1 },
+      'one instance resolved: the signal stays open'
+    )
+    t.equal((await sql`select status from anomaly_signals`)[0]?.status, 'open')
+    t.match((await post(resolvedGroup('5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'))).json(), { resolved: 1, unchanged: 1 })
+    const [closed] = await sql`select status, resolved_at, resolution_notes from anomaly_signals`
+    t.equal(closed?.status, 'resolved')
+    t.equal(
+      new Date(closed?.resolved_at as Date).toISOString(),
+      '2026-12-05T10:20:00.000Z',
+      'endsAt is the resolution time'
+    )
+    t.match(
+      (await post(resolvedGroup('5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'))).json(),
+      { resolved: 0, unchanged: 2 },
+      'a repeated resolve changes nothing'
+    )
+  }
+)
+
+t.test(
+  'Grafana alerting payloads are accepted; the component comes from the first present label of the list',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const headers = await ingestKey(ctx)
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers,
+      payload: grafanaFiring
+    })
+    t.equal(res.statusCode, 200)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    t.match(await sql`select source_component_name, anomaly_type, severity from anomaly_signals`, [
+      { source_component_name: 'billing-db', anomaly_type: 'disk_almost_full', severity: 'medium' }
+    ])
+
+    const unlabelled = {
+      ...firingGroup,
+      commonLabels: {},
+      alerts: [{ ...firingGroup.alerts[0], labels: { alertname: 'Watchdog' } }]
+    }
+    const ignored = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers,
+      payload: unlabelled
+    })
+    t.match(ignored.json(), {
+      received: 1,
+      opened: 0,
+      ignored: [{ fingerprint: '5b1a9c0f3e2d4a61', reason: /no component label/ }]
+    })
+  }
+)
+
+t.test('the component labels are configurable', async t => {
+  const ctx = await buildTestApp(t, {
+    integrations: {
+      ...(await import('../../helpers/app.js')).testConfig().integrations,
+      alertmanagerComponentLabels: ['team_service']
+    }
   })
-  t.equal(new Date(signal?.detection_timestamp as Date).toISOString(), '2026-12-05T10:00:00.000Z', 'startsAt is the detection time')
-  // The latest alert's labels and annotations are kept beside every firing fingerprint.
-  t.match(signal?.metadata, { alertmanager: { fingerprints: ['5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'], labels: { instance: 'checkout-a1b2:8080', severity: 'critical' }, external_url: 'http://alertmanager:9093' } })
-
-  t.match((await post(firingGroup)).json(), { opened: 0, updated: 0, unchanged: 2 }, 'a repeat (repeat_interval) changes nothing')
-  t.equal((await sql`select count(*)::int as n from anomaly_signals`)[0]?.n, 1)
-
-  t.match((await post(resolvedGroup('5b1a9c0f3e2d4a61'))).json(), { updated: 1, resolved: 0, unchanged: 1 }, 'one instance resolved: the signal stays open')
-  t.equal((await sql`select status from anomaly_signals`)[0]?.status, 'open')
-  t.match((await post(resolvedGroup('5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'))).json(), { resolved: 1, unchanged: 1 })
-  const [closed] = await sql`select status, resolved_at, resolution_notes from anomaly_signals`
-  t.equal(closed?.status, 'resolved')
-  t.equal(new Date(closed?.resolved_at as Date).toISOString(), '2026-12-05T10:20:00.000Z', 'endsAt is the resolution time')
-  t.match((await post(resolvedGroup('5b1a9c0f3e2d4a61', '8e0c27d41f6b3a95'))).json(), { resolved: 0, unchanged: 2 }, 'a repeated resolve changes nothing')
-})
-
-t.test('Grafana alerting payloads are accepted; the component comes from the first present label of the list', async (t) => {
-  const ctx = await buildTestApp(t)
   const headers = await ingestKey(ctx)
-  const res = await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload: grafanaFiring })
-  t.equal(res.statusCode, 200)
-  const sql = ownerSql(t, ctx.databaseUrl)
-  t.match(await sql`select source_component_name, anomaly_type, severity from anomaly_signals`, [{ source_component_name: 'billing-db', anomaly_type: 'disk_almost_full', severity: 'medium' }])
-
-  const unlabelled = { ...firingGroup, commonLabels: {}, alerts: [{ ...firingGroup.alerts[0], labels: { alertname: 'Watchdog' } }] }
-  const ignored = await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload: unlabelled })
-  t.match(ignored.json(), { received: 1, opened: 0, ignored: [{ fingerprint: '5b1a9c0f3e2d4a61', reason: /no component label/ }] })
-})
-
-t.test('the component labels are configurable', async (t) => {
-  const ctx = await buildTestApp(t, { integrations: { ...(await import('../../helpers/app.js')).testConfig().integrations, alertmanagerComponentLabels: ['team_service'] } })
-  const headers = await ingestKey(ctx)
-  const payload = { ...firingGroup, commonLabels: {}, alerts: [{ ...firingGroup.alerts[0], labels: { alertname: 'X', service: 'ignored', team_service: 'payments' } }] }
+  const payload = {
+    ...firingGroup,
+    commonLabels: {},
+    alerts: [{ ...firingGroup.alerts[0], labels: { alertname: 'X', service: 'ignored', team_service: 'payments' } }]
+  }
   await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })
   const sql = ownerSql(t, ctx.databaseUrl)
   t.match(await sql`select source_component_name from anomaly_signals`, [{ source_component_name: 'payments' }])
 })
 
-t.test('bad payloads are refused naming the field, with nothing stored', async (t) => {
+t.test('bad payloads are refused naming the field, with nothing stored', async t => {
   const ctx = await buildTestApp(t)
   const headers = await ingestKey(ctx)
   const alerts = [firingGroup.alerts[0], { ...firingGroup.alerts[1], startsAt: 'yesterday' }]
-  const res = await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload: { ...firingGroup, alerts } })
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/integrations/alertmanager',
+    headers,
+    payload: { ...firingGroup, alerts }
+  })
   t.equal(res.statusCode, 400)
   t.match(res.json().errors, [{ path: '/body/alerts/1/startsAt' }])
   const sql = ownerSql(t, ctx.databaseUrl)
   t.equal((await sql`select count(*)::int as n from anomaly_signals`)[0]?.n, 0)
-  t.equal((await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', payload: firingGroup })).statusCode, 401)
+  t.equal(
+    (await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', payload: firingGroup })).statusCode,
+    401
+  )
 })
 
-t.test('a service token names the organization, or acts for the platform without one', async (t) => {
+t.test('a service token names the organization, or acts for the platform without one', async t => {
   const ctx = await buildTestApp(t)
   const organizationId = randomUUID()
-  await ctx.app.inject({ method: 'POST', url: `/v1/integrations/alertmanager?organization_id=${organizationId}`, headers: ctx.service.headers, payload: firingGroup })
-  await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers: ctx.service.headers, payload: grafanaFiring })
+  await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/integrations/alertmanager?organization_id=${organizationId}`,
+    headers: ctx.service.headers,
+    payload: firingGroup
+  })
+  await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/integrations/alertmanager',
+    headers: ctx.service.headers,
+    payload: grafanaFiring
+  })
   const sql = ownerSql(t, ctx.databaseUrl)
-  t.match(await sql`select organization_id, source_component_name from anomaly_signals order by source_component_name`, [
-    { organization_id: null, source_component_name: 'billing-db' },
-    { organization_id: organizationId, source_component_name: 'checkout' }
-  ])
-  t.equal((await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers: ctx.admin.headers, payload: firingGroup })).statusCode, 403, 'admins use keys')
+  t.match(
+    await sql`select organization_id, source_component_name from anomaly_signals order by source_component_name`,
+    [
+      { organization_id: null, source_component_name: 'billing-db' },
+      { organization_id: organizationId, source_component_name: 'checkout' }
+    ]
+  )
+  t.equal(
+    (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/integrations/alertmanager',
+        headers: ctx.admin.headers,
+        payload: firingGroup
+      })
+    ).statusCode,
+    403,
+    'admins use keys'
+  )
 })
 
-t.test('severity labels and alert names map as documented', async (t) => {
-  t.same(['critical', 'page', 'error', 'warning', 'info', 'none', 'bogus', undefined].map((severity) => severityOf(severity === undefined ? {} : { severity })),
-    ['critical', 'critical', 'high', 'medium', 'low', 'low', 'medium', 'medium'])
-  t.same(['HighRequestLatency', 'KubePodCrashLooping', 'high-error rate', 'CPUThrottlingHigh', '5xxRate', ''].map(anomalyTypeOf),
-    ['high_request_latency', 'kube_pod_crash_looping', 'high_error_rate', 'cpu_throttling_high', 'alert_5xx_rate', 'alertmanager_alert'])
+t.test('severity labels and alert names map as documented', async t => {
+  t.same(
+    ['critical', 'page', 'error', 'warning', 'info', 'none', 'bogus', undefined].map(severity =>
+      severityOf(severity === undefined ? {} : { severity })
+    ),
+    ['critical', 'critical', 'high', 'medium', 'low', 'low', 'medium', 'medium']
+  )
+  t.same(
+    ['HighRequestLatency', 'KubePodCrashLooping', 'high-error rate', 'CPUThrottlingHigh', '5xxRate', ''].map(
+      anomalyTypeOf
+    ),
+    [
+      'high_request_latency',
+      'kube_pod_crash_looping',
+      'high_error_rate',
+      'cpu_throttling_high',
+      'alert_5xx_rate',
+      'alertmanager_alert'
+    ]
+  )
 })

@@ -5,11 +5,16 @@ import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { insertCalls } from '../../services/monitor/fixtures.js'
 
-async function run (ctx: TestApp, headers: Record<string, string>, payload?: unknown) {
-  return await ctx.app.inject({ method: 'POST', url: '/v1/monitor/run', headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) })
+async function run(ctx: TestApp, headers: Record<string, string>, payload?: unknown) {
+  return await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/monitor/run',
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> })
+  })
 }
 
-t.test('the service role runs the monitor and gets the overall status, the components and the events', async (t) => {
+t.test('the service role runs the monitor and gets the overall status, the components and the events', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   await insertCalls(sql, [
@@ -32,20 +37,43 @@ t.test('the service role runs the monitor and gets the overall status, the compo
     thresholds: { latency_p95_ms: { degraded: 500, unhealthy: 2000, critical: 5000 }, error_rate: { degraded: 1 } }
   })
   // p95 of 120 and 2400 ms is 2286: past the overridden 500 ms and the default 2000 ms.
-  t.same(body.components.map((c: { component_name: string }) => c.component_name), ['orchestrate-flow', 'report-builder'])
+  t.same(
+    body.components.map((c: { component_name: string }) => c.component_name),
+    ['orchestrate-flow', 'report-builder']
+  )
   t.match(body.components[0], {
-    component_type: 'edge_function', status: 'unhealthy', source: 'execution_log', calls: 2, latency_ms: 1260, latency_p95_ms: 2286,
-    error_rate: 0, availability_percentage: 100, throughput_per_minute: 0.4, baseline_latency_p95_ms: null, event_id: String,
+    component_type: 'edge_function',
+    status: 'unhealthy',
+    source: 'execution_log',
+    calls: 2,
+    latency_ms: 1260,
+    latency_p95_ms: 2286,
+    error_rate: 0,
+    availability_percentage: 100,
+    throughput_per_minute: 0.4,
+    baseline_latency_p95_ms: null,
+    event_id: String,
     reasons: ['latency_p95_ms 2286 >= 2000 (unhealthy)']
   })
-  t.match(body.components[1], { component_type: 'worker', status: 'critical', source: 'manual', calls: null, reasons: ['cpu_usage_percent 96 >= 95 (critical)'] })
-  t.same(body.unhealthy_components.map((c: { component_name: string, status: string }) => [c.component_name, c.status]),
-    [['report-builder', 'critical'], ['orchestrate-flow', 'unhealthy']])
+  t.match(body.components[1], {
+    component_type: 'worker',
+    status: 'critical',
+    source: 'manual',
+    calls: null,
+    reasons: ['cpu_usage_percent 96 >= 95 (critical)']
+  })
+  t.same(
+    body.unhealthy_components.map((c: { component_name: string; status: string }) => [c.component_name, c.status]),
+    [
+      ['report-builder', 'critical'],
+      ['orchestrate-flow', 'unhealthy']
+    ]
+  )
   t.same((await sql`select count(*)::int as n from system_health_events`)[0], { n: 2 })
   t.match(await sql`select actor from decision_audit_log`, [{ actor: 'service' }])
 })
 
-t.test('admins may run it (recorded as the admin), users may not, and a token is required', async (t) => {
+t.test('admins may run it (recorded as the admin), users may not, and a token is required', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const admin = await run(ctx, ctx.admin.headers)
@@ -58,7 +86,7 @@ t.test('admins may run it (recorded as the admin), users may not, and a token is
   t.same((await sql`select count(*)::int as n from decision_audit_log`)[0], { n: 1 }, 'refused calls ran nothing')
 })
 
-t.test('bad input is a 400 naming the field, and nothing runs', async (t) => {
+t.test('bad input is a 400 naming the field, and nothing runs', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const cases: Array<[unknown, string]> = [
@@ -67,7 +95,10 @@ t.test('bad input is a 400 naming the field, and nothing runs', async (t) => {
     [{ window_minutes: '5' }, '/body/window_minutes'],
     [{ component_name: '' }, '/body/component_name'],
     [{ metrics: [{ component_type: 'worker', component_name: 'w', status: 'healthy' }] }, '/body/metrics/0/status'],
-    [{ metrics: [{ component_type: 'worker', component_name: 'w', cpu_usage_percent: 140 }] }, '/body/metrics/0/cpu_usage_percent'],
+    [
+      { metrics: [{ component_type: 'worker', component_name: 'w', cpu_usage_percent: 140 }] },
+      '/body/metrics/0/cpu_usage_percent'
+    ],
     [{ metrics: [{ component_type: 'worker' }] }, '/body/metrics/0/component_name'],
     [{ thresholds: { error_rate: { degraded: -1 } } }, '/body/thresholds/error_rate/degraded'],
     [{ thresholds: { latency: 5 } }, '/body/thresholds/latency'],
@@ -77,7 +108,10 @@ t.test('bad input is a 400 naming the field, and nothing runs', async (t) => {
   for (const [payload, path] of cases) {
     const res = await run(ctx, ctx.service.headers, payload)
     t.equal(res.statusCode, 400, path)
-    t.ok(res.json().errors?.some((e: { path: string }) => e.path === path), `names ${path}: ${JSON.stringify(res.json().errors)}`)
+    t.ok(
+      res.json().errors?.some((e: { path: string }) => e.path === path),
+      `names ${path}: ${JSON.stringify(res.json().errors)}`
+    )
   }
   t.same((await sql`select count(*)::int as n from decision_audit_log`)[0], { n: 0 })
 })

@@ -3,12 +3,17 @@
 import t from 'tap'
 import { createCircuitBreaker } from '../../../src/services/analysis/breaker.js'
 
-function clock () {
+function clock() {
   let time = 0
-  return { now: () => time, advance: (ms: number) => { time += ms } }
+  return {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms
+    }
+  }
 }
 
-t.test('stays closed below the threshold and opens at it', async (t) => {
+t.test('stays closed below the threshold and opens at it', async t => {
   const time = clock()
   const breaker = createCircuitBreaker({ failureThreshold: 3, cooldownMs: 1000 }, time.now)
   breaker.recordFailure()
@@ -20,7 +25,7 @@ t.test('stays closed below the threshold and opens at it', async (t) => {
   t.equal(breaker.tryAcquire(), false)
 })
 
-t.test('a success resets the count of consecutive failures', async (t) => {
+t.test('a success resets the count of consecutive failures', async t => {
   const breaker = createCircuitBreaker({ failureThreshold: 2 }, clock().now)
   breaker.recordFailure()
   breaker.recordSuccess()
@@ -28,7 +33,7 @@ t.test('a success resets the count of consecutive failures', async (t) => {
   t.equal(breaker.state(), 'closed')
 })
 
-t.test('after the cooldown lets exactly one probe through', async (t) => {
+t.test('after the cooldown lets exactly one probe through', async t => {
   const time = clock()
   const breaker = createCircuitBreaker({ failureThreshold: 1, cooldownMs: 1000 }, time.now)
   breaker.recordFailure()
@@ -40,7 +45,7 @@ t.test('after the cooldown lets exactly one probe through', async (t) => {
   t.equal(breaker.tryAcquire(), false, 'no second call while the probe is out')
 })
 
-t.test('a failed probe opens it for a fresh cooldown; a good one closes it', async (t) => {
+t.test('a failed probe opens it for a fresh cooldown; a good one closes it', async t => {
   const time = clock()
   const breaker = createCircuitBreaker({ failureThreshold: 3, cooldownMs: 1000 }, time.now)
   for (let i = 0; i < 3; i++) breaker.recordFailure()
@@ -58,7 +63,7 @@ t.test('a failed probe opens it for a fresh cooldown; a good one closes it', asy
   t.ok(breaker.tryAcquire(), 'closed: no limit on calls')
 })
 
-t.test('defaults: three failures, sixty seconds', async (t) => {
+t.test('defaults: three failures, sixty seconds', async t => {
   const time = clock()
   const breaker = createCircuitBreaker({}, time.now)
   for (let i = 0; i < 3; i++) breaker.recordFailure()
@@ -69,7 +74,7 @@ t.test('defaults: three failures, sixty seconds', async (t) => {
   t.equal(breaker.state(), 'half_open')
 })
 
-t.test('a Retry-After opens it at once, for as long as the server asked, within an hour', async (t) => {
+t.test('a Retry-After opens it at once, for as long as the server asked, within an hour', async t => {
   const time = clock()
   const breaker = createCircuitBreaker({ failureThreshold: 3, cooldownMs: 1000 }, time.now)
   breaker.recordFailure(5000)

@@ -2,12 +2,17 @@
 import t from 'tap'
 import { createTtlCache } from '../../../src/services/analysis/cache.js'
 
-function clock () {
+function clock() {
   let time = 0
-  return { now: () => time, advance: (ms: number) => { time += ms } }
+  return {
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms
+    }
+  }
 }
 
-t.test('returns a value until its TTL has passed', async (t) => {
+t.test('returns a value until its TTL has passed', async t => {
   const time = clock()
   const cache = createTtlCache<string>({ ttlMs: 1000, maxEntries: 10 }, time.now)
   cache.set('a', 'one')
@@ -18,7 +23,7 @@ t.test('returns a value until its TTL has passed', async (t) => {
   t.equal(cache.get('missing'), undefined)
 })
 
-t.test('setting a key again replaces the value and restarts its TTL', async (t) => {
+t.test('setting a key again replaces the value and restarts its TTL', async t => {
   const time = clock()
   const cache = createTtlCache<string>({ ttlMs: 1000, maxEntries: 10 }, time.now)
   cache.set('a', 'one')
@@ -28,7 +33,7 @@ t.test('setting a key again replaces the value and restarts its TTL', async (t) 
   t.equal(cache.get('a'), 'two')
 })
 
-t.test('holds at most maxEntries, evicting the least recently used', async (t) => {
+t.test('holds at most maxEntries, evicting the least recently used', async t => {
   const cache = createTtlCache<number>({ ttlMs: 60_000, maxEntries: 2 }, clock().now)
   cache.set('a', 1)
   cache.set('b', 2)

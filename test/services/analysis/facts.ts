@@ -13,7 +13,7 @@ export const ALLOWED_ACTIONS = [
   'alert_escalation'
 ] as const
 
-export function anomalyFacts (overrides: Partial<AnomalyFacts> = {}): AnomalyFacts {
+export function anomalyFacts(overrides: Partial<AnomalyFacts> = {}): AnomalyFacts {
   return {
     component_type: 'edge_function',
     component_name: 'checkout-api',

@@ -1,12 +1,18 @@
 import t from 'tap'
-import { createScorerState, DEFAULT_PARAMS, scoreNext, scoreSeries, type ScorerState } from '../../../src/services/detection/adaptive-scorer.js'
+import {
+  createScorerState,
+  DEFAULT_PARAMS,
+  scoreNext,
+  scoreSeries,
+  type ScorerState
+} from '../../../src/services/detection/adaptive-scorer.js'
 import { erfc, normalTail, quantile } from '../../../src/services/detection/robust-stats.js'
 
 const FIVE_MINUTES = 300_000
 const START = Date.UTC(2024, 0, 1)
 
 // A seeded generator so every run sees the same "random" noise.
-function noise (seed: number): () => number {
+function noise(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0
@@ -17,11 +23,11 @@ function noise (seed: number): () => number {
   }
 }
 
-function feed (state: ScorerState, values: number[], from = 0) {
+function feed(state: ScorerState, values: number[], from = 0) {
   return values.map((value, i) => scoreNext(state, value, START + (from + i) * FIVE_MINUTES))
 }
 
-t.test('the numeric helpers match known values', async (t) => {
+t.test('the numeric helpers match known values', async t => {
   t.ok(Math.abs(erfc(0.5) - 0.4795001221869535) < 1e-14)
   t.ok(Math.abs(erfc(3) - 2.209049699858544e-5) < 1e-18)
   t.ok(Math.abs(erfc(-1) - 1.8427007929497148) < 1e-14)
@@ -29,10 +35,13 @@ t.test('the numeric helpers match known values', async (t) => {
   t.equal(quantile([1, 2, 3, 4], 0.5), 2.5)
 })
 
-t.test('warm-up gives no verdict, however odd the values', async (t) => {
+t.test('warm-up gives no verdict, however odd the values', async t => {
   const state = createScorerState()
-  const results = feed(state, Array.from({ length: DEFAULT_PARAMS.warmup }, (_, i) => (i % 7 === 0 ? 1e6 : 1)))
-  t.ok(results.every((result) => result.score === 0 && !result.warm))
+  const results = feed(
+    state,
+    Array.from({ length: DEFAULT_PARAMS.warmup }, (_, i) => (i % 7 === 0 ? 1e6 : 1))
+  )
+  t.ok(results.every(result => result.score === 0 && !result.warm))
   const after = feed(state, [1], DEFAULT_PARAMS.warmup)[0]
   t.equal(after?.warm, true)
 })
@@ -40,48 +49,67 @@ t.test('warm-up gives no verdict, however odd the values', async (t) => {
 // Plain noise keeps producing first meetings of two rare levels; without the chance test on those
 // (see context-detector.ts) this series fires several times. CAD is off here: it is the context
 // model's chance test under test.
-t.test('a steady noisy series stays quiet and a spike then scores high', async (t) => {
+t.test('a steady noisy series stays quiet and a spike then scores high', async t => {
   const next = noise(7)
   const steady = Array.from({ length: 2000 }, () => 100 + 5 * next())
   const state = createScorerState({ cadMaxContexts: 0 })
   const quiet = feed(state, steady)
-  const highest = Math.max(...quiet.map((result) => result.score))
+  const highest = Math.max(...quiet.map(result => result.score))
   t.ok(highest < DEFAULT_PARAMS.detectionLevel, `steady series peaked at ${highest}`)
   const spike = feed(state, [100 + 5 * 12], steady.length)[0]
   t.ok((spike?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `spike scored ${spike?.score}`)
   t.ok((spike?.z ?? 0) > 8)
 })
 
-t.test('a flat metric does not fire on tiny changes but does on a real one', async (t) => {
+t.test('a flat metric does not fire on tiny changes but does on a real one', async t => {
   const state = createScorerState()
-  feed(state, Array.from({ length: 500 }, () => 50))
+  feed(
+    state,
+    Array.from({ length: 500 }, () => 50)
+  )
   const tiny = feed(state, [50.01, 49.99, 50.02], 500)
-  t.ok(tiny.every((result) => result.score < 0.9), `tiny changes scored ${tiny.map((r) => r.score).join(', ')}`)
-  t.ok(tiny.every((result) => Math.abs(result.z) < 0.1))
+  t.ok(
+    tiny.every(result => result.score < 0.9),
+    `tiny changes scored ${tiny.map(r => r.score).join(', ')}`
+  )
+  t.ok(tiny.every(result => Math.abs(result.z) < 0.1))
   const real = feed(state, [65], 503)[0]
   t.ok((real?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `a 30% jump scored ${real?.score}`)
 })
 
-t.test('a daily cycle stays quiet across its cycle, and a break in it is found', async (t) => {
+t.test('a daily cycle stays quiet across its cycle, and a break in it is found', async t => {
   const next = noise(11)
   const perDay = 288
   const cycle = (i: number): number => 100 + 40 * Math.sin((2 * Math.PI * i) / perDay) + next()
   const days = 10
   const state = createScorerState()
-  const results = feed(state, Array.from({ length: days * perDay }, (_, i) => cycle(i)))
+  const results = feed(
+    state,
+    Array.from({ length: days * perDay }, (_, i) => cycle(i))
+  )
   const lastDays = results.slice(-3 * perDay)
-  t.ok(lastDays.every((result) => result.seasonal), 'the seasonal baseline is in use')
-  const highest = Math.max(...results.map((result) => result.score))
+  t.ok(
+    lastDays.every(result => result.seasonal),
+    'the seasonal baseline is in use'
+  )
+  const highest = Math.max(...results.map(result => result.score))
   t.ok(highest < DEFAULT_PARAMS.detectionLevel, `seasonal series peaked at ${highest}`)
   // Stuck at the daily mean during the trough: inside the overall range, wrong for the hour.
   const trough = Array.from({ length: 30 }, () => 100 + next())
   const start = days * perDay + Math.round(0.7 * perDay)
-  feed(state, Array.from({ length: Math.round(0.7 * perDay) }, (_, i) => cycle(days * perDay + i)), days * perDay)
+  feed(
+    state,
+    Array.from({ length: Math.round(0.7 * perDay) }, (_, i) => cycle(days * perDay + i)),
+    days * perDay
+  )
   const broken = feed(state, trough, start)
-  t.ok(broken.some((result) => result.score >= DEFAULT_PARAMS.detectionLevel), 'a flat stretch in the trough is detected')
+  t.ok(
+    broken.some(result => result.score >= DEFAULT_PARAMS.detectionLevel),
+    'a flat stretch in the trough is detected'
+  )
 })
 
-t.test('a value inside the usual range but out of its usual order is found by the context model', async (t) => {
+t.test('a value inside the usual range but out of its usual order is found by the context model', async t => {
   // A sawtooth whose every value is ordinary: only the order of values tells a break apart. The
   // seasonal baseline is off so the test sees the context model alone.
   const saw = (i: number): number => i % 17
@@ -89,26 +117,44 @@ t.test('a value inside the usual range but out of its usual order is found by th
   const params = { seasonalPreference: 0 }
   const state = createScorerState(params)
   const learned = feed(state, learn)
-  t.ok(learned.every((result) => result.score < DEFAULT_PARAMS.detectionLevel), 'the repeating pattern itself stays quiet')
+  t.ok(
+    learned.every(result => result.score < DEFAULT_PARAMS.detectionLevel),
+    'the repeating pattern itself stays quiet'
+  )
   // 12 where 3 was due, right after 2.
   const jump = feed(state, [12], learn.length)[0]
   t.ok(Math.abs(jump?.z ?? Infinity) < 1, `the value is unremarkable on its own (z ${jump?.z})`)
   t.ok((jump?.score ?? 0) >= DEFAULT_PARAMS.detectionLevel, `the out-of-order value scored ${jump?.score}`)
   const without = createScorerState({ ...params, contextWeight: 0, maxOrder: 0, cadMaxContexts: 0 })
   feed(without, learn)
-  t.ok((feed(without, [12], learn.length)[0]?.score ?? 1) < DEFAULT_PARAMS.detectionLevel, 'without contexts it goes unseen')
+  t.ok(
+    (feed(without, [12], learn.length)[0]?.score ?? 1) < DEFAULT_PARAMS.detectionLevel,
+    'without contexts it goes unseen'
+  )
 })
 
 // Within its range the order of a sawtooth changes (it runs backwards): no value is off, so only
 // a model of order sees it. The gate on the deviation is lowered so CAD's report counts here.
-t.test('CAD finds a change of order inside the range and reports the start of the episode only', async (t) => {
+t.test('CAD finds a change of order inside the range and reports the start of the episode only', async t => {
   const saw = (i: number): number => i % 17
   const run = (params: Partial<typeof DEFAULT_PARAMS>) => {
     const state = createScorerState({ contextWeight: 0, maxOrder: 0, seasonalPreference: 0, cadMinZ: 0, ...params })
-    const learned = feed(state, Array.from({ length: 1000 }, (_, i) => saw(i)))
-    const changed = feed(state, Array.from({ length: 30 }, (_, i) => 16 - saw(i)), 1000)
-    const reports = (results: ReturnType<typeof feed>) => results.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel).length
-    return { learned: reports(learned), changed: reports(changed), z: Math.max(...changed.map((result) => Math.abs(result.z))) }
+    const learned = feed(
+      state,
+      Array.from({ length: 1000 }, (_, i) => saw(i))
+    )
+    const changed = feed(
+      state,
+      Array.from({ length: 30 }, (_, i) => 16 - saw(i)),
+      1000
+    )
+    const reports = (results: ReturnType<typeof feed>) =>
+      results.filter(result => result.score >= DEFAULT_PARAMS.detectionLevel).length
+    return {
+      learned: reports(learned),
+      changed: reports(changed),
+      z: Math.max(...changed.map(result => Math.abs(result.z)))
+    }
   }
   const cad = run({})
   t.equal(cad.learned, 0, 'the repeating pattern stays quiet')
@@ -126,12 +172,12 @@ t.test('CAD finds a change of order inside the range and reports the start of th
 // so CAD keeps reporting; each report then says less than one from a metric whose order CAD has
 // learned, and the scorer reads it so. The gate on the deviation and the context model are off so
 // the detections are CAD's.
-t.test('CAD\'s reports count less in a metric where CAD reports often', async (t) => {
+t.test("CAD's reports count less in a metric where CAD reports often", async t => {
   const cadOnly = { contextWeight: 0, maxOrder: 0, seasonalPreference: 0, cadMinZ: 0 }
   const detections = (values: number[], params: Partial<typeof DEFAULT_PARAMS>) => {
     const state = createScorerState({ ...cadOnly, ...params })
     const results = feed(state, values)
-    return { count: results.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel).length, state }
+    return { count: results.filter(result => result.score >= DEFAULT_PARAMS.detectionLevel).length, state }
   }
   const next = noise(19)
   const jittered = Array.from({ length: 3000 }, (_, i) => (i % 17) + (next() > 1.7 ? Math.round(8 + 4 * next()) : 0))
@@ -143,15 +189,21 @@ t.test('CAD\'s reports count less in a metric where CAD reports often', async (t
   t.ok(calibrated.count < fixed.count, `${calibrated.count} detections against ${fixed.count} at the fixed reading`)
 
   // A learned sawtooth broken once: CAD has hardly reported before, so the report still counts.
-  const broken = [...Array.from({ length: 1000 }, (_, i) => i % 17), ...Array.from({ length: 30 }, (_, i) => 16 - (i % 17))]
+  const broken = [
+    ...Array.from({ length: 1000 }, (_, i) => i % 17),
+    ...Array.from({ length: 30 }, (_, i) => 16 - (i % 17))
+  ]
   t.equal(detections(broken, {}).count, 1, 'the break is reported once')
 })
 
-t.test('a value that moves CAD\'s range meets a model rebuilt from the recent values', async (t) => {
+t.test("a value that moves CAD's range meets a model rebuilt from the recent values", async t => {
   const saw = (i: number): number => i % 17
   const spikeAfter = (params: Partial<typeof DEFAULT_PARAMS>) => {
     const state = createScorerState({ contextWeight: 0, maxOrder: 0, ...params })
-    feed(state, Array.from({ length: 2000 }, (_, i) => saw(i)))
+    feed(
+      state,
+      Array.from({ length: 2000 }, (_, i) => saw(i))
+    )
     return feed(state, [60], 2000)[0]
   }
   const rebuilt = spikeAfter({})
@@ -161,36 +213,49 @@ t.test('a value that moves CAD\'s range meets a model rebuilt from the recent va
   t.ok((empty?.cad ?? 1) < DEFAULT_PARAMS.cadBaseThreshold, `CAD anomaly without the rebuild ${empty?.cad}`)
 })
 
-t.test('the state stays bounded on a long noisy series', async (t) => {
+t.test('the state stays bounded on a long noisy series', async t => {
   const next = noise(13)
   const state = createScorerState()
-  feed(state, Array.from({ length: 20_000 }, () => 100 + 20 * next()))
+  feed(
+    state,
+    Array.from({ length: 20_000 }, () => 100 + 20 * next())
+  )
   t.ok(state.context.size <= DEFAULT_PARAMS.maxContexts)
   t.equal(Object.keys(state.context.followers).length, state.context.size)
   t.ok(state.history.length <= DEFAULT_PARAMS.historySize)
   const model = state.cad.model
   t.equal(model.hits.length, DEFAULT_PARAMS.cadMaxContexts, 'CAD filled its memory and stopped there')
-  t.ok(model.left.facts.length <= DEFAULT_PARAMS.cadMaxContexts && model.right.facts.length <= DEFAULT_PARAMS.cadMaxContexts)
+  t.ok(
+    model.left.facts.length <= DEFAULT_PARAMS.cadMaxContexts &&
+      model.right.facts.length <= DEFAULT_PARAMS.cadMaxContexts
+  )
   const bytes = JSON.stringify(state).length
   t.ok(bytes < 1_000_000, `state is ${bytes} bytes of JSON`)
 })
 
-t.test('a detection is followed by damping, not a stream of repeats', async (t) => {
+t.test('a detection is followed by damping, not a stream of repeats', async t => {
   const next = noise(3)
   const state = createScorerState()
-  feed(state, Array.from({ length: 1000 }, () => 10 + next()))
-  const shifted = feed(state, Array.from({ length: 50 }, () => 30 + next()), 1000)
-  const detections = shifted.filter((result) => result.score >= DEFAULT_PARAMS.detectionLevel)
+  feed(
+    state,
+    Array.from({ length: 1000 }, () => 10 + next())
+  )
+  const shifted = feed(
+    state,
+    Array.from({ length: 50 }, () => 30 + next()),
+    1000
+  )
+  const detections = shifted.filter(result => result.score >= DEFAULT_PARAMS.detectionLevel)
   t.equal(detections.length, 1)
 })
 
-t.test('scores are deterministic and the state survives a JSON round trip', async (t) => {
+t.test('scores are deterministic and the state survives a JSON round trip', async t => {
   const next = noise(5)
   const values = Array.from({ length: 1500 }, (_, i) => 20 + 3 * Math.sin(i / 30) + next() + (i === 1200 ? 40 : 0))
   const times = values.map((_, i) => START + i * FIVE_MINUTES)
   const once = scoreSeries(values, times)
   t.same(scoreSeries(values, times), once)
-  t.ok(once.every((score) => score >= 0 && score <= 1))
+  t.ok(once.every(score => score >= 0 && score <= 1))
 
   const state = createScorerState()
   const firstHalf = values.slice(0, 700).map((value, i) => scoreNext(state, value, times[i] as number).score)
@@ -199,7 +264,7 @@ t.test('scores are deterministic and the state survives a JSON round trip', asyn
   t.same([...firstHalf, ...secondHalf], [...once])
 })
 
-t.test('non-finite values are ignored without touching the state', async (t) => {
+t.test('non-finite values are ignored without touching the state', async t => {
   const state = createScorerState()
   feed(state, [1, 2, 3])
   const before = JSON.stringify(state)

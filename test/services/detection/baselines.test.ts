@@ -7,29 +7,42 @@ import { median, robustBaseline } from '../../../src/services/detection/baseline
 import { DEFAULT_RULES } from '../../../src/services/detection/rules.js'
 import { detectorSettings } from '../../../src/services/detection/settings.js'
 
-function sortedMedian (values: number[]): number {
+function sortedMedian(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
-t.test('the median by selection equals the median of the sorted values, and leaves its input alone', async (t) => {
+t.test('the median by selection equals the median of the sorted values, and leaves its input alone', async t => {
   // Few distinct values force ties around the middle, where a selection goes wrong first.
-  const values = fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 300 })
-  fc.assert(fc.property(values, (input) => {
-    const copy = [...input]
-    const typed = Float64Array.from(input)
-    return median(input) === sortedMedian(input) && median(typed.subarray(0)) === sortedMedian(input) && copy.every((value, i) => Object.is(value, input[i]))
-  }), { numRuns: 500 })
+  const values = fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), {
+    minLength: 1,
+    maxLength: 300
+  })
+  fc.assert(
+    fc.property(values, input => {
+      const copy = [...input]
+      const typed = Float64Array.from(input)
+      return (
+        median(input) === sortedMedian(input) &&
+        median(typed.subarray(0)) === sortedMedian(input) &&
+        copy.every((value, i) => Object.is(value, input[i]))
+      )
+    }),
+    { numRuns: 500 }
+  )
   t.equal(median([5, 1, 3]), 3)
   t.equal(median([4, 1, 3, 2]), 2.5)
   t.ok(Number.isNaN(median([])))
 })
 
-t.test('the baseline rests on the history: median, MAD spread above its floor, nothing during warm-up', async (t) => {
+t.test('the baseline rests on the history: median, MAD spread above its floor, nothing during warm-up', async t => {
   const settings = detectorSettings()
   const start = Date.UTC(2024, 0, 1)
-  const points = (values: number[]) => ({ t: Float64Array.from(values, (_, i) => start + i * 60_000), v: Float64Array.from(values) })
+  const points = (values: number[]) => ({
+    t: Float64Array.from(values, (_, i) => start + i * 60_000),
+    v: Float64Array.from(values)
+  })
   const history = Array.from({ length: 40 }, (_, i) => 200 + (i % 5) * 10)
   const baseline = robustBaseline(points(history), start + 50 * 60_000, DEFAULT_RULES.latency_ms, settings)
   t.match(baseline, { value: 220, method: 'median', points: 40 })
@@ -37,5 +50,8 @@ t.test('the baseline rests on the history: median, MAD spread above its floor, n
   t.ok(Math.abs((baseline?.spread ?? 0) - 14.826) < 1e-9, `spread ${baseline?.spread}`)
   const flat = robustBaseline(points(history.map(() => 200)), start + 50 * 60_000, DEFAULT_RULES.latency_ms, settings)
   t.equal(flat?.spread, 10, 'a flat history gets the relative floor, 5 % of 200')
-  t.equal(robustBaseline(points(history.slice(0, settings.minHistoryPoints - 1)), start, DEFAULT_RULES.latency_ms, settings), null)
+  t.equal(
+    robustBaseline(points(history.slice(0, settings.minHistoryPoints - 1)), start, DEFAULT_RULES.latency_ms, settings),
+    null
+  )
 })

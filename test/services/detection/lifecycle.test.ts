@@ -15,18 +15,20 @@ import { evaluationTime, insertSeries, MINUTE, minutely, wobble } from './series
 
 const analyzer = createRootCauseAnalyzer()
 
-function detectAt (ctx: TestApp, at: Date, componentName?: string): Promise<DetectionRun> {
+function detectAt(ctx: TestApp, at: Date, componentName?: string): Promise<DetectionRun> {
   return runDetection({ db: ctx.app.db, analyzer }, { at: at.toISOString(), componentName, analyze: false })
 }
 
 const plus = (at: Date, minutes: number): Date => new Date(at.getTime() + minutes * MINUTE)
 
 /** 120 minutes of 200 ms before `start`, then `minutes` more points with 3000 ms at the given offsets. */
-function withSpikes (start: Date, minutes: number, spikes: number[]) {
-  return minutely(plus(start, minutes), 120 + minutes + 1, (i) => ({ latency_ms: spikes.includes(i - 120) ? 3000 : 200 + 6 * wobble(i) }))
+function withSpikes(start: Date, minutes: number, spikes: number[]) {
+  return minutely(plus(start, minutes), 120 + minutes + 1, i => ({
+    latency_ms: spikes.includes(i - 120) ? 3000 : 200 + 6 * wobble(i)
+  }))
 }
 
-t.test('a repeat updates the open signal, and it resolves itself after the recovery window', async (t) => {
+t.test('a repeat updates the open signal, and it resolves itself after the recovery window', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const start = evaluationTime(60)
@@ -45,11 +47,15 @@ t.test('a repeat updates the open signal, and it resolves itself after the recov
   t.same((await detectAt(ctx, plus(start, 10))).signals, [], 'seven quiet minutes are not enough')
   const recovered = await detectAt(ctx, plus(start, 18))
   t.match(recovered, { resolved: 1 })
-  t.match(recovered.signals[0], { id, status: 'resolved', resolution_notes: /Auto-resolved by the detector: latency_ms has stayed normal for 15 minutes/ })
+  t.match(recovered.signals[0], {
+    id,
+    status: 'resolved',
+    resolution_notes: /Auto-resolved by the detector: latency_ms has stayed normal for 15 minutes/
+  })
   t.same(await sql`select count(*)::int as n from anomaly_signals`, [{ n: 1 }], 'one signal for the whole incident')
 })
 
-t.test('a component that keeps opening and closing is marked flapping and held open', async (t) => {
+t.test('a component that keeps opening and closing is marked flapping and held open', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const start = evaluationTime(90)
@@ -66,10 +72,14 @@ t.test('a component that keeps opening and closing is marked flapping and held o
   t.match(await detectAt(ctx, plus(start, 56)), { resolved: 0 }, 'sixteen quiet minutes no longer close it')
   const again = await detectAt(ctx, plus(start, 75))
   t.match(again, { created: 0, updated: 1 })
-  t.match(again.signals[0], { id: third.signals[0]?.id, flapping: true, historical_occurrences: 2 }, 'held open, so the next spike does not re-fire')
+  t.match(
+    again.signals[0],
+    { id: third.signals[0]?.id, flapping: true, historical_occurrences: 2 },
+    'held open, so the next spike does not re-fire'
+  )
 })
 
-t.test('signals on different components that overlap in time are linked both ways', async (t) => {
+t.test('signals on different components that overlap in time are linked both ways', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const start = evaluationTime(200)
@@ -81,7 +91,7 @@ t.test('signals on different components that overlap in time are linked both way
 
   const run = await detectAt(ctx, start)
   t.equal(run.created, 3)
-  const byName = new Map(run.signals.map((row) => [row.source_component_name, row]))
+  const byName = new Map(run.signals.map(row => [row.source_component_name, row]))
   const checkout = byName.get('checkout')
   const payments = byName.get('payments')
   t.same(checkout?.related_anomaly_ids, [payments?.id])
@@ -89,12 +99,21 @@ t.test('signals on different components that overlap in time are linked both way
   t.same(byName.get('elsewhere')?.related_anomaly_ids, [], 'another organization is not linked')
 
   await detectAt(ctx, plus(start, 170), 'later')
-  const correlated = await ctx.app.db.asCaller(SERVICE_CALLER, async (tx) => await correlatedAnomalies(tx, checkout?.id ?? '', 15, 50))
-  t.match(correlated.find((row) => row.id === payments?.id), { correlation_reason: 'linked' })
-  t.notOk(correlated.some((row) => row.source_component_name === 'later'), 'a signal hours later is not correlated')
+  const correlated = await ctx.app.db.asCaller(
+    SERVICE_CALLER,
+    async tx => await correlatedAnomalies(tx, checkout?.id ?? '', 15, 50)
+  )
+  t.match(
+    correlated.find(row => row.id === payments?.id),
+    { correlation_reason: 'linked' }
+  )
+  t.notOk(
+    correlated.some(row => row.source_component_name === 'later'),
+    'a signal hours later is not correlated'
+  )
 })
 
-t.test('a backtest at `at` reads no event and touches no signal from after it', async (t) => {
+t.test('a backtest at `at` reads no event and touches no signal from after it', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const at = evaluationTime(60)
@@ -106,29 +125,43 @@ t.test('a backtest at `at` reads no event and touches no signal from after it', 
   const backtest = await detectAt(ctx, at)
   t.equal(backtest.backtest, true)
   t.same(backtest.signals, [], 'the spike two minutes after `at` is not seen, and the later live signal is left alone')
-  t.same(await sql`select historical_occurrences, detection_timestamp from anomaly_signals`, [{ historical_occurrences: 1, detection_timestamp: plus(at, 10) }])
+  t.same(await sql`select historical_occurrences, detection_timestamp from anomaly_signals`, [
+    { historical_occurrences: 1, detection_timestamp: plus(at, 10) }
+  ])
   t.match(await detectAt(ctx, plus(at, 2), 'quiet-then'), { created: 1 }, 'at the time of the spike it is found')
 })
 
-t.test('a signal healing resolved is not reopened by the same spike still in the window; a new spike opens a new one', async (t) => {
-  const ctx = await buildTestApp(t)
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const live = async (): Promise<DetectionRun> => await runDetection({ db: ctx.app.db, analyzer }, { analyze: false })
-  const now = Date.now()
-  await insertSeries(sql, 'api', minutely(new Date(now - 2 * MINUTE), 120, (i) => ({ latency_ms: i >= 117 ? 3000 : 200 + 6 * wobble(i) })))
-  const first = await live()
-  t.match(first, { created: 1 })
-  const id = first.signals[0]?.id as string
-  // What the healing engine does once a verified action fixed it.
-  t.ok(await ctx.app.db.asCaller(SERVICE_CALLER, async (tx) => await resolveAnomaly(tx, id, 'Resolved by self-healing: restart verified')))
+t.test(
+  'a signal healing resolved is not reopened by the same spike still in the window; a new spike opens a new one',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const live = async (): Promise<DetectionRun> => await runDetection({ db: ctx.app.db, analyzer }, { analyze: false })
+    const now = Date.now()
+    await insertSeries(
+      sql,
+      'api',
+      minutely(new Date(now - 2 * MINUTE), 120, i => ({ latency_ms: i >= 117 ? 3000 : 200 + 6 * wobble(i) }))
+    )
+    const first = await live()
+    t.match(first, { created: 1 })
+    const id = first.signals[0]?.id as string
+    // What the healing engine does once a verified action fixed it.
+    t.ok(
+      await ctx.app.db.asCaller(
+        SERVICE_CALLER,
+        async tx => await resolveAnomaly(tx, id, 'Resolved by self-healing: restart verified')
+      )
+    )
 
-  const after = await live()
-  t.match(after, { created: 0, updated: 0 }, 'the spike the resolved signal stood for does not reopen it')
-  t.same(await sql`select status from anomaly_signals`, [{ status: 'resolved' }])
+    const after = await live()
+    t.match(after, { created: 0, updated: 0 }, 'the spike the resolved signal stood for does not reopen it')
+    t.same(await sql`select status from anomaly_signals`, [{ status: 'resolved' }])
 
-  await insertSeries(sql, 'api', [{ at: new Date(), latency_ms: 3100 }])
-  const again = await live()
-  t.match(again, { created: 1 }, 'a breach after the resolution is a new deviation')
-  t.not(again.signals[0]?.id, id)
-  t.equal(again.signals[0]?.observed_value, 3100)
-})
+    await insertSeries(sql, 'api', [{ at: new Date(), latency_ms: 3100 }])
+    const again = await live()
+    t.match(again, { created: 1 }, 'a breach after the resolution is a new deviation')
+    t.not(again.signals[0]?.id, id)
+    t.equal(again.signals[0]?.observed_value, 3100)
+  }
+)

@@ -14,10 +14,10 @@ const settings = detectorSettings()
 const WINDOW_START = AT - settings.windowMinutes * MINUTE
 
 /** Two hours of steady latency from `start`, through the window, with its last point at `last` ms. */
-function component (name: string, start: number, last: number): ComponentSeries {
+function component(name: string, start: number, last: number): ComponentSeries {
   const times: number[] = []
   for (let time = start; time <= AT; time += MINUTE) times.push(time)
-  const windowPoints = times.filter((time) => time >= WINDOW_START).length
+  const windowPoints = times.filter(time => time >= WINDOW_START).length
   const flat = (value: number): Float64Array => new Float64Array(times.length).fill(value)
   return {
     organization_id: null,
@@ -25,7 +25,7 @@ function component (name: string, start: number, last: number): ComponentSeries 
     component_type: 'api',
     component_name: name,
     t: Float64Array.from(times),
-    latency_ms: Float64Array.from(times, (_, i) => i === times.length - 1 ? last : 200 + (i % 5) * 4),
+    latency_ms: Float64Array.from(times, (_, i) => (i === times.length - 1 ? last : 200 + (i % 5) * 4)),
     error_rate: flat(0.5),
     cpu_usage_percent: flat(30),
     memory_usage_percent: flat(40),
@@ -34,7 +34,7 @@ function component (name: string, start: number, last: number): ComponentSeries 
   }
 }
 
-t.test('components judged in any order are planned in the order they first reported', async (t) => {
+t.test('components judged in any order are planned in the order they first reported', async t => {
   const planner = createPlanner([], [], WINDOW_START, new Date(AT), settings)
   // Names in reverse of the reporting order, as the database's name order would hand them over.
   planner.judge(componentOf(component('a-newest', AT - 120 * MINUTE, 3000)))
@@ -42,7 +42,13 @@ t.test('components judged in any order are planned in the order they first repor
   planner.judge(componentOf(component('c-oldest', AT - 180 * MINUTE, 2500)))
   const plan = planner.plan()
   t.equal(planner.judged(), 3)
-  t.same(plan.signals.map((signal) => signal.draft.source_component_name), ['c-oldest', 'a-newest'])
-  t.same(plan.signals.map((signal) => signal.draft.observed_value), [2500, 3000])
+  t.same(
+    plan.signals.map(signal => signal.draft.source_component_name),
+    ['c-oldest', 'a-newest']
+  )
+  t.same(
+    plan.signals.map(signal => signal.draft.observed_value),
+    [2500, 3000]
+  )
   t.same(plan.resolutions, [])
 })

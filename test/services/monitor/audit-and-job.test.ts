@@ -6,7 +6,7 @@ import { ownerSql } from '../../helpers/database.js'
 import { JOB_TRIGGER, runMonitor } from '../../../src/services/monitor/run.js'
 import { insertCalls } from './fixtures.js'
 
-t.test('the audit row holds the measurements and the decisions', async (t) => {
+t.test('the audit row holds the measurements and the decisions', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   await insertCalls(sql, [
@@ -29,12 +29,30 @@ t.test('the audit row holds the measurements and the decisions', async (t) => {
     run_id: run.run_id,
     component_name: 'fn-a',
     window: { minutes: 10, start: run.window.start, end: run.window.end },
-    measured: [{ component_type: 'edge_function', component_name: 'fn-a', calls: 2, latency_ms: 200, latency_p95_ms: 290, error_rate: 50, availability_percentage: 50, throughput_per_minute: 0.2 }]
+    measured: [
+      {
+        component_type: 'edge_function',
+        component_name: 'fn-a',
+        calls: 2,
+        latency_ms: 200,
+        latency_p95_ms: 290,
+        error_rate: 50,
+        availability_percentage: 50,
+        throughput_per_minute: 0.2
+      }
+    ]
   })
   t.same(audit!.decision, {
     overall_status: 'critical',
     status_counts: { healthy: 0, degraded: 0, unhealthy: 0, critical: 1, unknown: 0 },
-    components: [{ component_type: 'edge_function', component_name: 'fn-a', status: 'critical', reasons: ['error_rate 50 >= 20 (critical)', 'availability_percentage 50 <= 80 (critical)'] }],
+    components: [
+      {
+        component_type: 'edge_function',
+        component_name: 'fn-a',
+        status: 'critical',
+        reasons: ['error_rate 50 >= 20 (critical)', 'availability_percentage 50 <= 80 (critical)']
+      }
+    ],
     unhealthy_components: [{ component_type: 'edge_function', component_name: 'fn-a', status: 'critical' }],
     events_created: 1
   })
@@ -42,13 +60,17 @@ t.test('the audit row holds the measurements and the decisions', async (t) => {
   t.equal(event!.run_id, run.run_id, 'events and audit row share the run id')
 })
 
-t.test('the monitor job runs the monitor', async (t) => {
+t.test('the monitor job runs the monitor', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   await insertCalls(sql, [{ function_name: 'fn-job', duration_ms: 42, ago: 5 }])
   t.equal(await ctx.app.scheduler.tick('monitor'), 'succeeded')
-  t.match(await sql`select component_name, status, latency_p95_ms from system_health_events where component_type = 'edge_function'`,
-    [{ component_name: 'fn-job', status: 'healthy', latency_p95_ms: 42 }])
-  t.match(await sql`select actor, decision_type from decision_audit_log`, [{ actor: 'job:monitor', decision_type: 'health_monitoring' }])
+  t.match(
+    await sql`select component_name, status, latency_p95_ms from system_health_events where component_type = 'edge_function'`,
+    [{ component_name: 'fn-job', status: 'healthy', latency_p95_ms: 42 }]
+  )
+  t.match(await sql`select actor, decision_type from decision_audit_log`, [
+    { actor: 'job:monitor', decision_type: 'health_monitoring' }
+  ])
   t.match(await sql`select job_name, last_outcome from job_runs`, [{ job_name: 'monitor', last_outcome: 'succeeded' }])
 })

@@ -17,7 +17,7 @@ export interface Call {
   organization_id?: string
 }
 
-export async function insertCalls (sql: Sql, calls: Call[]): Promise<void> {
+export async function insertCalls(sql: Sql, calls: Call[]): Promise<void> {
   for (const call of calls) {
     await sql`
       insert into execution_log (organization_id, function_name, status, duration_ms, error_message, integration_name, retry_count, metadata, created_at)

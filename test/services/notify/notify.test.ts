@@ -16,23 +16,37 @@ const message: EscalationMessage = {
   details: { attempts: 3 }
 }
 
-t.test('a Slack-compatible webhook gets text and blocks, with Slack\'s markup characters escaped', async (t) => {
+t.test("a Slack-compatible webhook gets text and blocks, with Slack's markup characters escaped", async t => {
   const slack = await startControlEndpoint(t)
-  const records = await notify([{ kind: 'slack', name: 'ops-slack', url: slack.url }], message, AbortSignal.timeout(5000))
+  const records = await notify(
+    [{ kind: 'slack', name: 'ops-slack', url: slack.url }],
+    message,
+    AbortSignal.timeout(5000)
+  )
 
   t.match(records, [{ channel: 'ops-slack', kind: 'slack', ok: true, status: 200 }])
   t.equal(slack.requests.length, 1)
-  const body = slack.requests[0]?.body as { text: string, blocks: Array<{ type: string, text?: { text: string } }> }
-  t.equal(body.text, '[CRITICAL] restart_function failed on checkout-api: p95 latency 4200 ms &lt;over&gt; the 800 ms threshold &amp; rising')
-  t.same(body.blocks.map((block) => block.type), ['header', 'section', 'context'])
+  const body = slack.requests[0]?.body as { text: string; blocks: Array<{ type: string; text?: { text: string } }> }
+  t.equal(
+    body.text,
+    '[CRITICAL] restart_function failed on checkout-api: p95 latency 4200 ms &lt;over&gt; the 800 ms threshold &amp; rising'
+  )
+  t.same(
+    body.blocks.map(block => block.type),
+    ['header', 'section', 'context']
+  )
   t.equal(body.blocks[0]?.text?.text, message.title)
   t.match(body.blocks[1]?.text?.text, /\*Severity:\* critical/)
   t.match(body.blocks[1]?.text?.text, /NO_TARGET: no control webhook registered/)
 })
 
-t.test('a generic webhook gets the escalation as JSON, signed and keyed by the escalation id', async (t) => {
+t.test('a generic webhook gets the escalation as JSON, signed and keyed by the escalation id', async t => {
   const receiver = await startControlEndpoint(t, { secret: SECRET })
-  const records = await notify([{ kind: 'webhook', name: 'pager', url: receiver.url, secret: SECRET }], message, AbortSignal.timeout(5000))
+  const records = await notify(
+    [{ kind: 'webhook', name: 'pager', url: receiver.url, secret: SECRET }],
+    message,
+    AbortSignal.timeout(5000)
+  )
 
   t.match(records, [{ channel: 'pager', kind: 'webhook', ok: true, status: 200 }])
   t.equal(receiver.requests[0]?.signatureValid, true)
@@ -41,15 +55,19 @@ t.test('a generic webhook gets the escalation as JSON, signed and keyed by the e
   t.notOk(JSON.stringify(records).includes(SECRET))
 })
 
-t.test('a generic webhook without a secret is sent unsigned', async (t) => {
+t.test('a generic webhook without a secret is sent unsigned', async t => {
   const receiver = await startControlEndpoint(t)
-  const records = await notify([{ kind: 'webhook', name: 'log-sink', url: receiver.url }], message, AbortSignal.timeout(5000))
+  const records = await notify(
+    [{ kind: 'webhook', name: 'log-sink', url: receiver.url }],
+    message,
+    AbortSignal.timeout(5000)
+  )
 
   t.equal(records[0]?.ok, true)
   t.equal(receiver.requests[0]?.headers['webhook-signature'], undefined)
 })
 
-t.test('failing channels are recorded and never stop the others', async (t) => {
+t.test('failing channels are recorded and never stop the others', async t => {
   const slack = await startControlEndpoint(t)
   slack.script({ status: 500, body: 'internal_error' })
   const hanging = await startControlEndpoint(t)

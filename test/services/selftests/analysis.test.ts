@@ -5,16 +5,25 @@ import { buildTestApp } from '../../helpers/app.js'
 import { startFakeOpenAI } from '../../helpers/fake-openai.js'
 import { named, runTest } from '../../helpers/selftests.js'
 
-t.test('without an API key the result is a warning', async (t) => {
+t.test('without an API key the result is a warning', async t => {
   const ctx = await buildTestApp(t)
   const row = await runTest(ctx, 'llm_reachability')
-  t.match(row, { test_result: 'warning', success: true, warning_count: 1, pass_count: 0, severity: 'medium', action_required: false })
+  t.match(row, {
+    test_result: 'warning',
+    success: true,
+    warning_count: 1,
+    pass_count: 0,
+    severity: 'medium',
+    action_required: false
+  })
   t.same(named(row, 'assertions_warnings'), ['llm_api_key_set'])
   t.match(row.recommendations, [/Set OPENAI_API_KEY/])
 })
 
-t.test('with a key, one small completion must come back', async (t) => {
-  const llm = await startFakeOpenAI(t, { defaultReply: { kind: 'completion', content: '{"ok":true}', totalTokens: 12 } })
+t.test('with a key, one small completion must come back', async t => {
+  const llm = await startFakeOpenAI(t, {
+    defaultReply: { kind: 'completion', content: '{"ok":true}', totalTokens: 12 }
+  })
   const ctx = await buildTestApp(t, { openaiApiKey: 'sk-test', openaiBaseUrl: llm.baseUrl, openaiModel: 'gpt-4o-mini' })
   const row = await runTest(ctx, 'llm_reachability')
   t.match(row, { test_result: 'passed', pass_count: 3 })
@@ -24,5 +33,9 @@ t.test('with a key, one small completion must come back', async (t) => {
 
   llm.setDefault({ kind: 'error', status: 500 })
   const failed = await runTest(ctx, 'llm_reachability')
-  t.match(failed, { test_result: 'failed', success: false, failure_reason: /llm_answers: the endpoint did not answer: http_error \(HTTP 500\)/ })
+  t.match(failed, {
+    test_result: 'failed',
+    success: false,
+    failure_reason: /llm_answers: the endpoint did not answer: http_error \(HTTP 500\)/
+  })
 })

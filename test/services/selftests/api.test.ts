@@ -5,7 +5,7 @@ import { buildTestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { named, runTest } from '../../helpers/selftests.js'
 
-t.test('api_availability passes when the app answers and fails when it is not ready', async (t) => {
+t.test('api_availability passes when the app answers and fails when it is not ready', async t => {
   const ctx = await buildTestApp(t)
   const row = await runTest(ctx, 'api_availability')
   t.match(row, { test_result: 'passed', pass_count: 3, security_score: 100 })
@@ -18,13 +18,13 @@ t.test('api_availability passes when the app answers and fails when it is not re
   t.same(named(broken, 'assertions_failed'), ['api_ready'])
 })
 
-t.test('without a JWT secret the authenticated probe is skipped, not faked', async (t) => {
+t.test('without a JWT secret the authenticated probe is skipped, not faked', async t => {
   const ctx = await buildTestApp(t)
   const row = await runTest({ ...ctx, config: { ...ctx.config, jwtSecret: undefined } }, 'api_availability')
   t.match(row, { test_result: 'passed', skip_count: 1, pass_count: 2 })
 })
 
-t.test('outside an app the test is skipped', async (t) => {
+t.test('outside an app the test is skipped', async t => {
   const ctx = await buildTestApp(t)
   t.match(await runTest(ctx, 'api_availability', { inject: undefined }), { test_result: 'skipped' })
 })

@@ -18,7 +18,7 @@ export interface ExecutorSpec {
   mechanisms: Mechanism[]
 }
 
-export function defineExecutor (spec: ExecutorSpec): Executor {
+export function defineExecutor(spec: ExecutorSpec): Executor {
   const validate = (parameters: unknown): string[] => {
     const problems = parameterProblems(spec.configSchema, parameters)
     if (problems.length > 0 || spec.check === undefined) return problems
@@ -28,14 +28,28 @@ export function defineExecutor (spec: ExecutorSpec): Executor {
   const execute = async (request: ExecutionRequest): Promise<ExecutionResult> => {
     const problems = validate(request.parameters)
     if (problems.length > 0) {
-      return failure('INVALID_PARAMETERS', `invalid parameters for ${spec.type}: ${problems.join('; ')}`, false, { problems }, request.dryRun)
+      return failure(
+        'INVALID_PARAMETERS',
+        `invalid parameters for ${spec.type}: ${problems.join('; ')}`,
+        false,
+        { problems },
+        request.dryRun
+      )
     }
     const target = request.target
-    const mechanism = target === null ? undefined : spec.mechanisms.find((candidate) => candidate.applies(target))
-    if (target === null || mechanism === undefined) return noTarget(request, spec.mechanisms.map((m) => m.needs))
+    const mechanism = target === null ? undefined : spec.mechanisms.find(candidate => candidate.applies(target))
+    if (target === null || mechanism === undefined)
+      return noTarget(
+        request,
+        spec.mechanisms.map(m => m.needs)
+      )
     const refusal = mechanism.refuse(target, request)
     if (refusal !== undefined) return failure(refusal.errorCode, refusal.error, false, {}, request.dryRun)
-    if (request.dryRun) return simulation(`dry run: would ${mechanism.describe(target, request)}`, { via: mechanism.name, parameters: request.parameters })
+    if (request.dryRun)
+      return simulation(`dry run: would ${mechanism.describe(target, request)}`, {
+        via: mechanism.name,
+        parameters: request.parameters
+      })
     return await mechanism.perform(target, request)
   }
 

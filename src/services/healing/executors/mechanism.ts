@@ -12,15 +12,15 @@ export interface Mechanism {
   name: string
   /** The target fields it needs, named in the NO_TARGET error. */
   needs: string[]
-  applies (target: ComponentTarget): boolean
+  applies(target: ComponentTarget): boolean
   /** Why this target must not be acted on; checked before anything is done, dry runs included. */
-  refuse (target: ComponentTarget, request: ExecutionRequest): Refusal | undefined
+  refuse(target: ComponentTarget, request: ExecutionRequest): Refusal | undefined
   /** What it would do, for a dry run. */
-  describe (target: ComponentTarget, request: ExecutionRequest): string
-  perform (target: ComponentTarget, request: ExecutionRequest): Promise<ExecutionResult>
+  describe(target: ComponentTarget, request: ExecutionRequest): string
+  perform(target: ComponentTarget, request: ExecutionRequest): Promise<ExecutionResult>
 }
 
 /** Whether a registered target URL parses and uses one of the protocols its client speaks. */
-export function isUrlWith (url: string | undefined, protocols: string[]): boolean {
+export function isUrlWith(url: string | undefined, protocols: string[]): boolean {
   return url !== undefined && URL.canParse(url) && protocols.includes(new URL(url).protocol)
 }

@@ -3,11 +3,11 @@
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
-function field (instancePath: string): string {
+function field(instancePath: string): string {
   return instancePath.replace(/^\//, '').replaceAll('/', '.')
 }
 
-export function parameterProblems (schema: TSchema, parameters: unknown): string[] {
+export function parameterProblems(schema: TSchema, parameters: unknown): string[] {
   const value = parameters ?? {}
   if (typeof value !== 'object' || Array.isArray(value)) return ['parameters: must be an object']
   const problems: string[] = []

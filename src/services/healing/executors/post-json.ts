@@ -28,28 +28,28 @@ const READ_LIMIT_CHARS = 1024
 const EXCERPT_CHARS = 200
 
 /** Why a URL cannot be posted to, without repeating the URL (it may carry a token). */
-export function urlProblem (url: string): string | undefined {
+export function urlProblem(url: string): string | undefined {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
     return 'is not a URL'
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be http or https, not ${parsed.protocol}`
-  if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials; sign with the secret instead'
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `must be http or https, not ${parsed.protocol}`
+  if (parsed.username !== '' || parsed.password !== '')
+    return 'must not carry credentials; sign with the secret instead'
   return undefined
 }
 
-
-
-async function readExcerpt (response: Response): Promise<string> {
+async function readExcerpt(response: Response): Promise<string> {
   if (response.body === null) return ''
   const reader = response.body.getReader()
   const decoder = new TextDecoder()
   let text = ''
   try {
     while (text.length < READ_LIMIT_CHARS) {
-      const { done, value } = await reader.read() as { done: boolean, value: Uint8Array }
+      const { done, value } = (await reader.read()) as { done: boolean; value: Uint8Array }
       if (done) break
       text += decoder.decode(value, { stream: true })
     }
@@ -60,34 +60,51 @@ async function readExcerpt (response: Response): Promise<string> {
   return redact(text.slice(0, READ_LIMIT_CHARS)).slice(0, EXCERPT_CHARS)
 }
 
-function failedOutcome (error: unknown, signal: AbortSignal): PostOutcome {
+function failedOutcome(error: unknown, signal: AbortSignal): PostOutcome {
   if (signal.aborted) {
     const errorCode = abortCode(signal)
-    return { ok: false, errorCode, error: errorCode === 'TIMEOUT' ? 'gave no answer within the time limit' : 'was abandoned before it answered', retryable: true }
+    return {
+      ok: false,
+      errorCode,
+      error: errorCode === 'TIMEOUT' ? 'gave no answer within the time limit' : 'was abandoned before it answered',
+      retryable: true
+    }
   }
   const refusal = refusalOf(error)
-  if (refusal !== undefined) return { ok: false, errorCode: TARGET_REFUSED, error: `was not contacted: ${refusal.message}`, retryable: false }
+  if (refusal !== undefined)
+    return { ok: false, errorCode: TARGET_REFUSED, error: `was not contacted: ${refusal.message}`, retryable: false }
   return { ok: false, errorCode: 'NETWORK', error: 'could not be reached', retryable: true }
 }
 
-function statusOutcome (status: number, excerpt: string | undefined, retryAfter: string | undefined): PostOutcome {
+function statusOutcome(status: number, excerpt: string | undefined, retryAfter: string | undefined): PostOutcome {
   const base = { status, excerpt, ...(retryAfter === undefined ? {} : { retryAfter }) }
   if (status >= 200 && status < 300) return { ...base, ok: true, retryable: false }
   const said = excerpt === undefined || excerpt === '' ? '' : `: ${excerpt}`
-  const error = status >= 300 && status < 400
-    ? `answered HTTP ${status}, a redirect, which is not followed`
-    : `answered HTTP ${status}${said}`
+  const error =
+    status >= 300 && status < 400
+      ? `answered HTTP ${status}, a redirect, which is not followed`
+      : `answered HTTP ${status}${said}`
   const retryable = status === 408 || status === 429 || status >= 500
   return { ...base, ok: false, errorCode: `HTTP_${status}`, error, retryable }
 }
 
 /** POSTs JSON; with a policy the target is checked at connection time (control targets), without one it is an operator-configured channel. */
-export async function postJson (url: string, body: string, headers: Record<string, string>, signal: AbortSignal, policy?: TargetPolicy): Promise<PostOutcome> {
+export async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  policy?: TargetPolicy
+): Promise<PostOutcome> {
   const requestId = currentRequestId()
   const request = {
     method: 'POST' as const,
     body,
-    headers: { 'Content-Type': 'application/json', ...(requestId === undefined ? {} : { 'X-Request-Id': requestId }), ...headers },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(requestId === undefined ? {} : { 'X-Request-Id': requestId }),
+      ...headers
+    },
     signal
   }
   let response: Response

@@ -13,23 +13,36 @@ export interface PrefixDeletion {
   error?: unknown
 }
 
-function globLiteral (prefix: string): string {
+function globLiteral(prefix: string): string {
   return prefix.replace(/[*?[\]\\]/g, '\\$&')
 }
 
 /** Rejects with the signal's reason once it fires, for racing calls that cannot take a signal. */
-function abortion (signal: AbortSignal): { aborted: Promise<never>, dispose: () => void } {
+function abortion(signal: AbortSignal): { aborted: Promise<never>; dispose: () => void } {
   let onAbort = (): void => {}
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
+    onAbort = () => {
+      reject(signal.reason)
+    }
   })
   aborted.catch(() => {})
   if (signal.aborted) onAbort()
   signal.addEventListener('abort', onAbort, { once: true })
-  return { aborted, dispose: () => { signal.removeEventListener('abort', onAbort) } }
+  return {
+    aborted,
+    dispose: () => {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
 }
 
-export async function unlinkByPrefix (url: string, prefix: string, batchSize: number, signal: AbortSignal, policy: TargetPolicy): Promise<PrefixDeletion> {
+export async function unlinkByPrefix(
+  url: string,
+  prefix: string,
+  batchSize: number,
+  signal: AbortSignal,
+  policy: TargetPolicy
+): Promise<PrefixDeletion> {
   // ioredis takes no signal, and a closing socket can take seconds to report it: race every call.
   const { aborted, dispose } = abortion(signal)
   const wanted = Buffer.from(prefix)
@@ -37,22 +50,28 @@ export async function unlinkByPrefix (url: string, prefix: string, batchSize: nu
   let redis: Redis | undefined
   try {
     signal.throwIfAborted()
-    redis = await Promise.race([checkedRedis(url, policy, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 5000
-    }), aborted])
+    redis = await Promise.race([
+      checkedRedis(url, policy, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: 5000
+      }),
+      aborted
+    ])
     // Errors also reach the pending command's promise; without a listener ioredis prints them.
     redis.on('error', () => {})
     await Promise.race([redis.connect(), aborted])
     let cursor = '0'
     do {
-      const [next, keys] = await Promise.race([redis.scanBuffer(cursor, 'MATCH', `${globLiteral(prefix)}*`, 'COUNT', batchSize), aborted])
+      const [next, keys] = await Promise.race([
+        redis.scanBuffer(cursor, 'MATCH', `${globLiteral(prefix)}*`, 'COUNT', batchSize),
+        aborted
+      ])
       cursor = next.toString()
       progress.scanned += keys.length
-      const mine = keys.filter((key) => key.subarray(0, wanted.length).equals(wanted))
+      const mine = keys.filter(key => key.subarray(0, wanted.length).equals(wanted))
       for (let start = 0; start < mine.length; start += batchSize) {
         progress.deleted += await Promise.race([redis.unlink(...mine.slice(start, start + batchSize)), aborted])
       }

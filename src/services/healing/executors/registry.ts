@@ -21,12 +21,12 @@ export const executorRegistry: readonly Executor[] = [
   alertEscalation
 ]
 
-const byType = new Map(executorRegistry.map((executor) => [executor.type, executor]))
+const byType = new Map(executorRegistry.map(executor => [executor.type, executor]))
 
-export function getExecutor (type: string): Executor | undefined {
+export function getExecutor(type: string): Executor | undefined {
   return byType.get(type)
 }
 
-export function executorTypes (): string[] {
+export function executorTypes(): string[] {
   return [...byType.keys()]
 }

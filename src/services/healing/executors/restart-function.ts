@@ -7,9 +7,12 @@ import { webhookMechanism } from './webhook.js'
 export const restartFunction = defineExecutor({
   type: 'restart_function',
   description: 'Restarts the component through its signed control webhook.',
-  configSchema: Type.Object({
-    reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why, passed on to the component' }))
-  }, { additionalProperties: false }),
+  configSchema: Type.Object(
+    {
+      reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why, passed on to the component' }))
+    },
+    { additionalProperties: false }
+  ),
   risky: false,
   mechanisms: [webhookMechanism]
 })

@@ -29,14 +29,16 @@ export interface StaleBackendGuard {
 /** Thrown when the target turns out to be the service's own database, however its URL spells it. */
 export class SelfTarget extends Error {
   readonly code = 'SELF_TARGET'
-  constructor () {
-    super('the database is this service\'s own, which reset_connection may not act on unless HEAL_ALLOW_SELF_RESET is set')
+  constructor() {
+    super(
+      "the database is this service's own, which reset_connection may not act on unless HEAL_ALLOW_SELF_RESET is set"
+    )
     this.name = 'SelfTarget'
   }
 }
 
 // A cluster's start time and port, and the database: the same on both ends only for one database.
-async function identity (sql: Sql): Promise<string> {
+async function identity(sql: Sql): Promise<string> {
   const [row] = await sql<Array<{ id: string }>>`
     select concat_ws('/', pg_postmaster_start_time()::text, current_setting('port'), current_database()) as id`
   return row?.id ?? ''
@@ -44,13 +46,20 @@ async function identity (sql: Sql): Promise<string> {
 
 const EXIT_WAIT_MS = 2000
 
-export async function terminateStaleBackends (url: string, limits: StaleBackendLimits, signal: AbortSignal, guard: StaleBackendGuard): Promise<TerminatedBackend[]> {
+export async function terminateStaleBackends(
+  url: string,
+  limits: StaleBackendLimits,
+  signal: AbortSignal,
+  guard: StaleBackendGuard
+): Promise<TerminatedBackend[]> {
   signal.throwIfAborted()
   const sql = await checkedPostgres(url, guard.policy, { max: 1 })
-  const onAbort = (): void => { void sql.end({ timeout: 0 }) }
+  const onAbort = (): void => {
+    void sql.end({ timeout: 0 })
+  }
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    if (guard.self !== undefined && await identity(sql) === await identity(guard.self)) throw new SelfTarget()
+    if (guard.self !== undefined && (await identity(sql)) === (await identity(guard.self))) throw new SelfTarget()
     return await sql<TerminatedBackend[]>`
       select pid, state,
              extract(epoch from now() - state_change)::float8 as seconds_in_state,

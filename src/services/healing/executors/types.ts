@@ -67,8 +67,8 @@ export interface Executor {
   /** The action type that undoes this one. */
   inverse?: string
   /** Problems with the parameters, each naming its field; empty when valid. */
-  validate (parameters: unknown): string[]
-  execute (request: ExecutionRequest): Promise<ExecutionResult>
+  validate(parameters: unknown): string[]
+  execute(request: ExecutionRequest): Promise<ExecutionResult>
   /** Undoes an execution in place, for executors whose undo is not another action type. */
-  rollback? (request: ExecutionRequest): Promise<ExecutionResult>
+  rollback?(request: ExecutionRequest): Promise<ExecutionResult>
 }

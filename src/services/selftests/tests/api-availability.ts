@@ -8,8 +8,15 @@ import type { Inject, SelftestDefinition } from '../types.js'
 
 const AUTHENTICATED_URL = '/v1/anomalies?limit=1'
 
-async function get (assert: Assertions, inject: Inject, url: string, headers?: Record<string, string>): Promise<{ statusCode: number, body: string }> {
-  return (await assert.probe(async () => await inject({ method: 'GET', url, ...(headers === undefined ? {} : { headers }) }))).value
+async function get(
+  assert: Assertions,
+  inject: Inject,
+  url: string,
+  headers?: Record<string, string>
+): Promise<{ statusCode: number; body: string }> {
+  return (
+    await assert.probe(async () => await inject({ method: 'GET', url, ...(headers === undefined ? {} : { headers }) }))
+  ).value
 }
 
 export const apiAvailability: SelftestDefinition = {
@@ -29,26 +36,48 @@ export const apiAvailability: SelftestDefinition = {
       return
     }
     const ready = await get(assert, inject, '/readyz')
-    assert.check('api_ready', ready.statusCode === 200, {
-      pass: '/readyz answers 200',
-      fail: `/readyz answers ${ready.statusCode}: ${ready.body.slice(0, 200)}`
-    }, { recommendation: 'The service reports itself not ready: see the database and migrations self-tests' })
+    assert.check(
+      'api_ready',
+      ready.statusCode === 200,
+      {
+        pass: '/readyz answers 200',
+        fail: `/readyz answers ${ready.statusCode}: ${ready.body.slice(0, 200)}`
+      },
+      { recommendation: 'The service reports itself not ready: see the database and migrations self-tests' }
+    )
 
     const anonymous = await get(assert, inject, AUTHENTICATED_URL)
-    assert.check('api_refuses_anonymous', anonymous.statusCode === 401, {
-      pass: 'a request without a token is refused with 401',
-      fail: `a request without a token got ${anonymous.statusCode}`
-    }, { security: true, recommendation: 'Authentication is not enforced on the API: restore the route\'s `allow` list and the auth plugin' })
+    assert.check(
+      'api_refuses_anonymous',
+      anonymous.statusCode === 401,
+      {
+        pass: 'a request without a token is refused with 401',
+        fail: `a request without a token got ${anonymous.statusCode}`
+      },
+      {
+        security: true,
+        recommendation:
+          "Authentication is not enforced on the API: restore the route's `allow` list and the auth plugin"
+      }
+    )
 
     if (config.jwtSecret === undefined) {
-      assert.skip('api_answers_authenticated', 'tokens are verified through JWKS_URL: the service cannot sign one for itself')
+      assert.skip(
+        'api_answers_authenticated',
+        'tokens are verified through JWKS_URL: the service cannot sign one for itself'
+      )
       return
     }
     const token = await signToken(config.jwtSecret, { role: 'service_role' }, '1m')
     const authenticated = await get(assert, inject, AUTHENTICATED_URL, { authorization: `Bearer ${token}` })
-    assert.check('api_answers_authenticated', authenticated.statusCode === 200, {
-      pass: `an authenticated GET ${AUTHENTICATED_URL} answers 200`,
-      fail: `an authenticated GET ${AUTHENTICATED_URL} answers ${authenticated.statusCode}`
-    }, { recommendation: 'Authenticated reads fail: check the logs for the route\'s error and the database grants' })
+    assert.check(
+      'api_answers_authenticated',
+      authenticated.statusCode === 200,
+      {
+        pass: `an authenticated GET ${AUTHENTICATED_URL} answers 200`,
+        fail: `an authenticated GET ${AUTHENTICATED_URL} answers ${authenticated.statusCode}`
+      },
+      { recommendation: "Authenticated reads fail: check the logs for the route's error and the database grants" }
+    )
   }
 }

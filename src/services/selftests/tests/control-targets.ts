@@ -17,13 +17,24 @@ const PROBE_TIMEOUT_MS = 3000
 
 type Target = Omit<TargetRow, 'webhook_secret'>
 
-async function probeWebhook (url: string, policy: TargetPolicy, signal: AbortSignal): Promise<number> {
-  const response = await outboundFetch(url, { method: 'HEAD', signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) }, policy)
+async function probeWebhook(url: string, policy: TargetPolicy, signal: AbortSignal): Promise<number> {
+  const response = await outboundFetch(
+    url,
+    { method: 'HEAD', signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) },
+    policy
+  )
   return response.status
 }
 
-async function probeRedis (url: string, policy: TargetPolicy): Promise<string> {
-  const redis = await checkedRedis(url, policy, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: PROBE_TIMEOUT_MS, commandTimeout: PROBE_TIMEOUT_MS })
+async function probeRedis(url: string, policy: TargetPolicy): Promise<string> {
+  const redis = await checkedRedis(url, policy, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: PROBE_TIMEOUT_MS,
+    commandTimeout: PROBE_TIMEOUT_MS
+  })
   redis.on('error', () => {})
   try {
     await redis.connect()
@@ -33,26 +44,30 @@ async function probeRedis (url: string, policy: TargetPolicy): Promise<string> {
   }
 }
 
-async function probeDatabase (url: string, policy: TargetPolicy): Promise<void> {
+async function probeDatabase(url: string, policy: TargetPolicy): Promise<void> {
   const sql = await checkedPostgres(url, policy, { max: 1, applicationName: 'core314-selftest' })
   try {
     await Promise.race([
       sql`select 1`,
-      new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS).unref())
+      new Promise((_resolve, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS).unref()
+      )
     ])
   } finally {
     await sql.end({ timeout: 1 })
   }
 }
 
-async function check (assert: Assertions, name: string, what: string, probe: () => Promise<string>): Promise<void> {
+async function check(assert: Assertions, name: string, what: string, probe: () => Promise<string>): Promise<void> {
   try {
     const { value, ms } = await assert.probe(probe)
     assert.pass(name, `${what} answered ${value} in ${Math.round(ms)} ms`)
   } catch (error) {
     const refusal = refusalOf(error)
     const why = refusal === undefined ? 'is unreachable' : `was not contacted: ${refusal.message}`
-    assert.fail(name, `${what} ${why}`, { recommendation: `Bring ${what} back or update the component's registration (PUT /v1/components/{name}); recovery actions through it will fail until then` })
+    assert.fail(name, `${what} ${why}`, {
+      recommendation: `Bring ${what} back or update the component's registration (PUT /v1/components/{name}); recovery actions through it will fail until then`
+    })
   }
 }
 
@@ -69,10 +84,14 @@ export const controlTargets: SelftestDefinition = {
   parameters: () => ({ probe_timeout_ms: PROBE_TIMEOUT_MS }),
   run: async ({ db, config, assert, signal }) => {
     const policy = targetPolicy(config.healing.allowedTargets)
-    const targets = await db.asCaller(SERVICE_CALLER, async (tx) => await tx<Target[]>`
+    const targets = await db.asCaller(
+      SERVICE_CALLER,
+      async tx =>
+        await tx<Target[]>`
       select component_name, component_type, organization_id, webhook_url, redis_url, key_prefix, database_url, application_name
       from components where webhook_url is not null or redis_url is not null or database_url is not null
-      order by organization_id nulls first, component_name`)
+      order by organization_id nulls first, component_name`
+    )
     if (targets.length === 0) {
       assert.skip('control_targets_registered', 'no component has a control target registered')
       return
@@ -81,9 +100,25 @@ export const controlTargets: SelftestDefinition = {
       signal.throwIfAborted()
       // Two organizations may both have a component of this name: the organization tells their checks apart.
       const name = `${target.organization_id ?? 'platform'}/${target.component_name}`
-      if (target.webhook_url !== null) await check(assert, `${name}_webhook_reachable`, `the webhook of ${name}`, async () => `HTTP ${await probeWebhook(target.webhook_url as string, policy, signal)}`)
-      if (target.redis_url !== null) await check(assert, `${name}_redis_reachable`, `the Redis of ${name}`, async () => await probeRedis(target.redis_url as string, policy))
-      if (target.database_url !== null) await check(assert, `${name}_database_reachable`, `the database of ${name}`, async () => { await probeDatabase(target.database_url as string, policy); return 'select 1' })
+      if (target.webhook_url !== null)
+        await check(
+          assert,
+          `${name}_webhook_reachable`,
+          `the webhook of ${name}`,
+          async () => `HTTP ${await probeWebhook(target.webhook_url as string, policy, signal)}`
+        )
+      if (target.redis_url !== null)
+        await check(
+          assert,
+          `${name}_redis_reachable`,
+          `the Redis of ${name}`,
+          async () => await probeRedis(target.redis_url as string, policy)
+        )
+      if (target.database_url !== null)
+        await check(assert, `${name}_database_reachable`, `the database of ${name}`, async () => {
+          await probeDatabase(target.database_url as string, policy)
+          return 'select 1'
+        })
     }
   }
 }

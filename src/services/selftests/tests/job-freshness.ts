@@ -10,11 +10,18 @@ import type { SelftestDefinition } from '../types.js'
 export const GRACE_MS = 60_000
 
 /** The latest time the schedule fired at or before `at`. */
-export function previousTick (schedule: string, at: Date): Date {
-  return CronExpressionParser.parse(schedule, { currentDate: new Date(at.getTime() + 1) }).prev().toDate()
+export function previousTick(schedule: string, at: Date): Date {
+  return CronExpressionParser.parse(schedule, { currentDate: new Date(at.getTime() + 1) })
+    .prev()
+    .toDate()
 }
 
-interface JobRun { job_name: string, last_tick: Date, last_outcome: string, last_error: string | null }
+interface JobRun {
+  job_name: string
+  last_tick: Date
+  last_outcome: string
+  last_error: string | null
+}
 
 export const jobFreshness: SelftestDefinition = {
   name: 'job_freshness',
@@ -34,12 +41,16 @@ export const jobFreshness: SelftestDefinition = {
     }
     let runs: JobRun[]
     try {
-      runs = (await assert.probe(async () => await db.sql<JobRun[]>`select job_name, last_tick, last_outcome, last_error from job_runs`)).value
+      runs = (
+        await assert.probe(
+          async () => await db.sql<JobRun[]>`select job_name, last_tick, last_outcome, last_error from job_runs`
+        )
+      ).value
     } catch (error) {
       assert.fail('job_runs_readable', `job_runs cannot be read: ${reason(error)}`)
       return
     }
-    const byName = new Map(runs.map((run) => [run.job_name, run]))
+    const byName = new Map(runs.map(run => [run.job_name, run]))
     const now = new Date()
     for (const job of jobs) {
       let due: Date
@@ -50,18 +61,40 @@ export const jobFreshness: SelftestDefinition = {
         continue
       }
       const run = byName.get(job.name)
-      const details = { schedule: job.schedule, due_tick: due.toISOString(), last_tick: run?.last_tick.toISOString() ?? null }
+      const details = {
+        schedule: job.schedule,
+        due_tick: due.toISOString(),
+        last_tick: run?.last_tick.toISOString() ?? null
+      }
       const fresh = run !== undefined && run.last_tick >= due
       if (!fresh && due < processStartedAt) {
-        assert.skip(`${job.name}_ticking`, `no tick due since this process started at ${processStartedAt.toISOString()}`, { details })
+        assert.skip(
+          `${job.name}_ticking`,
+          `no tick due since this process started at ${processStartedAt.toISOString()}`,
+          { details }
+        )
         continue
       }
-      assert.check(`${job.name}_ticking`, fresh, {
-        pass: `last tick ${run?.last_tick.toISOString() ?? ''} covers the tick due at ${due.toISOString()}`,
-        fail: run === undefined ? `never ticked; a tick was due at ${due.toISOString()}` : `last tick ${run.last_tick.toISOString()} is older than the tick due at ${due.toISOString()}`
-      }, { details, recommendation: `Check that an instance runs jobs (JOBS_ENABLED) and that no ${job.name} run is stuck holding its lock` })
+      assert.check(
+        `${job.name}_ticking`,
+        fresh,
+        {
+          pass: `last tick ${run?.last_tick.toISOString() ?? ''} covers the tick due at ${due.toISOString()}`,
+          fail:
+            run === undefined
+              ? `never ticked; a tick was due at ${due.toISOString()}`
+              : `last tick ${run.last_tick.toISOString()} is older than the tick due at ${due.toISOString()}`
+        },
+        {
+          details,
+          recommendation: `Check that an instance runs jobs (JOBS_ENABLED) and that no ${job.name} run is stuck holding its lock`
+        }
+      )
       if (fresh && run.last_outcome === 'failed') {
-        assert.warn(`${job.name}_last_run_succeeded`, `the last run failed: ${run.last_error ?? 'no error recorded'}`, { details, recommendation: `See the ${job.name} job's error in the logs` })
+        assert.warn(`${job.name}_last_run_succeeded`, `the last run failed: ${run.last_error ?? 'no error recorded'}`, {
+          details,
+          recommendation: `See the ${job.name} job's error in the logs`
+        })
       }
     }
   }

@@ -17,27 +17,41 @@ export const llmReachability: SelftestDefinition = {
   timeoutSeconds: 10,
   failureSeverity: 'medium',
   target: { componentType: 'llm', componentName: 'openai' },
-  parameters: (config) => ({ model: config.openaiModel, base_url: config.openaiBaseUrl ?? 'https://api.openai.com/v1', budget_ms: BUDGET_MS }),
+  parameters: config => ({
+    model: config.openaiModel,
+    base_url: config.openaiBaseUrl ?? 'https://api.openai.com/v1',
+    budget_ms: BUDGET_MS
+  }),
   run: async ({ config, assert }) => {
     if (config.openaiApiKey === undefined) {
-      assert.warn('llm_api_key_set', 'OPENAI_API_KEY is not set: root-cause analysis is rule-based only', { recommendation: 'Set OPENAI_API_KEY to add LLM root-cause analysis to detected anomalies' })
+      assert.warn('llm_api_key_set', 'OPENAI_API_KEY is not set: root-cause analysis is rule-based only', {
+        recommendation: 'Set OPENAI_API_KEY to add LLM root-cause analysis to detected anomalies'
+      })
       return
     }
     assert.pass('llm_api_key_set', 'an API key is configured')
     const client = createChatClient({ apiKey: config.openaiApiKey, baseUrl: config.openaiBaseUrl })
-    const { value: result, ms } = await assert.probe(async () => await requestCompletion(client, {
-      model: config.openaiModel,
-      messages: [{ role: 'system', content: 'Health check. Reply with the JSON object {"ok": true} and nothing else.' }],
-      budgetMs: BUDGET_MS
-    }))
+    const { value: result, ms } = await assert.probe(
+      async () =>
+        await requestCompletion(client, {
+          model: config.openaiModel,
+          messages: [
+            { role: 'system', content: 'Health check. Reply with the JSON object {"ok": true} and nothing else.' }
+          ],
+          budgetMs: BUDGET_MS
+        })
+    )
     if (!result.ok) {
       assert.fail('llm_answers', `the endpoint did not answer: ${result.failure.reason} (${result.failure.detail})`, {
         details: { reason: result.failure.reason, duration_ms: Math.round(ms) },
-        recommendation: 'Check OPENAI_BASE_URL, the key\'s validity and quota, and the provider\'s status; analysis falls back to rules meanwhile'
+        recommendation:
+          "Check OPENAI_BASE_URL, the key's validity and quota, and the provider's status; analysis falls back to rules meanwhile"
       })
       return
     }
-    assert.pass('llm_answers', `${result.completion.model} answered in ${Math.round(ms)} ms`, { details: { model: result.completion.model, tokens_used: result.completion.tokensUsed ?? null } })
+    assert.pass('llm_answers', `${result.completion.model} answered in ${Math.round(ms)} ms`, {
+      details: { model: result.completion.model, tokens_used: result.completion.tokensUsed ?? null }
+    })
     let json = true
     try {
       JSON.parse(result.completion.text)
@@ -45,6 +59,9 @@ export const llmReachability: SelftestDefinition = {
       json = false
     }
     if (json) assert.pass('llm_answers_json', 'the reply is JSON, as analysis needs')
-    else assert.warn('llm_answers_json', 'the reply is not JSON: analyses from this model will fall back to rules', { recommendation: 'Use a model that honours response_format json_object (OPENAI_MODEL)' })
+    else
+      assert.warn('llm_answers_json', 'the reply is not JSON: analyses from this model will fall back to rules', {
+        recommendation: 'Use a model that honours response_format json_object (OPENAI_MODEL)'
+      })
   }
 }
