@@ -103,13 +103,11 @@ function send(res: ServerResponse, reply: FakeReply, requestedModel: string | un
       res.writeHead(200, { 'content-type': 'application/json' }).end(completionBody(reply, requestedModel, id))
       return
     case 'error':
-      res
-        .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
-        .end(
-          JSON.stringify({
-            error: { message: `fake error ${reply.status}`, type: 'server_error', param: null, code: null }
-          })
-        )
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(
+        JSON.stringify({
+          error: { message: `fake error ${reply.status}`, type: 'server_error', param: null, code: null }
+        })
+      )
       return
     case 'raw':
       res.writeHead(200, { 'content-type': 'application/json' }).end(reply.body)
