@@ -13,6 +13,7 @@ import { loadConfig, type HealingConfig } from '../src/config.js'
 import { createSql, type Sql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
+import { createDb } from '../src/db/port.js'
 import { createHealingEngine, type HealingEngine } from '../src/services/healing/engine.js'
 import { seal, secretsKey } from '../src/services/secrets.js'
 import { reportFigure } from './support/figures.js'
@@ -57,7 +58,12 @@ function engine(url: string, healing: HealingConfig): { engine: HealingEngine; s
   const sql = createSql(url, { max: 10, applicationName: 'core314-bench-heal' })
   return {
     sql,
-    engine: createHealingEngine({ sql, config: healing, secretsKey: SECRETS_KEY, log: pino({ level: 'silent' }) })
+    engine: createHealingEngine({
+      db: createDb(sql),
+      config: healing,
+      secretsKey: SECRETS_KEY,
+      log: pino({ level: 'silent' })
+    })
   }
 }
 

@@ -110,7 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     jwksUrl: config.jwksUrl,
     audience: config.jwtAudience,
     issuer: config.jwtIssuer,
-    ingestKeys: async key => await authenticateIngestKey(app.db.sql, key)
+    ingestKeys: async key => await authenticateIngestKey(app.db, key)
   })
   await app.register(errors)
   await app.register(jsonBody)

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createSql } from './db/client.js'
+import { createDb } from './db/port.js'
 import { provisionEmbedded, type EmbeddedDatabase } from './db/embedded.js'
 import { migrate } from './db/migrate.js'
 import { tolerateConnectionLoss } from './db/errors.js'
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const migrator = createSql(config.databaseUrl as string, { max: 1, applicationName: 'core314-migrate' })
   try {
     await migrate(migrator)
-    const sealed = await sealPlainSecrets(migrator, secretsKey(config.secretsKey as string))
+    const sealed = await sealPlainSecrets(createDb(migrator), secretsKey(config.secretsKey as string))
     if (sealed > 0)
       console.error(`sealed ${sealed} webhook secrets stored in plain text (now whsec_ + base64 of the old secret)`)
   } finally {

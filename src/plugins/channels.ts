@@ -23,7 +23,7 @@ export default fp(
       timeoutMs: integrations.channelTimeoutMs
     }
     const log = app.log.child({ component: 'channels' })
-    const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db.sql, settings, log)
+    const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db, settings, log)
     app.decorate('channels', { dispatch })
     if (!jobsEnabled) return
 

@@ -16,7 +16,7 @@ export default fp(
     app.decorate(
       'healing',
       createHealingEngine({
-        sql: app.db.sql,
+        db: app.db,
         config: options.config.healing,
         secretsKey: options.config.secretsKey as string,
         log: app.log.child({ component: 'healing' })

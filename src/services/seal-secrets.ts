@@ -3,15 +3,15 @@
 // database), in one transaction, so a restart finds each row either plain or sealed, never
 // half done. A plain secret s becomes the Standard Webhooks secret whsec_<base64(s)>: the same
 // HMAC key bytes, so a receiver keeps its key and only switches to the specification's headers.
-import { withCaller, SERVICE_CALLER } from '../db/caller.js'
-import type { Sql } from '../db/client.js'
+import { SERVICE_CALLER } from '../db/caller.js'
+import type { Db } from '../db/port.js'
 import { lockPlainWebhookSecrets, replaceWebhookSecret } from '../db/webhook-secrets.js'
 import { standardSecret } from './healing/executors/standard-webhooks.js'
 import { seal, type SecretsKey } from './secrets.js'
 
 /** Seals every plain webhook secret; returns how many components were updated. */
-export async function sealPlainSecrets(sql: Sql, key: SecretsKey): Promise<number> {
-  return await withCaller(sql, SERVICE_CALLER, async tx => {
+export async function sealPlainSecrets(db: Db, key: SecretsKey): Promise<number> {
+  return await db.asCaller(SERVICE_CALLER, async tx => {
     let updated = 0
     for (const plain of await lockPlainWebhookSecrets(tx))
       updated += await replaceWebhookSecret(tx, plain, seal(standardSecret(plain), key))

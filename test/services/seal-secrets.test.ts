@@ -2,6 +2,7 @@
 // rows stay until the start-up step seals them; after it every secret is sealed, opens to the
 // whsec_ form of the same HMAC key, and the constraint can be validated.
 import t from 'tap'
+import { createDb } from '../../src/db/port.js'
 import { sealPlainSecrets } from '../../src/services/seal-secrets.js'
 import { secretsKey, unseal } from '../../src/services/secrets.js'
 import { TEST_SECRETS_KEY } from '../helpers/app.js'
@@ -18,7 +19,7 @@ t.test('plain secrets written before migration 0050 are sealed at start-up, once
   await sql`alter table components add constraint components_webhook_secret_sealed check (webhook_secret like 'sealed:v1:%') not valid`
 
   const key = secretsKey(TEST_SECRETS_KEY)
-  t.equal(await sealPlainSecrets(sql, key), 3)
+  t.equal(await sealPlainSecrets(createDb(sql), key), 3)
   const rows = await sql<
     Array<{ component_name: string; webhook_secret: string }>
   >`select component_name, webhook_secret from components order by component_name`
@@ -37,5 +38,5 @@ t.test('plain secrets written before migration 0050 are sealed at start-up, once
     'no plain secret left in the column'
   )
   await sql`alter table components validate constraint components_webhook_secret_sealed`
-  t.equal(await sealPlainSecrets(sql, key), 0, 'a second start has nothing to do')
+  t.equal(await sealPlainSecrets(createDb(sql), key), 0, 'a second start has nothing to do')
 })

@@ -250,7 +250,7 @@ t.test('two organizations with the same component and the same incident never to
     }
   )
 
-  const engine = engineFor(ctx.app.db.sql, healing)
+  const engine = engineFor(ctx.app.db, healing)
   // The first organization's control endpoint refuses (a 400 is not retried): its action fails and escalates.
   one.endpoint.script({ status: 400, body: 'bad request' })
 

@@ -4,8 +4,8 @@
 // doubling backoff with jitter) until CHANNEL_MAX_ATTEMPTS; anything else will not get better
 // and is kept as failed with its error. Nothing is deleted, so a delivery is never lost silently.
 import type { FastifyBaseLogger } from 'fastify'
-import { SERVICE_CALLER, withCaller } from '../../db/caller.js'
-import type { Sql } from '../../db/client.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
+import type { Db } from '../../db/port.js'
 import {
   claimDeliveries,
   fanOutLifecycle,
@@ -87,13 +87,13 @@ async function attempt(delivery: OutboxDelivery, settings: DispatchSettings): Pr
 type Outcome = 'sent' | 'retried' | 'failed' | 'skipped'
 
 async function deliver(
-  sql: Sql,
+  db: Db,
   delivery: OutboxDelivery,
   settings: DispatchSettings,
   log: FastifyBaseLogger
 ): Promise<Outcome> {
   if (!delivery.enabled) {
-    await withCaller(sql, SERVICE_CALLER, async tx => {
+    await db.asCaller(SERVICE_CALLER, async tx => {
       await markFinal(tx, delivery.id, 'skipped', null, 'the channel was disabled')
     })
     return 'skipped'
@@ -112,7 +112,7 @@ async function deliver(
     attempt: delivery.attempts,
     status
   }
-  return await withCaller(sql, SERVICE_CALLER, async (tx): Promise<Outcome> => {
+  return await db.asCaller(SERVICE_CALLER, async (tx): Promise<Outcome> => {
     if (outcome.ok) {
       await markSent(tx, delivery.id, status)
       return 'sent'
@@ -133,26 +133,17 @@ async function deliver(
   })
 }
 
-export async function dispatchDue(
-  sql: Sql,
-  settings: DispatchSettings,
-  log: FastifyBaseLogger
-): Promise<DispatchReport> {
+export async function dispatchDue(db: Db, settings: DispatchSettings, log: FastifyBaseLogger): Promise<DispatchReport> {
   const report: DispatchReport = { fanned_out: 0, sent: 0, retried: 0, failed: 0, skipped: 0 }
-  report.fanned_out = await withCaller(
-    sql,
-    SERVICE_CALLER,
-    async tx => await fanOutLifecycle(tx, BATCH * BATCHES_PER_RUN)
-  )
+  report.fanned_out = await db.asCaller(SERVICE_CALLER, async tx => await fanOutLifecycle(tx, BATCH * BATCHES_PER_RUN))
   for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
-    const claimed = await withCaller(
-      sql,
+    const claimed = await db.asCaller(
       SERVICE_CALLER,
       async tx => await claimDeliveries(tx, BATCH, settings.timeoutMs + LEASE_GRACE_MS)
     )
     if (claimed.length === 0) break
     // One channel's deliveries go in order (the claim takes one per channel and key); different ones at once.
-    for (const outcome of await Promise.all(claimed.map(async delivery => await deliver(sql, delivery, settings, log))))
+    for (const outcome of await Promise.all(claimed.map(async delivery => await deliver(db, delivery, settings, log))))
       report[outcome]++
   }
   return report

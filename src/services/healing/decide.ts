@@ -4,7 +4,7 @@
 // the unique index on recovery_actions keeps an anomaly to one automatic action regardless.
 // A held action is stored as cancelled with the guard's reason and escalated to people.
 import { randomUUID } from 'node:crypto'
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
 import type { Tx } from '../../db/client.js'
 import {
   insertAutomaticAction,
@@ -221,7 +221,7 @@ async function decideOne(
 
 /** Maps open anomalies (one, or up to `limit`) to stored automatic actions. */
 export async function decide(ctx: EngineContext, anomalyId: string | null, limit: number): Promise<DecisionRun> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     await lockDecisions(tx)
     const mode = (await readMode(tx)).mode
     const run: DecisionRun = { mode, decisions: [], held: [] }
@@ -240,7 +240,7 @@ export async function preview(
   anomalyId: string | null,
   limit: number
 ): Promise<{ mode: HealingMode; decisions: Decision[] }> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     const mode = (await readMode(tx)).mode
     const decisions: Decision[] = []
     for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {

@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { HealingConfig } from '../../config.js'
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
-import type { Sql, Tx } from '../../db/client.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
+import type { Tx } from '../../db/client.js'
+import type { Db } from '../../db/port.js'
 import { advanceBreakers, type BreakerMove } from '../../db/circuit-breakers.js'
 import {
   claimAction,
@@ -74,7 +75,7 @@ export interface HealingEngine {
 }
 
 export interface EngineOptions {
-  sql: Sql
+  db: Db
   config: HealingConfig
   /** SECRETS_KEY, which sealed the stored webhook secrets. */
   secretsKey: string
@@ -87,7 +88,7 @@ const BATCHES_PER_TICK = 10
 export function createHealingEngine(options: EngineOptions): HealingEngine {
   checkMapping(options.config)
   const ctx: EngineContext = {
-    sql: options.sql,
+    db: options.db,
     config: options.config,
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     channels: escalationChannels(options.config),
@@ -100,8 +101,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
     graceMs: ctx.config.leaseGraceMs,
     includeAutomatic: mode !== 'off'
   })
-  const asService = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
-    await withCaller(ctx.sql, SERVICE_CALLER, work)
+  const asService = async <T>(work: (tx: Tx) => Promise<T>): Promise<T> => await ctx.db.asCaller(SERVICE_CALLER, work)
 
   async function runQueue(mode: HealingMode, signal?: AbortSignal): Promise<AttemptReport[]> {
     const attempts: AttemptReport[] = []

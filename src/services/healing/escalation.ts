@@ -5,8 +5,8 @@
 // trigger in the outbox, committed with the escalation, which the dispatcher delivers with retries.
 // Every escalation is logged here, at warn, and counted, whichever path opened it.
 import type { FastifyBaseLogger } from 'fastify'
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
-import type { Sql } from '../../db/client.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
+import type { Db } from '../../db/port.js'
 import { openEscalation, recordEscalationNotifications, type EscalationRow } from '../../db/escalation-events.js'
 import { enqueueTriggers } from '../../db/notification-outbox.js'
 import { notify } from '../notify/notify.js'
@@ -40,13 +40,13 @@ export interface EscalationOutcome {
 const NOTIFY_TIMEOUT_MS = 10_000
 
 export async function escalate(
-  sql: Sql,
+  db: Db,
   channels: NotificationChannel[],
   input: Escalation,
   log: FastifyBaseLogger,
   signal?: AbortSignal
 ): Promise<EscalationOutcome> {
-  const { escalation, queued } = await withCaller(sql, SERVICE_CALLER, async tx => {
+  const { escalation, queued } = await db.asCaller(SERVICE_CALLER, async tx => {
     const escalation = await openEscalation(tx, {
       source_type: input.sourceType,
       source_id: input.sourceId,
@@ -104,7 +104,7 @@ export async function escalate(
     },
     signal === undefined ? timeout : AbortSignal.any([signal, timeout])
   )
-  await withCaller(sql, SERVICE_CALLER, async tx => {
+  await db.asCaller(SERVICE_CALLER, async tx => {
     await recordEscalationNotifications(tx, escalation.id, notifications)
   })
   reported(log, input, escalation, notifications)

@@ -1,7 +1,7 @@
 // When the engine gives a problem to people: a guard held its action, the action failed for
 // good, an approval expired, or the action did not help. The escalation says why, its
 // notifications are recorded on the action, and the anomaly (if any) points to it.
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
 import { linkAnomaly, recordExtras } from '../../db/healing-actions.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
 import { audit } from './audit.js'
@@ -17,7 +17,7 @@ export interface Handoff {
 export async function handOff(ctx: EngineContext, action: RecoveryActionRow, handoff: Handoff): Promise<string> {
   const anomalyId = action.triggered_by_anomaly_id ?? undefined
   const { escalation, notifications } = await escalate(
-    ctx.sql,
+    ctx.db,
     ctx.channels,
     {
       sourceType: 'recovery_action',
@@ -34,7 +34,7 @@ export async function handOff(ctx: EngineContext, action: RecoveryActionRow, han
     },
     ctx.log
   )
-  await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     await recordExtras(tx, action.id, { notifications, notification_channels: notifications.map(n => n.channel) })
     if (anomalyId !== undefined) await linkAnomaly(tx, anomalyId, null, escalation.id)
     await audit(tx, {

@@ -2,7 +2,7 @@
 // (scale_up <-> scale_down), or of the same type run through the executor's rollback() (a
 // circuit breaker closes). It is queued like any action (and waits for approval when its type
 // is risky); when it succeeds the original becomes rolled_back with rollback_completed_at.
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
 import { insertRow } from '../../db/rows.js'
 import { linkRollback, lockAction } from '../../db/rollbacks.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
@@ -58,7 +58,7 @@ export async function createRollback(
   reason: string,
   actor: { id: string; userId: string | null }
 ): Promise<RollbackPair> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     const action = await lockAction(tx, id)
     if (action === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
     if (action.execution_status !== 'succeeded' && action.execution_status !== 'failed') {

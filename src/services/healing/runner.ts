@@ -2,7 +2,7 @@
 // under the action's time limit (AbortSignal.timeout, so a hung target reports TIMEOUT), then
 // the outcome written only while this instance still holds the lease. A retryable failure is
 // scheduled with backoff; a final failure escalates; a success is queued for verification.
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
 import { latestHealth } from '../../db/component-health.js'
 import { finishAction, lockLeased, recordExtras, scheduleRetry, type AttemptOutcome } from '../../db/healing-actions.js'
 import { findRow } from '../../db/rows.js'
@@ -81,7 +81,7 @@ export async function runClaimed(
   const started = performance.now()
   const dryRun = action.dry_run || (mode === 'dry_run' && action.trigger_type === 'automatic')
   const component = { organizationId: action.organization_id, componentName: action.target_component_name }
-  const { target, before } = await withCaller(ctx.sql, SERVICE_CALLER, async tx => ({
+  const { target, before } = await ctx.db.asCaller(SERVICE_CALLER, async tx => ({
     target: await loadTarget(tx, component, ctx.secretsKey),
     before: action.pre_action_metrics === null && !dryRun ? await latestHealth(tx, component, null) : undefined
   }))
@@ -101,7 +101,7 @@ export async function runClaimed(
     signal,
     policy: ctx.policy,
     allowSelfReset: ctx.config.allowSelfReset,
-    db: ctx.sql,
+    db: ctx.db,
     channels: ctx.channels,
     log: ctx.log
   })
@@ -109,7 +109,7 @@ export async function runClaimed(
 
   const verify =
     !dryRun && result.success && action.trigger_type !== 'rollback' && !UNVERIFIED_TYPES.has(action.action_type)
-  const finished = await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  const finished = await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     if (!(await lockLeased(tx, action.id, ctx.owner))) return undefined
     if (dryRun) await finishAction(tx, action.id, outcomeOf(result, 'dry_run'))
     else if (result.success) await finishAction(tx, action.id, outcomeOf(result, 'succeeded'))

@@ -1,7 +1,7 @@
 // Closing the loop: after the verification delay, the component's newest health since the
 // action finished is compared with its health before. Verified resolves the anomaly; not
 // improved rolls the action back where it can be undone and escalates; no data is inconclusive.
-import { withCaller, SERVICE_CALLER } from '../../db/caller.js'
+import { SERVICE_CALLER } from '../../db/caller.js'
 import { latestHealth } from '../../db/component-health.js'
 import { claimDueVerifications, recordVerification, resolveAnomaly } from '../../db/verifications.js'
 import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
@@ -23,7 +23,7 @@ async function judge(
   ctx: EngineContext,
   limit: number
 ): Promise<Array<{ action: RecoveryActionRow; report: VerificationReport }>> {
-  return await withCaller(ctx.sql, SERVICE_CALLER, async tx => {
+  return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     const due = await claimDueVerifications(tx, limit)
     const judged = []
     for (const action of due) {

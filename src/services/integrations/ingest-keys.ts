@@ -3,8 +3,7 @@
 // stored as its SHA-256 (see migrations/0070 for why not a password hash). A request that
 // presents one acts as the service role for the key's organization and nothing else.
 import { createHash, randomBytes } from 'node:crypto'
-import { SERVICE_CALLER, withCaller, type Caller } from '../../db/caller.js'
-import type { Sql } from '../../db/client.js'
+import { SERVICE_CALLER, type Caller } from '../../db/caller.js'
 import {
   insertIngestKey,
   listIngestKeys,
@@ -69,9 +68,9 @@ export async function revokeOrganizationIngestKey(
 
 /** The organization and key a presented key stands for, or undefined for an unknown or revoked one. */
 export async function authenticateIngestKey(
-  sql: Sql,
+  db: Db,
   key: string
 ): Promise<{ keyId: string; organizationId: string } | undefined> {
-  const row = await withCaller(sql, SERVICE_CALLER, async tx => await useIngestKey(tx, hashIngestKey(key)))
+  const row = await db.asCaller(SERVICE_CALLER, async tx => await useIngestKey(tx, hashIngestKey(key)))
   return row === undefined ? undefined : { keyId: row.id, organizationId: row.organization_id }
 }

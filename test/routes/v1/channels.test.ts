@@ -40,7 +40,7 @@ async function escalateAnomaly(
   severity: 'low' | 'medium' | 'high' | 'critical' = 'critical'
 ): Promise<number> {
   const outcome = await escalate(
-    ctx.app.db.sql,
+    ctx.app.db,
     [],
     {
       sourceType: 'anomaly',

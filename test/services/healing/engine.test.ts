@@ -154,7 +154,7 @@ t.test('a retry scheduled before a restart is run by the next instance on the sa
   t.teardown(async () => {
     await restarted.close()
   })
-  const engine = engineFor(restarted.db.sql, ctx.healing)
+  const engine = engineFor(restarted.db, ctx.healing)
   const row = await until(async () => {
     await engine.runDue()
     const current = await actionRow(ctx.sql, id)

@@ -15,7 +15,7 @@ t.test('two instances and 50 due actions: every action delivered exactly once', 
   t.teardown(async () => {
     await second.close()
   })
-  const engines = [ctx.engine, engineFor(second.db.sql, ctx.healing)]
+  const engines = [ctx.engine, engineFor(second.db, ctx.healing)]
 
   const reports = await Promise.all(engines.map(async engine => await engine.runDue()))
   const attempted = reports.flatMap(report => report.attempts.map(attempt => attempt.id))

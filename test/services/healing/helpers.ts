@@ -6,6 +6,7 @@ import pino from 'pino'
 import type { Test } from 'tap'
 import type { HealingConfig } from '../../../src/config.js'
 import type { Sql } from '../../../src/db/client.js'
+import type { Db } from '../../../src/db/port.js'
 import { createHealingEngine, type HealingEngine } from '../../../src/services/healing/engine.js'
 import { buildTestApp, TEST_SECRETS_KEY, testConfig, type TestApp } from '../../helpers/app.js'
 import { startControlEndpoint, type ControlEndpoint } from '../../helpers/control-endpoint.js'
@@ -24,8 +25,8 @@ export interface HealingSetup extends TestApp {
   healing: HealingConfig
 }
 
-export function engineFor(sql: Sql, healing: HealingConfig): HealingEngine {
-  return createHealingEngine({ sql, config: healing, secretsKey: TEST_SECRETS_KEY, log: pino({ level: 'silent' }) })
+export function engineFor(db: Db, healing: HealingConfig): HealingEngine {
+  return createHealingEngine({ db, config: healing, secretsKey: TEST_SECRETS_KEY, log: pino({ level: 'silent' }) })
 }
 
 export async function setup(
@@ -37,7 +38,7 @@ export async function setup(
   const ctx = await buildTestApp(t, { healing })
   const endpoint = await startControlEndpoint(t, { secret: SECRET })
   await register(ctx, component, endpoint.url)
-  return { ...ctx, sql: ownerSql(t, ctx.databaseUrl), endpoint, engine: engineFor(ctx.app.db.sql, healing), healing }
+  return { ...ctx, sql: ownerSql(t, ctx.databaseUrl), endpoint, engine: engineFor(ctx.app.db, healing), healing }
 }
 
 export async function register(ctx: TestApp, component: string, url: string): Promise<void> {

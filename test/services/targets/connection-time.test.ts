@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { createSql } from '../../../src/db/client.js'
+import { createDb } from '../../../src/db/port.js'
 import { getExecutor } from '../../../src/services/healing/executors/registry.js'
 import type {
   ComponentTarget,
@@ -136,12 +137,12 @@ t.test(
     })
     const policy = targetPolicy(['localhost', '127.0.0.1'])
     t.match(
-      await run('reset_connection', target(spelled('localhost')), policy, { db: own }),
+      await run('reset_connection', target(spelled('localhost')), policy, { db: createDb(own) }),
       { success: false, errorCode: 'SELF_TARGET', retryable: false },
       'the own database under another spelling'
     )
     t.match(
-      await run('reset_connection', target(spelled('localhost')), policy, { db: own, allowSelfReset: true }),
+      await run('reset_connection', target(spelled('localhost')), policy, { db: createDb(own), allowSelfReset: true }),
       { success: true },
       'HEAL_ALLOW_SELF_RESET lets it through'
     )

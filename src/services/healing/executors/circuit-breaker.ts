@@ -3,7 +3,7 @@
 // control target; the healing job moves it to half_open after the cooldown and closes it when
 // the component reports healthy. Rolling it back closes it at once.
 import Type from 'typebox'
-import { withCaller, SERVICE_CALLER } from '../../../db/caller.js'
+import { SERVICE_CALLER } from '../../../db/caller.js'
 import { closeBreaker, tripBreaker } from '../../../db/circuit-breakers.js'
 import { parameterProblems } from './parameters.js'
 import { failure, simulation } from './results.js'
@@ -63,8 +63,7 @@ async function execute(request: ExecutionRequest): Promise<ExecutionResult> {
       cooldown_seconds: cooldownSeconds
     })
   const reason = typeof request.parameters.reason === 'string' ? request.parameters.reason : null
-  const breaker = await withCaller(
-    request.db as NonNullable<ExecutionRequest['db']>,
+  const breaker = await (request.db as NonNullable<ExecutionRequest['db']>).asCaller(
     SERVICE_CALLER,
     async tx =>
       await tripBreaker(tx, {
@@ -97,8 +96,7 @@ async function rollback(request: ExecutionRequest): Promise<ExecutionResult> {
     return simulation(`dry run: would close the circuit breaker of ${request.componentName}`, {
       via: 'circuit_breaker'
     })
-  const breaker = await withCaller(
-    request.db as NonNullable<ExecutionRequest['db']>,
+  const breaker = await (request.db as NonNullable<ExecutionRequest['db']>).asCaller(
     SERVICE_CALLER,
     async tx =>
       await closeBreaker(

@@ -82,7 +82,7 @@ const databaseMechanism: Mechanism = {
     try {
       const guard = {
         policy: request.policy,
-        ...(request.allowSelfReset !== true && request.db !== undefined ? { self: request.db } : {})
+        ...(request.allowSelfReset !== true && request.db !== undefined ? { self: request.db.sql } : {})
       }
       backends = await terminateStaleBackends(
         target.database_url ?? '',

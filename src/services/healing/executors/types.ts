@@ -2,7 +2,7 @@
 // engine only knows this interface and the registry, so a new recovery action is a new module.
 import type { FastifyBaseLogger } from 'fastify'
 import type { TSchema } from 'typebox'
-import type { Sql } from '../../../db/client.js'
+import type { Db } from '../../../db/port.js'
 import type { NotificationChannel } from '../../notify/types.js'
 import type { TargetPolicy } from '../../../lib/address-policy.js'
 
@@ -38,7 +38,7 @@ export interface ExecutionRequest {
   /** Whether reset_connection may act on the service's own database (HEAL_ALLOW_SELF_RESET). */
   allowSelfReset?: boolean
   /** The service's own database, for executors that keep state there (circuit breakers, escalations). */
-  db?: Sql
+  db?: Db
   /** Where escalations are announced (the configured Slack and webhook channels). */
   channels?: NotificationChannel[]
   /** The engine's logger, for executors that report what they did (escalations); given with db. */

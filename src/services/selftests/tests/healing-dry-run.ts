@@ -105,7 +105,7 @@ export const healingDryRun: SelftestDefinition = {
               dryRun: true,
               signal: AbortSignal.any([signal, AbortSignal.timeout(DRY_RUN_TIMEOUT_MS)]),
               policy: targetPolicy(policy.allowedTargets),
-              db: db.sql,
+              db,
               channels: escalationChannels(policy)
             })
         )
