@@ -17,7 +17,7 @@ export default fp(
   async (app, options: { config: Config }) => {
     const { integrations, jobsEnabled } = options.config
     const settings = {
-      secretsKey: options.config.secretsKey === undefined ? undefined : secretsKey(options.config.secretsKey),
+      secretsKey: secretsKey(options.config.secretsKey as string),
       maxAttempts: integrations.channelMaxAttempts,
       retryMaxMs: integrations.channelRetryMaxMs,
       timeoutMs: integrations.channelTimeoutMs

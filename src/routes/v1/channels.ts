@@ -31,7 +31,7 @@ const MANAGERS = { allow: ['admin', 'service'] as Array<'admin' | 'service'> }
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { channelTimeoutMs } = config.integrations
-  const secretsKey = config.secretsKey === undefined ? undefined : storedSecretsKey(config.secretsKey)
+  const secretsKey = storedSecretsKey(config.secretsKey as string)
   const acting = (
     request: FastifyRequest & { query: { organization_id?: string | undefined } }
   ): ReturnType<typeof actingForOrganization> =>
@@ -53,8 +53,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           ...problems(400, 401, 403, 409, 429),
           503: {
             ...problems(503)[503],
-            description:
-              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+            description: 'The database did not answer within the request deadline, or is unreachable'
           }
         }
       }
@@ -129,8 +128,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           ...problems(400, 401, 403, 404, 409, 429),
           503: {
             ...problems(503)[503],
-            description:
-              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+            description: 'The database did not answer within the request deadline, or is unreachable'
           }
         }
       }
@@ -180,8 +178,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           ...problems(400, 401, 403, 404, 429),
           503: {
             ...problems(503)[503],
-            description:
-              'SECRETS_KEY is not configured, so channel secrets cannot be stored or used; or the database did not answer within the request deadline, or is unreachable'
+            description: 'The database did not answer within the request deadline, or is unreachable'
           }
         }
       }

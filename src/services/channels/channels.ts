@@ -18,7 +18,7 @@ import type { Db } from '../../db/port.js'
 import type { ChannelInputBody, ChannelUpdateBody } from '../../schemas/channels.js'
 import { errors, InvalidFields } from '../../errors.js'
 import { urlProblem } from '../healing/executors/post-json.js'
-import { open, seal } from './secret-box.js'
+import { sealBound, unsealBound, type SecretsKey } from '../secrets.js'
 import { send } from './send.js'
 import type { ChannelSecrets } from './types.js'
 
@@ -28,12 +28,6 @@ const SECRET_FIELDS: Record<Kind, keyof ChannelSecrets> = {
   slack: 'webhook_url',
   webhook: 'secret',
   pagerduty: 'routing_key'
-}
-
-function requireKey(key: Buffer | undefined): Buffer {
-  if (key === undefined)
-    throw new errors.Unavailable('SECRETS_KEY is not configured, so channel secrets cannot be stored')
-  return key
 }
 
 /** The fields a kind may not carry, and the URLs it carries that are unusable. */
@@ -67,7 +61,7 @@ export async function createChannel(
   organizationId: string,
   body: ChannelInputBody,
   createdBy: string | null,
-  secretsKey: Buffer | undefined
+  secretsKey: SecretsKey
 ): Promise<Created> {
   checkFields(body.kind, body)
   const missing = [
@@ -96,7 +90,7 @@ export async function createChannel(
         min_severity: body.min_severity ?? 'low',
         enabled: body.enabled ?? true,
         url: body.url ?? null,
-        secret_ciphertext: seal(requireKey(secretsKey), id, JSON.stringify(secrets)),
+        secret_ciphertext: sealBound(JSON.stringify(secrets), secretsKey, id),
         created_by: createdBy
       })
   )
@@ -124,7 +118,7 @@ export async function changeChannel(
   organizationId: string,
   id: string,
   body: ChannelUpdateBody,
-  secretsKey: Buffer | undefined
+  secretsKey: SecretsKey
 ): Promise<ChannelRow> {
   const current = await getChannel(db, caller, organizationId, id)
   checkFields(current.kind, body)
@@ -132,10 +126,14 @@ export async function changeChannel(
   const change: ChannelChange = { ...plain }
   const replaced = webhookUrl ?? secret ?? routingKey
   if (replaced !== undefined) {
-    const key = requireKey(secretsKey)
     const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
-    const secrets = sealed === undefined ? {} : (JSON.parse(open(key, id, sealed.secret_ciphertext)) as ChannelSecrets)
-    change.secret_ciphertext = seal(key, id, JSON.stringify({ ...secrets, [SECRET_FIELDS[current.kind]]: replaced }))
+    const secrets =
+      sealed === undefined ? {} : (JSON.parse(unsealBound(sealed.secret_ciphertext, secretsKey, id)) as ChannelSecrets)
+    change.secret_ciphertext = sealBound(
+      JSON.stringify({ ...secrets, [SECRET_FIELDS[current.kind]]: replaced }),
+      secretsKey,
+      id
+    )
   }
   const row = await db.asCaller(caller, async tx => await updateChannel(tx, organizationId, id, change))
   if (row === undefined) throw new errors.NotFound(`channel ${id} not found`)
@@ -173,13 +171,13 @@ export async function testChannel(
   caller: Caller,
   organizationId: string,
   id: string,
-  secretsKey: Buffer | undefined,
+  secretsKey: SecretsKey,
   timeoutMs: number
 ): Promise<TestOutcome> {
   const channel = await getChannel(db, caller, organizationId, id)
   const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
   const secrets = JSON.parse(
-    open(requireKey(secretsKey), id, (sealed as { secret_ciphertext: string }).secret_ciphertext)
+    unsealBound((sealed as { secret_ciphertext: string }).secret_ciphertext, secretsKey, id)
   ) as ChannelSecrets
   const testId = `test-${randomUUID()}`
   const message = {

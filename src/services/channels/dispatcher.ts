@@ -15,12 +15,12 @@ import {
   type OutboxDelivery
 } from '../../db/notification-outbox.js'
 import type { PostOutcome } from '../healing/executors/post-json.js'
-import { open } from './secret-box.js'
+import { unsealBound, type SecretsKey } from '../secrets.js'
 import { send } from './send.js'
 import type { ChannelSecrets } from './types.js'
 
 export interface DispatchSettings {
-  secretsKey: Buffer | undefined
+  secretsKey: SecretsKey
   maxAttempts: number
   retryMaxMs: number
   timeoutMs: number
@@ -53,10 +53,9 @@ export function backoffMs(attempts: number, maxMs: number, random = Math.random)
   return Math.round(base * (0.9 + 0.2 * random()))
 }
 
-function secretsOf(delivery: OutboxDelivery, key: Buffer | undefined): ChannelSecrets {
-  if (key === undefined) throw new Error("SECRETS_KEY is not configured, so the channel's secrets cannot be opened")
+function secretsOf(delivery: OutboxDelivery, key: SecretsKey): ChannelSecrets {
   try {
-    return JSON.parse(open(key, delivery.channel_id, delivery.secret_ciphertext)) as ChannelSecrets
+    return JSON.parse(unsealBound(delivery.secret_ciphertext, key, delivery.channel_id)) as ChannelSecrets
   } catch {
     throw new Error("the channel's secrets cannot be opened with the configured SECRETS_KEY")
   }
