@@ -1,7 +1,7 @@
 // Detectors from NAB's own repository, re-implemented only to check this scoring code against the
 // published results/final_results.json: a faithful copy of a published detector must land on its
 // published score. They are not used by the service.
-import { normalTail } from '../../src/services/detection/robust-stats.js'
+import { normalTail } from '../../src/lib/anomaly/robust-stats.js'
 
 export type Detector = (values: number[]) => Float64Array
 

@@ -6,7 +6,7 @@
 // stand out at once, each costing tens of milliseconds against a long history, and once the budget
 // is spent the rest are judged by the rules and the baselines alone, which the run's audit records.
 import { performance } from 'node:perf_hooks'
-import { createScorerState, scoreNext } from './adaptive-scorer.js'
+import { createScorerState, scoreNext } from '../../lib/anomaly/adaptive-scorer.js'
 import type { Point, Points } from './baselines.js'
 import type { DetectorSettings } from './settings.js'
 

@@ -3,7 +3,7 @@
 // rule-based analysis), the rest straight to the rule-based analysis, and every result is mapped
 // onto the signal's columns, with detection_method saying which analysis produced it.
 import { performance } from 'node:perf_hooks'
-import type { AnalysisColumns } from '../../db/detection.js'
+import type { AnalysisColumns } from '../../db/detection-signals.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import {
   DEFAULT_BUDGET_MS,

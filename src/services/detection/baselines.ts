@@ -4,7 +4,13 @@
 // same time of day on past days when the metric follows a daily cycle, and nothing at all while
 // the history is too short to say (warm-up). A history that is partly rolled up into hours gives
 // the same statistics from the hours' quantiles (mixture.ts), within that module's tolerance.
-import { mixtureMad, mixtureMedian, mixtureWeight, type Mixture, type MixtureBucket } from './mixture.js'
+import {
+  mixtureMad,
+  mixtureMedian,
+  mixtureWeight,
+  type Mixture,
+  type MixtureBucket
+} from '../../lib/anomaly/mixture.js'
 import type { MetricRule } from './rules.js'
 import type { DetectorSettings } from './settings.js'
 import { DAY_MS } from '../../lib/time.js'

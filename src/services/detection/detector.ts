@@ -8,20 +8,18 @@
 import { performance } from 'node:perf_hooks'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
+import type { UpsertedSignal } from '../../db/active-signals.js'
 import {
   activeSignals,
-  forEachComponentSeries,
   linkOverlapping,
   recentAutoResolutions,
-  recentErrorText,
   recentResolutions,
   resolveSignals,
-  scorerHistories,
   signalsById,
   storeAnalyses,
-  upsertSignals,
-  type UpsertedSignal
-} from '../../db/detection.js'
+  upsertSignals
+} from '../../db/detection-signals.js'
+import { forEachComponentSeries, recentErrorText, scorerHistories } from '../../db/health-series.js'
 import { floorHour, rollupCoverage, type RollupCoverage } from '../../db/health-event-rollups.js'
 import type { Db } from '../../db/port.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'

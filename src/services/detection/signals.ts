@@ -5,13 +5,12 @@
 // held open longer instead of paging again.
 import type {
   ActiveSignal,
-  ComponentSeries,
   RecentResolution,
   Resolution,
   ResolutionCount,
-  RolledSeries,
   SignalDraft
-} from '../../db/detection.js'
+} from '../../db/detection-signals.js'
+import type { ComponentSeries, RolledSeries } from '../../db/health-series.js'
 import { ROLLUP_LEVELS } from '../../db/health-event-rollups.js'
 import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
 import type { Points, RolledHour } from './baselines.js'

@@ -4,7 +4,7 @@
 // nothing in the plan.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import type { ComponentSeries } from '../../../src/db/detection.js'
+import type { ComponentSeries } from '../../../src/db/health-series.js'
 import { componentOf, createPlanner } from '../../../src/services/detection/signals.js'
 import { detectorSettings } from '../../../src/services/detection/settings.js'
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DetectionConfig } from '../../../config.js'
 import { SERVICE_CALLER } from '../../../db/caller.js'
-import type { ComponentSeries } from '../../../db/detection.js'
+import type { ComponentSeries } from '../../../db/health-series.js'
 import { detectorSettings, type DetectorOverrides } from '../../detection/settings.js'
 import { componentOf, planSignals } from '../../detection/signals.js'
 import type { SelftestDefinition } from '../types.js'

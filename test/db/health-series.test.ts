@@ -5,7 +5,7 @@
 // reported values before the window, and the planner setting its query turns off put back.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
-import { forEachComponentSeries, scorerHistories, type ComponentSeries } from '../../src/db/detection.js'
+import { forEachComponentSeries, scorerHistories, type ComponentSeries } from '../../src/db/health-series.js'
 import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000

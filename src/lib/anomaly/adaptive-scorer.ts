@@ -6,7 +6,7 @@
 import { cadAnomaly, createCadState, type CadParams, type CadState } from './cad-detector.js'
 import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
-import { DAY_MS } from '../../lib/time.js'
+import { DAY_MS } from '../time.js'
 
 export interface ScorerParams extends CadParams {
   /** Values (and per-predictor errors) kept for the robust baseline. */

@@ -5,8 +5,8 @@ import {
   scoreNext,
   scoreSeries,
   type ScorerState
-} from '../../../src/services/detection/adaptive-scorer.js'
-import { erfc, normalTail, quantile } from '../../../src/services/detection/robust-stats.js'
+} from '../../../src/lib/anomaly/adaptive-scorer.js'
+import { erfc, normalTail, quantile } from '../../../src/lib/anomaly/robust-stats.js'
 
 const FIVE_MINUTES = 300_000
 const START = Date.UTC(2024, 0, 1)

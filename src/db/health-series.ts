@@ -1,13 +1,13 @@
-// The detector's SQL: the health-event series it judges, the signals it may update, resolve or
-// link, and the writes themselves. Events are read by event time (when they were measured), and
-// every read takes the evaluation time, so a backtest at `at` sees exactly the events measured up
-// to it, however late they arrived. Times cross the boundary as epoch milliseconds (float8) and
-// metrics as float8, which is what the evaluation computes with.
+// The health-event series the detector judges: one packed row per component (raw events, the
+// rolled-up hours before them), the raw tail the adaptive scorer replays, and the latest error text
+// an analysis quotes. Events are read by event time (when they were measured), and every read takes
+// the evaluation time, so a backtest at `at` sees exactly the events measured up to it, however
+// late they arrived. Times cross the boundary as epoch milliseconds (float8) and metrics as float8,
+// which is what the evaluation computes with.
 import { endianness } from 'node:os'
 import type { Tx } from './client.js'
 import { floorHour } from './health-event-rollups.js'
 import { sameOrganization, type ComponentKey } from './organization-key.js'
-import type { AnomalyRow } from '../schemas/anomalies.js'
 
 export const HISTORY_METRICS = [
   'latency_ms',
@@ -53,8 +53,6 @@ export interface ComponentSeries {
   window_ids: string[]
   rolled?: RolledSeries | undefined
 }
-
-export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
 
 type RawColumn = 't' | HistoryMetric
 type RolledColumn =
@@ -252,212 +250,6 @@ export async function scorerHistories(
   return rows.map(row => ({ t: doubles(row.t), v: doubles(row.v) }))
 }
 
-export interface ActiveSignal {
-  id: string
-  organization_id: string | null
-  source_component_name: string | null
-  anomaly_type: string
-  severity: string
-  flapping: boolean
-  detected_at: number
-  last_observed_at: number | null
-  /** Set on the detector's own signals: the metric it watched. */
-  metric: string | null
-}
-
-/** Active signals as they stood at `at`: none detected after it. */
-export async function activeSignals(tx: Tx, at: Date, componentName: string | undefined): Promise<ActiveSignal[]> {
-  return await tx<ActiveSignal[]>`
-    select id, organization_id, source_component_name, anomaly_type, severity, flapping,
-      extract(epoch from detection_timestamp)::float8 * 1000 as detected_at,
-      extract(epoch from last_observed_at)::float8 * 1000 as last_observed_at,
-      metadata->>'metric' as metric
-    from anomaly_signals
-    where status in ${tx(ACTIVE_STATUSES)} and detection_timestamp <= ${at}
-      ${componentName === undefined ? tx`` : tx`and source_component_name = ${componentName}`}`
-}
-
-export interface ResolutionCount {
-  organization_id: string | null
-  source_component_name: string
-  anomaly_type: string
-  resolutions: number
-}
-
-/** How often the detector closed each component's signals in the period before `at`. */
-export async function recentAutoResolutions(tx: Tx, since: Date, at: Date): Promise<ResolutionCount[]> {
-  return await tx<ResolutionCount[]>`
-    select organization_id, source_component_name, anomaly_type, count(*)::int as resolutions
-    from anomaly_signals
-    where detection_timestamp >= ${since} and detection_timestamp <= ${at}
-      and status = 'resolved' and resolved_at > ${since} and resolved_at <= ${at}
-      and metadata @> '{"auto_resolved": true}'
-    group by organization_id, source_component_name, anomaly_type`
-}
-
-export interface RecentResolution {
-  organization_id: string | null
-  source_component_name: string
-  anomaly_type: string
-  /** The latest resolution, epoch ms. */
-  resolved_at: number
-}
-
-/** When each component's signals were last closed (resolved, or judged a false positive) in (since, at]. */
-export async function recentResolutions(tx: Tx, since: Date, at: Date): Promise<RecentResolution[]> {
-  return await tx<RecentResolution[]>`
-    select organization_id, source_component_name, anomaly_type, extract(epoch from max(resolved_at))::float8 * 1000 as resolved_at
-    from anomaly_signals
-    where resolved_at > ${since} and resolved_at <= ${at} and source_component_name is not null
-    group by organization_id, source_component_name, anomaly_type`
-}
-
-export const SIGNAL_COLUMNS = [
-  'user_id',
-  'organization_id',
-  'anomaly_type',
-  'anomaly_category',
-  'severity',
-  'confidence_score',
-  'source_type',
-  'source_id',
-  'source_component_type',
-  'source_component_name',
-  'anomaly_description',
-  'baseline_value',
-  'observed_value',
-  'deviation_percentage',
-  'threshold_exceeded',
-  'pattern_type',
-  'pattern_duration_seconds',
-  'pattern_frequency',
-  'affected_components',
-  'detection_method',
-  'detection_algorithm',
-  'detection_timestamp',
-  'last_observed_at',
-  'flapping',
-  'metadata'
-] as const
-
-export type SignalDraft = Record<(typeof SIGNAL_COLUMNS)[number], unknown>
-
-export type UpsertedSignal = AnomalyRow & { inserted: boolean }
-
-/**
- * Opens each draft's signal, or updates the active one of the same organization, component and
- * type (the unique index makes that atomic): one more occurrence, the latest observation, the
- * worse severity. A signal detected after the draft (a live one, met by a backtest) is left
- * alone and the draft is dropped.
- */
-export async function upsertSignals(tx: Tx, drafts: SignalDraft[]): Promise<UpsertedSignal[]> {
-  if (drafts.length === 0) return []
-  return await tx<UpsertedSignal[]>`
-    insert into anomaly_signals ${tx(drafts as never, [...SIGNAL_COLUMNS])}
-    on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
-    do update set
-      historical_occurrences = anomaly_signals.historical_occurrences + 1,
-      last_observed_at = excluded.last_observed_at,
-      observed_value = excluded.observed_value,
-      baseline_value = excluded.baseline_value,
-      deviation_percentage = excluded.deviation_percentage,
-      threshold_exceeded = excluded.threshold_exceeded,
-      severity = case when core314.severity_rank(excluded.severity) > core314.severity_rank(anomaly_signals.severity)
-        then excluded.severity else anomaly_signals.severity end,
-      confidence_score = greatest(anomaly_signals.confidence_score, excluded.confidence_score),
-      pattern_type = excluded.pattern_type,
-      pattern_duration_seconds = greatest(excluded.pattern_duration_seconds,
-        extract(epoch from excluded.last_observed_at - anomaly_signals.detection_timestamp)),
-      pattern_frequency = excluded.pattern_frequency,
-      detection_algorithm = excluded.detection_algorithm,
-      flapping = anomaly_signals.flapping or excluded.flapping,
-      metadata = anomaly_signals.metadata || excluded.metadata
-    where anomaly_signals.detection_timestamp <= excluded.detection_timestamp
-    returning *, (xmax = 0) as inserted`
-}
-
-export interface Resolution {
-  id: string
-  notes: string
-}
-
-export async function resolveSignals(tx: Tx, resolutions: Resolution[], at: Date): Promise<AnomalyRow[]> {
-  if (resolutions.length === 0) return []
-  return await tx<AnomalyRow[]>`
-    update anomaly_signals s
-    set status = 'resolved', resolved_at = ${at}, resolution_notes = r.notes,
-      metadata = s.metadata || '{"auto_resolved": true}'
-    from jsonb_to_recordset(${tx.json(resolutions as never)}) as r(id uuid, notes text)
-    where s.id = r.id and s.status in ${tx(ACTIVE_STATUSES)}
-    returning s.*`
-}
-
-/**
- * Links each of `ids` with the signals of other components in the same organization whose active
- * periods (detection to resolution or last observation, widened by `slackMinutes`) overlap its
- * own, in both directions, so find_correlated_anomalies returns them from either side.
- */
-export async function linkOverlapping(tx: Tx, ids: string[], at: Date, slackMinutes: number): Promise<void> {
-  if (ids.length === 0) return
-  await tx`
-    with touched as (
-      select * from anomaly_signals where id = any(${ids}::uuid[])
-    ), pairs as (
-      select t.id as a, o.id as b
-      from touched t
-      join anomaly_signals o
-        on o.id <> t.id
-        and o.source_component_name is distinct from t.source_component_name
-        and o.organization_id is not distinct from t.organization_id
-        and o.status <> 'false_positive'
-        and o.detection_timestamp <= ${at}
-        and (o.status in ${tx(ACTIVE_STATUSES)} or o.detection_timestamp >= t.detection_timestamp - interval '1 day')
-        and o.detection_timestamp <= coalesce(t.resolved_at, t.last_observed_at, t.detection_timestamp) + make_interval(mins => ${slackMinutes})
-        and coalesce(o.resolved_at, o.last_observed_at, o.detection_timestamp) + make_interval(mins => ${slackMinutes}) >= t.detection_timestamp
-    ), both_ways as (
-      select a as id, b as other from pairs
-      union
-      select b, a from pairs
-    ), grouped as (
-      select id, array_agg(other) as others from both_ways group by id
-    )
-    update anomaly_signals s
-    set related_anomaly_ids = array(select distinct unnest(s.related_anomaly_ids || g.others))
-    from grouped g
-    where s.id = g.id and not (s.related_anomaly_ids @> g.others)`
-}
-
-export interface AnalysisColumns {
-  id: string
-  anomaly_summary: string
-  root_cause_analysis: string
-  recommended_actions: unknown[]
-  business_impact: string
-  detection_method: string
-  gpt4o_prompt: string | null
-  gpt4o_response: string | null
-  gpt4o_model: string | null
-  gpt4o_tokens_used: number | null
-  gpt4o_analysis_duration_ms: number | null
-  metadata: Record<string, unknown>
-}
-
-export async function storeAnalyses(tx: Tx, analyses: AnalysisColumns[]): Promise<void> {
-  if (analyses.length === 0) return
-  await tx`
-    update anomaly_signals s
-    set anomaly_summary = a.anomaly_summary, root_cause_analysis = a.root_cause_analysis,
-      recommended_actions = a.recommended_actions, business_impact = a.business_impact,
-      detection_method = a.detection_method, gpt4o_prompt = a.gpt4o_prompt, gpt4o_response = a.gpt4o_response,
-      gpt4o_model = a.gpt4o_model, gpt4o_tokens_used = a.gpt4o_tokens_used,
-      gpt4o_analysis_duration_ms = a.gpt4o_analysis_duration_ms, metadata = s.metadata || a.metadata
-    from jsonb_to_recordset(${tx.json(analyses as never)}) as a(
-      id uuid, anomaly_summary text, root_cause_analysis text, recommended_actions jsonb, business_impact text,
-      detection_method text, gpt4o_prompt text, gpt4o_response text, gpt4o_model text, gpt4o_tokens_used integer,
-      gpt4o_analysis_duration_ms numeric, metadata jsonb)
-    where s.id = a.id`
-}
-
 /**
  * The latest error messages of the organization's component in the window, for the analysis
  * (untrusted text). Another organization's component of the same name never speaks here.
@@ -471,11 +263,4 @@ export async function recentErrorText(tx: Tx, key: ComponentKey, from: Date, at:
     order by event_time desc
     limit 5`
   return rows.map(row => row.message)
-}
-
-export async function signalsById(tx: Tx, ids: string[]): Promise<AnomalyRow[]> {
-  if (ids.length === 0) return []
-  return await tx<
-    AnomalyRow[]
-  >`select * from anomaly_signals where id = any(${ids}::uuid[]) order by detection_timestamp desc, id`
 }

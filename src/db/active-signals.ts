@@ -1,0 +1,90 @@
+// The one way a signal is opened or repeated: one active signal per organization, component and
+// anomaly type (the partial unique index on anomaly_signals makes it atomic), so a repeat updates
+// the active signal instead of paging again. The detector and the self-tests both write through
+// here; each says which columns a repeat refreshes, and the rules every repeat follows (one more
+// occurrence, the latest observation, the worse severity, metadata merged, never an older draft
+// over a newer signal) live once.
+import type { Tx } from './client.js'
+import type { AnomalyRow } from '../schemas/anomalies.js'
+
+export const ACTIVE_STATUSES = ['open', 'acknowledged', 'investigating'] as const
+
+export type SignalColumn =
+  | 'user_id'
+  | 'organization_id'
+  | 'anomaly_type'
+  | 'anomaly_category'
+  | 'severity'
+  | 'confidence_score'
+  | 'source_type'
+  | 'source_id'
+  | 'source_component_type'
+  | 'source_component_name'
+  | 'anomaly_description'
+  | 'anomaly_summary'
+  | 'recommended_actions'
+  | 'baseline_value'
+  | 'observed_value'
+  | 'deviation_percentage'
+  | 'threshold_exceeded'
+  | 'pattern_type'
+  | 'pattern_duration_seconds'
+  | 'pattern_frequency'
+  | 'affected_components'
+  | 'detection_method'
+  | 'detection_algorithm'
+  | 'detection_timestamp'
+  | 'last_observed_at'
+  | 'flapping'
+  | 'metadata'
+
+/** What a repeat does to the active signal beyond the rules every repeat follows. */
+export interface RepeatRule {
+  /** Columns the repeat's value replaces. */
+  replace: readonly SignalColumn[]
+  /** Columns that keep the higher of the two values. */
+  keepHighest?: readonly SignalColumn[]
+  /** pattern_duration_seconds grows to span from the signal's detection to the latest observation. */
+  spanDuration?: boolean
+}
+
+export type UpsertedSignal = AnomalyRow & { inserted: boolean }
+
+/**
+ * Opens each draft's signal, or repeats the active one of the same organization, component and
+ * type: one more occurrence, the latest observation, the worse severity, the metadata merged, and
+ * what `repeat` names. A signal detected after the draft (a live one, met by a backtest) is left
+ * alone and the draft is dropped.
+ */
+export async function upsertActiveSignals(
+  tx: Tx,
+  columns: readonly SignalColumn[],
+  drafts: ReadonlyArray<Partial<Record<SignalColumn, unknown>>>,
+  repeat: RepeatRule
+): Promise<UpsertedSignal[]> {
+  if (drafts.length === 0) return []
+  const assignments = [
+    ...repeat.replace.map(column => tx`${tx(column)} = excluded.${tx(column)}`),
+    ...(repeat.keepHighest ?? []).map(
+      column => tx`${tx(column)} = greatest(anomaly_signals.${tx(column)}, excluded.${tx(column)})`
+    ),
+    ...(repeat.spanDuration === true
+      ? [
+          tx`pattern_duration_seconds = greatest(excluded.pattern_duration_seconds,
+            extract(epoch from excluded.last_observed_at - anomaly_signals.detection_timestamp))`
+        ]
+      : [])
+  ].reduce((list, assignment) => tx`${list}, ${assignment}`, tx``)
+  return await tx<UpsertedSignal[]>`
+    insert into anomaly_signals ${tx(drafts as never, [...columns])}
+    on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
+    do update set
+      historical_occurrences = anomaly_signals.historical_occurrences + 1,
+      last_observed_at = excluded.last_observed_at,
+      severity = case when core314.severity_rank(excluded.severity) > core314.severity_rank(anomaly_signals.severity)
+        then excluded.severity else anomaly_signals.severity end,
+      metadata = anomaly_signals.metadata || excluded.metadata
+      ${assignments}
+    where anomaly_signals.detection_timestamp <= excluded.detection_timestamp
+    returning *, (xmax = 0) as inserted`
+}
