@@ -17,7 +17,7 @@ import { listDeliveries, type DeliveryRow } from '../../db/notification-outbox.j
 import type { Db } from '../../db/port.js'
 import type { ChannelInputBody, ChannelUpdateBody } from '../../schemas/channels.js'
 import { errors, InvalidFields } from '../../errors.js'
-import { urlProblem } from '../healing/executors/post-json.js'
+import { urlProblem } from '../outbound-http.js'
 import { sealBound, unsealBound, type SecretsKey } from '../secrets.js'
 import { send } from './send.js'
 import type { ChannelSecrets } from './types.js'

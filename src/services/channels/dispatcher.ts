@@ -14,7 +14,7 @@ import {
   markSent,
   type OutboxDelivery
 } from '../../db/notification-outbox.js'
-import type { PostOutcome } from '../healing/executors/post-json.js'
+import type { PostOutcome } from '../outbound-http.js'
 import { unsealBound, type SecretsKey } from '../secrets.js'
 import { send } from './send.js'
 import type { ChannelSecrets } from './types.js'

@@ -1,7 +1,7 @@
 // PagerDuty Events API v2: one alert per signal, keyed by dedup_key, so the trigger, the
 // acknowledgement and the resolution land on the same incident. PagerDuty answers 202 when it
 // took the event, 400 for an event it will never take, 429 when the integration is throttled.
-import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
+import { postJson, type PostOutcome } from '../outbound-http.js'
 import type { Delivery } from './types.js'
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'

@@ -1,5 +1,5 @@
 // One delivery to one channel, whatever its kind; an unusable URL is a failure no retry fixes.
-import { urlProblem, type PostOutcome } from '../healing/executors/post-json.js'
+import { urlProblem, type PostOutcome } from '../outbound-http.js'
 import { PAGERDUTY_EVENTS_URL, sendPagerDuty } from './pagerduty.js'
 import { sendSlackChannel } from './slack.js'
 import type { Delivery } from './types.js'

@@ -1,6 +1,6 @@
 // An organization's Slack incoming webhook: escalations as the platform's Slack messages are,
 // acknowledgements and resolutions as one line naming the signal.
-import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
+import { postJson, type PostOutcome } from '../outbound-http.js'
 import { slackPayload } from '../notify/slack.js'
 import type { EscalationMessage } from '../notify/types.js'
 import type { Delivery } from './types.js'

@@ -3,7 +3,7 @@
 // with its published libraries. The id is the notification's, the same on every attempt, so a
 // receiver drops a repeat; the timestamp is the attempt's, so replays of old requests fail.
 import { Webhook } from 'standardwebhooks'
-import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
+import { postJson, type PostOutcome } from '../outbound-http.js'
 import type { Delivery } from './types.js'
 
 export function webhookBody(delivery: Delivery): string {

@@ -2,7 +2,7 @@
 // same way as control webhooks (Standard Webhooks, webhook-id = the escalation id) when the
 // channel has a secret, so one verifier serves both. A secret not in whsec_ form is used as the
 // raw HMAC key, which a receiver gives its library as whsec_ + base64 of it.
-import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
+import { postJson, type PostOutcome } from '../outbound-http.js'
 import { standardSecret, webhookHeaders } from '../healing/executors/standard-webhooks.js'
 import type { EscalationMessage, WebhookChannel } from './types.js'
 

@@ -1,7 +1,7 @@
 // Sends one escalation to every configured channel at once and records each outcome. A channel
 // that fails (or is misconfigured) is recorded and never stops the others: people must hear
 // about an escalation through whatever channel still works.
-import { urlProblem, type PostOutcome } from '../healing/executors/post-json.js'
+import { urlProblem, type PostOutcome } from '../outbound-http.js'
 import { sendWebhook } from './generic-webhook.js'
 import { sendSlack } from './slack.js'
 import type { EscalationMessage, NotificationChannel, NotificationRecord } from './types.js'

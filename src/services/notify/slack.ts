@@ -1,6 +1,6 @@
 // Escalations as Slack incoming-webhook messages: `text` for the notification and for clients
 // without blocks, blocks for the readable version. Slack answers 200 "ok" or an error word.
-import { postJson, type PostOutcome } from '../healing/executors/post-json.js'
+import { postJson, type PostOutcome } from '../outbound-http.js'
 import type { EscalationMessage, SlackChannel } from './types.js'
 
 // Slack's limits for header and section text.

@@ -7,7 +7,8 @@ import { isUrlWith, type Mechanism } from './mechanism.js'
 import { unlinkByPrefix } from './redis-prefix.js'
 import { isTargetRefused, TARGET_REFUSED } from '../../targets/resolve.js'
 import { keyPrefixProblem } from '../../targets/target-rules.js'
-import { abortCode, failure } from './results.js'
+import { abortCode } from '../../../lib/abort.js'
+import { failure } from './results.js'
 import { webhookMechanism } from './webhook.js'
 
 const DEFAULT_BATCH = 500

@@ -26,9 +26,3 @@ export function noTarget(request: ExecutionRequest, options: string[][]): Execut
     request.dryRun
   )
 }
-
-/** The code for an attempt cut short by its signal: TIMEOUT when its time ran out. */
-export function abortCode(signal: AbortSignal): 'TIMEOUT' | 'ABORTED' {
-  const reason: unknown = signal.reason
-  return reason instanceof Error && reason.name === 'TimeoutError' ? 'TIMEOUT' : 'ABORTED'
-}

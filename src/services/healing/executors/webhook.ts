@@ -3,7 +3,7 @@
 // id too, the same on every attempt, so a receiver drops repeats whichever header it keys on;
 // X-Core314-Attempt tells attempts apart. The secret never appears in a result.
 import type { Mechanism } from './mechanism.js'
-import { postJson, urlProblem } from './post-json.js'
+import { postJson, urlProblem } from '../../outbound-http.js'
 import { failure } from './results.js'
 import { standardSecret, webhookHeaders } from './standard-webhooks.js'
 import type { ComponentTarget, ExecutionRequest, ExecutionResult } from './types.js'

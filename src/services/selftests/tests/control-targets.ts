@@ -6,7 +6,7 @@
 import { SERVICE_CALLER } from '../../../db/caller.js'
 import type { TargetRow } from '../../../db/component-targets.js'
 import { targetPolicy, type TargetPolicy } from '../../../lib/address-policy.js'
-import { outboundFetch } from '../../targets/http-client.js'
+import { outboundFetch } from '../../outbound-http.js'
 import { checkedPostgres } from '../../targets/postgres-client.js'
 import { checkedRedis } from '../../targets/redis-client.js'
 import { refusalOf } from '../../targets/resolve.js'

@@ -1,17 +1,57 @@
-// One outbound JSON POST with the failure taxonomy the engine retries on. Redirects are never
-// followed, so a signed request cannot be bounced to another host; only the start of the answer
-// is read, so a huge or endless response cannot exhaust memory; and only a short, redacted
-// excerpt of it is kept. Every way of not reaching the receiver is the one code NETWORK with
-// no detail, so the engine cannot be used to tell closed ports from filtered or missing hosts.
-// Work started by an API request sends its X-Request-Id, so the receiver's logs and ours meet on
-// one id.
-import { currentRequestId } from '../../../request-context.js'
-import { redact } from '../../redaction.js'
-import type { TargetPolicy } from '../../../lib/address-policy.js'
-import { outboundFetch } from '../../targets/http-client.js'
-import type { Response } from 'undici'
-import { refusalOf, TARGET_REFUSED } from '../../targets/resolve.js'
-import { abortCode } from './results.js'
+// All outbound HTTP: control calls to targets, escalation notifications and the organizations'
+// channels. Requests go out through one undici Agent per target policy whose sockets resolve
+// names with the checked lookup; an address written into the URL is checked before the
+// request, since a socket given an address never calls lookup at all. postJson adds the
+// failure taxonomy the engine and the dispatcher retry on. Redirects are never followed, so a
+// signed request cannot be bounced to another host; only the start of the answer is read, so a
+// huge or endless response cannot exhaust memory; and only a short, redacted excerpt of it is
+// kept. Every way of not reaching the receiver is the one code NETWORK with no detail, so the
+// service cannot be used to tell closed ports from filtered or missing hosts. Work started by
+// an API request sends its X-Request-Id, so the receiver's logs and ours meet on one id.
+import { Agent, fetch, type Response } from 'undici'
+import { abortCode } from '../lib/abort.js'
+import { readHost, type TargetPolicy } from '../lib/address-policy.js'
+import { currentRequestId } from '../request-context.js'
+import { redact } from './redaction.js'
+import { checkedLookup, refusalOf, resolveChecked, TARGET_REFUSED } from './targets/resolve.js'
+
+const agents = new WeakMap<TargetPolicy, Agent>()
+
+function agentFor(policy: TargetPolicy): Agent {
+  let agent = agents.get(policy)
+  if (agent === undefined) {
+    agent = new Agent({ connect: { lookup: checkedLookup(policy) } })
+    agents.set(policy, agent)
+  }
+  return agent
+}
+
+export interface CheckedRequest {
+  method: 'POST' | 'HEAD'
+  body?: string
+  headers?: Record<string, string>
+  signal: AbortSignal
+}
+
+/**
+ * fetch with redirects returned, never followed; with a policy (a control target) the host is
+ * checked as it is connected, without one (an operator-configured channel) it is not.
+ */
+export async function outboundFetch(url: string, request: CheckedRequest, policy?: TargetPolicy): Promise<Response> {
+  if (policy !== undefined) {
+    const { hostname } = new URL(url)
+    // Checking an address needs no lookup; a name is checked by the agent's lookup as it connects.
+    if (readHost(hostname)?.kind !== 'name') await resolveChecked(hostname, policy)
+  }
+  return await fetch(url, {
+    method: request.method,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    headers: request.headers,
+    redirect: 'manual',
+    signal: request.signal,
+    ...(policy === undefined ? {} : { dispatcher: agentFor(policy) })
+  })
+}
 
 export interface PostOutcome {
   ok: boolean
