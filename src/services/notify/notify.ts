@@ -2,8 +2,8 @@
 // that fails (or is misconfigured) is recorded and never stops the others: people must hear
 // about an escalation through whatever channel still works.
 import { urlProblem, type PostOutcome } from '../outbound-http.js'
-import { sendWebhook } from './generic-webhook.js'
-import { sendSlack } from './slack.js'
+import { sendSlack, slackPayload } from '../channels/slack.js'
+import { escalationBody, sendWebhook } from '../channels/webhook.js'
 import type { EscalationMessage, NotificationChannel, NotificationRecord } from './types.js'
 
 async function send(
@@ -15,9 +15,14 @@ async function send(
   if (problem !== undefined) return { ok: false, error: `url ${problem}`, retryable: false }
   switch (channel.kind) {
     case 'slack':
-      return await sendSlack(channel, message, signal)
+      return await sendSlack(channel.url, slackPayload(message), signal)
     case 'webhook':
-      return await sendWebhook(channel, message, signal)
+      return await sendWebhook(
+        channel.url,
+        escalationBody(message),
+        { id: message.escalation_id, secret: channel.secret, headers: { 'Idempotency-Key': message.escalation_id } },
+        signal
+      )
     default:
       return {
         ok: false,

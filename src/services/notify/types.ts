@@ -13,7 +13,7 @@ export interface WebhookChannel {
   kind: 'webhook'
   name: string
   url: string
-  /** When set, the body is signed like a control webhook (X-Core314-Signature). */
+  /** When set, the body is signed like a control webhook (Standard Webhooks). */
   secret?: string
 }
 
