@@ -349,7 +349,7 @@ export const ENV_GROUPS = [
       HEAL_ALLOWED_TARGETS: optionalText({
         list: 'host names, addresses and CIDR ranges separated by ","',
         description:
-          'Where control targets may point besides public addresses: loopback, private, link-local, CGNAT, metadata and unspecified addresses are refused otherwise, in every spelling, at registration and at connection time (docs/control-targets.md).',
+          "Where control targets and organizations' notification channels may point besides public addresses: loopback, private, link-local, CGNAT, metadata and unspecified addresses are refused otherwise, in every spelling, at registration and at connection time (docs/control-targets.md).",
         examples: ['10.0.0.0/8,cache.internal']
       }),
       HEAL_ALLOW_SELF_RESET: Type.Boolean({

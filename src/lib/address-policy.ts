@@ -83,7 +83,7 @@ export function hostRefusal(raw: string, policy: TargetPolicy): string | undefin
   const refused = addressRefusal(host.address, policy)
   return refused === undefined
     ? undefined
-    : `is a ${refused} address (${host.address.toString()}), which control targets may not use unless HEAL_ALLOWED_TARGETS lists it`
+    : `is a ${refused} address (${host.address.toString()}), which the service may not call unless HEAL_ALLOWED_TARGETS lists it`
 }
 
 export function nameAllowed(name: string, policy: TargetPolicy): boolean {

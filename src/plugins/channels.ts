@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { dispatchDue, type DispatchReport } from '../services/channels/dispatcher.js'
+import { targetPolicy } from '../lib/address-policy.js'
 import { secretsKey } from '../services/secrets.js'
 
 declare module 'fastify' {
@@ -18,6 +19,7 @@ export default fp(
     const { integrations, jobsEnabled } = options.config
     const settings = {
       secretsKey: secretsKey(options.config.secretsKey as string),
+      policy: targetPolicy(options.config.healing.allowedTargets),
       maxAttempts: integrations.channelMaxAttempts,
       retryMaxMs: integrations.channelRetryMaxMs,
       timeoutMs: integrations.channelTimeoutMs

@@ -1,5 +1,6 @@
 // /v1/channels: each organization's notification channels (Slack, signed webhook, PagerDuty),
 // managed by the organization's admins or the service role naming the organization.
+import { targetPolicy } from '../../lib/address-policy.js'
 import { secretsKey as storedSecretsKey } from '../../services/secrets.js'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -31,7 +32,10 @@ const MANAGERS = { allow: ['admin', 'service'] as Array<'admin' | 'service'> }
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const { channelTimeoutMs } = config.integrations
-  const secretsKey = storedSecretsKey(config.secretsKey as string)
+  const settings = {
+    secretsKey: storedSecretsKey(config.secretsKey as string),
+    policy: targetPolicy(config.healing.allowedTargets)
+  }
   const acting = (
     request: FastifyRequest & { query: { organization_id?: string | undefined } }
   ): ReturnType<typeof actingForOrganization> =>
@@ -67,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
       )
       return await reply
         .code(201)
-        .send(await createChannel(app.db, caller, organizationId, request.body, identity.userId, secretsKey))
+        .send(await createChannel(app.db, caller, organizationId, request.body, identity.userId, settings))
     }
   )
 
@@ -135,7 +139,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     },
     async request => {
       const { caller, organizationId } = acting(request)
-      return await changeChannel(app.db, caller, organizationId, request.params.id, request.body, secretsKey)
+      return await changeChannel(app.db, caller, organizationId, request.params.id, request.body, settings)
     }
   )
 
@@ -185,7 +189,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     },
     async request => {
       const { caller, organizationId } = acting(request)
-      return await testChannel(app.db, caller, organizationId, request.params.id, secretsKey, channelTimeoutMs)
+      return await testChannel(app.db, caller, organizationId, request.params.id, settings, channelTimeoutMs)
     }
   )
 

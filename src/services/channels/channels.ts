@@ -17,10 +17,11 @@ import { listDeliveries, type DeliveryRow } from '../../db/notification-outbox.j
 import type { Db } from '../../db/port.js'
 import type { ChannelInputBody, ChannelUpdateBody } from '../../schemas/channels.js'
 import { errors, InvalidFields } from '../../errors.js'
+import { hostRefusal, type TargetPolicy } from '../../lib/address-policy.js'
 import { urlProblem } from '../outbound-http.js'
-import { sealBound, unsealBound, type SecretsKey } from '../secrets.js'
+import { sealBound, unsealBound } from '../secrets.js'
 import { send } from './send.js'
-import type { ChannelSecrets } from './types.js'
+import type { ChannelSecrets, ChannelSettings } from './types.js'
 
 type Kind = ChannelRow['kind']
 
@@ -30,8 +31,16 @@ const SECRET_FIELDS: Record<Kind, keyof ChannelSecrets> = {
   pagerduty: 'routing_key'
 }
 
+/** Why a channel URL cannot be used: not http(s), credentials in it, or a host outside the policy. */
+function channelUrlProblem(url: string, policy: TargetPolicy): string | undefined {
+  const problem = urlProblem(url)
+  if (problem !== undefined) return problem
+  const refused = hostRefusal(new URL(url).hostname, policy)
+  return refused === undefined ? undefined : `host ${refused}`
+}
+
 /** The fields a kind may not carry, and the URLs it carries that are unusable. */
-function checkFields(kind: Kind, body: Partial<ChannelInputBody>): void {
+function checkFields(kind: Kind, body: Partial<ChannelInputBody>, policy: TargetPolicy): void {
   const problems: Array<{ path: string; message: string }> = []
   for (const [field, owner] of [
     ['webhook_url', 'slack'],
@@ -45,7 +54,7 @@ function checkFields(kind: Kind, body: Partial<ChannelInputBody>): void {
     problems.push({ path: '/body/url', message: 'is not used by slack channels: give webhook_url' })
   for (const field of ['url', 'webhook_url'] as const) {
     const value = body[field]
-    const problem = value === undefined ? undefined : urlProblem(value)
+    const problem = value === undefined ? undefined : channelUrlProblem(value, policy)
     if (problem !== undefined) problems.push({ path: `/body/${field}`, message: problem })
   }
   if (problems.length > 0) throw new InvalidFields(problems)
@@ -61,9 +70,9 @@ export async function createChannel(
   organizationId: string,
   body: ChannelInputBody,
   createdBy: string | null,
-  secretsKey: SecretsKey
+  settings: ChannelSettings
 ): Promise<Created> {
-  checkFields(body.kind, body)
+  checkFields(body.kind, body, settings.policy)
   const missing = [
     body.kind === 'slack' && body.webhook_url === undefined ? 'webhook_url' : undefined,
     body.kind === 'webhook' && body.url === undefined ? 'url' : undefined,
@@ -90,7 +99,7 @@ export async function createChannel(
         min_severity: body.min_severity ?? 'low',
         enabled: body.enabled ?? true,
         url: body.url ?? null,
-        secret_ciphertext: sealBound(JSON.stringify(secrets), secretsKey, id),
+        secret_ciphertext: sealBound(JSON.stringify(secrets), settings.secretsKey, id),
         created_by: createdBy
       })
   )
@@ -118,20 +127,22 @@ export async function changeChannel(
   organizationId: string,
   id: string,
   body: ChannelUpdateBody,
-  secretsKey: SecretsKey
+  settings: ChannelSettings
 ): Promise<ChannelRow> {
   const current = await getChannel(db, caller, organizationId, id)
-  checkFields(current.kind, body)
+  checkFields(current.kind, body, settings.policy)
   const { webhook_url: webhookUrl, secret, routing_key: routingKey, ...plain } = body
   const change: ChannelChange = { ...plain }
   const replaced = webhookUrl ?? secret ?? routingKey
   if (replaced !== undefined) {
     const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
     const secrets =
-      sealed === undefined ? {} : (JSON.parse(unsealBound(sealed.secret_ciphertext, secretsKey, id)) as ChannelSecrets)
+      sealed === undefined
+        ? {}
+        : (JSON.parse(unsealBound(sealed.secret_ciphertext, settings.secretsKey, id)) as ChannelSecrets)
     change.secret_ciphertext = sealBound(
       JSON.stringify({ ...secrets, [SECRET_FIELDS[current.kind]]: replaced }),
-      secretsKey,
+      settings.secretsKey,
       id
     )
   }
@@ -171,13 +182,13 @@ export async function testChannel(
   caller: Caller,
   organizationId: string,
   id: string,
-  secretsKey: SecretsKey,
+  settings: ChannelSettings,
   timeoutMs: number
 ): Promise<TestOutcome> {
   const channel = await getChannel(db, caller, organizationId, id)
   const sealed = await db.asCaller(SERVICE_CALLER, async tx => await findChannelWithSecret(tx, organizationId, id))
   const secrets = JSON.parse(
-    unsealBound((sealed as { secret_ciphertext: string }).secret_ciphertext, secretsKey, id)
+    unsealBound((sealed as { secret_ciphertext: string }).secret_ciphertext, settings.secretsKey, id)
   ) as ChannelSecrets
   const testId = `test-${randomUUID()}`
   const message = {
@@ -189,8 +200,8 @@ export async function testChannel(
     reason: 'sent from POST /v1/channels/{id}/test'
   }
   const base = { id: testId, kind: channel.kind, url: channel.url, secrets, dedupKey: testId, message }
-  let outcome = await send({ ...base, event: 'trigger' }, AbortSignal.timeout(timeoutMs))
+  let outcome = await send({ ...base, event: 'trigger' }, AbortSignal.timeout(timeoutMs), settings.policy)
   if (outcome.ok && channel.kind === 'pagerduty')
-    outcome = await send({ ...base, event: 'resolve' }, AbortSignal.timeout(timeoutMs))
+    outcome = await send({ ...base, event: 'resolve' }, AbortSignal.timeout(timeoutMs), settings.policy)
   return { ok: outcome.ok, status: outcome.status ?? null, error: outcome.ok ? null : (outcome.error ?? 'failed') }
 }

@@ -17,10 +17,9 @@ import {
 import type { PostOutcome } from '../outbound-http.js'
 import { unsealBound, type SecretsKey } from '../secrets.js'
 import { send } from './send.js'
-import type { ChannelSecrets } from './types.js'
+import type { ChannelSecrets, ChannelSettings } from './types.js'
 
-export interface DispatchSettings {
-  secretsKey: SecretsKey
+export interface DispatchSettings extends ChannelSettings {
   maxAttempts: number
   retryMaxMs: number
   timeoutMs: number
@@ -79,7 +78,8 @@ async function attempt(delivery: OutboxDelivery, settings: DispatchSettings): Pr
       dedupKey: delivery.dedup_key,
       message: delivery.message
     },
-    AbortSignal.timeout(settings.timeoutMs)
+    AbortSignal.timeout(settings.timeoutMs),
+    settings.policy
   )
 }
 

@@ -2,6 +2,7 @@
 // acknowledgement and the resolution land on the same incident. PagerDuty answers 202 when it
 // took the event, 400 for an event it will never take, 429 when the integration is throttled.
 import { postJson, type PostOutcome } from '../outbound-http.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
 import type { Delivery } from './types.js'
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'
@@ -39,6 +40,16 @@ export function pagerDutyEvent(delivery: Delivery): Record<string, unknown> {
   }
 }
 
-export async function sendPagerDuty(delivery: Delivery, signal: AbortSignal): Promise<PostOutcome> {
-  return await postJson(delivery.url ?? PAGERDUTY_EVENTS_URL, JSON.stringify(pagerDutyEvent(delivery)), {}, signal)
+export async function sendPagerDuty(
+  delivery: Delivery,
+  signal: AbortSignal,
+  policy?: TargetPolicy
+): Promise<PostOutcome> {
+  return await postJson(
+    delivery.url ?? PAGERDUTY_EVENTS_URL,
+    JSON.stringify(pagerDutyEvent(delivery)),
+    {},
+    signal,
+    policy
+  )
 }

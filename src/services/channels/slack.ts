@@ -2,6 +2,7 @@
 // and the organizations' Slack channels alike: an escalation as `text` for the notification and
 // for clients without blocks, with blocks for the readable version; an acknowledgement or a
 // resolution as one line naming the signal. Slack answers 200 "ok" or an error word.
+import type { TargetPolicy } from '../../lib/address-policy.js'
 import type { EscalationMessage } from '../notify/types.js'
 import { postJson, type PostOutcome } from '../outbound-http.js'
 import type { Delivery } from './types.js'
@@ -51,6 +52,12 @@ export function slackBody(delivery: Delivery): unknown {
   return slackPayload(delivery.message as unknown as EscalationMessage)
 }
 
-export async function sendSlack(webhookUrl: string, body: unknown, signal: AbortSignal): Promise<PostOutcome> {
-  return await postJson(webhookUrl, JSON.stringify(body), {}, signal)
+/** Without a policy (the operator's own ESCALATION_* channel) the host is not checked. */
+export async function sendSlack(
+  webhookUrl: string,
+  body: unknown,
+  signal: AbortSignal,
+  policy?: TargetPolicy
+): Promise<PostOutcome> {
+  return await postJson(webhookUrl, JSON.stringify(body), {}, signal, policy)
 }

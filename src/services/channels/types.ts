@@ -1,6 +1,15 @@
 // What a channel sender is given: one notification for one channel, its secrets opened.
 import type { ChannelKind } from '../../db/notification-channels.js'
 import type { OutboxEvent } from '../../db/notification-outbox.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
+import type { SecretsKey } from '../secrets.js'
+
+/** What channels need from the configuration: the key their secrets are sealed with, and where they may point. */
+export interface ChannelSettings {
+  secretsKey: SecretsKey
+  /** HEAL_ALLOWED_TARGETS over public addresses: a channel may reach no more than a control target. */
+  policy: TargetPolicy
+}
 
 /** The secrets of each kind, sealed together at rest. */
 export interface ChannelSecrets {

@@ -6,6 +6,7 @@
 // requests fail. A secret not in whsec_ form (an ESCALATION_WEBHOOK_SECRET) is the raw HMAC key,
 // which a receiver gives its library as whsec_ + base64 of it.
 import { standardSecret, webhookHeaders } from '../healing/executors/standard-webhooks.js'
+import type { TargetPolicy } from '../../lib/address-policy.js'
 import type { EscalationMessage } from '../notify/types.js'
 import { postJson, type PostOutcome } from '../outbound-http.js'
 import type { Delivery } from './types.js'
@@ -32,11 +33,13 @@ export async function sendWebhook(
   url: string,
   body: string,
   message: WebhookMessage,
-  signal: AbortSignal
+  signal: AbortSignal,
+  /** Without one (the operator's own ESCALATION_* channel) the host is not checked. */
+  policy?: TargetPolicy
 ): Promise<PostOutcome> {
   const signed =
     message.secret !== undefined && message.secret !== ''
       ? webhookHeaders(standardSecret(message.secret), message.id, body)
       : {}
-  return await postJson(url, body, { ...signed, ...message.headers }, signal)
+  return await postJson(url, body, { ...signed, ...message.headers }, signal, policy)
 }

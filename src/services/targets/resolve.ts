@@ -43,7 +43,7 @@ export async function resolveChecked(raw: string, policy: TargetPolicy): Promise
     const refused = addressRefusal(host.address, policy)
     if (refused !== undefined)
       throw new TargetRefused(
-        `the host is a ${refused} address, which control targets may not use unless HEAL_ALLOWED_TARGETS lists it`
+        `the host is a ${refused} address, which the service may not call unless HEAL_ALLOWED_TARGETS lists it`
       )
     const address = host.address.toString()
     return [{ address, family: family(address) }]
@@ -54,7 +54,7 @@ export async function resolveChecked(raw: string, policy: TargetPolicy): Promise
     const refused = addressRefusal(address, policy)
     if (refused !== undefined)
       throw new TargetRefused(
-        `the host resolves to a ${refused} address, which control targets may not use unless HEAL_ALLOWED_TARGETS lists it`
+        `the host resolves to a ${refused} address, which the service may not call unless HEAL_ALLOWED_TARGETS lists it`
       )
   }
   return addresses

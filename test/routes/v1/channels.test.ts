@@ -163,6 +163,61 @@ t.test('each kind is told which fields it needs, naming them', async t => {
   )
 })
 
+t.test('a channel may point no further than a control target may', async t => {
+  // HEAL_ALLOWED_TARGETS empty: only public addresses, as in production by default.
+  const ctx = await buildTestApp(t, { healing: { ...testConfig().healing, allowedTargets: [] } })
+  const post = async (payload: Record<string, unknown>) =>
+    await ctx.app.inject({ method: 'POST', url: '/v1/channels', headers: ctx.admin.headers, payload })
+  const refused = async (payload: Record<string, unknown>, path: string, range: RegExp) => {
+    const res = await post(payload)
+    t.equal(res.statusCode, 400, `${path} ${String(payload.url ?? payload.webhook_url)}`)
+    t.match(res.headers['content-type'], /application\/problem\+json/)
+    t.match(res.json().errors, [{ path, message: range }])
+  }
+  await refused({ name: 'a', kind: 'webhook', url: 'http://169.254.169.254/latest/meta-data' }, '/body/url', /link/i)
+  await refused(
+    { name: 'a', kind: 'slack', webhook_url: 'https://10.1.2.3/services/T/B/X' },
+    '/body/webhook_url',
+    /private/
+  )
+  await refused(
+    { name: 'a', kind: 'pagerduty', routing_key: ROUTING_KEY, url: 'http://[::1]:9/v2/enqueue' },
+    '/body/url',
+    /loopback/
+  )
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.equal((await sql`select count(*)::int as n from notification_channels`)[0]?.n, 0, 'nothing stored')
+
+  // A name is judged where it resolves, as the channel is contacted: localhost is not on the list.
+  const receiver = await startWebhookReceiver(t, () => '')
+  const named = await channel(ctx, {
+    name: 'named',
+    kind: 'webhook',
+    url: receiver.url.replace('127.0.0.1', 'localhost')
+  })
+  const test = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/channels/${named.id as string}/test`,
+    headers: ctx.admin.headers
+  })
+  t.match(test.json(), { ok: false, status: null, error: /not contacted: .*loopback/ })
+  t.equal(receiver.received.length, 0, 'the receiver was never contacted')
+
+  const change = await ctx.app.inject({
+    method: 'PATCH',
+    url: `/v1/channels/${named.id as string}`,
+    headers: ctx.admin.headers,
+    payload: { url: 'http://0x7f.1:8080/hook' }
+  })
+  t.equal(change.statusCode, 400)
+  t.match(change.json().errors, [{ path: '/body/url', message: /loopback/ }])
+  t.match(
+    await sql`select url from notification_channels`,
+    [{ url: receiver.url.replace('127.0.0.1', 'localhost') }],
+    'the refused change left the channel as it was'
+  )
+})
+
 t.test('test sends reach each kind of channel and report its answer', async t => {
   const ctx = await buildTestApp(t)
   const pagerDuty = await startPagerDuty(t, ROUTING_KEY)
