@@ -7,10 +7,11 @@
 // for the rest, which always includes the window and the longest recovery hold.
 import { performance } from 'node:perf_hooks'
 import { SERVICE_CALLER } from '../../db/caller.js'
-import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
+import { recordDecisions } from '../../db/decision-audit-log.js'
 import type { UpsertedSignal } from '../../db/active-signals.js'
 import {
   activeSignals,
+  type AnalysisColumns,
   linkOverlapping,
   recentAutoResolutions,
   recentResolutions,
@@ -25,9 +26,17 @@ import type { Db } from '../../db/port.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'
-import { createAdaptiveBudget } from './adaptive.js'
+import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
+import { detectionRecords } from './audit.js'
 import { analyseSignals, type AnalysisTarget } from './analysis.js'
-import { componentOf, createPlanner, type PlannedSignal } from './signals.js'
+import {
+  componentOf,
+  createPlanner,
+  type Component,
+  type Plan,
+  type PlannedSignal,
+  type ScorerHistories
+} from './signals.js'
 import { detectorSettings, type DetectorOverrides, type DetectorSettings } from './settings.js'
 import type { Severity } from './severity.js'
 import { publishRunDuration } from '../../telemetry.js'
@@ -101,20 +110,41 @@ function rolledUntilFor(
   return until > from ? new Date(until) : null
 }
 
-export async function runDetection(deps: DetectorDeps, request: DetectionRequest = {}): Promise<DetectionRun> {
-  const started = performance.now()
+/** One run's fixed facts: when it judges, over which window and history, with which settings. */
+interface RunFrame {
+  settings: DetectorSettings
+  at: Date
+  windowStart: number
+  from: Date
+}
+
+function frameOf(deps: DetectorDeps, request: DetectionRequest): RunFrame {
   const settings = detectorSettings({
     ...deps.settings,
     ...(request.windowMinutes === undefined ? {} : { windowMinutes: request.windowMinutes })
   })
   const at = request.at === undefined ? new Date() : new Date(request.at)
   const windowStart = at.getTime() - settings.windowMinutes * MINUTE_MS
-  const from = new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS)
-  const { db } = deps
+  return { settings, at, windowStart, from: new Date(windowStart - settings.lookbackHours * 60 * MINUTE_MS) }
+}
 
+interface Judgement {
+  plan: Plan
+  evaluated: number
+  rolledUntil: Date | null
+  budget: AdaptiveBudget
+}
+
+/**
+ * Phase 1, read and judge: every component's series against the active signals and recent
+ * resolutions as they stood at `at`, then the few metrics that stand out and need the scorer's
+ * replay of raw history the rollup holds only as quantiles.
+ */
+async function readAndJudge(db: Db, frame: RunFrame, componentName: string | undefined): Promise<Judgement> {
+  const { settings, at, windowStart, from } = frame
   const budget = createAdaptiveBudget(settings.adaptiveBudgetMs)
-  const { planner, rolledUntil } = await db.asCaller(SERVICE_CALLER, async tx => {
-    const active = await activeSignals(tx, at, request.componentName)
+  return await db.asCaller(SERVICE_CALLER, async tx => {
+    const active = await activeSignals(tx, at, componentName)
     const resolutions = await recentAutoResolutions(
       tx,
       new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS),
@@ -124,10 +154,9 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
     const rolledUntil = rolledUntilFor(await rollupCoverage(tx), from.getTime(), windowStart, at.getTime(), settings)
     const planner = createPlanner(active, resolutions, windowStart, at, settings, { budget, resolved })
     // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
-    await forEachComponentSeries(tx, from, new Date(windowStart), at, request.componentName, rolledUntil, series => {
+    await forEachComponentSeries(tx, from, new Date(windowStart), at, componentName, rolledUntil, series => {
       planner.judge(componentOf(series, from.getTime()))
     })
-    // The few metrics that stand out and need the scorer's replay of raw history the rollup holds only as quantiles.
     const deferred = planner.deferred()
     const requests = deferred.flatMap(({ component, metrics }) => metrics.map(metric => ({ component, metric })))
     const histories = await scorerHistories(
@@ -141,30 +170,47 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
       new Date(windowStart),
       settings.adaptiveHistoryPoints
     )
+    const byComponent = new Map<Component, ScorerHistories>()
     requests.forEach(({ component, metric }, i) => {
-      component.series[metric].scorerHistory = histories[i]
+      byComponent.set(component, { ...byComponent.get(component), [metric]: histories[i] })
     })
-    for (const { component } of deferred) planner.judge(component)
-    return { planner, rolledUntil }
+    for (const { component } of deferred) planner.judge(component, byComponent.get(component))
+    return { plan: planner.plan(), evaluated: planner.judged(), rolledUntil, budget }
   })
-  const plan = planner.plan()
-  const evaluated = planner.judged()
+}
 
-  const written = await db.asCaller(SERVICE_CALLER, async tx => {
+interface Written {
+  upserted: UpsertedSignal[]
+  resolved: AnomalyRow[]
+}
+
+/** Phase 2, write the changes: open or repeat, resolve, and link what overlaps, in one transaction. */
+async function writeChanges(db: Db, plan: Plan, frame: RunFrame): Promise<Written> {
+  return await db.asCaller(SERVICE_CALLER, async tx => {
     const upserted = await upsertSignals(
       tx,
       plan.signals.map(planned => planned.draft)
     )
-    const resolved = await resolveSignals(tx, plan.resolutions, at)
+    const resolved = await resolveSignals(tx, plan.resolutions, frame.at)
     await linkOverlapping(
       tx,
       upserted.map(row => row.id),
-      at,
-      settings.correlationSlackMinutes
+      frame.at,
+      frame.settings.correlationSlackMinutes
     )
     return { upserted, resolved }
   })
+}
 
+/** Phase 3, analyse what opened: root cause for the new signals, within what remains of the run's budget. */
+async function analyseOpened(
+  deps: DetectorDeps,
+  frame: RunFrame,
+  plan: Plan,
+  opened: UpsertedSignal[],
+  deadline: number
+): Promise<AnalysisColumns[]> {
+  const { at, windowStart, settings } = frame
   // Drafts and rows meet again by their key: the upsert returns rows in no promised order.
   const plannedByKey = new Map(
     plan.signals.map(planned => [
@@ -172,16 +218,13 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
       planned
     ])
   )
-  const plannedOf = (row: UpsertedSignal): PlannedSignal | undefined =>
-    plannedByKey.get(JSON.stringify([row.organization_id, row.source_component_name, row.anomaly_type]))
-  const opened = written.upserted.filter(row => row.inserted)
-
-  const analyse = request.analyze ?? true
   const targets: AnalysisTarget[] = []
-  if (analyse && opened.length > 0) {
-    await db.asCaller(SERVICE_CALLER, async tx => {
+  if (opened.length > 0) {
+    await deps.db.asCaller(SERVICE_CALLER, async tx => {
       for (const row of opened) {
-        const planned = plannedOf(row)
+        const planned = plannedByKey.get(
+          JSON.stringify([row.organization_id, row.source_component_name, row.anomaly_type])
+        )
         if (planned === undefined) continue
         targets.push({
           row,
@@ -193,85 +236,41 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
       }
     })
   }
-  const analyses = await analyseSignals(
-    deps.analyzer,
-    targets,
-    executorTypes(),
-    started + settings.runBudgetMs,
-    settings.maxLlmAnalyses
-  )
+  return await analyseSignals(deps.analyzer, targets, executorTypes(), deadline, settings.maxLlmAnalyses)
+}
+
+export async function runDetection(deps: DetectorDeps, request: DetectionRequest = {}): Promise<DetectionRun> {
+  const started = performance.now()
+  const frame = frameOf(deps, request)
+  const { settings, at, windowStart } = frame
+  const analyse = request.analyze ?? true
+
+  const judgement = await readAndJudge(deps.db, frame, request.componentName)
+  const written = await writeChanges(deps.db, judgement.plan, frame)
+  const opened = written.upserted.filter(row => row.inserted)
+  const analyses = analyse
+    ? await analyseOpened(deps, frame, judgement.plan, opened, started + settings.runBudgetMs)
+    : []
 
   const ids = [...written.upserted.map(row => row.id), ...written.resolved.map(row => row.id)]
-  const signals = await db.asCaller(SERVICE_CALLER, async tx => {
+  const signals = await deps.db.asCaller(SERVICE_CALLER, async tx => {
     await storeAnalyses(tx, analyses)
-    const durationMs = Math.round(performance.now() - started)
-    const runInput = {
-      window_minutes: settings.windowMinutes,
-      component_name: request.componentName ?? null,
-      analyze: analyse,
-      at: at.toISOString(),
-      backtest: request.at !== undefined
-    }
-    const adaptive = {
-      budget_ms: settings.adaptiveBudgetMs,
-      spent_ms: Math.round(budget.spentMs),
-      scored: budget.scored,
-      skipped_over_budget: budget.skipped
-    }
-    const overBudget =
-      budget.skipped > 0
-        ? `; the adaptive scoring budget of ${settings.adaptiveBudgetMs} ms was spent, so ${budget.skipped} metrics were judged by rules and baselines only`
-        : ''
-    const records: DecisionRecord[] = [
-      {
-        decision_type: 'anomaly_detection_run',
-        component: 'detector',
-        input: runInput,
-        decision: {
-          components_evaluated: evaluated,
-          created: opened.map(row => row.id),
-          updated: written.upserted.filter(row => !row.inserted).map(row => row.id),
-          resolved: written.resolved.map(row => row.id),
-          history: { rolled_up_until: rolledUntil?.toISOString() ?? null },
-          adaptive
-        },
-        outcome: `${opened.length} created, ${written.upserted.length - opened.length} updated, ${written.resolved.length} resolved`,
-        reasoning: `${evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history${rolledUntil === null ? '' : ` (rolled up into hours until ${rolledUntil.toISOString()})`}${overBudget}`,
-        actor: request.actor ?? 'service',
-        duration_ms: durationMs
+    const records = detectionRecords({
+      input: {
+        window_minutes: settings.windowMinutes,
+        component_name: request.componentName ?? null,
+        analyze: analyse,
+        at: at.toISOString(),
+        backtest: request.at !== undefined
       },
-      ...opened.map((row): DecisionRecord => ({
-        decision_type: 'anomaly_detected',
-        component: 'detector',
-        subject_type: 'anomaly_signal',
-        subject_id: row.id,
-        user_id: row.user_id,
-        organization_id: row.organization_id,
-        input: runInput,
-        decision: {
-          anomaly_type: row.anomaly_type,
-          severity: row.severity,
-          flapping: row.flapping,
-          pattern_type: row.pattern_type
-        },
-        outcome: row.flapping ? 'opened, flapping: held open' : 'opened',
-        reasoning: row.anomaly_description,
-        confidence_score: row.confidence_score,
-        actor: request.actor ?? 'service'
-      })),
-      ...written.resolved.map((row): DecisionRecord => ({
-        decision_type: 'anomaly_auto_resolved',
-        component: 'detector',
-        subject_type: 'anomaly_signal',
-        subject_id: row.id,
-        user_id: row.user_id,
-        organization_id: row.organization_id,
-        input: runInput,
-        outcome: 'resolved',
-        reasoning: row.resolution_notes,
-        actor: request.actor ?? 'service'
-      }))
-    ]
+      actor: request.actor ?? 'service',
+      settings,
+      evaluated: judgement.evaluated,
+      rolledUntil: judgement.rolledUntil,
+      budget: judgement.budget,
+      ...written,
+      durationMs: Math.round(performance.now() - started)
+    })
     await recordDecisions(tx, records)
     return await signalsById(tx, ids)
   })
@@ -283,7 +282,7 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
     window_start: new Date(windowStart).toISOString(),
     window_minutes: settings.windowMinutes,
     backtest: request.at !== undefined,
-    components_evaluated: evaluated,
+    components_evaluated: judgement.evaluated,
     created: opened.length,
     updated: written.upserted.length - opened.length,
     resolved: written.resolved.length,

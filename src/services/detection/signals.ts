@@ -33,9 +33,10 @@ export interface MetricSeries {
   history: Points
   window: SeriesPoint[]
   rolled?: RolledHour[]
-  /** Fetched for the adaptive scorer when the raw history is too short for its replay. */
-  scorerHistory?: Points
 }
+
+/** The newest raw history per metric, fetched for the adaptive scorer when the raw history is too short for its replay. */
+export type ScorerHistories = Partial<Record<MetricName, Points>>
 
 export interface PlannedSignal {
   draft: SignalDraft
@@ -204,9 +205,9 @@ function worse(a: Finding, b: Finding): Finding {
 export interface Planner {
   /**
    * Judges one component's metrics and plans its signal changes, or puts it aside when a metric
-   * needs the adaptive scorer's history fetched first (`deferred`): judge it again with that set.
+   * needs the adaptive scorer's history fetched first (`deferred`): judge it again with those.
    */
-  judge: (component: Component) => void
+  judge: (component: Component, scorerHistories?: ScorerHistories) => void
   /** How many components have been judged. */
   judged: () => number
   /** Components put aside since the last call, with the metrics whose scorer history they need. */
@@ -268,7 +269,7 @@ export function createPlanner(
   }
   const changes: ComponentPlan[] = []
   let judged = 0
-  const judge = (component: Component): void => {
+  const judge = (component: Component, scorerHistories: ScorerHistories = {}): void => {
     const signals: PlannedSignal[] = []
     const closed: Resolution[] = []
     // The unique index allows one active signal per organization, component and type.
@@ -282,6 +283,7 @@ export function createPlanner(
         {
           metric,
           ...component.series[metric],
+          scorerHistory: scorerHistories[metric],
           windowStart,
           at: at.getTime(),
           ongoing: activeOf(type)?.metric === metric
