@@ -9,7 +9,7 @@ import { validateEnv } from './config/validate.js'
 
 export { ConfigError }
 
-export type JobName = 'monitor' | 'detect' | 'heal' | 'selftest' | 'maintenance'
+export type JobName = 'monitor' | 'detect' | 'predict' | 'heal' | 'selftest' | 'maintenance'
 
 export interface Config {
   port: number
@@ -49,6 +49,7 @@ export interface Config {
   healing: HealingConfig
   selftests: SelftestConfig
   detection: DetectionConfig
+  prediction: PredictionConfig
   eventTime: EventTimeBounds
   integrations: IntegrationsConfig
 }
@@ -105,6 +106,22 @@ export interface DetectionConfig {
     cpu_usage_percent: { absoluteLimit: number }
     memory_usage_percent: { absoluteLimit: number }
     disk_usage_percent: { absoluteLimit: number }
+  }
+}
+
+/** The forecast of resources running out (docs/prediction.md); the PREDICT_* variables. */
+export interface PredictionConfig {
+  windowMinutes: number
+  minPoints: number
+  horizonHours: number
+  signalHorizonMinutes: number
+  minConfidence: number
+  /** Where each forecast metric runs out. */
+  limits: {
+    memory_usage_percent: number
+    disk_usage_percent: number
+    db_connection_count: number
+    error_rate: number
   }
 }
 
@@ -216,6 +233,22 @@ function selftestConfig(env: Env): SelftestConfig {
   }
 }
 
+function predictionConfig(env: Env): PredictionConfig {
+  return {
+    windowMinutes: env.PREDICT_WINDOW_MINUTES,
+    minPoints: env.PREDICT_MIN_POINTS,
+    horizonHours: env.PREDICT_HORIZON_HOURS,
+    signalHorizonMinutes: env.PREDICT_SIGNAL_HORIZON_MINUTES,
+    minConfidence: env.PREDICT_MIN_CONFIDENCE,
+    limits: {
+      memory_usage_percent: env.PREDICT_MEMORY_LIMIT_PERCENT,
+      disk_usage_percent: env.PREDICT_DISK_LIMIT_PERCENT,
+      db_connection_count: env.PREDICT_CONNECTION_LIMIT,
+      error_rate: env.PREDICT_ERROR_RATE_LIMIT_PERCENT
+    }
+  }
+}
+
 function detectionConfig(env: Env): DetectionConfig {
   return {
     windowMinutes: env.DETECT_WINDOW_MINUTES,
@@ -298,6 +331,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     schedules: {
       monitor: scheduleOf(env.MONITOR_CRON),
       detect: scheduleOf(env.DETECT_CRON),
+      predict: scheduleOf(env.PREDICT_CRON),
       heal: scheduleOf(env.HEAL_CRON),
       selftest: scheduleOf(env.SELFTEST_CRON),
       maintenance: scheduleOf(env.MAINTENANCE_CRON)
@@ -306,6 +340,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     healing: healingConfig(env),
     selftests: selftestConfig(env),
     detection: detectionConfig(env),
+    prediction: predictionConfig(env),
     eventTime: {
       maxLatenessMs: env.EVENT_MAX_LATENESS_MINUTES * 60_000,
       maxFutureSkewMs: env.EVENT_MAX_FUTURE_SKEW_SECONDS * 1000

@@ -154,6 +154,7 @@ export const ENV_GROUPS = [
       }),
       MONITOR_CRON: schedule('* * * * *', 'Health monitor: component health from recent events.'),
       DETECT_CRON: schedule('* * * * *', 'Anomaly detection run.'),
+      PREDICT_CRON: schedule('*/5 * * * *', 'Forecast of resources running out: predictive alerts.'),
       HEAL_CRON: schedule('* * * * *', 'Healing tick: plan, execute and verify recovery actions.'),
       SELFTEST_CRON: schedule('*/15 * * * *', 'Self-tests without a schedule of their own.'),
       MAINTENANCE_CRON: schedule(
@@ -266,6 +267,47 @@ export const ENV_GROUPS = [
       DETECT_DISK_LIMIT_PERCENT: decimal(90, 0.1, 100, {
         unit: '%',
         description: 'Disk above this is resource_exhaustion.'
+      })
+    }
+  },
+  {
+    title: 'Predictive alerts',
+    description:
+      'The forecast of resources running out (docs/prediction.md): a robust trend per organization, component and metric, an alert within the horizon, a signal within the signal horizon.',
+    variables: {
+      PREDICT_WINDOW_MINUTES: integer(360, 10, 7 * 1440, {
+        unit: 'minutes',
+        description: 'The recent history the trend is fitted to (at most 120 points, medians of equal slices of it).'
+      }),
+      PREDICT_MIN_POINTS: integer(12, 3, 120, {
+        description: 'Slices with a value needed for a forecast; fewer: no forecast (and an open alert past its time expires).'
+      }),
+      PREDICT_HORIZON_HOURS: integer(24, 1, 720, {
+        unit: 'hours',
+        description: 'Exhaustion forecast within this opens an alert; beyond twice this an open alert resolves.'
+      }),
+      PREDICT_SIGNAL_HORIZON_MINUTES: integer(120, 1, 43_200, {
+        unit: 'minutes',
+        description: 'Exhaustion forecast within this also opens a predicted_exhaustion signal, so healing decides.'
+      }),
+      PREDICT_MIN_CONFIDENCE: decimal(0.99, 0.5, 0.999999, {
+        description:
+          'Mann-Kendall confidence that the metric rises needed to open an alert; an open one resolves when it falls below 0.5.'
+      }),
+      PREDICT_MEMORY_LIMIT_PERCENT: decimal(95, 1, 100, {
+        unit: '%',
+        description: 'Memory runs out here.'
+      }),
+      PREDICT_DISK_LIMIT_PERCENT: decimal(95, 1, 100, {
+        unit: '%',
+        description: 'Disk runs out here.'
+      }),
+      PREDICT_CONNECTION_LIMIT: integer(100, 1, 1_000_000, {
+        description: "Database connections run out here (PostgreSQL's default max_connections)."
+      }),
+      PREDICT_ERROR_RATE_LIMIT_PERCENT: decimal(5, 0.1, 100, {
+        unit: '%',
+        description: 'The error rate the SLO allows: reaching it spends the error budget.'
       })
     }
   },

@@ -3,6 +3,7 @@ import type { JobDeps } from './deps.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
+import { runPrediction } from '../services/prediction/run.js'
 import { rollUpHistory } from '../services/detection/rollup.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
@@ -50,6 +51,19 @@ export function jobDefinitions(deps: JobDeps): JobDefinition[] {
         )
         // After the run, never before it: the rollup only makes later runs cheaper, it never changes what they see.
         log.info(await rollUpHistory(db, config.detection), 'history rollup done')
+      }
+    },
+    {
+      // Exclusive (the default): one run at a time across instances. Should two overlap anyway,
+      // the unique open-alert and active-signal indexes make their writes one row each.
+      name: 'predict',
+      schedule: config.schedules.predict,
+      run: async ({ log }) => {
+        const { alerts: _alerts, ...run } = await runPrediction(
+          { db, settings: config.prediction },
+          { actor: 'predict-job' }
+        )
+        log.info(run, 'prediction run done')
       }
     },
     {

@@ -74,6 +74,10 @@ export default fp(
             description: 'The decision audit trail: what the engine, the detector and the monitor decided, and why'
           },
           {
+            name: 'predictive-alerts',
+            description: 'Forecasts of resources running out (memory, disk, connections, error budget) before they do'
+          },
+          {
             name: 'integrations',
             description:
               'Ingest from other tools: organization ingest keys, the Alertmanager webhook and OTLP/HTTP metrics'

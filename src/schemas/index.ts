@@ -39,6 +39,7 @@ import {
 } from './health-events.js'
 import { Escalation, EscalationList } from './escalations.js'
 import { Decision, DecisionList } from './decisions.js'
+import { PredictiveAlert, PredictiveAlertList } from './predictive-alerts.js'
 import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './alertmanager.js'
 import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from './channels.js'
 import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
@@ -108,6 +109,8 @@ export const sharedSchemas: TSchema[] = [
   EscalationList,
   Decision,
   DecisionList,
+  PredictiveAlert,
+  PredictiveAlertList,
   IngestKeyInput,
   IngestKey,
   CreatedIngestKey,

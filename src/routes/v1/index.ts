@@ -13,6 +13,7 @@ import selfHealing from './self-healing.js'
 import circuitBreakers from './circuit-breakers.js'
 import escalations from './escalations.js'
 import decisions from './decisions.js'
+import predictiveAlerts from './predictive-alerts.js'
 import ingestKeys from './ingest-keys.js'
 import integrations from './integrations.js'
 import channels from './channels.js'
@@ -30,6 +31,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(monitor, { config })
   await app.register(escalations)
   await app.register(decisions)
+  await app.register(predictiveAlerts)
   await app.register(ingestKeys)
   await app.register(integrations, { config })
   await app.register(channels, { config })
