@@ -11,17 +11,18 @@ export type ForecastMetric = (typeof FORECAST_METRIC_NAMES)[number]
 
 /**
  * One component's window: per slice of event time, the mean event time (epoch ms) and each
- * metric's median (null where no event of the slice reported it), oldest first.
+ * metric's median (NaN where no event of the slice reported it: postgres.js reads a NULL element
+ * of a float8[] so), oldest first.
  */
 export interface ForecastSeries {
   organization_id: string | null
   component_name: string
   component_type: string
   t: number[]
-  memory_usage_percent: Array<number | null>
-  disk_usage_percent: Array<number | null>
-  db_connection_count: Array<number | null>
-  error_rate: Array<number | null>
+  memory_usage_percent: number[]
+  disk_usage_percent: number[]
+  db_connection_count: number[]
+  error_rate: number[]
 }
 
 const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'

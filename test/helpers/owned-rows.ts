@@ -20,12 +20,13 @@ export interface OwnedRows {
     decisions: string[]
     'ingest-keys': string[]
     channels: string[]
+    'predictive-alerts': string[]
   }
   /** Text only these rows hold: a response carrying one of them carries the owner's data. */
   markers: {
     /** In the owner's own rows (user_id), which nobody else but admins and the service sees. */
     user: string[]
-    /** In the organization's rows (components, breakers), which its other members see too. */
+    /** In the organization's rows (components, breakers, predictive alerts), which its other members see too. */
     organization: string[]
     /** In the organization's admin-managed rows (ingest keys, channels), which only its admins and the service see. */
     admin: string[]
@@ -169,6 +170,16 @@ export async function createOwnedRows(
       (${owner.id}, ${owner.organizationId}, 'recovery_action', 'self-healing-engine', 'recovery_action', ${actions[0]?.id as string}, ${sql.json({ component: service })}, ${sql.json({ note: marker })}, ${`${marker} executed`}, ${`${marker} restart cleared it`}, 'engine'),
       (${owner.id}, ${owner.organizationId}, 'anomaly_detected', 'detector', 'anomaly', ${anomalies[1]?.id as string}, '{}', '{}', null, ${`${marker} error rate doubled`}, 'detector')
     returning id`
+  // The forecaster's alerts are the organization's (no single owner), written in SQL as it writes them.
+  const predictions = await sql<Array<{ id: string }>>`
+    insert into predictive_alerts (organization_id, component_name, component_type, alert_type, metric_name,
+      predicted_value, actual_value, threshold_value, forecast_target_time, confidence_score, severity, message, metadata)
+    values
+      (${owner.organizationId}, ${component}, 'edge_function', 'resource_exhaustion', 'memory_usage_percent',
+        120, 80, 95, now() + interval '2 hours', 0.999, 'medium', ${`${orgMarker} memory runs out`}, ${sql.json({ note: orgMarker })}),
+      (${owner.organizationId}, ${component}, 'edge_function', 'resource_exhaustion', 'disk_usage_percent',
+        99, 90, 95, now() + interval '1 hour', 0.995, 'high', ${`${orgMarker} disk fills`}, '{}')
+    returning id`
   // The organization's admin-managed rows, created through the API by the service role naming it.
   const adminMarker = `adm-${tag}-managed`
   const forOrganization = { organization_id: owner.organizationId }
@@ -194,7 +205,8 @@ export async function createOwnedRows(
       escalations: escalations.map(id),
       decisions: decisions.map(id),
       'ingest-keys': [id(key)],
-      channels: [id(channel)]
+      channels: [id(channel)],
+      'predictive-alerts': predictions.map(id)
     },
     markers: {
       user: [marker, service, `probe_${tag}`],
@@ -217,7 +229,8 @@ export async function snapshotOwnedTables(sql: Sql): Promise<Record<string, stri
     'decision_audit_log',
     'ingest_keys',
     'notification_channels',
-    'notification_outbox'
+    'notification_outbox',
+    'predictive_alerts'
   ]
   const snapshot: Record<string, string[]> = {}
   for (const table of tables) {

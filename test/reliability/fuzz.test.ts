@@ -234,7 +234,7 @@ const REFUSED_TO_USERS = new Set([
   'PUT /v1/components/{component_name}'
 ])
 // Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
-const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'ingest-keys', 'channels'])
+const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'ingest-keys', 'channels', 'predictive-alerts'])
 // Organization-wide rows only the organization's admins (and the service role naming it) manage
 // (docs/integrations.md): a user of any organization may not call them at all (403), and the owner
 // reading them is the organization's admin; an admin of another organization is a stranger to them.

@@ -14,6 +14,8 @@ import { ownerSql } from '../helpers/database.js'
 import { analysisContent, startFakeOpenAI } from '../helpers/fake-openai.js'
 import { engineFor, fastHealing } from '../services/healing/helpers.js'
 import { historyThen, insertSeries, MINUTE } from '../services/detection/series.js'
+import { ingestSeries, wholeMinuteNow, wobble } from '../services/prediction/leak.js'
+import { runPrediction } from '../../src/services/prediction/run.js'
 
 // Database 5, like the executor tests: the keys carry a per-run tag, so runs never meet.
 const REDIS_URL = 'redis://127.0.0.1:6379/5'
@@ -124,7 +126,8 @@ const MEMBER_ROUTES = [
   '/v1/circuit-breakers',
   `/v1/circuit-breakers/${COMPONENT}`,
   '/v1/selftests',
-  '/v1/selftests/latest'
+  '/v1/selftests/latest',
+  '/v1/predictive-alerts'
 ]
 
 /** The report routes the service role scopes with ?organization_id=. */
@@ -140,7 +143,8 @@ const SERVICE_REPORTS = [
   '/v1/components',
   `/v1/components/${COMPONENT}`,
   '/v1/circuit-breakers',
-  `/v1/circuit-breakers/${COMPONENT}`
+  `/v1/circuit-breakers/${COMPONENT}`,
+  '/v1/predictive-alerts'
 ]
 
 t.test('two organizations with the same component and the same incident never touch each other', async t => {
@@ -396,6 +400,31 @@ t.test('two organizations with the same component and the same incident never to
         1,
         `${who.name}'s endpoint was probed once`
       )
+    }
+  })
+
+  await t.test("the same component's leak in both: each organization's forecast, alert and signal are its own", async t => {
+    const now = wholeMinuteNow()
+    for (const who of tenants) {
+      await ingestSeries(ctx, who.organizationId, COMPONENT, now, (hours, i) => ({
+        memory_usage_percent: (who.name === 'one' ? 85 : 80) + 10 * hours + 0.5 * wobble(i)
+      }))
+    }
+    const run = await runPrediction({ db: ctx.app.jobDb, settings: ctx.config.prediction }, { at: new Date(now) })
+    t.equal(run.opened, 2, 'one alert per organization, though the name is the same')
+    t.equal(run.signals_opened, 2, 'and one signal each')
+    for (const who of tenants) {
+      const res = await ctx.app.inject({ url: '/v1/predictive-alerts', headers: who.tokens.user.headers })
+      const [alert, ...rest] = res.json().items as Array<Record<string, unknown>>
+      t.same(rest, [], `${who.name}'s member sees one alert`)
+      t.match(alert, { organization_id: who.organizationId, component_name: COMPONENT })
+      t.ok(
+        Math.abs(Number(alert?.actual_value) - (who.name === 'one' ? 85 : 80)) < 1,
+        `${who.name}'s forecast is from ${who.name}'s events only`
+      )
+      const [signal] = await sql<Array<{ organization_id: string }>>`
+        select organization_id from anomaly_signals where id = ${alert?.anomaly_signal_id as string}`
+      t.equal(signal?.organization_id, who.organizationId, `${who.name}'s signal is ${who.name}'s`)
     }
   })
 

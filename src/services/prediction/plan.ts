@@ -51,7 +51,7 @@ function pointsOf(series: ForecastSeries, metric: (typeof FORECAST_METRIC_NAMES)
   const t: number[] = []
   const v: number[] = []
   values.forEach((value, i) => {
-    if (value === null) return
+    if (!Number.isFinite(value)) return
     t.push(series.t[i] as number)
     v.push(value)
   })

@@ -144,3 +144,18 @@ t.test('two runs at once write one alert and one signal', async t => {
   const [alert] = await sql<Array<{ anomaly_signal_id: string | null }>>`select anomaly_signal_id from predictive_alerts`
   t.ok(alert?.anomaly_signal_id !== null, 'linked to the one signal')
 })
+
+t.test('events that leave the metric out, in between, do not bend its trend', async t => {
+  const ctx = await buildTestApp(t)
+  const now = wholeMinuteNow()
+  const organization = randomUUID()
+  await ingestSeries(ctx, organization, 'api', now, (hours, i) => ({
+    memory_usage_percent: 85 + 10 * hours + 0.5 * wobble(i)
+  }))
+  // Another reporter of the same component, two minutes off, with latency only.
+  await ingestSeries(ctx, organization, 'api', now - 2 * 60_000, () => ({ latency_ms: 120 }))
+  const run = await predictAt(ctx, now)
+  t.equal(run.opened, 1)
+  t.equal(run.forecasts, 1, 'only memory was reported: one forecast')
+  t.ok(Math.abs((run.alerts[0]?.actual_value ?? 0) - 85) < 1, 'its level is the leak’s')
+})
