@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   'detect-history': 'bench/detect-history.ts',
   heal: 'bench/heal.ts',
   nab: 'bench/nab/run.ts',
+  predict: 'bench/predict.ts',
   replay: 'bench/replay/run.ts'
 }
 

@@ -114,40 +114,49 @@ console.log(
   `settings: window ${settings.windowMinutes} min, at least ${settings.minPoints} points, alert within ${settings.horizonHours} h at Mann-Kendall confidence >= ${settings.minConfidence}, signal within ${settings.signalHorizonMinutes} min`
 )
 
-// Leaks and fills: 12 quiet hours at 40%, then a rise at `slope` points an hour to the 95% limit and past it.
-console.log('\nleaks and fills (40% -> 95% limit), lead time before the true crossing: alert / signal')
-const leads: { alert: number[]; signal: number[]; missed: number } = { alert: [], signal: [], missed: 0 }
-for (const slope of [1, 2, 5, 10, 20]) {
-  const cells: string[] = []
-  for (const amplitude of [0, 2, 6]) {
-    const alertLeads: number[] = []
-    const signalLeads: number[] = []
-    for (let seed = 1; seed <= 5; seed++) {
-      const riseHours = 55 / slope
-      const { start, times, values } = sampled(
-        12 + riseHours + 1,
-        (hour, next) => 40 + Math.max(0, hour - 12) * slope + amplitude * 2 * next(),
-        seed * 101 + slope
-      )
-      const crossing = start + (12 + riseHours) * HOUR_MS
-      const run = simulate(times, values, 95)
-      const alert = run.opened.find(at => at >= start + 12 * HOUR_MS)
-      const signal = run.signals.find(at => at >= start + 12 * HOUR_MS)
-      if (alert === undefined || alert > crossing) leads.missed++
-      else alertLeads.push(crossing - alert)
-      if (signal !== undefined && signal <= crossing) signalLeads.push(crossing - signal)
-    }
-    leads.alert.push(...alertLeads)
-    leads.signal.push(...signalLeads)
-    cells.push(
-      `noise ±${amplitude}: ${minutes(alertLeads.length ? median(alertLeads) : undefined)} / ${minutes(signalLeads.length ? median(signalLeads) : undefined)} (${alertLeads.length}/5 warned)`
-    )
-  }
-  console.log(`  ${String(slope).padStart(2)} points/h  ${cells.join('   ')}`)
+interface Leads {
+  alert: number[]
+  signal: number[]
+  missed: number
 }
 
-// Series that never run out: a week each, five seeds.
-console.log('\nseries that never run out (a week each, 5 seeds): false alerts / false signals')
+/** Leaks and fills: 12 quiet hours at 40%, then a rise at `slope` points an hour to the 95% limit and past it. */
+function leakSection(config: PredictionConfig): Leads {
+  console.log(
+    `\nleaks and fills (40% -> 95% limit), window ${config.windowMinutes} min, median lead before the true crossing: alert / signal`
+  )
+  const leads: Leads = { alert: [], signal: [], missed: 0 }
+  for (const slope of [1, 2, 5, 10, 20]) {
+    const cells: string[] = []
+    for (const amplitude of [0, 2, 6]) {
+      const alertLeads: number[] = []
+      const signalLeads: number[] = []
+      for (let seed = 1; seed <= 5; seed++) {
+        const riseHours = 55 / slope
+        const { start, times, values } = sampled(
+          12 + riseHours + 1,
+          (hour, next) => 40 + Math.max(0, hour - 12) * slope + amplitude * 2 * next(),
+          seed * 101 + slope
+        )
+        const crossing = start + (12 + riseHours) * HOUR_MS
+        const run = simulate(times, values, 95, config)
+        const alert = run.opened.find(at => at >= start + 12 * HOUR_MS)
+        const signal = run.signals.find(at => at >= start + 12 * HOUR_MS)
+        if (alert === undefined || alert > crossing) leads.missed++
+        else alertLeads.push(crossing - alert)
+        if (signal !== undefined && signal <= crossing) signalLeads.push(crossing - signal)
+      }
+      leads.alert.push(...alertLeads)
+      leads.signal.push(...signalLeads)
+      cells.push(
+        `noise ±${amplitude}: ${minutes(alertLeads.length ? median(alertLeads) : undefined)} / ${minutes(signalLeads.length ? median(signalLeads) : undefined)} (${alertLeads.length}/5)`
+      )
+    }
+    console.log(`  ${String(slope).padStart(2)} points/h  ${cells.join('   ')}`)
+  }
+  return leads
+}
+
 const quiet: Record<string, (hour: number, next: () => number) => number> = {
   'flat 60%': (_hour, next) => 60 + 0.5 * next(),
   'noisy 60% ±10': (_hour, next) => 60 + 20 * next(),
@@ -156,23 +165,25 @@ const quiet: Record<string, (hour: number, next: () => number) => number> = {
   'rise to 80% that levels off': (hour, next) => 80 - 40 * Math.exp(-hour / 6) + next(),
   'spike to 90% for 30 min daily': (hour, next) => (hour % 24 < 0.5 ? 90 : 55) + 2 * next()
 }
-let falseAlerts = 0
-let falseSignals = 0
-for (const [name, shape] of Object.entries(quiet)) {
-  let alerts = 0
-  let signals = 0
-  for (let seed = 1; seed <= 5; seed++) {
-    const { times, values } = sampled(7 * 24, shape, seed * 7919)
-    const run = simulate(times, values, 95)
-    alerts += run.opened.length
-    signals += run.signals.length
+
+/** Series that never run out, a week each, five seeds: every alert and signal is false. */
+function quietSection(config: PredictionConfig): { alerts: number; signals: number } {
+  console.log(`\nseries that never run out (a week each, 5 seeds), window ${config.windowMinutes} min: false alerts / false signals`)
+  const total = { alerts: 0, signals: 0 }
+  for (const [name, shape] of Object.entries(quiet)) {
+    let alerts = 0
+    let signals = 0
+    for (let seed = 1; seed <= 5; seed++) {
+      const { times, values } = sampled(7 * 24, shape, seed * 7919)
+      const run = simulate(times, values, 95, config)
+      alerts += run.opened.length
+      signals += run.signals.length
+    }
+    total.alerts += alerts
+    total.signals += signals
+    console.log(`  ${name.padEnd(34)} ${alerts} / ${signals}`)
   }
-  falseAlerts += alerts
-  falseSignals += signals
-  console.log(`  ${name.padEnd(34)} ${alerts} / ${signals}`)
-}
-// A random walk may truly head for the limit; counted apart, as what it is.
-{
+  // A random walk may truly head for the limit: counted apart, as what it is.
   let alerts = 0
   let crossed = 0
   for (let seed = 1; seed <= 5; seed++) {
@@ -185,11 +196,25 @@ for (const [name, shape] of Object.entries(quiet)) {
       },
       seed * 31
     )
-    alerts += simulate(times, values, 95).opened.length
+    alerts += simulate(times, values, 95, config).opened.length
     if (values.some(value => value >= 95)) crossed++
   }
   console.log(`  ${'random walk from 60%'.padEnd(34)} ${alerts} alerts (${crossed} of 5 walks reached 95%)`)
+  return total
 }
+
+const leads = leakSection(settings)
+const { alerts: falseAlerts, signals: falseSignals } = quietSection(settings)
+// The other side of the window's trade-off, in the same run: a day's window sees a daily cycle whole.
+const dayWindow = { ...settings, windowMinutes: 1440 }
+const dayLeads = leakSection(dayWindow)
+const dayQuiet = quietSection(dayWindow)
+console.log(
+  `\nwindow 360 min: median alert lead ${minutes(median(leads.alert))}, ${leads.missed} missed, ${falseAlerts} false alerts, ${falseSignals} false signals`
+)
+console.log(
+  `window 1440 min: median alert lead ${minutes(median(dayLeads.alert))}, ${dayLeads.missed} missed, ${dayQuiet.alerts} false alerts, ${dayQuiet.signals} false signals`
+)
 
 // NAB.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
