@@ -3,9 +3,9 @@
 // actions cut to the allowed list. Every other outcome is the rule-based analysis with the reason
 // it stands, so analyze() always resolves, within the time budget, and never throws.
 import { performance } from 'node:perf_hooks'
+import { LRUCache } from 'lru-cache'
 import type OpenAI from 'openai'
 import { createCircuitBreaker, type BreakerOptions } from './breaker.js'
-import { createTtlCache } from './cache.js'
 import { createChatClient, requestCompletion } from './llm-client.js'
 import { buildPrompt } from './prompt.js'
 import { allowedOnly, parseReply } from './reply.js'
@@ -61,13 +61,14 @@ export function createRootCauseAnalyzer(options: RootCauseAnalyzerOptions = {}):
     options.apiKey === undefined ? undefined : createChatClient({ apiKey: options.apiKey, baseUrl: options.baseUrl })
   const breaker = createCircuitBreaker(options.breaker, now)
   // Holds LLM analyses with the actions the model proposed; each caller gets them cut to its list.
-  const cache = createTtlCache<Analysis>(
-    {
-      ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
-      maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES
-    },
-    now
-  )
+  // The bound keeps a storm of distinct anomalies from growing memory without limit.
+  const cache = new LRUCache<string, Analysis>({
+    max: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+    ttl: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+    // The injected clock, read on every access (by default a reading is reused for a millisecond).
+    perf: { now },
+    ttlResolution: 0
+  })
 
   async function askLlm(
     llm: OpenAI,

@@ -378,6 +378,17 @@ t.test('the same anomaly is analysed once within the cache TTL', async t => {
   t.equal(server.requests.length, 3, 'analysed again once the TTL has passed')
 })
 
+t.test('the cache holds at most cacheMaxEntries analyses, the least recently used going first', async t => {
+  const server = await startFakeOpenAI(t)
+  const analyzer = analyzerFor(server, { now: clock().now, cacheMaxEntries: 2 })
+  const [a, b, c] = (['low', 'medium', 'critical'] as const).map(severity => anomalyFacts({ severity }))
+  for (const facts of [a, b, a, c]) await analyzer.analyze(facts!, ALLOWED_ACTIONS)
+  t.equal(server.requests.length, 3, 'a was read from the cache and became the most recently used')
+  t.equal((await analyzer.analyze(a!, ALLOWED_ACTIONS)).cached, true)
+  t.equal((await analyzer.analyze(b!, ALLOWED_ACTIONS)).cached, undefined, 'b was evicted by c')
+  t.equal(server.requests.length, 4)
+})
+
 t.test('a cached analysis is cut to the allowed list of the call that reads it', async t => {
   const server = await startFakeOpenAI(t)
   server.enqueue({
