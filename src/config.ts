@@ -178,6 +178,8 @@ export interface HealingConfig {
   allowedTargets: string[]
   /** Whether reset_connection may act on the service's own database and application names. */
   allowSelfReset: boolean
+  /** The maintenance window a deploy marker opens for its component. */
+  deployWindowMs: number
 }
 
 function scheduleOf(value: string): string | null {
@@ -202,7 +204,8 @@ function healingConfig(env: Env): HealingConfig {
     escalationWebhookUrl: env.ESCALATION_WEBHOOK_URL,
     escalationWebhookSecret: env.ESCALATION_WEBHOOK_SECRET,
     allowedTargets: allowedTargets('HEAL_ALLOWED_TARGETS', env.HEAL_ALLOWED_TARGETS),
-    allowSelfReset: env.HEAL_ALLOW_SELF_RESET
+    allowSelfReset: env.HEAL_ALLOW_SELF_RESET,
+    deployWindowMs: env.DEPLOY_WINDOW_MINUTES * 60_000
   }
 }
 

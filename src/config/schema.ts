@@ -397,6 +397,11 @@ export const ENV_GROUPS = [
       HEAL_ALLOW_SELF_RESET: Type.Boolean({
         default: false,
         description: "Lets reset_connection act on the service's own database and application names."
+      }),
+      DEPLOY_WINDOW_MINUTES: integer(10, 1, 1440, {
+        unit: 'minutes',
+        description:
+          "How long the maintenance window a deploy marker (POST /v1/deployments) opens holds the component's signals."
       })
     }
   },

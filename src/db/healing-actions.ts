@@ -138,7 +138,10 @@ export async function expireApprovals(tx: Tx, limit: number): Promise<RecoveryAc
     returning *`
 }
 
-/** Open anomalies with no automatic action yet, locked so a concurrent run skips them. */
+/**
+ * Open anomalies with no automatic action yet, locked so a concurrent run skips them. A signal a
+ * silence holds waits until the hold ends (or the silence is expired or shortened).
+ */
 export async function openAnomaliesWithoutAction(
   tx: Tx,
   anomalyId: string | null,
@@ -149,6 +152,8 @@ export async function openAnomaliesWithoutAction(
     where a.status = 'open'
       and (${anomalyId}::uuid is null or a.id = ${anomalyId}::uuid)
       and not exists (select 1 from recovery_actions r where r.triggered_by_anomaly_id = a.id and r.trigger_type = 'automatic')
+      and not (coalesce(a.silenced_until > now(), false)
+        and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now()))
     order by a.created_at, a.id
     limit ${limit}
     for update of a skip locked`

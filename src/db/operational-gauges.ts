@@ -11,6 +11,10 @@ export interface OperationalGauges {
   unfinishedActions: Array<{ status: string; count: number }>
   breakers: Array<{ state: string; count: number }>
   mode: string | null
+  /** Silences whose range covers now (a recurring one counts between its windows too). */
+  silencesActive: Array<{ recurring: boolean; count: number }>
+  /** Open signals a silence holds now. */
+  signalsSilenced: number
 }
 
 export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> {
@@ -21,6 +25,8 @@ export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> 
         actions: OperationalGauges['unfinishedActions'] | null
         breakers: OperationalGauges['breakers'] | null
         mode: string | null
+        silences: OperationalGauges['silencesActive'] | null
+        silenced: number
       }
     ]
   >`
@@ -35,11 +41,20 @@ export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> 
       (select json_agg(b) from (
         select state, count(*)::int as count from circuit_breakers group by 1
       ) b) as breakers,
-      (select mode from self_healing_settings where id) as mode`
+      (select mode from self_healing_settings where id) as mode,
+      (select json_agg(s) from (
+        select recurrence is not null as recurring, count(*)::int as count from silences
+        where starts_at <= now() and ends_at > now() group by 1
+      ) s) as silences,
+      (select count(*)::int from anomaly_signals a
+        where a.status = 'open' and a.silence_id is not null and a.silenced_until > now()
+          and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now())) as silenced`
   return {
     openAnomalies: row.anomalies ?? [],
     unfinishedActions: row.actions ?? [],
     breakers: row.breakers ?? [],
-    mode: row.mode
+    mode: row.mode,
+    silencesActive: row.silences ?? [],
+    signalsSilenced: row.silenced
   }
 }

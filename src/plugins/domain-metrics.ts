@@ -106,6 +106,32 @@ export default fp(
       }
     })
 
+    const silences: Gauge<'recurring'> = new Gauge({
+      name: 'core314_silences_active',
+      help: 'Silences between their start and end, by recurring (true: maintenance windows, counted between windows too)',
+      labelNames: ['recurring'],
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        for (const recurring of [true, false])
+          silences.set(
+            { recurring: String(recurring) },
+            gauges.silencesActive.find(row => row.recurring === recurring)?.count ?? 0
+          )
+      }
+    })
+    const silenced: Gauge = new Gauge({
+      name: 'core314_signals_silenced',
+      help: 'Open anomaly signals a silence holds now: recorded, but nothing automatic is decided or escalated',
+      registers,
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        silenced.set(gauges.signalsSilenced)
+      }
+    })
+
     const escalations = new Counter({
       name: 'core314_escalations_total',
       help: 'Escalations handed to people, by severity',

@@ -86,6 +86,14 @@ export default fp(
             name: 'channels',
             description:
               'Notification channels of an organization (Slack, webhook, PagerDuty), their tests and delivery history'
+          },
+          {
+            name: 'silences',
+            description: 'Silences and recurring maintenance windows that hold matching signals from automatic healing'
+          },
+          {
+            name: 'deployments',
+            description: 'Deploy markers: events analysis cites, rollback targets, and a short maintenance window each'
           }
         ]
       },

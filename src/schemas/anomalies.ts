@@ -105,6 +105,10 @@ export const Anomaly = Type.Object(
     related_anomaly_ids: Type.Array(uuid()),
     triggered_recovery_action_id: nullable(uuid()),
     escalation_event_id: nullable(uuid()),
+    silence_id: nullable(uuid({ description: 'The silence that held it last (docs/silences.md)' })),
+    silenced_until: nullable(
+      timestamp({ description: 'Held by that silence until then: nothing automatic is decided or escalated before' })
+    ),
     gpt4o_prompt: nullable(Type.String()),
     gpt4o_response: nullable(Type.String()),
     gpt4o_model: nullable(Type.String()),
@@ -160,6 +164,8 @@ export const Anomaly = Type.Object(
         resolution_duration_minutes: null,
         triggered_recovery_action_id: '9d4f1e2a-3b6c-4d7e-8f90-a1b2c3d4e5f6',
         escalation_event_id: null,
+        silence_id: null,
+        silenced_until: null,
         gpt4o_prompt: null,
         gpt4o_response: null,
         gpt4o_model: null,

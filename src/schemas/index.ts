@@ -44,6 +44,17 @@ import { AlertmanagerAlert, AlertmanagerPayload, AlertmanagerResult } from './al
 import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from './channels.js'
 import { CreatedIngestKey, IngestKey, IngestKeyInput } from './ingest-keys.js'
 import {
+  Deployment,
+  DeploymentInput,
+  DeploymentList,
+  Matcher,
+  Recurrence,
+  Silence,
+  SilenceInput,
+  SilenceList,
+  SilenceUpdate
+} from './silences.js'
+import {
   MonitorComponentResult,
   MonitorMetric,
   MonitorRunInput,
@@ -121,5 +132,14 @@ export const sharedSchemas: TSchema[] = [
   ChannelUpdate,
   Channel,
   ChannelTestResult,
-  ChannelDelivery
+  ChannelDelivery,
+  Matcher,
+  Recurrence,
+  SilenceInput,
+  SilenceUpdate,
+  Silence,
+  SilenceList,
+  DeploymentInput,
+  Deployment,
+  DeploymentList
 ]

@@ -51,10 +51,12 @@ export const HealingDecision = Type.Object(
     action_type: Type.String(),
     rule: Type.String({ description: 'The mapping entry (anomaly_type:severity) that chose the action, or default' }),
     held_by: nullable(
-      Type.Enum(['mode_off', 'flapping', 'cooldown', 'component_cap', 'global_budget'], {
-        description: 'The guard that held the action (it was escalated instead)'
+      Type.Enum(['mode_off', 'flapping', 'cooldown', 'component_cap', 'global_budget', 'silence'], {
+        description:
+          'The guard that held the action (it was escalated instead), or silence: a silence holds the signal, so nothing was stored or escalated'
       })
     ),
+    silence_id: nullable(uuid({ description: 'With held_by silence: the silence' })),
     reason: Type.String(),
     requires_approval: Type.Boolean(),
     action_id: nullable(uuid()),

@@ -18,6 +18,7 @@ import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors, InvalidFields } from '../errors.js'
 import type { HealingConfig } from '../config.js'
 import { audit } from './healing/audit.js'
+import { withRollbackVersion } from './silences/deployments.js'
 
 const INSERT_COLUMNS = [
   ...Object.keys(RecoveryActionInput.properties),
@@ -72,10 +73,24 @@ export async function requestRecoveryAction(
   return await db.asCaller(
     caller,
     async tx =>
-      await createOnce(tx, idempotency, async () => ({
-        status: 201,
-        body: await insertRow<RecoveryActionRow>(tx, 'recovery_actions', row, INSERT_COLUMNS)
-      }))
+      await createOnce(tx, idempotency, async () => {
+        const parameters = await withRollbackVersion(
+          tx,
+          input.organization_id,
+          input.target_component_name,
+          input.action_type,
+          input.action_parameters ?? {}
+        )
+        return {
+          status: 201,
+          body: await insertRow<RecoveryActionRow>(
+            tx,
+            'recovery_actions',
+            { ...row, action_parameters: parameters },
+            INSERT_COLUMNS
+          )
+        }
+      })
   )
 }
 

@@ -129,6 +129,11 @@ function rootCause(facts: AnomalyFacts): string {
     const names = [...new Set(related.map(anomaly => anomaly.component_name))].join(', ')
     cause += ` ${related.length} related ${related.length === 1 ? 'anomaly' : 'anomalies'} at the same time (${names}) suggest a shared dependency or a cascading failure.`
   }
+  const deploy = facts.recent_deployment
+  // Within the hour a deploy is the first suspect; older ones are history.
+  if (deploy !== null && deploy !== undefined && deploy.minutes_before <= 60) {
+    cause += ` It began ${format(deploy.minutes_before)} minutes after deploy ${deploy.version} of ${facts.component_name}${deploy.previous_version === null ? '' : ` (previously ${deploy.previous_version})`}, which may have caused it.`
+  }
   return cause
 }
 

@@ -18,6 +18,16 @@ export interface RelatedAnomaly {
   detected_at?: string
 }
 
+/** The component's latest deploy before the anomaly (a deploy marker, POST /v1/deployments). */
+export interface RecentDeployment {
+  version: string
+  previous_version: string | null
+  environment: string | null
+  deployed_at: string
+  /** How long before the anomaly's detection time. */
+  minutes_before: number
+}
+
 /** What the detector knows about one anomaly. */
 export interface AnomalyFacts {
   /** The component's organization (null: the platform's). Part of the cache key, never of the prompt. */
@@ -35,6 +45,7 @@ export interface AnomalyFacts {
   /** Oldest first. */
   recent_points: MetricPoint[]
   related_anomalies: RelatedAnomaly[]
+  recent_deployment?: RecentDeployment | null | undefined
   /** Error messages and event text from the component. Untrusted: may carry instructions. */
   event_text: string[]
 }

@@ -10,6 +10,7 @@ import {
   ruleBasedAnalysis,
   type Analysis,
   type AnomalyFacts,
+  type RecentDeployment,
   type RelatedAnomaly,
   type RootCauseAnalyzer
 } from '../analysis/index.js'
@@ -23,6 +24,7 @@ export interface AnalysisTarget {
   /** Error messages from the component's recent events: untrusted, the analyzer fences them. */
   eventText: string[]
   related: RelatedAnomaly[]
+  deployment?: RecentDeployment | null
 }
 
 // Below this a call cannot finish: the signal gets the rule-based analysis without trying.
@@ -53,6 +55,7 @@ export function factsOf(target: AnalysisTarget): AnomalyFacts {
       .slice(-RECENT_POINTS)
       .map(point => ({ timestamp: new Date(point.t).toISOString(), value: point.v })),
     related_anomalies: target.related,
+    recent_deployment: target.deployment ?? null,
     event_text: target.eventText
   }
 }

@@ -40,6 +40,8 @@ import {
 import { detectorSettings, type DetectorOverrides, type DetectorSettings } from './settings.js'
 import type { Severity } from './severity.js'
 import { publishRunDuration } from '../../telemetry.js'
+import { deploymentBefore } from '../silences/deployments.js'
+import { holdIfSilenced } from '../silences/hold.js'
 
 export interface DetectionRequest {
   windowMinutes?: number | undefined
@@ -191,6 +193,8 @@ async function writeChanges(db: Db, plan: Plan, frame: RunFrame): Promise<Writte
       tx,
       plan.signals.map(planned => planned.draft)
     )
+    // Silenced signals are recorded all the same, marked held by their silence.
+    for (const row of upserted) await holdIfSilenced(tx, row, new Date(), 'detector')
     const resolved = await resolveSignals(tx, plan.resolutions, frame.at)
     await linkOverlapping(
       tx,
@@ -231,7 +235,13 @@ async function analyseOpened(
           finding: planned.finding,
           componentType: planned.component.componentType,
           eventText: await recentErrorText(tx, planned.component, new Date(windowStart), at),
-          related: relatedTo(planned, plan.signals, at)
+          related: relatedTo(planned, plan.signals, at),
+          deployment: await deploymentBefore(
+            tx,
+            planned.component.organizationId,
+            planned.component.componentName,
+            new Date(row.detection_timestamp)
+          )
         })
       }
     })

@@ -23,6 +23,8 @@ import { getExecutor } from './executors/registry.js'
 import { holdFor, type GuardName, type Hold } from './guards.js'
 import { chooseAction, type ActionChoice } from './mapping.js'
 import { loadTarget } from './targets.js'
+import { withRollbackVersion } from '../silences/deployments.js'
+import { holdIfSilenced, silenceHolding, type SilenceHold } from '../silences/hold.js'
 
 // A dry run does not touch the network; the limit only bounds a misbehaving executor.
 const PREVIEW_TIMEOUT_MS = 5000
@@ -34,7 +36,9 @@ export interface Decision {
   severity: string
   action_type: string
   rule: string
-  held_by: GuardName | null
+  held_by: GuardName | 'silence' | null
+  /** With held_by 'silence': the silence holding the signal. */
+  silence_id: string | null
   reason: string
   requires_approval: boolean
   action_id: string | null
@@ -128,8 +132,16 @@ interface Plan {
 }
 
 async function plan(ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode): Promise<Plan> {
-  const choice = chooseAction(anomaly, ctx.config)
+  const mapped = chooseAction(anomaly, ctx.config)
   const component = componentOf(anomaly)
+  const parameters = await withRollbackVersion(
+    tx,
+    anomaly.organization_id,
+    component,
+    mapped.actionType,
+    mapped.parameters
+  )
+  const choice = { ...mapped, parameters }
   const recent = await recentAutomatic(
     tx,
     { organizationId: anomaly.organization_id, componentName: component },
@@ -157,10 +169,31 @@ function decisionOf(
     action_type: choice.actionType,
     rule: choice.rule,
     held_by: hold?.guard ?? null,
+    silence_id: null,
     reason: hold?.reason ?? `mapped by ${choice.rule}`,
     requires_approval: requiresApproval,
     action_id: action?.id ?? null,
     execution_status: action?.execution_status ?? null,
+    simulation: null
+  }
+}
+
+/** A signal a silence holds: nothing is stored for it, nothing escalated, until the hold ends. */
+function silencedDecision(ctx: EngineContext, anomaly: AnomalyRow, hold: SilenceHold): Decision {
+  const choice = chooseAction(anomaly, ctx.config)
+  return {
+    anomaly_id: anomaly.id,
+    component_name: componentOf(anomaly),
+    anomaly_type: anomaly.anomaly_type,
+    severity: anomaly.severity,
+    action_type: choice.actionType,
+    rule: choice.rule,
+    held_by: 'silence',
+    silence_id: hold.silence_id,
+    reason: `held by silence ${hold.silence_id} until ${hold.until.toISOString()}: ${hold.comment}`,
+    requires_approval: false,
+    action_id: null,
+    execution_status: null,
     simulation: null
   }
 }
@@ -225,8 +258,11 @@ export async function decide(ctx: EngineContext, anomalyId: string | null, limit
     await lockDecisions(tx)
     const mode = (await readMode(tx)).mode
     const run: DecisionRun = { mode, decisions: [], held: [] }
-    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit))
-      await decideOne(ctx, tx, anomaly, mode, run)
+    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
+      const silenced = await holdIfSilenced(tx, anomaly, new Date(), ctx.owner)
+      if (silenced === null) await decideOne(ctx, tx, anomaly, mode, run)
+      else run.decisions.push(silencedDecision(ctx, anomaly, silenced))
+    }
     return run
   })
 }
@@ -244,6 +280,11 @@ export async function preview(
     const mode = (await readMode(tx)).mode
     const decisions: Decision[] = []
     for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
+      const silenced = await silenceHolding(tx, anomaly, new Date())
+      if (silenced !== null) {
+        decisions.push(silencedDecision(ctx, anomaly, silenced))
+        continue
+      }
       const planned = await plan(ctx, tx, anomaly, mode)
       const decision = decisionOf(
         anomaly,
