@@ -21,6 +21,7 @@ export interface OwnedRows {
     'ingest-keys': string[]
     channels: string[]
     'predictive-alerts': string[]
+    silences: string[]
   }
   /** Text only these rows hold: a response carrying one of them carries the owner's data. */
   markers: {
@@ -30,6 +31,8 @@ export interface OwnedRows {
     organization: string[]
     /** In the organization's admin-managed rows (ingest keys, channels), which only its admins and the service see. */
     admin: string[]
+    /** In the organization's silences and deploy markers, which its members read but no other organization's admin. */
+    members: string[]
   }
 }
 
@@ -193,6 +196,19 @@ export async function createOwnedRows(
     min_severity: 'high'
   })
 
+  const membersMarker = `mbr-${tag}-window`
+  const silence = await created(ctx, 'POST', '/v1/silences', {
+    ...forOrganization,
+    matchers: [{ name: 'component_name', value: `${membersMarker}-component` }],
+    ends_at: new Date(Date.now() + 24 * 3_600_000).toISOString(),
+    comment: `${membersMarker} maintenance`
+  })
+  await created(ctx, 'POST', '/v1/deployments', {
+    ...forOrganization,
+    component_name: `${membersMarker}-deployed`,
+    version: '1.0.0'
+  })
+
   const id = (row: Record<string, unknown>): string => row.id as string
   return {
     ids: {
@@ -206,12 +222,14 @@ export async function createOwnedRows(
       decisions: decisions.map(id),
       'ingest-keys': [id(key)],
       channels: [id(channel)],
-      'predictive-alerts': predictions.map(id)
+      'predictive-alerts': predictions.map(id),
+      silences: [id(silence)]
     },
     markers: {
       user: [marker, service, `probe_${tag}`],
       organization: [orgMarker, component],
-      admin: [adminMarker, routingKey, key.key as string]
+      admin: [adminMarker, routingKey, key.key as string],
+      members: [membersMarker]
     }
   }
 }
@@ -230,7 +248,9 @@ export async function snapshotOwnedTables(sql: Sql): Promise<Record<string, stri
     'ingest_keys',
     'notification_channels',
     'notification_outbox',
-    'predictive_alerts'
+    'predictive_alerts',
+    'silences',
+    'deployments'
   ]
   const snapshot: Record<string, string[]> = {}
   for (const table of tables) {

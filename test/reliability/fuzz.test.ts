@@ -231,14 +231,25 @@ const REFUSED_TO_USERS = new Set([
   'POST /v1/recovery-actions/{id}/cancel',
   'POST /v1/recovery-actions/{id}/execute',
   'POST /v1/recovery-actions/{id}/rollback',
-  'PUT /v1/components/{component_name}'
+  'PUT /v1/components/{component_name}',
+  'PATCH /v1/silences/{id}',
+  'DELETE /v1/silences/{id}'
 ])
 // Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
-const ORGANIZATION_RESOURCES = new Set(['components', 'circuit-breakers', 'ingest-keys', 'channels', 'predictive-alerts'])
+const ORGANIZATION_RESOURCES = new Set([
+  'components',
+  'circuit-breakers',
+  'ingest-keys',
+  'channels',
+  'predictive-alerts',
+  'silences'
+])
 // Organization-wide rows only the organization's admins (and the service role naming it) manage
 // (docs/integrations.md): a user of any organization may not call them at all (403), and the owner
 // reading them is the organization's admin; an admin of another organization is a stranger to them.
 const ADMIN_RESOURCES = new Set(['ingest-keys', 'channels'])
+// Organization-wide rows its members read and no admin of another organization does (silences, docs/silences.md).
+const MEMBER_RESOURCES = new Set([...ADMIN_RESOURCES, 'silences'])
 
 t.test(
   "another caller's ids: always 404 (403 where the role may not call at all), never their data, and their rows unchanged",
@@ -284,7 +295,7 @@ t.test(
     const idsOf = (foreign: (resource: string) => boolean): string[] =>
       Object.entries(owned.ids).flatMap(([resource, ids]) => (foreign(resource) ? ids : []))
     const colleague = (resource: string): boolean => !ORGANIZATION_RESOURCES.has(resource)
-    const adminManaged = (resource: string): boolean => ADMIN_RESOURCES.has(resource)
+    const membersOnly = (resource: string): boolean => MEMBER_RESOURCES.has(resource)
     const callers = [
       {
         name: 'a user of the same organization',
@@ -298,16 +309,22 @@ t.test(
         caller: stranger,
         user: true,
         foreign: () => true,
-        secrets: [...owned.markers.user, ...owned.markers.organization, ...owned.markers.admin, ...idsOf(() => true)]
+        secrets: [
+          ...owned.markers.user,
+          ...owned.markers.organization,
+          ...owned.markers.admin,
+          ...owned.markers.members,
+          ...idsOf(() => true)
+        ]
       },
       // Admins read every user's rows (migration 0003's "admins read all rows"), but an
-      // organization's ingest keys and channels are its own admins' alone.
+      // organization's ingest keys, channels and silences are its own alone.
       {
         name: 'an admin of another organization',
         caller: strangers.admin,
         user: false,
-        foreign: adminManaged,
-        secrets: [...owned.markers.admin, ...idsOf(adminManaged)]
+        foreign: membersOnly,
+        secrets: [...owned.markers.admin, ...owned.markers.members, ...idsOf(membersOnly)]
       }
     ]
     const leaks = (body: string, secrets: string[], requested: string): string[] =>

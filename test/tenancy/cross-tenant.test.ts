@@ -127,7 +127,9 @@ const MEMBER_ROUTES = [
   `/v1/circuit-breakers/${COMPONENT}`,
   '/v1/selftests',
   '/v1/selftests/latest',
-  '/v1/predictive-alerts'
+  '/v1/predictive-alerts',
+  '/v1/silences',
+  '/v1/deployments'
 ]
 
 /** The report routes the service role scopes with ?organization_id=. */
@@ -144,7 +146,9 @@ const SERVICE_REPORTS = [
   `/v1/components/${COMPONENT}`,
   '/v1/circuit-breakers',
   `/v1/circuit-breakers/${COMPONENT}`,
-  '/v1/predictive-alerts'
+  '/v1/predictive-alerts',
+  '/v1/silences',
+  '/v1/deployments'
 ]
 
 t.test('two organizations with the same component and the same incident never touch each other', async t => {
@@ -403,32 +407,57 @@ t.test('two organizations with the same component and the same incident never to
     }
   })
 
-  await t.test("the same component's leak in both: each organization's forecast, alert and signal are its own", async t => {
-    const now = wholeMinuteNow()
-    for (const who of tenants) {
-      await ingestSeries(ctx, who.organizationId, COMPONENT, now, (hours, i) => ({
-        memory_usage_percent: (who.name === 'one' ? 85 : 80) + 10 * hours + 0.5 * wobble(i)
-      }))
-    }
-    const run = await runPrediction({ db: ctx.app.jobDb, settings: ctx.config.prediction }, { at: new Date(now) })
-    t.equal(run.opened, 2, 'one alert per organization, though the name is the same')
-    t.equal(run.signals_opened, 2, 'and one signal each')
-    for (const who of tenants) {
-      const res = await ctx.app.inject({ url: '/v1/predictive-alerts', headers: who.tokens.user.headers })
-      const [alert, ...rest] = res.json().items as Array<Record<string, unknown>>
-      t.same(rest, [], `${who.name}'s member sees one alert`)
-      t.match(alert, { organization_id: who.organizationId, component_name: COMPONENT })
-      t.ok(
-        Math.abs(Number(alert?.actual_value) - (who.name === 'one' ? 85 : 80)) < 1,
-        `${who.name}'s forecast is from ${who.name}'s events only`
-      )
-      const [signal] = await sql<Array<{ organization_id: string }>>`
+  await t.test(
+    "the same component's leak in both: each organization's forecast, alert and signal are its own",
+    async t => {
+      const now = wholeMinuteNow()
+      for (const who of tenants) {
+        await ingestSeries(ctx, who.organizationId, COMPONENT, now, (hours, i) => ({
+          memory_usage_percent: (who.name === 'one' ? 85 : 80) + 10 * hours + 0.5 * wobble(i)
+        }))
+      }
+      const run = await runPrediction({ db: ctx.app.jobDb, settings: ctx.config.prediction }, { at: new Date(now) })
+      t.equal(run.opened, 2, 'one alert per organization, though the name is the same')
+      t.equal(run.signals_opened, 2, 'and one signal each')
+      for (const who of tenants) {
+        const res = await ctx.app.inject({ url: '/v1/predictive-alerts', headers: who.tokens.user.headers })
+        const [alert, ...rest] = res.json().items as Array<Record<string, unknown>>
+        t.same(rest, [], `${who.name}'s member sees one alert`)
+        t.match(alert, { organization_id: who.organizationId, component_name: COMPONENT })
+        t.ok(
+          Math.abs(Number(alert?.actual_value) - (who.name === 'one' ? 85 : 80)) < 1,
+          `${who.name}'s forecast is from ${who.name}'s events only`
+        )
+        const [signal] = await sql<Array<{ organization_id: string }>>`
         select organization_id from anomaly_signals where id = ${alert?.anomaly_signal_id as string}`
-      t.equal(signal?.organization_id, who.organizationId, `${who.name}'s signal is ${who.name}'s`)
+        t.equal(signal?.organization_id, who.organizationId, `${who.name}'s signal is ${who.name}'s`)
+      }
     }
-  })
+  )
 
   await t.test('every list and report route: a member sees nothing of the other organization', async t => {
+    // A silence and a deploy marker each, on components of their own so they hold nothing above.
+    for (const who of tenants) {
+      for (const [url, payload] of [
+        [
+          '/v1/silences',
+          {
+            matchers: [{ name: 'component_name', value: `${who.marker}-silenced` }],
+            ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+            comment: `${who.marker} maintenance`
+          }
+        ],
+        ['/v1/deployments', { component_name: `${who.marker}-deployed`, version: '1.0.0' }]
+      ] as const) {
+        const res = await ctx.app.inject({
+          method: 'POST',
+          url,
+          headers: ctx.service.headers,
+          payload: { ...payload, organization_id: who.organizationId }
+        })
+        t.equal(res.statusCode, 201, res.body)
+      }
+    }
     for (const who of tenants) {
       const stranger = other(who)
       const foreign = [
@@ -453,11 +482,13 @@ t.test('two organizations with the same component and the same incident never to
         for (const value of foreign)
           t.notOk(res.body.includes(value), `the service's report for ${who.name} holds nothing of the other at ${url}`)
       }
-      const own = await ctx.app.inject({ url: '/v1/health-events', headers: who.tokens.user.headers })
-      t.ok(
-        own.body.includes(who.marker),
-        `${who.name}'s member does read their own events (the checks above are not vacuous)`
-      )
+      for (const url of ['/v1/health-events', '/v1/silences', '/v1/deployments']) {
+        const own = await ctx.app.inject({ url, headers: who.tokens.user.headers })
+        t.ok(
+          own.body.includes(who.marker),
+          `${who.name}'s member does read their own ${url} (the checks above are not vacuous)`
+        )
+      }
       t.match((await ctx.app.inject({ url: `/v1/components/${COMPONENT}`, headers: who.tokens.user.headers })).json(), {
         organization_id: who.organizationId,
         key_prefix: who.keyPrefix
