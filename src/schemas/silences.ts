@@ -97,7 +97,12 @@ export const SilenceUpdate = Type.Object(
     ends_at: Type.Optional(timestamp()),
     comment: Type.Optional(name(1000))
   },
-  { $id: 'SilenceUpdate', additionalProperties: false, minProperties: 1 }
+  {
+    $id: 'SilenceUpdate',
+    additionalProperties: false,
+    minProperties: 1,
+    examples: [{ ends_at: '2030-01-01T00:00:00Z', comment: 'the migration runs longer' }]
+  }
 )
 
 export const Silence = Type.Object(
