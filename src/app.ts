@@ -23,6 +23,7 @@ import optionalBody from './plugins/optional-body.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
 import channels from './plugins/channels.js'
+import stream from './plugins/stream.js'
 import type { JobDefinition } from './jobs/scheduler.js'
 import { authenticateIngestKey } from './services/integrations/ingest-keys.js'
 import operations from './routes/operations.js'
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(jsonBody)
   await app.register(nulBytes)
   await app.register(healing, { config })
+  await app.register(stream, { config })
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
   await app.register(otlpMetrics, { prefix: '/otlp', config })

@@ -17,6 +17,7 @@ import predictiveAlerts from './predictive-alerts.js'
 import ingestKeys from './ingest-keys.js'
 import integrations from './integrations.js'
 import channels from './channels.js'
+import stream from './stream.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -35,6 +36,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(ingestKeys)
   await app.register(integrations, { config })
   await app.register(channels, { config })
+  await app.register(stream, { config })
 }
 
 export default v1
