@@ -29,6 +29,7 @@ import { authenticateIngestKey } from './services/integrations/ingest-keys.js'
 import operations from './routes/operations.js'
 import v1 from './routes/v1/index.js'
 import otlpMetrics from './routes/otlp/metrics.js'
+import consoleAssets from './routes/console.js'
 
 export interface AppOptions {
   /** Pool size; defaults to 10. */
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
   await app.register(otlpMetrics, { prefix: '/otlp', config })
+  await app.register(consoleAssets)
   await app.register(channels, { config })
   await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })
   await app.ready()
