@@ -85,7 +85,7 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
                       <span class="muted">not run yet</span>
                     ) : (
                       <>
-                        <Badge value={test.last_result.execution_status} />{' '}
+                        <Badge value={test.last_result.test_result ?? test.last_result.execution_status} />{' '}
                         <When at={test.last_result.completed_at ?? test.last_result.created_at} />
                         {test.last_result.regression_detected && <Badge value="regression" />}
                       </>
@@ -106,10 +106,10 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
                       <button
                         type="button"
                         disabled={running !== null}
-                        aria-label={`Run ${test.test_name} now`}
                         onClick={() => run([test.test_name as TestName], test.test_name)}
                       >
                         {running === test.test_name ? 'Running…' : 'Run now'}
+                        <span class="sr-only"> {test.test_name}</span>
                       </button>
                     </td>
                   )}
