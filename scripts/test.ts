@@ -24,6 +24,7 @@ import { build, type Plugin } from 'esbuild'
 import { createSql } from '../src/db/client.js'
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
+import { buildConsole } from './console-build.js'
 
 const TEMPLATE = 'core314_test_template'
 const TEST_DATABASE_PREFIX = 'core314_t_'
@@ -115,6 +116,8 @@ async function compile(outDir: string): Promise<void> {
     logLevel: 'warning'
   })
   for (const dir of LINKED) symlinkSync(path.resolve(dir), path.join(outDir, dir))
+  // Where src/routes/console.ts finds the built console from its compiled file, as from dist/.
+  await buildConsole(path.join(outDir, 'dist', 'console'))
 }
 
 let database: EmbeddedDatabase | undefined

@@ -23,11 +23,13 @@ import optionalBody from './plugins/optional-body.js'
 import healing from './plugins/healing.js'
 import jobs from './plugins/jobs.js'
 import channels from './plugins/channels.js'
+import stream from './plugins/stream.js'
 import type { JobDefinition } from './jobs/scheduler.js'
 import { authenticateIngestKey } from './services/integrations/ingest-keys.js'
 import operations from './routes/operations.js'
 import v1 from './routes/v1/index.js'
 import otlpMetrics from './routes/otlp/metrics.js'
+import consoleAssets from './routes/console.js'
 
 export interface AppOptions {
   /** Pool size; defaults to 10. */
@@ -116,9 +118,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(jsonBody)
   await app.register(nulBytes)
   await app.register(healing, { config })
+  await app.register(stream, { config })
   await app.register(operations, { migrations: await readMigrations() })
   await app.register(v1, { prefix: '/v1', config })
   await app.register(otlpMetrics, { prefix: '/otlp', config })
+  await app.register(consoleAssets)
   await app.register(channels, { config })
   await app.register(jobs, { config, ...(options.jobs === undefined ? {} : { jobs: options.jobs }) })
   await app.ready()

@@ -33,6 +33,9 @@ export interface Config {
   rateLimitWindow: string
   /** Failed authentications per client address per RATE_LIMIT_WINDOW before it gets 429. */
   authFailureMax: number
+  /** Live event streams one caller may hold open per instance. */
+  streamMaxPerCaller: number
+  streamHeartbeatMs: number
   /** Fastify's trustProxy: false, the number of proxy hops, or the proxies' addresses and CIDRs. */
   trustProxy: false | number | string[]
   jobsEnabled: boolean
@@ -327,6 +330,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     rateLimitMax: env.RATE_LIMIT_MAX,
     rateLimitWindow: env.RATE_LIMIT_WINDOW,
     authFailureMax: env.RATE_LIMIT_AUTH_FAILURES,
+    streamMaxPerCaller: env.STREAM_MAX_PER_CALLER,
+    streamHeartbeatMs: env.STREAM_HEARTBEAT_SECONDS * 1000,
     trustProxy: trustedProxies('TRUST_PROXY', env.TRUST_PROXY),
     jobsEnabled: env.JOBS_ENABLED,
     jobLockTimeoutMs: env.JOB_LOCK_TIMEOUT_MS,

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host })
 
   app.log.info(
-    { address, docs: `${address}/docs`, embedded: database !== undefined },
+    { address, docs: `${address}/docs`, console: `${address}/console`, embedded: database !== undefined },
     'Core314 self-healing service listening'
   )
   if (database !== undefined && config.jwtSecret !== undefined) {
@@ -79,8 +79,13 @@ async function main(): Promise<void> {
       [
         '',
         `  API:      ${address}/v1`,
+        `  Console:  ${address}/console`,
         `  Docs:     ${address}/docs`,
         `  Database: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${path.resolve(config.dataDir)}`,
+        '',
+        // The token rides in the fragment, which browsers never send to a server or a log.
+        '  Open the console signed in as the admin:',
+        `    ${address}/console#token=${admin}`,
         '',
         '  Admin token (7 days):',
         `    ${admin}`,

@@ -79,6 +79,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     })
     await listening
     t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'it serves')
+    t.equal((await fetch(`http://127.0.0.1:${port}/console`)).status, 200, 'the build made the console it serves')
+    for (let waited = 0; !output.includes('/console#token=') && waited < 10_000; waited += 100)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    t.match(
+      output,
+      `http://127.0.0.1:${port}/console#token=ey`,
+      'the link signing the admin in carries the token in its fragment'
+    )
+    t.notOk(
+      output.split('\n').some(line => line.startsWith('{') && line.includes('token=')),
+      'no log line carries it'
+    )
     const postmaster = Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0])
     t.ok(alive(postmaster), 'the embedded PostgreSQL runs')
 

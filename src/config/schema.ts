@@ -64,6 +64,14 @@ export const ENV_GROUPS = [
         description:
           'Failed authentications per client address per RATE_LIMIT_WINDOW; past it the address gets 429 before any token is verified.'
       }),
+      STREAM_MAX_PER_CALLER: integer(5, 1, 1000, {
+        description:
+          'Live event streams (GET /v1/stream) one caller may hold open at once per instance; past it a new one gets 429.'
+      }),
+      STREAM_HEARTBEAT_SECONDS: integer(15, 1, 300, {
+        unit: 's',
+        description: 'How often an idle event stream sends a comment line, so proxies and clients see it is alive.'
+      }),
       TRUST_PROXY: optionalText({
         list: 'a hop count, or proxy addresses and CIDRs separated by ","',
         description:

@@ -83,6 +83,10 @@ export default fp(
               'Ingest from other tools: organization ingest keys, the Alertmanager webhook and OTLP/HTTP metrics'
           },
           {
+            name: 'stream',
+            description: 'Live changes as server-sent events, for the operator console and other watchers'
+          },
+          {
             name: 'channels',
             description:
               'Notification channels of an organization (Slack, webhook, PagerDuty), their tests and delivery history'

@@ -80,6 +80,15 @@ export const SystemAvailability = Type.Object(
   { $id: 'SystemAvailability' }
 )
 
+export const ComponentHealthPage = Type.Object(
+  {
+    items: Type.Array(Type.Unsafe<Static<typeof ComponentHealth>>({ $ref: 'ComponentHealth#' })),
+    total: Type.Integer({ minimum: 0, description: 'Components matching the filters, over all pages' })
+  },
+  { $id: 'ComponentHealthPage' }
+)
+
+export type ComponentHealthPageBody = Static<typeof ComponentHealthPage>
 export type ComponentHealthRow = Static<typeof ComponentHealth>
 export type UnhealthyComponentRow = Static<typeof UnhealthyComponent>
 export type PerformanceTrendRow = Static<typeof PerformanceTrend>

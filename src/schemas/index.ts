@@ -5,7 +5,13 @@ import { Problem } from './problem.js'
 import { Anomaly, AnomalyInput, AnomalyList, AnomalyStatusUpdate } from './anomalies.js'
 import { AnomalyStatistics, CorrelatedAnomaly } from './anomaly-reports.js'
 import { DetectionRequest, DetectionRun } from './detection.js'
-import { ComponentHealth, PerformanceTrend, SystemAvailability, UnhealthyComponent } from './health-reports.js'
+import {
+  ComponentHealth,
+  ComponentHealthPage,
+  PerformanceTrend,
+  SystemAvailability,
+  UnhealthyComponent
+} from './health-reports.js'
 import {
   ApprovalDecision,
   RecoveryAction,
@@ -71,6 +77,7 @@ export const sharedSchemas: TSchema[] = [
   HealthEventBatchResult,
   HealthEventList,
   ComponentHealth,
+  ComponentHealthPage,
   UnhealthyComponent,
   PerformanceTrend,
   SystemAvailability,

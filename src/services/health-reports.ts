@@ -3,6 +3,8 @@ import type { Caller } from '../db/caller.js'
 import type { Db } from '../db/port.js'
 import {
   healthSummary,
+  healthSummaryPage,
+  type ComponentFilter,
   performanceTrends,
   systemAvailability,
   unhealthyComponents,
@@ -26,6 +28,16 @@ export async function summariseHealth(
     caller,
     async tx => await healthSummary(tx, period, componentType ?? null, organizationId ?? null)
   )
+}
+
+export async function pageComponentHealth(
+  db: Db,
+  caller: Caller,
+  period: Period,
+  filter: ComponentFilter,
+  page: { limit: number; offset: number }
+): Promise<{ items: ComponentHealthRow[]; total: number }> {
+  return await db.asCaller(caller, async tx => await healthSummaryPage(tx, period, filter, page.limit, page.offset))
 }
 
 export async function listUnhealthyComponents(

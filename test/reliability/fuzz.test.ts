@@ -67,9 +67,13 @@ t.test('every operation, fuzzed: never a 5xx, every response valid against its d
   addFormats(ajv)
   ajv.addSchema(document as object, 'openapi.json')
 
-  const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec }))
-  )
+  // An event stream never ends, so inject would wait on it forever: test/routes/v1/stream.test.ts
+  // drives GET /v1/stream over a socket, its refusals included.
+  const operations: Operation[] = Object.entries(document.paths)
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, spec]) => ({ method: method.toUpperCase(), path, spec }))
+    )
+    .filter(operation => operation.spec.responses['200']?.content?.['text/event-stream'] === undefined)
   t.ok(operations.length > 40, `${operations.length} operations in the contract`)
 
   const failures: string[] = []

@@ -3,16 +3,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import {
   ComponentHealth,
+  ComponentHealthPage,
   PerformanceTrend,
   SystemAvailability,
   UnhealthyComponent
 } from '../../schemas/health-reports.js'
-import { ALL_CALLERS } from '../../schemas/common.js'
-import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { ALL_CALLERS, paginationQuery } from '../../schemas/common.js'
+import { healthStatus, name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
   listUnhealthyComponents,
+  pageComponentHealth,
   measureAvailability,
   summariseHealth,
   trendPerformance
@@ -67,6 +69,49 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         period(request.query, 1),
         request.query.component_type,
         request.query.organization_id
+      )
+  )
+
+  app.get(
+    '/health/components',
+    {
+      config: { allow: [...ALL_CALLERS] },
+      schema: {
+        operationId: 'pageComponentHealth',
+        tags,
+        summary: 'Per-component health over a period, filtered and paged (for the console)',
+        description:
+          "Every caller; row-level security shows each caller only the rows it may see. The same rows as /health/summary, worst first, filtered by part of the component's name (any case) and latest status, one page at a time, with the count of every match.",
+        querystring: Type.Object(
+          {
+            since: since(1),
+            until,
+            component_type: Type.Optional(name(100)),
+            organization_id: organization,
+            search: Type.Optional(name(200, { description: "Part of the component's name, any case" })),
+            status: Type.Optional(
+              healthStatus({ description: 'Only components whose latest status in the period is this' })
+            ),
+            limit: paginationQuery.limit,
+            offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Matches to skip' })
+          },
+          { additionalProperties: false }
+        ),
+        response: { 200: ref(ComponentHealthPage, 'One page of components'), ...problems(400, 401, 429) }
+      }
+    },
+    async request =>
+      await pageComponentHealth(
+        app.db,
+        callerOf(request),
+        period(request.query, 1),
+        {
+          componentType: request.query.component_type ?? null,
+          organizationId: request.query.organization_id ?? null,
+          search: request.query.search ?? null,
+          status: request.query.status ?? null
+        },
+        { limit: request.query.limit, offset: request.query.offset }
       )
   )
 

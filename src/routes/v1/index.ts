@@ -18,6 +18,7 @@ import ingestKeys from './ingest-keys.js'
 import integrations from './integrations.js'
 import channels from './channels.js'
 import silences from './silences.js'
+import stream from './stream.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -37,6 +38,7 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(integrations, { config })
   await app.register(channels, { config })
   await app.register(silences, { config })
+  await app.register(stream, { config })
 }
 
 export default v1

@@ -1,0 +1,279 @@
+// AnomalyConsole: open and recent signals (filtered and paged by the service), one signal's
+// baseline against what was observed, its pattern, root cause and the evidence it cites, its
+// correlated signals, and the workflow: acknowledge, resolve, false positive, with notes;
+// silence from a signal where the service has silences.
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, api, availablePaths, call, type components } from '../api'
+import { useResource } from '../hooks'
+import type { Who } from '../session'
+import { Badge, Empty, Notice, Section, When, num } from '../ui'
+
+type Anomaly = components['schemas']['Anomaly']
+type Status = components['schemas']['AnomalyStatusUpdate']['status']
+const STATUSES = ['', 'open', 'acknowledged', 'investigating', 'resolved', 'false_positive'] as const
+const SEVERITIES = ['', 'critical', 'high', 'medium', 'low'] as const
+const PAGE = 25
+
+function evidenceOf(signal: Anomaly): string[] {
+  const analysis = (signal.metadata as { analysis?: { evidence?: unknown } } | null)?.analysis
+  const evidence = analysis?.evidence
+  return Array.isArray(evidence) ? evidence.map(item => (typeof item === 'string' ? item : JSON.stringify(item))) : []
+}
+
+function Workflow({ signal, caller, onDone }: { signal: Anomaly; caller: Who; onDone: () => void }) {
+  const [notes, setNotes] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [silences, setSilences] = useState(false)
+  useEffect(() => {
+    void availablePaths().then(paths => setSilences(paths.has('/v1/silences')))
+  }, [])
+  if (caller.kind === 'service') return <p class="muted">The service role reads the console only.</p>
+  const move = async (status: Status) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await call(
+        api.PATCH('/v1/anomalies/{id}', {
+          params: { path: { id: signal.id } },
+          body: { status, ...(notes.trim() === '' ? {} : { resolution_notes: notes.trim() }) }
+        })
+      )
+      setNotes('')
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err))
+    } finally {
+      setBusy(false)
+      onDone()
+    }
+  }
+  const closed = signal.status === 'resolved' || signal.status === 'false_positive'
+  return (
+    <div class="workflow">
+      <label for={`notes-${signal.id}`}>Notes</label>
+      <textarea
+        id={`notes-${signal.id}`}
+        rows={2}
+        value={notes}
+        onInput={event => setNotes(event.currentTarget.value)}
+      />
+      <div class="buttons">
+        <button type="button" disabled={busy || signal.status !== 'open'} onClick={() => void move('acknowledged')}>
+          Acknowledge
+        </button>
+        <button type="button" disabled={busy || closed} onClick={() => void move('resolved')}>
+          Resolve
+        </button>
+        <button type="button" disabled={busy || closed} onClick={() => void move('false_positive')}>
+          False positive
+        </button>
+        {silences && (
+          <a class="button" href={`#/silences/new/${encodeURIComponent(signal.source_component_name ?? '')}`}>
+            Silence…
+          </a>
+        )}
+      </div>
+      <Notice error={error} />
+    </div>
+  )
+}
+
+function Detail({ id, caller, onChanged }: { id: string; caller: Who; onChanged: () => void }) {
+  const signal = useResource(
+    async () => await call(api.GET('/v1/anomalies/{id}', { params: { path: { id } } })),
+    [id],
+    ['anomaly']
+  )
+  const correlated = useResource(
+    async () => await call(api.GET('/v1/anomalies/{id}/correlated', { params: { path: { id } } })),
+    [id],
+    ['anomaly']
+  )
+  const s = signal.data
+  return (
+    <Section title="Signal">
+      <Notice error={signal.error} onRetry={signal.reload} />
+      {s !== undefined && (
+        <>
+          <p>
+            <Badge value={s.severity} /> <Badge value={s.status} /> <strong>{s.anomaly_type.replace(/_/g, ' ')}</strong>{' '}
+            on{' '}
+            {s.source_component_name === null ? (
+              'no component'
+            ) : (
+              <a href={`#/component/${encodeURIComponent(s.source_component_name)}`}>{s.source_component_name}</a>
+            )}
+          </p>
+          <dl class="pairs">
+            <dt>Baseline → observed</dt>
+            <dd>
+              {num(s.baseline_value)} → {num(s.observed_value)} ({num(s.deviation_percentage, 0, ' %')})
+            </dd>
+            <dt>Pattern</dt>
+            <dd>{s.pattern_type?.replace(/_/g, ' ') ?? '–'}</dd>
+            <dt>Detected</dt>
+            <dd>
+              <When at={s.detection_timestamp} /> by {s.detection_method ?? 'a service'}
+            </dd>
+            <dt>Confidence</dt>
+            <dd>{num(s.confidence_score, 2)}</dd>
+          </dl>
+          <h3>Root cause</h3>
+          <p>{s.root_cause_analysis ?? s.anomaly_description ?? 'No analysis yet.'}</p>
+          {evidenceOf(s).length > 0 && (
+            <>
+              <h3>Evidence cited</h3>
+              <ul>
+                {evidenceOf(s).map(item => (
+                  <li key={item}>{item}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h3>Correlated signals</h3>
+          {correlated.data?.length === 0 && <Empty>None within the window.</Empty>}
+          <ul class="feed">
+            {correlated.data?.map(other => (
+              <li key={other.id}>
+                <Badge value={other.severity} /> {other.anomaly_type.replace(/_/g, ' ')} on{' '}
+                {other.source_component_name ?? '–'}: {other.correlation_reason}
+              </li>
+            ))}
+          </ul>
+          <Workflow
+            signal={s}
+            caller={caller}
+            onDone={() => {
+              signal.reload()
+              onChanged()
+            }}
+          />
+        </>
+      )}
+    </Section>
+  )
+}
+
+export function AnomalyConsole({ caller }: { caller: Who }) {
+  const [status, setStatus] = useState('open')
+  const [severity, setSeverity] = useState('')
+  const [component, setComponent] = useState('')
+  const [cursors, setCursors] = useState<string[]>([])
+  const [selected, setSelected] = useState<string | null>(null)
+  const cursor = cursors[cursors.length - 1]
+  const list = useResource(
+    async () =>
+      await call(
+        api.GET('/v1/anomalies', {
+          params: {
+            query: {
+              limit: PAGE,
+              ...(cursor === undefined ? {} : { cursor }),
+              ...(status === '' ? {} : { status: status as Status }),
+              ...(severity === '' ? {} : { severity: severity as Anomaly['severity'] }),
+              ...(component.trim() === '' ? {} : { source_component_name: component.trim() })
+            }
+          }
+        })
+      ),
+    [status, severity, component, cursor],
+    ['anomaly']
+  )
+  const filter = (set: (value: string) => void) => (event: { currentTarget: { value: string } }) => {
+    set(event.currentTarget.value)
+    setCursors([])
+  }
+  return (
+    <div class="split">
+      <Section title="Signals">
+        <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
+          <label>
+            Status
+            <select value={status} onChange={filter(setStatus)}>
+              {STATUSES.map(value => (
+                <option value={value}>{value === '' ? 'any' : value.replace(/_/g, ' ')}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Severity
+            <select value={severity} onChange={filter(setSeverity)}>
+              {SEVERITIES.map(value => (
+                <option value={value}>{value === '' ? 'any' : value}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Component
+            <input type="search" value={component} onChange={filter(setComponent)} placeholder="exact name" />
+          </label>
+        </form>
+        <Notice error={list.error} onRetry={list.reload} />
+        {list.data?.items.length === 0 && <Empty>No signals match.</Empty>}
+        {list.data !== undefined && list.data.items.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Signal</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Status</th>
+                <th scope="col">Observed (baseline)</th>
+                <th scope="col">Detected</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map(signal => (
+                <tr key={signal.id} class={signal.id === selected ? 'selected' : ''}>
+                  <th scope="row">
+                    <button
+                      type="button"
+                      class="link"
+                      aria-pressed={signal.id === selected}
+                      onClick={() => setSelected(signal.id)}
+                    >
+                      {signal.anomaly_type.replace(/_/g, ' ')} · {signal.source_component_name ?? '–'}
+                    </button>
+                    {signal.pattern_type === null ? null : (
+                      <div class="muted small">{signal.pattern_type.replace(/_/g, ' ')}</div>
+                    )}
+                  </th>
+                  <td>
+                    <Badge value={signal.severity} />
+                  </td>
+                  <td>
+                    <Badge value={signal.status} />
+                  </td>
+                  <td>
+                    {num(signal.observed_value)} ({num(signal.baseline_value)})
+                  </td>
+                  <td>
+                    <When at={signal.detection_timestamp} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <nav class="pager" aria-label="Signal pages">
+          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Newer
+          </button>
+          <button
+            type="button"
+            disabled={list.data?.next_cursor == null}
+            onClick={() => list.data?.next_cursor != null && setCursors([...cursors, list.data.next_cursor])}
+          >
+            Older
+          </button>
+        </nav>
+      </Section>
+      {selected === null ? (
+        <Section title="Signal">
+          <Empty>Choose a signal to see its analysis and act on it.</Empty>
+        </Section>
+      ) : (
+        <Detail id={selected} caller={caller} onChanged={list.reload} />
+      )}
+    </div>
+  )
+}

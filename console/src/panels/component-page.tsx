@@ -1,0 +1,173 @@
+// A component's page: its health over the last hours, events, signals, actions, circuit
+// breaker and control targets (secrets are never returned by the API, nor shown here).
+import { api, call } from '../api'
+import { useResource } from '../hooks'
+import type { Who } from '../session'
+import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
+
+const HOURS = 6
+
+export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
+  const since = new Date(Date.now() - HOURS * 3600_000).toISOString()
+  const trends = useResource(
+    async () =>
+      await call(
+        api.GET('/v1/health/trends', { params: { query: { component_name: name, since, bucket: '15 minutes' } } })
+      ),
+    [name],
+    []
+  )
+  const events = useResource(
+    async () => await call(api.GET('/v1/health-events', { params: { query: { component_name: name, limit: 15 } } })),
+    [name],
+    []
+  )
+  const signals = useResource(
+    async () => await call(api.GET('/v1/anomalies', { params: { query: { source_component_name: name, limit: 15 } } })),
+    [name],
+    ['anomaly']
+  )
+  const actions = useResource(
+    async () =>
+      await call(api.GET('/v1/recovery-actions', { params: { query: { target_component_name: name, limit: 15 } } })),
+    [name],
+    ['recovery_action']
+  )
+  // The service role names an organization for one component; the console shows its lists only.
+  const breaker = useResource(
+    async () =>
+      caller.kind === 'service'
+        ? null
+        : await call(
+            api.GET('/v1/circuit-breakers/{component_name}', { params: { path: { component_name: name } } })
+          ).catch(() => null),
+    [name],
+    ['recovery_action']
+  )
+  const targets = useResource(
+    async () =>
+      caller.kind === 'service'
+        ? null
+        : await call(api.GET('/v1/components/{component_name}', { params: { path: { component_name: name } } })).catch(
+            () => null
+          ),
+    [name],
+    []
+  )
+  const points = trends.data ?? []
+
+  return (
+    <div class="panel-grid">
+      <p>
+        <a href="#/monitor">← All components</a>
+      </p>
+      <Section title={`${name}: last ${HOURS} hours`}>
+        <Notice error={trends.error} onRetry={trends.reload} />
+        <dl class="charts">
+          {(
+            [
+              ['Latency p95 (ms)', points.map(p => p.avg_latency_p95_ms)],
+              ['Error rate (%)', points.map(p => p.avg_error_rate)],
+              ['CPU (%)', points.map(p => p.avg_cpu_usage_percent)],
+              ['Memory (%)', points.map(p => p.avg_memory_usage_percent)],
+              ['Availability (%)', points.map(p => p.avg_availability_percentage)]
+            ] as const
+          ).map(([label, values]) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd>
+                <Sparkline values={[...values]} label={label} />
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </Section>
+      <Section title="Signals">
+        <Notice error={signals.error} />
+        {signals.data?.items.length === 0 && <Empty>No signals.</Empty>}
+        <ul class="feed">
+          {signals.data?.items.map(signal => (
+            <li key={signal.id}>
+              <Badge value={signal.severity} /> <Badge value={signal.status} /> {signal.anomaly_type.replace(/_/g, ' ')}{' '}
+              <When at={signal.detection_timestamp} />
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <Section title="Actions">
+        <Notice error={actions.error} />
+        {actions.data?.items.length === 0 && <Empty>No actions.</Empty>}
+        <ul class="feed">
+          {actions.data?.items.map(action => (
+            <li key={action.id}>
+              <Badge value={action.execution_status} /> {action.action_type.replace(/_/g, ' ')}{' '}
+              <When at={action.created_at} />
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <Section title="Circuit breaker and control targets">
+        {breaker.data === null || breaker.data === undefined ? (
+          <Empty>No breaker recorded.</Empty>
+        ) : (
+          <p>
+            Breaker <Badge value={breaker.data.state} />, tripped {breaker.data.trip_count} times
+            {breaker.data.reason === null ? '' : `: ${breaker.data.reason}`}
+          </p>
+        )}
+        {targets.data === null || targets.data === undefined ? (
+          <Empty>No control targets registered.</Empty>
+        ) : (
+          <dl class="pairs">
+            <dt>Type</dt>
+            <dd>{targets.data.component_type}</dd>
+            <dt>Webhook</dt>
+            <dd>{targets.data.webhook_url ?? '–'}</dd>
+            <dt>Redis</dt>
+            <dd>
+              {targets.data.redis_url ?? '–'}{' '}
+              {targets.data.key_prefix === null ? '' : `(keys ${targets.data.key_prefix}*)`}
+            </dd>
+            <dt>Database</dt>
+            <dd>
+              {targets.data.database_url ?? '–'}{' '}
+              {targets.data.application_name === null ? '' : `(application ${targets.data.application_name})`}
+            </dd>
+          </dl>
+        )}
+      </Section>
+      <Section title="Recent events">
+        <Notice error={events.error} />
+        {events.data?.items.length === 0 && <Empty>No events.</Empty>}
+        {events.data !== undefined && events.data.items.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Measured</th>
+                <th scope="col">Status</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Errors</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.data.items.map(event => (
+                <tr key={event.id}>
+                  <td>
+                    <When at={event.event_time} />
+                  </td>
+                  <td>
+                    <Badge value={event.status} />
+                  </td>
+                  <td>{num(event.latency_ms, 0, ' ms')}</td>
+                  <td>{num(event.error_rate, 2, ' %')}</td>
+                  <td>{event.last_error_message ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </div>
+  )
+}

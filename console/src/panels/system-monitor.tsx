@@ -1,0 +1,152 @@
+// SystemMonitor: every component the caller may see over the last hours, worst first, with
+// its status, latency p95, error rate, resource use and availability, a chart per row, and
+// what the engine decided lately. Filtered and paged by the service (GET /v1/health/components).
+import { useState } from 'preact/hooks'
+import { api, call, type components } from '../api'
+import { useResource } from '../hooks'
+import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
+import { DecisionFeed } from './decision-feed'
+
+type Trend = components['schemas']['PerformanceTrend']
+const HOURS = 6
+const PAGE = 50
+const STATUSES = ['', 'critical', 'unhealthy', 'degraded', 'healthy', 'unknown'] as const
+
+const sinceHours = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString()
+
+export function SystemMonitor() {
+  const [search, setSearch] = useState('')
+  const [status, setStatus] = useState('')
+  const [offset, setOffset] = useState(0)
+  const page = useResource(
+    async () =>
+      await call(
+        api.GET('/v1/health/components', {
+          params: {
+            query: {
+              since: sinceHours(HOURS),
+              limit: PAGE,
+              offset,
+              ...(search === '' ? {} : { search }),
+              ...(status === '' ? {} : { status: status as Exclude<(typeof STATUSES)[number], ''> })
+            }
+          }
+        })
+      ),
+    [search, status, offset],
+    ['anomaly', 'recovery_action']
+  )
+  const names = (page.data?.items ?? []).map(row => row.component_name)
+  const trends = useResource(
+    async () =>
+      names.length === 0
+        ? []
+        : await call(
+            api.GET('/v1/health/trends', { params: { query: { since: sinceHours(HOURS), bucket: '30 minutes' } } })
+          ),
+    [names.join()],
+    []
+  )
+  const series = (name: string, pick: (trend: Trend) => number | null) =>
+    (trends.data ?? []).filter(trend => trend.component_name === name).map(pick)
+
+  return (
+    <div class="panel-grid">
+      <Section title={`Components, last ${HOURS} hours`}>
+        <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
+          <label>
+            Search
+            <input
+              type="search"
+              value={search}
+              placeholder="component name"
+              onInput={event => {
+                setSearch(event.currentTarget.value)
+                setOffset(0)
+              }}
+            />
+          </label>
+          <label>
+            Status
+            <select
+              value={status}
+              onChange={event => {
+                setStatus(event.currentTarget.value)
+                setOffset(0)
+              }}
+            >
+              {STATUSES.map(value => (
+                <option value={value}>{value === '' ? 'any' : value}</option>
+              ))}
+            </select>
+          </label>
+          <span class="muted" aria-live="polite">
+            {page.data === undefined ? 'loading…' : `${page.data.total} components`}
+          </span>
+        </form>
+        <Notice error={page.error} onRetry={page.reload} />
+        {page.data !== undefined && page.data.items.length === 0 && (
+          <Empty>No component reported health in this period.</Empty>
+        )}
+        {page.data !== undefined && page.data.items.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Component</th>
+                <th scope="col">Status</th>
+                <th scope="col">Latency p95</th>
+                <th scope="col">Errors</th>
+                <th scope="col">CPU / memory</th>
+                <th scope="col">Availability</th>
+                <th scope="col">Last event</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.items.map(row => (
+                <tr key={`${row.component_type}/${row.component_name}`}>
+                  <th scope="row">
+                    <a href={`#/component/${encodeURIComponent(row.component_name)}`}>{row.component_name}</a>
+                    <div class="muted small">{row.component_type}</div>
+                  </th>
+                  <td>
+                    <Badge value={row.status} />
+                  </td>
+                  <td>
+                    {num(row.max_latency_p95_ms, 0, ' ms')}
+                    <Sparkline values={series(row.component_name, t => t.avg_latency_p95_ms)} label="latency p95" />
+                  </td>
+                  <td>
+                    {num(row.avg_error_rate, 2, ' %')}
+                    <Sparkline values={series(row.component_name, t => t.avg_error_rate)} label="error rate" />
+                  </td>
+                  <td>
+                    {num(row.avg_cpu_usage_percent, 0, ' %')} / {num(row.avg_memory_usage_percent, 0, ' %')}
+                    <Sparkline values={series(row.component_name, t => t.avg_cpu_usage_percent)} label="CPU use" />
+                  </td>
+                  <td>{num(row.avg_availability_percentage, 2, ' %')}</td>
+                  <td>
+                    <When at={row.last_event_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {page.data !== undefined && page.data.total > PAGE && (
+          <nav class="pager" aria-label="Component pages">
+            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              Previous
+            </button>
+            <span>
+              {offset + 1}–{Math.min(offset + PAGE, page.data.total)} of {page.data.total}
+            </span>
+            <button type="button" disabled={offset + PAGE >= page.data.total} onClick={() => setOffset(offset + PAGE)}>
+              Next
+            </button>
+          </nav>
+        )}
+      </Section>
+      <DecisionFeed title="What changed recently" limit={8} />
+    </div>
+  )
+}

@@ -1,0 +1,96 @@
+// Small pieces every panel uses: status badges, times, notices, a sparkline, a table section.
+import type { ComponentChildren } from 'preact'
+
+export function Badge({ value }: { value: string | null | undefined }) {
+  const text = value ?? 'unknown'
+  return <span class={`badge badge-${text.replace(/[^a-z_]/g, '')}`}>{text.replace(/_/g, ' ')}</span>
+}
+
+export function When({ at }: { at: string | null | undefined }) {
+  if (at === null || at === undefined) return <span class="muted">never</span>
+  const date = new Date(at)
+  const seconds = Math.round((Date.now() - date.getTime()) / 1000)
+  const ago =
+    Math.abs(seconds) < 90
+      ? `${seconds} s ago`
+      : Math.abs(seconds) < 5400
+        ? `${Math.round(seconds / 60)} min ago`
+        : Math.abs(seconds) < 129600
+          ? `${Math.round(seconds / 3600)} h ago`
+          : date.toISOString().slice(0, 10)
+  return (
+    <time dateTime={date.toISOString()} title={date.toISOString()}>
+      {ago}
+    </time>
+  )
+}
+
+export function num(value: number | null | undefined, digits = 1, unit = ''): string {
+  return value === null || value === undefined ? '–' : `${value.toFixed(digits)}${unit}`
+}
+
+export function Notice({ error, onRetry }: { error: string | null; onRetry?: () => void }) {
+  if (error === null) return null
+  return (
+    <div class="notice" role="alert">
+      {error}
+      {onRetry !== undefined && (
+        <button type="button" class="link" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  )
+}
+
+/** A line chart of one series, for a row's last hours; the label says what it shows. */
+export function Sparkline({ values, label }: { values: Array<number | null>; label: string }) {
+  const points = values.map((value, index) => ({ value, index })).filter(p => p.value !== null) as Array<{
+    value: number
+    index: number
+  }>
+  const width = 120
+  const height = 28
+  if (points.length < 2)
+    return (
+      <span class="muted" aria-label={`${label}: not enough data`}>
+        –
+      </span>
+    )
+  const max = Math.max(...points.map(p => p.value), 1e-9)
+  const min = Math.min(...points.map(p => p.value), 0)
+  const x = (index: number) => (index / Math.max(values.length - 1, 1)) * (width - 2) + 1
+  const y = (value: number) => height - 1 - ((value - min) / (max - min || 1)) * (height - 2)
+  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.index).toFixed(1)},${y(p.value).toFixed(1)}`).join('')
+  const last = points[points.length - 1]?.value
+  return (
+    <svg class="spark" width={width} height={height} role="img" aria-label={`${label}, latest ${num(last)}`}>
+      <path d={path} fill="none" stroke="currentColor" stroke-width="1.5" />
+    </svg>
+  )
+}
+
+export function Section({
+  title,
+  children,
+  actions
+}: {
+  title: string
+  children: ComponentChildren
+  actions?: ComponentChildren
+}) {
+  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
+  return (
+    <section class="card" aria-labelledby={id}>
+      <header class="card-head">
+        <h2 id={id}>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  )
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="muted empty">{children}</p>
+}

@@ -1,0 +1,96 @@
+// GET /v1/stream: server-sent events naming each change the caller may read (a signal, an
+// action, a self-test result, an escalation, the healing mode), so a console updates without
+// polling. Each event says what changed, not its content: the client reads the row through
+// the API, as the caller. Resumes after Last-Event-ID; a comment line every
+// STREAM_HEARTBEAT_SECONDS keeps idle proxies from closing it.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Config } from '../../config.js'
+import type { StreamEvent } from '../../db/stream-events.js'
+import { ALL_CALLERS } from '../../schemas/common.js'
+import { problems } from '../../schemas/problem.js'
+import { callerOf } from '../caller.js'
+
+const RECONNECT_MS = 3000
+
+const format = (event: StreamEvent): string =>
+  `id: ${event.id}\nevent: ${event.topic}\ndata: ${JSON.stringify({ topic: event.topic, id: event.row_id, op: event.op })}\n\n`
+
+const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.get(
+    '/stream',
+    {
+      config: {
+        allow: [...ALL_CALLERS],
+        // Written to the raw response as it happens, not serialized: described for the document only.
+        documented: {
+          response: {
+            200: {
+              description: 'The open stream: `retry`, then `id`/`event`/`data` blocks and `: ping` comments',
+              content: {
+                'text/event-stream': {
+                  schema: {
+                    type: 'string',
+                    description: 'Server-sent events (WHATWG HTML, "Server-sent events")',
+                    examples: [
+                      'id: 42\nevent: anomaly\ndata: {"topic":"anomaly","id":"9f1c0f0e-3f7a-4c55-9a9e-6d1b2a3c4d5e","op":"insert"}\n\n'
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      schema: {
+        operationId: 'streamEvents',
+        tags: ['stream'],
+        summary: 'Live changes, as server-sent events',
+        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).`,
+        headers: Type.Object({
+          'last-event-id': Type.Optional(
+            Type.String({ pattern: '^[0-9]{1,15}$', description: 'The id of the last event received' })
+          )
+        }),
+        response: { ...problems(400, 401, 429) }
+      }
+    },
+    async (request, reply) => {
+      const caller = callerOf(request)
+      const lastEventId = request.headers['last-event-id']
+      const raw = reply.raw
+      let started = false
+      // Headers go out with the first byte, so a refusal before it is still a problem+json.
+      const start = (): void => {
+        if (started) return
+        started = true
+        reply.hijack()
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-accel-buffering': 'no',
+          'x-request-id': request.id
+        })
+        raw.write(`retry: ${RECONNECT_MS}\n\n`)
+      }
+      const close = await app.stream.open(caller, lastEventId === undefined ? null : Number(lastEventId), {
+        send: event => {
+          start()
+          raw.write(format(event))
+        },
+        end: () => {
+          start()
+          raw.end()
+        }
+      })
+      start()
+      const heartbeat = setInterval(() => raw.write(': ping\n\n'), config.streamHeartbeatMs)
+      raw.on('close', () => {
+        clearInterval(heartbeat)
+        close()
+      })
+    }
+  )
+}
+
+export default routes

@@ -1,0 +1,227 @@
+// The operator console in a real browser (Debian's Chromium through Playwright) against the
+// real service and PostgreSQL: every panel loads seeded data and passes axe-core with no
+// serious or critical violation; an admin approves a pending action and watches it run, and
+// switches healing off and back; a signal the detect job opens appears without a reload; a
+// member sees only their rows; the service token reads only; the keyboard reaches everything.
+import t from 'tap'
+import axe from 'axe-core'
+import type { Page } from 'playwright-core'
+import { jobDefinitions } from '../../src/jobs/index.js'
+import { buildTestApp } from '../helpers/app.js'
+import { launchBrowser, signedInPage } from '../helpers/browser.js'
+import { startControlEndpoint } from '../helpers/control-endpoint.js'
+import { ownerSql } from '../helpers/database.js'
+import { historyThen, insertSeries } from '../services/detection/series.js'
+
+const SECRET = 'whsec_' + Buffer.from('console-test-secret-0123456789').toString('base64')
+const WAIT = { timeout: 30_000 }
+
+// axe-core run in the page itself (evaluate is not subject to the page's CSP).
+async function axeProblems(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
+  const violations = await page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      resultTypes: ['violations']
+    })
+    return violations.map(violation => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map(node => node.target.join(' '))
+    }))
+  })
+  return violations
+    .filter(violation => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(violation => `${violation.id}: ${violation.targets.join(', ')}`)
+}
+
+async function openPanel(page: Page, title: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Panels' }).getByRole('link', { name: title }).click()
+  await page.getByRole('heading', { level: 1, name: title }).waitFor(WAIT)
+}
+
+t.test('the console', async t => {
+  const ctx = await buildTestApp(t)
+  const baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
+  const api = async (method: string, url: string, headers: { authorization: string }, payload?: object) => {
+    const res = await ctx.app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload })
+    })
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+    return res.json()
+  }
+  const event = (name: string, status: string, userId: string, latency: number) => ({
+    component_type: 'edge_function',
+    component_name: name,
+    status,
+    latency_ms: latency,
+    latency_p95_ms: latency * 2,
+    error_rate: status === 'healthy' ? 0.5 : 12,
+    cpu_usage_percent: 40,
+    memory_usage_percent: 55,
+    user_id: userId
+  })
+  await api('POST', '/v1/health-events/batch', ctx.service.headers, {
+    events: [
+      event('checkout', 'critical', ctx.user.id, 900),
+      event('checkout', 'critical', ctx.user.id, 950),
+      event('search', 'healthy', ctx.user.id, 80),
+      event('payroll', 'degraded', ctx.otherUser.id, 300)
+    ]
+  })
+  const signal = (name: string, userId: string) => ({
+    anomaly_type: 'latency_spike',
+    severity: 'high',
+    source_type: 'system_health_events',
+    source_component_name: name,
+    baseline_value: 180,
+    observed_value: 950,
+    deviation_percentage: 427,
+    pattern_type: 'sudden_spike',
+    root_cause_analysis: `${name} slowed after a deploy`,
+    user_id: userId
+  })
+  const own = await api('POST', '/v1/anomalies', ctx.service.headers, signal('checkout', ctx.user.id))
+  const foreign = await api('POST', '/v1/anomalies', ctx.service.headers, signal('payroll', ctx.otherUser.id))
+  const endpoint = await startControlEndpoint(t, { secret: SECRET })
+  await api('PUT', '/v1/components/checkout', ctx.service.headers, {
+    component_type: 'edge_function',
+    organization_id: ctx.admin.organizationId,
+    webhook_url: endpoint.url,
+    webhook_secret: SECRET
+  })
+  const pending = await api('POST', '/v1/recovery-actions', ctx.service.headers, {
+    action_type: 'rollback_deployment',
+    target_component_name: 'checkout',
+    organization_id: ctx.admin.organizationId,
+    trigger_reason: 'p95 latency 1.9 s after deploy 412'
+  })
+  t.equal(pending.execution_status, 'pending_approval')
+
+  const browser = await launchBrowser(t)
+  const admin = await signedInPage(browser, baseUrl, ctx.admin.token)
+
+  await t.test('the sign-in link leaves the token in the tab, not in the URL', async t => {
+    await admin.getByRole('heading', { level: 1, name: 'System monitor' }).waitFor(WAIT)
+    t.notMatch(admin.url(), /token/)
+    t.equal(await admin.evaluate(() => Object.values(sessionStorage).length), 1)
+  })
+
+  await t.test('each panel loads its data and passes axe-core', async t => {
+    await admin.getByRole('link', { name: 'checkout', exact: true }).waitFor(WAIT)
+    t.ok(await admin.getByRole('link', { name: 'payroll', exact: true }).isVisible(), 'an admin sees every component')
+    t.same(await axeProblems(admin), [], 'system monitor')
+    await admin.getByRole('link', { name: 'checkout', exact: true }).click()
+    await admin.getByRole('heading', { name: 'checkout: last 6 hours' }).waitFor(WAIT)
+    await admin.getByText(endpoint.url).waitFor(WAIT)
+    t.notOk(await admin.getByText(SECRET).count(), 'the webhook secret is never shown')
+    t.same(await axeProblems(admin), [], 'component page')
+
+    await openPanel(admin, 'Anomalies')
+    await admin.getByRole('button', { name: /latency spike · checkout/ }).click()
+    await admin.getByText('checkout slowed after a deploy').waitFor(WAIT)
+    t.same(await axeProblems(admin), [], 'anomaly console')
+
+    await openPanel(admin, 'Recovery')
+    await admin.getByText('p95 latency 1.9 s after deploy 412').waitFor(WAIT)
+    t.same(await axeProblems(admin), [], 'recovery manager')
+
+    await openPanel(admin, 'Self-tests')
+    await admin.getByRole('rowheader', { name: /database_connectivity/ }).waitFor(WAIT)
+    t.same(await axeProblems(admin), [], 'self-test panel')
+    const row = admin.getByRole('row', { name: /database_connectivity/ })
+    await row.getByText('not run yet').waitFor(WAIT)
+    await row.getByRole('button', { name: 'Run now database_connectivity' }).click()
+    await row.getByText('passed', { exact: true }).waitFor(WAIT)
+  })
+
+  await t.test('an admin approves a pending action and sees it run', async t => {
+    await openPanel(admin, 'Recovery')
+    const waiting = admin.getByRole('region', { name: 'Waiting for approval' })
+    await waiting.getByRole('button', { name: 'Approve' }).click()
+    await waiting.getByText('Nothing waits for approval.').waitFor(WAIT)
+    const timeline = admin.getByRole('region', { name: 'Actions' })
+    await timeline.getByText('approved').first().waitFor(WAIT)
+    // The heal job's tick: the engine runs what is due, here on another Db than the browser's requests.
+    await ctx.app.healing.runDue()
+    await timeline.getByText('succeeded').first().waitFor(WAIT)
+    t.equal(endpoint.effects.length, 1, 'the control endpoint received the rollback once')
+    t.equal((await api('GET', `/v1/recovery-actions/${pending.id}`, ctx.admin.headers)).execution_status, 'succeeded')
+  })
+
+  await t.test('an admin switches healing off with a reason, and back', async t => {
+    const mode = admin.getByRole('region', { name: 'Healing mode' })
+    await mode.getByLabel('Reason').fill('database maintenance')
+    await mode.getByRole('button', { name: 'Off' }).click()
+    await mode.getByText('because “database maintenance”').waitFor(WAIT)
+    t.equal(await mode.getByRole('button', { name: 'Off' }).getAttribute('aria-pressed'), 'true')
+    t.match(await api('GET', '/v1/self-healing/mode', ctx.user.headers), {
+      mode: 'off',
+      reason: 'database maintenance'
+    })
+    await mode.getByRole('button', { name: 'Auto' }).click()
+    await mode.getByRole('button', { name: 'Auto', pressed: true }).waitFor(WAIT)
+    t.match(await api('GET', '/v1/self-healing/mode', ctx.user.headers), { mode: 'auto' })
+  })
+
+  await t.test('a signal the detect job opens appears without a reload', async t => {
+    await openPanel(admin, 'Anomalies')
+    await admin.getByRole('button', { name: /latency spike · checkout/ }).waitFor(WAIT)
+    await admin.evaluate(() => {
+      ;(window as unknown as { loadedOnce: boolean }).loadedOnce = true
+    })
+    const at = new Date()
+    await insertSeries(ownerSql(t, ctx.databaseUrl), 'ledger', historyThen(at, 120, 180, 5, [180, 2400]))
+    const detect = jobDefinitions({ config: ctx.config, db: ctx.app.db, healing: ctx.app.healing }).find(
+      job => job.name === 'detect'
+    )
+    await detect?.run({ tick: new Date(), signal: new AbortController().signal, log: ctx.app.log })
+    await admin.getByRole('button', { name: /· ledger/ }).waitFor(WAIT)
+    t.ok(
+      await admin.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
+      'the page was not reloaded'
+    )
+  })
+
+  await t.test('a member sees only their rows; the service token only reads', async t => {
+    const member = await signedInPage(browser, baseUrl, ctx.user.token)
+    await member.getByRole('link', { name: 'checkout', exact: true }).waitFor(WAIT)
+    t.equal(await member.getByRole('link', { name: 'payroll', exact: true }).count(), 0)
+    await openPanel(member, 'Anomalies')
+    await member.getByRole('button', { name: /latency spike · checkout/ }).waitFor(WAIT)
+    t.equal(await member.getByRole('button', { name: /· payroll/ }).count(), 0, foreign.id)
+    await member.getByRole('button', { name: /latency spike · checkout/ }).click()
+    await member.getByLabel('Notes').fill('looking into it')
+    await member.getByRole('button', { name: 'Acknowledge' }).click()
+    await member
+      .getByRole('region', { name: 'Signal', exact: true })
+      .getByText('acknowledged', { exact: true })
+      .waitFor(WAIT)
+    t.match(await api('GET', `/v1/anomalies/${own.id}`, ctx.user.headers), { status: 'acknowledged' })
+    await openPanel(member, 'Recovery')
+    await member.getByText('Only admins switch the mode.').waitFor(WAIT)
+    await member.context().close()
+
+    const service = await signedInPage(browser, baseUrl, ctx.service.token)
+    await service.getByText('service (read-only)').waitFor(WAIT)
+    await openPanel(service, 'Anomalies')
+    await service.getByRole('button', { name: /latency spike · payroll/ }).click()
+    await service.getByText('The service role reads the console only.').waitFor(WAIT)
+    t.equal(await service.getByRole('button', { name: 'Resolve' }).count(), 0)
+    await service.context().close()
+  })
+
+  await t.test('the keyboard reaches the panels', async t => {
+    await admin.keyboard.press('Tab')
+    await admin.keyboard.press('Tab')
+    const focused = async () => await admin.evaluate(() => document.activeElement?.textContent ?? '')
+    let steps = 0
+    while ((await focused()) !== 'Self-tests' && steps++ < 10) await admin.keyboard.press('Tab')
+    t.equal(await focused(), 'Self-tests', 'the panel links are in the tab order')
+    await admin.keyboard.press('Enter')
+    await admin.getByRole('heading', { level: 1, name: 'Self-tests' }).waitFor(WAIT)
+    t.match(admin.url(), /#\/selftests$/)
+  })
+})
