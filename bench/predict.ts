@@ -17,8 +17,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, type PredictionConfig } from '../src/config.js'
 import type { ForecastSeries, OpenAlert } from '../src/db/predictive-alerts.js'
+import { medianInPlace } from '../src/lib/forecast/theil-sen.js'
 import { HOUR_MS, MINUTE_MS } from '../src/lib/time.js'
-import { planPredictions } from '../src/services/prediction/plan.js'
+import { MAX_SLICES, planPredictions } from '../src/services/prediction/plan.js'
 import { readCorpus, readWindowLabels, resolveWindows } from './nab/corpus.js'
 import { reportFigure } from './support/figures.js'
 
@@ -29,6 +30,26 @@ const settings = loadConfig({}).prediction
 interface Run {
   opened: number[]
   signals: number[]
+}
+
+/**
+ * The read's slicing (src/db/predictive-alerts.ts): the mean time and the median value of each
+ * `sliceMs` slice counted back from `at`; 5-minute points in a 6-hour window stay one per slice.
+ */
+function sliced(times: number[], values: number[], at: number, sliceMs: number): { t: number[]; v: number[] } {
+  const t: number[] = []
+  const v: number[] = []
+  let i = 0
+  while (i < times.length) {
+    const slice = Math.floor((at - (times[i] as number)) / sliceMs)
+    let j = i
+    while (j < times.length && Math.floor((at - (times[j] as number)) / sliceMs) === slice) j++
+    const group = values.slice(i, j)
+    t.push(times.slice(i, j).reduce((sum, time) => sum + time, 0) / (j - i))
+    v.push(median(group))
+    i = j
+  }
+  return { t, v }
 }
 
 /** The predict job over one metric's points, every `STEP_MS` of series time; when alerts and signals opened. */
@@ -45,14 +66,14 @@ function simulate(times: number[], values: number[], limit: number, base: Predic
   for (let at = first + STEP_MS; at <= last; at += STEP_MS) {
     while (to < times.length && (times[to] as number) <= at) to++
     while (from < to && (times[from] as number) <= at - windowMs) from++
-    const t = times.slice(from, to)
+    const { t, v } = sliced(times.slice(from, to), values.slice(from, to), at, windowMs / MAX_SLICES)
     const none = t.map(() => NaN)
     const series: ForecastSeries = {
       organization_id: null,
       component_name: 'bench',
       component_type: 'bench',
       t,
-      memory_usage_percent: values.slice(from, to),
+      memory_usage_percent: v,
       disk_usage_percent: none,
       db_connection_count: none,
       error_rate: none
@@ -103,11 +124,7 @@ function sampled(hours: number, value: (hour: number, next: () => number) => num
   return { start, times, values }
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
+const median = (values: number[]): number => medianInPlace([...values])
 const minutes = (ms: number | undefined): string => (ms === undefined ? 'missed' : `${Math.round(ms / MINUTE_MS)} min`)
 
 console.log(

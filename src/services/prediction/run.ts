@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks'
 import type { PredictionConfig } from '../../config.js'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import { recordDecisions, type DecisionRecord } from '../../db/decision-audit-log.js'
-import { resolveSignals, upsertSignals, type Resolution, type SignalDraft } from '../../db/detection.js'
+import { resolveSignals, type Resolution } from '../../db/detection-signals.js'
 import type { Db } from '../../db/port.js'
 import {
   closeAlerts,
@@ -21,7 +21,7 @@ import {
 import { MINUTE_MS } from '../../lib/time.js'
 import type { PredictiveAlertRow } from '../../schemas/predictive-alerts.js'
 import { MAX_SLICES, planPredictions } from './plan.js'
-import { signalDraftOf } from './signal.js'
+import { openSignals } from './signal.js'
 
 export interface PredictionRequest {
   /** Forecast as if it were this time (backtesting and tests). */
@@ -54,7 +54,7 @@ const metricKey = (alert: { organization_id: string | null; component_name: stri
  * One signal per component (the unique active-signal index allows no more): the alert that runs
  * out soonest among those that ask for one and have none yet.
  */
-function signalDrafts(written: WrittenAlert[], wanted: Set<string>, at: Date): SignalDraft[] {
+function signalling(written: WrittenAlert[], wanted: Set<string>): WrittenAlert[] {
   const chosen = new Map<string, WrittenAlert>()
   for (const alert of written) {
     if (!wanted.has(alert.id) || alert.anomaly_signal_id !== null) continue
@@ -62,7 +62,7 @@ function signalDrafts(written: WrittenAlert[], wanted: Set<string>, at: Date): S
     const sooner = Date.parse(alert.forecast_target_time ?? '') < Date.parse(current?.forecast_target_time ?? '')
     if (current === undefined || sooner) chosen.set(componentKey(alert), alert)
   }
-  return [...chosen.values()].map(alert => signalDraftOf(alert, at))
+  return [...chosen.values()]
 }
 
 export async function runPrediction(
@@ -89,7 +89,7 @@ export async function runPrediction(
     // Rows come back in no promised order: they meet their plans again by key.
     const wantsSignal = new Set(plan.alerts.filter(planned => planned.signal).map(planned => metricKey(planned.draft as never)))
     const wanted = new Set(written.filter(row => wantsSignal.has(metricKey(row))).map(row => row.id))
-    const signals = await upsertSignals(tx, signalDrafts(written, wanted, at))
+    const signals = await openSignals(tx, signalling(written, wanted), at)
     const signalOf = new Map(signals.map(signal => [componentKey({ ...signal, component_name: signal.source_component_name }), signal.id]))
     const links = written
       .filter(alert => alert.anomaly_signal_id === null && wanted.has(alert.id))

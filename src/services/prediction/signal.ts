@@ -1,13 +1,17 @@
 // The signal a forecast opens when the resource runs out within the signal horizon: a
-// predicted_exhaustion anomaly, written through the detector's own upsert, so healing decides on
+// predicted_exhaustion anomaly, written through the one active-signal upsert the detector and the
+// self-tests use (one active signal per organization, component and type), so healing decides on
 // it as on any other (HEAL_ACTION_MAP maps `predicted_exhaustion:<severity>`; unmapped, people
 // are told ahead of time). Its own type keeps the detector from resolving it as a normal metric.
-import type { SignalDraft } from '../../db/detection.js'
+import { upsertActiveSignals, type SignalColumn, type UpsertedSignal } from '../../db/active-signals.js'
+import type { Tx } from '../../db/client.js'
 import type { WrittenAlert } from '../../db/predictive-alerts.js'
 
 export const PREDICTED_EXHAUSTION = 'predicted_exhaustion'
 
-export function signalDraftOf(alert: WrittenAlert, at: Date): SignalDraft {
+type SignalDraft = Record<SignalColumn & keyof ReturnType<typeof signalDraftOf>, unknown>
+
+function signalDraftOf(alert: WrittenAlert, at: Date) {
   const metadata = alert.metadata as Record<string, unknown>
   return {
     // Like the detector's: the trend comes from every event of the organization's component.
@@ -46,4 +50,15 @@ export function signalDraftOf(alert: WrittenAlert, at: Date): SignalDraft {
       latest: metadata.latest ?? null
     }
   }
+}
+
+/** A repeat (a second run meeting the same active signal) refreshes what the forecast says now. */
+export async function openSignals(tx: Tx, alerts: WrittenAlert[], at: Date): Promise<UpsertedSignal[]> {
+  const drafts: SignalDraft[] = alerts.map(alert => signalDraftOf(alert, at))
+  const [first] = drafts
+  if (first === undefined) return []
+  return await upsertActiveSignals(tx, Object.keys(first) as SignalColumn[], drafts, {
+    replace: ['observed_value', 'threshold_exceeded', 'anomaly_description'],
+    keepHighest: ['confidence_score']
+  })
 }
