@@ -168,11 +168,14 @@ const server = await startServer(
     // Only the ingest path is measured: no detection, healing or self-test runs competing.
     JOBS_ENABLED: 'false',
     RATE_LIMIT_MAX: '10000000',
-    ...(process.env.WEB_CONCURRENCY === undefined ? {} : { WEB_CONCURRENCY: process.env.WEB_CONCURRENCY }),
-    ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` })
+    ...(process.env.WEB_CONCURRENCY === undefined ? {} : { WEB_CONCURRENCY: process.env.WEB_CONCURRENCY })
   },
   path.resolve('.data/bench-ingest-server.log'),
-  { built: true, ignoreErrors: true }
+  {
+    built: true,
+    ignoreErrors: true,
+    ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] })
+  }
 )
 const token = await signToken(SECRET, { role: 'service_role' })
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }

@@ -17,7 +17,10 @@ export interface BenchServer {
   errorCount: () => number
   /** How the child ended, once it has: its exit code or the signal that killed it. */
   ended: () => string | undefined
-  /** Resident set size of the child in bytes, read from /proc (Linux); undefined once it has ended. */
+  /**
+   * Resident set size in bytes of the child and every process under it (its workers), read from
+   * /proc (Linux); undefined once it has ended.
+   */
   rss: () => Promise<number | undefined>
   /** SIGTERM, then the exit code once it has drained. */
   stop: () => Promise<number | null>
@@ -28,10 +31,24 @@ export interface StartOptions {
   built?: boolean
   /** Reads the log only until the server listens; errorLines and errorCount then stay empty. */
   ignoreErrors?: boolean
+  /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
+  nodeArgs?: string[]
 }
 
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
+
+/** VmRSS of a process and its descendants; a process gone meanwhile counts nothing. */
+async function treeRss(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined)
+  if (status === undefined) return undefined
+  const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
+  if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
+  let bytes = Number(kilobytes) * 1024
+  for (const child of children.split(' ').filter(word => word !== '')) bytes += (await treeRss(Number(child))) ?? 0
+  return bytes
+}
 
 export async function startServer(
   env: Record<string, string>,
@@ -43,7 +60,7 @@ export async function startServer(
   )
   const entry =
     options.built === true ? ['--enable-source-maps', 'dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -112,14 +129,7 @@ export async function startServer(
     errorLines,
     errorCount: () => errors,
     ended: () => ended,
-    rss: async () => {
-      if (ended !== undefined) return undefined
-      const status = await readFile(`/proc/${String(child.pid)}/status`, 'utf8').catch(() => undefined)
-      if (status === undefined) return undefined
-      const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
-      if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
-      return Number(kilobytes) * 1024
-    },
+    rss: async () => (ended === undefined ? await treeRss(child.pid as number) : undefined),
     stop: async () => {
       if (ended === undefined) child.kill('SIGTERM')
       const code = await exit
