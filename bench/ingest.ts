@@ -8,10 +8,12 @@
 // on a reserved connection and (c2) the single statement the service itself sends, so d/c is
 // what the HTTP layer costs, not a slower raw side.
 // The service is the built server (dist/server.js, what `npm start` runs, with its defaults:
-// info logging, its pool, its worker count) in a process of its own; the HTTP load is
-// autocannon in a process of its own; the raw sides run in this process through postgres.js,
+// info logging, its pool) started twice, as one process (WEB_CONCURRENCY=1, what it was before
+// it had workers) and with its default workers (one per core), so both are measured in the same
+// run (BENCH_WEB_CONCURRENCY=1,0 lists them; the headline figures are the last). The HTTP load
+// is autocannon in a process of its own; the raw sides run in this process through postgres.js,
 // one connection per caller. Each side runs BENCH_SECONDS at a time, the sides take turns
-// (a b c1 c2 d, a b c1 c2 d), so load from elsewhere on a shared machine falls on all alike:
+// (a b1 b2 c1 c2 d1 d2, twice), so load from elsewhere on a shared machine falls on all alike:
 // compare the ratios, which are measured in the same run, rather than the absolute rates.
 // BENCH_CPU_PROF=DIR writes the server's CPU profile there (node --cpu-prof) on exit.
 import { execFileSync } from 'node:child_process'
@@ -26,10 +28,13 @@ import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody } from '../src/schemas/
 import { benchDatabase, percentile } from './support/database.js'
 import { reportFigure } from './support/figures.js'
 import { runLoad, type LoadResult } from './support/http-load.js'
-import { startServer } from './support/server.js'
+import { startServer, type BenchServer } from './support/server.js'
+import { workerCount } from '../src/cluster.js'
 
 const CALLERS = (process.env.BENCH_CALLERS ?? '1,4,16').split(',').map(Number)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+/** Servers measured side by side: WEB_CONCURRENCY values (0: the default, one per core). */
+const SERVERS = (process.env.BENCH_WEB_CONCURRENCY ?? '1,0').split(',').map(Number)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const BATCH_SIZE = 500
 /** Distinct events, sent round and round by every side. */
@@ -109,27 +114,40 @@ async function pipelinedTransaction(sql: Sql, event: HealthEventInputBody): Prom
 }
 
 interface Side {
-  key: 'a' | 'b' | 'c1' | 'c2' | 'd'
+  key: string
   label: string
   /** Rows per call. */
   rows: number
-  run: (callers: number, seconds: number) => Promise<LoadResult>
+  run: (callers: number, seconds: number) => Promise<Run>
+}
+
+/** A side's run; an API side's also says how much CPU the server's processes spent on it. */
+interface Run extends LoadResult {
+  serverCpuMs?: number
 }
 
 interface Measured {
   rate: number
   latencies: number[]
+  /** Server CPU per stored row, µs: the figure that moves least with other load. */
+  cpuPerRowUs?: number
 }
 
-function combine(side: Side, runs: LoadResult[]): Measured {
+function combine(side: Side, runs: Run[]): Measured {
   const rows = runs.reduce((sum, run) => sum + run.count * side.rows, 0)
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0)
-  return { rate: rows / seconds, latencies: runs.flatMap(run => run.latencies).sort((x, y) => x - y) }
+  const cpuMs = runs.reduce((sum, run) => sum + (run.serverCpuMs ?? Number.NaN), 0)
+  return {
+    rate: rows / seconds,
+    latencies: runs.flatMap(run => run.latencies).sort((x, y) => x - y),
+    ...(Number.isNaN(cpuMs) ? {} : { cpuPerRowUs: (cpuMs * 1000) / rows })
+  }
 }
 
 function line(side: Side, measured: Measured): string {
   const p = (q: number): string => percentile(measured.latencies, q).toFixed(2).padStart(8)
-  return `  ${`(${side.key}) ${side.label}`.padEnd(52)} ${measured.rate.toFixed(0).padStart(8)} rows/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms`
+  const cpu = measured.cpuPerRowUs === undefined ? '' : `   server CPU ${measured.cpuPerRowUs.toFixed(0)} µs/row`
+  return `  ${`(${side.key}) ${side.label}`.padEnd(64)} ${measured.rate.toFixed(0).padStart(8)} rows/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms${cpu}`
 }
 
 /** An API side's rate, and its ratio to the raw side, judged with 4 callers or more. */
@@ -159,24 +177,29 @@ const profileDir = process.env.BENCH_CPU_PROF
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
 console.log('building dist/ (npm run build) ...')
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
-const server = await startServer(
-  {
-    DATABASE_URL: database.url,
-    JWT_SECRET: SECRET,
-    SECRETS_KEY: SECRET,
-    PORT: '0',
-    // Only the ingest path is measured: no detection, healing or self-test runs competing.
-    JOBS_ENABLED: 'false',
-    RATE_LIMIT_MAX: '10000000',
-    ...(process.env.WEB_CONCURRENCY === undefined ? {} : { WEB_CONCURRENCY: process.env.WEB_CONCURRENCY })
-  },
-  path.resolve('.data/bench-ingest-server.log'),
-  {
-    built: true,
-    ignoreErrors: true,
-    ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] })
-  }
-)
+const servers: Array<{ name: string; server: BenchServer }> = []
+for (const concurrency of SERVERS) {
+  const name = concurrency === 1 ? '1 process' : `${workerCount(concurrency)} workers`
+  const server = await startServer(
+    {
+      DATABASE_URL: database.url,
+      JWT_SECRET: SECRET,
+      SECRETS_KEY: SECRET,
+      PORT: '0',
+      WEB_CONCURRENCY: String(concurrency),
+      // Only the ingest path is measured: no detection, healing or self-test runs competing.
+      JOBS_ENABLED: 'false',
+      RATE_LIMIT_MAX: '10000000'
+    },
+    path.resolve(`.data/bench-ingest-server-${concurrency}.log`),
+    {
+      built: true,
+      ignoreErrors: true,
+      ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] })
+    }
+  )
+  servers.push({ name, server })
+}
 const token = await signToken(SECRET, { role: 'service_role' })
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 const sql = createSql(database.url, { max: Math.max(...CALLERS) })
@@ -188,17 +211,37 @@ try {
   )
   const batchBodies = batches.map(batch => JSON.stringify({ events: batch }))
   const singleBodies = events.map(one => JSON.stringify(one))
-  const api = (route: string, bodies: string[]) => async (callers: number, seconds: number) =>
-    await runLoad({
-      address: server.address,
-      method: 'POST',
-      path: route,
-      headers,
-      bodies,
-      connections: callers,
-      seconds,
-      expect: 201
-    })
+  const api =
+    (server: BenchServer, route: string, bodies: string[]) =>
+    async (callers: number, seconds: number): Promise<Run> => {
+      const before = await server.cpuMs()
+      const run = await runLoad({
+        address: server.address,
+        method: 'POST',
+        path: route,
+        headers,
+        bodies,
+        connections: callers,
+        seconds,
+        expect: 201
+      })
+      const after = await server.cpuMs()
+      return before === undefined || after === undefined ? run : { ...run, serverCpuMs: after - before }
+    }
+  const apiSides = (letter: 'b' | 'd'): Side[] =>
+    servers.map(({ name, server }, index) => ({
+      key: `${letter}${index + 1}`,
+      label:
+        letter === 'b'
+          ? `POST /v1/health-events/batch, ${BATCH_SIZE} per call, ${name}`
+          : `POST /v1/health-events, one event, ${name}`,
+      rows: letter === 'b' ? BATCH_SIZE : 1,
+      run: api(
+        server,
+        letter === 'b' ? '/v1/health-events/batch' : '/v1/health-events',
+        letter === 'b' ? batchBodies : singleBodies
+      )
+    }))
   const sides: Side[] = [
     {
       key: 'a',
@@ -211,12 +254,7 @@ try {
           })
         })
     },
-    {
-      key: 'b',
-      label: `POST /v1/health-events/batch, ${BATCH_SIZE} per call`,
-      rows: BATCH_SIZE,
-      run: api('/v1/health-events/batch', batchBodies)
-    },
+    ...apiSides('b'),
     {
       key: 'c1',
       label: 'raw pipelined transaction, one row',
@@ -235,11 +273,11 @@ try {
           await insertHealthEventAs(sql, SERVICE_CALLER, events[i % EVENTS] as HealthEventInputBody)
         })
     },
-    { key: 'd', label: 'POST /v1/health-events, one event', rows: 1, run: api('/v1/health-events', singleBodies) }
+    ...apiSides('d')
   ]
 
   console.log(
-    `ingest benchmark: ${SECONDS} s a side per round, ${ROUNDS} rounds taking turns (${sides.map(side => side.key).join(' ')}), callers ${CALLERS.join(', ')}; server pid ${String(server.child.pid)}, log ${path.resolve('.data/bench-ingest-server.log')}`
+    `ingest benchmark: ${SECONDS} s a side per round, ${ROUNDS} rounds taking turns (${sides.map(side => side.key).join(' ')}), callers ${CALLERS.join(', ')}; servers: ${servers.map(({ name, server }) => `${name} (pid ${String(server.child.pid)})`).join(', ')}`
   )
   console.log(
     'Absolute rates move with whatever else the machine runs; the ratios, both sides in the same run and in turns, are the figures to compare.'
@@ -248,37 +286,56 @@ try {
   for (const side of sides) await side.run(Math.max(...CALLERS), 1)
 
   for (const callers of CALLERS) {
-    const runs = new Map<Side, LoadResult[]>(sides.map(side => [side, []]))
+    const runs = new Map<Side, Run[]>(sides.map(side => [side, []]))
     for (let round = 0; round < ROUNDS; round++)
       for (const side of sides) runs.get(side)?.push(await side.run(callers, SECONDS))
     const measured = new Map(sides.map(side => [side.key, combine(side, runs.get(side) ?? [])]))
-    const get = (key: Side['key']): Measured => measured.get(key) as Measured
+    const get = (key: string): Measured => measured.get(key) as Measured
     console.log(`\n${callers} concurrent caller${callers === 1 ? '' : 's'}:`)
     for (const side of sides) console.log(line(side, get(side.key)))
     const c = get('c1').rate >= get('c2').rate ? 'c1' : 'c2'
-    const batchRatio = get('b').rate / get('a').rate
-    const singleRatio = get('d').rate / get(c).rate
-    console.log(`  b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)`)
-    report(
-      callers,
-      'batch API events/s (b)',
-      'events/s',
-      get('b'),
-      'b/a, batch API over raw multi-row INSERT',
-      batchRatio
-    )
-    report(
-      callers,
-      'single POST req/s (d)',
-      'req/s',
-      get('d'),
-      'd/c, single POST over the fastest raw per-row transaction',
-      singleRatio
-    )
+    servers.forEach(({ name }, index) => {
+      const b = get(`b${index + 1}`)
+      const d = get(`d${index + 1}`)
+      const batchRatio = b.rate / get('a').rate
+      const singleRatio = d.rate / get(c).rate
+      console.log(
+        `  ${name}: b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)`
+      )
+      // The headline figures are the server as `npm start` runs it (the last one, by default).
+      if (index !== servers.length - 1) return
+      report(
+        callers,
+        `batch API events/s (b), ${name}`,
+        'events/s',
+        b,
+        'b/a, batch API over raw multi-row INSERT',
+        batchRatio
+      )
+      report(
+        callers,
+        `single POST req/s (d), ${name}`,
+        'req/s',
+        d,
+        'd/c, single POST over the fastest raw per-row transaction',
+        singleRatio
+      )
+    })
   }
+  // What a stored event costs on disk, indexes included: the figure docs/scaling.md sizes with.
+  const [size] = await sql<Array<{ rows: string; bytes: string }>>`
+    select (select count(*) from system_health_events)::text as rows,
+      (select sum(pg_total_relation_size(inhrelid)) from pg_inherits
+        where inhparent = 'system_health_events'::regclass)::text as bytes`
+  if (size !== undefined)
+    console.log(
+      `\nstored: ${Number(size.rows).toLocaleString('en')} events, ${(Number(size.bytes) / Number(size.rows)).toFixed(0)} bytes each on disk with their indexes`
+    )
 } finally {
   await sql.end()
-  const code = await server.stop()
-  if (code !== 0) console.error(`the server exited with ${String(code)}`)
+  for (const { name, server } of servers) {
+    const code = await server.stop()
+    if (code !== 0) console.error(`the server (${name}) exited with ${String(code)}`)
+  }
   await database.close()
 }

@@ -22,6 +22,8 @@ export interface BenchServer {
    * /proc (Linux); undefined once it has ended.
    */
   rss: () => Promise<number | undefined>
+  /** CPU time in ms the child and every process under it have used so far (Linux /proc). */
+  cpuMs: () => Promise<number | undefined>
   /** SIGTERM, then the exit code once it has drained. */
   stop: () => Promise<number | null>
 }
@@ -38,16 +40,40 @@ export interface StartOptions {
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
 
-/** VmRSS of a process and its descendants; a process gone meanwhile counts nothing. */
-async function treeRss(pid: number): Promise<number | undefined> {
+/** A process and every process under it (a server's workers), by pid. */
+async function processTree(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
+  const below = await Promise.all(
+    children
+      .split(' ')
+      .filter(word => word !== '')
+      .map(async child => await processTree(Number(child)))
+  )
+  return [pid, ...below.flat()]
+}
+
+/** Sums a /proc figure over a process tree; a process gone meanwhile counts nothing. */
+async function treeSum(pid: number, figure: (pid: number) => Promise<number | undefined>): Promise<number | undefined> {
+  const pids = await processTree(pid)
+  const values = await Promise.all(pids.map(figure))
+  if (values[0] === undefined) return undefined
+  return values.reduce<number>((sum, value) => sum + (value ?? 0), 0)
+}
+
+async function rssBytes(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined)
   if (status === undefined) return undefined
   const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
   if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
-  let bytes = Number(kilobytes) * 1024
-  for (const child of children.split(' ').filter(word => word !== '')) bytes += (await treeRss(Number(child))) ?? 0
-  return bytes
+  return Number(kilobytes) * 1024
+}
+
+/** utime + stime in ms (clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  const fields = stat?.split(') ')[1]?.split(' ')
+  if (fields === undefined) return undefined
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 export async function startServer(
@@ -129,7 +155,8 @@ export async function startServer(
     errorLines,
     errorCount: () => errors,
     ended: () => ended,
-    rss: async () => (ended === undefined ? await treeRss(child.pid as number) : undefined),
+    rss: async () => (ended === undefined ? await treeSum(child.pid as number, rssBytes) : undefined),
+    cpuMs: async () => (ended === undefined ? await treeSum(child.pid as number, cpuMs) : undefined),
     stop: async () => {
       if (ended === undefined) child.kill('SIGTERM')
       const code = await exit
