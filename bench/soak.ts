@@ -1,4 +1,4 @@
-// `npm run bench:soak -- [--duration 300] [--warmup 60] [--scale 1]`: the real server (src/server.ts
+// `npm run bench:soak -- [--duration 600] [--warmup 60] [--scale 1]`: the real server (src/server.ts
 // as a child process) under minutes of mixed traffic with every job running at a seconds cadence:
 // single and batch ingest (some retried with their Idempotency-Key, some batches refused for one
 // bad event), paginated lists, anomalies and recovery actions read, detection and healing called
@@ -52,7 +52,7 @@ const CONTROL_SECRET = 'soak-control-secret-0123456789abcdef'
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '300' },
+    duration: { type: 'string', default: '600' },
     warmup: { type: 'string', default: '60' },
     scale: { type: 'string', default: '1' }
   }
@@ -312,9 +312,9 @@ async function operate(): Promise<void> {
   }
 }
 
-// Memory: the child's RSS every RSS_SAMPLE_MS; from /metrics every 5 s, what V8 holds (heap used
-// and committed) and the memory outside its heap that Node accounts for (Buffers), to say where
-// any growth is.
+// Memory: the RSS of the server's processes (the primary and its workers) every RSS_SAMPLE_MS;
+// from /metrics every 5 s, what V8 holds (heap used and committed) and the memory outside its
+// heap that Node accounts for (Buffers), to say where any growth is.
 type Sample = { at: number; bytes: number }
 const rss: Sample[] = []
 const heapUsed: Sample[] = []

@@ -13,6 +13,8 @@ export type JobName = 'monitor' | 'detect' | 'predict' | 'heal' | 'selftest' | '
 
 export interface Config {
   port: number
+  /** Processes serving the API (WEB_CONCURRENCY); 0: one per CPU core. */
+  webConcurrency: number
   host: string
   databaseUrl: string | undefined
   dataDir: string
@@ -314,6 +316,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
 
   return {
     port: env.PORT,
+    webConcurrency: env.WEB_CONCURRENCY,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,

@@ -8,20 +8,12 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { freePort, portFree } from './helpers/ports.js'
+import { alive } from './helpers/spawn-server.js'
 
 // close-with-grace's delay in src/server.ts: past it the process exits whatever is left.
 const DRAIN_MS = 30_000
 // Two starts with an embedded PostgreSQL (initdb on the first) on a loaded machine.
 t.setTimeout(6 * 60_000)
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still running'> {
   let timer: NodeJS.Timeout | undefined

@@ -1,6 +1,7 @@
-// HTTP load from a process of its own: the benchmark's client must not share the service's event
-// loop, as no real caller does, or the service is charged for the client's work too. The parent
-// hands a list of request bodies to a forked http-load-client.ts and gets the timings back.
+// HTTP load from a process of its own, as callers are: autocannon runs in a forked child
+// (support/http-load-client.ts), so the service is never charged for the client's work and the
+// client never waits on the service's event loop. The parent hands over the request bodies
+// and gets back how many answered as expected, in how long, and every latency.
 import { fork } from 'node:child_process'
 
 export interface LoadRequest {
@@ -8,15 +9,20 @@ export interface LoadRequest {
   method: 'POST'
   path: string
   headers: Record<string, string>
+  /** Sent in turn, round and round, one per request. */
   bodies: string[]
-  concurrency: number
-  /** Any other status fails the run. */
+  /** Concurrent callers: one keep-alive connection each, one request in flight on it. */
+  connections: number
+  seconds: number
+  /** Requests answered with another status are counted apart and fail the run. */
   expect: number
 }
 
 export interface LoadResult {
+  /** Requests answered with the expected status. */
+  count: number
   seconds: number
-  /** Milliseconds, sorted. */
+  /** Milliseconds of the expected answers, sorted. */
   latencies: number[]
 }
 

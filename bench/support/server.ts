@@ -1,6 +1,8 @@
-// Runs the real entry point (src/server.ts) as a child process for a benchmark, the way
-// `npm start` does. Its log goes to a file rather than into memory (a long run at info level
-// writes hundreds of megabytes), and the lines at level error or above are kept for the figures.
+// Runs the real entry point as a child process for a benchmark, the way `npm start` does: from
+// src/ through tsx, or built (dist/server.js, what `npm start` runs). Its log goes to a file
+// rather than into memory (a long run at info level writes hundreds of megabytes), and the lines
+// at level error or above are kept for the figures unless the bench says it needs none: reading
+// every line costs the bench process CPU that a machine it shares with the server is short of.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -15,20 +17,76 @@ export interface BenchServer {
   errorCount: () => number
   /** How the child ended, once it has: its exit code or the signal that killed it. */
   ended: () => string | undefined
-  /** Resident set size of the child in bytes, read from /proc (Linux); undefined once it has ended. */
+  /**
+   * Resident set size in bytes of the child and every process under it (its workers), read from
+   * /proc (Linux); undefined once it has ended.
+   */
   rss: () => Promise<number | undefined>
+  /** CPU time in ms the child and every process under it have used so far (Linux /proc). */
+  cpuMs: () => Promise<number | undefined>
   /** SIGTERM, then the exit code once it has drained. */
   stop: () => Promise<number | null>
+}
+
+export interface StartOptions {
+  /** Runs dist/server.js (build it first) rather than src/server.ts. */
+  built?: boolean
+  /** Reads the log only until the server listens; errorLines and errorCount then stay empty. */
+  ignoreErrors?: boolean
+  /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
+  nodeArgs?: string[]
 }
 
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
 
-export async function startServer(env: Record<string, string>, logFile: string): Promise<BenchServer> {
+/** A process and every process under it (a server's workers), by pid. */
+async function processTree(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
+  const below = await Promise.all(
+    children
+      .split(' ')
+      .filter(word => word !== '')
+      .map(async child => await processTree(Number(child)))
+  )
+  return [pid, ...below.flat()]
+}
+
+/** Sums a /proc figure over a process tree; a process gone meanwhile counts nothing. */
+async function treeSum(pid: number, figure: (pid: number) => Promise<number | undefined>): Promise<number | undefined> {
+  const pids = await processTree(pid)
+  const values = await Promise.all(pids.map(figure))
+  if (values[0] === undefined) return undefined
+  return values.reduce<number>((sum, value) => sum + (value ?? 0), 0)
+}
+
+async function rssBytes(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined)
+  if (status === undefined) return undefined
+  const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
+  if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
+  return Number(kilobytes) * 1024
+}
+
+/** utime + stime in ms (clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  const fields = stat?.split(') ')[1]?.split(' ')
+  if (fields === undefined) return undefined
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+export async function startServer(
+  env: Record<string, string>,
+  logFile: string,
+  options: StartOptions = {}
+): Promise<BenchServer> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
   )
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const entry =
+    options.built === true ? ['--enable-source-maps', 'dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -53,9 +111,11 @@ export async function startServer(env: Record<string, string>, logFile: string):
     resolveAddress = resolve
   })
 
+  let listened = false
   const read = (stream: NodeJS.ReadableStream): void => {
     createInterface({ input: stream }).on('line', line => {
       log.write(`${line}\n`)
+      if (listened && options.ignoreErrors === true) return
       if (!line.startsWith('{')) return
       let entry: { level?: number; address?: string }
       try {
@@ -63,7 +123,10 @@ export async function startServer(env: Record<string, string>, logFile: string):
       } catch {
         return
       }
-      if (typeof entry.address === 'string') resolveAddress(entry.address)
+      if (typeof entry.address === 'string') {
+        listened = true
+        resolveAddress(entry.address)
+      }
       if ((entry.level ?? 0) >= 50) {
         errors += 1
         if (errorLines.length < KEPT_ERROR_LINES) errorLines.push(line)
@@ -92,14 +155,8 @@ export async function startServer(env: Record<string, string>, logFile: string):
     errorLines,
     errorCount: () => errors,
     ended: () => ended,
-    rss: async () => {
-      if (ended !== undefined) return undefined
-      const status = await readFile(`/proc/${String(child.pid)}/status`, 'utf8').catch(() => undefined)
-      if (status === undefined) return undefined
-      const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
-      if (kilobytes === undefined) throw new Error('no VmRSS in /proc status')
-      return Number(kilobytes) * 1024
-    },
+    rss: async () => (ended === undefined ? await treeSum(child.pid as number, rssBytes) : undefined),
+    cpuMs: async () => (ended === undefined ? await treeSum(child.pid as number, cpuMs) : undefined),
     stop: async () => {
       if (ended === undefined) child.kill('SIGTERM')
       const code = await exit

@@ -48,6 +48,10 @@ export const ENV_GROUPS = [
     variables: {
       PORT: integer(3000, 0, 65535, { description: 'Port the API listens on (0: any free port).' }),
       HOST: text('127.0.0.1', { description: 'Address the API listens on; 0.0.0.0 for every interface.' }),
+      WEB_CONCURRENCY: integer(0, 0, 64, {
+        description:
+          'Processes serving the API on one port (node:cluster): 1 serves from the started process itself; 0 starts one per CPU core the process may use. Jobs run in the first worker only.'
+      }),
       LOG_LEVEL: Type.String({
         default: 'info',
         enum: LOG_LEVELS,

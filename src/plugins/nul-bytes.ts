@@ -32,12 +32,25 @@ function collect(value: unknown, path: string, found: string[]): void {
   }
 }
 
+// The common case, no NUL anywhere, decided without building a path for every field: a
+// 500-event batch has some 9,000 of them.
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(NUL)
+  if (Array.isArray(value)) return value.some(holdsNul)
+  if (value === null || typeof value !== 'object') return false
+  for (const [key, item] of Object.entries(value)) if (key.includes(NUL) || holdsNul(item)) return true
+  return false
+}
+
 export function nulBytePaths(request: FastifyRequest): string[] {
   const schema = request.routeOptions.schema
   const found: string[] = []
-  if (schema?.params !== undefined) collect(request.params, '/params', found)
-  if (schema?.querystring !== undefined) collect(request.query, '/querystring', found)
-  if (schema?.body !== undefined) collect(request.body, '/body', found)
+  const check = (value: unknown, path: string): void => {
+    if (holdsNul(value)) collect(value, path, found)
+  }
+  if (schema?.params !== undefined) check(request.params, '/params')
+  if (schema?.querystring !== undefined) check(request.query, '/querystring')
+  if (schema?.body !== undefined) check(request.body, '/body')
   return found
 }
 

@@ -23,7 +23,9 @@ export function spawnServer(env: Record<string, string>, imports: string[] = [])
     Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
   )
   const child = spawn(process.execPath, [...imports.flatMap(url => ['--import', url]), ...nodeArgs], {
-    env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', ...env } as NodeJS.ProcessEnv,
+    // One process unless a test asks for workers: the tests that kill or freeze an instance
+    // mean the process that serves (its pid is the one in leases and logs).
+    env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', WEB_CONCURRENCY: '1', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let text = ''
@@ -40,4 +42,14 @@ export function spawnServer(env: Record<string, string>, imports: string[] = [])
   address.catch(() => {})
   const exit = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
   return { child, address, output: () => text, exit }
+}
+
+/** Whether a process with this pid still exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
