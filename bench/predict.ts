@@ -185,7 +185,9 @@ const quiet: Record<string, (hour: number, next: () => number) => number> = {
 
 /** Series that never run out, a week each, five seeds: every alert and signal is false. */
 function quietSection(config: PredictionConfig): { alerts: number; signals: number } {
-  console.log(`\nseries that never run out (a week each, 5 seeds), window ${config.windowMinutes} min: false alerts / false signals`)
+  console.log(
+    `\nseries that never run out (a week each, 5 seeds), window ${config.windowMinutes} min: false alerts / false signals`
+  )
   const total = { alerts: 0, signals: 0 }
   for (const [name, shape] of Object.entries(quiet)) {
     let alerts = 0

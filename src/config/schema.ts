@@ -292,7 +292,8 @@ export const ENV_GROUPS = [
         description: 'The recent history the trend is fitted to (at most 120 points, medians of equal slices of it).'
       }),
       PREDICT_MIN_POINTS: integer(12, 3, 120, {
-        description: 'Slices with a value needed for a forecast; fewer: no forecast (and an open alert past its time expires).'
+        description:
+          'Slices with a value needed for a forecast; fewer: no forecast (and an open alert past its time expires).'
       }),
       PREDICT_HORIZON_HOURS: integer(24, 1, 720, {
         unit: 'hours',

@@ -20,7 +20,9 @@ export const PredictiveAlert = Type.Object(
     component_name: nullable(Type.String({ description: 'The component forecast (null on rows written by others)' })),
     component_type: nullable(Type.String()),
     alert_type: Type.String({ description: 'resource_exhaustion for the forecaster' }),
-    metric_name: Type.String({ description: 'memory_usage_percent, disk_usage_percent, db_connection_count, error_rate' }),
+    metric_name: Type.String({
+      description: 'memory_usage_percent, disk_usage_percent, db_connection_count, error_rate'
+    }),
     predicted_value: nullable(Type.Number({ description: 'Where the trend puts the metric at the horizon' })),
     actual_value: nullable(Type.Number({ description: "The trend's level when forecast" })),
     threshold_value: nullable(Type.Number({ description: 'The limit it runs out at' })),
@@ -52,7 +54,8 @@ export const PredictiveAlert = Type.Object(
         forecast_target_time: '2026-12-06T09:40:00.000Z',
         confidence_score: 0.999,
         severity: 'medium',
-        message: 'memory_usage_percent of orchestrate-flow reaches 95 around 2026-12-06T09:40:00.000Z (between 08:55 and 10:50) at 2.49 per hour',
+        message:
+          'memory_usage_percent of orchestrate-flow reaches 95 around 2026-12-06T09:40:00.000Z (between 08:55 and 10:50) at 2.49 per hour',
         status: 'active',
         metadata: {
           forecaster: 'theil-sen',

@@ -26,16 +26,14 @@ export function medianInPlace(values: Float64Array | number[]): number {
   if (values.length === 0) return NaN
   values.sort((a, b) => a - b)
   const mid = values.length >> 1
-  return values.length % 2 === 1
-    ? (values[mid] as number)
-    : ((values[mid - 1] as number) + (values[mid] as number)) / 2
+  return values.length % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2
 }
 
 /** Var(S) of Mann–Kendall with the correction for tied values (integer counters tie often). */
 function kendallVariance(v: ArrayLike<number>, n: number): number {
   const sorted = Float64Array.from({ length: n }, (_, i) => v[i] as number).sort()
   let ties = 0
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1
     while (j < n && sorted[j] === sorted[i]) j++
     const size = j - i

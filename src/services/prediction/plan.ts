@@ -116,7 +116,9 @@ export function planPredictions(
   at: number,
   settings: PredictionConfig
 ): PredictionPlan {
-  const openByKey = new Map(open.map(alert => [keyOf(alert.organization_id, alert.component_name, alert.metric_name), alert]))
+  const openByKey = new Map(
+    open.map(alert => [keyOf(alert.organization_id, alert.component_name, alert.metric_name), alert])
+  )
   const horizonMs = settings.horizonHours * HOUR_MS
   const alerts: PlannedAlert[] = []
   const closings: AlertClosing[] = []
@@ -150,10 +152,9 @@ export function planPredictions(
         closings.push({
           id: existing.id,
           status: 'resolved',
-          note:
-            turned
-              ? `the trend turned: ${metric} no longer rises (${round(forecast.slope * HOUR_MS, 3)} per hour over the window, confidence of a rise ${round(forecast.confidence, 3)})`
-              : `${metric} no longer runs out within twice the horizon (${settings.horizonHours * 2} h)`
+          note: turned
+            ? `the trend turned: ${metric} no longer rises (${round(forecast.slope * HOUR_MS, 3)} per hour over the window, confidence of a rise ${round(forecast.confidence, 3)})`
+            : `${metric} no longer runs out within twice the horizon (${settings.horizonHours * 2} h)`
         })
       }
     }

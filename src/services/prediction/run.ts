@@ -87,10 +87,14 @@ export async function runPrediction(
       plan.alerts.map(planned => planned.draft)
     )
     // Rows come back in no promised order: they meet their plans again by key.
-    const wantsSignal = new Set(plan.alerts.filter(planned => planned.signal).map(planned => metricKey(planned.draft as never)))
+    const wantsSignal = new Set(
+      plan.alerts.filter(planned => planned.signal).map(planned => metricKey(planned.draft as never))
+    )
     const wanted = new Set(written.filter(row => wantsSignal.has(metricKey(row))).map(row => row.id))
     const signals = await openSignals(tx, signalling(written, wanted), at)
-    const signalOf = new Map(signals.map(signal => [componentKey({ ...signal, component_name: signal.source_component_name }), signal.id]))
+    const signalOf = new Map(
+      signals.map(signal => [componentKey({ ...signal, component_name: signal.source_component_name }), signal.id])
+    )
     const links = written
       .filter(alert => alert.anomaly_signal_id === null && wanted.has(alert.id))
       .flatMap(alert => {
@@ -103,7 +107,8 @@ export async function runPrediction(
     // A signal stays while any open alert of its component still points at it.
     const stillOpen = new Set(written.map(alert => alert.anomaly_signal_id).filter(id => id !== null))
     const closedIds = new Set(closed.map(alert => alert.id))
-    for (const alert of open) if (!closedIds.has(alert.id) && alert.anomaly_signal_id !== null) stillOpen.add(alert.anomaly_signal_id)
+    for (const alert of open)
+      if (!closedIds.has(alert.id) && alert.anomaly_signal_id !== null) stillOpen.add(alert.anomaly_signal_id)
     const resolutions: Resolution[] = closed
       .filter(alert => alert.anomaly_signal_id !== null && !stillOpen.has(alert.anomaly_signal_id))
       .map(alert => ({
@@ -117,7 +122,11 @@ export async function runPrediction(
       {
         decision_type: 'prediction_run',
         component: 'forecaster',
-        input: { at: at.toISOString(), window_minutes: settings.windowMinutes, component_name: request.componentName ?? null },
+        input: {
+          at: at.toISOString(),
+          window_minutes: settings.windowMinutes,
+          component_name: request.componentName ?? null
+        },
         decision: {
           forecasts: plan.forecasts,
           opened: opened.map(alert => alert.id),
@@ -135,7 +144,11 @@ export async function runPrediction(
         subject_type: 'predictive_alert',
         subject_id: alert.id,
         organization_id: alert.organization_id,
-        decision: { metric: alert.metric_name, severity: alert.severity, forecast_target_time: alert.forecast_target_time },
+        decision: {
+          metric: alert.metric_name,
+          severity: alert.severity,
+          forecast_target_time: alert.forecast_target_time
+        },
         outcome: 'opened',
         reasoning: alert.message,
         confidence_score: alert.confidence_score,

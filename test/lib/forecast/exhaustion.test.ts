@@ -65,13 +65,19 @@ t.test('noisy rises: the estimate lands near the truth and inside its 90% interv
 
 t.test('flat and falling series never run out, and their confidence of a rise is low', async t => {
   for (let seed = 1; seed <= 10; seed++) {
-    const flat = forecastExhaustion(series(120, at, () => 60, 4, seed), { threshold: 95, at, zLevel: Z_90 })
+    const flat = forecastExhaustion(
+      series(120, at, () => 60, 4, seed),
+      { threshold: 95, at, zLevel: Z_90 }
+    )
     t.ok(flat !== null && flat.confidence < 0.99, `flat noise (seed ${seed}) is no confident rise`)
-    const falling = forecastExhaustion(series(120, at, hours => 60 - 2 * hours, 4, seed), {
-      threshold: 95,
-      at,
-      zLevel: Z_90
-    })
+    const falling = forecastExhaustion(
+      series(120, at, hours => 60 - 2 * hours, 4, seed),
+      {
+        threshold: 95,
+        at,
+        zLevel: Z_90
+      }
+    )
     t.equal(falling?.eta, Infinity, 'falling: never')
     t.ok((falling?.confidence ?? 1) < 0.01, 'falling: a rise is implausible')
   }
@@ -90,7 +96,10 @@ t.test('a trend that turns: the whole window no longer says rise, its recent hal
 })
 
 t.test('already past the limit: it has run out now', async t => {
-  const forecast = forecastExhaustion(series(30, at, hours => 97 + 0.1 * hours), { threshold: 95, at, zLevel: Z_90 })
+  const forecast = forecastExhaustion(
+    series(30, at, hours => 97 + 0.1 * hours),
+    { threshold: 95, at, zLevel: Z_90 }
+  )
   t.equal(forecast?.eta, 0)
   t.equal(forecast?.etaEarliest, 0)
 })

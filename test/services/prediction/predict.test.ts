@@ -138,10 +138,16 @@ t.test('two runs at once write one alert and one signal', async t => {
     memory_usage_percent: 85 + 10 * hours + 0.5 * wobble(i)
   }))
   const runs = await Promise.all([predictAt(ctx, now), predictAt(ctx, now), predictAt(ctx, now)])
-  t.equal(runs.reduce((sum, run) => sum + run.opened, 0), 1, 'one run opened it, the others refreshed it')
+  t.equal(
+    runs.reduce((sum, run) => sum + run.opened, 0),
+    1,
+    'one run opened it, the others refreshed it'
+  )
   t.equal((await sql`select 1 from predictive_alerts where status = 'active'`).length, 1)
   t.equal((await sql`select 1 from anomaly_signals where status = 'open'`).length, 1)
-  const [alert] = await sql<Array<{ anomaly_signal_id: string | null }>>`select anomaly_signal_id from predictive_alerts`
+  const [alert] = await sql<
+    Array<{ anomaly_signal_id: string | null }>
+  >`select anomaly_signal_id from predictive_alerts`
   t.ok(alert?.anomaly_signal_id !== null, 'linked to the one signal')
 })
 
