@@ -12,6 +12,8 @@ import { alive, spawnServer, type ServerProcess } from './helpers/spawn-server.j
 import { waitFor } from './helpers/cluster.js'
 
 const ORGANIZATION = '00000000-0000-4000-8000-00000000a001'
+// Starting a primary and two workers (and, once, a replacement) on a loaded machine.
+t.setTimeout(5 * 60_000)
 
 interface Answer {
   status: number
