@@ -12,6 +12,8 @@ import { alive, spawnServer, type ServerProcess } from './helpers/spawn-server.j
 import { waitFor } from './helpers/cluster.js'
 
 const ORGANIZATION = '00000000-0000-4000-8000-00000000a001'
+// Starting a primary and two workers (and, once, a replacement) on a loaded machine.
+t.setTimeout(5 * 60_000)
 
 interface Answer {
   status: number
@@ -80,7 +82,7 @@ t.test('two workers on one port: ingest guarantees, a replaced worker, and a dra
   const address = await server.address
   const workers = await waitFor(
     () => listeningPids(server).length === 2 && listeningPids(server),
-    60_000,
+    180_000,
     'both listen'
   )
   t.notOk(workers.includes(server.child.pid as number), 'the workers are processes of their own')
@@ -136,7 +138,8 @@ t.test('two workers on one port: ingest guarantees, a replaced worker, and a dra
     process.kill(victim, 'SIGKILL')
     const replacement = await waitFor(
       () => listeningPids(server).find(pid => !workers.includes(pid)),
-      60_000,
+      // A worker builds the whole app as it starts: over a minute on a machine loaded 30 deep.
+      180_000,
       'a new worker listens'
     )
     t.ok(alive(replacement))
