@@ -102,7 +102,6 @@ export interface DetectionConfig {
   flapWindowMinutes: number
   flapHoldMinutes: number
   adaptiveHistoryPoints: number
-  adaptiveBudgetMs: number
   runBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
@@ -267,7 +266,6 @@ function detectionConfig(env: Env): DetectionConfig {
     flapWindowMinutes: env.DETECT_FLAP_WINDOW_MINUTES,
     flapHoldMinutes: env.DETECT_FLAP_HOLD_MINUTES,
     adaptiveHistoryPoints: env.DETECT_ADAPTIVE_HISTORY_POINTS,
-    adaptiveBudgetMs: env.DETECT_ADAPTIVE_BUDGET_MS,
     runBudgetMs: env.DETECT_RUN_BUDGET_MS,
     rules: {
       latency_ms: { baselineFactor: env.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: env.DETECT_LATENCY_LIMIT_MS },

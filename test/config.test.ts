@@ -198,8 +198,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     flapResolutions: 2,
     flapWindowMinutes: 120,
     flapHoldMinutes: 60,
-    adaptiveHistoryPoints: 500,
-    adaptiveBudgetMs: 1000,
+    adaptiveHistoryPoints: 10_000,
     runBudgetMs: 2500,
     rules: {
       latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
@@ -220,7 +219,6 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
     DETECT_DISK_LIMIT_PERCENT: '95',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
-    DETECT_ADAPTIVE_BUDGET_MS: '0',
     DETECT_RUN_BUDGET_MS: '5000'
   })
   t.match(config.detection, {
@@ -230,7 +228,6 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     recoveryMinutes: 30,
     flapResolutions: 3,
     adaptiveHistoryPoints: 200,
-    adaptiveBudgetMs: 0,
     runBudgetMs: 5000,
     rules: {
       latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },
@@ -255,8 +252,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     [{ DETECT_MEMORY_LIMIT_PERCENT: '0' }, 'DETECT_MEMORY_LIMIT_PERCENT'],
     [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '5' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
-    [{ DETECT_ADAPTIVE_BUDGET_MS: '-1' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
-    [{ DETECT_ADAPTIVE_BUDGET_MS: '1s' }, 'DETECT_ADAPTIVE_BUDGET_MS'],
+    [{ DETECT_ADAPTIVE_HISTORY_POINTS: '-1' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
+    [{ DETECT_ADAPTIVE_HISTORY_POINTS: '1k' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_RUN_BUDGET_MS: '50' }, 'DETECT_RUN_BUDGET_MS']
   ] as Array<[Record<string, string>, string]>) {
     const error = (() => {

@@ -241,13 +241,9 @@ export const ENV_GROUPS = [
         unit: 'minutes',
         description: 'A flapping signal is held open until quiet this long.'
       }),
-      DETECT_ADAPTIVE_HISTORY_POINTS: integer(500, 10, 100_000, {
-        description: 'Raw history points the adaptive scorer replays per metric.'
-      }),
-      DETECT_ADAPTIVE_BUDGET_MS: integer(1000, 0, 60_000, {
-        unit: 'ms',
+      DETECT_ADAPTIVE_HISTORY_POINTS: integer(10_000, 10, 100_000, {
         description:
-          'Adaptive scoring per run; past it rules and baselines only (0: never). A third of the run budget: about twenty metrics standing out against a day of history.'
+          "Most events fed to one metric's stored adaptive scorer state in a run: a new metric, or one further behind, starts afresh from its newest this many."
       }),
       DETECT_RUN_BUDGET_MS: integer(2500, 100, 60_000, {
         unit: 'ms',

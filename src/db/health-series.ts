@@ -203,36 +203,54 @@ export async function forEachComponentSeries(
   if (failed !== undefined) throw failed.error
 }
 
-export interface ScorerHistoryRequest {
+export interface ScorerStreamRequest {
   organization_id: string | null
   component_name: string
   metric: HistoryMetric
+  /** The last event already fed to the metric's scorer, or null to start at `from`. */
+  after_at: string | null
+  after_id: string | null
+}
+
+/** A metric's events in the scorer's order (event time, then id), as parallel arrays. */
+export interface ScorerStream {
+  t: Float64Array
+  v: Float64Array
+  ids: string[]
+  /** The newest event's time exactly (as PostgreSQL prints it), to resume after; null when empty. */
+  last_at: string | null
 }
 
 /**
- * The newest `limit` raw values of each requested metric in [from, before), oldest first: what the
- * adaptive scorer replays when the rest of the history is rolled up. One query, each request a
- * backward index scan on (organization key, component_name, event_time, id) that stops after `limit` rows. Costed
- * as random reads, those look dearer to the planner than a bitmap scan of the component's whole
- * day followed by a sort, which reads about three times the pages (measured: 29,000 against 10,000
+ * Each requested metric's raw values after its scorer's position (or from `from`) up to `at`, in
+ * the scorer's order: the newest `limit` of them, oldest first, so a caller can tell a backlog
+ * longer than `limit` (it gets exactly `limit`). One query, each request a backward index scan on
+ * (organization key, component_name, event_time, id) that stops after `limit` rows. Costed as
+ * random reads, those look dearer to the planner than a bitmap scan of the component's whole day
+ * followed by a sort, which reads about three times the pages (measured: 29,000 against 10,000
  * buffers and 525 ms against 59 ms for 20 requests over a day at one event a minute), so bitmap
  * scans are off for this query only.
  */
-export async function scorerHistories(
+export async function scorerStreams(
   tx: Tx,
-  requests: ScorerHistoryRequest[],
+  requests: ScorerStreamRequest[],
   from: Date,
-  before: Date,
+  at: Date,
   limit: number
-): Promise<Array<{ t: Float64Array; v: Float64Array }>> {
+): Promise<ScorerStream[]> {
   if (requests.length === 0) return []
   const [setting] = await tx<
     Array<{ previous: string }>
   >`select current_setting('enable_bitmapscan') as previous, set_config('enable_bitmapscan', 'off', true)`
-  const rows = await tx<Array<{ i: number; t: Buffer | null; v: Buffer | null }>>`
-    select r.i, string_agg(float8send(e.t), '' order by e.event_time, e.id) as t, string_agg(float8send(e.v), '' order by e.event_time, e.id) as v
+  const rows = await tx<
+    Array<{ i: number; t: Buffer | null; v: Buffer | null; ids: string | null; last_at: string | null }>
+  >`
+    select r.i, string_agg(float8send(e.t), '' order by e.event_time, e.id) as t,
+      (array_agg(e.event_time::text order by e.event_time desc, e.id desc))[1] as last_at,
+      string_agg(float8send(e.v), '' order by e.event_time, e.id) as v,
+      string_agg(e.id::text, ',' order by e.event_time, e.id) as ids
     from jsonb_to_recordset(${tx.json(requests.map((request, i) => ({ ...request, i })) as never)})
-      as r(i int, organization_id uuid, component_name text, metric text)
+      as r(i int, organization_id uuid, component_name text, metric text, after_at timestamptz, after_id uuid)
     left join lateral (
       select event_time, id, date_part('epoch', event_time) * 1000 as t, m.v
       from system_health_events h
@@ -240,14 +258,20 @@ export async function scorerHistories(
         when 'cpu_usage_percent' then h.cpu_usage_percent when 'memory_usage_percent' then h.memory_usage_percent
         else h.disk_usage_percent end)::float8 as v) m
       where core314.organization_key(h.organization_id) = core314.organization_key(r.organization_id) and h.component_name = r.component_name
-        and h.event_time >= ${from} and h.event_time < ${before} and m.v is not null
+        and h.event_time <= ${at} and m.v is not null
+        and (case when r.after_at is null then h.event_time >= ${from} else (h.event_time, h.id) > (r.after_at, r.after_id) end)
       order by h.event_time desc, h.id desc
       limit ${limit}
     ) e on true
     group by r.i
     order by r.i`
   await tx`select set_config('enable_bitmapscan', ${setting?.previous ?? 'on'}, true)`
-  return rows.map(row => ({ t: doubles(row.t), v: doubles(row.v) }))
+  return rows.map(row => ({
+    t: doubles(row.t),
+    v: doubles(row.v),
+    ids: row.ids === null ? [] : row.ids.split(','),
+    last_at: row.last_at
+  }))
 }
 
 /**

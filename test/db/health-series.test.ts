@@ -5,7 +5,7 @@
 // reported values before the window, and the planner setting its query turns off put back.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
-import { forEachComponentSeries, scorerHistories, type ComponentSeries } from '../../src/db/health-series.js'
+import { forEachComponentSeries, scorerStreams, type ComponentSeries } from '../../src/db/health-series.js'
 import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000
@@ -123,7 +123,7 @@ t.test('a failing consumer fails the read with its error, judging nothing after 
 })
 
 t.test(
-  'scorer histories are the newest reported values before the window, oldest first, each request its own',
+  "scorer streams are a metric's reported values in event-time order, the newest `limit` up to `at`, or all after a position",
   async t => {
     const sql = await database(t)
     const at = Math.floor(Date.now() / MINUTE) * MINUTE
@@ -132,28 +132,34 @@ t.test(
     from generate_series(1, 20) m`
     await sql`insert into system_health_events (component_type, component_name, status, organization_id, created_at, latency_ms)
     values ('api', 'checkout', 'healthy', ${OTHER_ORG}, ${new Date(at - 11 * MINUTE)}, 5)`
-    const { histories, setting } = await as(sql, 'service', async tx => {
+    const [position] = await sql<Array<{ at: string; id: string }>>`
+      select event_time::text as at, id from system_health_events where organization_id = ${ORG} and latency_ms = 1015`
+    const { streams, setting } = await as(sql, 'service', async tx => {
       await tx`select set_config('enable_bitmapscan', 'on', true)`
-      const histories = await scorerHistories(
+      const key = { organization_id: ORG, component_name: 'checkout', after_at: null, after_id: null }
+      const streams = await scorerStreams(
         tx,
         [
-          { organization_id: ORG, component_name: 'checkout', metric: 'latency_ms' },
-          { organization_id: ORG, component_name: 'checkout', metric: 'cpu_usage_percent' },
-          { organization_id: null, component_name: 'checkout', metric: 'latency_ms' }
+          { ...key, metric: 'latency_ms' },
+          { ...key, metric: 'cpu_usage_percent' },
+          { ...key, organization_id: null, metric: 'latency_ms' },
+          { ...key, metric: 'latency_ms', after_at: position?.at ?? null, after_id: position?.id ?? null }
         ],
         new Date(at - 20 * MINUTE),
         new Date(at - 10 * MINUTE),
         3
       )
       const [row] = await tx<Array<{ setting: string }>>`select current_setting('enable_bitmapscan') as setting`
-      return { histories, setting: row?.setting }
+      return { streams, setting: row?.setting }
     })
     t.same(
-      histories.map(history => [...history.v]),
-      [[1014, 1013, 1011], [13, 12, 11], []],
-      'the newest three before the window; a missing value is skipped, not counted'
+      streams.map(stream => [...stream.v]),
+      [[1013, 1011, 1010], [12, 11, 10], [], [1013, 1011, 1010]],
+      'the newest three up to `at`; a missing value is skipped, not counted; after a position, only what follows it'
     )
-    t.same([...(histories[0]?.t ?? [])], [at - 14 * MINUTE, at - 13 * MINUTE, at - 11 * MINUTE])
+    t.same([...(streams[0]?.t ?? [])], [at - 13 * MINUTE, at - 11 * MINUTE, at - 10 * MINUTE])
+    t.equal(streams[0]?.ids.length, 3)
+    t.match(streams[0]?.last_at, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/, "the newest event's exact time, to resume after")
     t.equal(setting, 'on', 'the planner setting is put back for the rest of the transaction')
   }
 )

@@ -4,7 +4,7 @@
 import type { DecisionRecord } from '../../db/decision-audit-log.js'
 import type { UpsertedSignal } from '../../db/active-signals.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
-import type { AdaptiveBudget } from './adaptive.js'
+import type { ScoringSummary } from './scorer-state.js'
 import type { DetectorSettings } from './settings.js'
 
 export interface RunSummary {
@@ -19,18 +19,14 @@ export interface RunSummary {
   settings: DetectorSettings
   evaluated: number
   rolledUntil: Date | null
-  budget: AdaptiveBudget
+  scoring: ScoringSummary
   upserted: UpsertedSignal[]
   resolved: AnomalyRow[]
   durationMs: number
 }
 
 function runRecord(run: RunSummary, opened: UpsertedSignal[]): DecisionRecord {
-  const { settings, budget, rolledUntil } = run
-  const overBudget =
-    budget.skipped > 0
-      ? `; the adaptive scoring budget of ${settings.adaptiveBudgetMs} ms was spent, so ${budget.skipped} metrics were judged by rules and baselines only`
-      : ''
+  const { settings, scoring, rolledUntil } = run
   return {
     decision_type: 'anomaly_detection_run',
     component: 'detector',
@@ -41,15 +37,10 @@ function runRecord(run: RunSummary, opened: UpsertedSignal[]): DecisionRecord {
       updated: run.upserted.filter(row => !row.inserted).map(row => row.id),
       resolved: run.resolved.map(row => row.id),
       history: { rolled_up_until: rolledUntil?.toISOString() ?? null },
-      adaptive: {
-        budget_ms: settings.adaptiveBudgetMs,
-        spent_ms: Math.round(budget.spentMs),
-        scored: budget.scored,
-        skipped_over_budget: budget.skipped
-      }
+      adaptive: { metrics_scored: scoring.metrics, points_fed: scoring.points, states_started: scoring.fresh }
     },
     outcome: `${opened.length} created, ${run.upserted.length - opened.length} updated, ${run.resolved.length} resolved`,
-    reasoning: `${run.evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history${rolledUntil === null ? '' : ` (rolled up into hours until ${rolledUntil.toISOString()})`}${overBudget}`,
+    reasoning: `${run.evaluated} components judged over ${settings.windowMinutes} minutes against ${settings.lookbackHours} h of history${rolledUntil === null ? '' : ` (rolled up into hours until ${rolledUntil.toISOString()})`}`,
     actor: run.actor,
     duration_ms: run.durationMs
   }

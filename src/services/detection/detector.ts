@@ -20,13 +20,16 @@ import {
   storeAnalyses,
   upsertSignals
 } from '../../db/detection-signals.js'
-import { forEachComponentSeries, recentErrorText, scorerHistories } from '../../db/health-series.js'
+import { saveScorerStates, scorerStates, type StoredScorerState } from '../../db/detector-states.js'
+import { forEachComponentSeries, recentErrorText, scorerStreams } from '../../db/health-series.js'
+import type { Tx } from '../../db/client.js'
+import type { MetricName } from './rules.js'
 import { floorHour, rollupCoverage, type RollupCoverage } from '../../db/health-event-rollups.js'
 import type { Db } from '../../db/port.js'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { RelatedAnomaly, RootCauseAnalyzer } from '../analysis/index.js'
 import { executorTypes } from '../healing/executors/registry.js'
-import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
+import { feedScorer, resumable, streamRequest, type ScoringSummary } from './scorer-state.js'
 import { detectionRecords } from './audit.js'
 import { analyseSignals, type AnalysisTarget } from './analysis.js'
 import {
@@ -35,7 +38,7 @@ import {
   type Component,
   type Plan,
   type PlannedSignal,
-  type ScorerHistories
+  type AdaptiveScores
 } from './signals.js'
 import { detectorSettings, type DetectorOverrides, type DetectorSettings } from './settings.js'
 import type { Severity } from './severity.js'
@@ -134,17 +137,67 @@ interface Judgement {
   plan: Plan
   evaluated: number
   rolledUntil: Date | null
-  budget: AdaptiveBudget
+  scoring: ScoringSummary
+}
+
+/**
+ * The deferred components' metrics get their window's adaptive scores: each metric's stored
+ * scorer state is fed the events after it, and stored again.
+ */
+async function scoreDeferred(
+  tx: Tx,
+  deferred: Array<{ component: Component; metrics: MetricName[] }>,
+  frame: RunFrame
+): Promise<{ scores: Map<Component, AdaptiveScores>; scoring: ScoringSummary }> {
+  const requests = deferred.flatMap(({ component, metrics }) =>
+    metrics.map(metric => ({
+      component,
+      metric,
+      key: { organization_id: component.organizationId, component_name: component.componentName, metric }
+    }))
+  )
+  const at = frame.at.getTime()
+  const stored = await scorerStates(
+    tx,
+    requests.map(request => request.key)
+  )
+  const resumed = stored.map(state => resumable(state, at))
+  const streams = await scorerStreams(
+    tx,
+    requests.map((request, i) => streamRequest(request.key, resumed[i])),
+    frame.from,
+    frame.at,
+    frame.settings.adaptiveHistoryPoints
+  )
+  const scores = new Map<Component, AdaptiveScores>()
+  const next: StoredScorerState[] = []
+  const scoring: ScoringSummary = { metrics: 0, points: 0, fresh: 0 }
+  requests.forEach(({ component, metric, key }, i) => {
+    const stream = streams[i] ?? { t: new Float64Array(0), v: new Float64Array(0), ids: [], last_at: null }
+    const fed = feedScorer(
+      key,
+      resumed[i],
+      stream,
+      component.series[metric].window,
+      frame.settings.adaptiveHistoryPoints
+    )
+    scores.set(component, { ...scores.get(component), [metric]: fed.scores })
+    if (fed.next !== null) next.push(fed.next)
+    scoring.metrics++
+    scoring.points += fed.points
+    if (fed.fresh) scoring.fresh++
+  })
+  await saveScorerStates(tx, next)
+  return { scores, scoring }
 }
 
 /**
  * Phase 1, read and judge: every component's series against the active signals and recent
- * resolutions as they stood at `at`, then the few metrics that stand out and need the scorer's
- * replay of raw history the rollup holds only as quantiles.
+ * resolutions as they stood at `at`, then the few metrics that stand out, with the adaptive
+ * scores their stored scorer states give.
  */
 async function readAndJudge(db: Db, frame: RunFrame, componentName: string | undefined): Promise<Judgement> {
   const { settings, at, windowStart, from } = frame
-  const budget = createAdaptiveBudget(settings.adaptiveBudgetMs)
   return await db.asCaller(SERVICE_CALLER, async tx => {
     const active = await activeSignals(tx, at, componentName)
     const resolutions = await recentAutoResolutions(
@@ -154,30 +207,15 @@ async function readAndJudge(db: Db, frame: RunFrame, componentName: string | und
     )
     const resolved = await recentResolutions(tx, new Date(windowStart), at)
     const rolledUntil = rolledUntilFor(await rollupCoverage(tx), from.getTime(), windowStart, at.getTime(), settings)
-    const planner = createPlanner(active, resolutions, windowStart, at, settings, { budget, resolved })
+    const planner = createPlanner(active, resolutions, windowStart, at, settings, { resolved })
     // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
     await forEachComponentSeries(tx, from, new Date(windowStart), at, componentName, rolledUntil, series => {
       planner.judge(componentOf(series, from.getTime()))
     })
     const deferred = planner.deferred()
-    const requests = deferred.flatMap(({ component, metrics }) => metrics.map(metric => ({ component, metric })))
-    const histories = await scorerHistories(
-      tx,
-      requests.map(({ component, metric }) => ({
-        organization_id: component.organizationId,
-        component_name: component.componentName,
-        metric
-      })),
-      from,
-      new Date(windowStart),
-      settings.adaptiveHistoryPoints
-    )
-    const byComponent = new Map<Component, ScorerHistories>()
-    requests.forEach(({ component, metric }, i) => {
-      byComponent.set(component, { ...byComponent.get(component), [metric]: histories[i] })
-    })
-    for (const { component } of deferred) planner.judge(component, byComponent.get(component))
-    return { plan: planner.plan(), evaluated: planner.judged(), rolledUntil, budget }
+    const { scores, scoring } = await scoreDeferred(tx, deferred, frame)
+    for (const { component } of deferred) planner.judge(component, scores.get(component))
+    return { plan: planner.plan(), evaluated: planner.judged(), rolledUntil, scoring }
   })
 }
 
@@ -277,7 +315,7 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
       settings,
       evaluated: judgement.evaluated,
       rolledUntil: judgement.rolledUntil,
-      budget: judgement.budget,
+      scoring: judgement.scoring,
       ...written,
       durationMs: Math.round(performance.now() - started)
     })

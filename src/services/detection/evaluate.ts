@@ -2,7 +2,6 @@
 // window, the rules and the adaptive score on each window point, and for a breach its pattern,
 // severity and confidence. It also says when the metric last looked abnormal, which is what
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
-import { budgetedAdaptiveScores, createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
 import { median, robustBaseline, type Baseline, type Point, type Points, type RolledHour } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
 import { ruleHit, type MetricName, type MetricRule, type RuleHit } from './rules.js'
@@ -38,10 +37,11 @@ export interface MetricEvaluation {
   /** Newest point (history or window) that broke a rule or stood adaptiveMinZ spreads high; found only when `ongoing`. */
   lastAbnormalAt: number | null
   /**
-   * The metric needs the adaptive score but its raw history is too short for the scorer's replay
-   * (the rest is rolled up): judge it again with `scorerHistory`. `finding` is null meanwhile.
+   * The metric stands out and needs the adaptive score of its window points, which its stored
+   * scorer state gives (scorer-state.ts): judge it again with `adaptiveScores`. `finding` is null
+   * meanwhile.
    */
-  needsScorerHistory?: boolean
+  needsAdaptiveScores?: boolean
 }
 
 export interface MetricInput {
@@ -50,8 +50,8 @@ export interface MetricInput {
   history: Points
   /** The older history, rolled up into hours, oldest first. */
   rolled?: RolledHour[] | undefined
-  /** The newest raw history points for the adaptive scorer, when `history` alone holds too few. */
-  scorerHistory?: Points | undefined
+  /** The adaptive score of each window point, from the metric's scorer state. */
+  adaptiveScores?: number[] | undefined
   /** Its points in the window, up to the evaluation time, time-ordered. */
   window: SeriesPoint[]
   windowStart: number
@@ -107,21 +107,7 @@ function lastAbnormal(
   return null
 }
 
-/** What the scorer replays: the raw history when it holds enough (or is all there is), else the fetched tail. */
-function replayOf(input: MetricInput, settings: DetectorSettings): Points | undefined {
-  if (input.scorerHistory !== undefined) return input.scorerHistory
-  if ((input.rolled ?? []).length === 0 || input.history.v.length >= settings.adaptiveHistoryPoints)
-    return input.history
-  return undefined
-}
-
-const unbounded = (): AdaptiveBudget => createAdaptiveBudget(Infinity)
-
-export function evaluateMetric(
-  input: MetricInput,
-  settings: DetectorSettings,
-  budget: AdaptiveBudget = unbounded()
-): MetricEvaluation {
+export function evaluateMetric(input: MetricInput, settings: DetectorSettings): MetricEvaluation {
   const rule = settings.rules[input.metric]
   const { history, window } = input
   const rolled = input.rolled ?? []
@@ -136,13 +122,9 @@ export function evaluateMetric(
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
   if (!hits.some(hit => hit !== null) && !zs.some(z => (z ?? 0) >= settings.adaptiveMinZ))
     return { finding: null, newestAt, lastAbnormalAt }
-  let scores: number[] | null = null
-  if (baseline !== null) {
-    const replay = replayOf(input, settings)
-    if (replay === undefined && budget.spentMs < budget.limitMs)
-      return { finding: null, newestAt, lastAbnormalAt, needsScorerHistory: true }
-    scores = budgetedAdaptiveScores(budget, replay ?? history, window, settings)
-  }
+  if (baseline !== null && input.adaptiveScores === undefined)
+    return { finding: null, newestAt, lastAbnormalAt, needsAdaptiveScores: true }
+  const scores = baseline === null ? null : (input.adaptiveScores ?? null)
   // An adaptive episode starts where the score fires on a point high enough, and lasts while the
   // points stay that high: the scorer damps itself after a detection, the incident does not end.
   let episode = input.ongoing

@@ -24,10 +24,8 @@ export interface DetectorSettings {
   adaptiveScoreThreshold: number
   /** ... and a rise of at least this many spreads above the robust baseline. */
   adaptiveMinZ: number
-  /** History points (the most recent) replayed into the adaptive scorer each run. */
+  /** Most events fed to one metric's stored scorer state in a run; a longer backlog starts it afresh. */
   adaptiveHistoryPoints: number
-  /** Milliseconds a run may spend in the adaptive scorer; past it, metrics are judged by rules and baselines only. */
-  adaptiveBudgetMs: number
   /** How long after an hour ends before it is rolled up, so events still being committed make it in. */
   rollupSettleMinutes: number
   /** Hours rolled up per maintenance pass at most, so catching up after a pause stays a bounded cost. */
@@ -67,7 +65,6 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   adaptiveScoreThreshold: 0.999,
   adaptiveMinZ: 4,
   adaptiveHistoryPoints: ENV_DEFAULTS.DETECT_ADAPTIVE_HISTORY_POINTS,
-  adaptiveBudgetMs: ENV_DEFAULTS.DETECT_ADAPTIVE_BUDGET_MS,
   rollupSettleMinutes: 5,
   rollupHoursPerRun: 6,
   sustainedShare: 0.8,

@@ -12,10 +12,10 @@ import type {
 } from '../../db/detection-signals.js'
 import type { ComponentSeries, RolledSeries } from '../../db/health-series.js'
 import { ROLLUP_LEVELS } from '../../db/health-event-rollups.js'
-import { createAdaptiveBudget, type AdaptiveBudget } from './adaptive.js'
 import type { Points, RolledHour } from './baselines.js'
 import { evaluateMetric, type Finding, type MetricEvaluation, type SeriesPoint } from './evaluate.js'
 import { METRICS, type MetricName } from './rules.js'
+import { scoresInMemory } from './scorer-state.js'
 import { severityRank } from './severity.js'
 import type { DetectorSettings } from './settings.js'
 
@@ -35,8 +35,8 @@ export interface MetricSeries {
   rolled?: RolledHour[]
 }
 
-/** The newest raw history per metric, fetched for the adaptive scorer when the raw history is too short for its replay. */
-export type ScorerHistories = Partial<Record<MetricName, Points>>
+/** The adaptive score of each window point per metric, from the metrics' scorer states. */
+export type AdaptiveScores = Partial<Record<MetricName, number[]>>
 
 export interface PlannedSignal {
   draft: SignalDraft
@@ -205,9 +205,9 @@ function worse(a: Finding, b: Finding): Finding {
 export interface Planner {
   /**
    * Judges one component's metrics and plans its signal changes, or puts it aside when a metric
-   * needs the adaptive scorer's history fetched first (`deferred`): judge it again with those.
+   * needs the adaptive scores of its window first (`deferred`): judge it again with them.
    */
-  judge: (component: Component, scorerHistories?: ScorerHistories) => void
+  judge: (component: Component, adaptiveScores?: AdaptiveScores) => void
   /** How many components have been judged. */
   judged: () => number
   /** Components put aside since the last call, with the metrics whose scorer history they need. */
@@ -233,8 +233,6 @@ function reportedFirst({ component: a }: ComponentPlan, { component: b }: Compon
 }
 
 export interface PlannerContext {
-  /** The run's adaptive scoring budget; unbounded when absent. */
-  budget?: AdaptiveBudget
   /** Signals resolved lately (by healing, a person or the detector): their evidence does not reopen them. */
   resolved?: RecentResolution[]
 }
@@ -251,7 +249,6 @@ export function createPlanner(
   settings: DetectorSettings,
   context: PlannerContext = {}
 ): Planner {
-  const budget = context.budget ?? createAdaptiveBudget(Infinity)
   const flaps = new Map(
     resolutions.map(row => [key(row.organization_id, row.source_component_name, row.anomaly_type), row.resolutions])
   )
@@ -269,7 +266,7 @@ export function createPlanner(
   }
   const changes: ComponentPlan[] = []
   let judged = 0
-  const judge = (component: Component, scorerHistories: ScorerHistories = {}): void => {
+  const judge = (component: Component, adaptiveScores: AdaptiveScores = {}): void => {
     const signals: PlannedSignal[] = []
     const closed: Resolution[] = []
     // The unique index allows one active signal per organization, component and type.
@@ -283,13 +280,12 @@ export function createPlanner(
         {
           metric,
           ...component.series[metric],
-          scorerHistory: scorerHistories[metric],
+          adaptiveScores: adaptiveScores[metric],
           windowStart,
           at: at.getTime(),
           ongoing: activeOf(type)?.metric === metric
         },
-        settings,
-        budget
+        settings
       )
       evaluations.set(metric, evaluation)
       const finding = evaluation.finding
@@ -297,7 +293,7 @@ export function createPlanner(
       const previous = findings.get(type)
       findings.set(type, previous === undefined ? finding : worse(previous, finding))
     }
-    const needing = METRICS.filter(metric => evaluations.get(metric)?.needsScorerHistory === true)
+    const needing = METRICS.filter(metric => evaluations.get(metric)?.needsAdaptiveScores === true)
     if (needing.length > 0) {
       deferred.push({ component, metrics: needing })
       return
@@ -360,7 +356,10 @@ export function createPlanner(
   }
 }
 
-/** Plans a run over components already in memory (their history raw, so none is ever deferred). */
+/**
+ * Plans a run over components already in memory, their history raw: a metric that needs the
+ * adaptive score gets it from a fresh scorer fed its history and window, never from a stored state.
+ */
 export function planSignals(
   components: Component[],
   active: ActiveSignal[],
@@ -372,5 +371,14 @@ export function planSignals(
 ): Plan {
   const planner = createPlanner(active, resolutions, windowStart, at, settings, context)
   for (const component of components) planner.judge(component)
+  for (const { component, metrics } of planner.deferred()) {
+    const scores = Object.fromEntries(
+      metrics.map(metric => {
+        const { history, window } = component.series[metric]
+        return [metric, scoresInMemory(history, window, settings.adaptiveHistoryPoints)]
+      })
+    )
+    planner.judge(component, scores)
+  }
   return planner.plan()
 }

@@ -86,7 +86,7 @@ t.test('a replay at `at` sees exactly the events measured up to `at`', async t =
 })
 
 async function reset(sql: Sql): Promise<void> {
-  await sql`truncate system_health_events, anomaly_signals, decision_audit_log cascade`
+  await sql`truncate system_health_events, anomaly_signals, decision_audit_log, detector_states cascade`
 }
 
 type Arrival = (

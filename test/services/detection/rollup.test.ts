@@ -2,7 +2,7 @@
 // within the stated tolerance (median within 5% of the spread, spread within 5%; seasonal 15% and 10%, on
 // lumpy data: the noise takes a few dozen distinct values, the hard case for interpolated quantiles), plain and
 // seasonal; it is maintained incrementally and boundedly, waits for late events before an hour
-// is closed, keeps backtests blind to the future, and a run records what adaptive scoring cost.
+// is closed, and keeps backtests blind to the future.
 import t, { type Test } from 'tap'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
@@ -10,7 +10,7 @@ import { createRootCauseAnalyzer } from '../../../src/services/analysis/index.js
 import { runDetection, type DetectionRun } from '../../../src/services/detection/detector.js'
 import { rollUpHistory } from '../../../src/services/detection/rollup.js'
 import type { DetectorOverrides } from '../../../src/services/detection/settings.js'
-import { evaluationTime, insertSeries, MINUTE, minutely, wobble } from './series.js'
+import { insertSeries, MINUTE, minutely, wobble } from './series.js'
 
 const analyzer = createRootCauseAnalyzer()
 const HOUR = 60 * MINUTE
@@ -217,37 +217,4 @@ t.test('a backtest over rolled-up history reads nothing after `at`', async t => 
     'the spike after `at` is not seen, rolled-up hour or not'
   )
   t.match(await detectAt(ctx, new Date(at.getTime() + 3 * MINUTE)), { created: 1 }, 'three minutes later it is')
-})
-
-t.test("adaptive scoring stops at the run's budget, and the run says so", async t => {
-  const ctx = await buildTestApp(t)
-  const sql = ownerSql(t, ctx.databaseUrl)
-  const at = evaluationTime(0)
-  // Latency well inside the absolute limit but far above its baseline: the adaptive path's case.
-  for (const name of ['api', 'web']) {
-    await insertSeries(
-      sql,
-      name,
-      minutely(at, 120, i => ({ latency_ms: i >= 117 ? 600 : 200 + 6 * wobble(i) }))
-    )
-  }
-  const audit = async () =>
-    (
-      await sql<Array<{ decision: { adaptive: Record<string, number> }; reasoning: string }>>`
-    select decision, reasoning from decision_audit_log where decision_type = 'anomaly_detection_run' order by created_at desc limit 1`
-    )[0]
-
-  const spent = await detectAt(ctx, at, { adaptiveBudgetMs: 0 })
-  t.match(await audit(), {
-    decision: { adaptive: { budget_ms: 0, scored: 0, skipped_over_budget: 2 } },
-    reasoning: /budget of 0 ms was spent, so 2 metrics were judged by rules and baselines only/
-  })
-  for (const signal of spent.signals)
-    t.notMatch(signal.detection_algorithm, /adaptive/, 'judged without the adaptive score')
-
-  await sql`delete from anomaly_signals`
-  await detectAt(ctx, at)
-  const scored = await audit()
-  t.match(scored, { decision: { adaptive: { budget_ms: 1000, scored: 2, skipped_over_budget: 0 } } })
-  t.notMatch(scored?.reasoning, /budget/)
 })

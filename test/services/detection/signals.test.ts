@@ -40,6 +40,17 @@ t.test('components judged in any order are planned in the order they first repor
   planner.judge(componentOf(component('a-newest', AT - 120 * MINUTE, 3000)))
   planner.judge(componentOf(component('b-quiet', AT - 240 * MINUTE, 210)))
   planner.judge(componentOf(component('c-oldest', AT - 180 * MINUTE, 2500)))
+  // The spikes stand out, so their components wait for adaptive scores; the rules decide here.
+  const deferred = planner.deferred()
+  t.same(
+    deferred.map(({ component }) => component.componentName),
+    ['a-newest', 'c-oldest']
+  )
+  for (const { component, metrics } of deferred)
+    planner.judge(
+      component,
+      Object.fromEntries(metrics.map(metric => [metric, component.series[metric].window.map(() => 0)]))
+    )
   const plan = planner.plan()
   t.equal(planner.judged(), 3)
   t.same(
