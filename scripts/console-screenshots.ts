@@ -10,6 +10,7 @@ import { createSql } from '../src/db/client.js'
 import { startEmbeddedPostgres } from '../src/db/embedded.js'
 import { migrate } from '../src/db/migrate.js'
 import { signToken } from '../src/services/auth/tokens.js'
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js'
 import { buildConsole } from './console-build.js'
 
 const OUT = 'docs/console'
@@ -118,16 +119,8 @@ try {
 
   await mkdir(OUT, { recursive: true })
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run'
-    ],
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
     headless: true
   })
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
