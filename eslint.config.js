@@ -12,7 +12,8 @@ export default tseslint.config(
       '.tap/',
       'openapi/',
       'bench/out/',
-      'test/fixtures/generated/'
+      'test/fixtures/generated/',
+      'console/src/api-types.ts'
     ]
   },
   js.configs.recommended,

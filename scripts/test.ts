@@ -32,7 +32,7 @@ const TAP = path.join('node_modules', 'tap', 'dist', 'esm', 'run.mjs')
 // Entry points besides the test files: what the tests start as processes of their own.
 const SPAWNED = ['src/server.ts']
 // Folders the code reads by a path relative to its own file.
-const LINKED = ['migrations', 'openapi', 'deploy']
+const LINKED = ['migrations', 'openapi', 'deploy', 'console']
 // ES-module packages of many files, bundled with the code; every other package stays a
 // package, loaded from node_modules as Node loads it (CommonJS ones find their own files).
 const BUNDLED = new Set(['typebox', 'openai', 'jose', 'fast-check'])

@@ -10,14 +10,16 @@ export function When({ at }: { at: string | null | undefined }) {
   if (at === null || at === undefined) return <span class="muted">never</span>
   const date = new Date(at)
   const seconds = Math.round((Date.now() - date.getTime()) / 1000)
-  const ago =
-    Math.abs(seconds) < 90
-      ? `${seconds} s ago`
-      : Math.abs(seconds) < 5400
-        ? `${Math.round(seconds / 60)} min ago`
-        : Math.abs(seconds) < 129600
-          ? `${Math.round(seconds / 3600)} h ago`
-          : date.toISOString().slice(0, 10)
+  const span = Math.abs(seconds)
+  const amount =
+    span < 90
+      ? `${span} s`
+      : span < 5400
+        ? `${Math.round(span / 60)} min`
+        : span < 129600
+          ? `${Math.round(span / 3600)} h`
+          : null
+  const ago = amount === null ? date.toISOString().slice(0, 10) : seconds >= 0 ? `${amount} ago` : `in ${amount}`
   return (
     <time dateTime={date.toISOString()} title={date.toISOString()}>
       {ago}

@@ -15,6 +15,8 @@ import { historyThen, insertSeries } from '../services/detection/series.js'
 
 const SECRET = 'whsec_' + Buffer.from('console-test-secret-0123456789').toString('base64')
 const WAIT = { timeout: 30_000 }
+// One browser for eight steps: about a minute alone, several times that on a machine shared by parallel suites.
+t.setTimeout(5 * 60_000)
 
 // axe-core run in the page itself (evaluate is not subject to the page's CSP).
 async function axeProblems(page: Page): Promise<string[]> {

@@ -1,19 +1,9 @@
-// Debian's Chromium driven by Playwright (playwright-core: no browser download), headless,
-// without anything that would reach the network on its own. Playwright gives every launch a
-// fresh profile folder of its own (the --user-data-dir it passes), removed when it closes.
+// Debian's Chromium driven by Playwright (playwright-core: no browser download), started as
+// scripts/chromium.ts says. Playwright gives every launch a fresh profile folder of its own
+// (the --user-data-dir it passes), removed when it closes.
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { Test } from 'tap'
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run'
-]
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.js'
 
 export async function launchBrowser(t: Pick<Test, 'teardown'>): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })

@@ -15,6 +15,11 @@ export interface Operation {
   }
 }
 
+// An event stream never ends, so inject would wait on it forever: test/routes/v1/stream.test.ts
+// drives GET /v1/stream over a socket, its refusals included.
+export const endless = (spec: Operation['spec'] | undefined): boolean =>
+  spec?.responses['200']?.content?.['text/event-stream'] !== undefined
+
 export const pointer = (...parts: string[]): string =>
   parts.map(part => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
 

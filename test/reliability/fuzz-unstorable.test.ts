@@ -3,7 +3,7 @@
 // docs/security.md "Input limits"): a 400 naming the field for NUL bytes, never a 5xx.
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
-import { nested, cursorAt, unstorable, type Operation } from './fuzz-support.js'
+import { endless, nested, cursorAt, unstorable, type Operation } from './fuzz-support.js'
 
 t.test(
   'every query parameter and body field of every operation, given each unstorable value: 400 for NUL bytes, never a 5xx',
@@ -42,6 +42,7 @@ t.test(
     ]
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, spec] of Object.entries(methods)) {
+        if (endless(spec)) continue
         const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
         const schema = spec.requestBody?.content['application/json']?.schema as
           { $ref?: string; examples?: unknown[] } | undefined

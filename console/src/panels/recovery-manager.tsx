@@ -158,6 +158,11 @@ function Timeline({ caller }: { caller: Who }) {
     [cursor],
     ['recovery_action']
   )
+  // Only an action whose executor declares an inverse can be rolled back.
+  const executors = useResource(async () => await call(api.GET('/v1/executors')), [], [])
+  const reversible = new Set(
+    (executors.data ?? []).filter(executor => executor.inverse != null).map(executor => executor.type)
+  )
   const { busy, error, act } = useAct(actions.reload)
   return (
     <Section title="Actions">
@@ -178,7 +183,8 @@ function Timeline({ caller }: { caller: Who }) {
             </div>
             {caller.kind === 'admin' &&
               action.execution_status === 'succeeded' &&
-              action.rollback_action_id === null && (
+              action.rollback_action_id === null &&
+              reversible.has(action.action_type) && (
                 <button
                   type="button"
                   disabled={busy}
