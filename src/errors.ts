@@ -27,8 +27,11 @@ const CATALOGUE = {
   EscalationNotFound: ['ESCALATION_NOT_FOUND', 404],
   HealthEventNotFound: ['HEALTH_EVENT_NOT_FOUND', 404],
   IngestKeyNotFound: ['INGEST_KEY_NOT_FOUND', 404],
+  PredictiveAlertNotFound: ['PREDICTIVE_ALERT_NOT_FOUND', 404],
   RecoveryActionNotFound: ['RECOVERY_ACTION_NOT_FOUND', 404],
   SelftestResultNotFound: ['SELFTEST_RESULT_NOT_FOUND', 404],
+  SilenceNotFound: ['SILENCE_NOT_FOUND', 404],
+  ConsoleAssetNotFound: ['CONSOLE_ASSET_NOT_FOUND', 404],
   Conflict: ['CONFLICT', 409],
   AlreadyExists: ['ALREADY_EXISTS', 409],
   ActionStateConflict: ['ACTION_STATE_CONFLICT', 409],
@@ -36,11 +39,13 @@ const CATALOGUE = {
   RollbackNotPossible: ['ROLLBACK_NOT_POSSIBLE', 409],
   EscalationStateConflict: ['ESCALATION_STATE_CONFLICT', 409],
   WebhookSecretRequired: ['WEBHOOK_SECRET_REQUIRED', 409],
+  SilenceEnded: ['SILENCE_ENDED', 409],
   IdempotencyKeyReused: ['IDEMPOTENCY_KEY_REUSED', 422],
   RateLimited: ['AUTHENTICATION_FAILURES_LIMITED', 429],
   DatabaseTimeout: ['DATABASE_TIMEOUT', 503],
   DatabaseUnavailable: ['DATABASE_UNAVAILABLE', 503],
-  OtlpBusy: ['OTLP_BUSY', 503]
+  OtlpBusy: ['OTLP_BUSY', 503],
+  ConsoleNotBuilt: ['CONSOLE_NOT_BUILT', 503]
 } as const
 
 type Kind = keyof typeof CATALOGUE
