@@ -34,6 +34,16 @@ t.test('six-field schedules are accepted and "off" disables a job', async t => {
   t.equal(config.schedules.heal, null)
 })
 
+t.test('schedules are read by the grammar the scheduler ticks by', async t => {
+  const config = loadConfig({ DETECT_CRON: '0 0 1,15 * 1', HEAL_CRON: '0 0 L * *' })
+  t.equal(config.schedules.detect, '0 0 1,15 * 1')
+  t.equal(config.schedules.heal, '0 0 L * *')
+  t.throws(() => loadConfig({ DETECT_CRON: '* * * *' }), { name: 'ConfigError', message: /DETECT_CRON/ })
+  t.throws(() => loadConfig({ SELFTEST_SCHEDULES: 'rls_isolation=* * * *' }), {
+    message: /SELFTEST_SCHEDULES.*4 fields/
+  })
+})
+
 t.test('self-test schedules, baselines and retention', async t => {
   t.match(loadConfig({}).selftests, {
     schedules: {},

@@ -1297,6 +1297,11 @@ export interface components {
              */
             status: number;
             /**
+             * @description The condition, named: clients branch on it rather than on the detail (docs/api.md lists every code)
+             * @example COMPONENT_NOT_FOUND
+             */
+            code: string;
+            /**
              * @description What went wrong, for a person
              * @example /body/status must be equal to one of the allowed values
              */

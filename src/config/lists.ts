@@ -1,6 +1,6 @@
 // The list syntaxes no JSON Schema keyword expresses: each parser takes the variable's raw
 // value (already trimmed, never empty) and refuses a bad entry naming the variable.
-import cron from 'node-cron'
+import { cronProblem } from '../lib/cron.js'
 import { isIP } from 'node:net'
 import { allowEntryProblem } from '../lib/address-policy.js'
 import { ACTION_TYPE_PATTERN } from './schema.js'
@@ -62,8 +62,9 @@ function testEntries<T>(
 export function testSchedules(name: string, raw: string | undefined): Record<string, string | null> {
   return testEntries(name, raw, (value, entry) => {
     if (value.toLowerCase() === 'off') return null
-    if (!cron.validate(value))
-      throw new ConfigError(name, `"${entry}" does not end in a cron expression (5 or 6 fields) or "off"`)
+    const problem = cronProblem(value)
+    if (problem !== undefined)
+      throw new ConfigError(name, `"${entry}" does not end in a cron expression (5 or 6 fields) or "off": ${problem}`)
     return value
   })
 }

@@ -2,7 +2,7 @@
 // unset), strings coerced to the declared types, defaults filled in. The first bad value stops
 // here with a ConfigError naming its variable and saying what it must be.
 import { Ajv, type ErrorObject } from 'ajv'
-import cron from 'node-cron'
+import { cronProblem } from '../lib/cron.js'
 import { ConfigError } from './error.js'
 import { ENV_VARIABLES, EnvSchema, type Env, type EnvName } from './schema.js'
 
@@ -18,7 +18,7 @@ function protocolsAccept(protocols: string[], value: unknown): boolean {
 }
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false })
-ajv.addFormat('schedule', (value: string) => value.toLowerCase() === 'off' || cron.validate(value))
+ajv.addFormat('schedule', (value: string) => value.toLowerCase() === 'off' || cronProblem(value) === undefined)
 ajv.addKeyword({ keyword: 'protocols', type: 'string', schemaType: 'array', validate: protocolsAccept })
 const check = ajv.compile<Env>(EnvSchema)
 

@@ -41,22 +41,22 @@ export function isConnectionLoss(error: unknown): boolean {
  */
 export function clientErrorFor(error: unknown): Error | undefined {
   if (isConnectionLoss(error))
-    return new errors.Unavailable('the database is unavailable; nothing was stored, retry shortly')
+    return new errors.DatabaseUnavailable('the database is unavailable; nothing was stored, retry shortly')
   if (!isPgError(error)) return undefined
   switch (error.code) {
     // DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle
     // transaction ended. Either way the transaction rolled back.
     case '57014':
     case '25P03':
-      return new errors.Unavailable('the database did not answer in time; nothing was stored, retry shortly')
+      return new errors.DatabaseTimeout('the database did not answer in time; nothing was stored, retry shortly')
     case '23514':
-      return new errors.BadRequest(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
+      return new errors.DataRuleBroken(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
     case '23502':
-      return new errors.BadRequest(`${error.column_name ?? 'a field'} is required`)
+      return new errors.FieldRequired(`${error.column_name ?? 'a field'} is required`)
     case '23503':
-      return new errors.BadRequest(`a referenced row does not exist (${error.constraint_name ?? 'foreign key'})`)
+      return new errors.ReferenceMissing(`a referenced row does not exist (${error.constraint_name ?? 'foreign key'})`)
     case '23505':
-      return new errors.Conflict(`it already exists (${error.constraint_name ?? 'unique key'})`)
+      return new errors.AlreadyExists(`it already exists (${error.constraint_name ?? 'unique key'})`)
     case '22P02':
     case '22003':
     case '22007':
@@ -64,7 +64,7 @@ export function clientErrorFor(error: unknown): Error | undefined {
     case '22023':
       return new errors.BadRequest(error.message)
     case '42501':
-      return new errors.Forbidden('the caller may not do this to this row')
+      return new errors.RowNotPermitted('the caller may not do this to this row')
     // The service's own codes, raised by its SQL functions and triggers (see migrations).
     case 'C3404':
       return new errors.NotFound(error.message)

@@ -37,7 +37,7 @@ export interface CreateDbOptions {
 export const DEADLINE_MARGIN_MS = 1000
 
 function unavailable(): Error {
-  return new errors.Unavailable('the database did not answer in time; nothing was stored, retry shortly')
+  return new errors.DatabaseTimeout('the database did not answer in time; nothing was stored, retry shortly')
 }
 
 /** `work`'s outcome, or a 503 once `ms` have passed, after `abandon` has been told. */

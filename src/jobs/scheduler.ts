@@ -1,4 +1,4 @@
-// The job frame: node-cron schedules whose ticks run a service function. Each tick takes a
+// The job frame: cron schedules (src/lib/cron.ts) whose ticks run a service function. Each tick takes a
 // PostgreSQL advisory lock for its job (held by a transaction for the length of the run) and
 // records the tick it ran in job_runs, so with many instances a tick runs once: an instance
 // that finds the lock taken, or the tick already done, skips it. A job that claims its own work
@@ -9,12 +9,12 @@
 // instance stops the job everywhere only for that long. A job's runs still going locally (its
 // `concurrency`, one unless it claims its own work) make the next tick skip. Outcomes are
 // counted; failures are logged, never thrown.
-import cron, { type ScheduledTask } from 'node-cron'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Sql } from '../db/client.js'
 import type { Metrics } from '../plugins/metrics.js'
 import { claimTick, finishTick, limitLockSilence, recordTick, startTick, touchLock } from '../db/job-runs.js'
 import type { Tx } from '../db/client.js'
+import { startCronTimer, type CronTimer } from '../lib/cron.js'
 
 export interface JobContext {
   /** The scheduled time of this tick (whole seconds). */
@@ -52,7 +52,7 @@ export interface SchedulerDeps {
 }
 
 export class Scheduler {
-  private readonly tasks: ScheduledTask[] = []
+  private readonly timers: CronTimer[] = []
   private readonly running = new Map<string, Set<Promise<TickOutcome>>>()
   private readonly abort = new AbortController()
 
@@ -64,14 +64,10 @@ export class Scheduler {
   start(): void {
     for (const job of this.jobs) {
       if (job.schedule === null) continue
-      this.tasks.push(
-        cron.schedule(
-          job.schedule,
-          async context => {
-            await this.tick(job.name, context.date)
-          },
-          { name: `core314-${job.name}` }
-        )
+      this.timers.push(
+        startCronTimer(job.schedule, at => {
+          void this.tick(job.name, at)
+        })
       )
     }
   }
@@ -96,7 +92,7 @@ export class Scheduler {
 
   /** Stops scheduling, then waits for ticks already running to finish. */
   async stop(): Promise<void> {
-    for (const task of this.tasks) await task.destroy()
+    for (const timer of this.timers) timer.stop()
     this.abort.abort()
     await Promise.allSettled([...this.running.values()].flatMap(runs => [...runs]))
   }

@@ -76,7 +76,7 @@ export default fp(
       if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
       if (isIngestKey(token)) {
         if (!allow.includes('ingest'))
-          throw new errors.Forbidden(
+          throw new errors.IngestKeyNotAllowed(
             'ingest keys are accepted only by the integration endpoints (/v1/integrations/*, /otlp/v1/metrics)'
           )
         const found = await options.ingestKeys?.(token)
@@ -99,7 +99,7 @@ export default fp(
           'the token names no usable role: role must be authenticated (with a UUID sub) or service_role'
         )
       if (!allow.includes(identity.kind))
-        throw new errors.Forbidden(`this operation is for ${allow.join(', ')} callers`)
+        throw new errors.RoleNotAllowed(`this operation is for ${allow.join(', ')} callers`)
       request.identity = identity
       request.callerKey = callerKey(identity, token)
     }

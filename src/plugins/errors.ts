@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { errors, InvalidFields, problemType } from '../errors.js'
+import { CATALOGUE_CODES, errors, fallbackCode, InvalidFields, problemType } from '../errors.js'
 import { clientErrorFor } from '../db/errors.js'
 
 export interface FieldError {
@@ -15,6 +15,8 @@ export interface Problem {
   type: string
   title: string
   status: number
+  /** The condition, named (docs/api.md lists them). */
+  code: string
   detail: string
   instance?: string
   errors?: FieldError[]
@@ -69,20 +71,22 @@ export default fp(
           type: problemType(400, true),
           title: 'Bad Request',
           status: 400,
+          code: error instanceof InvalidFields ? error.code : 'INVALID_FIELDS',
           detail: list.map(item => `${item.path} ${item.message}`).join('; '),
           errors: list
         })
       }
       const status =
         error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-      // The catalogue's own 5xx (501, 503) are said on purpose; any other 5xx is a fault.
-      const deliberate = typeof error.code === 'string' && error.code.startsWith('CORE314_')
+      // The catalogue's own 5xx (503) are said on purpose; any other 5xx is a fault.
+      const deliberate = typeof error.code === 'string' && CATALOGUE_CODES.has(error.code)
       if (status >= 500 && !deliberate) {
         request.log.error({ err: error }, 'request failed')
         return sendProblem(reply, {
           type: 'about:blank',
           title: STATUS_CODES[500] as string,
           status: 500,
+          code: fallbackCode(500),
           detail: 'Internal Server Error'
         })
       }
@@ -92,12 +96,13 @@ export default fp(
         type: problemType(status),
         title: STATUS_CODES[status] ?? 'Error',
         status,
+        code: deliberate ? error.code : fallbackCode(status),
         detail: error.message
       })
     })
 
     app.setNotFoundHandler({ preHandler: app.rateLimit() }, request => {
-      throw new errors.NotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
+      throw new errors.RouteNotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
     })
   },
   { name: 'errors', dependencies: ['rate-limit'] }

@@ -59,9 +59,10 @@ const routes: FastifyPluginAsync = async app => {
   const assets = loadAssets(CONSOLE_DIR)
 
   function send(request: FastifyRequest, reply: FastifyReply, name: string, cacheControl: string): Buffer {
-    if (assets === null) throw new errors.Unavailable('the console is not built: run `npm run build`, then start again')
+    if (assets === null)
+      throw new errors.ConsoleNotBuilt('the console is not built: run `npm run build`, then start again')
     const asset = assets.get(name)
-    if (asset === undefined) throw new errors.NotFound('no such console asset')
+    if (asset === undefined) throw new errors.ConsoleAssetNotFound('no such console asset')
     void reply
       .header('content-type', asset.type)
       .header('cache-control', cacheControl)

@@ -17,7 +17,7 @@ export interface Acting {
 export function actingFor(identity: Identity, named: string | undefined): Acting {
   const claimed = organizationClaim(identity) ?? undefined
   if (claimed !== undefined && named !== undefined && claimed.toLowerCase() !== named.toLowerCase()) {
-    throw new errors.Forbidden('the credential belongs to another organization than the one named')
+    throw new errors.OtherOrganization('the credential belongs to another organization than the one named')
   }
   const organizationId = claimed ?? named ?? null
   if (organizationId === null || organizationId === claimed) return { organizationId, caller: identity }
@@ -39,6 +39,9 @@ export function actingForOrganization(
 ): Acting & { organizationId: string } {
   const acting = actingFor(identity, named)
   if (acting.organizationId === null)
-    throw new InvalidFields([{ path: field, message: 'is required: this credential carries no organization' }])
+    throw new InvalidFields(
+      [{ path: field, message: 'is required: this credential carries no organization' }],
+      'ORGANIZATION_REQUIRED'
+    )
   return acting as Acting & { organizationId: string }
 }

@@ -9,6 +9,12 @@ export const Problem = Type.Object(
     }),
     title: Type.String({ description: 'The HTTP status phrase', examples: ['Bad Request'] }),
     status: Type.Integer({ description: 'The HTTP status code', examples: [400] }),
+    code: Type.String({
+      pattern: '^[A-Z][A-Z0-9_]*$',
+      description:
+        'The condition, named: clients branch on it rather than on the detail (docs/api.md lists every code)',
+      examples: ['COMPONENT_NOT_FOUND']
+    }),
     detail: Type.String({
       description: 'What went wrong, for a person',
       examples: ['/body/status must be equal to one of the allowed values']

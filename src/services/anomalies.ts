@@ -28,7 +28,7 @@ export async function recordAnomaly(
 
 export async function getAnomaly(db: Db, caller: Caller, id: string): Promise<AnomalyRow> {
   const row = await db.asCaller(caller, async tx => await findRow<AnomalyRow>(tx, 'anomaly_signals', id))
-  if (row === undefined) throw new errors.NotFound(`anomaly ${id} not found`)
+  if (row === undefined) throw new errors.AnomalyNotFound(`anomaly ${id} not found`)
   return row
 }
 
@@ -81,7 +81,8 @@ export async function listCorrelatedAnomalies(
   limit: number
 ): Promise<CorrelatedAnomalyRow[]> {
   return await db.asCaller(caller, async tx => {
-    if ((await findRow(tx, 'anomaly_signals', id)) === undefined) throw new errors.NotFound(`anomaly ${id} not found`)
+    if ((await findRow(tx, 'anomaly_signals', id)) === undefined)
+      throw new errors.AnomalyNotFound(`anomaly ${id} not found`)
     return await correlatedAnomalies(tx, id, windowMinutes, limit)
   })
 }

@@ -28,7 +28,7 @@ export async function getCircuitBreaker(
   }
   const row = await db.asCaller(caller, async tx => await findBreaker(tx, key))
   if (row === undefined)
-    throw new errors.NotFound(
+    throw new errors.CircuitBreakerNotFound(
       `component ${componentName} has no circuit breaker (it was never opened, so it is closed)`
     )
   return row

@@ -59,7 +59,7 @@ export async function registerComponent(
       const current = await lockWebhookUrl(tx, key)
       // The stored secret was shared with the old endpoint; sending it to a new one would hand it over.
       if (typeof current === 'string' && current !== url) {
-        throw new errors.Conflict(
+        throw new errors.WebhookSecretRequired(
           `component ${name} changes its webhook_url: send a new webhook_secret with it (the stored one belongs to the old endpoint), or leave webhook_secret out of a registration that keeps the same URL`
         )
       }
@@ -86,7 +86,7 @@ export async function getComponent(
     componentName: name
   }
   const row = await db.asCaller(caller, async tx => await findComponent(tx, key))
-  if (row === undefined) throw new errors.NotFound(`component ${name} is not registered`)
+  if (row === undefined) throw new errors.ComponentNotFound(`component ${name} is not registered`)
   return present(row)
 }
 

@@ -39,6 +39,6 @@ export async function pageDecisions(
 
 export async function getDecision(db: Db, caller: Caller, id: string): Promise<DecisionView> {
   const row = await db.asCaller(caller, async tx => await findRow<DecisionView>(tx, 'decision_audit_log', id))
-  if (row === undefined) throw new errors.NotFound(`decision ${id} not found`)
+  if (row === undefined) throw new errors.DecisionNotFound(`decision ${id} not found`)
   return row
 }

@@ -38,7 +38,7 @@ export async function pageEscalations(
 
 export async function getEscalation(db: Db, caller: Caller, id: string): Promise<EscalationView> {
   const row = await db.asCaller(caller, async tx => await findRow<EscalationView>(tx, 'escalation_events', id))
-  if (row === undefined) throw new errors.NotFound(`escalation ${id} not found`)
+  if (row === undefined) throw new errors.EscalationNotFound(`escalation ${id} not found`)
   return row
 }
 
@@ -52,8 +52,8 @@ export async function changeEscalation(
     const moved = await moveEscalation<EscalationView>(tx, id, to)
     if (moved !== undefined) return moved
     const current = await findRow<EscalationView>(tx, 'escalation_events', id)
-    if (current === undefined) throw new errors.NotFound(`escalation ${id} not found`)
+    if (current === undefined) throw new errors.EscalationNotFound(`escalation ${id} not found`)
     if (current.status === to) return current
-    throw new errors.Conflict(`escalation ${id} is ${current.status}; it cannot be ${to} again`)
+    throw new errors.EscalationStateConflict(`escalation ${id} is ${current.status}; it cannot be ${to} again`)
   })
 }

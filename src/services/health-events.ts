@@ -60,7 +60,7 @@ export async function recordHealthEventBatch(
 
 export async function getHealthEvent(db: Db, caller: Caller, id: string): Promise<HealthEventRow> {
   const row = await db.asCaller(caller, async tx => await findRow<HealthEventRow>(tx, 'system_health_events', id))
-  if (row === undefined) throw new errors.NotFound(`health event ${id} not found`)
+  if (row === undefined) throw new errors.HealthEventNotFound(`health event ${id} not found`)
   return row
 }
 

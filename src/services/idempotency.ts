@@ -50,7 +50,9 @@ export async function createOnce<T>(
     const stored = await findKey(tx, key, IDEMPOTENCY_TTL_SECONDS)
     if (stored !== undefined && !stored.expired) {
       if (stored.request_fingerprint !== requestFingerprint) {
-        throw new errors.Unprocessable('this Idempotency-Key was already used with a different request; use a new key')
+        throw new errors.IdempotencyKeyReused(
+          'this Idempotency-Key was already used with a different request; use a new key'
+        )
       }
       return { status: stored.status_code, body: stored.response_body as T, replayed: true }
     }

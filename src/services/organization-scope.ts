@@ -23,13 +23,16 @@ export function organizationClaim(identity: Identity): string | null {
 export function actingOrganization(identity: Identity, named: string | null | undefined, field: string): string | null {
   if (named !== undefined) return named === PLATFORM ? null : named
   if (identity.kind === 'service') {
-    throw new InvalidFields([
-      {
-        path: field,
-        message:
-          "is required for the service role: name the organization (null, or `platform` in a query string, for the platform's own components)"
-      }
-    ])
+    throw new InvalidFields(
+      [
+        {
+          path: field,
+          message:
+            "is required for the service role: name the organization (null, or `platform` in a query string, for the platform's own components)"
+        }
+      ],
+      'ORGANIZATION_REQUIRED'
+    )
   }
   return organizationClaim(identity)
 }

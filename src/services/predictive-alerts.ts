@@ -31,6 +31,6 @@ export async function pagePredictiveAlerts(
 
 export async function getPredictiveAlert(db: Db, caller: Identity, id: string): Promise<PredictiveAlertRow> {
   const row = await db.asCaller(caller, async tx => await findAlert(tx, id))
-  if (row === undefined) throw new errors.NotFound(`predictive alert ${id} not found`)
+  if (row === undefined) throw new errors.PredictiveAlertNotFound(`predictive alert ${id} not found`)
   return row
 }

@@ -96,7 +96,7 @@ export async function requestRecoveryAction(
 
 export async function getRecoveryAction(db: Db, caller: Caller, id: string): Promise<RecoveryActionRow> {
   const row = await db.asCaller(caller, async tx => await findRow<RecoveryActionRow>(tx, 'recovery_actions', id))
-  if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+  if (row === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
   return row
 }
 
@@ -168,12 +168,14 @@ export async function decideRecoveryAction(
 ): Promise<RecoveryActionRow> {
   return await db.asCaller(caller, async tx => {
     const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
-    if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+    if (current === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
     if (current.execution_status !== 'pending_approval') {
-      throw new errors.Conflict(`recovery action ${id} is ${current.execution_status}, not waiting for approval`)
+      throw new errors.ActionStateConflict(
+        `recovery action ${id} is ${current.execution_status}, not waiting for approval`
+      )
     }
     if (current.approval_expires_at !== null && Date.parse(current.approval_expires_at) <= Date.now()) {
-      throw new errors.Conflict(`the approval window of recovery action ${id} has expired`)
+      throw new errors.ApprovalExpired(`the approval window of recovery action ${id} has expired`)
     }
     if (
       decision === 'approve' &&
@@ -181,7 +183,7 @@ export async function decideRecoveryAction(
       current.triggered_by_user_id !== null &&
       current.triggered_by_user_id === caller.userId
     ) {
-      throw new errors.Forbidden(
+      throw new errors.FourEyesRequired(
         `recovery action ${id} was requested by you; another admin must approve it (four eyes, HEAL_FOUR_EYES)`
       )
     }
@@ -209,6 +211,6 @@ export async function cancelRecoveryAction(
   reason: string | undefined
 ): Promise<RecoveryActionRow> {
   const row = await db.asCaller(caller, async tx => await cancelAction(tx, id, reason ?? null))
-  if (row === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+  if (row === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
   return row
 }

@@ -34,7 +34,7 @@ export async function recordSelftestResult(
 
 export async function getSelftestResult(db: Db, caller: Caller, id: string): Promise<SelftestRow> {
   const row = await db.asCaller(caller, async tx => await findRow<SelftestRow>(tx, 'selftest_results', id))
-  if (row === undefined) throw new errors.NotFound(`self-test result ${id} not found`)
+  if (row === undefined) throw new errors.SelftestResultNotFound(`self-test result ${id} not found`)
   return row
 }
 
@@ -113,7 +113,7 @@ export async function compareSelftestWithBaseline(
   thresholdPercentage: number
 ): Promise<BaselineComparisonRow> {
   const row = await db.asCaller(caller, async tx => await baselineComparison(tx, id, baselineRuns, thresholdPercentage))
-  if (row === undefined) throw new errors.NotFound(`self-test result ${id} not found`)
+  if (row === undefined) throw new errors.SelftestResultNotFound(`self-test result ${id} not found`)
   return row
 }
 

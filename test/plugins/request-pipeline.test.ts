@@ -150,6 +150,7 @@ t.test('an unexpected throw is a 500 problem that reveals nothing', async t => {
     type: 'about:blank',
     title: 'Internal Server Error',
     status: 500,
+    code: 'INTERNAL_ERROR',
     detail: 'Internal Server Error'
   })
   t.notMatch(res.body, /postgres|secret/)
@@ -163,7 +164,12 @@ t.test('past the limit a caller gets 429 with Retry-After, and 404s are limited 
   const limited = await app.inject({ method: 'GET', url: '/anyone', headers })
   t.equal(limited.statusCode, 429)
   t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After in seconds')
-  t.match(limited.json(), { type: 'urn:core314:problem:rate-limited', status: 429, title: 'Too Many Requests' })
+  t.match(limited.json(), {
+    type: 'urn:core314:problem:rate-limited',
+    status: 429,
+    title: 'Too Many Requests',
+    code: 'RATE_LIMITED'
+  })
 
   const other = await signToken(TEST_JWT_SECRET, { sub: '22222222-2222-4222-8222-222222222222', role: 'authenticated' })
   t.equal(

@@ -24,6 +24,7 @@ t.test('an unknown route is a problem+json 404', async t => {
     type: 'urn:core314:problem:not-found',
     title: 'Not Found',
     status: 404,
+    code: 'ROUTE_NOT_FOUND',
     detail: 'no route GET /v1/no-such-thing'
   })
 })

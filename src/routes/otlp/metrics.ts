@@ -28,7 +28,7 @@ const EXPORT_RESPONSE_JSON = {
 }
 
 function badPayload(message: string): Error {
-  return new errors.BadRequest(`the body is not an OTLP ExportMetricsServiceRequest: ${message}`)
+  return new errors.InvalidOtlpBody(`the body is not an OTLP ExportMetricsServiceRequest: ${message}`)
 }
 
 function decodeJson(body: unknown): ExportRequestObject {
@@ -64,9 +64,12 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
     const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase()
     if (encoding === 'identity') return payload
     if (encoding !== 'gzip')
-      throw Object.assign(new errors.BadRequest(`Content-Encoding ${encoding} is not supported (gzip or none)`), {
-        statusCode: 415
-      })
+      throw Object.assign(
+        new errors.UnsupportedEncoding(`Content-Encoding ${encoding} is not supported (gzip or none)`),
+        {
+          statusCode: 415
+        }
+      )
     const gunzip = createGunzip()
     const inflated = Object.assign(gunzip, { receivedEncodedLength: 0 })
     payload.on('data', (chunk: Buffer) => {
@@ -165,7 +168,7 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
     },
     async (request, reply) => {
       if (inFlight >= otlpMaxInFlight)
-        throw new errors.Unavailable(
+        throw new errors.OtlpBusy(
           `more than ${otlpMaxInFlight} OTLP exports are being stored; retry after the Retry-After delay`
         )
       inFlight++

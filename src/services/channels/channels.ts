@@ -112,7 +112,7 @@ export async function listOrganizationChannels(db: Db, caller: Caller, organizat
 
 export async function getChannel(db: Db, caller: Caller, organizationId: string, id: string): Promise<ChannelRow> {
   const row = await db.asCaller(caller, async tx => await findChannel(tx, organizationId, id))
-  if (row === undefined) throw new errors.NotFound(`channel ${id} not found`)
+  if (row === undefined) throw new errors.ChannelNotFound(`channel ${id} not found`)
   return row
 }
 
@@ -147,13 +147,13 @@ export async function changeChannel(
     )
   }
   const row = await db.asCaller(caller, async tx => await updateChannel(tx, organizationId, id, change))
-  if (row === undefined) throw new errors.NotFound(`channel ${id} not found`)
+  if (row === undefined) throw new errors.ChannelNotFound(`channel ${id} not found`)
   return row
 }
 
 export async function removeChannel(db: Db, caller: Caller, organizationId: string, id: string): Promise<void> {
   if (!(await db.asCaller(caller, async tx => await deleteChannel(tx, organizationId, id))))
-    throw new errors.NotFound(`channel ${id} not found`)
+    throw new errors.ChannelNotFound(`channel ${id} not found`)
 }
 
 export async function channelDeliveries(

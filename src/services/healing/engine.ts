@@ -208,12 +208,12 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
         const action = await claimAction(tx, id, { ...claimOptions(mode), includeAutomatic: true })
         if (action === undefined) {
           const current = await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)
-          if (current === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+          if (current === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
           const why =
             current.execution_status === 'pending_approval'
               ? "waits for an admin's approval"
               : `is ${current.execution_status}`
-          throw new errors.Conflict(
+          throw new errors.ActionStateConflict(
             `recovery action ${id} ${why}; only a pending, approved or retry-scheduled action that nobody is running can be executed`
           )
         }

@@ -60,16 +60,18 @@ export async function createRollback(
 ): Promise<RollbackPair> {
   return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     const action = await lockAction(tx, id)
-    if (action === undefined) throw new errors.NotFound(`recovery action ${id} not found`)
+    if (action === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
     if (action.execution_status !== 'succeeded' && action.execution_status !== 'failed') {
-      throw new errors.Conflict(
+      throw new errors.ActionStateConflict(
         `recovery action ${id} is ${action.execution_status}; only a succeeded or failed action can be rolled back`
       )
     }
     if (action.rollback_action_id !== null)
-      throw new errors.Conflict(`recovery action ${id} already has rollback action ${action.rollback_action_id}`)
+      throw new errors.ActionStateConflict(
+        `recovery action ${id} already has rollback action ${action.rollback_action_id}`
+      )
     const plan = undoPlan(action)
-    if (typeof plan === 'string') throw new errors.Conflict(plan)
+    if (typeof plan === 'string') throw new errors.RollbackNotPossible(plan)
     const requiresApproval = ctx.config.approvalTypes.includes(plan.type)
     const rollback = await insertRow<RecoveryActionRow>(
       tx,

@@ -62,7 +62,7 @@ export async function revokeOrganizationIngestKey(
   id: string
 ): Promise<IngestKeyRow> {
   const row = await db.asCaller(caller, async tx => await revokeIngestKey(tx, organizationId, id))
-  if (row === undefined) throw new errors.NotFound(`ingest key ${id} not found`)
+  if (row === undefined) throw new errors.IngestKeyNotFound(`ingest key ${id} not found`)
   return row
 }
 

@@ -111,15 +111,15 @@ export async function pageOrganizationSilences(
 
 export async function getSilence(db: Db, actor: SilenceActor, id: string): Promise<SilenceRow> {
   const row = await db.asCaller(actor.caller, async tx => await findSilence(tx, actor.organizationId, id))
-  if (row === undefined) throw new errors.NotFound(`silence ${id} not found`)
+  if (row === undefined) throw new errors.SilenceNotFound(`silence ${id} not found`)
   return row
 }
 
 async function current(tx: Tx, actor: SilenceActor, id: string): Promise<SilenceRow> {
   const row = await findSilence(tx, actor.organizationId, id)
-  if (row === undefined) throw new errors.NotFound(`silence ${id} not found`)
+  if (row === undefined) throw new errors.SilenceNotFound(`silence ${id} not found`)
   if (row.state === 'expired')
-    throw new errors.Conflict(`silence ${id} ended at ${row.ends_at}; create a new one instead`)
+    throw new errors.SilenceEnded(`silence ${id} ended at ${row.ends_at}; create a new one instead`)
   return row
 }
 
@@ -145,7 +145,7 @@ export async function changeSilence(
       { ends_at: endsAt, comment: change.comment },
       actor.userId
     )
-    if (row === undefined) throw new errors.Conflict(`silence ${id} ended meanwhile`)
+    if (row === undefined) throw new errors.SilenceEnded(`silence ${id} ended meanwhile`)
     await auditSilence(tx, row, 'silence_updated', actor, change.comment ?? row.comment, {
       before: { ends_at: before.ends_at, comment: before.comment },
       change
@@ -158,7 +158,7 @@ export async function expireOrganizationSilence(db: Db, actor: SilenceActor, id:
   return await db.asCaller(actor.caller, async tx => {
     const before = await current(tx, actor, id)
     const row = await expireSilence(tx, actor.organizationId, id, actor.userId)
-    if (row === undefined) throw new errors.Conflict(`silence ${id} ended meanwhile`)
+    if (row === undefined) throw new errors.SilenceEnded(`silence ${id} ended meanwhile`)
     await auditSilence(tx, row, 'silence_expired', actor, 'expired early on request', {
       before: { starts_at: before.starts_at, ends_at: before.ends_at, state: before.state }
     })

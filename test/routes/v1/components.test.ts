@@ -175,7 +175,7 @@ t.test('the service role names the organization: 400 naming the field when it do
     payload: registration
   })
   t.equal(put.statusCode, 400)
-  t.match(put.json().errors, [{ path: '/body/organization_id' }])
+  t.match(put.json(), { code: 'ORGANIZATION_REQUIRED', errors: [{ path: '/body/organization_id' }] })
   const get = await ctx.app.inject({ url: '/v1/components/orchestrate-flow', headers: ctx.service.headers })
   t.equal(get.statusCode, 400)
   t.match(get.json().errors, [{ path: '/querystring/organization_id' }])

@@ -160,6 +160,7 @@ t.test('Idempotency-Key: a retry returns the first response, a different body is
 
   const different = await post(ctx, event({ status: 'degraded' }), { 'idempotency-key': key })
   t.equal(different.statusCode, 422)
+  t.equal(different.json().code, 'IDEMPOTENCY_KEY_REUSED')
 
   const concurrent = randomUUID()
   const racing = await Promise.all(

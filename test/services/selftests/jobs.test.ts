@@ -5,20 +5,9 @@ import t from 'tap'
 import { buildApp } from '../../../src/app.js'
 import { ConfigError } from '../../../src/config.js'
 import { selftestJobs } from '../../../src/jobs/selftests.js'
-import { previousTick } from '../../../src/services/selftests/tests/job-freshness.js'
 import { buildTestApp, testConfig } from '../../helpers/app.js'
 import { freshDatabase, ownerSql } from '../../helpers/database.js'
 import { named, runTest } from '../../helpers/selftests.js'
-
-t.test('previousTick reads the cron expression', async t => {
-  t.same(previousTick('*/15 * * * *', new Date('2026-01-01T10:07:00Z')), new Date('2026-01-01T10:00:00Z'))
-  t.same(
-    previousTick('*/15 * * * *', new Date('2026-01-01T10:15:00Z')),
-    new Date('2026-01-01T10:15:00Z'),
-    'a tick at that very time counts'
-  )
-  t.same(previousTick('17 * * * *', new Date('2026-01-01T10:07:00Z')), new Date('2026-01-01T09:17:00Z'))
-})
 
 t.test('job_freshness passes when every job ticked in time and fails on a stalled one', async t => {
   const ctx = await buildTestApp(t)

@@ -3,18 +3,11 @@
 // whose latest due tick (allowing a minute for a run in progress, whose tick is recorded when
 // it finishes) is missing has stalled: its instance died, its lock is stuck, or no instance
 // runs jobs at all. Ticks due before this process started are not owed to it.
-import { CronExpressionParser } from 'cron-parser'
+import { previousTick } from '../../../lib/cron.js'
 import { reason } from '../assertions.js'
 import type { SelftestDefinition } from '../types.js'
 
 export const GRACE_MS = 60_000
-
-/** The latest time the schedule fired at or before `at`. */
-export function previousTick(schedule: string, at: Date): Date {
-  return CronExpressionParser.parse(schedule, { currentDate: new Date(at.getTime() + 1) })
-    .prev()
-    .toDate()
-}
 
 interface JobRun {
   job_name: string
