@@ -47,8 +47,12 @@ export interface PredictionRun {
 const componentKey = (alert: { organization_id: string | null; component_name: string | null }): string =>
   `${alert.organization_id ?? ''}\u0000${alert.component_name ?? ''}`
 
-const metricKey = (alert: { organization_id: string | null; component_name: string | null; metric_name: unknown }) =>
-  `${componentKey(alert)}\u0000${String(alert.metric_name)}`
+// A draft's columns are untyped; a row's are typed: both meet on the same three values.
+const metricKey = (alert: Record<'organization_id' | 'component_name' | 'metric_name', unknown>): string =>
+  [alert.organization_id ?? '', alert.component_name, alert.metric_name].map(String).join('\u0000')
+
+// postgres.js hands timestamptz over as a Date, whatever the row type says.
+const epochOf = (time: string | Date | null | undefined): number => (time == null ? NaN : new Date(time).getTime())
 
 /**
  * One signal per component (the unique active-signal index allows no more): the alert that runs
@@ -59,7 +63,7 @@ function signalling(written: WrittenAlert[], wanted: Set<string>): WrittenAlert[
   for (const alert of written) {
     if (!wanted.has(alert.id) || alert.anomaly_signal_id !== null) continue
     const current = chosen.get(componentKey(alert))
-    const sooner = Date.parse(alert.forecast_target_time ?? '') < Date.parse(current?.forecast_target_time ?? '')
+    const sooner = epochOf(alert.forecast_target_time) < epochOf(current?.forecast_target_time)
     if (current === undefined || sooner) chosen.set(componentKey(alert), alert)
   }
   return [...chosen.values()]
@@ -87,9 +91,7 @@ export async function runPrediction(
       plan.alerts.map(planned => planned.draft)
     )
     // Rows come back in no promised order: they meet their plans again by key.
-    const wantsSignal = new Set(
-      plan.alerts.filter(planned => planned.signal).map(planned => metricKey(planned.draft as never))
-    )
+    const wantsSignal = new Set(plan.alerts.filter(planned => planned.signal).map(planned => metricKey(planned.draft)))
     const wanted = new Set(written.filter(row => wantsSignal.has(metricKey(row))).map(row => row.id))
     const signals = await openSignals(tx, signalling(written, wanted), at)
     const signalOf = new Map(
