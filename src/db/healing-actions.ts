@@ -152,6 +152,7 @@ export const AUTOMATIC_ACTION_COLUMNS = [
   'target_component_type',
   'target_component_name',
   'action_parameters',
+  'timeout_seconds',
   'dry_run',
   'requires_approval',
   'approval_expires_at',

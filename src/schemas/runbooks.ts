@@ -45,6 +45,11 @@ export const RunbookStep = Type.Object(
     name: Type.Optional(name(100)),
     action: name(64, { description: 'An executor type (GET /v1/executors)' }),
     parameters: Type.Optional(jsonObject({ description: "The executor's parameters (its config schema)" })),
+    timeout: Type.Optional(
+      duration(
+        "Each attempt's time limit (default 30s, at most 1h); an instance lost mid-attempt is taken over after it"
+      )
+    ),
     wait: Type.Optional(duration('Time after the action finished before the verification starts (default 0s)')),
     verify: Type.Optional(RunbookVerify),
     on_failure: Type.Optional(

@@ -25,6 +25,11 @@ function stepProblems(step: RunbookDocumentValue['steps'][number], at: string): 
     for (const problem of executor.validate(step.parameters ?? {}))
       problems.push({ path: `${at}/parameters`, message: problem })
   }
+  if (
+    step.timeout !== undefined &&
+    (durationSeconds(step.timeout) < 1 || durationSeconds(step.timeout) > MAX_DURATION_SECONDS)
+  )
+    problems.push({ path: `${at}/timeout`, message: `must be between 1s and ${MAX_DURATION_SECONDS / 3600}h` })
   if (durationSeconds(step.wait) > MAX_DURATION_SECONDS)
     problems.push({ path: `${at}/wait`, message: `must be at most ${MAX_DURATION_SECONDS / 3600}h` })
   const verify = step.verify

@@ -12,6 +12,7 @@ import type { RunbookDocumentValue, RunbookRunRow } from '../../schemas/runbooks
 import { audit } from '../healing/audit.js'
 import type { EngineContext } from '../healing/context.js'
 import type { Hold } from '../healing/guards.js'
+import { durationSeconds } from './durations.js'
 import { stepHold } from './plan.js'
 
 export interface StepStart {
@@ -49,6 +50,7 @@ function actionRow(
     target_component_type: run.component_type ?? undefined,
     target_component_name: run.component_name,
     action_parameters: step.parameters ?? {},
+    timeout_seconds: step.timeout === undefined ? undefined : durationSeconds(step.timeout),
     dry_run: dryRun,
     requires_approval: requiresApproval,
     approval_expires_at: requiresApproval ? new Date(Date.now() + ctx.config.approvalTtlMs) : undefined,
