@@ -2,6 +2,7 @@
 // with the path of every problem, readable by the organization's members only, disabled by a
 // delete, published as a schema, and dry-run against a component's current state.
 import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { buildTestApp, tokensFor } from '../../helpers/app.js'
 import { startControlEndpoint } from '../../helpers/control-endpoint.js'
@@ -318,4 +319,23 @@ t.test('a dry run shows every step against the current state and does nothing', 
     payload: { component_name: 'checkout-api' }
   })
   t.equal(unknown.statusCode, 404)
+})
+
+t.test("docs/runbooks.md's example is a valid runbook", async t => {
+  const ctx = await buildTestApp(t)
+  const docs = await readFile('docs/runbooks.md', 'utf8')
+  const example = /```yaml\n([\s\S]*?)```/.exec(docs)?.[1]
+  t.ok(example, 'the page has a YAML example')
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/runbooks',
+    headers: { ...ctx.admin.headers, 'content-type': 'application/yaml' },
+    payload: example
+  })
+  t.equal(res.statusCode, 201, res.body)
+  t.match(res.json().document.steps, [
+    { action: 'clear_cache' },
+    { timeout: '20s' },
+    { parameters: { to_version: '4.2.0' } }
+  ])
 })
