@@ -23,6 +23,8 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         operationId: 'listRunbookRuns',
         summary: "The organization's runbook runs, newest first",
+        description:
+          'Runs the healing engine started for anomalies an enabled runbook covered: status (running, rolling_back, succeeded, failed, stopped, escalated, rolled_back, held, dry_run), the current step and the outcome. The service role names the organization.',
         querystring: Type.Object(
           {
             ...paginationQuery,
@@ -52,6 +54,8 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         operationId: 'getRunbookRun',
         summary: 'A runbook run with its steps',
+        description:
+          "Each step with its recovery action (and the action's status where the caller may read the action), its verification window and what the verification saw.",
         params: IdParams,
         querystring: Type.Object({ organization_id }, { additionalProperties: false }),
         response: { 200: ref(RunbookRunDetail, 'The run'), ...problems(400, 401, 404, 429) }

@@ -115,6 +115,8 @@ const routes: FastifyPluginAsyncTypebox<{ healing: HealingEngine }> = async (app
         tags,
         operationId: 'getRunbook',
         summary: 'A runbook: its latest version, or the one named',
+        description:
+          "Members of the organization read its runbooks; another organization's is a 404. A disabled (deleted) name still reads, with enabled false.",
         params: NameParams,
         querystring: VersionQuery,
         response: { 200: ref(Runbook, 'The runbook'), ...problems(400, 401, 404, 429) }
