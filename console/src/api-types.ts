@@ -1255,6 +1255,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's runbooks, the latest version of each, by name
+         * @description Deleted names are listed disabled. The service role names the organization.
+         */
+        get: operations["listRunbooks"];
+        put?: never;
+        /**
+         * Store a runbook, as the next version of its name
+         * @description JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again).
+         */
+        post: operations["createRunbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runbooks/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The JSON Schema a runbook document must meet
+         * @description The same schema as the RunbookDocument component of the OpenAPI document, for editors and CI.
+         */
+        get: operations["getRunbookSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runbooks/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A runbook: its latest version, or the one named
+         * @description Members of the organization read its runbooks; another organization's is a 404. A disabled (deleted) name still reads, with enabled false.
+         */
+        get: operations["getRunbook"];
+        put?: never;
+        post?: never;
+        /**
+         * Disable a runbook (every version of the name)
+         * @description The engine stops starting runs of it; runs already going finish, and its versions stay readable. Storing a new version enables the name again.
+         */
+        delete: operations["deleteRunbook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runbooks/{name}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the runbook would do on a component now, doing nothing
+         * @description Each step with the guard that would hold it, whether it waits for approval, its executor's dry run against the component's registered target, and its verification read against the component's newest health event. Nothing is stored, sent or escalated.
+         */
+        post: operations["dryRunRunbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runbook-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's runbook runs, newest first
+         * @description Runs the healing engine started for anomalies an enabled runbook covered: status (running, rolling_back, succeeded, failed, stopped, escalated, rolled_back, held, dry_run), the current step and the outcome. The service role names the organization.
+         */
+        get: operations["listRunbookRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runbook-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A runbook run with its steps
+         * @description Each step with its recovery action (and the action's status where the caller may read the action), its verification window and what the verification saw.
+         */
+        get: operations["getRunbookRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/otlp/v1/metrics": {
         parameters: {
             query?: never;
@@ -2073,6 +2201,8 @@ export interface components {
          *       "notification_channels": [],
          *       "executed_by": "healing-engine",
          *       "execution_context": {},
+         *       "runbook_run_id": null,
+         *       "runbook_step": null,
          *       "created_at": "2026-11-28T06:01:02.000Z",
          *       "updated_at": "2026-11-28T06:06:10.000Z"
          *     }
@@ -2174,6 +2304,13 @@ export interface components {
             execution_context: {
                 [key: string]: unknown;
             };
+            /**
+             * Format: uuid
+             * @description The runbook run this action is a step of
+             */
+            runbook_run_id: string | null;
+            /** @description Its step index in that run (0 is the first) */
+            runbook_step: number | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3789,6 +3926,247 @@ export interface components {
         };
         DeploymentList: {
             items: components["schemas"]["Deployment"][];
+            next_cursor: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "checkout-latency",
+         *       "description": "Slow checkout: clear the cache, then restart",
+         *       "trigger": {
+         *         "anomaly_types": [
+         *           "latency_spike"
+         *         ],
+         *         "severities": [
+         *           "high",
+         *           "critical"
+         *         ],
+         *         "components": [
+         *           {
+         *             "name": "component_name",
+         *             "value": "checkout-*"
+         *           }
+         *         ]
+         *       },
+         *       "steps": [
+         *         {
+         *           "name": "clear the cache",
+         *           "action": "clear_cache",
+         *           "wait": "30s",
+         *           "verify": {
+         *             "metric": "latency_p95_ms",
+         *             "below": 500,
+         *             "within": "2m"
+         *           },
+         *           "on_failure": "next"
+         *         },
+         *         {
+         *           "name": "restart",
+         *           "action": "restart_function",
+         *           "verify": {
+         *             "metric": "latency_p95_ms",
+         *             "below": 500,
+         *             "within": "2m"
+         *           },
+         *           "on_failure": "escalate"
+         *         }
+         *       ]
+         *     }
+         */
+        RunbookDocument: {
+            /** @description Lower case; a new document on a name is its next version */
+            name: string;
+            description?: string;
+            trigger: {
+                anomaly_types: string[];
+                /** @description Default: any */
+                severities?: ("low" | "medium" | "high" | "critical")[];
+                /** @description All must match; none: any component */
+                components?: {
+                    /**
+                     * @description What of the anomaly is matched
+                     * @enum {unknown}
+                     */
+                    name: "component_name" | "component_type";
+                    /** @description The value; `*` matches any run of characters (`checkout-*`) */
+                    value: string;
+                }[];
+            };
+            steps: {
+                name?: string;
+                /** @description An executor type (GET /v1/executors) */
+                action: string;
+                /** @description The executor's parameters (its config schema) */
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                /** @description Each attempt's time limit (default 30s, at most 1h); an instance lost mid-attempt is taken over after it */
+                timeout?: string;
+                /** @description Time after the action finished before the verification starts (default 0s) */
+                wait?: string;
+                /** @description Exactly one of below and above */
+                verify?: {
+                    /**
+                     * @description A health-event metric: latencies in ms, rates and usage in percent (0-100)
+                     * @enum {unknown}
+                     */
+                    metric: "latency_p95_ms" | "latency_ms" | "error_rate" | "availability_percentage" | "cpu_usage_percent" | "memory_usage_percent";
+                    /** @description Passes when the metric is below this */
+                    below?: number;
+                    /** @description Passes when the metric is above this */
+                    above?: number;
+                    /** @description How long after the wait the condition may take to hold, e.g. `2m` (at most 1h) */
+                    within: string;
+                };
+                /**
+                 * @description When the action fails or its verification does not pass: next step (default), stop, escalate to people, or roll back earlier steps and escalate
+                 * @enum {unknown}
+                 */
+                on_failure?: "next" | "stop" | "escalate" | "rollback";
+            }[];
+        };
+        Runbook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            version: number;
+            /** @description False once deleted; runs keep referring to it */
+            enabled: boolean;
+            document: components["schemas"]["RunbookDocument"];
+            /** Format: uuid */
+            created_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            disabled_at: string | null;
+        };
+        RunbookDryRunInput: {
+            component_name: string;
+            /** @description Checked against the trigger when given */
+            anomaly_type?: string;
+            /**
+             * @description Checked against the trigger when given
+             * @enum {unknown}
+             */
+            severity?: "low" | "medium" | "high" | "critical";
+        };
+        RunbookDryRun: {
+            runbook: string;
+            version: number;
+            component_name: string;
+            /** @description Whether an anomaly of the given type and severity on it would start it */
+            trigger_matches: boolean | null;
+            /** @description The healing mode (auto, dry_run, off) */
+            mode: string;
+            steps: {
+                index: number;
+                name: string | null;
+                action: string;
+                parameters: {
+                    [key: string]: unknown;
+                };
+                /** @description The guard that would hold the step now */
+                held_by: string | null;
+                hold_reason: string | null;
+                requires_approval: boolean;
+                /** @description The executor's dry run against the registered target */
+                simulation: string | null;
+                wait_seconds: number;
+                /** @enum {unknown} */
+                on_failure: "next" | "stop" | "escalate" | "rollback";
+                verification: {
+                    metric: string;
+                    /** @description e.g. `below 500` */
+                    condition: string;
+                    within_seconds: number;
+                    /** @description The newest event’s value */
+                    observed: number | null;
+                    /** Format: date-time */
+                    event_time: string | null;
+                    passed: boolean;
+                    reason: string;
+                } | null;
+            }[];
+        };
+        RunbookRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            runbook_id: string;
+            runbook_name: string;
+            runbook_version: number;
+            /** Format: uuid */
+            anomaly_id: string | null;
+            component_name: string;
+            component_type: string | null;
+            /** @enum {unknown} */
+            status: "running" | "rolling_back" | "succeeded" | "failed" | "stopped" | "escalated" | "rolled_back" | "held" | "dry_run";
+            current_step: number;
+            outcome: string | null;
+            /** Format: date-time */
+            next_check_at: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        RunbookRunDetail: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            runbook_id: string;
+            runbook_name: string;
+            runbook_version: number;
+            /** Format: uuid */
+            anomaly_id: string | null;
+            component_name: string;
+            component_type: string | null;
+            /** @enum {unknown} */
+            status: "running" | "rolling_back" | "succeeded" | "failed" | "stopped" | "escalated" | "rolled_back" | "held" | "dry_run";
+            current_step: number;
+            outcome: string | null;
+            /** Format: date-time */
+            next_check_at: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            steps: {
+                step_index: number;
+                name: string | null;
+                action_type: string;
+                /** @description acting, verifying, passed, failed, held or simulated */
+                status: string;
+                /**
+                 * Format: uuid
+                 * @description The recovery action the step acted through
+                 */
+                action_id: string | null;
+                action_status: string | null;
+                /** Format: date-time */
+                verify_from: string | null;
+                /** Format: date-time */
+                verify_until: string | null;
+                verification: {
+                    [key: string]: unknown;
+                } | null;
+                /** Format: date-time */
+                started_at: string;
+                /** Format: date-time */
+                finished_at: string | null;
+            }[];
+        };
+        RunbookRunList: {
+            items: components["schemas"]["RunbookRun"][];
             next_cursor: string | null;
         };
     };
@@ -9458,6 +9836,601 @@ export interface operations {
             };
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRunbooks: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runbooks */
+                organization_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"][];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRunbook: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runbooks */
+                organization_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunbookDocument"];
+                "application/yaml": components["schemas"]["RunbookDocument"];
+            };
+        };
+        responses: {
+            /** @description The stored version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunbookSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (2020-12) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunbook: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runbooks */
+                organization_id?: string;
+                /** @description Default: the latest */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRunbook: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runbooks */
+                organization_id?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest version, disabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dryRunRunbook: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runbooks */
+                organization_id?: string;
+                /** @description Default: the latest */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunbookDryRunInput"];
+            };
+        };
+        responses: {
+            /** @description The steps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookDryRun"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRunbookRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1-500 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description For the service role: the organization's runs */
+                organization_id?: string;
+                status?: "running" | "rolling_back" | "succeeded" | "failed" | "stopped" | "escalated" | "rolled_back" | "held" | "dry_run";
+                runbook_name?: string;
+                component_name?: string;
+                anomaly_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookRunList"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the window resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database did not answer within the request deadline (nothing was stored), or is unreachable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunbookRun: {
+        parameters: {
+            query?: {
+                /** @description For the service role: the organization's runs */
+                organization_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookRunDetail"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, malformed, wrongly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

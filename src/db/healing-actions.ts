@@ -138,9 +138,37 @@ export async function expireApprovals(tx: Tx, limit: number): Promise<RecoveryAc
     returning *`
 }
 
+/** The columns an automatic action is inserted with; those a row leaves undefined are left out. */
+export const AUTOMATIC_ACTION_COLUMNS = [
+  'user_id',
+  'organization_id',
+  'action_type',
+  'action_category',
+  'action_name',
+  'action_description',
+  'trigger_type',
+  'triggered_by_anomaly_id',
+  'trigger_reason',
+  'target_component_type',
+  'target_component_name',
+  'action_parameters',
+  'timeout_seconds',
+  'dry_run',
+  'requires_approval',
+  'approval_expires_at',
+  'execution_status',
+  'execution_completed_at',
+  'execution_output',
+  'execution_error_code',
+  'execution_context',
+  'affected_components',
+  'runbook_run_id',
+  'runbook_step'
+] as const
+
 /**
- * Open anomalies with no automatic action yet, locked so a concurrent run skips them. A signal a
- * silence holds waits until the hold ends (or the silence is expired or shortened).
+ * Open anomalies with no automatic action or runbook run yet, locked so a concurrent run skips
+ * them. A signal a silence holds waits until the hold ends (or the silence is expired or shortened).
  */
 export async function openAnomaliesWithoutAction(
   tx: Tx,
@@ -154,6 +182,7 @@ export async function openAnomaliesWithoutAction(
       and not exists (select 1 from recovery_actions r where r.triggered_by_anomaly_id = a.id and r.trigger_type = 'automatic')
       and not (coalesce(a.silenced_until > now(), false)
         and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now()))
+      and not exists (select 1 from runbook_runs rr where rr.anomaly_id = a.id)
     order by a.created_at, a.id
     limit ${limit}
     for update of a skip locked`

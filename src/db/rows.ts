@@ -11,6 +11,7 @@ export type ResourceTable =
   | 'selftest_results'
   | 'escalation_events'
   | 'decision_audit_log'
+  | 'runbook_runs'
 
 // The time axis each table's list filters and pages by: a health event's is when it was measured
 // (event_time), every other row's when it was written.
@@ -20,7 +21,8 @@ const TIME_COLUMN: Record<ResourceTable, 'event_time' | 'created_at'> = {
   recovery_actions: 'created_at',
   selftest_results: 'created_at',
   escalation_events: 'created_at',
-  decision_audit_log: 'created_at'
+  decision_audit_log: 'created_at',
+  runbook_runs: 'created_at'
 }
 
 export interface ListQuery {

@@ -98,6 +98,11 @@ export default fp(
           {
             name: 'deployments',
             description: 'Deploy markers: events analysis cites, rollback targets, and a short maintenance window each'
+          },
+          {
+            name: 'runbooks',
+            description:
+              "An organization's runbooks as code (JSON or YAML, versioned), their dry runs, and the runs the engine makes of them"
           }
         ]
       },

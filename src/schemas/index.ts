@@ -61,6 +61,15 @@ import {
   SilenceUpdate
 } from './silences.js'
 import {
+  Runbook,
+  RunbookDocument,
+  RunbookDryRun,
+  RunbookDryRunInput,
+  RunbookRun,
+  RunbookRunDetail,
+  RunbookRunList
+} from './runbooks.js'
+import {
   MonitorComponentResult,
   MonitorMetric,
   MonitorRunInput,
@@ -148,5 +157,12 @@ export const sharedSchemas: TSchema[] = [
   SilenceList,
   DeploymentInput,
   Deployment,
-  DeploymentList
+  DeploymentList,
+  RunbookDocument,
+  Runbook,
+  RunbookDryRunInput,
+  RunbookDryRun,
+  RunbookRun,
+  RunbookRunDetail,
+  RunbookRunList
 ]

@@ -143,6 +143,8 @@ export const RecoveryAction = Type.Object(
     notification_channels: Type.Array(Type.String()),
     executed_by: nullable(Type.String()),
     execution_context: jsonObject(),
+    runbook_run_id: nullable(uuid({ description: 'The runbook run this action is a step of' })),
+    runbook_step: nullable(Type.Integer({ minimum: 0, description: 'Its step index in that run (0 is the first)' })),
     created_at: timestamp(),
     updated_at: timestamp()
   },
@@ -209,6 +211,8 @@ export const RecoveryAction = Type.Object(
         notification_channels: [],
         executed_by: 'healing-engine',
         execution_context: {},
+        runbook_run_id: null,
+        runbook_step: null,
         created_at: '2026-11-28T06:01:02.000Z',
         updated_at: '2026-11-28T06:06:10.000Z'
       }

@@ -22,6 +22,8 @@ export interface OwnedRows {
     channels: string[]
     'predictive-alerts': string[]
     silences: string[]
+    runbooks: string[]
+    'runbook-runs': string[]
   }
   /** Text only these rows hold: a response carrying one of them carries the owner's data. */
   markers: {
@@ -208,6 +210,20 @@ export async function createOwnedRows(
     component_name: `${membersMarker}-deployed`,
     version: '1.0.0'
   })
+  // A runbook (organization-wide: its members read it) and a run of it, as the engine writes runs.
+  const runbookName = `rb-${tag}`
+  const runbook = await created(ctx, 'POST', `/v1/runbooks?organization_id=${owner.organizationId}`, {
+    name: runbookName,
+    description: `${orgMarker} runbook`,
+    trigger: { anomaly_types: ['latency_spike'] },
+    steps: [{ action: 'restart_function', verify: { metric: 'latency_p95_ms', below: 500, within: '2m' } }]
+  })
+  const [run] = await sql<Array<{ id: string }>>`
+    insert into runbook_runs (organization_id, runbook_id, runbook_name, runbook_version, anomaly_id, component_name, status, outcome)
+    values (${owner.organizationId}, ${runbook.id as string}, ${runbookName}, 1, ${anomalies[0]?.id as string}, ${component}, 'failed', ${`${orgMarker} run outcome`})
+    returning id`
+  await sql`insert into runbook_run_steps (run_id, step_index, organization_id, action_type, status, action_id, verification)
+    values (${run?.id as string}, 0, ${owner.organizationId}, 'restart_function', 'failed', ${actions[0]?.id as string}, ${sql.json({ reason: `${orgMarker} step` })})`
 
   const id = (row: Record<string, unknown>): string => row.id as string
   return {
@@ -223,7 +239,9 @@ export async function createOwnedRows(
       'ingest-keys': [id(key)],
       channels: [id(channel)],
       'predictive-alerts': predictions.map(id),
-      silences: [id(silence)]
+      silences: [id(silence)],
+      runbooks: [runbookName],
+      'runbook-runs': [run?.id as string]
     },
     markers: {
       user: [marker, service, `probe_${tag}`],
@@ -250,7 +268,10 @@ export async function snapshotOwnedTables(sql: Sql): Promise<Record<string, stri
     'notification_outbox',
     'predictive_alerts',
     'silences',
-    'deployments'
+    'deployments',
+    'runbooks',
+    'runbook_runs',
+    'runbook_run_steps'
   ]
   const snapshot: Record<string, string[]> = {}
   for (const table of tables) {
@@ -262,7 +283,7 @@ export async function snapshotOwnedTables(sql: Sql): Promise<Record<string, stri
 
 /** A path value of the same form that names nothing. */
 export function unknownPathValue(resource: keyof OwnedRows['ids']): string {
-  return resource === 'components' || resource === 'circuit-breakers'
+  return resource === 'components' || resource === 'circuit-breakers' || resource === 'runbooks'
     ? `missing-${randomBytes(4).toString('hex')}`
     : randomUUID()
 }

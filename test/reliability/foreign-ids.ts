@@ -20,7 +20,9 @@ const REFUSED_TO_USERS = new Set([
   'POST /v1/recovery-actions/{id}/rollback',
   'PUT /v1/components/{component_name}',
   'PATCH /v1/silences/{id}',
-  'DELETE /v1/silences/{id}'
+  'DELETE /v1/silences/{id}',
+  'DELETE /v1/runbooks/{name}',
+  'POST /v1/runbooks/{name}/dry-run'
 ])
 // Organization-wide rows: the owner's colleagues see them, so only a member of another organization is a stranger to them.
 const ORGANIZATION_RESOURCES = new Set([
@@ -29,7 +31,9 @@ const ORGANIZATION_RESOURCES = new Set([
   'ingest-keys',
   'channels',
   'predictive-alerts',
-  'silences'
+  'silences',
+  'runbooks',
+  'runbook-runs'
 ])
 // Organization-wide rows only the organization's admins (and the service role naming it) manage
 // (docs/integrations.md): a user of any organization may not call them at all (403), and the owner

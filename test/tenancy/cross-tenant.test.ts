@@ -21,6 +21,7 @@ import { runPrediction } from '../../src/services/prediction/run.js'
 const REDIS_URL = 'redis://127.0.0.1:6379/5'
 const SECRET = `whsec_${Buffer.from('tenancy-control-secret-0123456789').toString('base64')}`
 const COMPONENT = 'orchestrate-flow'
+const RUNBOOK = 'orchestrate-flow-exhausted'
 
 type Tokens = Awaited<ReturnType<typeof tokensFor>>
 
@@ -63,6 +64,20 @@ async function tenant(t: Test, ctx: TestApp, name: Tenant['name'], tag: string):
     }
   })
   t.equal(res.statusCode, 200, res.body)
+  // A runbook of the same name in each organization, carrying the organization's text; its
+  // trigger leaves the shared incident to the mapping the rest of this test follows.
+  const runbook = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/runbooks?organization_id=${organizationId}`,
+    headers: ctx.service.headers,
+    payload: {
+      name: RUNBOOK,
+      description: self.marker,
+      trigger: { anomaly_types: ['resource_exhaustion'], components: [{ name: 'component_name', value: COMPONENT }] },
+      steps: [{ action: 'clear_cache' }]
+    }
+  })
+  t.equal(runbook.statusCode, 201, runbook.body)
   await redis.mset(`${self.keyPrefix}session`, name, `${self.keyPrefix}cart`, name)
   t.teardown(async () => {
     await redis.del(`${self.keyPrefix}session`, `${self.keyPrefix}cart`)
@@ -129,7 +144,10 @@ const MEMBER_ROUTES = [
   '/v1/selftests/latest',
   '/v1/predictive-alerts',
   '/v1/silences',
-  '/v1/deployments'
+  '/v1/deployments',
+  '/v1/runbooks',
+  `/v1/runbooks/${RUNBOOK}`,
+  '/v1/runbook-runs'
 ]
 
 /** The report routes the service role scopes with ?organization_id=. */
@@ -148,7 +166,10 @@ const SERVICE_REPORTS = [
   `/v1/circuit-breakers/${COMPONENT}`,
   '/v1/predictive-alerts',
   '/v1/silences',
-  '/v1/deployments'
+  '/v1/deployments',
+  '/v1/runbooks',
+  `/v1/runbooks/${RUNBOOK}`,
+  '/v1/runbook-runs'
 ]
 
 t.test('two organizations with the same component and the same incident never touch each other', async t => {
@@ -489,6 +510,10 @@ t.test('two organizations with the same component and the same incident never to
           `${who.name}'s member does read their own ${url} (the checks above are not vacuous)`
         )
       }
+      t.match((await ctx.app.inject({ url: `/v1/runbooks/${RUNBOOK}`, headers: who.tokens.user.headers })).json(), {
+        organization_id: who.organizationId,
+        document: { description: who.marker }
+      })
       t.match((await ctx.app.inject({ url: `/v1/components/${COMPONENT}`, headers: who.tokens.user.headers })).json(), {
         organization_id: who.organizationId,
         key_prefix: who.keyPrefix

@@ -19,6 +19,8 @@ import integrations from './integrations.js'
 import channels from './channels.js'
 import silences from './silences.js'
 import stream from './stream.js'
+import runbooks from './runbooks.js'
+import runbookRuns from './runbook-runs.js'
 
 const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(healthEvents, { config })
@@ -39,6 +41,8 @@ const v1: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   await app.register(channels, { config })
   await app.register(silences, { config })
   await app.register(stream, { config })
+  await app.register(runbooks, { healing: app.healing })
+  await app.register(runbookRuns)
 }
 
 export default v1

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import type { Tx } from '../../db/client.js'
 import {
+  AUTOMATIC_ACTION_COLUMNS,
   insertAutomaticAction,
   linkAnomaly,
   lockDecisions,
@@ -20,32 +21,18 @@ import type { RecoveryActionRow } from '../../schemas/recovery-actions.js'
 import { audit } from './audit.js'
 import type { EngineContext } from './context.js'
 import { getExecutor } from './executors/registry.js'
-import { holdFor, type GuardName, type Hold } from './guards.js'
+import type { Decision } from './decision.js'
+import { holdFor, type Hold } from './guards.js'
 import { chooseAction, type ActionChoice } from './mapping.js'
 import { loadTarget } from './targets.js'
 import { withRollbackVersion } from '../silences/deployments.js'
 import { holdIfSilenced, silenceHolding, type SilenceHold } from '../silences/hold.js'
+import { previewRunbook, startRunbook } from '../runbooks/start.js'
+
+export type { Decision }
 
 // A dry run does not touch the network; the limit only bounds a misbehaving executor.
 const PREVIEW_TIMEOUT_MS = 5000
-
-export interface Decision {
-  anomaly_id: string
-  component_name: string
-  anomaly_type: string
-  severity: string
-  action_type: string
-  rule: string
-  held_by: GuardName | 'silence' | null
-  /** With held_by 'silence': the silence holding the signal. */
-  silence_id: string | null
-  reason: string
-  requires_approval: boolean
-  action_id: string | null
-  execution_status: string | null
-  /** In a preview: what the executor would do. */
-  simulation: string | null
-}
 
 export interface DecisionRun {
   mode: HealingMode
@@ -53,30 +40,6 @@ export interface DecisionRun {
   /** Actions a guard held, to escalate once the decisions are committed. */
   held: Array<{ action: RecoveryActionRow; severity: AnomalyRow['severity']; reason: string }>
 }
-
-const COLUMNS = [
-  'user_id',
-  'organization_id',
-  'action_type',
-  'action_category',
-  'action_name',
-  'action_description',
-  'trigger_type',
-  'triggered_by_anomaly_id',
-  'trigger_reason',
-  'target_component_type',
-  'target_component_name',
-  'action_parameters',
-  'dry_run',
-  'requires_approval',
-  'approval_expires_at',
-  'execution_status',
-  'execution_completed_at',
-  'execution_output',
-  'execution_error_code',
-  'execution_context',
-  'affected_components'
-] as const
 
 function componentOf(anomaly: AnomalyRow): string {
   return anomaly.source_component_name ?? anomaly.source_type
@@ -205,9 +168,15 @@ async function decideOne(
   mode: HealingMode,
   run: DecisionRun
 ): Promise<void> {
+  const started = await startRunbook(ctx, tx, anomaly, mode)
+  if (started !== undefined) {
+    run.decisions.push(started.decision)
+    if (started.held !== null) run.held.push({ ...started.held, severity: anomaly.severity })
+    return
+  }
   const planned = await plan(ctx, tx, anomaly, mode)
   const { choice, recent, hold } = planned
-  const action = await insertAutomaticAction(tx, actionRow(ctx, anomaly, choice, mode, hold), COLUMNS)
+  const action = await insertAutomaticAction(tx, actionRow(ctx, anomaly, choice, mode, hold), AUTOMATIC_ACTION_COLUMNS)
   if (action === undefined) return
   await linkAnomaly(tx, anomaly.id, action.id, null)
   const reason = hold?.reason ?? `mapped by ${choice.rule}`
@@ -283,6 +252,11 @@ export async function preview(
       const silenced = await silenceHolding(tx, anomaly, new Date())
       if (silenced !== null) {
         decisions.push(silencedDecision(ctx, anomaly, silenced))
+        continue
+      }
+      const runbook = await previewRunbook(ctx, tx, anomaly, mode)
+      if (runbook !== undefined) {
+        decisions.push(runbook)
         continue
       }
       const planned = await plan(ctx, tx, anomaly, mode)

@@ -33,6 +33,9 @@ import { checkMapping } from './mapping.js'
 import { createRollback, type RollbackPair } from './rollback.js'
 import { runClaimed, type AttemptReport } from './runner.js'
 import { runDueVerifications, type VerificationReport } from './verification.js'
+import { advanceRunbookRuns, type RunProgress } from '../runbooks/advance.js'
+import { dryRunRunbook, type DryRunInput, type DryRunReport } from '../runbooks/dry-run.js'
+import type { RunbookRow } from '../../schemas/runbooks.js'
 
 export interface HealReport {
   mode: HealingMode
@@ -40,6 +43,7 @@ export interface HealReport {
   leases_expired: number
   breakers: BreakerMove[]
   decisions: Decision[]
+  runbook_runs: RunProgress[]
   attempts: AttemptReport[]
   verifications: VerificationReport[]
 }
@@ -72,6 +76,8 @@ export interface HealingEngine {
   execute: (id: string, actor: Actor) => Promise<RecoveryActionRow>
   /** POST /v1/recovery-actions/{id}/rollback: the linked rollback action, run now unless it waits for approval. */
   rollback: (id: string, reason: string, actor: Actor) => Promise<RollbackPair>
+  /** POST /v1/runbooks/{name}/dry-run: what the runbook would do on a component now. */
+  dryRunRunbook: (runbook: RunbookRow, input: DryRunInput) => Promise<DryRunReport>
 }
 
 export interface EngineOptions {
@@ -164,6 +170,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
       const expired = await expire()
       const breakers = await asService(async tx => await advanceBreakers(tx))
       const decisions = await decideAndEscalate(null)
+      const runbookRuns = await advanceRunbookRuns(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const verifications = await runDueVerifications(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const mode = await currentMode()
       const attempts = await runQueue(mode, signal)
@@ -174,6 +181,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
         leases_expired: expired.leases,
         breakers,
         decisions,
+        runbook_runs: runbookRuns,
         attempts,
         verifications
       }
@@ -230,6 +238,10 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
       return await asService(
         async tx => (await findRow<RecoveryActionRow>(tx, 'recovery_actions', id)) as RecoveryActionRow
       )
+    },
+
+    async dryRunRunbook(runbook, input) {
+      return await dryRunRunbook(ctx, runbook, input)
     },
 
     async rollback(id, reason, actor) {

@@ -109,7 +109,12 @@ export async function runClaimed(
   const executorMs = performance.now() - executorStarted
 
   const verify =
-    !dryRun && result.success && action.trigger_type !== 'rollback' && !UNVERIFIED_TYPES.has(action.action_type)
+    !dryRun &&
+    result.success &&
+    action.trigger_type !== 'rollback' &&
+    !UNVERIFIED_TYPES.has(action.action_type) &&
+    // A runbook step is verified by its run, against the runbook's own condition.
+    action.runbook_run_id === null
   const finished = await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     if (!(await lockLeased(tx, action.id, ctx.owner))) return undefined
     if (dryRun) await finishAction(tx, action.id, outcomeOf(result, 'dry_run'))

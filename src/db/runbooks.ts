@@ -1,0 +1,56 @@
+// Runbook versions: a new document on a name is stored as its next version; reads take the latest
+// version unless one is named; deleting disables every version of the name (runs keep pointing
+// at theirs). The version is chosen under a lock on the name, so two writers never take one twice.
+import type { Tx } from './client.js'
+import type { RunbookDocumentValue, RunbookRow } from '../schemas/runbooks.js'
+
+export async function insertRunbookVersion(
+  tx: Tx,
+  organizationId: string,
+  document: RunbookDocumentValue,
+  createdBy: string | null
+): Promise<RunbookRow> {
+  await tx`select pg_advisory_xact_lock(hashtext('core314.runbook'), hashtext(${`${organizationId}/${document.name}`}))`
+  const [row] = await tx<RunbookRow[]>`
+    insert into runbooks (organization_id, name, version, document, created_by)
+    select ${organizationId}, ${document.name}, coalesce(max(version), 0) + 1, ${tx.json(document as never)}, ${createdBy}
+    from runbooks where organization_id = ${organizationId} and name = ${document.name}
+    returning *`
+  return row as RunbookRow
+}
+
+/** The latest version of each of the organization's runbooks, by name. */
+export async function latestRunbooks(tx: Tx, organizationId: string): Promise<RunbookRow[]> {
+  return await tx<RunbookRow[]>`
+    select distinct on (name) * from runbooks
+    where organization_id = ${organizationId}
+    order by name, version desc`
+}
+
+/** One version, or the latest when `version` is null. */
+export async function findRunbook(
+  tx: Tx,
+  organizationId: string,
+  name: string,
+  version: number | null
+): Promise<RunbookRow | undefined> {
+  const [row] = await tx<RunbookRow[]>`
+    select * from runbooks
+    where organization_id = ${organizationId} and name = ${name}
+      and (${version}::int is null or version = ${version}::int)
+    order by version desc limit 1`
+  return row
+}
+
+/** Disables every version of the name; the latest version as it now is, or undefined for an unknown name. */
+export async function disableRunbook(tx: Tx, organizationId: string, name: string): Promise<RunbookRow | undefined> {
+  await tx`
+    update runbooks set enabled = false, disabled_at = coalesce(disabled_at, now())
+    where organization_id = ${organizationId} and name = ${name}`
+  return await findRunbook(tx, organizationId, name, null)
+}
+
+export async function findRunbookById(tx: Tx, id: string): Promise<RunbookRow | undefined> {
+  const [row] = await tx<RunbookRow[]>`select * from runbooks where id = ${id}`
+  return row
+}
