@@ -1,11 +1,14 @@
-// The console's shell: sign-in, the four panels behind hash routes (#/monitor, #/anomalies,
-// #/recovery, #/selftests, #/component/<name>), the caller, and the live stream's state.
+// The console's shell: sign-in, the panels behind hash routes (#/monitor, #/anomalies,
+// #/recovery, #/selftests, #/silences where the service has silences, #/component/<name>),
+// the caller, and the live stream's state.
 import { useEffect, useState } from 'preact/hooks'
+import { availablePaths } from './api'
 import { startLive, type LiveStatus } from './live'
 import { AnomalyConsole } from './panels/anomaly-console'
 import { ComponentPage } from './panels/component-page'
 import { RecoveryManager } from './panels/recovery-manager'
 import { SelfTestPanel } from './panels/selftest-panel'
+import { SilencesPanel } from './panels/silences'
 import { SystemMonitor } from './panels/system-monitor'
 import { currentToken, signIn, signOut, takeTokenFromFragment, who, type Who } from './session'
 
@@ -13,7 +16,8 @@ const PANELS = [
   { route: 'monitor', title: 'System monitor' },
   { route: 'anomalies', title: 'Anomalies' },
   { route: 'recovery', title: 'Recovery' },
-  { route: 'selftests', title: 'Self-tests' }
+  { route: 'selftests', title: 'Self-tests' },
+  { route: 'silences', title: 'Silences', needs: '/v1/silences' }
 ] as const
 
 function useRoute(): string[] {
@@ -60,6 +64,11 @@ export function App() {
   const [token, setToken] = useState(currentToken)
   const [live, setLive] = useState<LiveStatus>('connecting')
   const route = useRoute()
+  const [paths, setPaths] = useState<Set<string>>(new Set())
+  useEffect(() => {
+    void availablePaths().then(setPaths)
+  }, [])
+  const panels = PANELS.filter(panel => !('needs' in panel) || paths.has(panel.needs))
   const caller: Who | null = token === null ? null : who(token)
   useEffect(() => {
     if (token === null) return
@@ -81,6 +90,7 @@ export function App() {
   else if (current === 'anomalies') content = <AnomalyConsole caller={caller} />
   else if (current === 'recovery') content = <RecoveryManager caller={caller} />
   else if (current === 'selftests') content = <SelfTestPanel caller={caller} />
+  else if (current === 'silences') content = <SilencesPanel caller={caller} />
   else content = <SystemMonitor />
   const title =
     PANELS.find(panel => panel.route === current)?.title ?? (current === 'component' ? 'Component' : 'System monitor')
@@ -101,7 +111,7 @@ export function App() {
         <span class="brand">Core314</span>
         <nav aria-label="Panels">
           <ul>
-            {PANELS.map(panel => (
+            {panels.map(panel => (
               <li key={panel.route}>
                 <a href={`#/${panel.route}`} aria-current={panel.route === current ? 'page' : undefined}>
                   {panel.title}

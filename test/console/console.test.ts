@@ -1,7 +1,8 @@
 // The operator console in a real browser (Debian's Chromium through Playwright) against the
 // real service and PostgreSQL: every panel loads seeded data and passes axe-core with no
 // serious or critical violation; an admin approves a pending action and watches it run, and
-// switches healing off and back; a signal the detect job opens appears without a reload; a
+// switches healing off and back; silences a signal from the anomaly console, finds the silence
+// in the Silences view and expires it; a signal the detect job opens appears without a reload; a
 // member sees only their rows; the service token reads only; the keyboard reaches everything.
 import t from 'tap'
 import axe from 'axe-core'
@@ -168,6 +169,40 @@ t.test('the console', async t => {
     t.match(await api('GET', '/v1/self-healing/mode', ctx.user.headers), { mode: 'auto' })
   })
 
+  await t.test('an admin silences a signal, sees the silence, and expires it', async t => {
+    await openPanel(admin, 'Anomalies')
+    await admin.getByRole('button', { name: /latency spike · checkout/ }).click()
+    await admin.getByRole('button', { name: 'Silence…' }).click()
+    const form = admin.getByRole('form', { name: 'Silence this signal' })
+    await form.getByText('component_name=checkout').waitFor(WAIT)
+    await form.getByLabel('4 hours', { exact: true }).check()
+    await form.getByLabel('Comment (why)').fill('deploy 413 in progress')
+    await form.getByRole('button', { name: 'Create silence' }).click()
+    await admin.getByText(/^Silenced until/).waitFor(WAIT)
+    const [created] = (await api('GET', '/v1/silences?state=active', ctx.admin.headers)).items
+    t.match(created, {
+      comment: 'deploy 413 in progress',
+      created_by: ctx.admin.id,
+      matchers: [
+        { name: 'component_name', value: 'checkout', is_regex: false, is_equal: true },
+        { name: 'anomaly_type', value: 'latency_spike', is_regex: false, is_equal: true }
+      ]
+    })
+    const hours = (Date.parse(created.ends_at) - Date.parse(created.starts_at)) / 3_600_000
+    t.ok(hours > 3.9 && hours <= 4, `the 4 hour preset (${hours} h)`)
+
+    await openPanel(admin, 'Silences')
+    const active = admin.getByRole('region', { name: 'Active silences' })
+    await active
+      .getByRole('row', { name: /anomaly_type=latency_spike/ })
+      .getByText('deploy 413 in progress')
+      .waitFor(WAIT)
+    t.same(await axeProblems(admin), [], 'silences view')
+    await active.getByRole('button', { name: 'Expire silence: deploy 413 in progress' }).click()
+    await active.getByText('No active silences.').waitFor(WAIT)
+    t.match(await api('GET', `/v1/silences/${created.id}`, ctx.admin.headers), { state: 'expired' })
+  })
+
   await t.test('a signal the detect job opens appears without a reload', async t => {
     await openPanel(admin, 'Anomalies')
     await admin.getByRole('button', { name: /latency spike · checkout/ }).waitFor(WAIT)
@@ -202,6 +237,8 @@ t.test('the console', async t => {
       .getByText('acknowledged', { exact: true })
       .waitFor(WAIT)
     t.match(await api('GET', `/v1/anomalies/${own.id}`, ctx.user.headers), { status: 'acknowledged' })
+    t.ok(await member.getByRole('button', { name: 'Silence…' }).isDisabled(), 'only admins silence')
+    await member.getByText('Only admins silence signals.').waitFor(WAIT)
     await openPanel(member, 'Recovery')
     await member.getByText('Only admins switch the mode.').waitFor(WAIT)
     await member.context().close()

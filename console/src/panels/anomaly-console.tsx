@@ -7,6 +7,7 @@ import { ApiError, api, availablePaths, call, type components } from '../api'
 import { useResource } from '../hooks'
 import type { Who } from '../session'
 import { Badge, Empty, Notice, Section, When, num } from '../ui'
+import { SilenceForm } from './silence-form'
 
 type Anomaly = components['schemas']['Anomaly']
 type Status = components['schemas']['AnomalyStatusUpdate']['status']
@@ -67,12 +68,12 @@ function Workflow({ signal, caller, onDone }: { signal: Anomaly; caller: Who; on
         <button type="button" disabled={busy || closed} onClick={() => void move('false_positive')}>
           False positive
         </button>
-        {silences && (
-          <a class="button" href={`#/silences/new/${encodeURIComponent(signal.source_component_name ?? '')}`}>
-            Silence…
-          </a>
-        )}
       </div>
+      {silences && signal.source_component_name !== null && (
+        <div class="silence">
+          <SilenceForm component={signal.source_component_name} anomalyType={signal.anomaly_type} caller={caller} />
+        </div>
+      )}
       <Notice error={error} />
     </div>
   )
