@@ -175,8 +175,15 @@ t.test('the console', async t => {
     await admin.getByRole('button', { name: 'Silence…' }).click()
     const form = admin.getByRole('form', { name: 'Silence this signal' })
     await form.getByText('component_name=checkout').waitFor(WAIT)
-    await form.getByLabel('4 hours', { exact: true }).check()
     await form.getByLabel('Comment (why)').fill('deploy 413 in progress')
+    await form.getByLabel('Until a time').check()
+    await form.getByLabel('End time').fill('2020-01-01T00:00')
+    await form.getByRole('button', { name: 'Create silence' }).click()
+    await form
+      .getByRole('alert')
+      .getByText(/^The service refused the input: \/body\/ends_at must be/)
+      .waitFor(WAIT)
+    await form.getByLabel('4 hours', { exact: true }).check()
     await form.getByRole('button', { name: 'Create silence' }).click()
     await admin.getByText(/^Silenced until/).waitFor(WAIT)
     const [created] = (await api('GET', '/v1/silences?state=active', ctx.admin.headers)).items
