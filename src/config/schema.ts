@@ -48,9 +48,9 @@ export const ENV_GROUPS = [
     variables: {
       PORT: integer(3000, 0, 65535, { description: 'Port the API listens on (0: any free port).' }),
       HOST: text('127.0.0.1', { description: 'Address the API listens on; 0.0.0.0 for every interface.' }),
-      WEB_CONCURRENCY: integer(0, 0, 64, {
+      WEB_CONCURRENCY: integer(1, 0, 64, {
         description:
-          'Processes serving the API on one port (node:cluster): 1 serves from the started process itself; 0 starts one per CPU core the process may use. Jobs run in the first worker only.'
+          'Processes serving the API on one port (node:cluster): 1 serves from the started process itself; 0 starts one per CPU core the process may use. Jobs run in the first worker only. With more than one, /metrics and the in-memory rate limit are per worker (docs/scaling.md).'
       }),
       LOG_LEVEL: Type.String({
         default: 'info',

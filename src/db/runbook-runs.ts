@@ -117,10 +117,13 @@ export async function updateStep(tx: Tx, runId: string, index: number, change: S
 
 export type StepRow = RunbookRunStepRow
 
-/** The run's steps in order, each with its action's current status. */
+/**
+ * The run's steps in order, each with its action's current status. The action's id and status
+ * come from the action as the caller reads it: a member who may not read it sees neither.
+ */
 export async function stepsOf(tx: Tx, runId: string): Promise<StepRow[]> {
   return await tx<StepRow[]>`
-    select s.step_index, s.name, s.action_type, s.status, s.action_id, a.execution_status as action_status,
+    select s.step_index, s.name, s.action_type, s.status, a.id as action_id, a.execution_status as action_status,
       s.verify_from, s.verify_until, s.verification, s.started_at, s.finished_at
     from runbook_run_steps s left join recovery_actions a on a.id = s.action_id
     where s.run_id = ${runId}
@@ -154,4 +157,10 @@ export async function insertStepAction(
     on conflict (runbook_run_id, runbook_step) where runbook_run_id is not null do nothing
     returning *`
   return inserted
+}
+
+/** Which of these anomaly signals the caller may read (row-level security decides). */
+export async function readableAnomalyIds(tx: Tx, ids: string[]): Promise<Set<string>> {
+  const rows = await tx<Array<{ id: string }>>`select id from anomaly_signals where id = any (${ids}::uuid[])`
+  return new Set(rows.map(row => row.id))
 }

@@ -17,6 +17,8 @@ interface TableSpec {
   delete: Who[]
   /** A user reads their own rows only within their organization (the fixtures' other user is in another one). */
   ownOrganizationOnly?: boolean
+  /** Members read every row of their organization (predictive alerts: migration 0090). */
+  membersReadOrganization?: boolean
 }
 
 const specs: TableSpec[] = [
@@ -80,7 +82,8 @@ const specs: TableSpec[] = [
     change: ['message', 'updated'],
     insert: ['service'],
     update: ['service'],
-    delete: []
+    delete: [],
+    membersReadOrganization: true
   },
   {
     table: 'refinement_history',
@@ -136,7 +139,7 @@ for (const spec of specs) {
       const theirs = await arrange(sql, spec, OTHER_USER)
       const systems = await arrange(sql, spec, null)
       const expected: Record<Who, string[]> = {
-        user: [mine],
+        user: spec.membersReadOrganization === true ? [mine, theirs, systems] : [mine],
         other: spec.ownOrganizationOnly === true ? [] : [theirs],
         admin: [mine, theirs, systems],
         service: [mine, theirs, systems]

@@ -32,6 +32,7 @@ const RAN = new Set([
   'detection run done',
   'heal done',
   'maintenance done',
+  'prediction run done',
   'self-tests done',
   'self-tests failed',
   'self-tests regressed',
@@ -69,6 +70,7 @@ t.test('three instances: each tick of each job runs once, each recovery action i
     MONITOR_CRON: '*/2 * * * * *',
     DETECT_CRON: '*/2 * * * * *',
     MAINTENANCE_CRON: '*/3 * * * * *',
+    PREDICT_CRON: '*/3 * * * * *',
     SELFTEST_CRON: 'off',
     SELFTEST_SCHEDULES: 'job_freshness=*/2 * * * * *;rls_isolation=*/3 * * * * *',
     // Small batches spread the queue over several ticks; no guard holds the anomalies' actions back.
@@ -160,7 +162,7 @@ t.test('three instances: each tick of each job runs once, each recovery action i
   )
   t.same(
     recorded.map(row => row.job_name),
-    ['detect', 'heal', 'maintenance', 'monitor', 'selftest:job_freshness', 'selftest:rls_isolation'],
+    ['detect', 'heal', 'maintenance', 'monitor', 'predict', 'selftest:job_freshness', 'selftest:rls_isolation'],
     'every scheduled job ticked'
   )
   const heal = recorded.find(row => row.job_name === 'heal')?.run_count ?? 0

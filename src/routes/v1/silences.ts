@@ -76,6 +76,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         tags,
         operationId: 'listSilences',
         summary: "List the organization's silences, newest first",
+        description:
+          "Members read their organization's silences; the service role names the organization. state filters by where now falls against starts_at and ends_at: pending, active or expired (a recurring silence holds signals only inside its windows). Cursor-paged like every list.",
         querystring: Type.Object(
           {
             ...paginationQuery,
@@ -123,6 +125,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         tags,
         operationId: 'getSilence',
         summary: 'One silence',
+        description:
+          "A silence of the caller's organization, with its matchers, window or recurrence, who created it and why, and its state now. Another organization's silence is 404.",
         params: IdParams,
         querystring: OrganizationQuery,
         response: { 200: ref(Silence, 'The silence'), ...problems(400, 401, 403, 404, 429) }
@@ -220,6 +224,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         tags: ['deployments'],
         operationId: 'listDeployments',
         summary: "List the organization's deploy markers, newest first",
+        description:
+          'Each marker names the component, its version and the version before it, and the maintenance window it opened (DEPLOY_WINDOW_MINUTES). The analysis cites the latest one before a signal; rollback_deployment returns to its previous version.',
         querystring: Type.Object(
           {
             ...paginationQuery,

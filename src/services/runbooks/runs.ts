@@ -4,7 +4,8 @@ import type { Caller } from '../../db/caller.js'
 import { decodeCursor, toPage, type Page } from '../../db/pagination.js'
 import type { Db } from '../../db/port.js'
 import { listRows } from '../../db/rows.js'
-import { findRun, stepsOf, type StepRow } from '../../db/runbook-runs.js'
+import { findRun, readableAnomalyIds, stepsOf, type StepRow } from '../../db/runbook-runs.js'
+import type { Tx } from '../../db/client.js'
 import { errors } from '../../errors.js'
 import type { RunbookRunRow } from '../../schemas/runbooks.js'
 
@@ -28,7 +29,25 @@ export async function pageRuns(
     cursor: cursor === undefined ? undefined : decodeCursor(cursor),
     limit
   }
-  return toPage(await db.asCaller(caller, async tx => await listRows<RunbookRunRow>(tx, 'runbook_runs', query)), limit)
+  const rows = await db.asCaller(caller, async tx => {
+    // Asking by a signal the caller may not read finds nothing, as for a signal that does not exist.
+    if (
+      filters.anomaly_id !== undefined &&
+      !(await readableAnomalyIds(tx, [filters.anomaly_id])).has(filters.anomaly_id)
+    )
+      return []
+    return await withReadableAnomalies(tx, await listRows<RunbookRunRow>(tx, 'runbook_runs', query))
+  })
+  return toPage(rows, limit)
+}
+
+// A run is its organization's, but the signal that started it may be one member's: the others
+// see the run without that signal's id.
+async function withReadableAnomalies<Run extends RunbookRunRow>(tx: Tx, runs: Run[]): Promise<Run[]> {
+  const ids = runs.flatMap(run => (run.anomaly_id === null ? [] : [run.anomaly_id]))
+  if (ids.length === 0) return runs
+  const readable = await readableAnomalyIds(tx, ids)
+  return runs.map(run => (run.anomaly_id === null || readable.has(run.anomaly_id) ? run : { ...run, anomaly_id: null }))
 }
 
 export async function getRun(
@@ -39,9 +58,9 @@ export async function getRun(
 ): Promise<RunbookRunRow & { steps: StepRow[] }> {
   const found = await db.asCaller(caller, async tx => {
     const run = await findRun(tx, id)
-    return run === undefined || run.organization_id !== organizationId
-      ? undefined
-      : { ...run, steps: await stepsOf(tx, id) }
+    if (run === undefined || run.organization_id !== organizationId) return undefined
+    const [visible = run] = await withReadableAnomalies(tx, [run])
+    return { ...visible, steps: await stepsOf(tx, id) }
   })
   if (found === undefined) throw new errors.NotFound(`runbook run ${id} not found`)
   return found
