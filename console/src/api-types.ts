@@ -1175,7 +1175,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organization's silences, newest first */
+        /**
+         * List the organization's silences, newest first
+         * @description Members read their organization's silences; the service role names the organization. state filters by where now falls against starts_at and ends_at: pending, active or expired (a recurring silence holds signals only inside its windows). Cursor-paged like every list.
+         */
         get: operations["listSilences"];
         put?: never;
         /**
@@ -1196,7 +1199,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One silence */
+        /**
+         * One silence
+         * @description A silence of the caller's organization, with its matchers, window or recurrence, who created it and why, and its state now. Another organization's silence is 404.
+         */
         get: operations["getSilence"];
         put?: never;
         post?: never;
@@ -1221,7 +1227,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organization's deploy markers, newest first */
+        /**
+         * List the organization's deploy markers, newest first
+         * @description Each marker names the component, its version and the version before it, and the maintenance window it opened (DEPLOY_WINDOW_MINUTES). The analysis cites the latest one before a signal; rollback_deployment returns to its previous version.
+         */
         get: operations["listDeployments"];
         put?: never;
         /**
