@@ -1,5 +1,5 @@
 // The console's shell: sign-in, the panels behind hash routes (#/monitor, #/anomalies,
-// #/recovery, #/selftests, #/silences where the service has silences, #/component/<name>),
+// #/recovery, #/selftests, #/silences and #/runbooks where the service has them, #/component/<name>),
 // the caller, and the live stream's state.
 import { useEffect, useState } from 'preact/hooks'
 import { availablePaths } from './api'
@@ -7,6 +7,7 @@ import { startLive, type LiveStatus } from './live'
 import { AnomalyConsole } from './panels/anomaly-console'
 import { ComponentPage } from './panels/component-page'
 import { RecoveryManager } from './panels/recovery-manager'
+import { RunbookRuns } from './panels/runbook-runs'
 import { SelfTestPanel } from './panels/selftest-panel'
 import { SilencesPanel } from './panels/silences'
 import { SystemMonitor } from './panels/system-monitor'
@@ -17,7 +18,8 @@ const PANELS = [
   { route: 'anomalies', title: 'Anomalies' },
   { route: 'recovery', title: 'Recovery' },
   { route: 'selftests', title: 'Self-tests' },
-  { route: 'silences', title: 'Silences', needs: '/v1/silences' }
+  { route: 'silences', title: 'Silences', needs: '/v1/silences' },
+  { route: 'runbooks', title: 'Runbooks', needs: '/v1/runbook-runs' }
 ] as const
 
 function useRoute(): string[] {
@@ -91,6 +93,7 @@ export function App() {
   else if (current === 'recovery') content = <RecoveryManager caller={caller} />
   else if (current === 'selftests') content = <SelfTestPanel caller={caller} />
   else if (current === 'silences') content = <SilencesPanel caller={caller} />
+  else if (current === 'runbooks') content = <RunbookRuns />
   else content = <SystemMonitor />
   const title =
     PANELS.find(panel => panel.route === current)?.title ?? (current === 'component' ? 'Component' : 'System monitor')

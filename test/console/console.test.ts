@@ -2,7 +2,7 @@
 // real service and PostgreSQL: every panel loads seeded data and passes axe-core with no
 // serious or critical violation; an admin approves a pending action and watches it run, and
 // switches healing off and back; silences a signal from the anomaly console, finds the silence
-// in the Silences view and expires it; a signal the detect job opens appears without a reload; a
+// in the Silences view and expires it; reads a runbook run's steps; a signal the detect job opens appears without a reload; a
 // member sees only their rows; the service token reads only; the keyboard reaches everything.
 import t from 'tap'
 import axe from 'axe-core'
@@ -208,6 +208,49 @@ t.test('the console', async t => {
     await active.getByRole('button', { name: 'Expire silence: deploy 413 in progress' }).click()
     await active.getByText('No active silences.').waitFor(WAIT)
     t.match(await api('GET', `/v1/silences/${created.id}`, ctx.admin.headers), { state: 'expired' })
+  })
+
+  await t.test('an admin reads a runbook run and its steps', async t => {
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const organization = ctx.admin.organizationId
+    const [runbook] = await sql`
+      insert into runbooks (organization_id, name, version, document)
+      values (${organization}, 'checkout-latency', 3, ${sql.json({ name: 'checkout-latency' })})
+      returning id`
+    const [run] = await sql`
+      insert into runbook_runs (organization_id, runbook_id, runbook_name, runbook_version, component_name,
+        status, current_step, outcome, finished_at)
+      values (${organization}, ${runbook?.id}, 'checkout-latency', 3, 'checkout', 'succeeded', 1,
+        'verified after step 2', now())
+      returning id`
+    await sql`
+      insert into runbook_run_steps (run_id, step_index, organization_id, name, action_type, status, action_id,
+        verification)
+      values
+        (${run?.id}, 0, ${organization}, 'clear the cache', 'clear_cache', 'failed', null,
+          ${sql.json({ passed: false, reason: 'latency_p95_ms was 900, not below 500' })}),
+        (${run?.id}, 1, ${organization}, null, 'rollback_deployment', 'passed', ${pending.id},
+          ${sql.json({ passed: true, reason: 'latency_p95_ms was 180, below 500' })})`
+
+    await openPanel(admin, 'Runbooks')
+    const runs = admin.getByRole('region', { name: 'Runbook runs' })
+    const row = runs.getByRole('row', { name: /checkout-latency@3/ })
+    await row.getByText('succeeded').waitFor(WAIT)
+    t.ok(await row.getByRole('cell', { name: 'checkout', exact: true }).isVisible(), 'the component')
+    await row.getByRole('button', { name: 'checkout-latency@3' }).click()
+    const steps = admin.getByRole('region', { name: 'Run steps' })
+    const first = steps.getByRole('row', { name: /1\. clear the cache/ })
+    await first.getByText('latency_p95_ms was 900, not below 500').waitFor(WAIT)
+    t.ok(await first.getByText('clear_cache', { exact: true }).isVisible(), 'the action type')
+    const second = steps.getByRole('row', { name: /2\. rollback deployment/ })
+    await second.getByText('latency_p95_ms was 180, below 500').waitFor(WAIT)
+    t.ok(await second.getByText('succeeded', { exact: true }).isVisible(), "the step's action status")
+    t.ok(await second.getByText('passed', { exact: true }).first().isVisible(), 'the step passed')
+    t.same(await axeProblems(admin), [], 'runbooks view')
+    await runs.getByLabel('Status').selectOption('failed')
+    await runs.getByText('No runbook runs.').waitFor(WAIT)
+    await runs.getByLabel('Status').selectOption('succeeded')
+    await row.waitFor(WAIT)
   })
 
   await t.test('a signal the detect job opens appears without a reload', async t => {
