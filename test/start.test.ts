@@ -91,7 +91,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.same(exited, { code: 0, signal: null }, `npm exits 0 within the drain time once the server has drained`)
     t.match(
       output,
-      new RegExp(`"signal":"${signal}","msg":"draining before exit"`),
+      new RegExp(`"signal":"${signal}",("worker":false,)?"msg":"draining before exit"`),
       'the server itself received the signal and drained'
     )
     t.ok(await portFree(port), 'the port is free')

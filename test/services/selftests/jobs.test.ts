@@ -12,7 +12,7 @@ import { named, runTest } from '../../helpers/selftests.js'
 t.test('job_freshness passes when every job ticked in time and fails on a stalled one', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
-  const jobs = ['monitor', 'detect', 'heal', 'maintenance', 'selftest', 'selftest:job_freshness']
+  const jobs = ['monitor', 'detect', 'predict', 'heal', 'maintenance', 'selftest', 'selftest:job_freshness']
   for (const job of jobs) {
     await sql`insert into job_runs (job_name, last_tick, last_finished_at, last_outcome) values (${job}, now(), now(), 'succeeded')`
   }
