@@ -22,12 +22,12 @@ const FIRST = 1580
 const POINTS = 1440
 const STEPS = 8
 
-// Where `npm run bench:nab` reads NAB from by default: beside the repository.
-const nabDir = path.resolve(process.cwd(), '..', 'shared', 'nab')
+// The one NAB file this test replays, kept in the repository: a clean clone has no NAB corpus beside it.
+const nabDir = path.resolve(process.cwd(), 'test', 'fixtures', 'nab')
 
 /** POINTS of the file's values from FIRST, five minutes apart, moved to end ten minutes ago (inside the lateness bound). */
 function nabSeries(): { times: number[]; values: number[] } {
-  const series = parseSeries(NAB_FILE, readFileSync(path.join(nabDir, 'data', NAB_FILE), 'utf8'))
+  const series = parseSeries(NAB_FILE, readFileSync(path.join(nabDir, NAB_FILE), 'utf8'))
   const end = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE
   const values = series.values.slice(FIRST, FIRST + POINTS)
   return { values, times: values.map((_, i) => end - (POINTS - 1 - i) * 5 * MINUTE) }
