@@ -19,6 +19,8 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { createSql } from '../src/db/client.js'
@@ -120,6 +122,20 @@ async function compile(outDir: string): Promise<void> {
   await buildConsole(path.join(outDir, 'dist', 'console'))
 }
 
+// A log keeps only its tail (CI shows the last lines): the failed assertions, with the file each
+// is in, are repeated at the end so they can be read there.
+function echoCollectingFailures(stream: Readable): string[] {
+  const failures: string[] = []
+  let file = ''
+  createInterface({ input: stream }).on('line', line => {
+    process.stdout.write(`${line}\n`)
+    const subtest = /^# Subtest: (\S+)/.exec(line)
+    if (subtest !== null) file = subtest[1] as string
+    else if (/^\s+not ok /.test(line)) failures.push(`${file}: ${line.trim()}`)
+  })
+  return failures
+}
+
 let database: EmbeddedDatabase | undefined
 let adminUrl = process.env.DATABASE_URL
 const port = Number(process.env.TEST_PG_PORT ?? 54330)
@@ -165,7 +181,7 @@ try {
   // tap's own runner straight from node_modules: `npx` would start npm first, a second of CPU.
   // (tap gives every test process --enable-source-maps itself.)
   const tap = spawn(process.execPath, [TAP, ...reporter, ...files], {
-    stdio: 'inherit',
+    stdio: ['inherit', process.stdout.isTTY ? 'inherit' : 'pipe', 'inherit'],
     env: {
       ...process.env,
       TEST_ADMIN_URL: adminUrl,
@@ -174,7 +190,10 @@ try {
       TEST_CLONE_BY_FILE_COPY: String(database !== undefined)
     }
   })
-  code = await new Promise<number>(resolve => tap.on('exit', exitCode => resolve(exitCode ?? 1)))
+  const failures = tap.stdout === null ? undefined : echoCollectingFailures(tap.stdout)
+  code = await new Promise<number>(resolve => tap.on('close', exitCode => resolve(exitCode ?? 1)))
+  if (failures !== undefined && failures.length > 0)
+    process.stdout.write(`\n# failed assertions:\n${failures.map(line => `#   ${line}`).join('\n')}\n`)
 } finally {
   await admin.end()
   await database?.stop()
