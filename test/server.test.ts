@@ -1,69 +1,60 @@
-// The real entry point, as `npm start` runs it: with an embedded PostgreSQL when DATABASE_URL
-// is unset, with the given database otherwise; and graceful shutdown on SIGTERM.
+// The real entry point, as `npm start` runs it, with the given database (the embedded start is
+// test/start.test.ts's); configuration errors; graceful shutdown on SIGTERM.
 import t from 'tap'
-import { chmod, mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createSql } from '../src/db/client.js'
-import { createVerifier } from '../src/services/auth/tokens.js'
 import { freshDatabase } from './helpers/database.js'
 import { TEST_JWT_SECRET, TEST_SECRETS_KEY } from './helpers/app.js'
 import { spawnServer } from './helpers/spawn-server.js'
-import { freePort } from './helpers/ports.js'
 
-t.test('without DATABASE_URL it starts an embedded PostgreSQL, migrates, and prints working tokens', async t => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-embedded-'))
-  // PostgreSQL runs as its own system user when we are root; it must reach the folder.
-  await chmod(dataDir, 0o755)
-  const server = spawnServer({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: '0' })
-  t.teardown(() => {
-    server.child.kill('SIGKILL')
-  })
-  const address = await server.address
-  t.ok(existsSync(path.join(dataDir, 'pg', 'PG_VERSION')), 'cluster initialised under DATA_DIR')
+t.test(
+  'with DATABASE_URL it migrates that database, starts none, and SIGTERM lets an in-flight request finish',
+  async t => {
+    const { url } = await freshDatabase(t, { empty: true })
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-attached-'))
+    const server = spawnServer({
+      DATABASE_URL: url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      SECRETS_KEY: TEST_SECRETS_KEY,
+      DATA_DIR: dataDir,
+      PORT: '0'
+    })
+    t.teardown(() => {
+      server.child.kill('SIGKILL')
+    })
+    const address = await server.address
+    t.equal((await fetch(`${address}/readyz`)).status, 200)
+    t.notOk(existsSync(path.join(dataDir, 'pg')), 'no embedded cluster')
+    const sql = createSql(url, { max: 1 })
+    t.teardown(async () => {
+      await sql.end()
+    })
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from schema_migrations`
+    t.ok((row?.n ?? 0) > 0, 'migrations applied to the given database')
 
-  const ready = await fetch(`${address}/readyz`)
-  t.equal(ready.status, 200)
-  await new Promise(resolve => setTimeout(resolve, 200))
-  const tokens = [...server.output().matchAll(/^ {4}(eyJ\S+)$/gm)].map(match => match[1] as string)
-  t.equal(tokens.length, 2, 'an admin and a service token are printed')
-  const secret = (await readFile(path.join(dataDir, 'jwt-secret'), 'utf8')).trim()
-  const verify = createVerifier({ jwtSecret: secret })
-  const [admin, service] = await Promise.all(tokens.map(verify))
-  t.match(admin, { role: 'authenticated', app_metadata: { role: 'admin' } })
-  t.match(service, { role: 'service_role' })
-  t.match(server.output(), /Docs: +http:\/\/127\.0\.0\.1:\d+\/docs/)
-
-  server.child.kill('SIGTERM')
-  t.equal(await server.exit, 0, 'exits 0 on SIGTERM, stopping the embedded database')
-})
-
-t.test('with DATABASE_URL it uses that database and starts none', async t => {
-  const { url } = await freshDatabase(t, { empty: true })
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'core314-attached-'))
-  const server = spawnServer({
-    DATABASE_URL: url,
-    JWT_SECRET: TEST_JWT_SECRET,
-    SECRETS_KEY: TEST_SECRETS_KEY,
-    DATA_DIR: dataDir,
-    PORT: '0'
-  })
-  t.teardown(() => {
-    server.child.kill('SIGKILL')
-  })
-  const address = await server.address
-  t.equal((await fetch(`${address}/readyz`)).status, 200)
-  t.notOk(existsSync(path.join(dataDir, 'pg')), 'no embedded cluster')
-  const sql = createSql(url, { max: 1 })
-  t.teardown(async () => {
-    await sql.end()
-  })
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from schema_migrations`
-  t.ok((row?.n ?? 0) > 0, 'migrations applied to the given database')
-  server.child.kill('SIGTERM')
-  t.equal(await server.exit, 0)
-})
+    // Hold the table readiness reads, so a /readyz request is in flight when the signal comes.
+    const release = sql.begin(async tx => {
+      await tx`lock table schema_migrations in access exclusive mode`
+      await new Promise(resolve => setTimeout(resolve, 800))
+    })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const inFlight = fetch(`${address}/readyz`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+    server.child.kill('SIGTERM')
+    const response = await inFlight
+    t.equal(response.status, 200, 'the in-flight request completed normally')
+    await release
+    // Without draining, the idle keep-alive socket would hold the process for over a minute.
+    const exited = await Promise.race([
+      server.exit,
+      new Promise(resolve => setTimeout(() => resolve('still running'), 15_000))
+    ])
+    t.equal(exited, 0, 'exits 0 once the request is answered')
+  }
+)
 
 t.test('a bad configuration value stops the process naming the variable', async t => {
   const server = spawnServer({
@@ -74,43 +65,6 @@ t.test('a bad configuration value stops the process naming the variable', async 
   })
   t.equal(await server.exit, 1)
   t.match(server.output(), /configuration error: RATE_LIMIT_MAX: must be a whole number/)
-})
-
-t.test('SIGTERM lets an in-flight request finish, then exits 0', async t => {
-  const { url } = await freshDatabase(t)
-  const server = spawnServer({
-    DATABASE_URL: url,
-    JWT_SECRET: TEST_JWT_SECRET,
-    SECRETS_KEY: TEST_SECRETS_KEY,
-    PORT: '0'
-  })
-  t.teardown(() => {
-    server.child.kill('SIGKILL')
-  })
-  const address = await server.address
-
-  // Hold the table readiness reads, so a /readyz request is in flight when the signal comes.
-  const blocker = createSql(url, { max: 1 })
-  t.teardown(async () => {
-    await blocker.end()
-  })
-  const release = blocker.begin(async tx => {
-    await tx`lock table schema_migrations in access exclusive mode`
-    await new Promise(resolve => setTimeout(resolve, 800))
-  })
-  await new Promise(resolve => setTimeout(resolve, 100))
-  const inFlight = fetch(`${address}/readyz`)
-  await new Promise(resolve => setTimeout(resolve, 200))
-  server.child.kill('SIGTERM')
-  const response = await inFlight
-  t.equal(response.status, 200, 'the in-flight request completed normally')
-  await release
-  // Without draining, the idle keep-alive socket would hold the process for over a minute.
-  const exited = await Promise.race([
-    server.exit,
-    new Promise(resolve => setTimeout(() => resolve('still running'), 15_000))
-  ])
-  t.equal(exited, 0, 'exits 0 once the request is answered')
 })
 
 t.test('a second signal exits at once, without waiting for the drain', async t => {

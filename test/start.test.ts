@@ -1,5 +1,6 @@
-// The production start as supervisors run it: `npm start` builds dist/ and runs the server,
-// and a signal sent to the process that was started (npm itself, what docker, systemd with
+// The production start as a new user and supervisors run it. `npm start` builds dist/, starts an
+// embedded PostgreSQL under DATA_DIR (DATABASE_URL unset), migrates, prints working tokens and
+// serves. A signal sent to the process that was started (npm itself, what docker, systemd with
 // KillMode=process and most supervisors signal) drains and stops everything: the server exits,
 // its port is free, and the embedded PostgreSQL it started (its postmaster) is gone.
 import t from 'tap'
@@ -7,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { createVerifier } from '../src/services/auth/tokens.js'
 import { freePort, portFree } from './helpers/ports.js'
 import { alive } from './helpers/spawn-server.js'
 
@@ -83,6 +85,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       output.split('\n').some(line => line.startsWith('{') && line.includes('token=')),
       'no log line carries it'
     )
+    const tokens = [...output.matchAll(/^ {4}(eyJ\S+)$/gm)].map(match => match[1] as string)
+    t.equal(tokens.length, 2, 'an admin and a service token are printed')
+    const verify = createVerifier({ jwtSecret: (await readFile(path.join(dataDir, 'jwt-secret'), 'utf8')).trim() })
+    const [admin, service] = await Promise.all(tokens.map(verify))
+    t.match(admin, { role: 'authenticated', app_metadata: { role: 'admin' } }, 'the admin token verifies')
+    t.match(service, { role: 'service_role' }, 'the service token verifies')
+    t.match(output, /Docs: +http:\/\/127\.0\.0\.1:\d+\/docs/)
     const postmaster = Number((await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0])
     t.ok(alive(postmaster), 'the embedded PostgreSQL runs')
 

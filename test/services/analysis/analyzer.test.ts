@@ -27,8 +27,10 @@ function clock(): Clock {
   }
 }
 
+// A budget far above the default: on a loaded machine the first call (the client's lazy set-up)
+// can outlast 2 s, and only the tests of the budget itself should meet it.
 function analyzerFor(server: FakeOpenAI, options: RootCauseAnalyzerOptions = {}) {
-  return createRootCauseAnalyzer({ apiKey: API_KEY, baseUrl: server.baseUrl, ...options })
+  return createRootCauseAnalyzer({ apiKey: API_KEY, baseUrl: server.baseUrl, budgetMs: 30_000, ...options })
 }
 
 function messagesReceived(server: FakeOpenAI, index = 0): ReceivedMessage[] {
