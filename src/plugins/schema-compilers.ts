@@ -2,9 +2,11 @@
 // type coercion, unknown properties refused) and coercing for params, querystrings and
 // headers (they arrive as strings); both know every shared schema and collect all errors, so
 // a problem response names every offending field at once. Output: fast-json-stringify.
-// Both validators and serializers are cached per schema for the whole process: compiling them
-// is most of the cost of building an app (many routes share the same problem and row schemas,
-// and tests build an app per case). Compiled functions hold no per-app state.
+// Both validators and serializers are compiled on first use and cached per schema for the whole
+// process: compiling every route's takes about a second of CPU, most of the cost of starting a
+// process, while a process (a test file, a worker behind a few callers) uses a fraction of the
+// routes; many routes share the same problem and row schemas, and tests build an app per case.
+// Compiled functions hold no per-app state. A first call pays a few milliseconds once.
 import fp from 'fastify-plugin'
 import { Ajv, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
@@ -53,7 +55,7 @@ function compilersFor(schemas: TSchema[]): Compilers {
   return compilers
 }
 
-function validatorFor(compilers: Compilers, schema: unknown, body: boolean): Validator {
+function compiledValidator(compilers: Compilers, schema: unknown, body: boolean): Validator {
   const key = `${body ? 'body' : 'coerced'} ${JSON.stringify(schema)}`
   let validator = compilers.validators.get(key)
   if (validator === undefined) {
@@ -63,7 +65,21 @@ function validatorFor(compilers: Compilers, schema: unknown, body: boolean): Val
   return validator
 }
 
-function serializerFor(compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
+// Fastify reads a failed validation's `errors` from the function it was given, so the
+// stand-in passes them on from the compiled one.
+function validatorFor(compilers: Compilers, schema: unknown, body: boolean): (data: unknown) => boolean {
+  let compiled: Validator | undefined
+  const validate = (data: unknown): boolean => {
+    compiled ??= compiledValidator(compilers, schema, body)
+    const valid = compiled(data) as boolean
+    validate.errors = compiled.errors
+    return valid
+  }
+  validate.errors = undefined as Validator['errors']
+  return validate
+}
+
+function compiledSerializer(compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
   const key = JSON.stringify(schema)
   let serializer = compilers.serializers.get(key)
   if (serializer === undefined) {
@@ -72,6 +88,11 @@ function serializerFor(compilers: Compilers, schemas: TSchema[], schema: unknown
     compilers.serializers.set(key, serializer)
   }
   return serializer
+}
+
+function serializerFor(compilers: Compilers, schemas: TSchema[], schema: unknown): Serializer {
+  let compiled: Serializer | undefined
+  return data => (compiled ??= compiledSerializer(compilers, schemas, schema))(data)
 }
 
 export default fp(
