@@ -1,12 +1,13 @@
 // SystemMonitor: every component the caller may see over the last hours, worst first, with
 // its status, latency p95, error rate, resource use and availability, a chart per row, and
-// what the engine decided lately. Filtered and paged by the service (GET /v1/health/components),
+// what the engine decided lately and what the forecaster expects to run out. Filtered and paged by the service (GET /v1/health/components),
 // which returns the page's charts with its rows (trend_bucket): one request a page.
 import { useState } from 'preact/hooks'
 import { api, call } from '../api'
 import { useResource } from '../hooks'
 import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
 import { DecisionFeed } from './decision-feed'
+import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
 const PAGE = 50
@@ -133,6 +134,7 @@ export function SystemMonitor() {
           </nav>
         )}
       </Section>
+      <PredictiveAlerts />
       <DecisionFeed title="What changed recently" limit={8} />
     </div>
   )
