@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import axe from 'axe-core'
-import type { Page } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
 import { CONSOLE_VOLUME, componentName, seedConsoleVolume } from '../../bench/support/console-volume.js'
 import { jobDefinitions } from '../../src/jobs/index.js'
 import { buildTestApp } from '../helpers/app.js'
@@ -379,16 +379,13 @@ t.test('the console', async t => {
       role: 'authenticated',
       app_metadata: { organization_id: organizationId }
     })
-    const received: Array<{ url: string; bytes: number }> = []
-    const page = await signedInPage(browser, baseUrl, token, tab => {
-      tab.on('requestfinished', request => {
-        const url = new URL(request.url())
-        if (!url.pathname.startsWith('/v1/') || url.pathname === '/v1/stream') return
-        void request
-          .sizes()
-          .then(sizes => received.push({ url: url.pathname + url.search, bytes: sizes.responseBodySize }))
-      })
-    })
+    const received: Array<Promise<{ url: string; bytes: number }>> = []
+    const watch = (request: Request) => {
+      const url = new URL(request.url())
+      if (!url.pathname.startsWith('/v1/') || url.pathname === '/v1/stream') return
+      received.push(request.sizes().then(sizes => ({ url: url.pathname + url.search, bytes: sizes.responseBodySize })))
+    }
+    const page = await signedInPage(browser, baseUrl, token, tab => tab.on('requestfinished', watch))
     const components = page.getByRole('region', { name: 'Components, last 6 hours' })
     const rows = components.locator('tbody tr')
     await components.getByText(`1–50 of ${CONSOLE_VOLUME.components}`).waitFor(WAIT)
@@ -423,11 +420,13 @@ t.test('the console', async t => {
     await actions.getByRole('button', { name: 'Older' }).click()
     await actions.getByText('page 2').waitFor(WAIT)
 
+    page.off('requestfinished', watch)
+    const responses = await Promise.all(received)
     t.notOk(
-      received.some(response => response.url.startsWith('/v1/health/trends')),
+      responses.some(response => response.url.startsWith('/v1/health/trends')),
       "no component's trends outside the page"
     )
-    const largest = Math.max(...received.map(response => response.bytes))
+    const largest = Math.max(...responses.map(response => response.bytes))
     t.ok(largest < 64 * 1024, `every response the browser received is under 64 KB (largest ${largest} bytes)`)
     await page.close()
   })
