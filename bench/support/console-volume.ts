@@ -2,8 +2,10 @@
 // 2,000 recovery actions in one organization (the newest 3,000 signals open: one per component
 // and anomaly type, as the service keeps it; the older ones resolved), written in a few set-based statements
 // (generate_series) so a benchmark or a browser test has it in seconds. Written as the
-// database's owner: the rows are fixtures, not what a caller sent.
-import type { Sql } from '../../src/db/client.js'
+// database's superuser with triggers off (session_replication_role = replica, for this
+// transaction only): the rows are fixtures, complete as written (a resolved signal carries its
+// resolved_at), and 24,000 stream events would only make any open console re-read them.
+import type { Sql, Tx } from '../../src/db/client.js'
 
 export const CONSOLE_VOLUME = { components: 1_000, signals: 10_000, actions: 2_000, eventsPerComponent: 12 }
 
@@ -16,6 +18,14 @@ export interface VolumeOwner {
 export const componentName = (index: number): string => `svc-${String(index).padStart(4, '0')}`
 
 export async function seedConsoleVolume(sql: Sql, owner: VolumeOwner, volume = CONSOLE_VOLUME): Promise<void> {
+  await sql.begin(async tx => {
+    await tx`set local session_replication_role = replica`
+    await fill(tx, owner, volume)
+  })
+  await sql`analyze system_health_events, anomaly_signals, recovery_actions`
+}
+
+async function fill(sql: Tx, owner: VolumeOwner, volume: typeof CONSOLE_VOLUME): Promise<void> {
   // One event per component every 30 minutes; every 50th component critical, every 10th degraded.
   await sql`
     insert into system_health_events (component_type, component_name, status, latency_ms, latency_p95_ms,
@@ -28,12 +38,14 @@ export async function seedConsoleVolume(sql: Sql, owner: VolumeOwner, volume = C
   await sql`
     insert into anomaly_signals (anomaly_type, severity, source_type, source_component_name, baseline_value,
       observed_value, deviation_percentage, pattern_type, root_cause_analysis, organization_id, user_id,
-      status, detection_timestamp, created_at)
+      status, resolved_at, detection_timestamp, created_at)
     select (array['latency_spike', 'error_rate_increase', 'resource_exhaustion'])[i % 3 + 1],
       (array['low', 'medium', 'high', 'critical'])[i % 4 + 1], 'system_health_events',
       'svc-' || lpad((i % ${volume.components} + 1)::text, 4, '0'), 180, 180 + i % 900, (i % 900) / 1.8,
       'sudden_spike', 'seeded signal ' || i, ${owner.organizationId}::uuid, ${owner.userId}::uuid,
-      case when i <= ${volume.signals * 0.3} then 'open' else 'resolved' end, now() - make_interval(secs => i * 30),
+      case when i <= ${volume.signals * 0.3} then 'open' else 'resolved' end,
+      case when i > ${volume.signals * 0.3} then now() - make_interval(secs => i * 30 - 600) end,
+      now() - make_interval(secs => i * 30),
       now() - make_interval(secs => i * 30)
     from generate_series(1, ${volume.signals}) i`
   await sql`
@@ -43,5 +55,4 @@ export async function seedConsoleVolume(sql: Sql, owner: VolumeOwner, volume = C
       ${owner.organizationId}::uuid, ${owner.userId}::uuid, 'seeded action ' || i,
       (array['succeeded', 'failed', 'dry_run', 'cancelled'])[i % 4 + 1], 'not_required', now() - make_interval(secs => i * 90)
     from generate_series(1, ${volume.actions}) i`
-  await sql`analyze system_health_events, anomaly_signals, recovery_actions`
 }
