@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   ingest: 'bench/ingest.ts',
   otlp: 'bench/otlp.ts',
   monitor: 'bench/monitor.ts',
+  console: 'bench/console.ts',
   detect: 'bench/detect.ts',
   'detect-history': 'bench/detect-history.ts',
   heal: 'bench/heal.ts',

@@ -1,4 +1,5 @@
-// `npm run console:screenshots`: the four panels of the operator console as docs/console/*.png,
+// `npm run console:screenshots`: the panels of the operator console (the four of the seed, the
+// Silences and Runbooks views, and a component's page with its forecast) as docs/console/*.png,
 // taken from a throwaway service (an embedded PostgreSQL under .data/, removed after) seeded with a
 // small incident, through Debian's Chromium. Run it after changing how a panel looks.
 import { mkdir, rm } from 'node:fs/promises'
@@ -17,11 +18,15 @@ const OUT = 'docs/console'
 const SECRET = 'screenshots-secret-for-the-console-0123456789'
 const ORGANIZATION = '00000000-0000-4000-8000-000000000314'
 const ADMIN = '00000000-0000-4000-8000-000000000001'
+// [route, file, heading]
 const PANELS = [
-  ['monitor', 'System monitor'],
-  ['anomalies', 'Anomalies'],
-  ['recovery', 'Recovery'],
-  ['selftests', 'Self-tests']
+  ['monitor', 'monitor', 'System monitor'],
+  ['anomalies', 'anomalies', 'Anomalies'],
+  ['recovery', 'recovery', 'Recovery'],
+  ['selftests', 'selftests', 'Self-tests'],
+  ['silences', 'silences', 'Silences'],
+  ['runbooks', 'runbooks', 'Runbooks'],
+  ['component/checkout', 'component', 'Component']
 ] as const
 
 await buildConsole(path.join('dist', 'console'))
@@ -116,6 +121,50 @@ try {
   })
   await app.inject({ method: 'POST', url: '/v1/selftests/run', headers: service, payload: {} })
   await app.healing.runDue()
+  const hours = (count: number) => new Date(Date.now() + count * 3_600_000).toISOString()
+  await post('/v1/silences', {
+    organization_id: ORGANIZATION,
+    matchers: [
+      { name: 'component_name', value: 'notifications', is_regex: false, is_equal: true },
+      { name: 'anomaly_type', value: 'error_rate_increase', is_regex: false, is_equal: true }
+    ],
+    ends_at: hours(4),
+    comment: 'provider incident, they are on it'
+  })
+  await post('/v1/silences', {
+    organization_id: ORGANIZATION,
+    matchers: [{ name: 'component_name', value: 'ledger-.*', is_regex: true, is_equal: true }],
+    starts_at: hours(20),
+    ends_at: hours(24 * 90),
+    comment: 'weekly database maintenance',
+    recurrence: { cron: '0 2 * * 0', duration_minutes: 120, time_zone: 'Europe/Berlin' }
+  })
+  // Runbook runs and forecasts are written by the engine and the forecaster over time: here as rows.
+  const owner = createSql(database.url, { max: 1 })
+  const [runbook] = await owner`
+    insert into runbooks (organization_id, name, version, document)
+    values (${ORGANIZATION}, 'checkout-latency', 3, ${owner.json({ name: 'checkout-latency' })})
+    returning id`
+  const [run] = await owner`
+    insert into runbook_runs (organization_id, runbook_id, runbook_name, runbook_version, component_name,
+      status, current_step, outcome, finished_at)
+    values (${ORGANIZATION}, ${runbook?.id}, 'checkout-latency', 3, 'checkout', 'succeeded', 1,
+      'verified after step 2', now())
+    returning id`
+  await owner`
+    insert into runbook_run_steps (run_id, step_index, organization_id, name, action_type, status, verification)
+    values
+      (${run?.id}, 0, ${ORGANIZATION}, 'clear the cache', 'clear_cache', 'failed',
+        ${owner.json({ passed: false, reason: 'latency_p95_ms was 2380, not below 500' })}),
+      (${run?.id}, 1, ${ORGANIZATION}, 'roll back deploy 412', 'rollback_deployment', 'passed',
+        ${owner.json({ passed: true, reason: 'latency_p95_ms was 230, below 500' })})`
+  await owner`
+    insert into predictive_alerts (organization_id, component_name, component_type, alert_type, metric_name,
+      predicted_value, actual_value, threshold_value, forecast_target_time, confidence_score, severity, message)
+    values (${ORGANIZATION}, 'checkout', 'edge_function', 'resource_exhaustion', 'memory_usage_percent', 131.2, 71.4,
+      95, now() + interval '9 hours', 0.97, 'medium',
+      'memory_usage_percent of checkout reaches 95 in about 9 h at 2.5 per hour')`
+  await owner.end()
 
   await mkdir(OUT, { recursive: true })
   const browser = await chromium.launch({
@@ -125,15 +174,16 @@ try {
   })
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
   await page.goto(`${base}/console#token=${admin}`)
-  for (const [route, title] of PANELS) {
+  for (const [route, file, title] of PANELS) {
     await page.goto(`${base}/console#/${route}`)
     await page.getByRole('heading', { level: 1, name: title }).waitFor()
     if (route === 'anomalies') await page.getByRole('button', { name: /latency spike · checkout/ }).click()
+    if (route === 'runbooks') await page.getByRole('button', { name: 'checkout-latency@3' }).click()
     await page.getByText('Live', { exact: true }).waitFor()
     // The open event stream keeps the network busy for good: let the panel's reads settle instead.
     await page.waitForTimeout(1500)
-    await page.screenshot({ path: path.join(OUT, `${route}.png`), fullPage: true })
-    console.log(`wrote ${OUT}/${route}.png`)
+    await page.screenshot({ path: path.join(OUT, `${file}.png`), fullPage: true })
+    console.log(`wrote ${OUT}/${file}.png`)
   }
   await browser.close()
   await app.close()

@@ -133,7 +133,7 @@ export interface paths {
         };
         /**
          * Per-component health over a period, filtered and paged (for the console)
-         * @description Every caller; row-level security shows each caller only the rows it may see. The same rows as /health/summary, worst first, filtered by part of the component's name (any case) and latest status, one page at a time, with the count of every match.
+         * @description Every caller; row-level security shows each caller only the rows it may see. The same rows as /health/summary, worst first, filtered by part of the component's name (any case) and latest status, one page at a time, with the count of every match; with trend_bucket, each row's trend over the period for small charts (one request for a page and its charts).
          */
         get: operations["pageComponentHealth"];
         put?: never;
@@ -1253,7 +1253,7 @@ export interface paths {
         };
         /**
          * Live changes, as server-sent events
-         * @description Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode), its data `{ topic, id, op }` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).
+         * @description Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data `{ topic, id, op }` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -1703,8 +1703,50 @@ export interface components {
             avg_cpu_usage_percent: number | null;
             avg_memory_usage_percent: number | null;
         };
+        /** @description A component's period in equal slots, one array per metric with one entry per slot, for a small chart */
+        ComponentTrend: {
+            /** @description Width of each slot, as trend_bucket gave it */
+            bucket: string;
+            /**
+             * Format: date-time
+             * @description Start of the first slot: the slot holding the period's start, aligned to UTC midnight
+             */
+            bucket_start: string;
+            /** @description Mean latency_p95_ms per slot, oldest first; null where no event reported it */
+            latency_p95_ms: (number | null)[];
+            /** @description Mean error_rate (percent) per slot */
+            error_rate: (number | null)[];
+            /** @description Mean cpu_usage_percent per slot */
+            cpu_usage_percent: (number | null)[];
+            /** @description Mean memory_usage_percent per slot */
+            memory_usage_percent: (number | null)[];
+        };
+        /** @description A component's health over the period; with its trend when the request named trend_bucket */
+        ComponentHealthWithTrend: {
+            component_type: string;
+            component_name: string;
+            /**
+             * @description The latest status in the period
+             * @enum {unknown}
+             */
+            status: "healthy" | "degraded" | "unhealthy" | "critical" | "unknown";
+            /** Format: date-time */
+            last_event_at: string;
+            event_count: number;
+            unhealthy_event_count: number;
+            avg_latency_ms: number | null;
+            max_latency_p95_ms: number | null;
+            /** @description Percent */
+            avg_error_rate: number | null;
+            total_error_count: number;
+            avg_availability_percentage: number | null;
+            avg_throughput_per_minute: number | null;
+            avg_cpu_usage_percent: number | null;
+            avg_memory_usage_percent: number | null;
+            trend?: components["schemas"]["ComponentTrend"];
+        };
         ComponentHealthPage: {
-            items: components["schemas"]["ComponentHealth"][];
+            items: components["schemas"]["ComponentHealthWithTrend"][];
             /** @description Components matching the filters, over all pages */
             total: number;
         };
@@ -4669,6 +4711,8 @@ export interface operations {
                 limit?: number;
                 /** @description Matches to skip */
                 offset?: number;
+                /** @description With it, each row carries `trend`: its period in slots of this width (e.g. "30 minutes"), at most 200, one array per metric, for the page's rows only */
+                trend_bucket?: string;
             };
             header?: never;
             path?: never;

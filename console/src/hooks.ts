@@ -1,5 +1,5 @@
 // Data for a panel: loaded through the API, reloaded when the stream names one of its topics
-// (coalesced, so a burst of changes is one reload).
+// (coalesced, so a burst of changes is one reload); and the cursors of a list paged by the API.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { onLive } from './live'
 
@@ -48,4 +48,27 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[], topics: 
     }
   }, [reload, topics.join()])
   return { data, error, loading, reload }
+}
+
+/** Where a cursor-paged list is: the cursors of the pages before it, newest page first. */
+export interface CursorPages {
+  /** The cursor to ask for the shown page with; undefined on the first page. */
+  cursor: string | undefined
+  /** 1 on the newest page. */
+  number: number
+  older: (next: string) => void
+  newer: () => void
+  /** Back to the newest page, as a filter change must. */
+  reset: () => void
+}
+
+export function useCursorPages(): CursorPages {
+  const [cursors, setCursors] = useState<string[]>([])
+  return {
+    cursor: cursors[cursors.length - 1],
+    number: cursors.length + 1,
+    older: next => setCursors([...cursors, next]),
+    newer: () => setCursors(cursors.slice(0, -1)),
+    reset: () => setCursors([])
+  }
 }

@@ -1,5 +1,6 @@
 // Small pieces every panel uses: status badges, times, notices, a sparkline, a table section.
 import type { ComponentChildren } from 'preact'
+import type { CursorPages } from './hooks'
 
 export function Badge({ value }: { value: string | null | undefined }) {
   const text = value ?? 'unknown'
@@ -95,4 +96,32 @@ export function Section({
 
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="muted empty">{children}</p>
+}
+
+/** Newer and Older for a list the API pages by cursor; `next` is the page's next_cursor. */
+export function CursorPager({
+  label,
+  pages,
+  next
+}: {
+  label: string
+  pages: CursorPages
+  next: string | null | undefined
+}) {
+  if (pages.number === 1 && (next === null || next === undefined)) return null
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" disabled={pages.number === 1} onClick={pages.newer}>
+        Newer
+      </button>
+      <span>page {pages.number}</span>
+      <button
+        type="button"
+        disabled={next === null || next === undefined}
+        onClick={() => next != null && pages.older(next)}
+      >
+        Older
+      </button>
+    </nav>
+  )
 }

@@ -2,6 +2,7 @@
 import type { Tx } from './client.js'
 import type {
   ComponentHealthRow,
+  ComponentTrendBody,
   PerformanceTrendRow,
   SystemAvailabilityRow,
   UnhealthyComponentRow
@@ -50,6 +51,60 @@ export async function healthSummaryPage(
     total: rows[0]?.total ?? 0,
     items: rows.map(({ total: _total, ordinality: _ordinality, ...row }) => row)
   }
+}
+
+/** A component of the summary: its key within the rows the caller may see. */
+export interface ComponentKey {
+  component_type: string
+  component_name: string
+}
+
+/**
+ * The named components' period in equal slots of `bucket`, one array per metric, every slot
+ * present (null where nothing reported), so a chart's x axis is the slot's index. One query for
+ * a page of components: the console draws its rows' charts from it. JSON arrays, as postgres.js
+ * parses no null inside a float8[].
+ */
+export async function componentTrends(
+  tx: Tx,
+  period: Period,
+  components: ComponentKey[],
+  bucket: string,
+  organizationId: string | null
+): Promise<Array<ComponentKey & Omit<ComponentTrendBody, 'bucket'>>> {
+  if (components.length === 0) return []
+  return await tx<Array<ComponentKey & Omit<ComponentTrendBody, 'bucket'>>>`
+    with page as (
+      select * from unnest(${components.map(c => c.component_type)}::text[],
+        ${components.map(c => c.component_name)}::text[]) as page(component_type, component_name)
+    ),
+    slots as (
+      select generate_series(
+        date_bin(${bucket}::interval, ${period.since}::text::timestamptz, timestamptz '2000-01-01 00:00:00+00'),
+        ${period.until}::text::timestamptz, ${bucket}::interval) as slot
+    ),
+    measured as (
+      select e.component_type, e.component_name,
+        date_bin(${bucket}::interval, e.event_time, timestamptz '2000-01-01 00:00:00+00') as slot,
+        round(avg(e.latency_p95_ms), 2) as latency_p95_ms,
+        round(avg(e.error_rate), 2) as error_rate,
+        round(avg(e.cpu_usage_percent), 2) as cpu_usage_percent,
+        round(avg(e.memory_usage_percent), 2) as memory_usage_percent
+      from system_health_events e
+      join page using (component_type, component_name)
+      where e.event_time between ${period.since}::text::timestamptz and ${period.until}::text::timestamptz
+        and (${organizationId}::uuid is null or e.organization_id = ${organizationId}::uuid)
+      group by 1, 2, 3
+    )
+    select page.component_type, page.component_name, min(slots.slot) as bucket_start,
+      json_agg(measured.latency_p95_ms order by slots.slot) as latency_p95_ms,
+      json_agg(measured.error_rate order by slots.slot) as error_rate,
+      json_agg(measured.cpu_usage_percent order by slots.slot) as cpu_usage_percent,
+      json_agg(measured.memory_usage_percent order by slots.slot) as memory_usage_percent
+    from page
+    cross join slots
+    left join measured using (component_type, component_name, slot)
+    group by page.component_type, page.component_name`
 }
 
 export async function unhealthyComponents(

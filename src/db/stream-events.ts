@@ -1,11 +1,12 @@
-// The stream log (migration 0120): what changed, in order, for GET /v1/stream. The triggers
+// The stream log (migrations 0120, 0140): what changed, in order, for GET /v1/stream. The triggers
 // write it; the stream reads what a reconnecting client missed, prunes what is too old to
 // resume from, and asks per event whether its caller may read the changed row.
 import type { Sql, Tx } from './client.js'
 
 export const STREAM_CHANNEL = 'core314_stream'
 
-export type StreamTopic = 'anomaly' | 'recovery_action' | 'selftest' | 'escalation' | 'healing_mode'
+export type StreamTopic =
+  'anomaly' | 'recovery_action' | 'selftest' | 'escalation' | 'healing_mode' | 'predictive_alert'
 
 export interface StreamEvent {
   id: number
@@ -19,7 +20,8 @@ const TABLES: Record<Exclude<StreamTopic, 'healing_mode'>, string> = {
   anomaly: 'anomaly_signals',
   recovery_action: 'recovery_actions',
   selftest: 'selftest_results',
-  escalation: 'escalation_events'
+  escalation: 'escalation_events',
+  predictive_alert: 'predictive_alerts'
 }
 
 /** The events after `afterId`, oldest first, at most `limit`. */

@@ -80,9 +80,39 @@ export const SystemAvailability = Type.Object(
   { $id: 'SystemAvailability' }
 )
 
+const slots = (description: string) => Type.Array(nullable(Type.Number()), { description })
+
+export const ComponentTrend = Type.Object(
+  {
+    bucket: Type.String({ description: 'Width of each slot, as trend_bucket gave it' }),
+    bucket_start: timestamp({
+      description: "Start of the first slot: the slot holding the period's start, aligned to UTC midnight"
+    }),
+    latency_p95_ms: slots('Mean latency_p95_ms per slot, oldest first; null where no event reported it'),
+    error_rate: slots('Mean error_rate (percent) per slot'),
+    cpu_usage_percent: slots('Mean cpu_usage_percent per slot'),
+    memory_usage_percent: slots('Mean memory_usage_percent per slot')
+  },
+  {
+    $id: 'ComponentTrend',
+    description: "A component's period in equal slots, one array per metric with one entry per slot, for a small chart"
+  }
+)
+
+export const ComponentHealthWithTrend = Type.Object(
+  {
+    ...ComponentHealth.properties,
+    trend: Type.Optional(Type.Unsafe<Static<typeof ComponentTrend>>({ $ref: 'ComponentTrend#' }))
+  },
+  {
+    $id: 'ComponentHealthWithTrend',
+    description: "A component's health over the period; with its trend when the request named trend_bucket"
+  }
+)
+
 export const ComponentHealthPage = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<Static<typeof ComponentHealth>>({ $ref: 'ComponentHealth#' })),
+    items: Type.Array(Type.Unsafe<Static<typeof ComponentHealthWithTrend>>({ $ref: 'ComponentHealthWithTrend#' })),
     total: Type.Integer({ minimum: 0, description: 'Components matching the filters, over all pages' })
   },
   { $id: 'ComponentHealthPage' }
@@ -90,6 +120,7 @@ export const ComponentHealthPage = Type.Object(
 
 export type ComponentHealthPageBody = Static<typeof ComponentHealthPage>
 export type ComponentHealthRow = Static<typeof ComponentHealth>
+export type ComponentTrendBody = Static<typeof ComponentTrend>
 export type UnhealthyComponentRow = Static<typeof UnhealthyComponent>
 export type PerformanceTrendRow = Static<typeof PerformanceTrend>
 export type SystemAvailabilityRow = Static<typeof SystemAvailability>

@@ -8,6 +8,8 @@ import { DetectionRequest, DetectionRun } from './detection.js'
 import {
   ComponentHealth,
   ComponentHealthPage,
+  ComponentHealthWithTrend,
+  ComponentTrend,
   PerformanceTrend,
   SystemAvailability,
   UnhealthyComponent
@@ -86,6 +88,8 @@ export const sharedSchemas: TSchema[] = [
   HealthEventBatchResult,
   HealthEventList,
   ComponentHealth,
+  ComponentTrend,
+  ComponentHealthWithTrend,
   ComponentHealthPage,
   UnhealthyComponent,
   PerformanceTrend,

@@ -2,11 +2,15 @@
 // real service and PostgreSQL: every panel loads seeded data and passes axe-core with no
 // serious or critical violation; an admin approves a pending action and watches it run, and
 // switches healing off and back; silences a signal from the anomaly console, finds the silence
-// in the Silences view and expires it; reads a runbook run's steps; a signal the detect job opens appears without a reload; a
-// member sees only their rows; the service token reads only; the keyboard reaches everything.
+// in the Silences view and expires it; pages the Silences and Runbooks views; reads a runbook
+// run's steps; a signal the detect job opens and a forecast appear without a reload; a member
+// sees only their rows; the service token reads only; the keyboard reaches everything; and at
+// 1,000 components and 10,000 signals every list pages, searches and filters on the server.
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import axe from 'axe-core'
-import type { Page } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
+import { CONSOLE_VOLUME, componentName, seedConsoleVolume } from '../../bench/support/console-volume.js'
 import { jobDefinitions } from '../../src/jobs/index.js'
 import { buildTestApp } from '../helpers/app.js'
 import { launchBrowser, signedInPage } from '../helpers/browser.js'
@@ -16,7 +20,7 @@ import { historyThen, insertSeries } from '../services/detection/series.js'
 
 const SECRET = 'whsec_' + Buffer.from('console-test-secret-0123456789').toString('base64')
 const WAIT = { timeout: 30_000 }
-// One browser for eight steps: about a minute alone, several times that on a machine shared by parallel suites.
+// One browser, one context and one app for every step: about 15 s alone, several times that on a machine shared by parallel suites.
 t.setTimeout(5 * 60_000)
 
 // axe-core run in the page itself (evaluate is not subject to the page's CSP).
@@ -105,6 +109,7 @@ t.test('the console', async t => {
 
   const browser = await launchBrowser(t)
   const admin = await signedInPage(browser, baseUrl, ctx.admin.token)
+  const owner = ownerSql(t, ctx.databaseUrl)
 
   await t.test('the sign-in link leaves the token in the tab, not in the URL', async t => {
     await admin.getByRole('heading', { level: 1, name: 'System monitor' }).waitFor(WAIT)
@@ -198,7 +203,22 @@ t.test('the console', async t => {
     const hours = (Date.parse(created.ends_at) - Date.parse(created.starts_at)) / 3_600_000
     t.ok(hours > 3.9 && hours <= 4, `the 4 hour preset (${hours} h)`)
 
+    // 51 planned ones, so the pending list has a second page.
+    await owner`
+      insert into silences (organization_id, matchers, starts_at, ends_at, comment, created_at)
+      select ${ctx.admin.organizationId}::uuid,
+        ${owner.json([{ name: 'component_name', value: 'search', is_regex: false, is_equal: true }])},
+        now() + interval '1 day', now() + interval '2 days', 'planned maintenance ' || i, now() - make_interval(mins => i)
+      from generate_series(1, 51) i`
+
     await openPanel(admin, 'Silences')
+    const pending = admin.getByRole('region', { name: 'Pending silences' })
+    await pending.getByText('planned maintenance 1', { exact: true }).waitFor(WAIT)
+    await pending.getByRole('button', { name: 'Older' }).click()
+    await pending.getByText('planned maintenance 51', { exact: true }).waitFor(WAIT)
+    t.equal(await pending.getByRole('row').count(), 2, 'page 2 holds the 51st (and the header row)')
+    await pending.getByRole('button', { name: 'Newer' }).click()
+    await pending.getByText('planned maintenance 1', { exact: true }).waitFor(WAIT)
     const active = admin.getByRole('region', { name: 'Active silences' })
     await active
       .getByRole('row', { name: /anomaly_type=latency_spike/ })
@@ -211,7 +231,7 @@ t.test('the console', async t => {
   })
 
   await t.test('an admin reads a runbook run and its steps', async t => {
-    const sql = ownerSql(t, ctx.databaseUrl)
+    const sql = owner
     const organization = ctx.admin.organizationId
     const [runbook] = await sql`
       insert into runbooks (organization_id, name, version, document)
@@ -231,6 +251,13 @@ t.test('the console', async t => {
           ${sql.json({ passed: false, reason: 'latency_p95_ms was 900, not below 500' })}),
         (${run?.id}, 1, ${organization}, null, 'rollback_deployment', 'passed', ${pending.id},
           ${sql.json({ passed: true, reason: 'latency_p95_ms was 180, below 500' })})`
+    // 50 older runs, so the list has a second page.
+    await sql`
+      insert into runbook_runs (organization_id, runbook_id, runbook_name, runbook_version, component_name,
+        status, finished_at, created_at)
+      select ${organization}, ${runbook?.id}, 'nightly-cache', i, 'search', 'succeeded',
+        now() - make_interval(mins => i), now() - make_interval(mins => i)
+      from generate_series(1, 50) i`
 
     await openPanel(admin, 'Runbooks')
     const runs = admin.getByRole('region', { name: 'Runbook runs' })
@@ -251,6 +278,11 @@ t.test('the console', async t => {
     await runs.getByText('No runbook runs.').waitFor(WAIT)
     await runs.getByLabel('Status').selectOption('succeeded')
     await row.waitFor(WAIT)
+    await runs.getByRole('button', { name: 'Older' }).click()
+    await runs.getByRole('button', { name: 'nightly-cache@50' }).waitFor(WAIT)
+    t.equal(await runs.getByRole('row').count(), 2, 'page 2 holds the 51st run (and the header row)')
+    await runs.getByRole('button', { name: 'Newer' }).click()
+    await row.waitFor(WAIT)
   })
 
   await t.test('a signal the detect job opens appears without a reload', async t => {
@@ -260,7 +292,7 @@ t.test('the console', async t => {
       ;(window as unknown as { loadedOnce: boolean }).loadedOnce = true
     })
     const at = new Date()
-    await insertSeries(ownerSql(t, ctx.databaseUrl), 'ledger', historyThen(at, 120, 180, 5, [180, 2400]))
+    await insertSeries(owner, 'ledger', historyThen(at, 120, 180, 5, [180, 2400]))
     const detect = jobDefinitions({ config: ctx.config, db: ctx.app.db, healing: ctx.app.healing }).find(
       job => job.name === 'detect'
     )
@@ -270,6 +302,26 @@ t.test('the console', async t => {
       await admin.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
       'the page was not reloaded'
     )
+  })
+
+  await t.test('a forecast appears on the monitor and the component page without a reload, and clears', async t => {
+    await openPanel(admin, 'System monitor')
+    const forecasts = admin.getByRole('region', { name: 'Forecasts' })
+    await forecasts.getByText('No resource is forecast to run out.').waitFor(WAIT)
+    const [alert] = await owner`
+      insert into predictive_alerts (organization_id, component_name, component_type, alert_type, metric_name,
+        predicted_value, actual_value, threshold_value, forecast_target_time, confidence_score, severity, message)
+      values (${ctx.admin.organizationId}, 'checkout', 'edge_function', 'resource_exhaustion', 'memory_usage_percent',
+        131, 71.4, 95, now() + interval '3 hours', 0.99, 'medium', 'memory of checkout reaches 95 % in about 3 h')
+      returning id`
+    await forecasts.getByText('memory of checkout reaches 95 % in about 3 h').waitFor(WAIT)
+    await forecasts.getByRole('link', { name: 'checkout' }).click()
+    await admin.getByRole('heading', { name: 'checkout: last 6 hours' }).waitFor(WAIT)
+    const own = admin.getByRole('region', { name: 'Forecasts' })
+    await own.getByText('memory of checkout reaches 95 % in about 3 h').waitFor(WAIT)
+    await owner`update predictive_alerts set status = 'resolved', closed_at = now() where id = ${alert?.id}`
+    await own.getByText('No resource is forecast to run out.').waitFor(WAIT)
+    t.pass('the forecast came and went through the stream')
   })
 
   await t.test('a member sees only their rows; the service token only reads', async t => {
@@ -291,7 +343,7 @@ t.test('the console', async t => {
     await member.getByText('Only admins silence signals.').waitFor(WAIT)
     await openPanel(member, 'Recovery')
     await member.getByText('Only admins switch the mode.').waitFor(WAIT)
-    await member.context().close()
+    await member.close()
 
     const service = await signedInPage(browser, baseUrl, ctx.service.token)
     await service.getByText('service (read-only)').waitFor(WAIT)
@@ -299,7 +351,7 @@ t.test('the console', async t => {
     await service.getByRole('button', { name: /latency spike · payroll/ }).click()
     await service.getByText('The service role reads the console only.').waitFor(WAIT)
     t.equal(await service.getByRole('button', { name: 'Resolve' }).count(), 0)
-    await service.context().close()
+    await service.close()
   })
 
   await t.test('the keyboard reaches the panels', async t => {
@@ -312,5 +364,70 @@ t.test('the console', async t => {
     await admin.keyboard.press('Enter')
     await admin.getByRole('heading', { level: 1, name: 'Self-tests' }).waitFor(WAIT)
     t.match(admin.url(), /#\/selftests$/)
+  })
+
+  await t.test('1,000 components and 10,000 signals: every list pages, searches and filters on the server', async t => {
+    // A member of another organization whose rows these are: the steps above keep their small
+    // world, and an admin would see every organization's components.
+    const organizationId = randomUUID()
+    const userId = randomUUID()
+    // The admin's tab is done; one tab fewer to keep live.
+    await admin.close()
+    await seedConsoleVolume(owner, { organizationId, userId })
+    const token = await ctx.token({
+      sub: userId,
+      role: 'authenticated',
+      app_metadata: { organization_id: organizationId }
+    })
+    const received: Array<Promise<{ url: string; bytes: number }>> = []
+    const watch = (request: Request) => {
+      const url = new URL(request.url())
+      if (!url.pathname.startsWith('/v1/') || url.pathname === '/v1/stream') return
+      received.push(request.sizes().then(sizes => ({ url: url.pathname + url.search, bytes: sizes.responseBodySize })))
+    }
+    const page = await signedInPage(browser, baseUrl, token, tab => tab.on('requestfinished', watch))
+    const components = page.getByRole('region', { name: 'Components, last 6 hours' })
+    const rows = components.locator('tbody tr')
+    await components.getByText(`1–50 of ${CONSOLE_VOLUME.components}`).waitFor(WAIT)
+    t.equal(await rows.count(), 50, 'one page of components')
+    t.ok(await components.getByRole('link', { name: componentName(50), exact: true }).isVisible(), 'worst first')
+    await components.getByRole('button', { name: 'Next' }).click()
+    await components.getByText(`51–100 of ${CONSOLE_VOLUME.components}`).waitFor(WAIT)
+    t.equal(await rows.count(), 50, 'the next page')
+    await components.getByLabel('Search').fill(componentName(777))
+    await components.getByText('1 components').waitFor(WAIT)
+    t.equal(await rows.count(), 1, 'the search narrows on the server')
+
+    await openPanel(page, 'Anomalies')
+    const signals = page.getByRole('region', { name: 'Signals' })
+    const signalRows = signals.locator('tbody tr')
+    await signals.getByRole('button', { name: `· ${componentName(2)}` }).waitFor(WAIT)
+    t.equal(await signalRows.count(), 25, 'one page of open signals')
+    await signals.getByRole('button', { name: 'Older' }).click()
+    await signals.getByText('page 2').waitFor(WAIT)
+    await signals.getByLabel('Component').fill(componentName(777))
+    await signals.getByLabel('Component').press('Tab')
+    await page.waitForFunction(name => {
+      const shown = [...document.querySelectorAll('tbody th button')]
+      return shown.length > 0 && shown.every(button => button.textContent?.endsWith(name) === true)
+    }, componentName(777))
+    t.equal(await signalRows.count(), 3, "the component's three open signals, one per anomaly type")
+
+    await openPanel(page, 'Recovery')
+    const actions = page.getByRole('region', { name: 'Actions' })
+    await actions.getByText('page 1').waitFor(WAIT)
+    t.equal(await actions.locator('ol.timeline > li').count(), 25, 'one page of actions')
+    await actions.getByRole('button', { name: 'Older' }).click()
+    await actions.getByText('page 2').waitFor(WAIT)
+
+    page.off('requestfinished', watch)
+    const responses = await Promise.all(received)
+    t.notOk(
+      responses.some(response => response.url.startsWith('/v1/health/trends')),
+      "no component's trends outside the page"
+    )
+    const largest = Math.max(...responses.map(response => response.bytes))
+    t.ok(largest < 64 * 1024, `every response the browser received is under 64 KB (largest ${largest} bytes)`)
+    await page.close()
   })
 })

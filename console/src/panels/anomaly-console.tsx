@@ -4,9 +4,9 @@
 // silence from a signal where the service has silences.
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, availablePaths, call, type components } from '../api'
-import { useResource } from '../hooks'
+import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { Badge, Empty, Notice, Section, When, num } from '../ui'
+import { Badge, CursorPager, Empty, Notice, Section, When, num } from '../ui'
 import { SilenceForm } from './silence-form'
 
 type Anomaly = components['schemas']['Anomaly']
@@ -159,9 +159,9 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
   const [status, setStatus] = useState('open')
   const [severity, setSeverity] = useState('')
   const [component, setComponent] = useState('')
-  const [cursors, setCursors] = useState<string[]>([])
+  const pages = useCursorPages()
   const [selected, setSelected] = useState<string | null>(null)
-  const cursor = cursors[cursors.length - 1]
+  const { cursor } = pages
   const list = useResource(
     async () =>
       await call(
@@ -182,7 +182,7 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
   )
   const filter = (set: (value: string) => void) => (event: { currentTarget: { value: string } }) => {
     set(event.currentTarget.value)
-    setCursors([])
+    pages.reset()
   }
   return (
     <div class="split">
@@ -255,18 +255,7 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
             </tbody>
           </table>
         )}
-        <nav class="pager" aria-label="Signal pages">
-          <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Newer
-          </button>
-          <button
-            type="button"
-            disabled={list.data?.next_cursor == null}
-            onClick={() => list.data?.next_cursor != null && setCursors([...cursors, list.data.next_cursor])}
-          >
-            Older
-          </button>
-        </nav>
+        <CursorPager label="Signal pages" pages={pages} next={list.data?.next_cursor} />
       </Section>
       {selected === null ? (
         <Section title="Signal">

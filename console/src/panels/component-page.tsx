@@ -1,9 +1,10 @@
-// A component's page: its health over the last hours, events, signals, actions, circuit
+// A component's page: its health over the last hours, forecasts, events, signals, actions, circuit
 // breaker and control targets (secrets are never returned by the API, nor shown here).
 import { api, call } from '../api'
 import { useResource } from '../hooks'
 import type { Who } from '../session'
 import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
+import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
 
@@ -82,6 +83,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
           ))}
         </dl>
       </Section>
+      <PredictiveAlerts component={name} />
       <Section title="Signals">
         <Notice error={signals.error} />
         {signals.data?.items.length === 0 && <Empty>No signals.</Empty>}

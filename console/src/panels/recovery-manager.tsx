@@ -4,10 +4,10 @@
 // escalations and decision trail behind them.
 import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
-import { useResource } from '../hooks'
+import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
 import { DecisionFeed } from './decision-feed'
-import { Badge, Empty, Notice, Section, When, num } from '../ui'
+import { Badge, CursorPager, Empty, Notice, Section, When, num } from '../ui'
 
 type Action = components['schemas']['RecoveryAction']
 type Mode = components['schemas']['HealingModeInput']['mode']
@@ -146,8 +146,8 @@ function Pending({ caller }: { caller: Who }) {
 }
 
 function Timeline({ caller }: { caller: Who }) {
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors[cursors.length - 1]
+  const pages = useCursorPages()
+  const { cursor } = pages
   const actions = useResource(
     async () =>
       await call(
@@ -206,18 +206,7 @@ function Timeline({ caller }: { caller: Who }) {
           </li>
         ))}
       </ol>
-      <nav class="pager" aria-label="Action pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={actions.data?.next_cursor == null}
-          onClick={() => actions.data?.next_cursor != null && setCursors([...cursors, actions.data.next_cursor])}
-        >
-          Older
-        </button>
-      </nav>
+      <CursorPager label="Action pages" pages={pages} next={actions.data?.next_cursor} />
     </Section>
   )
 }

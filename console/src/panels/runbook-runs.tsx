@@ -1,11 +1,11 @@
-// Runbooks: the organization's recent runbook runs (the newest 50, filtered by status) and one
+// Runbooks: the organization's runbook runs (50 a page by the API's cursor, filtered by status) and one
 // run's steps with the action each acted through and what its verification saw. Read-only: the
 // engine drives runs. The stream has no runbook topic; a run moves when its step's recovery
 // action does, so the views reload on recovery_action events.
 import { useState } from 'preact/hooks'
 import { api, call, type components } from '../api'
-import { useResource } from '../hooks'
-import { Badge, Empty, Notice, Section, When } from '../ui'
+import { useCursorPages, useResource } from '../hooks'
+import { Badge, CursorPager, Empty, Notice, Section, When } from '../ui'
 
 type Run = components['schemas']['RunbookRun']
 type Step = components['schemas']['RunbookRunDetail']['steps'][number]
@@ -109,12 +109,22 @@ function RunDetail({ id }: { id: string }) {
 export function RunbookRuns() {
   const [status, setStatus] = useState<Run['status'] | ''>('')
   const [selected, setSelected] = useState<string | null>(null)
+  const pages = useCursorPages()
+  const { cursor } = pages
   const list = useResource(
     async () =>
       await call(
-        api.GET('/v1/runbook-runs', { params: { query: { limit: PAGE, ...(status === '' ? {} : { status }) } } })
+        api.GET('/v1/runbook-runs', {
+          params: {
+            query: {
+              limit: PAGE,
+              ...(cursor === undefined ? {} : { cursor }),
+              ...(status === '' ? {} : { status })
+            }
+          }
+        })
       ),
-    [status],
+    [status, cursor],
     TOPICS
   )
   const items = list.data?.items ?? []
@@ -124,7 +134,13 @@ export function RunbookRuns() {
         <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
           <label>
             Status
-            <select value={status} onChange={event => setStatus(event.currentTarget.value as Run['status'] | '')}>
+            <select
+              value={status}
+              onChange={event => {
+                setStatus(event.currentTarget.value as Run['status'] | '')
+                pages.reset()
+              }}
+            >
               <option value="">any</option>
               {STATUSES.map(value => (
                 <option key={value} value={value}>
@@ -177,9 +193,7 @@ export function RunbookRuns() {
             </tbody>
           </table>
         )}
-        {list.data?.next_cursor != null && (
-          <p class="muted small">Showing the newest {PAGE}; filter by status to see others.</p>
-        )}
+        <CursorPager label="Run pages" pages={pages} next={list.data?.next_cursor} />
       </Section>
       {selected === null ? (
         <Section title="Run steps">

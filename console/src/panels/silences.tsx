@@ -1,11 +1,12 @@
-// Silences: the organization's active and pending silences (filtered by the service), with
-// their matchers, author, comment, window and recurrence; an admin expires one early. The
+// Silences: the organization's active and pending silences (filtered by the service, 50 a page
+// by the API's cursor), with their matchers, author, comment, window and recurrence; an admin
+// expires one early. The
 // stream carries no silence topic, so the lists reload after each expiry and on reconnection.
 import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
-import { useResource } from '../hooks'
+import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { Empty, Notice, Section, When } from '../ui'
+import { CursorPager, Empty, Notice, Section, When } from '../ui'
 
 type Silence = components['schemas']['Silence']
 type State = 'active' | 'pending'
@@ -41,14 +42,23 @@ function SilenceTable({
   changed: number
   onChanged: () => void
 }) {
+  const pages = useCursorPages()
+  const { cursor } = pages
   const list = useResource(
     async () =>
       await call(
         api.GET('/v1/silences', {
-          params: { query: { state, limit: PAGE, ...(component === '' ? {} : { component_name: component }) } }
+          params: {
+            query: {
+              state,
+              limit: PAGE,
+              ...(cursor === undefined ? {} : { cursor }),
+              ...(component === '' ? {} : { component_name: component })
+            }
+          }
         })
       ),
-    [state, component, changed],
+    [state, component, changed, cursor],
     []
   )
   const [error, setError] = useState<string | null>(null)
@@ -119,9 +129,7 @@ function SilenceTable({
           </tbody>
         </table>
       )}
-      {list.data?.next_cursor != null && (
-        <p class="muted small">Showing the newest {PAGE}; filter by component to see others.</p>
-      )}
+      <CursorPager label={`${title}: pages`} pages={pages} next={list.data?.next_cursor} />
     </Section>
   )
 }
@@ -152,7 +160,7 @@ export function SilencesPanel({ caller }: { caller: Who }) {
       )}
       {TABLES.map(({ state, title }) => (
         <SilenceTable
-          key={state}
+          key={`${state}/${component}`}
           state={state}
           title={title}
           component={component}

@@ -1,13 +1,14 @@
 // SystemMonitor: every component the caller may see over the last hours, worst first, with
 // its status, latency p95, error rate, resource use and availability, a chart per row, and
-// what the engine decided lately. Filtered and paged by the service (GET /v1/health/components).
+// what the engine decided lately and what the forecaster expects to run out. Filtered and paged by the service (GET /v1/health/components),
+// which returns the page's charts with its rows (trend_bucket): one request a page.
 import { useState } from 'preact/hooks'
-import { api, call, type components } from '../api'
+import { api, call } from '../api'
 import { useResource } from '../hooks'
 import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
 import { DecisionFeed } from './decision-feed'
+import { PredictiveAlerts } from './predictive-alerts'
 
-type Trend = components['schemas']['PerformanceTrend']
 const HOURS = 6
 const PAGE = 50
 const STATUSES = ['', 'critical', 'unhealthy', 'degraded', 'healthy', 'unknown'] as const
@@ -27,6 +28,7 @@ export function SystemMonitor() {
               since: sinceHours(HOURS),
               limit: PAGE,
               offset,
+              trend_bucket: '30 minutes',
               ...(search === '' ? {} : { search }),
               ...(status === '' ? {} : { status: status as Exclude<(typeof STATUSES)[number], ''> })
             }
@@ -36,20 +38,6 @@ export function SystemMonitor() {
     [search, status, offset],
     ['anomaly', 'recovery_action']
   )
-  const names = (page.data?.items ?? []).map(row => row.component_name)
-  const trends = useResource(
-    async () =>
-      names.length === 0
-        ? []
-        : await call(
-            api.GET('/v1/health/trends', { params: { query: { since: sinceHours(HOURS), bucket: '30 minutes' } } })
-          ),
-    [names.join()],
-    []
-  )
-  const series = (name: string, pick: (trend: Trend) => number | null) =>
-    (trends.data ?? []).filter(trend => trend.component_name === name).map(pick)
-
   return (
     <div class="panel-grid">
       <Section title={`Components, last ${HOURS} hours`}>
@@ -113,15 +101,15 @@ export function SystemMonitor() {
                   </td>
                   <td>
                     {num(row.max_latency_p95_ms, 0, ' ms')}
-                    <Sparkline values={series(row.component_name, t => t.avg_latency_p95_ms)} label="latency p95" />
+                    <Sparkline values={row.trend?.latency_p95_ms ?? []} label="latency p95" />
                   </td>
                   <td>
                     {num(row.avg_error_rate, 2, ' %')}
-                    <Sparkline values={series(row.component_name, t => t.avg_error_rate)} label="error rate" />
+                    <Sparkline values={row.trend?.error_rate ?? []} label="error rate" />
                   </td>
                   <td>
                     {num(row.avg_cpu_usage_percent, 0, ' %')} / {num(row.avg_memory_usage_percent, 0, ' %')}
-                    <Sparkline values={series(row.component_name, t => t.avg_cpu_usage_percent)} label="CPU use" />
+                    <Sparkline values={row.trend?.cpu_usage_percent ?? []} label="CPU use" />
                   </td>
                   <td>{num(row.avg_availability_percentage, 2, ' %')}</td>
                   <td>
@@ -146,6 +134,7 @@ export function SystemMonitor() {
           </nav>
         )}
       </Section>
+      <PredictiveAlerts />
       <DecisionFeed title="What changed recently" limit={8} />
     </div>
   )

@@ -13,6 +13,7 @@ import { healthStatus, name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
+  MAX_TREND_SLOTS,
   listUnhealthyComponents,
   pageComponentHealth,
   measureAvailability,
@@ -31,6 +32,8 @@ function period(
   const until = query.until ?? new Date().toISOString()
   return { since: query.since ?? new Date(Date.parse(until) - defaultHours * HOUR_MS).toISOString(), until }
 }
+
+const bucketPattern = '^[1-9][0-9]{0,3} (minute|minutes|hour|hours|day|days)$'
 
 const since = (hours: number) =>
   Type.Optional(
@@ -81,7 +84,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         summary: 'Per-component health over a period, filtered and paged (for the console)',
         description:
-          "Every caller; row-level security shows each caller only the rows it may see. The same rows as /health/summary, worst first, filtered by part of the component's name (any case) and latest status, one page at a time, with the count of every match.",
+          "Every caller; row-level security shows each caller only the rows it may see. The same rows as /health/summary, worst first, filtered by part of the component's name (any case) and latest status, one page at a time, with the count of every match; with trend_bucket, each row's trend over the period for small charts (one request for a page and its charts).",
         querystring: Type.Object(
           {
             since: since(1),
@@ -93,7 +96,13 @@ const routes: FastifyPluginAsyncTypebox = async app => {
               healthStatus({ description: 'Only components whose latest status in the period is this' })
             ),
             limit: paginationQuery.limit,
-            offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Matches to skip' })
+            offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Matches to skip' }),
+            trend_bucket: Type.Optional(
+              Type.String({
+                pattern: bucketPattern,
+                description: `With it, each row carries \`trend\`: its period in slots of this width (e.g. "30 minutes"), at most ${MAX_TREND_SLOTS}, one array per metric, for the page's rows only`
+              })
+            )
           },
           { additionalProperties: false }
         ),
@@ -111,7 +120,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           search: request.query.search ?? null,
           status: request.query.status ?? null
         },
-        { limit: request.query.limit, offset: request.query.offset }
+        { limit: request.query.limit, offset: request.query.offset, trendBucket: request.query.trend_bucket }
       )
   )
 
@@ -161,7 +170,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
             since: since(24),
             until,
             bucket: Type.String({
-              pattern: '^[1-9][0-9]{0,3} (minute|minutes|hour|hours|day|days)$',
+              pattern: bucketPattern,
               default: '1 hour',
               description: 'Bucket width, e.g. "5 minutes", "1 hour", "1 day"'
             }),

@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'streamEvents',
         tags: ['stream'],
         summary: 'Live changes, as server-sent events',
-        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).`,
+        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).`,
         headers: Type.Object({
           'last-event-id': Type.Optional(
             Type.String({ pattern: '^[0-9]{1,15}$', description: 'The id of the last event received' })

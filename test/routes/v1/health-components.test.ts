@@ -64,3 +64,74 @@ t.test('pages, searches and filters the components each caller may see', async t
   t.same(bad.body.errors.map((e: { path: string }) => e.path).sort(), ['/querystring/limit', '/querystring/status'])
   t.equal((await ctx.app.inject({ url: '/v1/health/components' })).statusCode, 401)
 })
+
+t.test("trend_bucket adds each row's trend, for the page's rows only, every slot present", async t => {
+  const ctx = await buildTestApp(t)
+  // Three whole hours that ended at the last full hour: slots start at since, +1 h, +2 h and until.
+  const until = Math.floor(Date.now() / 3_600_000) * 3_600_000
+  const start = until - 3 * 3_600_000
+  const at = (minutesIn: number) => new Date(start + minutesIn * 60_000).toISOString()
+  const event = (name: string, minutesIn: number, latencyP95: number, userId = ctx.user.id) => ({
+    component_type: 'edge_function',
+    component_name: name,
+    status: 'healthy',
+    latency_p95_ms: latencyP95,
+    error_rate: 1,
+    cpu_usage_percent: 30,
+    measurement_window_end: at(minutesIn),
+    user_id: userId
+  })
+  const stored = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: {
+      events: [
+        event('api', 5, 100),
+        event('api', 10, 300),
+        event('api', 150, 900),
+        event('web', 60, 50),
+        event('worker', 120, 70),
+        event('api', 170, 5000, ctx.otherUser.id)
+      ]
+    }
+  })
+  t.equal(stored.statusCode, 201)
+  const get = async (query: string) =>
+    await ctx.app.inject({ url: `/v1/health/components?${query}`, headers: ctx.user.headers })
+  const period = `since=${encodeURIComponent(at(0))}&until=${encodeURIComponent(at(180))}`
+
+  const plain = (await get(`${period}`)).json()
+  t.notOk('trend' in plain.items[0], 'no trend unless asked')
+
+  const res = await get(`${period}&limit=2&trend_bucket=1%20hour`)
+  t.equal(res.statusCode, 200, res.body)
+  const body = res.json()
+  t.same(
+    body.items.map((row: { component_name: string }) => row.component_name),
+    ['api', 'web'],
+    'one page of two rows'
+  )
+  const [api, web] = body.items
+  t.equal(api.trend.bucket, '1 hour')
+  t.equal(Date.parse(api.trend.bucket_start), start, 'the first slot holds since')
+  t.same(
+    api.trend.latency_p95_ms,
+    [200, null, 900, null],
+    "the first hour's two events averaged, empty slots null, not the other member's 5000 ms"
+  )
+  t.same(web.trend.latency_p95_ms, [null, 50, null, null], 'every row has the same slots')
+  t.same(api.trend.error_rate, [1, null, 1, null])
+  t.same(api.trend.memory_usage_percent, [null, null, null, null], 'a metric never reported')
+
+  const tooMany = await get(
+    `since=${encodeURIComponent(at(-60))}&until=${encodeURIComponent(at(180))}&trend_bucket=1%20minute`
+  )
+  t.equal(tooMany.statusCode, 400)
+  t.same(
+    tooMany.json().errors.map((e: { path: string }) => e.path),
+    ['/querystring/trend_bucket'],
+    'more than 200 slots is refused, naming the field'
+  )
+  t.equal((await get('trend_bucket=forever')).statusCode, 400)
+})
