@@ -68,15 +68,3 @@ export async function call<T>(request: Promise<{ data?: T; error?: unknown; resp
     explain(response.status, error as Problem | undefined, response.headers.get('retry-after'))
   )
 }
-
-let documentPaths: Promise<Set<string>> | null = null
-
-/** The paths the running service documents, so panels for capabilities it lacks stay hidden. */
-export function availablePaths(): Promise<Set<string>> {
-  documentPaths ??= fetch('/openapi.json')
-    .then(async res =>
-      res.ok ? new Set(Object.keys(((await res.json()) as { paths: object }).paths)) : new Set<string>()
-    )
-    .catch(() => new Set<string>())
-  return documentPaths
-}

@@ -2,7 +2,6 @@
 // #/recovery, #/selftests, #/silences and #/runbooks where the service has them, #/component/<name>),
 // the caller, and the live stream's state.
 import { useEffect, useState } from 'preact/hooks'
-import { availablePaths } from './api'
 import { startLive, type LiveStatus } from './live'
 import { AnomalyConsole } from './panels/anomaly-console'
 import { ComponentPage } from './panels/component-page'
@@ -18,8 +17,8 @@ const PANELS = [
   { route: 'anomalies', title: 'Anomalies' },
   { route: 'recovery', title: 'Recovery' },
   { route: 'selftests', title: 'Self-tests' },
-  { route: 'silences', title: 'Silences', needs: '/v1/silences' },
-  { route: 'runbooks', title: 'Runbooks', needs: '/v1/runbook-runs' }
+  { route: 'silences', title: 'Silences' },
+  { route: 'runbooks', title: 'Runbooks' }
 ] as const
 
 function useRoute(): string[] {
@@ -66,11 +65,6 @@ export function App() {
   const [token, setToken] = useState(currentToken)
   const [live, setLive] = useState<LiveStatus>('connecting')
   const route = useRoute()
-  const [paths, setPaths] = useState<Set<string>>(new Set())
-  useEffect(() => {
-    void availablePaths().then(setPaths)
-  }, [])
-  const panels = PANELS.filter(panel => !('needs' in panel) || paths.has(panel.needs))
   const caller: Who | null = token === null ? null : who(token)
   useEffect(() => {
     if (token === null) return
@@ -114,7 +108,7 @@ export function App() {
         <span class="brand">Core314</span>
         <nav aria-label="Panels">
           <ul>
-            {panels.map(panel => (
+            {PANELS.map(panel => (
               <li key={panel.route}>
                 <a href={`#/${panel.route}`} aria-current={panel.route === current ? 'page' : undefined}>
                   {panel.title}

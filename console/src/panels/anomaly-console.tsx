@@ -2,8 +2,8 @@
 // baseline against what was observed, its pattern, root cause and the evidence it cites, its
 // correlated signals, and the workflow: acknowledge, resolve, false positive, with notes;
 // silence from a signal where the service has silences.
-import { useEffect, useState } from 'preact/hooks'
-import { ApiError, api, availablePaths, call, type components } from '../api'
+import { useState } from 'preact/hooks'
+import { ApiError, api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
 import { Badge, CursorPager, Empty, Notice, Section, When, num } from '../ui'
@@ -25,10 +25,6 @@ function Workflow({ signal, caller, onDone }: { signal: Anomaly; caller: Who; on
   const [notes, setNotes] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  const [silences, setSilences] = useState(false)
-  useEffect(() => {
-    void availablePaths().then(paths => setSilences(paths.has('/v1/silences')))
-  }, [])
   if (caller.kind === 'service') return <p class="muted">The service role reads the console only.</p>
   const move = async (status: Status) => {
     setBusy(true)
@@ -69,7 +65,7 @@ function Workflow({ signal, caller, onDone }: { signal: Anomaly; caller: Who; on
           False positive
         </button>
       </div>
-      {silences && signal.source_component_name !== null && (
+      {signal.source_component_name !== null && (
         <div class="silence">
           <SilenceForm component={signal.source_component_name} anomalyType={signal.anomaly_type} caller={caller} />
         </div>
@@ -159,6 +155,9 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
   const [status, setStatus] = useState('open')
   const [severity, setSeverity] = useState('')
   const [component, setComponent] = useState('')
+  // What is typed, kept on every keystroke: a refresh (a live event, a page arriving) re-renders
+  // the field from state, which would otherwise wipe text not yet applied.
+  const [componentDraft, setComponentDraft] = useState('')
   const pages = useCursorPages()
   const [selected, setSelected] = useState<string | null>(null)
   const { cursor } = pages
@@ -206,7 +205,13 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
           </label>
           <label>
             Component
-            <input type="search" value={component} onChange={filter(setComponent)} placeholder="exact name" />
+            <input
+              type="search"
+              value={componentDraft}
+              onInput={event => setComponentDraft(event.currentTarget.value)}
+              onChange={filter(setComponent)}
+              placeholder="exact name"
+            />
           </label>
         </form>
         <Notice error={list.error} onRetry={list.reload} />

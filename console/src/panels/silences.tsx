@@ -136,6 +136,8 @@ function SilenceTable({
 
 export function SilencesPanel({ caller }: { caller: Who }) {
   const [component, setComponent] = useState('')
+  // Typed text kept on every keystroke, so a refresh does not wipe what is not yet applied.
+  const [componentDraft, setComponentDraft] = useState('')
   const [changed, setChanged] = useState(0)
   const onChanged = () => setChanged(count => count + 1)
   return (
@@ -145,7 +147,8 @@ export function SilencesPanel({ caller }: { caller: Who }) {
           Component
           <input
             type="search"
-            value={component}
+            value={componentDraft}
+            onInput={event => setComponentDraft(event.currentTarget.value)}
             onChange={event => setComponent(event.currentTarget.value.trim())}
             placeholder="exact name"
           />
