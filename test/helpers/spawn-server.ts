@@ -1,6 +1,7 @@
 // Runs the real entry point (src/server.ts) as a child process, the way `npm start` does.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 // `npm test` runs the suite compiled (scripts/test.ts), this helper included, and then starts
 // the compiled entry point beside it; loading the TypeScript through tsx would cost each start
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 const compiled = import.meta.url.endsWith('.js')
 const entry = fileURLToPath(new URL(`../../src/server.${compiled ? 'js' : 'ts'}`, import.meta.url))
 const nodeArgs = compiled ? ['--enable-source-maps', entry] : ['--import', 'tsx', entry]
+const EXIT_WITH_PARENT = pathToFileURL(path.resolve('test/helpers/exit-with-parent.mjs')).href
 
 export interface ServerProcess {
   child: ChildProcess
@@ -22,12 +24,22 @@ export function spawnServer(env: Record<string, string>, imports: string[] = [])
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
   )
-  const child = spawn(process.execPath, [...imports.flatMap(url => ['--import', url]), ...nodeArgs], {
-    // One process unless a test asks for workers: the tests that kill or freeze an instance
-    // mean the process that serves (its pid is the one in leases and logs).
-    env: { ...inherited, LOG_LEVEL: 'info', JOBS_ENABLED: 'false', WEB_CONCURRENCY: '1', ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+  const child = spawn(
+    process.execPath,
+    [...[EXIT_WITH_PARENT, ...imports].flatMap(url => ['--import', url]), ...nodeArgs],
+    {
+      // One process unless a test asks for workers: the tests that kill or freeze an instance
+      // mean the process that serves (its pid is the one in leases and logs).
+      env: {
+        ...inherited,
+        LOG_LEVEL: 'info',
+        JOBS_ENABLED: 'false',
+        WEB_CONCURRENCY: '1',
+        ...env
+      } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  )
   let text = ''
   const address = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
