@@ -20,7 +20,7 @@ import { reportFigure } from './support/figures.js'
 const FILE = 'realKnownCause/machine_temperature_system_failure.csv'
 const FED = 5000
 const RUNS = 21
-const BENCH_PORT = 54393
+const BENCH_PORT = 54379
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const nabDir = process.env.NAB_DIR ?? path.resolve(repoRoot, '..', 'shared', 'nab')

@@ -4,19 +4,19 @@
 // turn, among the design's own variants). A design is adopted only when its held-out mean beats
 // the live detector's. Raw scores are cached per design, parameters and source in .data/nab-scores.
 //
-// The designs: the scorer `without ART` (as it was before), the ARTime-style detector
-// (src/lib/anomaly/art-detector.ts) `ART alone`, and ensembles of the two: `max` (the higher score,
-// what the live scorer now does), `noisy-or` (1 - (1 - a)(1 - b), the two read as independent
-// probabilities) and `agree` (a report only where the other detector also scored at least `level`
-// within the last `within` points: two detectors of different kinds agreeing).
+// The designs: the live `adaptive` scorer, the ARTime-style detector (bench/nab/art-detector.ts)
+// `ART alone`, and ensembles of the two: `max` (the higher score), `noisy-or` (1 - (1 - a)(1 - b),
+// the two read as independent probabilities) and `agree` (a report only where the other detector
+// also scored at least `level` within the last `within` points: two detectors of different kinds
+// agreeing). Each design's leave-one-out chooses among its own variants.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { DEFAULT_PARAMS, scoreSeries, type ScorerParams } from '../../src/lib/anomaly/adaptive-scorer.js'
-import { artNext, createArtState, type ArtParams } from '../../src/lib/anomaly/art-detector.js'
+import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
+import { artSeries, type ArtParams } from './art-detector.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series } from './corpus.js'
 import { leaveOneCategoryOut, meanHeldOut } from './leave-one-out.js'
-import { cachedScores, scorerFingerprint } from './score-cache.js'
+import { cachedScores, filesFingerprint, scorerFingerprint } from './score-cache.js'
 import { evaluateProfile, type ScoredFile } from './scoring.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -53,21 +53,10 @@ function scoreCorpus(fingerprint: string, detect: (series: Series) => Float64Arr
 }
 
 const scorerDir = path.join(repoRoot, 'src', 'lib', 'anomaly')
-const scorer = (params: Partial<ScorerParams>): Scores =>
-  scoreCorpus(scorerFingerprint(scorerDir, params), series => scoreSeries(series.values, series.times, params))
-/** The ARTime-style detector on its own (no spread floor, no deviation gate), with the scorer's warm-up. */
+const adaptive = scoreCorpus(scorerFingerprint(scorerDir, {}), series => scoreSeries(series.values, series.times))
+const artSource = [path.join(repoRoot, 'bench', 'nab', 'art-detector.ts')]
 const artAlone = (params: Partial<ArtParams>): Scores =>
-  scoreCorpus(
-    scorerFingerprint(scorerDir, { artAlone: params }),
-    series => {
-      const merged = { ...DEFAULT_PARAMS, ...params }
-      const state = createArtState(merged)
-      return Float64Array.from(series.values, (value, i) =>
-        artNext(state, merged, value, merged.absoluteSpreadFloor, i < merged.warmup)
-      )
-    },
-    true
-  )
+  scoreCorpus(filesFingerprint(artSource, params), series => artSeries(series.values, params), true)
 
 function combine(a: Scores, b: Scores, join: (a: Float64Array, b: Float64Array) => Float64Array): Scores {
   return new Map([...a].map(([name, scores]) => [name, join(scores, b.get(name) as Float64Array)]))
@@ -94,20 +83,18 @@ const artVariants: Array<[string, Partial<ArtParams>]> = [
   ['artDownsample=2', { artDownsample: 2 }],
   ['artVigilanceQuantile=0.05', { artVigilanceQuantile: 0.05 }]
 ]
-const withoutArt = (): Scores => scorer({ artWindow: 0 })
+const withArt = (join: (a: Float64Array, b: Float64Array) => Float64Array) => (): Map<string, Scores> =>
+  new Map(artVariants.map(([name, params]) => [`ART ${name}`, combine(adaptive, artAlone(params), join)]))
 
 const designs: Record<string, () => Map<string, Scores>> = {
-  // The scorer as it was before the ARTime-style detector joined it.
-  'without ART': () => new Map([['artWindow=0', withoutArt()]]),
+  adaptive: () => new Map([['defaults', adaptive]]),
   'ART alone': () => new Map(artVariants.map(([name, params]) => [name, artAlone(params)])),
-  // The live scorer: the higher of the two scores.
-  max: () => new Map(artVariants.map(([name, params]) => [name, scorer(params)])),
-  'noisy-or': () =>
-    new Map(artVariants.map(([name, params]) => [name, combine(withoutArt(), artAlone(params), noisyOr)])),
+  max: withArt((a, b) => a.map((x, i) => Math.max(x, b[i] as number))),
+  'noisy-or': withArt(noisyOr),
   agree: () =>
     new Map([
-      ['level=0.9 within=10', combine(withoutArt(), artAlone({}), agree(0.9, 10))],
-      ['level=0.5 within=20', combine(withoutArt(), artAlone({}), agree(0.5, 20))]
+      ['level=0.9 within=10', combine(adaptive, artAlone({}), agree(0.9, 10))],
+      ['level=0.5 within=20', combine(adaptive, artAlone({}), agree(0.5, 20))]
     ])
 }
 

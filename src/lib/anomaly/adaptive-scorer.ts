@@ -3,13 +3,12 @@
 // series' range, and keeps everything it knows in a plain JSON-safe state, so the detector can
 // hold one per component and metric and persist it between runs. The same code is what the NAB
 // benchmark (bench/nab) measures.
-import { artNext, createArtState, type ArtParams, type ArtState } from './art-detector.js'
 import { cadAnomaly, createCadState, type CadParams, type CadState } from './cad-detector.js'
 import { contextNovelty, createContextState, type ContextState } from './context-detector.js'
 import { insertSorted, normalTail, quantile, removeSorted } from './robust-stats.js'
 import { DAY_MS } from '../time.js'
 
-export interface ScorerParams extends CadParams, ArtParams {
+export interface ScorerParams extends CadParams {
   /** Values (and per-predictor errors) kept for the robust baseline. */
   historySize: number
   /** Points seen before any score other than 0 is given. */
@@ -88,18 +87,7 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   cadRestPeriod: 30,
   cadScale: 20,
   cadMinZ: 2,
-  cadExpectedRate: 0.001,
-  artWindow: 8,
-  artDownsample: 1,
-  artLevels: 16,
-  artRangeMargin: 0.1,
-  artAlpha: 0.001,
-  artLearningRate: 0.1,
-  artVigilanceQuantile: 0.02,
-  artMaxCategories: 400,
-  artMatchHistory: 3000,
-  artSuppression: 300,
-  artReportLevel: 0.999
+  cadExpectedRate: 0.001
 })
 
 const INTERVAL_SAMPLES = 20
@@ -140,7 +128,6 @@ export interface ScorerState {
   /** Points CAD has scored since warm-up, and the episodes it reported among them. */
   cadScored: number
   cadReports: number
-  art: ArtState
 }
 
 export interface ScoreResult {
@@ -185,8 +172,7 @@ export function createScorerState(params: Partial<ScorerParams> = {}): ScorerSta
     cad: createCadState(),
     cadQuiet: 0,
     cadScored: 0,
-    cadReports: 0,
-    art: createArtState(merged)
+    cadReports: 0
   }
 }
 
@@ -337,11 +323,6 @@ export function scoreNext(state: ScorerState, value: number, timestampMs: number
     const cad = p.cadMaxContexts > 0 ? cadAnomaly(state.cad, p, value, state.history, dev.floor, !warm) : 0
     const reported = cadScore(state, cad, warm)
     if (Math.abs(dev.z) >= p.cadMinZ) score = Math.max(score, reported)
-    // The ARTime-style detector is an opinion of another kind (a window shape unlike every learned
-    // pattern), on the same tail-probability scale; like CAD's, its report counts where the value
-    // is also somewhat off (in plain noise some window is always the least familiar one).
-    const art = p.artWindow > 0 ? artNext(state.art, p, value, dev.floor, !warm) : 0
-    if (Math.abs(dev.z) >= p.cadMinZ) score = Math.max(score, art)
 
     state.averages.push(average)
     state.averagesSum += average

@@ -9,7 +9,6 @@
 // JSON document.
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { ScorerParams, ScorerState } from './adaptive-scorer.js'
-import type { ArtState } from './art-detector.js'
 import type { CadModel, CadState } from './cad-detector.js'
 import type { ContextState } from './context-detector.js'
 
@@ -28,7 +27,6 @@ export interface PackedScorerState {
   levelCounts: number[]
   contextRecent: number[]
   leftGroup: number[]
-  artRecent: number[]
   /** Every long array, each as a length and its bytes, deflated together and base64-encoded. */
   blob: string
 }
@@ -56,13 +54,7 @@ const SCALARS = [
   'cadLow',
   'cadHigh',
   'cadBuilt',
-  'newContext',
-  'artCount',
-  'artMin',
-  'artMax',
-  'artLow',
-  'artHigh',
-  'artSinceReport'
+  'newContext'
 ] as const
 
 type Typed = Float64Array | Int32Array | Uint8Array
@@ -133,7 +125,7 @@ function ascending(values: number[]): number[] {
 }
 
 function scalarsOf(state: ScorerState): Record<(typeof SCALARS)[number], number | null> {
-  const { context, cad, art } = state
+  const { context, cad } = state
   return {
     count: state.count,
     lastTime: state.lastTime,
@@ -156,13 +148,7 @@ function scalarsOf(state: ScorerState): Record<(typeof SCALARS)[number], number 
     cadLow: cad.low,
     cadHigh: cad.high,
     cadBuilt: cad.built ? 1 : 0,
-    newContext: cad.model.newContext,
-    artCount: art.count,
-    artMin: art.min,
-    artMax: art.max,
-    artLow: art.low,
-    artHigh: art.high,
-    artSinceReport: art.sinceReport
+    newContext: cad.model.newContext
   }
 }
 
@@ -184,11 +170,6 @@ export function packScorerState(state: ScorerState): PackedScorerState {
   writer.put(Uint8Array.from(model.leftZeroLevel))
   writer.put(Float64Array.from(model.hits))
   writer.put(Uint8Array.from(model.zeroLevel))
-  const { categories } = state.art
-  writer.put(Float64Array.from(categories.flatMap(category => category.weights)))
-  writer.put(Float64Array.from(categories, category => category.norm))
-  writer.put(Float64Array.from(categories, category => category.uses))
-  writer.put(Float64Array.from(state.art.matches))
   return {
     format: STATE_FORMAT,
     params: state.params,
@@ -198,7 +179,6 @@ export function packScorerState(state: ScorerState): PackedScorerState {
     levelCounts: state.context.levelCounts,
     contextRecent: state.context.recent,
     leftGroup: model.leftGroup,
-    artRecent: state.art.recent,
     blob: deflateRawSync(writer.bytes(), { level: 1 }).toString('base64')
   }
 }
@@ -253,27 +233,6 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
     zeroLevel: reader.u8(),
     newContext: number('newContext')
   }
-  const weights = reader.f64()
-  const norms = reader.f64()
-  const uses = reader.f64()
-  const matches = reader.f64()
-  const width = norms.length === 0 ? 0 : weights.length / norms.length
-  const art: ArtState = {
-    count: number('artCount'),
-    min: value.artMin,
-    max: value.artMax,
-    low: number('artLow'),
-    high: number('artHigh'),
-    recent: packed.artRecent,
-    categories: norms.map((norm, i) => ({
-      weights: weights.slice(i * width, (i + 1) * width),
-      norm,
-      uses: uses[i] as number
-    })),
-    matches,
-    sortedMatches: ascending(matches),
-    sinceReport: number('artSinceReport')
-  }
   const cad: CadState = {
     min: value.cadMin,
     max: value.cadMax,
@@ -302,7 +261,6 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
     cad,
     cadQuiet: number('cadQuiet'),
     cadScored: number('cadScored'),
-    cadReports: number('cadReports'),
-    art
+    cadReports: number('cadReports')
   }
 }

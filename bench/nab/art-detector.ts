@@ -1,3 +1,6 @@
+// Research, not the live detector: `npm run bench:nab:options` scores it alone and in ensembles
+// with the live scorer (docs/detection.md gives the figures and why it was not adopted).
+//
 // A streaming detector in the manner of ARTime, written from its published description only
 // (adaptive resonance clustering of short quantised windows with a wavelet-like feature; a window
 // that resonates with no learned category is a new pattern, hence an anomaly; the vigilance tunes
@@ -18,7 +21,7 @@
 // scale as the scorer's likelihood. Other points score 0.
 
 export interface ArtParams {
-  /** Steps per window (a power of two, for the Haar transform); 0 turns the detector off. */
+  /** Steps per window (a power of two, for the Haar transform). */
   artWindow: number
   /** Values averaged into one step. */
   artDownsample: number
@@ -40,7 +43,24 @@ export interface ArtParams {
   artSuppression: number
   /** Score at or above which a point is a report for suppression. */
   artReportLevel: number
+  /** Points scored 0 while the detector learns (the live scorer's warm-up). */
+  artWarmup: number
 }
+
+export const ART_DEFAULTS: Readonly<ArtParams> = Object.freeze({
+  artWindow: 8,
+  artDownsample: 1,
+  artLevels: 16,
+  artRangeMargin: 0.1,
+  artAlpha: 0.001,
+  artLearningRate: 0.1,
+  artVigilanceQuantile: 0.02,
+  artMaxCategories: 400,
+  artMatchHistory: 3000,
+  artSuppression: 300,
+  artReportLevel: 0.999,
+  artWarmup: 150
+})
 
 export interface ArtCategory {
   /** Complement-coded weights. */
@@ -211,4 +231,18 @@ export function artNext(
   if (state.sinceReport < p.artSuppression) score *= state.sinceReport / p.artSuppression
   state.sinceReport = score >= p.artReportLevel ? 0 : Math.min(state.sinceReport + 1, p.artSuppression)
   return score
+}
+
+/** Scores a whole series with a fresh state; `minLevelWidth` as in artNext. */
+export function artSeries(
+  values: ArrayLike<number>,
+  params: Partial<ArtParams> = {},
+  minLevelWidth = 1e-6
+): Float64Array {
+  const merged = { ...ART_DEFAULTS, ...params }
+  const state = createArtState(merged)
+  const scores = new Float64Array(values.length)
+  for (let i = 0; i < values.length; i++)
+    scores[i] = artNext(state, merged, values[i] as number, minLevelWidth, i < merged.artWarmup)
+  return scores
 }
