@@ -45,6 +45,12 @@ export interface ArtParams {
   artReportLevel: number
   /** Points scored 0 while the detector learns (the live scorer's warm-up). */
   artWarmup: number
+  /**
+   * Least level width as a share of the largest magnitude seen (0: none), so a flat metric's tiny
+   * changes stay in one level; with it the range is also set half a level off centre, so a metric
+   * that has been constant sits in the middle of a level.
+   */
+  artRelativeLevelFloor: number
 }
 
 export const ART_DEFAULTS: Readonly<ArtParams> = Object.freeze({
@@ -59,7 +65,8 @@ export const ART_DEFAULTS: Readonly<ArtParams> = Object.freeze({
   artMatchHistory: 3000,
   artSuppression: 300,
   artReportLevel: 0.999,
-  artWarmup: 150
+  artWarmup: 150,
+  artRelativeLevelFloor: 0
 })
 
 export interface ArtCategory {
@@ -122,8 +129,11 @@ function placeInRange(state: ArtState, params: ArtParams, value: number, minLeve
   state.min = min
   state.max = max
   if (value < state.low || value > state.high || state.low === state.high) {
-    const width = Math.max((max - min) * (1 + 2 * params.artRangeMargin), params.artLevels * minLevelWidth)
-    state.low = (min + max) / 2 - width / 2
+    const relative = params.artRelativeLevelFloor * Math.max(Math.abs(min), Math.abs(max))
+    const least = params.artLevels * Math.max(minLevelWidth, relative)
+    const width = Math.max((max - min) * (1 + 2 * params.artRangeMargin), least)
+    const offCentre = params.artRelativeLevelFloor > 0 ? width / (2 * params.artLevels) : 0
+    state.low = (min + max) / 2 - width / 2 - offCentre
     state.high = state.low + width
   }
 }

@@ -81,7 +81,9 @@ const agree =
 const artVariants: Array<[string, Partial<ArtParams>]> = [
   ['defaults', {}],
   ['artDownsample=2', { artDownsample: 2 }],
-  ['artVigilanceQuantile=0.05', { artVigilanceQuantile: 0.05 }]
+  ['artVigilanceQuantile=0.05', { artVigilanceQuantile: 0.05 }],
+  ['artRelativeLevelFloor=0.001', { artRelativeLevelFloor: 0.001 }],
+  ['artRelativeLevelFloor=0.0002', { artRelativeLevelFloor: 0.0002 }]
 ]
 const withArt = (join: (a: Float64Array, b: Float64Array) => Float64Array) => (): Map<string, Scores> =>
   new Map(artVariants.map(([name, params]) => [`ART ${name}`, combine(adaptive, artAlone(params), join)]))

@@ -31,3 +31,10 @@ t.test('nothing is scored while learning, and a report damps the next ones', asy
   t.ok(first >= ART_DEFAULTS.artReportLevel, `the first break scored ${first}`)
   t.ok(second < 0.1, `the second, right after, scored ${second}`)
 })
+
+t.test('with a relative level floor a flat metric does not fire on tiny changes', async t => {
+  const values = [...Array.from({ length: 500 }, () => 50), 50.01, 49.99, 50.02]
+  const tiny = (floor: number): number => Math.max(...artSeries(values, { artRelativeLevelFloor: floor }).slice(500))
+  t.ok(tiny(0) >= ART_DEFAULTS.artReportLevel, `without it they scored ${tiny(0)}`)
+  t.ok(tiny(0.001) < 0.5, `with it ${tiny(0.001)}`)
+})
