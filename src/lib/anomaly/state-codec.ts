@@ -1,5 +1,5 @@
 // The adaptive scorer's state in a compact, storable form. The live detector reads and writes one
-// state per scored metric every run, and as plain JSON a state is about 630 KB (numbers printed
+// state per scored metric every run, and as plain JSON a state is 300-600 KB (numbers printed
 // as decimal text, CAD's indexes spelled out as objects). Packed, every numeric window is the raw
 // bytes of a Float64Array (exact: a score after unpacking is bit for bit the score before), the
 // integer tables are Int32 or Uint8 arrays, and whatever can be derived is left out and rebuilt on
