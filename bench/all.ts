@@ -19,6 +19,7 @@ const BENCHES: Record<string, string> = {
   console: 'bench/console.ts',
   detect: 'bench/detect.ts',
   'detect-history': 'bench/detect-history.ts',
+  'detector-state': 'bench/detector-state.ts',
   heal: 'bench/heal.ts',
   nab: 'bench/nab/run.ts',
   predict: 'bench/predict.ts',

@@ -29,3 +29,10 @@ export function cachedScores(
   writeFileSync(file, Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength))
   return { scores, cached: false }
 }
+
+/** The key of a detector whose source is the given files (research detectors in bench/nab). */
+export function filesFingerprint(files: string[], params: unknown): string {
+  const hash = createHash('sha256').update(JSON.stringify(params))
+  for (const file of files) hash.update(path.basename(file)).update(readFileSync(file))
+  return hash.digest('hex').slice(0, 16)
+}

@@ -12,30 +12,59 @@
 // metric's scorer has passed its event time is not fed to the scorer (the rules and baselines
 // still judge it): the state never moves backwards, so every instance, restarted or not, feeds
 // the same events and reaches the same state.
-import { createScorerState, DEFAULT_PARAMS, scoreNext, type ScorerState } from '../../lib/anomaly/adaptive-scorer.js'
+import { createScorerState, DEFAULT_PARAMS, scoreNext } from '../../lib/anomaly/adaptive-scorer.js'
+import {
+  packScorerState,
+  STATE_FORMAT,
+  unpackScorerState,
+  type PackedScorerState
+} from '../../lib/anomaly/state-codec.js'
 import type { ScorerStateKey, StoredScorerState } from '../../db/detector-states.js'
 import type { ScorerStream, ScorerStreamRequest } from '../../db/health-series.js'
 import type { Point, Points } from './baselines.js'
 
-/** What detector_states.state holds. */
+/** What detector_states.state holds: the scorer packed (state-codec.ts), about a third of its plain JSON. */
 export interface LiveScorerState {
-  scorer: ScorerState
-  /** The newest points' [event time ms, score], oldest first: what the window reads its earlier scores from. */
-  recent: Array<[number, number]>
+  scorer: PackedScorerState
+  /**
+   * The newest points' event times (ms) and scores, oldest first, each the base64 of a Float64Array:
+   * what the window reads its earlier scores from.
+   */
+  recent: { times: string; scores: string }
+}
+
+function packFloats(values: number[]): string {
+  return Buffer.from(Float64Array.from(values).buffer).toString('base64')
+}
+
+function unpackFloats(text: string): number[] {
+  const bytes = Buffer.from(text, 'base64')
+  const copy = new Float64Array(bytes.length / 8)
+  Buffer.from(copy.buffer).set(bytes)
+  return Array.from(copy)
+}
+
+/** The stored recent scores as [event time ms, score] pairs, oldest first. */
+export function recentScores(state: LiveScorerState): Array<[number, number]> {
+  const scores = unpackFloats(state.recent.scores)
+  return unpackFloats(state.recent.times).map((time, i) => [time, scores[i] as number])
 }
 
 // Enough for a window of several hours at one event a minute.
 const RECENT_SCORES = 1000
 
-function sameParams(state: ScorerState): boolean {
-  const stored = state.params as unknown as Record<string, unknown>
+// A state of an older layout (before packing, or another format) starts afresh like one built with
+// other parameters: the metric's lookback rebuilds it, so no migration rewrites stored rows.
+function sameFormatAndParams(state: Partial<LiveScorerState>): boolean {
+  if (state.scorer?.format !== STATE_FORMAT || typeof state.recent?.times !== 'string') return false
+  const stored = state.scorer.params as unknown as Record<string, unknown>
   return Object.entries(DEFAULT_PARAMS).every(([name, value]) => stored[name] === value)
 }
 
 /** The stored state a run may continue from, or undefined to start afresh. */
 export function resumable(stored: StoredScorerState | undefined, at: number): StoredScorerState | undefined {
   if (stored === undefined || stored.last_event_ms > at) return undefined
-  return sameParams((stored.state as LiveScorerState).scorer) ? stored : undefined
+  return sameFormatAndParams(stored.state as Partial<LiveScorerState>) ? stored : undefined
 }
 
 /** Where the run reads the metric's stream from: after the state it continues, or the lookback's start. */
@@ -74,15 +103,16 @@ export function feedScorer(
 ): Fed {
   // A backlog of exactly maxPoints may be longer still: the stream cannot bridge it.
   const continued = resumed !== undefined && stream.t.length < maxPoints ? resumed : undefined
-  const live: LiveScorerState =
-    continued === undefined ? { scorer: createScorerState(), recent: [] } : (continued.state as LiveScorerState)
+  const stored = continued?.state as LiveScorerState | undefined
+  const scorer = stored === undefined ? createScorerState() : unpackScorerState(stored.scorer)
+  const recent = stored === undefined ? [] : recentScores(stored)
   for (let i = 0; i < stream.t.length; i++) {
     const t = stream.t[i] as number
-    const result = scoreNext(live.scorer, stream.v[i] as number, t)
-    live.recent.push([t, result.warm ? result.score : 0])
+    const result = scoreNext(scorer, stream.v[i] as number, t)
+    recent.push([t, result.warm ? result.score : 0])
   }
-  if (live.recent.length > RECENT_SCORES) live.recent.splice(0, live.recent.length - RECENT_SCORES)
-  const byTime = new Map(live.recent)
+  if (recent.length > RECENT_SCORES) recent.splice(0, recent.length - RECENT_SCORES)
+  const byTime = new Map(recent)
   const scores = window.map(point => byTime.get(point.t) ?? 0)
   const last = stream.ids.length - 1
   const next =
@@ -94,7 +124,13 @@ export function feedScorer(
           last_event_ms: stream.t[last] as number,
           last_event_id: stream.ids[last] as string,
           points_fed: (continued?.points_fed ?? 0) + stream.t.length,
-          state: live
+          state: {
+            scorer: packScorerState(scorer),
+            recent: {
+              times: packFloats(recent.map(([time]) => time)),
+              scores: packFloats(recent.map(([, score]) => score))
+            }
+          } satisfies LiveScorerState
         }
   return { scores, next, points: stream.t.length, fresh: continued === undefined }
 }

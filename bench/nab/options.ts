@@ -1,0 +1,136 @@
+// `npm run bench:nab:options -- [--nab DIR] [--only NAME,...]`: the detector designs tried against
+// the live one, each scored the way `npm run bench:nab` scores the live detector: the corpus score
+// per profile and leave-one-category-out (parameters and threshold chosen without each category in
+// turn, among the design's own variants). A design is adopted only when its held-out mean beats
+// the live detector's. Raw scores are cached per design, parameters and source in .data/nab-scores.
+//
+// The designs: the live `adaptive` scorer, the ARTime-style detector (bench/nab/art-detector.ts)
+// `ART alone`, and ensembles of the two: `max` (the higher score), `noisy-or` (1 - (1 - a)(1 - b),
+// the two read as independent probabilities) and `agree` (a report only where the other detector
+// also scored at least `level` within the last `within` points: two detectors of different kinds
+// agreeing). Each design's leave-one-out chooses among its own variants.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
+import { artSeries, type ArtParams } from './art-detector.js'
+import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series } from './corpus.js'
+import { leaveOneCategoryOut, meanHeldOut } from './leave-one-out.js'
+import { cachedScores, filesFingerprint, scorerFingerprint } from './score-cache.js'
+import { evaluateProfile, type ScoredFile } from './scoring.js'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const { values: args } = parseArgs({
+  options: {
+    nab: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'nab') },
+    only: { type: 'string' }
+  }
+})
+const nabDir = path.resolve(args.nab)
+const cacheDir = path.join(repoRoot, '.data', 'nab-scores')
+const labels = readWindowLabels(nabDir)
+const profiles = readProfiles(nabDir)
+const corpus = readCorpus(nabDir)
+const windows = new Map(corpus.map(series => [series.name, resolveWindows(series, labels[series.name] ?? [])]))
+
+type Scores = Map<string, Float64Array>
+
+let timedPoints = 0
+let timedMs = 0
+
+function scoreCorpus(fingerprint: string, detect: (series: Series) => Float64Array, timed = false): Scores {
+  return new Map(
+    corpus.map(series => {
+      const started = performance.now()
+      const { scores, cached } = cachedScores(cacheDir, fingerprint, series.name, () => detect(series))
+      if (timed && !cached) {
+        timedMs += performance.now() - started
+        timedPoints += series.values.length
+      }
+      return [series.name, scores]
+    })
+  )
+}
+
+const scorerDir = path.join(repoRoot, 'src', 'lib', 'anomaly')
+const adaptive = scoreCorpus(scorerFingerprint(scorerDir, {}), series => scoreSeries(series.values, series.times))
+const artSource = [path.join(repoRoot, 'bench', 'nab', 'art-detector.ts')]
+const artAlone = (params: Partial<ArtParams>): Scores =>
+  scoreCorpus(filesFingerprint(artSource, params), series => artSeries(series.values, params), true)
+
+function combine(a: Scores, b: Scores, join: (a: Float64Array, b: Float64Array) => Float64Array): Scores {
+  return new Map([...a].map(([name, scores]) => [name, join(scores, b.get(name) as Float64Array)]))
+}
+
+const noisyOr = (a: Float64Array, b: Float64Array): Float64Array =>
+  a.map((x, i) => 1 - (1 - x) * (1 - (b[i] as number)))
+/** `a`'s score where `b` reached `level` within the last `within` points (or the other way round), else 0. */
+const agree =
+  (level: number, within: number) =>
+  (a: Float64Array, b: Float64Array): Float64Array => {
+    let lastA = -Infinity
+    let lastB = -Infinity
+    return a.map((x, i) => {
+      const y = b[i] as number
+      if (x >= level) lastA = i
+      if (y >= level) lastB = i
+      return Math.max(i - lastB <= within ? x : 0, i - lastA <= within ? y : 0)
+    })
+  }
+
+const artVariants: Array<[string, Partial<ArtParams>]> = [
+  ['defaults', {}],
+  ['artDownsample=2', { artDownsample: 2 }],
+  ['artVigilanceQuantile=0.05', { artVigilanceQuantile: 0.05 }],
+  ['artRelativeLevelFloor=0.001', { artRelativeLevelFloor: 0.001 }],
+  ['artRelativeLevelFloor=0.0002', { artRelativeLevelFloor: 0.0002 }]
+]
+const withArt = (join: (a: Float64Array, b: Float64Array) => Float64Array) => (): Map<string, Scores> =>
+  new Map(artVariants.map(([name, params]) => [`ART ${name}`, combine(adaptive, artAlone(params), join)]))
+
+const designs: Record<string, () => Map<string, Scores>> = {
+  adaptive: () => new Map([['defaults', adaptive]]),
+  'ART alone': () => new Map(artVariants.map(([name, params]) => [name, artAlone(params)])),
+  max: withArt((a, b) => a.map((x, i) => Math.max(x, b[i] as number))),
+  'noisy-or': withArt(noisyOr),
+  agree: () =>
+    new Map([
+      ['level=0.9 within=10', combine(adaptive, artAlone({}), agree(0.9, 10))],
+      ['level=0.5 within=20', combine(adaptive, artAlone({}), agree(0.5, 20))]
+    ])
+}
+
+const only = args.only?.split(',')
+for (const [design, variants] of Object.entries(designs)) {
+  if (only !== undefined && !only.includes(design)) continue
+  const candidates = new Map(
+    [...variants()].map(([name, scores]): [string, ScoredFile[]] => [
+      name,
+      corpus.map(series => ({
+        name: series.name,
+        category: series.category,
+        scores: scores.get(series.name) as Float64Array,
+        windows: windows.get(series.name) ?? []
+      }))
+    ])
+  )
+  console.log(`${design}:`)
+  for (const [name, files] of candidates) {
+    const line = Object.entries(profiles)
+      .map(([profile, cost]) => `${profile}=${evaluateProfile(files, cost).normalized.toFixed(1)}`)
+      .join(' ')
+    console.log(`  corpus, ${name}: ${line}`)
+  }
+  for (const [profile, cost] of Object.entries(profiles)) {
+    const results = leaveOneCategoryOut(candidates, cost)
+    const held = results
+      .filter(result => !Number.isNaN(result.normalized))
+      .map(result => `${result.category} ${result.normalized.toFixed(1)} (${result.candidate})`)
+      .join(', ')
+    console.log(`  leave-one-out ${profile}: mean ${meanHeldOut(results).toFixed(1)}; ${held}`)
+  }
+}
+if (timedPoints > 0)
+  console.log(
+    `ART: ${timedPoints} points scored in ${timedMs.toFixed(0)} ms, ${((timedMs * 1000) / timedPoints).toFixed(2)} µs per point`
+  )
