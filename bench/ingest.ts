@@ -1,16 +1,17 @@
 // `npm run bench:ingest`: ingestion measured from outside, as callers push, on the same
 // PostgreSQL, table and rows, for 1, 4 and 16 concurrent callers (BENCH_CALLERS=1,4,16):
-// (a) a raw multi-row INSERT of 500 rows per statement, in a transaction with the service
-// role's claims set as the service sets them, against (b) POST /v1/health-events/batch with the
+// (a) a raw multi-row INSERT of 500 rows per statement (VALUES, one parameter per field, as a
+// client would write it), in a transaction with the service role's claims set as the service
+// sets them, against (b) POST /v1/health-events/batch with the
 // same 500 events; (c) the fastest raw per-row write with the same guarantees (the caller's role
 // and claims in force, committed when it returns) against (d) single POST /v1/health-events.
 // (c) is the faster of (c1) BEGIN, the settings, the INSERT and COMMIT pipelined in one write
 // on a reserved connection and (c2) the single statement the service itself sends, so d/c is
 // what the HTTP layer costs, not a slower raw side.
 // The service is the built server (dist/server.js, what `npm start` runs, with its defaults:
-// info logging, its pool) started twice, as one process (WEB_CONCURRENCY=1, what it was before
-// it had workers) and with its default workers (one per core), so both are measured in the same
-// run (BENCH_WEB_CONCURRENCY=1,0 lists them; the headline figures are the last). The HTTP load
+// info logging, its pool) started twice, as one process (WEB_CONCURRENCY=1) and with one worker
+// per core (0), so both are measured in the same run (BENCH_WEB_CONCURRENCY=1,0 lists them; the
+// headline figures are the server at WEB_CONCURRENCY's default, as `npm start` runs it). The HTTP load
 // is autocannon in a process of its own; the raw sides run in this process through postgres.js,
 // one connection per caller. Each side runs BENCH_SECONDS at a time, the sides take turns
 // (a b1 b2 c1 c2 d1 d2, twice), so load from elsewhere on a shared machine falls on all alike:
@@ -22,7 +23,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { createSql, type Sql } from '../src/db/client.js'
 import { claimsText, withCaller, SERVICE_CALLER } from '../src/db/caller.js'
-import { insertHealthEventAs, insertHealthEventIds } from '../src/db/health-events.js'
+import { insertHealthEventAs } from '../src/db/health-events.js'
 import { signToken } from '../src/services/auth/tokens.js'
 import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody } from '../src/schemas/health-events.js'
 import { benchDatabase, percentile } from './support/database.js'
@@ -30,6 +31,7 @@ import { reportFigure } from './support/figures.js'
 import { runLoad, type LoadResult } from './support/http-load.js'
 import { startServer, type BenchServer } from './support/server.js'
 import { workerCount } from '../src/cluster.js'
+import { ENV_DEFAULTS } from '../src/config/schema.js'
 
 const CALLERS = (process.env.BENCH_CALLERS ?? '1,4,16').split(',').map(Number)
 /** Servers measured side by side: WEB_CONCURRENCY values (0: the default, one per core). */
@@ -178,6 +180,10 @@ if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
 console.log('building dist/ (npm run build) ...')
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
 const servers: Array<{ name: string; server: BenchServer }> = []
+/** The server whose figures are reported: the one `npm start` runs, else the last. */
+const headline = SERVERS.includes(ENV_DEFAULTS.WEB_CONCURRENCY)
+  ? SERVERS.indexOf(ENV_DEFAULTS.WEB_CONCURRENCY)
+  : SERVERS.length - 1
 for (const concurrency of SERVERS) {
   const name = concurrency === 1 ? '1 process' : `${workerCount(concurrency)} workers`
   const server = await startServer(
@@ -250,7 +256,7 @@ try {
       run: async (callers, seconds) =>
         await timed(callers, seconds, async i => {
           await withCaller(sql, SERVICE_CALLER, async tx => {
-            await insertHealthEventIds(tx, batches[i % batches.length] as HealthEventInputBody[])
+            await tx`insert into system_health_events ${tx(batches[i % batches.length] as never, HEALTH_EVENT_COLUMNS)} returning id`
           })
         })
     },
@@ -302,8 +308,7 @@ try {
       console.log(
         `  ${name}: b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)`
       )
-      // The headline figures are the server as `npm start` runs it (the last one, by default).
-      if (index !== servers.length - 1) return
+      if (index !== headline) return
       report(
         callers,
         `batch API events/s (b), ${name}`,

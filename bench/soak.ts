@@ -48,7 +48,8 @@ const RSS_SAMPLE_MS = 1_000
 /** RSS is compared as the top of its GC sawtooth over this long, never as one sample. */
 const RSS_ENVELOPE_MS = 30_000
 const RSS_ALLOWANCE = 1.1
-const CONTROL_SECRET = 'soak-control-secret-0123456789abcdef'
+// A Standard Webhooks secret (whsec_ + base64), the form PUT /v1/components accepts.
+const CONTROL_SECRET = `whsec_${Buffer.from('soak-control-secret-0123456789abcdef').toString('base64')}`
 
 const { values: args } = parseArgs({
   options: {
@@ -102,11 +103,17 @@ const server = await startServer(
     HEAL_CRON: '2-59/5 * * * * *',
     SELFTEST_CRON: '*/30 * * * * *',
     MAINTENANCE_CRON: '45 * * * * *',
+    // Once a minute, like the other jobs on a seconds cadence, so the warm-up holds a forecast
+    // run too: at its default (every 5 minutes) the first run fell after the warm-up and lifted
+    // RSS by ~60 MB at once, growth the start-up figure had never seen.
+    PREDICT_CRON: '20 * * * * *',
     HEAL_VERIFY_DELAY_SECONDS: '10',
     HEAL_COOLDOWN_SECONDS: '30',
     HEAL_APPROVAL_TTL_SECONDS: '30',
     HEAL_MAX_ACTIONS_PER_HOUR: '120',
     HEAL_BUDGET_PER_MINUTE: '60',
+    // The control endpoint listens on loopback, which targets may name only when allowed.
+    HEAL_ALLOWED_TARGETS: '127.0.0.1',
     ESCALATION_WEBHOOK_URL: control.url.replace(/\/control$/, '/escalations'),
     ESCALATION_WEBHOOK_SECRET: CONTROL_SECRET
   },
@@ -128,14 +135,22 @@ const traffic = new Traffic(server.address)
 const runTag = randomBytes(3).toString('hex')
 const names = Array.from({ length: COMPONENTS }, (_, i) => `soak-c${String(i).padStart(3, '0')}`)
 
-for (const name of names) {
+for (const [i, name] of names.entries()) {
   const redis =
     process.env.REDIS_URL === undefined || process.env.REDIS_URL === ''
       ? {}
       : { redis_url: process.env.REDIS_URL, key_prefix: `core314-soak:${runTag}:${name}:` }
   const res = await traffic.request('setup', 'PUT', `/v1/components/${name}`, {
     token: service,
-    body: { component_type: 'edge_function', webhook_url: control.url, webhook_secret: CONTROL_SECRET, ...redis }
+    body: {
+      // A component is its organization's: the user's components are the organization's, the
+      // rest the platform's, as their events are (organization_id null).
+      organization_id: i < USER_COMPONENTS ? organizationId : null,
+      component_type: 'edge_function',
+      webhook_url: control.url,
+      webhook_secret: CONTROL_SECRET,
+      ...redis
+    }
   })
   if (res.status !== 200 && res.status !== 201)
     throw new Error(`registering ${name}: ${res.status} ${JSON.stringify(res.body)}`)

@@ -38,6 +38,8 @@ export interface AppOptions {
   logger?: false | { level: string; stream?: { write: (line: string) => void } }
   /** Replaces the built-in job list (tests schedule their own). */
   jobs?: JobDefinition[]
+  /** In a worker of several: what /metrics serves, the whole service's metrics (src/cluster.ts). */
+  serviceMetrics?: () => Promise<string>
 }
 
 export type App = FastifyInstance
@@ -91,7 +93,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(draining)
   await app.register(requestId)
-  await app.register(metrics)
+  await app.register(metrics, { serviceMetrics: options.serviceMetrics })
   await app.register(db, {
     url: config.databaseUrl,
     poolSize: options.poolSize ?? 10,

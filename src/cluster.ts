@@ -8,8 +8,12 @@
 // signal and exit without draining. A worker whose primary is gone drains and exits too.
 // Jobs run in the first worker only (its replacement takes them over); they are exactly-once
 // across processes anyway, as across instances, so this only saves the others' idle ticks.
+// /metrics answers for the whole service whichever worker takes the scrape: that worker asks
+// the primary, which gathers every worker's registry over IPC and merges them (prom-client's
+// AggregatorRegistry: counters and histograms summed, gauges as each metric declares).
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
+import { AggregatorRegistry, type Registry } from 'prom-client'
 
 /** What a worker tells the primary once it listens. */
 interface Listening {
@@ -19,6 +23,21 @@ interface Listening {
 /** What the primary tells a worker when it is to drain and exit. */
 const DRAIN = 'core314:drain'
 const RESTART_DELAY_MS = 1_000
+
+/** A worker asks the primary for the whole service's metrics; the answer carries the same id. */
+const METRICS = 'core314:metrics'
+interface MetricsMessage {
+  type: typeof METRICS
+  id: number
+  text?: string
+  error?: string
+}
+/** prom-client's own wait for every worker's registry is 5 s; this one covers it and the hop back. */
+const METRICS_WAIT_MS = 8_000
+
+function isMetricsMessage(message: unknown): message is MetricsMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === METRICS
+}
 
 export interface PrimaryLog {
   info: (fields: object, message: string) => void
@@ -38,11 +57,44 @@ export const isWorker = cluster.isWorker
  */
 export async function primaryDrainWord(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {})
+  // Answers the primary's gathering from the start: a worker still building its app answers
+  // with nothing (prom-client's global registry, unused here) rather than stall every scrape.
+  new AggregatorRegistry()
   await new Promise<void>(resolve => {
     process.on('message', message => {
       if (message === DRAIN) resolve()
     })
     process.once('disconnect', resolve)
+  })
+}
+
+/** In a worker: the registry the primary gathers from this process. */
+export function shareMetrics(registry: Registry): void {
+  AggregatorRegistry.setRegistries([registry])
+}
+
+let metricsRequests = 0
+
+/** In a worker: every worker's metrics merged by the primary, as Prometheus text. */
+export async function serviceMetrics(): Promise<string> {
+  const id = metricsRequests++
+  return await new Promise<string>((resolve, reject) => {
+    const answered = (message: unknown): void => {
+      if (!isMetricsMessage(message) || message.id !== id) return
+      settle()
+      if (message.text === undefined) reject(new Error(message.error ?? 'the primary sent no metrics'))
+      else resolve(message.text)
+    }
+    const timer = setTimeout(() => {
+      settle()
+      reject(new Error(`the primary did not answer within ${METRICS_WAIT_MS} ms`))
+    }, METRICS_WAIT_MS)
+    const settle = (): void => {
+      clearTimeout(timer)
+      process.off('message', answered)
+    }
+    process.on('message', answered)
+    process.send?.({ type: METRICS, id } satisfies MetricsMessage)
   })
 }
 
@@ -77,6 +129,24 @@ export async function runPrimary(options: PrimaryOptions): Promise<string> {
     resolveStarted = resolve
   })
   let listening = 0
+  const metrics = new AggregatorRegistry()
+
+  // A worker is asked for its registry like every other, the one asking included.
+  const gather = (worker: Worker, id: number): void => {
+    metrics.clusterMetrics().then(
+      text => {
+        if (worker.isConnected()) worker.send({ type: METRICS, id, text } satisfies MetricsMessage)
+      },
+      (err: unknown) => {
+        if (worker.isConnected())
+          worker.send({
+            type: METRICS,
+            id,
+            error: err instanceof Error ? err.message : String(err)
+          } satisfies MetricsMessage)
+      }
+    )
+  }
 
   const fork = (slot: number): void => {
     const worker = cluster.fork({
@@ -85,7 +155,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<string> {
     })
     let listened = false
     slots.set(worker, slot)
-    worker.on('message', (message: Partial<Listening>) => {
+    worker.on('message', (message: Partial<Listening> | MetricsMessage) => {
+      if (isMetricsMessage(message)) {
+        gather(worker, message.id)
+        return
+      }
       if (typeof message.listening !== 'string' || listened) return
       listened = true
       address ??= message.listening

@@ -45,7 +45,8 @@ const CATALOGUE = {
   DatabaseTimeout: ['DATABASE_TIMEOUT', 503],
   DatabaseUnavailable: ['DATABASE_UNAVAILABLE', 503],
   OtlpBusy: ['OTLP_BUSY', 503],
-  ConsoleNotBuilt: ['CONSOLE_NOT_BUILT', 503]
+  ConsoleNotBuilt: ['CONSOLE_NOT_BUILT', 503],
+  MetricsUnavailable: ['METRICS_UNAVAILABLE', 503]
 } as const
 
 type Kind = keyof typeof CATALOGUE

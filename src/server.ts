@@ -7,7 +7,15 @@ import closeWithGrace from 'close-with-grace'
 import path from 'node:path'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
-import { isWorker, primaryDrainWord, reportListening, runPrimary, workerCount } from './cluster.js'
+import {
+  isWorker,
+  primaryDrainWord,
+  reportListening,
+  runPrimary,
+  serviceMetrics,
+  shareMetrics,
+  workerCount
+} from './cluster.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createSql } from './db/client.js'
 import { createDb } from './db/port.js'
@@ -86,7 +94,8 @@ function resolvedEnv(config: Config): Record<string, string> {
 
 /** Builds the app and listens, in this process alone or in a worker; drains on the way out. */
 async function serve(config: Config, database?: EmbeddedDatabase, drainWord?: Promise<void>): Promise<string> {
-  const app = await buildApp(config)
+  const app = await buildApp(config, isWorker ? { serviceMetrics } : {})
+  if (isWorker) shareMetrics(app.metrics.registry)
   // Losing a database connection must not take the service down; any other unhandled
   // rejection still shuts it down through close-with-grace, as an uncaught exception.
   tolerateConnectionLoss(err => {

@@ -2,14 +2,17 @@
 // Ingest keeps every guarantee across processes: a batch is stored all or none, one
 // Idempotency-Key sent at once to both workers stores once, a user reads only their own rows,
 // a worker that dies is replaced, and SIGTERM under load drains every worker: each event
-// acknowledged is stored, and every process is gone.
+// acknowledged is stored, and every process is gone. /metrics answers for both workers,
+// whichever takes the scrape.
 import { request } from 'node:http'
 import { randomUUID } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import { TEST_JWT_SECRET, TEST_SECRETS_KEY, tokensFor } from './helpers/app.js'
 import { freshDatabase, ownerSql } from './helpers/database.js'
 import { alive, spawnServer, type ServerProcess } from './helpers/spawn-server.js'
 import { waitFor } from './helpers/cluster.js'
+import { parseExposition, sampleValue } from './helpers/prometheus.js'
 
 const ORGANIZATION = '00000000-0000-4000-8000-00000000a001'
 // Starting a primary and two workers (and, once, a replacement) on a loaded machine.
@@ -53,6 +56,24 @@ function event(userId: string, name = 'checkout-api'): Record<string, unknown> {
     status: 'healthy',
     latency_ms: 42
   }
+}
+
+/** GET /metrics on a connection of its own, as text. */
+async function scrape(address: string): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    const req = request(`${address}/metrics`, { agent: false }, res => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => {
+        if (res.statusCode === 200) resolve(text)
+        else reject(new Error(`/metrics answered ${String(res.statusCode)}: ${text}`))
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }
 
 /** The pids that logged that they listen, in order: the workers. */
@@ -131,6 +152,42 @@ t.test('two workers on one port: ingest guarantees, a replaced worker, and a dra
         'only the reader own row'
       )
     }
+  })
+
+  t.test('every scrape sums both workers: counters rise by the work done, db gauges count once', async t => {
+    // The text parser loses a labelled histogram's labels, so its _count line is read as is.
+    const stored = (text: string): number =>
+      Number(
+        /^http_request_duration_seconds_count\{method="POST",route="\/v1\/health-events",status_code="201"\} (\d+)$/m.exec(
+          text
+        )?.[1] ?? 0
+      )
+    let expected = stored(await scrape(address))
+    const seen: number[] = []
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 3; i++)
+        t.equal((await send(address, 'POST', '/v1/health-events', service, event(randomUUID()))).status, 201)
+      expected += 3
+      // Each scrape reaches the next worker in turn: one worker's own figures would fall short.
+      const text = await scrape(address)
+      seen.push(stored(text))
+      const families = parseExposition(text)
+      t.equal(sampleValue(families, 'db_pool_size'), 20, "both workers' pools of 10")
+      t.equal(sampleValue(families, 'core314_healing_mode', { mode: 'auto' }), 1, 'a db gauge is not summed')
+      if (round === 3) {
+        const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
+        if (checked.error !== undefined) t.comment('promtool is not installed here; .ci/run installs it')
+        else
+          t.same(
+            `${checked.stdout}${checked.stderr}`
+              .split('\n')
+              .filter(line => line.trim() !== '' && !/^nodejs_active_\w+_total non-counter metrics/.test(line)),
+            [],
+            'promtool check metrics accepts the merged exposition'
+          )
+      }
+    }
+    t.same(seen, [expected - 9, expected - 6, expected - 3, expected], 'monotonic, and equal to the requests made')
   })
 
   t.test('a worker that dies is replaced and the port keeps answering', async t => {

@@ -50,7 +50,7 @@ export const ENV_GROUPS = [
       HOST: text('127.0.0.1', { description: 'Address the API listens on; 0.0.0.0 for every interface.' }),
       WEB_CONCURRENCY: integer(1, 0, 64, {
         description:
-          'Processes serving the API on one port (node:cluster): 1 serves from the started process itself; 0 starts one per CPU core the process may use. Jobs run in the first worker only. With more than one, /metrics and the in-memory rate limit are per worker (docs/scaling.md).'
+          'Processes serving the API on one port (node:cluster): 1 serves from the started process itself; 0 starts one per CPU core the process may be scheduled on (not a container CPU quota). Jobs run in the first worker only; /metrics answers for all of them. Each worker has its own pool and, without REDIS_URL, its own rate-limit counts. 1 by default: beside PostgreSQL on two cores, workers gave no steady gain (docs/scaling.md).'
       }),
       LOG_LEVEL: Type.String({
         default: 'info',

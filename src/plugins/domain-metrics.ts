@@ -4,6 +4,9 @@
 // briefly so several scrapers cost one read; events (escalations, LLM calls, attempts, run
 // durations, refused events) are counted as they happen, from the telemetry channels.
 // Labels never name an organization, component or user: counts across tenants only.
+// With several workers the primary merges every worker's registry: the gauges read from the
+// database say the same in each, so the merge takes one worker's value ('first') instead of
+// the sum; the counters and histograms, counted where the work happened, are summed.
 import type { Channel, ChannelListener } from 'node:diagnostics_channel'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from 'prom-client'
@@ -52,6 +55,7 @@ export default fp(
       help: 'Anomaly signals in status open, by severity and anomaly_type',
       labelNames: ['severity', 'anomaly_type'],
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -65,6 +69,7 @@ export default fp(
       help: 'Recovery actions not finished yet, by execution_status (pending, pending_approval, approved, running, retry_scheduled)',
       labelNames: ['status'],
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -76,6 +81,7 @@ export default fp(
       name: 'core314_recovery_actions_pending_approval',
       help: "Recovery actions waiting for an admin's approval",
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -87,6 +93,7 @@ export default fp(
       help: 'Circuit breakers by state (closed, open, half_open)',
       labelNames: ['state'],
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -99,6 +106,7 @@ export default fp(
       help: 'The self-healing mode: 1 for the current one (auto, dry_run, off), 0 for the others',
       labelNames: ['mode'],
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -111,6 +119,7 @@ export default fp(
       help: 'Silences between their start and end, by recurring (true: maintenance windows, counted between windows too)',
       labelNames: ['recurring'],
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return
@@ -125,6 +134,7 @@ export default fp(
       name: 'core314_signals_silenced',
       help: 'Open anomaly signals a silence holds now: recorded, but nothing automatic is decided or escalated',
       registers,
+      aggregator: 'first',
       async collect() {
         const gauges = await read()
         if (gauges === undefined) return

@@ -5,8 +5,13 @@
 // and a metric carrying its own would be renamed `exported_job` at ingestion.
 // prom-client directly rather than fastify-metrics: each app gets its own Registry, so two
 // instances in one process (as the tests build them) never collide on the global one.
+// In a worker of several (WEB_CONCURRENCY) a scrape must see the whole service, not the
+// worker the connection happened to reach: `serviceMetrics` then answers instead of the
+// registry, and a failure to gather is a 503 (Prometheus records a failed scrape) rather than
+// one worker's figures, which would look like counters that went back.
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { errors } from '../errors.js'
 
 export interface Metrics {
   registry: Registry
@@ -22,8 +27,13 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
-  async app => {
+export interface MetricsOptions {
+  /** The whole service's metrics, when this process is one worker of several. */
+  serviceMetrics?: (() => Promise<string>) | undefined
+}
+
+export default fp<MetricsOptions>(
+  async (app, options) => {
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
     const requests = new Histogram({
@@ -37,10 +47,14 @@ export default fp(
       registry,
       dbInFlight: new Gauge({
         name: 'db_pool_in_use',
-        help: 'Transactions holding a pool connection now',
+        help: 'Transactions holding a pool connection now (with several workers, in all of them)',
         registers: [registry]
       }),
-      dbPoolSize: new Gauge({ name: 'db_pool_size', help: 'Maximum connections in the pool', registers: [registry] }),
+      dbPoolSize: new Gauge({
+        name: 'db_pool_size',
+        help: 'Maximum connections in the pool (with several workers, their pools together)',
+        registers: [registry]
+      }),
       jobRuns: new Counter({
         name: 'job_runs_total',
         help: 'Job ticks by outcome: succeeded, failed, skipped_overlap, skipped_locked',
@@ -65,8 +79,14 @@ export default fp(
       )
     })
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      return await reply.type(registry.contentType).send(await registry.metrics())
+    const gather = options.serviceMetrics
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (gather === undefined) return await reply.type(registry.contentType).send(await registry.metrics())
+      const text = await gather().catch((err: unknown) => {
+        request.log.warn({ err }, "metrics: gathering the workers' metrics failed")
+        throw new errors.MetricsUnavailable("the workers' metrics could not be gathered; try again")
+      })
+      return await reply.type(registry.contentType).send(text)
     })
   },
   { name: 'metrics' }

@@ -1,4 +1,5 @@
-// /metrics speaks Prometheus text: requests per route with latency, the pool, process metrics.
+// /metrics speaks Prometheus text: requests per route with latency, the pool, process metrics;
+// in a worker of several, what the primary gathered from all of them.
 import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 
@@ -27,4 +28,21 @@ t.test('metrics count requests per route and expose the pool and the process', a
   t.match(res.body, /db_pool_in_use 0/)
   t.match(res.body, /process_cpu_user_seconds_total/)
   t.match(res.body, /nodejs_eventloop_lag_seconds/)
+})
+
+// With several workers the whole service's metrics come from the primary; when that gathering
+// fails the scrape fails too, rather than pass one worker's counters off as the service's.
+t.test("a worker's scrape serves what the primary gathered, and a failed gathering is a 503", async t => {
+  let answer: () => Promise<string> = async () => '# gathered from every worker\n'
+  const ctx = await buildTestApp(t, {}, { serviceMetrics: async () => await answer() })
+  const gathered = await ctx.app.inject('/metrics')
+  t.equal(gathered.statusCode, 200)
+  t.equal(gathered.body, '# gathered from every worker\n')
+  answer = async () => {
+    throw new Error('a worker did not answer')
+  }
+  const failed = await ctx.app.inject('/metrics')
+  t.equal(failed.statusCode, 503)
+  t.equal(failed.json().code, 'METRICS_UNAVAILABLE')
+  t.notMatch(failed.body, /a worker did not answer/, 'the cause stays in the log')
 })

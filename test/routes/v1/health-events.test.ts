@@ -146,6 +146,103 @@ t.test('a batch is stored all or none', async t => {
   t.ok(oversized.json().errors.some((e: { path: string }) => e.path === '/body/events'))
 })
 
+// The batch goes to PostgreSQL as one JSON array read back by the table's row type: every
+// column of every type must arrive as sent, in the events' order, with what array literals
+// and JSON escaping get wrong (quotes, backslashes, braces, commas, a "NULL" string, non-ASCII).
+t.test('a batch stores every field as sent, in the order sent, once per Idempotency-Key', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const now = Date.now()
+  const iso = (ms: number): string => new Date(ms).toISOString()
+  const tricky = 'quote" back\\slash {brace}, comma ünï 🚀'
+  const full = {
+    user_id: ctx.user.id,
+    organization_id: ctx.user.organizationId,
+    component_type: 'edge_function',
+    component_name: tricky,
+    environment: 'staging',
+    status: 'degraded',
+    component_version: 'v1 "beta"',
+    uptime_percentage: 99.95,
+    availability_percentage: 0.1,
+    latency_ms: 1e-7,
+    latency_p50_ms: 12.5,
+    latency_p95_ms: 12.5,
+    latency_p99_ms: 4000.25,
+    throughput_per_minute: 123456.789,
+    error_count: 2_147_483_647,
+    error_rate: 100,
+    last_error_message: 'line1\nline2\t"quoted" \\ end',
+    last_error_timestamp: '2026-11-30T10:00:00.123+02:00',
+    cpu_usage_percent: 0,
+    memory_usage_mb: 512.75,
+    memory_usage_percent: 33.3,
+    disk_usage_mb: 1_048_576,
+    disk_usage_percent: 99.999,
+    network_in_mbps: 0.001,
+    network_out_mbps: 1000,
+    db_connection_count: 18,
+    db_query_count: Number.MAX_SAFE_INTEGER,
+    db_slow_query_count: 0,
+    db_deadlock_count: 1,
+    db_cache_hit_rate: 98.6,
+    integration_name: 'NULL',
+    integration_success_rate: 97.5,
+    integration_retry_count: 3,
+    integration_timeout_count: 1,
+    measurement_window_start: iso(now - 360_000),
+    measurement_window_end: iso(now - 60_000),
+    measurement_window_seconds: 300,
+    error_types: { timeout: 3, nested: { deep: [1, 'two', null] } },
+    metadata: { region: 'eu-west-1', 'key "q"': 'v\\w' },
+    tags: ['a,b', 'quote"d', 'back\\slash', '{braces}', 'NULL', 'ünï']
+  }
+  const bare = event({ component_name: 'bare', latency_ms: undefined, error_rate: undefined })
+  const nulls = event({ component_name: 'nulls', latency_ms: null, error_rate: null, user_id: null })
+  const events = [full, bare, nulls, { ...full, component_name: 'last' }]
+  const key = randomUUID()
+  const send = async () =>
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/health-events/batch',
+      headers: { ...ctx.service.headers, 'idempotency-key': key },
+      payload: { events }
+    })
+  const res = await send()
+  t.equal(res.statusCode, 201)
+  const ids = res.json().ids as string[]
+  t.equal(ids.length, 4)
+
+  for (const [index, id] of ids.entries()) {
+    const read = await ctx.app.inject({ url: `/v1/health-events/${id}`, headers: ctx.service.headers })
+    t.equal(read.statusCode, 200)
+    const sent = events[index] as Record<string, unknown>
+    const expected = Object.fromEntries(
+      Object.entries(sent)
+        .filter(([, value]) => value !== undefined)
+        .map(([field, value]) => [
+          field,
+          field.endsWith('_timestamp') || (field.startsWith('measurement_window_') && typeof value === 'string')
+            ? new Date(value as string).toISOString()
+            : value
+        ])
+    )
+    t.match(read.json(), expected, `event ${index} stored as sent, under the id at its index`)
+  }
+  const [bareRow] =
+    await sql`select environment, error_types, metadata, tags, latency_ms from system_health_events where id = ${ids[1] as string}`
+  t.same(
+    bareRow,
+    { environment: 'production', error_types: {}, metadata: {}, tags: [], latency_ms: null },
+    "fields left out take the schema's defaults or NULL"
+  )
+
+  const again = await send()
+  t.equal(again.statusCode, 201)
+  t.same(again.json().ids, ids, 'the retry replays the ids')
+  t.same(await sql`select count(*)::int as n from system_health_events`, [{ n: 4 }], 'stored once')
+})
+
 t.test('Idempotency-Key: a retry returns the first response, a different body is 422', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
