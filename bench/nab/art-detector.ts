@@ -20,6 +20,8 @@
 // chance of a window at least that far from every learned pattern, on the same tail-probability
 // scale as the scorer's likelihood. Other points score 0.
 
+import { lowerBound } from '../../src/lib/anomaly/robust-stats.js'
+
 export interface ArtParams {
   /** Steps per window (a power of two, for the Haar transform). */
   artWindow: number
@@ -109,17 +111,6 @@ export function createArtState(params: ArtParams): ArtState {
     sortedMatches: [],
     sinceReport: params.artSuppression
   }
-}
-
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((sorted[mid] as number) < value) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /** The range is never narrower than artLevels * minLevelWidth, so a flat metric's tiny changes stay in one level. */
