@@ -15,7 +15,9 @@
 // printed beside it). Start-up is the RSS after a warm-up of the same traffic (not counted in
 // --duration: V8 sizes its heap then). Both ends are the highest sample of their last 30 s: RSS
 // swings by a third between collections (one detection run alone allocates about 40 MB), so a
-// single sample could sit anywhere on that sawtooth.
+// single sample could sit anywhere on that sawtooth. The server runs with the flags `npm start`
+// gives node (the heap limit, bench/support/server.ts); BENCH_NODE_ARGS adds more, such as
+// `--trace-gc`, whose lines in the server log show the heap live after each full collection.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -117,7 +119,8 @@ const server = await startServer(
     ESCALATION_WEBHOOK_URL: control.url.replace(/\/control$/, '/escalations'),
     ESCALATION_WEBHOOK_SECRET: CONTROL_SECRET
   },
-  logFile
+  logFile,
+  { nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(arg => arg !== '') }
 )
 
 const service = await signToken(jwtSecret, { role: 'service_role' })
@@ -419,8 +422,11 @@ const strangers = [...stored.keys()].filter(
 )
 const unknownStored = [...unknown].filter(marker => stored.has(marker)).length
 
-const peak = (samples: Sample[], from: number, to: number): number =>
-  Math.max(...samples.filter(sample => sample.at >= from && sample.at < to).map(sample => sample.bytes))
+// NaN, never -Infinity, over a span without samples (the server gone): the RSS criterion then fails.
+const peak = (samples: Sample[], from: number, to: number): number => {
+  const within = samples.filter(sample => sample.at >= from && sample.at < to).map(sample => sample.bytes)
+  return within.length === 0 ? Number.NaN : Math.max(...within)
+}
 const startRss = peak(rss, warmupEnds - RSS_ENVELOPE_MS, warmupEnds)
 const maxRss = peak(rss, warmupEnds, trafficEnds)
 const endRss = peak(rss, trafficEnds - RSS_ENVELOPE_MS, trafficEnds)

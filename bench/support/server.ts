@@ -4,7 +4,7 @@
 // at level error or above are kept for the figures unless the bench says it needs none: reading
 // every line costs the bench process CPU that a machine it shares with the server is short of.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 
@@ -36,6 +36,16 @@ export interface StartOptions {
   /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
   nodeArgs?: string[]
 }
+
+/**
+ * The V8 flags `npm start` gives node (package.json's start script, which the Dockerfile repeats):
+ * the heap limit above all, which decides how far RSS rises between full collections.
+ */
+export const SERVICE_NODE_FLAGS: string[] = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter(word => word.startsWith('--') && word !== '--enable-source-maps')
 
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
@@ -86,7 +96,7 @@ export async function startServer(
   )
   const entry =
     options.built === true ? ['--enable-source-maps', 'dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
