@@ -1,5 +1,6 @@
 // Small pieces every panel uses: status badges, times, notices, a sparkline, a table section.
 import type { ComponentChildren } from 'preact'
+import { useState } from 'preact/hooks'
 import type { CursorPages } from './hooks'
 
 export function Badge({ value }: { value: string | null | undefined }) {
@@ -123,5 +124,26 @@ export function CursorPager({
         Older
       </button>
     </nav>
+  )
+}
+
+/**
+ * A component's exact name as a list filter, applied on change (Enter or leaving the field). What
+ * is typed is kept on every keystroke: a refresh (a live event, a page arriving) re-renders the
+ * field, which would otherwise wipe text not yet applied.
+ */
+export function ComponentNameFilter({ onApply }: { onApply: (name: string) => void }) {
+  const [draft, setDraft] = useState('')
+  return (
+    <label>
+      Component
+      <input
+        type="search"
+        value={draft}
+        onInput={event => setDraft(event.currentTarget.value)}
+        onChange={event => onApply(event.currentTarget.value.trim())}
+        placeholder="exact name"
+      />
+    </label>
   )
 }

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { Badge, CursorPager, Empty, Notice, Section, When, num } from '../ui'
+import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Section, When, num } from '../ui'
 import { SilenceForm } from './silence-form'
 
 type Anomaly = components['schemas']['Anomaly']
@@ -155,9 +155,6 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
   const [status, setStatus] = useState('open')
   const [severity, setSeverity] = useState('')
   const [component, setComponent] = useState('')
-  // What is typed, kept on every keystroke: a refresh (a live event, a page arriving) re-renders
-  // the field from state, which would otherwise wipe text not yet applied.
-  const [componentDraft, setComponentDraft] = useState('')
   const pages = useCursorPages()
   const [selected, setSelected] = useState<string | null>(null)
   const { cursor } = pages
@@ -171,7 +168,7 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
               ...(cursor === undefined ? {} : { cursor }),
               ...(status === '' ? {} : { status: status as Status }),
               ...(severity === '' ? {} : { severity: severity as Anomaly['severity'] }),
-              ...(component.trim() === '' ? {} : { source_component_name: component.trim() })
+              ...(component === '' ? {} : { source_component_name: component })
             }
           }
         })
@@ -203,16 +200,12 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
               ))}
             </select>
           </label>
-          <label>
-            Component
-            <input
-              type="search"
-              value={componentDraft}
-              onInput={event => setComponentDraft(event.currentTarget.value)}
-              onChange={filter(setComponent)}
-              placeholder="exact name"
-            />
-          </label>
+          <ComponentNameFilter
+            onApply={name => {
+              setComponent(name)
+              pages.reset()
+            }}
+          />
         </form>
         <Notice error={list.error} onRetry={list.reload} />
         {list.data?.items.length === 0 && <Empty>No signals match.</Empty>}

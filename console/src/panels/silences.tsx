@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { CursorPager, Empty, Notice, Section, When } from '../ui'
+import { ComponentNameFilter, CursorPager, Empty, Notice, Section, When } from '../ui'
 
 type Silence = components['schemas']['Silence']
 type State = 'active' | 'pending'
@@ -136,23 +136,12 @@ function SilenceTable({
 
 export function SilencesPanel({ caller }: { caller: Who }) {
   const [component, setComponent] = useState('')
-  // Typed text kept on every keystroke, so a refresh does not wipe what is not yet applied.
-  const [componentDraft, setComponentDraft] = useState('')
   const [changed, setChanged] = useState(0)
   const onChanged = () => setChanged(count => count + 1)
   return (
     <>
       <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
-        <label>
-          Component
-          <input
-            type="search"
-            value={componentDraft}
-            onInput={event => setComponentDraft(event.currentTarget.value)}
-            onChange={event => setComponent(event.currentTarget.value.trim())}
-            placeholder="exact name"
-          />
-        </label>
+        <ComponentNameFilter onApply={setComponent} />
       </form>
       {caller.kind !== 'admin' && (
         <p class="muted">
