@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox'
 import {
   count,
+  cursorPage,
   jsonObject,
   name,
   nonNegative,
@@ -190,13 +191,7 @@ export const AnomalyStatusUpdate = Type.Object(
   { $id: 'AnomalyStatusUpdate', additionalProperties: false, examples: [{ status: 'acknowledged' }] }
 )
 
-export const AnomalyList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Anomaly>>({ $ref: 'Anomaly#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'AnomalyList' }
-)
+export const AnomalyList = cursorPage(Anomaly, 'AnomalyList')
 
 export type AnomalyInputBody = Static<typeof AnomalyInput>
 export type AnomalyRow = Static<typeof Anomaly>

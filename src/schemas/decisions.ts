@@ -1,7 +1,7 @@
 // decision_audit_log entries: what the monitor, the detector, the healing engine and admins
 // decided, about what, why, and at whose request.
 import { Type, type Static } from 'typebox'
-import { jsonObject, nullable, timestamp, uuid } from './fields.js'
+import { cursorPage, jsonObject, nullable, timestamp, uuid } from './fields.js'
 import { requestId } from './escalations.js'
 
 export const Decision = Type.Object(
@@ -51,12 +51,6 @@ export const Decision = Type.Object(
   }
 )
 
-export const DecisionList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Decision>>({ $ref: 'Decision#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'DecisionList' }
-)
+export const DecisionList = cursorPage(Decision, 'DecisionList')
 
 export type DecisionView = Static<typeof Decision>

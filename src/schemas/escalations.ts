@@ -1,7 +1,7 @@
 // Escalation events: what the engine handed to people (an action held, failed or never
 // approved, an alert_escalation), the notifications sent, and where people are with it.
 import { Type, type Static } from 'typebox'
-import { jsonObject, nullable, timestamp, uuid } from './fields.js'
+import { cursorPage, jsonObject, nullable, timestamp, uuid } from './fields.js'
 import { SEVERITIES } from './anomalies.js'
 
 export const ESCALATION_STATUSES = ['open', 'acknowledged', 'resolved'] as const
@@ -73,12 +73,6 @@ export const Escalation = Type.Object(
   }
 )
 
-export const EscalationList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Escalation>>({ $ref: 'Escalation#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'EscalationList' }
-)
+export const EscalationList = cursorPage(Escalation, 'EscalationList')
 
 export type EscalationView = Static<typeof Escalation>

@@ -28,6 +28,22 @@ export function nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
   return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]))
 }
 
+/**
+ * A page of a cursor-paged list: its items by reference to their shared schema (so the contract
+ * names it rather than inlining it) and the cursor of the next page, null on the last.
+ */
+export function cursorPage<T extends TSchema>(item: T, $id: string, cursor: TSchema = Type.String()) {
+  const { $id: itemId } = item as { $id?: string }
+  if (itemId === undefined) throw new Error(`${$id}: its item schema has no $id to refer to`)
+  return Type.Object(
+    {
+      items: Type.Array(Type.Unsafe<Static<T>>({ $ref: `${itemId}#` })),
+      next_cursor: nullable(cursor as TUnsafe<string>)
+    },
+    { $id }
+  )
+}
+
 /** An input field a caller may leave out or send as null. */
 export function optional<T extends TSchema>(schema: T): TOptional<TUnsafe<Static<T> | null>> {
   return Type.Optional(nullable(schema))

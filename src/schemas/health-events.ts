@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox'
 import {
   count,
+  cursorPage,
   healthStatus,
   jsonObject,
   name,
@@ -179,12 +180,10 @@ export const HealthEventBatchResult = Type.Object(
   { $id: 'HealthEventBatchResult' }
 )
 
-export const HealthEventList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof HealthEvent>>({ $ref: 'HealthEvent#' })),
-    next_cursor: nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' }))
-  },
-  { $id: 'HealthEventList' }
+export const HealthEventList = cursorPage(
+  HealthEvent,
+  'HealthEventList',
+  Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })
 )
 
 export type HealthEventInputBody = Static<typeof HealthEventInput>

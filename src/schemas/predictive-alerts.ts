@@ -2,7 +2,7 @@
 // out (docs/prediction.md), with the interval and trend behind it in metadata.
 import { Type, type Static } from 'typebox'
 import { severity } from './anomalies.js'
-import { jsonObject, nullable, timestamp, uuid } from './fields.js'
+import { cursorPage, jsonObject, nullable, timestamp, uuid } from './fields.js'
 
 export const ALERT_STATUSES = ['active', 'acknowledged', 'resolved', 'expired'] as const
 export const FORECAST_METRIC_NAMES = [
@@ -76,12 +76,6 @@ export const PredictiveAlert = Type.Object(
   }
 )
 
-export const PredictiveAlertList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof PredictiveAlert>>({ $ref: 'PredictiveAlert#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'PredictiveAlertList' }
-)
+export const PredictiveAlertList = cursorPage(PredictiveAlert, 'PredictiveAlertList')
 
 export type PredictiveAlertRow = Static<typeof PredictiveAlert>

@@ -1,7 +1,19 @@
 // Recovery actions (seed 1.3): what a caller asks for, what the API returns, and the
 // approval workflow's bodies.
 import { Type, type Static } from 'typebox'
-import { count, jsonObject, name, nonNegative, nullable, optional, tags, text, timestamp, uuid } from './fields.js'
+import {
+  count,
+  cursorPage,
+  jsonObject,
+  name,
+  nonNegative,
+  nullable,
+  optional,
+  tags,
+  text,
+  timestamp,
+  uuid
+} from './fields.js'
 import { snakeName } from './anomalies.js'
 
 export const EXECUTION_STATUSES = [
@@ -231,13 +243,7 @@ export const ApprovalDecision = Type.Object(
   { $id: 'ApprovalDecision', additionalProperties: false }
 )
 
-export const RecoveryActionList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof RecoveryAction>>({ $ref: 'RecoveryAction#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'RecoveryActionList' }
-)
+export const RecoveryActionList = cursorPage(RecoveryAction, 'RecoveryActionList')
 
 export type RecoveryActionInputBody = Static<typeof RecoveryActionInput>
 export type RecoveryActionRow = Static<typeof RecoveryAction>

@@ -2,7 +2,7 @@
 // the stored versions, and the runs the engine makes of them with their steps.
 import { Type, type Static } from 'typebox'
 import { severity } from './anomalies.js'
-import { jsonObject, name, nullable, text, timestamp, uuid } from './fields.js'
+import { cursorPage, jsonObject, name, nullable, text, timestamp, uuid } from './fields.js'
 
 // The metrics the engine's own before-and-after verification reads (services/healing/measurement.ts), in their units.
 export const VERIFY_METRICS = [
@@ -229,13 +229,7 @@ export const RunbookRunDetail = Type.Object(
   { $id: 'RunbookRunDetail' }
 )
 
-export const RunbookRunList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof RunbookRun>>({ $ref: 'RunbookRun#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'RunbookRunList' }
-)
+export const RunbookRunList = cursorPage(RunbookRun, 'RunbookRunList')
 
 export type RunbookRow = Static<typeof Runbook>
 export type RunbookRunRow = Static<typeof RunbookRun>

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox'
 import {
   count,
+  cursorPage,
   jsonObject,
   name,
   nonNegative,
@@ -200,13 +201,7 @@ export const Selftest = Type.Object(
   }
 )
 
-export const SelftestList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Selftest>>({ $ref: 'Selftest#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'SelftestList' }
-)
+export const SelftestList = cursorPage(Selftest, 'SelftestList')
 
 export type SelftestInputBody = Static<typeof SelftestInput>
 export type SelftestRow = Static<typeof Selftest>

@@ -2,7 +2,7 @@
 // shaped like Alertmanager's (matchers, startsAt, endsAt, comment, createdBy) so people
 // recognise it, with our signal fields as matcher names and an optional recurrence.
 import { Type, type Static } from 'typebox'
-import { name, nullable, text, timestamp, uuid } from './fields.js'
+import { cursorPage, name, nullable, text, timestamp, uuid } from './fields.js'
 
 export const MATCHER_NAME_PATTERN =
   '^(component_name|component_type|anomaly_type|severity|environment|label:[A-Za-z_][A-Za-z0-9_]{0,99})$'
@@ -128,13 +128,7 @@ export const Silence = Type.Object(
   { $id: 'Silence' }
 )
 
-export const SilenceList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Silence>>({ $ref: 'Silence#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'SilenceList' }
-)
+export const SilenceList = cursorPage(Silence, 'SilenceList')
 
 export const DeploymentInput = Type.Object(
   {
@@ -161,13 +155,7 @@ export const Deployment = Type.Object(
   { $id: 'Deployment' }
 )
 
-export const DeploymentList = Type.Object(
-  {
-    items: Type.Array(Type.Unsafe<Static<typeof Deployment>>({ $ref: 'Deployment#' })),
-    next_cursor: nullable(Type.String())
-  },
-  { $id: 'DeploymentList' }
-)
+export const DeploymentList = cursorPage(Deployment, 'DeploymentList')
 
 export type MatcherInput = Static<typeof Matcher>
 export type RecurrenceInput = Static<typeof Recurrence>
