@@ -62,7 +62,9 @@ export function labelledDay(plan: DayPlan): LabelledDay {
   const points = Math.floor((plan.hours * 60) / plan.stepMinutes)
   const start = plan.end.getTime() - (points - 1) * stepMs
   const incidents = plan.incidents.map(incident => {
-    const from = start + incident.startMinute * MINUTE
+    // On the first measurement at or after the planned minute: a one-point spike planned between
+    // two measurements would otherwise be in no event at all.
+    const from = start + Math.ceil(incident.startMinute / plan.stepMinutes) * stepMs
     return {
       ...incident,
       start: from,

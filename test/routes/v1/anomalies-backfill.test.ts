@@ -33,6 +33,17 @@ function stepsOf(day: LabelledDay): number[] {
   return evaluationSteps(day.start + 90 * MINUTE, day.end, STEP_MINUTES)
 }
 
+t.test('a spike planned between two measurements is measured at the next one', async t => {
+  const day = smallDay([{ component: 'checkout', shape: 'sudden_spike', startMinute: 125, minutes: 1 }])
+  const spike = day.incidents[0]!.start
+  t.equal((spike - day.start) / MINUTE, 126, 'on the 2-minute grid')
+  const latencies = day.events.filter(event => event.component_name === 'checkout').map(event => event.latency_ms ?? 0)
+  const at = day.events.find(
+    event => event.component_name === 'checkout' && Date.parse(event.measurement_window_end as string) === spike
+  )
+  t.ok((at?.latency_ms ?? 0) > 4 * Math.min(...latencies), 'the spike is in that event')
+})
+
 t.test('sudden_spike, gradual_increase and sustained_high are each recognised on a backfilled day', async t => {
   const ctx = await buildTestApp(t)
   const day = smallDay([
@@ -163,16 +174,14 @@ t.test('arrival does not change the answer: live, shuffled batches and backfill 
         const [inOrder, inShuffledBatches, backfilled] = outcomes
         t.ok(
           (inOrder?.length ?? 0) >= 1,
-          `live found ${inOrder?.length ?? 0} signals for ${incidents.length} incidents`
+          `live found ${inOrder?.length ?? 0} signals for ${JSON.stringify(incidents)}`
         )
         t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened and resolved at the same steps')
         t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened and resolved at the same steps')
       }
     ),
-    // A fixed seed (days of 2 and 3 incidents): the same two days every run, so CI's answer
-    // does not depend on the draw. Unseeded, about one pass in seven drew a day whose incidents
-    // the detector missed (0 signals in every arrival alike): a detection question (issue #21),
-    // not this property's.
-    { numRuns: 2, seed: 7 }
+    // A new draw every run (fast-check prints its seed when one fails). Three days keep the
+    // file's detect calls well inside the service role's rate limit.
+    { numRuns: 3 }
   )
 })
