@@ -84,6 +84,7 @@ const database = await benchDatabase('replay', BENCH_PORT)
 const config = loadConfig({
   DATABASE_URL: database.url,
   JWT_SECRET: SECRET,
+  SECRETS_KEY: `${SECRET}-sealing-key`,
   JOBS_ENABLED: 'false',
   LOG_LEVEL: 'silent',
   RATE_LIMIT_MAX: '10000000'

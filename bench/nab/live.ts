@@ -1,0 +1,234 @@
+// `npm run bench:nab:live -- [--nab DIR] [--category NAME] [--days N]`: the service itself, not
+// its scorer alone, on NAB's labelled series, sent the way an agent sends them. Each labelled
+// window of every 5- and 10-minute file becomes a segment of N days (6.5 by default: events are
+// accepted up to 7 days late) with the window about two thirds in, moved to end ten minutes ago
+// and imported through POST /v1/health-events/batch as `latency_ms` with each point's measurement
+// window; the detector then runs through POST /v1/anomalies/detect at every detection window's
+// end (`at`), as the detect job would have run live. A signal's opening is a detection at its
+// `detection_timestamp`, scored with NAB's windows and weights (bench/nab/scoring.ts) and
+// normalised per segment set as NAB normalises (null detector 0, perfect 100). Files with no
+// window give one segment from their middle, so false alarms on quiet series count too. Hourly
+// and half-hourly files are left out: 6.5 days of them is too short for the scorer's warm-up.
+//
+// Printed beside it: the scorer alone (scoreSeries, as `bench:nab` runs it) on the same segments
+// at the live threshold, so the gap between "the scorer" and "what the service reports" shows.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../../src/config.js'
+import { buildApp } from '../../src/app.js'
+import { createSql } from '../../src/db/client.js'
+import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
+import { DEFAULT_SETTINGS } from '../../src/services/detection/settings.js'
+import { signToken } from '../../src/services/auth/tokens.js'
+import { benchDatabase } from '../support/database.js'
+import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series, type Window } from './corpus.js'
+import { corpusRows, normalize, scoreAtThreshold, type ScoredFile } from './scoring.js'
+
+const SECRET = 'bench-nab-live-secret-at-least-32-characters'
+const BENCH_PORT = 54389
+const MINUTE = 60_000
+const BATCH = 1000
+// The largest latency limit the configuration takes: the rules' absolute limit stays out of the
+// way, so what fires is the relative rules and the adaptive score, as on a metric of any unit.
+const LATENCY_LIMIT_MS = 3_600_000
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const { values: args } = parseArgs({
+  options: {
+    nab: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'nab') },
+    category: { type: 'string' },
+    days: { type: 'string', default: '6.5' },
+    verbose: { type: 'boolean', default: false }
+  }
+})
+const nabDir = path.resolve(args.nab)
+const segmentDays = Number(args.days)
+
+interface Segment {
+  series: Series
+  from: number
+  /** Exclusive. */
+  to: number
+  windows: Window[]
+}
+
+function intervalMinutes(series: Series): number {
+  const gaps = series.times.slice(1).map((time, i) => (time - (series.times[i] as number)) / MINUTE)
+  return gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 0
+}
+
+/**
+ * Segments of at most `spanMs` covering every window, each about two thirds in. A segment starts
+ * after the previous segment's last window, so no window is scored twice; a window it would cut
+ * at its end is left to the next segment.
+ */
+function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[] {
+  const { times } = series
+  const first = times[0] as number
+  const last = times[times.length - 1] as number
+  const segment = (fromTime: number, notBefore: number): Segment => {
+    const startTime = Math.max(first, Math.min(fromTime, last - spanMs))
+    const from = Math.max(notBefore, times.findIndex(time => time >= startTime))
+    let to = from
+    while (to < times.length && (times[to] as number) <= startTime + spanMs) to++
+    for (const window of windows) if (window.start < to && window.end >= to) to = window.start
+    return {
+      series,
+      from,
+      to,
+      windows: windows
+        .filter(window => window.start >= from && window.end < to)
+        .map(window => ({ start: window.start - from, end: window.end - from }))
+    }
+  }
+  if (windows.length === 0) return [segment(first + (last - first - spanMs) / 2, 0)]
+  const segments: Segment[] = []
+  for (const window of windows) {
+    const previous = segments[segments.length - 1]
+    const scored = previous === undefined ? 0 : previous.from + (previous.windows[previous.windows.length - 1]?.end ?? 0) + 1
+    if (window.start < scored) continue
+    const next = segment((times[window.start] as number) - spanMs * 0.65, scored)
+    if (next.windows.length > 0) segments.push(next)
+  }
+  return segments
+}
+
+async function call(address: string, token: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${address}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body)
+  })
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`)
+  return await res.json()
+}
+
+const database = await benchDatabase('nab-live', BENCH_PORT)
+const config = loadConfig({
+  DATABASE_URL: database.url,
+  JWT_SECRET: SECRET,
+  SECRETS_KEY: `${SECRET}-sealing-key`,
+  JOBS_ENABLED: 'false',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '10000000',
+  DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS)
+})
+const app = await buildApp(config, { logger: false })
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+const token = await signToken(SECRET, { role: 'service_role' })
+const owner = createSql(database.url, { max: 1 })
+
+interface Result {
+  segment: Segment
+  live: Float64Array
+  scorer: Float64Array
+}
+
+try {
+  const labels = readWindowLabels(nabDir)
+  const corpus = readCorpus(nabDir)
+    .filter(series => args.category === undefined || series.category === args.category)
+    .filter(series => intervalMinutes(series) <= 10)
+  const labelled = corpus.reduce((sum, series) => sum + (labels[series.name]?.length ?? 0), 0)
+  const segments = corpus.flatMap(series =>
+    segmentsOf(series, resolveWindows(series, labels[series.name] ?? []), segmentDays * 1440 * MINUTE)
+  )
+  const windowMinutes = config.detection.windowMinutes
+  const results: Result[] = []
+  const started = performance.now()
+  let runs = 0
+  for (const segment of segments) {
+    await owner`truncate system_health_events, anomaly_signals, decision_audit_log, detector_states, health_event_rollups cascade`
+    const values = segment.series.values.slice(segment.from, segment.to)
+    const sourceTimes = segment.series.times.slice(segment.from, segment.to)
+    const interval = intervalMinutes(segment.series) * MINUTE
+    const end = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE
+    const shift = end - (sourceTimes[sourceTimes.length - 1] as number)
+    const times = sourceTimes.map(time => time + shift)
+    // Only art_daily_flatmiddle goes below zero; a latency cannot, so the series is lifted by a
+    // constant. Values past the latency limit's range are sent in thousands (a unit an agent picks).
+    const lift = Math.max(0, -Math.min(...values))
+    const unit = Math.max(...values) + lift > LATENCY_LIMIT_MS / 10 ? 1000 : 1
+    const sent = values.map(value => (value + lift) / unit)
+    const events = sent.map((value, i) => ({
+      component_type: 'edge_function',
+      component_name: 'nab',
+      status: 'healthy',
+      latency_ms: value,
+      measurement_window_start: new Date((times[i] as number) - interval).toISOString(),
+      measurement_window_end: new Date(times[i] as number).toISOString()
+    }))
+    let imported = 0
+    const live = new Float64Array(values.length)
+    for (let at = (times[0] as number) + windowMinutes * MINUTE; ; at += windowMinutes * MINUTE) {
+      const stop = Math.min(at, end)
+      let due = imported
+      while (due < events.length && (times[due] as number) <= stop) due++
+      for (let i = imported; i < due; i += BATCH)
+        await call(address, token, '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
+      imported = due
+      await call(address, token, '/v1/anomalies/detect', { at: new Date(stop).toISOString(), analyze: false })
+      runs++
+      if (stop >= end) break
+    }
+    const opened = await owner<{ at: Date }[]>`select detection_timestamp as at from anomaly_signals`
+    for (const { at } of opened) {
+      let row = 0
+      while (row + 1 < times.length && (times[row + 1] as number) <= at.getTime()) row++
+      live[row] = 1
+    }
+    results.push({ segment, live, scorer: scoreSeries(sent, times) })
+    if (args.verbose) {
+      const rows = (scores: Float64Array): string =>
+        Array.from(scores.keys())
+          .filter(row => (scores[row] as number) >= DEFAULT_SETTINGS.adaptiveScoreThreshold)
+          .join(' ')
+      console.log(
+        `${segment.series.name} rows ${segment.from}-${segment.to - 1}: windows ${segment.windows.map(window => `${window.start}-${window.end}`).join(' ')}; opened at ${rows(live)}`
+      )
+    } else process.stdout.write('.')
+  }
+  process.stdout.write('\n')
+  const seconds = (performance.now() - started) / 1000
+
+  const windows = results.reduce((sum, { segment }) => sum + segment.windows.length, 0)
+  console.log(
+    `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.category === undefined ? '' : ` of ${args.category}`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
+  )
+  console.log(
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+  )
+  const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
+    results.map(result => ({
+      name: `${result.segment.series.name}@${result.segment.from}`,
+      category: result.segment.series.category,
+      scores: pick(result),
+      windows: result.segment.windows
+    }))
+  for (const [profile, cost] of Object.entries(readProfiles(nabDir))) {
+    const nullScore = -cost.fnWeight * windows
+    const perfect = cost.tpWeight * windows
+    const line = (label: string, scored: ScoredFile[]): string => {
+      const counts = scoreAtThreshold(corpusRows(scored, cost), DEFAULT_SETTINGS.adaptiveScoreThreshold, cost)
+      const found = scored.reduce(
+        (sum, file) =>
+          sum +
+          file.windows.filter(window =>
+            Array.from(file.scores)
+              .slice(window.start, window.end + 1)
+              .some(score => score >= DEFAULT_SETTINGS.adaptiveScoreThreshold)
+          ).length,
+        0
+      )
+      return `${label} ${normalize(counts.score, nullScore, perfect).toFixed(1)} (windows found ${found} of ${windows}, detections outside windows ${counts.fp})`
+    }
+    console.log(
+      `${profile}: ${line('service through the API', files(result => result.live))}; ${line('scorer alone', files(result => result.scorer))}`
+    )
+  }
+} finally {
+  await owner.end()
+  await app.close()
+  await database.close()
+}
