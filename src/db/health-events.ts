@@ -57,3 +57,17 @@ export function insertHealthEventAsQuery(
   return sql<HealthEventRow[]>`
     select * from core314.insert_health_event_as(${caller.role}, ${claimsText(caller)}, ${sql.json(event as never)})`
 }
+
+/**
+ * Several events of one caller in one statement (core314.insert_health_events_as, 0145): one
+ * transaction, stored all or none, the rows returned in the events' order. Not yet sent, as
+ * above. The group commit of single POSTs (src/services/health-event-groups.ts) sends it.
+ */
+export function insertHealthEventsAsQuery(
+  sql: Sql,
+  caller: Caller,
+  events: HealthEventInputBody[]
+): PendingQuery<HealthEventRow[]> {
+  return sql<HealthEventRow[]>`
+    select * from core314.insert_health_events_as(${caller.role}, ${claimsText(caller)}, ${sql.json(events as never)})`
+}
