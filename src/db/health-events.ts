@@ -1,6 +1,7 @@
 // Ingestion into system_health_events: a batch is one INSERT ... SELECT over the events sent
 // as one JSON parameter, so it is stored whole or, on any error, not at all; a single event is
-// one statement that applies its caller itself (migration 0044), the cheapest committed write.
+// one statement that applies its caller itself (migration 0044), the cheapest committed write,
+// and concurrent single events of one caller share such a statement (0145, the group commit).
 //
 // Why one JSON parameter rather than a multi-row VALUES list: postgres.js encodes every
 // parameter on its own (its type, its text, its length in the Bind message), which for 500
