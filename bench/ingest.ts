@@ -6,8 +6,10 @@
 // same 500 events; (c) the fastest raw per-row write with the same guarantees (the caller's role
 // and claims in force, committed when it returns) against (d) single POST /v1/health-events.
 // (c) is the faster of (c1) BEGIN, the settings, the INSERT and COMMIT pipelined in one write
-// on a reserved connection and (c2) the single statement the service itself sends, so d/c is
-// what the HTTP layer costs, not a slower raw side.
+// on a reserved connection and (c2) the single statement the service sends for an event alone,
+// so the raw side is never a slower one. The service commits concurrent single POSTs of one
+// caller together (src/services/health-event-groups.ts); a raw client writing row by row, each
+// committed before it returns, has no such group: that is the point of comparison.
 // The service is the built server (dist/server.js, what `npm start` runs, with its defaults:
 // info logging, its pool) started twice, as one process (WEB_CONCURRENCY=1) and with one worker
 // per core (0), so both are measured in the same run (BENCH_WEB_CONCURRENCY=1,0 lists them; the

@@ -4,9 +4,10 @@
 // at level error or above are kept for the figures unless the bench says it needs none: reading
 // every line costs the bench process CPU that a machine it shares with the server is short of.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
+import path from 'node:path'
 
 export interface BenchServer {
   child: ChildProcess
@@ -100,6 +101,8 @@ export async function startServer(
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  // A fresh checkout has no .data/ until something makes it (the embedded PostgreSQL does).
+  mkdirSync(path.dirname(logFile), { recursive: true })
   const log = createWriteStream(logFile)
   // A bench that dies half-way must not leave the server running.
   const orphan = (): void => {

@@ -34,6 +34,19 @@ export function isConnectionLoss(error: unknown): boolean {
   return CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03'
 }
 
+/** DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle transaction ended. */
+const TIMEOUT_CODES = new Set(['57014', '25P03'])
+
+/**
+ * The database refused a statement while running it, for what it was given: a statement
+ * outside a transaction block has then rolled back whole, so sending its parts again cannot
+ * store anything twice. Neither a timeout (the request's time is spent) nor a lost connection
+ * (whether it committed is unknown).
+ */
+export function isStatementRefusal(error: unknown): boolean {
+  return isPgError(error) && !isConnectionLoss(error) && !TIMEOUT_CODES.has(error.code)
+}
+
 /**
  * The client error for a database refusal, or undefined when it is the service's own fault.
  * Losing the database is a 503: nothing was stored (the transaction never committed), and the
@@ -43,12 +56,10 @@ export function clientErrorFor(error: unknown): Error | undefined {
   if (isConnectionLoss(error))
     return new errors.DatabaseUnavailable('the database is unavailable; nothing was stored, retry shortly')
   if (!isPgError(error)) return undefined
+  // Either way the transaction rolled back.
+  if (TIMEOUT_CODES.has(error.code))
+    return new errors.DatabaseTimeout('the database did not answer in time; nothing was stored, retry shortly')
   switch (error.code) {
-    // DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle
-    // transaction ended. Either way the transaction rolled back.
-    case '57014':
-    case '25P03':
-      return new errors.DatabaseTimeout('the database did not answer in time; nothing was stored, retry shortly')
     case '23514':
       return new errors.DataRuleBroken(`the request breaks the data rule ${error.constraint_name ?? ''}`.trim())
     case '23502':

@@ -1,6 +1,7 @@
 // Ingestion into system_health_events: a batch is one INSERT ... SELECT over the events sent
 // as one JSON parameter, so it is stored whole or, on any error, not at all; a single event is
-// one statement that applies its caller itself (migration 0044), the cheapest committed write.
+// one statement that applies its caller itself (migration 0044), the cheapest committed write,
+// and concurrent single events of one caller share such a statement (0145, the group commit).
 //
 // Why one JSON parameter rather than a multi-row VALUES list: postgres.js encodes every
 // parameter on its own (its type, its text, its length in the Bind message), which for 500
@@ -56,4 +57,18 @@ export function insertHealthEventAsQuery(
 ): PendingQuery<HealthEventRow[]> {
   return sql<HealthEventRow[]>`
     select * from core314.insert_health_event_as(${caller.role}, ${claimsText(caller)}, ${sql.json(event as never)})`
+}
+
+/**
+ * Several events of one caller in one statement (core314.insert_health_events_as, 0145): one
+ * transaction, stored all or none, the rows returned in the events' order. Not yet sent, as
+ * above. The group commit of single POSTs (src/services/health-event-groups.ts) sends it.
+ */
+export function insertHealthEventsAsQuery(
+  sql: Sql,
+  caller: Caller,
+  events: HealthEventInputBody[]
+): PendingQuery<HealthEventRow[]> {
+  return sql<HealthEventRow[]>`
+    select * from core314.insert_health_events_as(${caller.role}, ${claimsText(caller)}, ${sql.json(events as never)})`
 }

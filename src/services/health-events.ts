@@ -3,7 +3,7 @@
 // visible.
 import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../db/port.js'
-import { insertHealthEventAsQuery, insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
+import { insertHealthEventIds, insertHealthEvents } from '../db/health-events.js'
 import { findRow, listRows } from '../db/rows.js'
 import { decodeCursor, toPage, type Page } from '../db/pagination.js'
 import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
@@ -11,9 +11,12 @@ import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 import type { EventTimeBounds } from '../config.js'
 import { checkEventTimes } from './event-time.js'
+import type { StoreHealthEvent } from './health-event-groups.js'
 
+/** `store` writes an event sent without a key: the group commit (health-event-groups.ts). */
 export async function recordHealthEvent(
   db: Db,
+  store: StoreHealthEvent,
   caller: Caller,
   input: HealthEventInputBody,
   idempotency: Idempotency,
@@ -22,11 +25,11 @@ export async function recordHealthEvent(
   const check = (): void => {
     checkEventTimes([input], bounds, Date.now(), () => '/body/measurement_window_end')
   }
-  // Without a key there is nothing to claim or replay: the insert alone, in one round trip.
+  // Without a key there is nothing to claim or replay: one statement, shared with the events
+  // of the same caller that arrive with it.
   if (idempotency.key === undefined) {
     check()
-    const [row] = await db.statement(sql => insertHealthEventAsQuery(sql, caller, input))
-    return { status: 201, body: row as HealthEventRow, replayed: false }
+    return { status: 201, body: await store(caller, input), replayed: false }
   }
   // Checked once the key is claimed, so a retry of a stored event replays it however late.
   return await db.asCaller(

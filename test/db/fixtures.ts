@@ -7,6 +7,7 @@ import type postgres from 'postgres'
 import type { Test } from 'tap'
 import type { Sql, Tx } from '../../src/db/client.js'
 import { withCaller, type Caller, type DbRole } from '../../src/db/caller.js'
+import type { HealthEventInputBody } from '../../src/schemas/health-events.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 
 /** The owner's connection or a caller's transaction: either can arrange rows. */
@@ -91,6 +92,20 @@ export async function failure(work: Promise<unknown>): Promise<{ code: string; m
   } catch (error) {
     const { code, message } = error as { code?: string; message: string }
     return { code: code ?? 'none', message }
+  }
+}
+
+/** A health event as validation hands it over: the fields with defaults filled in. */
+export function validatedEvent(overrides: Partial<HealthEventInputBody> = {}): HealthEventInputBody {
+  return {
+    component_type: 'api',
+    component_name: `svc-${randomUUID()}`,
+    environment: 'production',
+    status: 'healthy',
+    error_types: {},
+    metadata: {},
+    tags: [],
+    ...overrides
   }
 }
 

@@ -9,19 +9,7 @@ import { createSql, type Sql } from '../../src/db/client.js'
 import { insertHealthEventAs } from '../../src/db/health-events.js'
 import { HEALTH_EVENT_COLUMNS, type HealthEventInputBody } from '../../src/schemas/health-events.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
-import { brokenClaims, callers, everyone, failure } from './fixtures.js'
-
-// As validation hands it over: the fields with defaults are filled in.
-const event = (overrides: Partial<HealthEventInputBody> = {}): HealthEventInputBody => ({
-  component_type: 'api',
-  component_name: `svc-${randomUUID()}`,
-  environment: 'production',
-  status: 'healthy',
-  error_types: {},
-  metadata: {},
-  tags: [],
-  ...overrides
-})
+import { brokenClaims, callers, everyone, failure, validatedEvent as event } from './fixtures.js'
 
 /** One connection only, so each check after a call runs on the connection the call used. */
 async function oneConnection(t: Test): Promise<{ sql: Sql; owner: Sql }> {

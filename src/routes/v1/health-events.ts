@@ -21,6 +21,7 @@ import {
   recordHealthEvent,
   recordHealthEventBatch
 } from '../../services/health-events.js'
+import { healthEventGroups } from '../../services/health-event-groups.js'
 import { callerOf } from '../caller.js'
 import { idempotencyOf } from '../idempotency.js'
 import { countRefusedEvents } from '../../telemetry.js'
@@ -36,6 +37,7 @@ async function countRefusals(request: FastifyRequest, reply: FastifyReply): Prom
 }
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const storeHealthEvent = healthEventGroups(app.db)
   app.post(
     '/health-events',
     {
@@ -55,6 +57,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     async (request, reply) => {
       const result = await recordHealthEvent(
         app.db,
+        storeHealthEvent,
         callerOf(request),
         request.body,
         idempotencyOf(request),

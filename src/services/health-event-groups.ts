@@ -1,0 +1,84 @@
+// Group commit of single health events (POST /v1/health-events without an Idempotency-Key):
+// the events that callers with one identity send in the same turn of the event loop are stored
+// by one statement, so they share one transaction, one commit and one WAL flush instead of one
+// each (docs/scaling.md). Identity means the role and the claims exactly as SQL receives them,
+// so row-level security judges the group as it would judge each of its events. Every request
+// is answered only after that statement has committed, with its own row.
+//
+// When the database refuses the statement for what it holds (a row breaking a rule), nothing of
+// it was stored, and each event is sent again alone: each request then gets exactly the answer
+// it would have got alone, the refused one its 4xx, the others their rows. Any other failure (a
+// timeout, a lost connection) is every member's answer, as it would have been for each alone.
+import { claimsText, type Caller } from '../db/caller.js'
+import { isStatementRefusal } from '../db/errors.js'
+import { insertHealthEventAsQuery, insertHealthEventsAsQuery } from '../db/health-events.js'
+import type { Db } from '../db/port.js'
+import type { HealthEventInputBody, HealthEventRow } from '../schemas/health-events.js'
+
+/** Stores one event as the caller, committed when it resolves. */
+export type StoreHealthEvent = (caller: Caller, event: HealthEventInputBody) => Promise<HealthEventRow>
+
+interface Member {
+  event: HealthEventInputBody
+  resolve: (row: HealthEventRow) => void
+  reject: (error: unknown) => void
+}
+
+interface Group {
+  caller: Caller
+  members: Member[]
+}
+
+/**
+ * One process's group commit over `db`. Each statement keeps Db.statement's deadline, counted
+ * from when the group is sent: at most one turn of the event loop after its first request.
+ */
+export function healthEventGroups(db: Db): StoreHealthEvent {
+  const open = new Map<string, Group>()
+
+  async function alone(caller: Caller, member: Member): Promise<void> {
+    try {
+      const [row] = await db.statement(sql => insertHealthEventAsQuery(sql, caller, member.event))
+      member.resolve(row as HealthEventRow)
+    } catch (error) {
+      member.reject(error)
+    }
+  }
+
+  async function flush({ caller, members }: Group): Promise<void> {
+    const [first] = members
+    if (members.length === 1 && first !== undefined) return await alone(caller, first)
+    let rows: HealthEventRow[]
+    try {
+      rows = await db.statement(sql =>
+        insertHealthEventsAsQuery(
+          sql,
+          caller,
+          members.map(member => member.event)
+        )
+      )
+    } catch (error) {
+      if (isStatementRefusal(error)) await Promise.all(members.map(async member => await alone(caller, member)))
+      else for (const member of members) member.reject(error)
+      return
+    }
+    members.forEach((member, index) => member.resolve(rows[index] as HealthEventRow))
+  }
+
+  return async (caller, event) =>
+    await new Promise<HealthEventRow>((resolve, reject) => {
+      const key = `${caller.role}\n${claimsText(caller)}`
+      const group = open.get(key)
+      if (group !== undefined) {
+        group.members.push({ event, resolve, reject })
+        return
+      }
+      const opened: Group = { caller, members: [{ event, resolve, reject }] }
+      open.set(key, opened)
+      // After the I/O of this turn: every request read in it has reached its handler by then.
+      setImmediate(() => {
+        open.delete(key)
+        void flush(opened)
+      })
+    })
+}
