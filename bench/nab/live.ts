@@ -69,7 +69,10 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
   const last = times[times.length - 1] as number
   const segment = (fromTime: number, notBefore: number): Segment => {
     const startTime = Math.max(first, Math.min(fromTime, last - spanMs))
-    const from = Math.max(notBefore, times.findIndex(time => time >= startTime))
+    const from = Math.max(
+      notBefore,
+      times.findIndex(time => time >= startTime)
+    )
     let to = from
     while (to < times.length && (times[to] as number) <= startTime + spanMs) to++
     for (const window of windows) if (window.start < to && window.end >= to) to = window.start
@@ -86,7 +89,8 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
   const segments: Segment[] = []
   for (const window of windows) {
     const previous = segments[segments.length - 1]
-    const scored = previous === undefined ? 0 : previous.from + (previous.windows[previous.windows.length - 1]?.end ?? 0) + 1
+    const scored =
+      previous === undefined ? 0 : previous.from + (previous.windows[previous.windows.length - 1]?.end ?? 0) + 1
     if (window.start < scored) continue
     const next = segment((times[window.start] as number) - spanMs * 0.65, scored)
     if (next.windows.length > 0) segments.push(next)
@@ -224,7 +228,13 @@ try {
       return `${label} ${normalize(counts.score, nullScore, perfect).toFixed(1)} (windows found ${found} of ${windows}, detections outside windows ${counts.fp})`
     }
     console.log(
-      `${profile}: ${line('service through the API', files(result => result.live))}; ${line('scorer alone', files(result => result.scorer))}`
+      `${profile}: ${line(
+        'service through the API',
+        files(result => result.live)
+      )}; ${line(
+        'scorer alone',
+        files(result => result.scorer)
+      )}`
     )
   }
 } finally {

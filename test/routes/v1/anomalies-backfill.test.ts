@@ -172,10 +172,7 @@ t.test('arrival does not change the answer: live, shuffled batches and backfill 
           outcomes.push(await storedSignals(sql))
         }
         const [inOrder, inShuffledBatches, backfilled] = outcomes
-        t.ok(
-          (inOrder?.length ?? 0) >= 1,
-          `live found ${inOrder?.length ?? 0} signals for ${JSON.stringify(incidents)}`
-        )
+        t.ok((inOrder?.length ?? 0) >= 1, `live found ${inOrder?.length ?? 0} signals for ${JSON.stringify(incidents)}`)
         t.same(inShuffledBatches, inOrder, 'shuffled batches: the same signals, opened and resolved at the same steps')
         t.same(backfilled, inOrder, 'backfill then replay: the same signals, opened and resolved at the same steps')
       }
