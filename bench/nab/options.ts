@@ -12,7 +12,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
+import { scoreSeries, type ScorerParams } from '../../src/lib/anomaly/adaptive-scorer.js'
 import { artSeries, type ArtParams } from './art-detector.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series } from './corpus.js'
 import { leaveOneCategoryOut, meanHeldOut } from './leave-one-out.js'
@@ -53,7 +53,9 @@ function scoreCorpus(fingerprint: string, detect: (series: Series) => Float64Arr
 }
 
 const scorerDir = path.join(repoRoot, 'src', 'lib', 'anomaly')
-const adaptive = scoreCorpus(scorerFingerprint(scorerDir, {}), series => scoreSeries(series.values, series.times))
+const adaptiveWith = (params: Partial<ScorerParams>, timed = false): Scores =>
+  scoreCorpus(scorerFingerprint(scorerDir, params), series => scoreSeries(series.values, series.times, params), timed)
+const adaptive = adaptiveWith({})
 const artSource = [path.join(repoRoot, 'bench', 'nab', 'art-detector.ts')]
 const artAlone = (params: Partial<ArtParams>): Scores =>
   scoreCorpus(filesFingerprint(artSource, params), series => artSeries(series.values, params), true)
@@ -88,8 +90,39 @@ const artVariants: Array<[string, Partial<ArtParams>]> = [
 const withArt = (join: (a: Float64Array, b: Float64Array) => Float64Array) => (): Map<string, Scores> =>
   new Map(artVariants.map(([name, params]) => [`ART ${name}`, combine(adaptive, artAlone(params), join)]))
 
+// The live scorer with one of its optional parts switched on, each a design of its own (one
+// parameter set, so its leave-one-out chooses only the threshold).
+const scorerVariants: Array<[string, Partial<ScorerParams>]> = [
+  ['weeklyWeeks=4', { weeklyWeeks: 4 }],
+  ['weeklyWeeks=8', { weeklyWeeks: 8 }],
+  ['reportRate=0.001', { reportRate: 0.001 }],
+  ['reportRate=0.0003', { reportRate: 0.0003 }],
+  ['shiftDrift=0.5', { shiftDrift: 0.5 }],
+  ['shiftDrift=1', { shiftDrift: 1 }],
+  ['longWindow=60', { longWindow: 60 }],
+  ['longWindow=200', { longWindow: 200 }],
+  ['weeklyWeeks=8 longWindow=60', { weeklyWeeks: 8, longWindow: 60 }],
+  ['shiftDrift=2 shiftClip=6', { shiftDrift: 2, shiftClip: 6 }],
+  ['shiftDrift=3 shiftClip=10', { shiftDrift: 3, shiftClip: 10 }],
+  ['suppressionDays=1', { suppressionDays: 1 }],
+  ['suppressionDays=1.5', { suppressionDays: 1.5 }],
+  ['suppressionDays=1.5 weeklyWeeks=8', { suppressionDays: 1.5, weeklyWeeks: 8 }],
+  [
+    'suppressionDays=1.5 weeklyWeeks=8 detectionLevel=0.99999',
+    { suppressionDays: 1.5, weeklyWeeks: 8, detectionLevel: 0.99999 }
+  ],
+  ['suppressionDays=2 weeklyWeeks=8', { suppressionDays: 2, weeklyWeeks: 8 }],
+  ['suppressionDays=1.5 weeklyWeeks=4', { suppressionDays: 1.5, weeklyWeeks: 4 }],
+  ['dampCad', { dampCad: true }],
+  ['dampCad suppression=150', { dampCad: true, suppression: 150 }],
+  ['dampCad suppression=600', { dampCad: true, suppression: 600 }]
+]
+
 const designs: Record<string, () => Map<string, Scores>> = {
   adaptive: () => new Map([['defaults', adaptive]]),
+  ...Object.fromEntries(
+    scorerVariants.map(([name, params]) => [`adaptive ${name}`, () => new Map([[name, adaptiveWith(params, true)]])])
+  ),
   'ART alone': () => new Map(artVariants.map(([name, params]) => [name, artAlone(params)])),
   max: withArt((a, b) => a.map((x, i) => Math.max(x, b[i] as number))),
   'noisy-or': withArt(noisyOr),
@@ -132,5 +165,5 @@ for (const [design, variants] of Object.entries(designs)) {
 }
 if (timedPoints > 0)
   console.log(
-    `ART: ${timedPoints} points scored in ${timedMs.toFixed(0)} ms, ${((timedMs * 1000) / timedPoints).toFixed(2)} µs per point`
+    `timed detectors (ART, scorer variants): ${timedPoints} points scored in ${timedMs.toFixed(0)} ms, ${((timedMs * 1000) / timedPoints).toFixed(2)} µs per point`
   )

@@ -13,7 +13,7 @@ import type { CadModel, CadState } from './cad-detector.js'
 import type { ContextState } from './context-detector.js'
 
 /** Bumped whenever the packed layout changes; a state of another format is not resumed. */
-export const STATE_FORMAT = 1
+export const STATE_FORMAT = 2
 
 export interface PackedScorerState {
   format: number
@@ -39,10 +39,18 @@ const SCALARS = [
   'averagesSum',
   'averagesSumSq',
   'recentSum',
+  'longRecentSum',
+  'longSum',
+  'longSumSq',
   'sinceDetection',
   'cadQuiet',
   'cadScored',
   'cadReports',
+  'scored',
+  'reports',
+  'shiftUp',
+  'shiftDown',
+  'shiftMean',
   'ctxMin',
   'ctxMax',
   'ctxLow',
@@ -133,10 +141,18 @@ function scalarsOf(state: ScorerState): Record<(typeof SCALARS)[number], number 
     averagesSum: state.averagesSum,
     averagesSumSq: state.averagesSumSq,
     recentSum: state.recentSum,
+    longRecentSum: state.longRecentSum,
+    longSum: state.longSum,
+    longSumSq: state.longSumSq,
     sinceDetection: state.sinceDetection,
     cadQuiet: state.cadQuiet,
     cadScored: state.cadScored,
     cadReports: state.cadReports,
+    scored: state.scored,
+    reports: state.reports,
+    shiftUp: state.shiftUp,
+    shiftDown: state.shiftDown,
+    shiftMean: state.shiftMean,
     ctxMin: context.min,
     ctxMax: context.max,
     ctxLow: context.low,
@@ -159,7 +175,10 @@ export function packScorerState(state: ScorerState): PackedScorerState {
   const writer = new Writer()
   writer.put(Float64Array.from(state.history))
   writer.put(Float64Array.from(state.seasonalErrors))
+  writer.put(Float64Array.from(state.weeklyErrors))
   writer.put(Float64Array.from(state.averages))
+  writer.put(Float64Array.from(state.longRecent))
+  writer.put(Float64Array.from(state.longAverages))
   const keys = Object.keys(followers)
   writer.put(Float64Array.from(keys, Number))
   writer.put(Float64Array.from(keys, key => followers[key] as number))
@@ -204,7 +223,10 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
   const reader = new Reader(inflateRawSync(Buffer.from(packed.blob, 'base64')))
   const history = reader.f64()
   const seasonalErrors = reader.f64()
+  const weeklyErrors = reader.f64()
   const averages = reader.f64()
+  const longRecent = reader.f64()
+  const longAverages = reader.f64()
   const keys = reader.f64()
   const counts = reader.f64()
   const followers: Record<string, number> = {}
@@ -251,16 +273,28 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
     sorted: ascending(history),
     seasonalErrors,
     seasonalSorted: ascending(seasonalErrors),
+    weeklyErrors,
+    weeklySorted: ascending(weeklyErrors),
     averages,
     averagesSum: number('averagesSum'),
     averagesSumSq: number('averagesSumSq'),
     recent: packed.recent,
     recentSum: number('recentSum'),
+    longRecent,
+    longRecentSum: number('longRecentSum'),
+    longAverages,
+    longSum: number('longSum'),
+    longSumSq: number('longSumSq'),
     sinceDetection: number('sinceDetection'),
     context,
     cad,
     cadQuiet: number('cadQuiet'),
     cadScored: number('cadScored'),
-    cadReports: number('cadReports')
+    cadReports: number('cadReports'),
+    scored: number('scored'),
+    reports: number('reports'),
+    shiftUp: number('shiftUp'),
+    shiftDown: number('shiftDown'),
+    shiftMean: number('shiftMean')
   }
 }
