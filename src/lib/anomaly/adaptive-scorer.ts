@@ -21,20 +21,14 @@ export interface ScorerParams extends CadParams {
   averagingWindow: number
   /** Averaged surprises kept to judge how unusual the current one is. */
   likelihoodWindow: number
-  /**
-   * Points of a second, longer average of surprises with a likelihood of its own (0: none): a
-   * sustained shift moves a long average far outside its usual spread, where a short one saturates.
-   */
-  longWindow: number
   /** Points after a detection over which the score is damped back from zero. */
   suppression: number
   /**
-   * Days a detection damps for at most, once the sampling interval is known (0: no limit): a
-   * metric sampled hourly is not silenced for `suppression` hours (12 days) after an incident.
+   * Days a detection damps for at most, once the sampling interval is known (0: no limit): one
+   * incident still pages once, but a metric sampled hourly is not silenced for 300 hours (12 days)
+   * after it, through the next incident.
    */
   suppressionDays: number
-  /** Whether CAD's reports are damped after a detection and count as one (else CAD rests alone). */
-  dampCad: boolean
   /** Score at or above which a point counts as a detection for suppression. */
   detectionLevel: number
   /** Deviation (in robust standard deviations) that maps to a surprise of about 0.68. */
@@ -48,15 +42,6 @@ export interface ScorerParams extends CadParams {
    * needs two past weeks in the history and competes with the daily one on its running error.
    */
   weeklyWeeks: number
-  /**
-   * Reports per scored point expected of a metric (0: no calibration). Where the scorer has already
-   * reported more often than this, each new score's tail probability is multiplied by the excess.
-   */
-  reportRate: number
-  /** CUSUM drift in spreads: a sustained shift smaller than this never accumulates (0: no CUSUM). */
-  shiftDrift: number
-  /** A deviation counts towards the CUSUM at most this many spreads, so one outlier is not a shift. */
-  shiftClip: number
   /** Quantisation levels of the context model (at most 30). */
   levels: number
   /** Longest context of the context model, in points. */
@@ -92,18 +77,13 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   absoluteSpreadFloor: 1e-6,
   averagingWindow: 10,
   likelihoodWindow: 3000,
-  longWindow: 0,
   suppression: 300,
-  dampCad: false,
-  suppressionDays: 0,
+  suppressionDays: 1.5,
   detectionLevel: 0.9999,
   zScale: 10,
   seasonalDays: 7,
   seasonalPreference: 0.7,
-  weeklyWeeks: 0,
-  reportRate: 0,
-  shiftDrift: 0,
-  shiftClip: 4,
+  weeklyWeeks: 8,
   levels: 8,
   maxOrder: 7,
   rangeMargin: 0.2,
@@ -155,11 +135,6 @@ export interface ScorerState {
   averagesSumSq: number
   recent: number[]
   recentSum: number
-  longRecent: number[]
-  longRecentSum: number
-  longAverages: number[]
-  longSum: number
-  longSumSq: number
   sinceDetection: number
   context: ContextState
   cad: CadState
@@ -168,13 +143,6 @@ export interface ScorerState {
   /** Points CAD has scored since warm-up, and the episodes it reported among them. */
   cadScored: number
   cadReports: number
-  /** Points scored since warm-up, and the detections among them (for reportRate). */
-  scored: number
-  reports: number
-  /** The two one-sided CUSUMs of the clipped deviation, and the running mean of the larger. */
-  shiftUp: number
-  shiftDown: number
-  shiftMean: number
 }
 
 export interface ScoreResult {
@@ -216,22 +184,12 @@ export function createScorerState(params: Partial<ScorerParams> = {}): ScorerSta
     averagesSumSq: 0,
     recent: [],
     recentSum: 0,
-    longRecent: [],
-    longRecentSum: 0,
-    longAverages: [],
-    longSum: 0,
-    longSumSq: 0,
     sinceDetection: merged.suppression,
     context: createContextState(),
     cad: createCadState(),
     cadQuiet: 0,
     cadScored: 0,
-    cadReports: 0,
-    scored: 0,
-    reports: 0,
-    shiftUp: 0,
-    shiftDown: 0,
-    shiftMean: 0
+    cadReports: 0
   }
 }
 
@@ -296,7 +254,11 @@ function preferSeasonal(
  * The deviation of `value` from what the history expects. The overall median and IQR are the
  * default; once a day of history exists, the median of the same time on past days is a second
  * candidate, and it is trusted only while its own typical error (median absolute error) is clearly
- * below the overall spread, i.e. while the metric really follows a daily cycle.
+ * below the overall spread, i.e. while the metric really follows a daily cycle. With two weeks of
+ * history (the period comes from the timestamps), the median of the same time of week is a third,
+ * preferred over the daily one while it has erred less: a metric whose weekends differ from its
+ * weekdays has a daily baseline that is wrong twice a week, which hides a holiday that looks like
+ * a Sunday.
  */
 function deviation(state: ScorerState, value: number): Deviation {
   const p = state.params
@@ -327,33 +289,11 @@ function deviation(state: ScorerState, value: number): Deviation {
  * single outlier of the same size.
  */
 function likelihood(state: ScorerState, average: number): number {
-  return tail(state.averages.length, state.averagesSum, state.averagesSumSq, average)
-}
-
-function tail(n: number, sum: number, sumSq: number, average: number): number {
+  const n = state.averages.length
   if (n < 10) return 0
-  const mean = sum / n
-  const std = Math.max(Math.sqrt(Math.max(sumSq / n - mean * mean, 0)), LIKELIHOOD_STD_FLOOR)
+  const mean = state.averagesSum / n
+  const std = Math.max(Math.sqrt(Math.max(state.averagesSumSq / n - mean * mean, 0)), LIKELIHOOD_STD_FLOOR)
   return 1 - normalTail(average, mean, std)
-}
-
-/** The longer average's likelihood, then that average learned. */
-function longLikelihood(state: ScorerState, surprise: number, warm: boolean): number {
-  const p = state.params
-  state.longRecent.push(surprise)
-  state.longRecentSum += surprise
-  if (state.longRecent.length > p.longWindow) state.longRecentSum -= state.longRecent.shift() as number
-  const average = state.longRecentSum / state.longRecent.length
-  const score = warm ? tail(state.longAverages.length, state.longSum, state.longSumSq, average) : 0
-  state.longAverages.push(average)
-  state.longSum += average
-  state.longSumSq += average * average
-  if (state.longAverages.length > p.likelihoodWindow) {
-    const old = state.longAverages.shift() as number
-    state.longSum -= old
-    state.longSumSq -= old * old
-  }
-  return score
 }
 
 /**
@@ -377,40 +317,6 @@ function cadScore(state: ScorerState, cad: number, warm: boolean): number {
   if (!episode || cad <= 0.5) return 0
   const excess = Math.max(1, state.cadReports / Math.max(state.cadScored, 1) / p.cadExpectedRate)
   return 1 - Math.min(1, Math.pow(10, -p.cadScale * (cad - 0.5)) * excess)
-}
-
-/**
- * A sustained shift: two one-sided CUSUMs of the deviation (clipped, so one outlier is not a shift,
- * less the drift, so the usual wander does not accumulate). The larger is judged against its own
- * running mean as an exponential tail, which is how a CUSUM of independent steps is distributed;
- * a metric whose deviations wander in long runs has a large mean and so needs a larger sum. After
- * a detection the sums restart, as a CUSUM does once it has alarmed.
- */
-function shiftScore(state: ScorerState, z: number, warm: boolean): number {
-  const p = state.params
-  const step = Math.max(-p.shiftClip, Math.min(p.shiftClip, z))
-  state.shiftUp = Math.max(0, state.shiftUp + step - p.shiftDrift)
-  state.shiftDown = Math.max(0, state.shiftDown - step - p.shiftDrift)
-  const sum = Math.max(state.shiftUp, state.shiftDown)
-  const mean = Math.max(state.shiftMean, p.shiftDrift)
-  state.shiftMean += (sum - state.shiftMean) / Math.min(state.count, p.likelihoodWindow)
-  if (!warm) return 0
-  const score = 1 - Math.exp(-sum / mean)
-  if (score >= p.detectionLevel) {
-    state.shiftUp = 0
-    state.shiftDown = 0
-  }
-  return score
-}
-
-/**
- * A score is a tail probability, and one test repeated on a metric that keeps reporting must be
- * read as such: past the reports expected so far (plus the one any metric may have), the tail
- * probability is multiplied by how many times more reports there have been.
- */
-function calibrate(state: ScorerState, score: number): number {
-  const excess = Math.max(1, state.reports / (state.params.reportRate * state.scored + 1))
-  return 1 - Math.min(1, (1 - score) * excess)
 }
 
 /** Points a detection damps for: `suppression`, or `suppressionDays` of the learned period if fewer. */
@@ -449,29 +355,20 @@ export function scoreNext(state: ScorerState, value: number, timestampMs: number
 
     const warm = state.count > p.warmup
     let score = warm ? likelihood(state, average) : 0
-    if (p.longWindow > 0) score = Math.max(score, longLikelihood(state, surprise, warm))
     // A level after a context that has never led to it, at every context length, is a pattern
     // break in its own right; partial novelty sharpens the likelihood instead of replacing it, so
     // a deviation that also arrives in an unfamiliar order outranks one that does not.
     if (warm) score = novelty >= 1 && established ? 1 : 1 - Math.pow(1 - score, 1 + p.contextWeight * novelty)
-    if (p.shiftDrift > 0) score = Math.max(score, shiftScore(state, dev.z, warm))
-    if (warm && p.reportRate > 0) score = calibrate(state, score)
-    // CAD is a second opinion on the order of values; its report counts where the value is also
-    // somewhat off, since an unusual order of ordinary values is rarely an incident (and in plain
-    // noise CAD keeps meeting new orders).
-    const cad = p.cadMaxContexts > 0 ? cadAnomaly(state.cad, p, value, state.history, dev.floor, !warm) : 0
-    const cadReport = cadScore(state, cad, warm)
-    const reported = Math.abs(dev.z) >= p.cadMinZ ? cadReport : 0
-    if (p.dampCad) score = Math.max(score, reported)
     // One incident should page once: right after a detection the score climbs back from zero.
     const suppression = suppressionLength(state)
     if (state.sinceDetection < suppression) score *= state.sinceDetection / suppression
     state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, suppression)
-    if (warm) {
-      state.scored++
-      if (score >= p.detectionLevel) state.reports++
-    }
-    if (!p.dampCad) score = Math.max(score, reported)
+    // CAD is a second opinion on the order of values; its report counts where the value is also
+    // somewhat off, since an unusual order of ordinary values is rarely an incident (and in plain
+    // noise CAD keeps meeting new orders).
+    const cad = p.cadMaxContexts > 0 ? cadAnomaly(state.cad, p, value, state.history, dev.floor, !warm) : 0
+    const reported = cadScore(state, cad, warm)
+    if (Math.abs(dev.z) >= p.cadMinZ) score = Math.max(score, reported)
 
     state.averages.push(average)
     state.averagesSum += average

@@ -39,18 +39,10 @@ const SCALARS = [
   'averagesSum',
   'averagesSumSq',
   'recentSum',
-  'longRecentSum',
-  'longSum',
-  'longSumSq',
   'sinceDetection',
   'cadQuiet',
   'cadScored',
   'cadReports',
-  'scored',
-  'reports',
-  'shiftUp',
-  'shiftDown',
-  'shiftMean',
   'ctxMin',
   'ctxMax',
   'ctxLow',
@@ -141,18 +133,10 @@ function scalarsOf(state: ScorerState): Record<(typeof SCALARS)[number], number 
     averagesSum: state.averagesSum,
     averagesSumSq: state.averagesSumSq,
     recentSum: state.recentSum,
-    longRecentSum: state.longRecentSum,
-    longSum: state.longSum,
-    longSumSq: state.longSumSq,
     sinceDetection: state.sinceDetection,
     cadQuiet: state.cadQuiet,
     cadScored: state.cadScored,
     cadReports: state.cadReports,
-    scored: state.scored,
-    reports: state.reports,
-    shiftUp: state.shiftUp,
-    shiftDown: state.shiftDown,
-    shiftMean: state.shiftMean,
     ctxMin: context.min,
     ctxMax: context.max,
     ctxLow: context.low,
@@ -177,8 +161,6 @@ export function packScorerState(state: ScorerState): PackedScorerState {
   writer.put(Float64Array.from(state.seasonalErrors))
   writer.put(Float64Array.from(state.weeklyErrors))
   writer.put(Float64Array.from(state.averages))
-  writer.put(Float64Array.from(state.longRecent))
-  writer.put(Float64Array.from(state.longAverages))
   const keys = Object.keys(followers)
   writer.put(Float64Array.from(keys, Number))
   writer.put(Float64Array.from(keys, key => followers[key] as number))
@@ -225,8 +207,6 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
   const seasonalErrors = reader.f64()
   const weeklyErrors = reader.f64()
   const averages = reader.f64()
-  const longRecent = reader.f64()
-  const longAverages = reader.f64()
   const keys = reader.f64()
   const counts = reader.f64()
   const followers: Record<string, number> = {}
@@ -280,21 +260,11 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
     averagesSumSq: number('averagesSumSq'),
     recent: packed.recent,
     recentSum: number('recentSum'),
-    longRecent,
-    longRecentSum: number('longRecentSum'),
-    longAverages,
-    longSum: number('longSum'),
-    longSumSq: number('longSumSq'),
     sinceDetection: number('sinceDetection'),
     context,
     cad,
     cadQuiet: number('cadQuiet'),
     cadScored: number('cadScored'),
-    cadReports: number('cadReports'),
-    scored: number('scored'),
-    reports: number('reports'),
-    shiftUp: number('shiftUp'),
-    shiftDown: number('shiftDown'),
-    shiftMean: number('shiftMean')
+    cadReports: number('cadReports')
   }
 }
