@@ -111,8 +111,8 @@ const LIKELIHOOD_STD_FLOOR = 0.01
 
 /**
  * Everything the scorer knows about one metric. With the defaults it is bounded at about 1 MB of
- * JSON: five windows of up to 3000 numbers (history, seasonal errors, averaged surprises and two
- * sorted copies, about 300 KB), at most 2000 contexts of the context model (about 30 KB) and at
+ * JSON: seven windows of up to 3000 numbers (history, daily and weekly errors, averaged surprises
+ * and three sorted copies, about 420 KB), at most 2000 contexts of the context model (about 30 KB) and at
  * most 5000 CAD contexts with their semi-contexts (measured at about 210 KB once full; each left
  * semi-context holds at most 3 + 15 facts, so never above about 600 KB).
  */
@@ -224,12 +224,12 @@ interface Deviation {
   seasonal: boolean
 }
 
-/** The median of the values `lag`, 2 `lag`, ... up to `count` lags back (at least `least` of them). */
-function sameTimeMedian(history: number[], lag: number, count: number, least: number): number {
+/** The median of the values `lag`, 2 `lag`, ... up to `count` lags back (the history holds one). */
+function sameTimeMedian(history: number[], lag: number, count: number): number {
   const sameTime: number[] = []
   for (let back = 1; back <= count && back * lag <= history.length; back++)
     sameTime.push(history[history.length - back * lag] as number)
-  return sameTime.length >= least ? median(sameTime) : NaN
+  return median(sameTime)
 }
 
 /**
@@ -269,13 +269,13 @@ function deviation(state: ScorerState, value: number): Deviation {
   let result: Deviation = { floor, baseline: center, spread, z: (value - center) / spread, seasonal: false }
   const { history, period } = state
   if (period > 0 && history.length >= period) {
-    const expected = sameTimeMedian(history, period, p.seasonalDays, 1)
+    const expected = sameTimeMedian(history, period, p.seasonalDays)
     result = preferSeasonal(result, state.seasonalSorted, expected, value, p.seasonalPreference)
     pushBounded(state.seasonalErrors, state.seasonalSorted, Math.abs(value - expected), p.historySize)
   }
   const week = period * 7
   if (p.weeklyWeeks > 0 && week > 0 && history.length >= 2 * week) {
-    const expected = sameTimeMedian(history, week, p.weeklyWeeks, 2)
+    const expected = sameTimeMedian(history, week, p.weeklyWeeks)
     result = preferSeasonal(result, state.weeklySorted, expected, value, p.seasonalPreference)
     pushBounded(state.weeklyErrors, state.weeklySorted, Math.abs(value - expected), p.historySize)
   }
