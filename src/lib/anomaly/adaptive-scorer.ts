@@ -23,6 +23,12 @@ export interface ScorerParams extends CadParams {
   likelihoodWindow: number
   /** Points after a detection over which the score is damped back from zero. */
   suppression: number
+  /**
+   * Days a detection damps for at most, once the sampling interval is known (0: no limit): one
+   * incident still pages once, but a metric sampled hourly is not silenced for 300 hours (12 days)
+   * after it, through the next incident.
+   */
+  suppressionDays: number
   /** Score at or above which a point counts as a detection for suppression. */
   detectionLevel: number
   /** Deviation (in robust standard deviations) that maps to a surprise of about 0.68. */
@@ -31,6 +37,11 @@ export interface ScorerParams extends CadParams {
   seasonalDays: number
   /** The seasonal baseline is used when its typical error is below this share of the spread. */
   seasonalPreference: number
+  /**
+   * Same-time-of-week values, one per past week, a weekly baseline is the median of (0: none). It
+   * needs two past weeks in the history and competes with the daily one on its running error.
+   */
+  weeklyWeeks: number
   /** Quantisation levels of the context model (at most 30). */
   levels: number
   /** Longest context of the context model, in points. */
@@ -67,10 +78,12 @@ export const DEFAULT_PARAMS: Readonly<ScorerParams> = Object.freeze({
   averagingWindow: 10,
   likelihoodWindow: 3000,
   suppression: 300,
+  suppressionDays: 1.5,
   detectionLevel: 0.9999,
   zScale: 10,
   seasonalDays: 7,
   seasonalPreference: 0.7,
+  weeklyWeeks: 8,
   levels: 8,
   maxOrder: 7,
   rangeMargin: 0.2,
@@ -98,8 +111,8 @@ const LIKELIHOOD_STD_FLOOR = 0.01
 
 /**
  * Everything the scorer knows about one metric. With the defaults it is bounded at about 1 MB of
- * JSON: five windows of up to 3000 numbers (history, seasonal errors, averaged surprises and two
- * sorted copies, about 300 KB), at most 2000 contexts of the context model (about 30 KB) and at
+ * JSON: seven windows of up to 3000 numbers (history, daily and weekly errors, averaged surprises
+ * and three sorted copies, about 420 KB), at most 2000 contexts of the context model (about 30 KB) and at
  * most 5000 CAD contexts with their semi-contexts (measured at about 210 KB once full; each left
  * semi-context holds at most 3 + 15 facts, so never above about 600 KB).
  */
@@ -115,6 +128,8 @@ export interface ScorerState {
   sorted: number[]
   seasonalErrors: number[]
   seasonalSorted: number[]
+  weeklyErrors: number[]
+  weeklySorted: number[]
   averages: number[]
   averagesSum: number
   averagesSumSq: number
@@ -162,6 +177,8 @@ export function createScorerState(params: Partial<ScorerParams> = {}): ScorerSta
     sorted: [],
     seasonalErrors: [],
     seasonalSorted: [],
+    weeklyErrors: [],
+    weeklySorted: [],
     averages: [],
     averagesSum: 0,
     averagesSumSq: 0,
@@ -207,11 +224,41 @@ interface Deviation {
   seasonal: boolean
 }
 
+/** The median of the values `lag`, 2 `lag`, ... up to `count` lags back (the history holds one). */
+function sameTimeMedian(history: number[], lag: number, count: number): number {
+  const sameTime: number[] = []
+  for (let back = 1; back <= count && back * lag <= history.length; back++)
+    sameTime.push(history[history.length - back * lag] as number)
+  return median(sameTime)
+}
+
+/**
+ * A seasonal baseline replaces `current` when its typical error (from its own running errors) is
+ * below `preference` of current's spread: whichever seasonal predictor has erred least wins.
+ */
+function preferSeasonal(
+  current: Deviation,
+  errorsSorted: number[],
+  expected: number,
+  value: number,
+  preference: number
+): Deviation {
+  if (errorsSorted.length < 10) return current
+  const spread = Math.max(quantile(errorsSorted, 0.5) * 1.4826, current.floor)
+  const limit = current.seasonal ? current.spread : current.spread * preference
+  if (!(spread < limit)) return current
+  return { floor: current.floor, baseline: expected, spread, z: (value - expected) / spread, seasonal: true }
+}
+
 /**
  * The deviation of `value` from what the history expects. The overall median and IQR are the
  * default; once a day of history exists, the median of the same time on past days is a second
  * candidate, and it is trusted only while its own typical error (median absolute error) is clearly
- * below the overall spread, i.e. while the metric really follows a daily cycle.
+ * below the overall spread, i.e. while the metric really follows a daily cycle. With two weeks of
+ * history (the period comes from the timestamps), the median of the same time of week is a third,
+ * preferred over the daily one while it has erred less: a metric whose weekends differ from its
+ * weekdays has a daily baseline that is wrong twice a week, which hides a holiday that looks like
+ * a Sunday.
  */
 function deviation(state: ScorerState, value: number): Deviation {
   const p = state.params
@@ -222,24 +269,15 @@ function deviation(state: ScorerState, value: number): Deviation {
   let result: Deviation = { floor, baseline: center, spread, z: (value - center) / spread, seasonal: false }
   const { history, period } = state
   if (period > 0 && history.length >= period) {
-    const sameTime: number[] = []
-    for (let day = 1; day <= p.seasonalDays && day * period <= history.length; day++) {
-      sameTime.push(history[history.length - day * period] as number)
-    }
-    const expected = median(sameTime)
-    if (state.seasonalSorted.length >= 10) {
-      const seasonalSpread = Math.max(quantile(state.seasonalSorted, 0.5) * 1.4826, floor)
-      if (seasonalSpread < spread * p.seasonalPreference) {
-        result = {
-          floor,
-          baseline: expected,
-          spread: seasonalSpread,
-          z: (value - expected) / seasonalSpread,
-          seasonal: true
-        }
-      }
-    }
+    const expected = sameTimeMedian(history, period, p.seasonalDays)
+    result = preferSeasonal(result, state.seasonalSorted, expected, value, p.seasonalPreference)
     pushBounded(state.seasonalErrors, state.seasonalSorted, Math.abs(value - expected), p.historySize)
+  }
+  const week = period * 7
+  if (p.weeklyWeeks > 0 && week > 0 && history.length >= 2 * week) {
+    const expected = sameTimeMedian(history, week, p.weeklyWeeks)
+    result = preferSeasonal(result, state.weeklySorted, expected, value, p.seasonalPreference)
+    pushBounded(state.weeklyErrors, state.weeklySorted, Math.abs(value - expected), p.historySize)
   }
   return result
 }
@@ -281,6 +319,13 @@ function cadScore(state: ScorerState, cad: number, warm: boolean): number {
   return 1 - Math.min(1, Math.pow(10, -p.cadScale * (cad - 0.5)) * excess)
 }
 
+/** Points a detection damps for: `suppression`, or `suppressionDays` of the learned period if fewer. */
+function suppressionLength(state: ScorerState): number {
+  const p = state.params
+  if (!(p.suppressionDays > 0 && state.period > 0)) return p.suppression
+  return Math.min(p.suppression, Math.max(1, Math.round(state.period * p.suppressionDays)))
+}
+
 /** Scores `value` observed at `timestampMs`, then learns from it. Non-finite values are ignored. */
 export function scoreNext(state: ScorerState, value: number, timestampMs: number): ScoreResult {
   const p = state.params
@@ -315,8 +360,9 @@ export function scoreNext(state: ScorerState, value: number, timestampMs: number
     // a deviation that also arrives in an unfamiliar order outranks one that does not.
     if (warm) score = novelty >= 1 && established ? 1 : 1 - Math.pow(1 - score, 1 + p.contextWeight * novelty)
     // One incident should page once: right after a detection the score climbs back from zero.
-    if (state.sinceDetection < p.suppression) score *= state.sinceDetection / p.suppression
-    state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, p.suppression)
+    const suppression = suppressionLength(state)
+    if (state.sinceDetection < suppression) score *= state.sinceDetection / suppression
+    state.sinceDetection = score >= p.detectionLevel ? 0 : Math.min(state.sinceDetection + 1, suppression)
     // CAD is a second opinion on the order of values; its report counts where the value is also
     // somewhat off, since an unusual order of ordinary values is rarely an incident (and in plain
     // noise CAD keeps meeting new orders).

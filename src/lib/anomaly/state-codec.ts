@@ -13,7 +13,7 @@ import type { CadModel, CadState } from './cad-detector.js'
 import type { ContextState } from './context-detector.js'
 
 /** Bumped whenever the packed layout changes; a state of another format is not resumed. */
-export const STATE_FORMAT = 1
+export const STATE_FORMAT = 2
 
 export interface PackedScorerState {
   format: number
@@ -159,6 +159,7 @@ export function packScorerState(state: ScorerState): PackedScorerState {
   const writer = new Writer()
   writer.put(Float64Array.from(state.history))
   writer.put(Float64Array.from(state.seasonalErrors))
+  writer.put(Float64Array.from(state.weeklyErrors))
   writer.put(Float64Array.from(state.averages))
   const keys = Object.keys(followers)
   writer.put(Float64Array.from(keys, Number))
@@ -204,6 +205,7 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
   const reader = new Reader(inflateRawSync(Buffer.from(packed.blob, 'base64')))
   const history = reader.f64()
   const seasonalErrors = reader.f64()
+  const weeklyErrors = reader.f64()
   const averages = reader.f64()
   const keys = reader.f64()
   const counts = reader.f64()
@@ -251,6 +253,8 @@ export function unpackScorerState(packed: PackedScorerState): ScorerState {
     sorted: ascending(history),
     seasonalErrors,
     seasonalSorted: ascending(seasonalErrors),
+    weeklyErrors,
+    weeklySorted: ascending(weeklyErrors),
     averages,
     averagesSum: number('averagesSum'),
     averagesSumSq: number('averagesSumSq'),

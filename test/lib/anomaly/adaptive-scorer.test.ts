@@ -109,6 +109,65 @@ t.test('a daily cycle stays quiet across its cycle, and a break in it is found',
   )
 })
 
+const HOUR = 3_600_000
+
+// Hourly, with weekdays around 100 and weekends around 40, each with its daily shape. START is a
+// Monday; `holiday` makes a weekday look like a weekend day.
+function weeklySeries(next: () => number, hours: number, holiday = -1): number[] {
+  return Array.from({ length: hours }, (_, hour) => {
+    const day = Math.floor(hour / 24)
+    const weekend = day % 7 >= 5 || day === holiday
+    const shape = Math.sin((2 * Math.PI * (hour % 24)) / 24)
+    return (weekend ? 40 + 10 * shape : 100 + 40 * shape) + 2 * next()
+  })
+}
+
+function feedHourly(state: ScorerState, values: number[]) {
+  return values.map((value, hour) => scoreNext(state, value, START + hour * HOUR))
+}
+
+t.test('a weekly cycle gets a same-time-of-week baseline, and a weekday like a Sunday is found', async t => {
+  const weeks = 6
+  const holiday = weeks * 7 + 2
+  const run = (params: Partial<typeof DEFAULT_PARAMS>) =>
+    feedHourly(createScorerState(params), weeklySeries(noise(17), (weeks * 7 + 3) * 24, holiday))
+  const weekly = run({})
+  const dailyOnly = run({ weeklyWeeks: 0 })
+  // The last Saturday at noon: the weekend's level, where the past seven days' median is a weekday's.
+  const saturdayNoon = (weeks - 1) * 168 + 5 * 24 + 12
+  t.ok(
+    Math.abs((weekly[saturdayNoon]?.baseline as number) - 40) < 5,
+    `weekly baseline ${weekly[saturdayNoon]?.baseline}`
+  )
+  t.ok(Math.abs((dailyOnly[saturdayNoon]?.baseline as number) - 40) > 30, "the daily baseline is a weekday's")
+  const holidayPeak = (results: typeof weekly) =>
+    Math.max(...results.slice(holiday * 24, (holiday + 1) * 24).map(result => result.score))
+  t.ok(holidayPeak(weekly) >= DEFAULT_PARAMS.detectionLevel, `holiday peaked at ${holidayPeak(weekly)}`)
+  t.ok(holidayPeak(dailyOnly) < DEFAULT_PARAMS.detectionLevel, `daily only: ${holidayPeak(dailyOnly)}`)
+})
+
+t.test('an hourly metric is damped for a day and a half after a detection, not 300 hours', async t => {
+  // CAD off: its reports rest on their own; this is the likelihood's damping.
+  const detections = (params: Partial<typeof DEFAULT_PARAMS>) => {
+    const next = noise(5)
+    const values = Array.from({ length: 1200 }, (_, hour) => {
+      const incident = (hour >= 600 && hour < 606) || (hour >= 672 && hour < 678)
+      return (incident ? 40 : 10) + next()
+    })
+    return feedHourly(createScorerState({ cadMaxContexts: 0, ...params }), values)
+      .map((result, hour) => (result.score >= DEFAULT_PARAMS.detectionLevel ? hour : -1))
+      .filter(hour => hour >= 0)
+  }
+  const found = detections({})
+  t.equal(found.filter(hour => hour >= 600 && hour < 606).length, 1, 'the first incident pages once')
+  t.equal(found.filter(hour => hour >= 672 && hour < 678).length, 1, 'the second, three days on, pages too')
+  t.same(
+    detections({ suppressionDays: 0 }).filter(hour => hour >= 672),
+    [],
+    'damped for 300 points, it would not'
+  )
+})
+
 t.test('a value inside the usual range but out of its usual order is found by the context model', async t => {
   // A sawtooth whose every value is ordinary: only the order of values tells a break apart. The
   // seasonal baseline is off so the test sees the context model alone.

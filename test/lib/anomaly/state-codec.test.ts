@@ -48,3 +48,20 @@ t.test('a packed state, stored as JSON and unpacked, scores the rest exactly as 
   const packed = JSON.stringify(packScorerState(unbroken)).length
   t.ok(packed * 2 < plain, `packed ${packed} bytes against ${plain} as plain JSON`)
 })
+
+t.test('a state with the weekly baseline in play packs and scores on exactly', async t => {
+  // Hourly for five weeks: the weekly baseline needs two weeks of history before it competes.
+  const values = series(840)
+  const unbroken = createScorerState()
+  let resumed = createScorerState()
+  const differing: number[] = []
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0 && i % 150 === 0) resumed = unpackScorerState(stored(resumed))
+    const time = START + i * 3_600_000
+    const expected = scoreNext(unbroken, values[i] as number, time)
+    if (scoreNext(resumed, values[i] as number, time).score !== expected.score) differing.push(i)
+  }
+  t.same(differing, [], 'every score equal')
+  t.ok(unbroken.weeklyErrors.length > 0 && unbroken.period === 24, 'the weekly baseline was in play')
+  t.same(unpackScorerState(stored(unbroken)).weeklySorted, unbroken.weeklySorted, 'its errors are restored, sorted')
+})
