@@ -102,6 +102,7 @@ export interface DetectionConfig {
   flapWindowMinutes: number
   flapHoldMinutes: number
   adaptiveHistoryPoints: number
+  ruleConfirmScore: number
   runBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
   rules: {
@@ -266,6 +267,7 @@ function detectionConfig(env: Env): DetectionConfig {
     flapWindowMinutes: env.DETECT_FLAP_WINDOW_MINUTES,
     flapHoldMinutes: env.DETECT_FLAP_HOLD_MINUTES,
     adaptiveHistoryPoints: env.DETECT_ADAPTIVE_HISTORY_POINTS,
+    ruleConfirmScore: env.DETECT_RULE_CONFIRM_SCORE,
     runBudgetMs: env.DETECT_RUN_BUDGET_MS,
     rules: {
       latency_ms: { baselineFactor: env.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: env.DETECT_LATENCY_LIMIT_MS },

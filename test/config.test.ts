@@ -209,6 +209,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     flapWindowMinutes: 120,
     flapHoldMinutes: 60,
     adaptiveHistoryPoints: 10_000,
+    ruleConfirmScore: 0.99,
     runBudgetMs: 2500,
     rules: {
       latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
@@ -229,6 +230,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
     DETECT_DISK_LIMIT_PERCENT: '95',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
+    DETECT_RULE_CONFIRM_SCORE: '0',
     DETECT_RUN_BUDGET_MS: '5000'
   })
   t.match(config.detection, {
@@ -238,6 +240,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     recoveryMinutes: 30,
     flapResolutions: 3,
     adaptiveHistoryPoints: 200,
+    ruleConfirmScore: 0,
     runBudgetMs: 5000,
     rules: {
       latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },

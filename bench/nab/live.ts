@@ -1,14 +1,15 @@
-// `npm run bench:nab:live -- [--nab DIR] [--category NAME] [--days N]`: the service itself, not
-// its scorer alone, on NAB's labelled series, sent the way an agent sends them. Each labelled
-// window of every 5- and 10-minute file becomes a segment of N days (6.5 by default: events are
-// accepted up to 7 days late) with the window about two thirds in, moved to end ten minutes ago
-// and imported through POST /v1/health-events/batch as `latency_ms` with each point's measurement
-// window; the detector then runs through POST /v1/anomalies/detect at every detection window's
-// end (`at`), as the detect job would have run live. A signal's opening is a detection at its
-// `detection_timestamp`, scored with NAB's windows and weights (bench/nab/scoring.ts) and
-// normalised per segment set as NAB normalises (null detector 0, perfect 100). Files with no
-// window give one segment from their middle, so false alarms on quiet series count too. Hourly
-// and half-hourly files are left out: 6.5 days of them is too short for the scorer's warm-up.
+// `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]`:
+// the service itself, not its scorer alone, on NAB's labelled series, sent the way an agent
+// sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
+// (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
+// moved to end ten minutes ago and imported through POST /v1/health-events/batch as
+// `latency_ms` with each point's measurement window; the detector then runs through POST
+// /v1/anomalies/detect at every detection window's end (`at`), as the detect job would have run
+// live. A signal's opening is a detection at its `detection_timestamp`, scored with NAB's
+// windows and weights (bench/nab/scoring.ts) and normalised per segment set as NAB normalises
+// (null detector 0, perfect 100). Files with no window give one segment from their middle, so
+// false alarms on quiet series count too. Hourly and half-hourly files are left out: 6.5 days of
+// them is too short for the scorer's warm-up.
 //
 // Printed beside it: the scorer alone (scoreSeries, as `bench:nab` runs it) on the same segments
 // at the live threshold, so the gap between "the scorer" and "what the service reports" shows.
@@ -37,9 +38,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const { values: args } = parseArgs({
   options: {
     nab: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'nab') },
-    category: { type: 'string' },
+    only: { type: 'string' },
     days: { type: 'string', default: '6.5' },
-    verbose: { type: 'boolean', default: false }
+    verbose: { type: 'boolean', default: false },
+    'rule-confirm-score': { type: 'string' }
   }
 })
 const nabDir = path.resolve(args.nab)
@@ -116,7 +118,8 @@ const config = loadConfig({
   JOBS_ENABLED: 'false',
   LOG_LEVEL: 'silent',
   RATE_LIMIT_MAX: '10000000',
-  DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS)
+  DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS),
+  ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] })
 })
 const app = await buildApp(config, { logger: false })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -132,7 +135,7 @@ interface Result {
 try {
   const labels = readWindowLabels(nabDir)
   const corpus = readCorpus(nabDir)
-    .filter(series => args.category === undefined || series.category === args.category)
+    .filter(series => args.only === undefined || series.name.startsWith(args.only))
     .filter(series => intervalMinutes(series) <= 10)
   const labelled = corpus.reduce((sum, series) => sum + (labels[series.name]?.length ?? 0), 0)
   const segments = corpus.flatMap(series =>
@@ -198,10 +201,10 @@ try {
 
   const windows = results.reduce((sum, { segment }) => sum + segment.windows.length, 0)
   console.log(
-    `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.category === undefined ? '' : ` of ${args.category}`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
+    `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.only === undefined ? '' : ` named ${args.only}*`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
   )
   console.log(
-    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
   )
   const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
     results.map(result => ({
@@ -210,6 +213,15 @@ try {
       scores: pick(result),
       windows: result.segment.windows
     }))
+  for (const category of [...new Set(results.map(({ segment }) => segment.series.category))]) {
+    const members = files(result => result.live).filter(file => file.category === category)
+    const rows = corpusRows(members, { tpWeight: 1, fpWeight: 1, fnWeight: 1 })
+    const found = new Set(rows.filter(row => row.window >= 0 && row.score >= 1).map(row => row.window)).size
+    const outside = rows.filter(row => row.window < 0 && row.score >= 1).length
+    console.log(
+      `  ${category}: ${members.length} segments, windows found ${found} of ${members.reduce((sum, file) => sum + file.windows.length, 0)}, detections outside windows ${outside}`
+    )
+  }
   for (const [profile, cost] of Object.entries(readProfiles(nabDir))) {
     const nullScore = -cost.fnWeight * windows
     const perfect = cost.tpWeight * windows

@@ -250,6 +250,10 @@ export const ENV_GROUPS = [
         description:
           "A run's LLM analyses must end by then; later ones keep the rule-based analysis. The seed's target is 3 s for the whole run; half a second is left for the writes after the LLM."
       }),
+      DETECT_RULE_CONFIRM_SCORE: decimal(0.99, 0, 1, {
+        description:
+          "A relative rule (DETECT_*_BASELINE_FACTOR) alone opens a signal only where the metric's adaptive score reaches this, once its scorer has seen 150 points: twice the baseline is ordinary for a bursty metric. 0: the rule alone, as the seed has it. The absolute limits never need it."
+      }),
       DETECT_LATENCY_BASELINE_FACTOR: decimal(2, 1, 100, {
         description: 'Latency above this multiple of its baseline...'
       }),

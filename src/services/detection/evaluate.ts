@@ -7,6 +7,10 @@ import { recognisePattern, type Pattern } from './patterns.js'
 import { ruleHit, type MetricName, type MetricRule, type RuleHit } from './rules.js'
 import { confidenceOf, severityOf, type Severity } from './severity.js'
 import type { DetectorSettings } from './settings.js'
+import { DEFAULT_PARAMS } from '../../lib/anomaly/adaptive-scorer.js'
+
+// The scorer's scores mean nothing before it has seen this many points (they are 0 then).
+const SCORER_WARMUP = DEFAULT_PARAMS.warmup
 
 export interface SeriesPoint extends Point {
   /** The health event the value came from. */
@@ -135,6 +139,15 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   })
   const breaching = window.map((_, i) => hits[i] !== null || adaptiveBreach[i] === true)
   if (!breaching.includes(true)) return { finding: null, newestAt, lastAbnormalAt }
+  // "Twice the baseline" is ordinary for a bursty metric: a relative rule alone opens a signal
+  // only where the metric's own scorer, which knows its noise, finds the point unusual too. Once
+  // a signal is open, every breach counts towards its pattern as before.
+  const confirming = settings.ruleConfirmScore > 0 && scores !== null && (baseline?.points ?? 0) > SCORER_WARMUP
+  const opens = (i: number): boolean =>
+    adaptiveBreach[i] === true ||
+    hits[i]?.absolute === true ||
+    (hits[i] !== null && (!confirming || (scores?.[i] ?? 0) >= settings.ruleConfirmScore))
+  if (!input.ongoing && !window.some((_, i) => opens(i))) return { finding: null, newestAt, lastAbnormalAt }
 
   let peakIndex = breaching.indexOf(true)
   breaching.forEach((breach, i) => {

@@ -86,6 +86,8 @@ export interface RuleHit {
   threshold: number
   /** Which rules it crossed, for detection_algorithm. */
   names: string[]
+  /** The absolute limit is among them: a breach whatever the metric's history says. */
+  absolute: boolean
 }
 
 /**
@@ -118,7 +120,7 @@ export function ruleHit(
     names.push(`absolute_limit_${rule.absoluteLimit}`)
     thresholds.push(rule.absoluteLimit)
   }
-  return { threshold: Math.min(...thresholds), names }
+  return { threshold: Math.min(...thresholds), names, absolute }
 }
 
 export function mergeRules(overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {

@@ -24,6 +24,11 @@ export interface DetectorSettings {
   adaptiveScoreThreshold: number
   /** ... and a rise of at least this many spreads above the robust baseline. */
   adaptiveMinZ: number
+  /**
+   * A relative rule alone opens a signal only where the metric's adaptive score is at least this
+   * (once the scorer is warm); 0: the rule alone. The absolute limits never need it.
+   */
+  ruleConfirmScore: number
   /** Most events fed to one metric's stored scorer state in a run; a longer backlog starts it afresh. */
   adaptiveHistoryPoints: number
   /** How long after an hour ends before it is rolled up, so events still being committed make it in. */
@@ -64,6 +69,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   ruleMinZ: 2,
   adaptiveScoreThreshold: 0.999,
   adaptiveMinZ: 4,
+  ruleConfirmScore: ENV_DEFAULTS.DETECT_RULE_CONFIRM_SCORE,
   adaptiveHistoryPoints: ENV_DEFAULTS.DETECT_ADAPTIVE_HISTORY_POINTS,
   rollupSettleMinutes: 5,
   rollupHoursPerRun: 6,

@@ -171,8 +171,51 @@ t.test('a daily cycle is judged against the same time on past days, so business 
   t.same(seasonal.signals, [], 'noon looks like every other noon')
 
   const flat = await runDetection(
-    { db: ctx.app.db, analyzer, settings: { ...settings, seasonalMinDays: 99 } },
+    { db: ctx.app.db, analyzer, settings: { ...settings, seasonalMinDays: 99, ruleConfirmScore: 0 } },
     { at: noon.toISOString(), analyze: false }
   )
-  t.equal(flat.signals.length, 1, 'without the daily baseline, noon is more than twice the overall median')
+  t.equal(
+    flat.signals.length,
+    1,
+    'without the daily baseline (and the rule alone), noon is more than twice the overall median'
+  )
+})
+
+t.test('on a bursty metric, twice the baseline opens a signal only where its own scorer finds it unusual', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const at = evaluationTime()
+  // A day at one point a minute: 100 ms, with a burst of 240 ms every seventh minute, this
+  // minute's included. Every burst is more than twice the baseline and many spreads above it.
+  await insertSeries(
+    sql,
+    'bursty',
+    minutely(at, 24 * 60, i => ({ latency_ms: (i % 7 === 6 ? 240 : 100) + 4 * wobble(i) }))
+  )
+  const detect = async (settings: DetectorOverrides) =>
+    await runDetection({ db: ctx.app.db, analyzer, settings }, { at: at.toISOString(), analyze: false })
+
+  const ruleAlone = await detect({ ruleConfirmScore: 0 })
+  t.match(
+    ruleAlone.signals,
+    [{ source_component_name: 'bursty', detection_algorithm: /2x_baseline/ }],
+    'the rule alone pages on an ordinary burst'
+  )
+  await sql`truncate anomaly_signals cascade`
+  await sql`delete from detector_states`
+
+  const confirmed = await detect({})
+  t.same(confirmed.signals, [], 'its scorer has seen a thousand bursts like it: no signal')
+
+  // The same metric's next minute at ten times its baseline: unusual for it, and paged.
+  await insertSeries(sql, 'bursty', [{ at: new Date(at.getTime() + MINUTE), latency_ms: 1000 }])
+  const spike = await runDetection(
+    { db: ctx.app.db, analyzer },
+    { at: new Date(at.getTime() + MINUTE).toISOString(), analyze: false }
+  )
+  t.match(
+    spike.signals,
+    [{ source_component_name: 'bursty', observed_value: 1000 }],
+    'a burst it has not seen is paged'
+  )
 })
