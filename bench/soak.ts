@@ -15,9 +15,12 @@
 // printed beside it). Start-up is the RSS after a warm-up of the same traffic (not counted in
 // --duration: V8 sizes its heap then). Both ends are the highest sample of their last 30 s: RSS
 // swings by a third between collections (one detection run alone allocates about 40 MB), so a
-// single sample could sit anywhere on that sawtooth. The server runs with the flags `npm start`
-// gives node (the heap limit, bench/support/server.ts); BENCH_NODE_ARGS adds more, such as
+// single sample could sit anywhere on that sawtooth. The server is what `npm start` runs, dist/
+// (built first), with the flags it gives node (the heap limit, bench/support/server.ts): run from
+// src/ through tsx, the process also held esbuild's worker thread (a second V8 isolate) and the
+// transpiled sources, some 25 MB of RSS the service does not have. BENCH_NODE_ARGS adds more, such as
 // `--trace-gc`, whose lines in the server log show the heap live after each full collection.
+import { execFileSync } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -90,6 +93,8 @@ await owner`
     round((35 + (random() * 2 - 1) * 10)::numeric, 2), round((50 + (random() * 2 - 1) * 5)::numeric, 2)
   from generate_series(0, ${COMPONENTS - 1}) c, generate_series(0, ${SEED_MINUTES * 60 - CADENCE_S}, ${CADENCE_S}) s`
 
+console.log('building dist/ (npm run build) ...')
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
 const jwtSecret = randomBytes(32).toString('hex')
 const logFile = path.join(dataDir, 'server.log')
 const server = await startServer(
@@ -120,7 +125,7 @@ const server = await startServer(
     ESCALATION_WEBHOOK_SECRET: CONTROL_SECRET
   },
   logFile,
-  { nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(arg => arg !== '') }
+  { built: true, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(arg => arg !== '') }
 )
 
 const service = await signToken(jwtSecret, { role: 'service_role' })

@@ -75,8 +75,13 @@ export async function upsertActiveSignals(
         ]
       : [])
   ].reduce((list, assignment) => tx`${list}, ${assignment}`, tx``)
+  // The drafts go as one JSON parameter read back as the table's rows, so the statement is the
+  // same text for any number of drafts: a VALUES list made one prepared statement per count on
+  // every pooled connection, kept for the connection's life (postgres.js caches them by text).
+  const list = tx([...columns])
   return await tx<UpsertedSignal[]>`
-    insert into anomaly_signals ${tx(drafts as never, [...columns])}
+    insert into anomaly_signals (${list})
+    select ${list} from jsonb_populate_recordset(null::anomaly_signals, ${tx.json(drafts as never)})
     on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
     do update set
       historical_occurrences = anomaly_signals.historical_occurrences + 1,

@@ -44,7 +44,12 @@ function row(record: DecisionRecord): Record<string, unknown> {
 
 export async function recordDecisions(tx: Tx, records: DecisionRecord[]): Promise<void> {
   if (records.length === 0) return
-  await tx`insert into decision_audit_log ${tx(records.map(row) as never, ...COLUMNS)}`
+  // One JSON parameter read back as the table's rows: the same statement text for any number of
+  // records, where a VALUES list made one prepared statement per count on every connection.
+  const columns = tx(COLUMNS)
+  await tx`
+    insert into decision_audit_log (${columns})
+    select ${columns} from jsonb_populate_recordset(null::decision_audit_log, ${tx.json(records.map(row) as never)})`
 }
 
 export async function recordDecision(tx: Tx, record: DecisionRecord): Promise<void> {

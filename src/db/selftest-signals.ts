@@ -51,8 +51,6 @@ export async function raiseSignal(tx: Tx, signal: SelftestSignal): Promise<Raise
     anomaly_category: 'selftest',
     source_type: 'selftest',
     detection_method: 'selftest',
-    recommended_actions: tx.json(signal.recommended_actions as never),
-    metadata: tx.json(signal.metadata as never),
     detection_timestamp: clock?.now,
     last_observed_at: clock?.now
   }

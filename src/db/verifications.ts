@@ -1,5 +1,8 @@
 // Verification of succeeded actions: the due ones are claimed (SKIP LOCKED, so instances split
-// them) and their outcome written in the same transaction.
+// them) and their outcome written in the same transaction. The claim locks FOR NO KEY UPDATE,
+// which is all the transaction's own update needs: FOR UPDATE would also block the foreign-key
+// checks of signals written meanwhile that reference the action, while this transaction goes on
+// to resolve such a signal, which the detector may hold; that ordering deadlocked.
 import type { Tx } from './client.js'
 import type { RecoveryActionRow } from '../schemas/recovery-actions.js'
 
@@ -9,7 +12,7 @@ export async function claimDueVerifications(tx: Tx, limit: number): Promise<Reco
     where verification_status = 'pending' and verification_due_at <= now()
     order by verification_due_at
     limit ${limit}
-    for update skip locked`
+    for no key update skip locked`
 }
 
 export interface VerificationOutcome {
