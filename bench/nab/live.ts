@@ -16,17 +16,13 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../../src/config.js'
-import { buildApp } from '../../src/app.js'
 import { createSql } from '../../src/db/client.js'
 import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
 import { DEFAULT_SETTINGS } from '../../src/services/detection/settings.js'
-import { signToken } from '../../src/services/auth/tokens.js'
-import { benchDatabase } from '../support/database.js'
+import { startApiBench } from '../support/api-bench.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series, type Window } from './corpus.js'
 import { corpusRows, normalize, scoreAtThreshold, type ScoredFile } from './scoring.js'
 
-const SECRET = 'bench-nab-live-secret-at-least-32-characters'
 const BENCH_PORT = 54389
 const MINUTE = 60_000
 const BATCH = 1000
@@ -100,31 +96,11 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
   return segments
 }
 
-async function call(address: string, token: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${address}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body)
-  })
-  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`)
-  return await res.json()
-}
-
-const database = await benchDatabase('nab-live', BENCH_PORT)
-const config = loadConfig({
-  DATABASE_URL: database.url,
-  JWT_SECRET: SECRET,
-  SECRETS_KEY: `${SECRET}-sealing-key`,
-  JOBS_ENABLED: 'false',
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_MAX: '10000000',
+const { call, config, databaseUrl, close } = await startApiBench('nab-live', BENCH_PORT, {
   DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS),
   ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] })
 })
-const app = await buildApp(config, { logger: false })
-const address = await app.listen({ port: 0, host: '127.0.0.1' })
-const token = await signToken(SECRET, { role: 'service_role' })
-const owner = createSql(database.url, { max: 1 })
+const owner = createSql(databaseUrl, { max: 1 })
 
 interface Result {
   segment: Segment
@@ -173,9 +149,9 @@ try {
       let due = imported
       while (due < events.length && (times[due] as number) <= stop) due++
       for (let i = imported; i < due; i += BATCH)
-        await call(address, token, '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
+        await call('POST', '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
       imported = due
-      await call(address, token, '/v1/anomalies/detect', { at: new Date(stop).toISOString(), analyze: false })
+      await call('POST', '/v1/anomalies/detect', { at: new Date(stop).toISOString(), analyze: false })
       runs++
       if (stop >= end) break
     }
@@ -251,6 +227,5 @@ try {
   }
 } finally {
   await owner.end()
-  await app.close()
-  await database.close()
+  await close()
 }

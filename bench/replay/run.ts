@@ -3,14 +3,10 @@
 // /v1/anomalies/detect {at} at every evaluation step, the way a team backtests on imported
 // history. Prints incidents found, false alarms, the median time to detect and the replay's
 // speed. Uses DATABASE_URL's server or an embedded PostgreSQL under .data/bench-replay.
-import { loadConfig } from '../../src/config.js'
-import { buildApp } from '../../src/app.js'
-import { signToken } from '../../src/services/auth/tokens.js'
-import { benchDatabase } from '../support/database.js'
+import { startApiBench, type ApiBench } from '../support/api-bench.js'
 import { reportFigure } from '../support/figures.js'
 import { evaluationSteps, labelledDay, type Incident, type IncidentPlan } from './labelled-day.js'
 
-const SECRET = 'bench-replay-secret-at-least-32-characters'
 const BENCH_PORT = 54388
 const MINUTE = 60_000
 const HOURS = 24
@@ -39,29 +35,14 @@ interface Signal {
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 
-async function call(address: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${address}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' })
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return await res.json()
-}
-
-async function allSignals(address: string, token: string): Promise<Signal[]> {
+async function allSignals(call: ApiBench['call']): Promise<Signal[]> {
   const signals: Signal[] = []
   let cursor: string | null = null
   do {
-    const page = (await call(
-      address,
-      token,
-      'GET',
-      `/v1/anomalies?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`
-    )) as { items: Signal[]; next_cursor: string | null }
+    const page = (await call('GET', `/v1/anomalies?limit=500${cursor === null ? '' : `&cursor=${cursor}`}`)) as {
+      items: Signal[]
+      next_cursor: string | null
+    }
     signals.push(...page.items)
     cursor = page.next_cursor
   } while (cursor !== null)
@@ -80,18 +61,7 @@ function detectionOf(incident: Incident, signals: Signal[], windowMs: number): S
     .sort((a, b) => Date.parse(a.detection_timestamp) - Date.parse(b.detection_timestamp))[0]
 }
 
-const database = await benchDatabase('replay', BENCH_PORT)
-const config = loadConfig({
-  DATABASE_URL: database.url,
-  JWT_SECRET: SECRET,
-  SECRETS_KEY: `${SECRET}-sealing-key`,
-  JOBS_ENABLED: 'false',
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_MAX: '10000000'
-})
-const app = await buildApp(config, { logger: false })
-const address = await app.listen({ port: 0, host: '127.0.0.1' })
-const token = await signToken(SECRET, { role: 'service_role' })
+const { call, config, close } = await startApiBench('replay', BENCH_PORT)
 
 try {
   const end = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE)
@@ -105,16 +75,15 @@ try {
 
   const importStarted = performance.now()
   for (let i = 0; i < day.events.length; i += BATCH)
-    await call(address, token, 'POST', '/v1/health-events/batch', { events: day.events.slice(i, i + BATCH) })
+    await call('POST', '/v1/health-events/batch', { events: day.events.slice(i, i + BATCH) })
   const importMs = performance.now() - importStarted
 
   const steps = evaluationSteps(day.start + WARM_UP_MINUTES * MINUTE, day.end, STEP_MINUTES)
   const replayStarted = performance.now()
-  for (const at of steps)
-    await call(address, token, 'POST', '/v1/anomalies/detect', { at: new Date(at).toISOString(), analyze: false })
+  for (const at of steps) await call('POST', '/v1/anomalies/detect', { at: new Date(at).toISOString(), analyze: false })
   const replayMs = performance.now() - replayStarted
 
-  const signals = await allSignals(address, token)
+  const signals = await allSignals(call)
   const windowMs = config.detection.windowMinutes * MINUTE
   const detections = day.incidents.map(incident => ({ incident, signal: detectionOf(incident, signals, windowMs) }))
   const matched = new Set(detections.flatMap(({ signal }) => (signal === undefined ? [] : [signal])))
@@ -189,6 +158,5 @@ try {
     ours: '-'
   })
 } finally {
-  await app.close()
-  await database.close()
+  await close()
 }
