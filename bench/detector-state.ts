@@ -8,13 +8,12 @@
 // does.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { createSql } from '../src/db/client.js'
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js'
 import { createScorerState, scoreNext, type ScorerState } from '../src/lib/anomaly/adaptive-scorer.js'
 import { packScorerState, unpackScorerState, type PackedScorerState } from '../src/lib/anomaly/state-codec.js'
 import { parseSeries } from './nab/corpus.js'
+import { benchDatabase } from './support/database.js'
 import { reportFigure } from './support/figures.js'
 
 const FILE = 'realKnownCause/machine_temperature_system_failure.csv'
@@ -64,18 +63,8 @@ if (differing > 0) throw new Error(`the unpacked state scored ${differing} point
 
 console.log(`scorer state after ${FED} points of ${FILE}; the next ${series.values.length - FED} scored identically`)
 
-let embedded: EmbeddedDatabase | undefined
-let serverUrl = process.env.DATABASE_URL
-if (serverUrl === undefined || serverUrl === '') {
-  embedded = await startEmbeddedPostgres(path.resolve(repoRoot, '.data/bench-detector-state'), BENCH_PORT, () => {})
-  serverUrl = embedded.url
-}
-const databaseName = `core314_bench_state_${randomBytes(4).toString('hex')}`
-const admin = createSql(serverUrl, { max: 1 })
-await admin`create database ${admin(databaseName)}`
-const benchUrl = new URL(serverUrl)
-benchUrl.pathname = `/${databaseName}`
-const sql = createSql(benchUrl.toString(), { max: 1 })
+const database = await benchDatabase('detector-state', BENCH_PORT)
+const sql = createSql(database.url, { max: 1 })
 try {
   await sql`create table states (id int primary key, state jsonb not null)`
   for (const [id, form] of forms.entries()) {
@@ -111,7 +100,5 @@ try {
   }
 } finally {
   await sql.end()
-  await admin`drop database if exists ${admin(databaseName)} with (force)`
-  await admin.end()
-  await embedded?.stop()
+  await database.close()
 }
