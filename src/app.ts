@@ -11,6 +11,7 @@ import metrics from './plugins/metrics.js'
 import domainMetrics from './plugins/domain-metrics.js'
 import requestId, { requestIdOf } from './plugins/request-id.js'
 import { currentRequestId } from './request-context.js'
+import { RequestLog } from './request-log.js'
 import db from './plugins/db.js'
 import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify({
     logger: options.logger === false ? false : { ...loggerOptions(config), ...options.logger },
     requestIdHeader: false,
+    logController: new RequestLog(),
     genReqId: requestIdOf,
     // While draining on shutdown, new requests get 503 and idle keep-alive sockets close.
     return503OnClosing: true,

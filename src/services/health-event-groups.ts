@@ -27,14 +27,34 @@ interface Member {
 interface Group {
   caller: Caller
   members: Member[]
+  /** Its turn of the event loop has passed: it may be sent. */
+  ready: boolean
+}
+
+/** One identity's groups: the one still taking members, and how many are being stored. */
+interface Lane {
+  open: Group | undefined
+  inFlight: number
+}
+
+export interface GroupOptions {
+  /**
+   * Statements of one identity in flight at once. A group ready while that many are being
+   * stored waits for the first to finish and takes every request arriving meanwhile, so a few
+   * steady callers share commits too, not only bursts that land in the same turn.
+   */
+  maxInFlight?: number
+  /** The longest a ready group waits for that, ms: a slow statement holds the others no longer. */
+  maxHoldMs?: number
 }
 
 /**
  * One process's group commit over `db`. Each statement keeps Db.statement's deadline, counted
- * from when the group is sent: at most one turn of the event loop after its first request.
+ * from when the group is sent: at most `maxHoldMs` after its turn of the event loop.
  */
-export function healthEventGroups(db: Db): StoreHealthEvent {
-  const open = new Map<string, Group>()
+export function healthEventGroups(db: Db, options: GroupOptions = {}): StoreHealthEvent {
+  const { maxInFlight = 1, maxHoldMs = 10 } = options
+  const lanes = new Map<string, Lane>()
 
   async function alone(caller: Caller, member: Member): Promise<void> {
     try {
@@ -45,7 +65,7 @@ export function healthEventGroups(db: Db): StoreHealthEvent {
     }
   }
 
-  async function flush({ caller, members }: Group): Promise<void> {
+  async function store({ caller, members }: Group): Promise<void> {
     const [first] = members
     if (members.length === 1 && first !== undefined) return await alone(caller, first)
     let rows: HealthEventRow[]
@@ -65,20 +85,39 @@ export function healthEventGroups(db: Db): StoreHealthEvent {
     members.forEach((member, index) => member.resolve(rows[index] as HealthEventRow))
   }
 
+  function send(key: string, lane: Lane, group: Group): void {
+    if (lane.open === group) lane.open = undefined
+    lane.inFlight += 1
+    void store(group).finally(() => {
+      lane.inFlight -= 1
+      const waiting = lane.open
+      if (waiting?.ready === true) send(key, lane, waiting)
+      else if (lane.inFlight === 0 && waiting === undefined) lanes.delete(key)
+    })
+  }
+
   return async (caller, event) =>
     await new Promise<HealthEventRow>((resolve, reject) => {
       const key = `${caller.role}\n${claimsText(caller)}`
-      const group = open.get(key)
-      if (group !== undefined) {
-        group.members.push({ event, resolve, reject })
+      let lane = lanes.get(key)
+      if (lane === undefined) {
+        lane = { open: undefined, inFlight: 0 }
+        lanes.set(key, lane)
+      }
+      if (lane.open !== undefined) {
+        lane.open.members.push({ event, resolve, reject })
         return
       }
-      const opened: Group = { caller, members: [{ event, resolve, reject }] }
-      open.set(key, opened)
+      const group: Group = { caller, members: [{ event, resolve, reject }], ready: false }
+      const held = lane
+      held.open = group
       // After the I/O of this turn: every request read in it has reached its handler by then.
       setImmediate(() => {
-        open.delete(key)
-        void flush(opened)
+        group.ready = true
+        if (held.inFlight < maxInFlight) return send(key, held, group)
+        setTimeout(() => {
+          if (held.open === group) send(key, held, group)
+        }, maxHoldMs).unref()
       })
     })
 }

@@ -94,8 +94,20 @@ t.test(
     t.same(escalations, [{ request_id: requestId }], 'the escalation it caused names it')
 
     const own = logs.lines().filter(line => line.includes(requestId))
-    t.ok(
-      own.some(line => line.includes('"incoming request"')) && own.some(line => line.includes('"request completed"'))
+    const completed = own.filter(line => line.includes('"request completed"'))
+    t.equal(completed.length, 1, 'one line when the request ends')
+    t.match(
+      JSON.parse(completed[0] ?? '{}'),
+      {
+        req: { method: 'POST', url: String },
+        res: { statusCode: Number },
+        responseTime: Number
+      },
+      'with its method, url, status and time'
+    )
+    t.notOk(
+      own.some(line => line.includes('"incoming request"')),
+      'none when it arrives'
     )
     const escalated = own.find(line => line.includes('escalated to people'))
     t.ok(escalated !== undefined, "the escalation, logged by the engine's logger, carries the request id")

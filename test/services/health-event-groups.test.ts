@@ -9,7 +9,7 @@ import { createSql } from '../../src/db/client.js'
 import type { Caller } from '../../src/db/caller.js'
 import { createDb } from '../../src/db/port.js'
 import type { HealthEventInputBody, HealthEventRow } from '../../src/schemas/health-events.js'
-import { healthEventGroups, type StoreHealthEvent } from '../../src/services/health-event-groups.js'
+import { healthEventGroups, type GroupOptions, type StoreHealthEvent } from '../../src/services/health-event-groups.js'
 import { buildTestApp } from '../helpers/app.js'
 import { freshDatabase, ownerSql } from '../helpers/database.js'
 import { validatedEvent } from '../db/fixtures.js'
@@ -23,13 +23,13 @@ const serviceOf = (organizationId: string): Caller => ({
   claims: { role: 'service_role', sub: null, app_metadata: { organization_id: organizationId } }
 })
 
-async function setup(t: Test) {
+async function setup(t: Test, options: GroupOptions = {}) {
   const { url } = await freshDatabase(t)
   const sql = createSql(url, { timeoutMs: 5000 })
   t.teardown(async () => {
     await sql.end({ timeout: 1 })
   })
-  return { store: healthEventGroups(createDb(sql, { requestTimeoutMs: 5000 })), owner: ownerSql(t, url) }
+  return { store: healthEventGroups(createDb(sql, { requestTimeoutMs: 5000 }), options), owner: ownerSql(t, url) }
 }
 
 interface Stored {
@@ -76,6 +76,61 @@ t.test(
     t.not([...transactions(a)][0], [...transactions(b)][0], 'never one transaction for two identities')
   }
 )
+
+/** Statements storing health events that wait on a lock now. */
+async function waitingAtLock(owner: ReturnType<typeof ownerSql>): Promise<number> {
+  const [{ waiting }] = await owner<[{ waiting: number }]>`
+    select count(*)::int as waiting from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock' and query like '%core314.insert_health_event%'`
+  return waiting
+}
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise(resolve => setTimeout(resolve, 20))
+}
+
+t.test('while a statement is in flight, requests of later turns wait for it and share the next one', async t => {
+  const { store, owner } = await setup(t, { maxInFlight: 1, maxHoldMs: 60_000 })
+  const org = randomUUID()
+  const caller = serviceOf(org)
+  const [first, second, third] = [event(org), event(org), event(org)]
+  let answers: Array<Promise<HealthEventRow>> = []
+  await owner.begin(async tx => {
+    await tx`lock table system_health_events in share mode`
+    answers = [store(caller, first)]
+    await until(async () => (await waitingAtLock(owner)) === 1)
+    // Two more requests, each in a turn of its own, while the first is held at the lock.
+    answers.push(store(caller, second))
+    await new Promise(resolve => setTimeout(resolve, 30))
+    answers.push(store(caller, third))
+    await new Promise(resolve => setTimeout(resolve, 30))
+    t.equal(await waitingAtLock(owner), 1, 'they are not sent while the first is in flight')
+  })
+  const rows = await Promise.all(answers)
+  const stored = await owner<Stored[]>`
+    select id, organization_id, component_name, xmin::text as xmin from system_health_events
+    where id in ${owner(rows.map(row => row.id))}`
+  const xmin = new Map(stored.map(row => [row.component_name, row.xmin]))
+  t.equal(stored.length, 3, 'each stored once')
+  t.equal(xmin.get(second.component_name), xmin.get(third.component_name), 'the two waiting share one transaction')
+  t.not(xmin.get(first.component_name), xmin.get(second.component_name), 'not the first one')
+})
+
+t.test('a group waits for a slow statement no longer than maxHoldMs', async t => {
+  const { store, owner } = await setup(t, { maxInFlight: 1, maxHoldMs: 50 })
+  const org = randomUUID()
+  const caller = serviceOf(org)
+  let answers: Array<Promise<HealthEventRow>> = []
+  await owner.begin(async tx => {
+    await tx`lock table system_health_events in share mode`
+    answers = [store(caller, event(org))]
+    await until(async () => (await waitingAtLock(owner)) === 1)
+    answers.push(store(caller, event(org)))
+    await until(async () => (await waitingAtLock(owner)) === 2)
+    t.pass('the held group went to the database while the first statement was still held')
+  })
+  t.equal((await Promise.all(answers)).length, 2, 'both stored')
+})
 
 t.test('an event the database refuses fails alone; the others are stored once each', async t => {
   const { store, owner } = await setup(t)
