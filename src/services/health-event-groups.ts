@@ -1,7 +1,7 @@
 // Group commit of single health events (POST /v1/health-events without an Idempotency-Key):
-// the events that callers with one identity send in the same turn of the event loop are stored
-// by one statement, so they share one transaction, one commit and one WAL flush instead of one
-// each (docs/scaling.md). Identity means the role and the claims exactly as SQL receives them,
+// the events that callers with one identity send in the same turn of the event loop, or while
+// that identity's previous statement is in flight, are stored by one statement, so they share
+// one transaction, one commit and one WAL flush instead of one each (docs/scaling.md). Identity means the role and the claims exactly as SQL receives them,
 // so row-level security judges the group as it would judge each of its events. Every request
 // is answered only after that statement has committed, with its own row.
 //
