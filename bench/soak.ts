@@ -434,6 +434,7 @@ const peak = (samples: Sample[], from: number, to: number): number => {
 }
 const startRss = peak(rss, warmupEnds - RSS_ENVELOPE_MS, warmupEnds)
 const maxRss = peak(rss, warmupEnds, trafficEnds)
+const firstRss = peak(rss, warmupEnds, warmupEnds + RSS_ENVELOPE_MS)
 const endRss = peak(rss, trafficEnds - RSS_ENVELOPE_MS, trafficEnds)
 const limitRss = startRss * RSS_ALLOWANCE
 const perMinute = (samples: Sample[]): string =>
@@ -505,7 +506,7 @@ console.log(
   `control endpoint: ${webhookPosts.length} signed POSTs (${webhookPosts.filter(r => !r.signatureValid).length} bad signatures), ${control.effects.length} keys acted on (actions and escalations), once each; escalations ${escalations?.n ?? 0} stored, ${escalationPosts.length} delivered`
 )
 console.log(
-  `RSS (peaks over 30 s): start-up (end of warm-up) ${mb(startRss)}, max after it ${mb(maxRss)}, end ${mb(endRss)}, limit ${mb(limitRss)}; first sample ${mb(rss[0]?.bytes ?? Number.NaN)}, last ${mb(rss.at(-1)?.bytes ?? Number.NaN)}`
+  `RSS (peaks over 30 s): start-up (end of warm-up) ${mb(startRss)}, first 30 s measured ${mb(firstRss)}, max after it ${mb(maxRss)}, end ${mb(endRss)}, limit ${mb(limitRss)}; first sample ${mb(rss[0]?.bytes ?? Number.NaN)}, last ${mb(rss.at(-1)?.bytes ?? Number.NaN)}`
 )
 console.log('peak per minute (MB), warm-up first:')
 console.log(`  RSS              ${perMinute(rss)}`)
