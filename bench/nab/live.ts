@@ -13,8 +13,9 @@
 // them is too short for the scorer's warm-up.
 //
 // `--port` moves the embedded PostgreSQL, so two runs can go side by side (or set DATABASE_URL to
-// a server of your own); `--dump` writes every segment's windows and signals (row, resolution,
-// rule or adaptive path, z, score) as JSON, for finding out where the signals lose.
+// a server of your own); `--dump` writes every segment's windows and signals (the rows it opened
+// and resolved at, the path that opened it, its latest z and score) as JSON, for finding out
+// where the signals lose.
 //
 // Printed beside it: the scorer alone (scoreSeries, as `bench:nab` runs it) on the same segments
 // at the live threshold, so the gap between "the scorer" and "what the service reports" shows.
