@@ -101,6 +101,7 @@ export interface DetectionConfig {
   flapResolutions: number
   flapWindowMinutes: number
   flapHoldMinutes: number
+  reopenMinutes: number
   adaptiveHistoryPoints: number
   ruleConfirmScore: number
   runBudgetMs: number
@@ -266,6 +267,7 @@ function detectionConfig(env: Env): DetectionConfig {
     flapResolutions: env.DETECT_FLAP_RESOLUTIONS,
     flapWindowMinutes: env.DETECT_FLAP_WINDOW_MINUTES,
     flapHoldMinutes: env.DETECT_FLAP_HOLD_MINUTES,
+    reopenMinutes: env.DETECT_REOPEN_MINUTES,
     adaptiveHistoryPoints: env.DETECT_ADAPTIVE_HISTORY_POINTS,
     ruleConfirmScore: env.DETECT_RULE_CONFIRM_SCORE,
     runBudgetMs: env.DETECT_RUN_BUDGET_MS,

@@ -208,6 +208,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     flapResolutions: 2,
     flapWindowMinutes: 120,
     flapHoldMinutes: 60,
+    reopenMinutes: 120,
     adaptiveHistoryPoints: 10_000,
     ruleConfirmScore: 0.99,
     runBudgetMs: 2500,

@@ -1,4 +1,5 @@
-// `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]`:
+// `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]
+// [--reopen-minutes N] [--port N] [--dump FILE]`:
 // the service itself, not its scorer alone, on NAB's labelled series, sent the way an agent
 // sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
 // (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
@@ -11,8 +12,14 @@
 // false alarms on quiet series count too. Hourly and half-hourly files are left out: 6.5 days of
 // them is too short for the scorer's warm-up.
 //
+// `--port` moves the embedded PostgreSQL, so two runs can go side by side (or set DATABASE_URL to
+// a server of your own); `--dump` writes every segment's windows and signals (the rows it opened
+// and resolved at, the path that opened it, its latest z and score) as JSON, for finding out
+// where the signals lose.
+//
 // Printed beside it: the scorer alone (scoreSeries, as `bench:nab` runs it) on the same segments
 // at the live threshold, so the gap between "the scorer" and "what the service reports" shows.
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -23,7 +30,6 @@ import { startApiBench } from '../support/api-bench.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series, type Window } from './corpus.js'
 import { corpusRows, normalize, scoreAtThreshold, type ScoredFile } from './scoring.js'
 
-const BENCH_PORT = 54389
 const MINUTE = 60_000
 const BATCH = 1000
 // The largest latency limit the configuration takes: the rules' absolute limit stays out of the
@@ -37,7 +43,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     days: { type: 'string', default: '6.5' },
     verbose: { type: 'boolean', default: false },
-    'rule-confirm-score': { type: 'string' }
+    port: { type: 'string', default: '54389' },
+    dump: { type: 'string' },
+    'rule-confirm-score': { type: 'string' },
+    'reopen-minutes': { type: 'string' }
   }
 })
 const nabDir = path.resolve(args.nab)
@@ -96,16 +105,35 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
   return segments
 }
 
-const { call, config, databaseUrl, close } = await startApiBench('nab-live', BENCH_PORT, {
+const { call, config, databaseUrl, close } = await startApiBench('nab-live', Number(args.port), {
   DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS),
-  ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] })
+  ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] }),
+  ...(args['reopen-minutes'] === undefined ? {} : { DETECT_REOPEN_MINUTES: args['reopen-minutes'] })
 })
 const owner = createSql(databaseUrl, { max: 1 })
+
+interface Opened {
+  id: string
+  at: Date
+  resolved_at: Date | null
+  flapping: boolean
+  detection_algorithm: string
+  metadata: { z_score: number | null; adaptive_score: number | null; baseline_spread: number | null }
+}
 
 interface Result {
   segment: Segment
   live: Float64Array
   scorer: Float64Array
+  /** Each signal with the rows it opened and resolved at, for --dump. */
+  signals: Array<Omit<Opened, 'id' | 'at' | 'resolved_at'> & { row: number; resolvedRow: number | null }>
+}
+
+/** The row of the newest time at or before `at`. */
+function rowAt(times: number[], at: number): number {
+  let row = 0
+  while (row + 1 < times.length && (times[row + 1] as number) <= at) row++
+  return row
 }
 
 try {
@@ -144,6 +172,7 @@ try {
     }))
     let imported = 0
     const live = new Float64Array(values.length)
+    const openedBy = new Map<string, string>()
     for (let at = (times[0] as number) + windowMinutes * MINUTE; ; at += windowMinutes * MINUTE) {
       const stop = Math.min(at, end)
       let due = imported
@@ -151,17 +180,33 @@ try {
       for (let i = imported; i < due; i += BATCH)
         await call('POST', '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
       imported = due
-      await call('POST', '/v1/anomalies/detect', { at: new Date(stop).toISOString(), analyze: false })
+      const run = (await call('POST', '/v1/anomalies/detect', {
+        at: new Date(stop).toISOString(),
+        analyze: false
+      })) as {
+        signals: Array<{ id: string; detection_algorithm: string }>
+      }
+      // A repeat replaces the algorithm: the one that opened the signal is the first seen.
+      for (const signal of run.signals)
+        if (!openedBy.has(signal.id)) openedBy.set(signal.id, signal.detection_algorithm)
       runs++
       if (stop >= end) break
     }
-    const opened = await owner<{ at: Date }[]>`select detection_timestamp as at from anomaly_signals`
-    for (const { at } of opened) {
-      let row = 0
-      while (row + 1 < times.length && (times[row + 1] as number) <= at.getTime()) row++
-      live[row] = 1
-    }
-    results.push({ segment, live, scorer: scoreSeries(sent, times) })
+    const opened = await owner<Opened[]>`
+      select id, detection_timestamp as at, resolved_at, flapping, detection_algorithm, metadata
+      from anomaly_signals order by detection_timestamp`
+    for (const { at } of opened) live[rowAt(times, at.getTime())] = 1
+    results.push({
+      segment,
+      live,
+      scorer: scoreSeries(sent, times),
+      signals: opened.map(({ id, at, resolved_at, ...signal }) => ({
+        ...signal,
+        detection_algorithm: openedBy.get(id) ?? signal.detection_algorithm,
+        row: rowAt(times, at.getTime()),
+        resolvedRow: resolved_at === null ? null : rowAt(times, resolved_at.getTime())
+      }))
+    })
     if (args.verbose) {
       const rows = (scores: Float64Array): string =>
         Array.from(scores.keys())
@@ -173,6 +218,20 @@ try {
     } else process.stdout.write('.')
   }
   process.stdout.write('\n')
+  if (args.dump !== undefined)
+    writeFileSync(
+      args.dump,
+      JSON.stringify(
+        results.map(({ segment, signals }) => ({
+          name: segment.series.name,
+          category: segment.series.category,
+          from: segment.from,
+          to: segment.to,
+          windows: segment.windows,
+          signals
+        }))
+      )
+    )
   const seconds = (performance.now() - started) / 1000
 
   const windows = results.reduce((sum, { segment }) => sum + segment.windows.length, 0)
@@ -180,7 +239,7 @@ try {
     `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.only === undefined ? '' : ` named ${args.only}*`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
   )
   console.log(
-    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
   )
   const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
     results.map(result => ({

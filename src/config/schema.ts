@@ -231,7 +231,8 @@ export const ENV_GROUPS = [
         description: 'Normal this long: the signal resolves itself.'
       }),
       DETECT_FLAP_RESOLUTIONS: integer(2, 1, 100, {
-        description: 'Auto-resolutions within DETECT_FLAP_WINDOW_MINUTES that make the next one flapping.'
+        description:
+          'Auto-resolutions within DETECT_FLAP_WINDOW_MINUTES, or returns of one reopened signal (DETECT_REOPEN_MINUTES), that make the next opening or return flapping.'
       }),
       DETECT_FLAP_WINDOW_MINUTES: integer(120, 1, 7 * 1440, {
         unit: 'minutes',
@@ -240,6 +241,11 @@ export const ENV_GROUPS = [
       DETECT_FLAP_HOLD_MINUTES: integer(60, 1, 7 * 1440, {
         unit: 'minutes',
         description: 'A flapping signal is held open until quiet this long.'
+      }),
+      DETECT_REOPEN_MINUTES: integer(120, 0, 7 * 1440, {
+        unit: 'minutes',
+        description:
+          "A breach this soon after the detector auto-resolved a component's signal reopens that signal instead of opening a new one: the incident came back, it did not start again. 0: always a new signal."
       }),
       DETECT_ADAPTIVE_HISTORY_POINTS: integer(10_000, 10, 100_000, {
         description:

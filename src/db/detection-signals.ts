@@ -72,6 +72,37 @@ export async function recentResolutions(tx: Tx, since: Date, at: Date): Promise<
     group by organization_id, source_component_name, anomaly_type`
 }
 
+export interface ReopenableSignal {
+  id: string
+  organization_id: string | null
+  source_component_name: string
+  anomaly_type: string
+  /** Epoch ms. */
+  resolved_at: number
+  /** How often the detector has reopened it already. */
+  reopened: number
+}
+
+/**
+ * Each component's latest resolution in (since, at], when the detector made it: a breach after it
+ * reopens that signal. A person's or healing's resolution is a decision and is never undone.
+ */
+export async function reopenableSignals(tx: Tx, since: Date, at: Date): Promise<ReopenableSignal[]> {
+  return await tx<ReopenableSignal[]>`
+    select id, organization_id, source_component_name, anomaly_type, resolved_at, reopened
+    from (
+      select distinct on (organization_id, source_component_name, anomaly_type)
+        id, organization_id, source_component_name, anomaly_type, status, metadata,
+        extract(epoch from resolved_at)::float8 * 1000 as resolved_at,
+        coalesce((metadata->>'reopened')::int, 0) as reopened
+      from anomaly_signals
+      where resolved_at > ${since} and resolved_at <= ${at} and detection_timestamp <= ${at}
+        and source_component_name is not null
+      order by organization_id, source_component_name, anomaly_type, resolved_at desc
+    ) latest
+    where status = 'resolved' and metadata @> '{"auto_resolved": true}'`
+}
+
 export const SIGNAL_COLUMNS = [
   'user_id',
   'organization_id',
@@ -116,6 +147,43 @@ const DETECTOR_REPEAT: RepeatRule = {
   ],
   keepHighest: ['confidence_score', 'flapping'],
   spanDuration: true
+}
+
+/**
+ * Reopens auto-resolved signals (`id`) with a draft each, as a repeat of the signal would update
+ * it (DETECTOR_REPEAT), counting the reopening in metadata.reopened. A signal no longer resolved,
+ * or whose component has another active signal of its type by now, is left alone.
+ */
+export async function reopenSignals(
+  tx: Tx,
+  reopenings: Array<SignalDraft & { id: string }>
+): Promise<UpsertedSignal[]> {
+  if (reopenings.length === 0) return []
+  const replaced = DETECTOR_REPEAT.replace
+    .map(column => tx`${tx(column)} = r.${tx(column)}`)
+    .reduce((list, assignment) => tx`${list}, ${assignment}`)
+  return await tx<UpsertedSignal[]>`
+    update anomaly_signals s set
+      status = 'open', resolution_notes = null,
+      historical_occurrences = s.historical_occurrences + 1,
+      last_observed_at = r.last_observed_at,
+      severity = case when core314.severity_rank(r.severity) > core314.severity_rank(s.severity)
+        then r.severity else s.severity end,
+      confidence_score = greatest(s.confidence_score, r.confidence_score),
+      flapping = s.flapping or r.flapping,
+      pattern_duration_seconds = greatest(r.pattern_duration_seconds,
+        extract(epoch from r.last_observed_at - s.detection_timestamp)),
+      metadata = s.metadata || r.metadata || jsonb_build_object('auto_resolved', false,
+        'reopened', coalesce((s.metadata->>'reopened')::int, 0) + 1),
+      ${replaced}
+    from jsonb_populate_recordset(null::anomaly_signals, ${tx.json(reopenings as never)}) r
+    where s.id = r.id and s.status = 'resolved'
+      and not exists (
+        select from anomaly_signals a
+        where a.organization_id is not distinct from s.organization_id
+          and a.source_component_name = s.source_component_name and a.anomaly_type = s.anomaly_type
+          and a.status in ${tx(ACTIVE_STATUSES)})
+    returning s.*, false as inserted`
 }
 
 /** Opens or repeats each draft's signal (upsertActiveSignals, with the detector's repeat rule). */

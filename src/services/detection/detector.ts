@@ -15,6 +15,8 @@ import {
   linkOverlapping,
   recentAutoResolutions,
   recentResolutions,
+  reopenableSignals,
+  reopenSignals,
   resolveSignals,
   signalsById,
   storeAnalyses,
@@ -206,8 +208,12 @@ async function readAndJudge(db: Db, frame: RunFrame, componentName: string | und
       at
     )
     const resolved = await recentResolutions(tx, new Date(windowStart), at)
+    const reopenable =
+      settings.reopenMinutes > 0
+        ? await reopenableSignals(tx, new Date(at.getTime() - settings.reopenMinutes * MINUTE_MS), at)
+        : []
     const rolledUntil = rolledUntilFor(await rollupCoverage(tx), from.getTime(), windowStart, at.getTime(), settings)
-    const planner = createPlanner(active, resolutions, windowStart, at, settings, { resolved })
+    const planner = createPlanner(active, resolutions, windowStart, at, settings, { resolved, reopenable })
     // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
     await forEachComponentSeries(tx, from, new Date(windowStart), at, componentName, rolledUntil, series => {
       planner.judge(componentOf(series, from.getTime()))
@@ -224,13 +230,21 @@ interface Written {
   resolved: AnomalyRow[]
 }
 
-/** Phase 2, write the changes: open or repeat, resolve, and link what overlaps, in one transaction. */
+/** Phase 2, write the changes: open, repeat or reopen, resolve, and link what overlaps, in one transaction. */
 async function writeChanges(db: Db, plan: Plan, frame: RunFrame): Promise<Written> {
   return await db.asCaller(SERVICE_CALLER, async tx => {
-    const upserted = await upsertSignals(
-      tx,
-      plan.signals.map(planned => planned.draft)
-    )
+    const upserted = [
+      ...(await upsertSignals(
+        tx,
+        plan.signals.filter(planned => planned.reopens === undefined).map(planned => planned.draft)
+      )),
+      ...(await reopenSignals(
+        tx,
+        plan.signals.flatMap(planned =>
+          planned.reopens === undefined ? [] : [{ ...planned.draft, id: planned.reopens }]
+        )
+      ))
+    ]
     // Silenced signals are recorded all the same, marked held by their silence.
     for (const row of upserted) await holdIfSilenced(tx, row, new Date(), 'detector')
     const resolved = await resolveSignals(tx, plan.resolutions, frame.at)

@@ -16,7 +16,10 @@ export interface MetricRule {
   baselineFactor: number | null
   /** Fires when the value exceeds this, whatever the baseline. */
   absoluteLimit: number
-  /** The least spread this metric's baseline may have, in its own unit. */
+  /**
+   * The least spread this metric's baseline may have, in its own unit; with a relative rule, less
+   * on a small baseline (floorFor in baselines.ts).
+   */
   spreadFloor: number
   /** The metric's ceiling (percentages), so severity can measure how much headroom is used. */
   ceiling: number | null

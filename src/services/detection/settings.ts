@@ -47,6 +47,11 @@ export interface DetectorSettings {
   flapWindowMinutes: number
   /** How long a flapping signal must stay quiet before it is resolved. */
   flapHoldMinutes: number
+  /**
+   * A breach within this long of an auto-resolution reopens that signal rather than opening a new
+   * one; each reopening counts as a flap. 0: a new signal every time.
+   */
+  reopenMinutes: number
   /** Signals on other components whose active periods come this close are correlated. */
   correlationSlackMinutes: number
   /** When the whole run must be done by, LLM calls included, in ms from its start. */
@@ -80,6 +85,7 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   flapResolutions: ENV_DEFAULTS.DETECT_FLAP_RESOLUTIONS,
   flapWindowMinutes: ENV_DEFAULTS.DETECT_FLAP_WINDOW_MINUTES,
   flapHoldMinutes: ENV_DEFAULTS.DETECT_FLAP_HOLD_MINUTES,
+  reopenMinutes: ENV_DEFAULTS.DETECT_REOPEN_MINUTES,
   correlationSlackMinutes: 5,
   runBudgetMs: ENV_DEFAULTS.DETECT_RUN_BUDGET_MS,
   maxLlmAnalyses: 5

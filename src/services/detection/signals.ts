@@ -6,6 +6,7 @@
 import type {
   ActiveSignal,
   RecentResolution,
+  ReopenableSignal,
   Resolution,
   ResolutionCount,
   SignalDraft
@@ -44,6 +45,8 @@ export interface PlannedSignal {
   component: Component
   /** No active signal existed: this opens one. */
   opens: boolean
+  /** The auto-resolved signal this reopens instead of opening a new one. */
+  reopens?: string
 }
 
 export interface Plan {
@@ -235,6 +238,8 @@ function reportedFirst({ component: a }: ComponentPlan, { component: b }: Compon
 export interface PlannerContext {
   /** Signals resolved lately (by healing, a person or the detector): their evidence does not reopen them. */
   resolved?: RecentResolution[]
+  /** Signals the detector auto-resolved within DETECT_REOPEN_MINUTES: a new breach reopens them. */
+  reopenable?: ReopenableSignal[]
 }
 
 /**
@@ -257,6 +262,9 @@ export function createPlanner(
       key(row.organization_id, row.source_component_name, row.anomaly_type),
       row.resolved_at
     ])
+  )
+  const reopenable = new Map(
+    (context.reopenable ?? []).map(row => [key(row.organization_id, row.source_component_name, row.anomaly_type), row])
   )
   let deferred: Array<{ component: Component; metrics: MetricName[] }> = []
   const activeByComponent = new Map<string, ActiveSignal[]>()
@@ -313,14 +321,20 @@ export function createPlanner(
       )
         continue
       updated.add(type)
+      // An incident that comes back soon after recovering is the one already reported: its signal
+      // reopens, and each return counts as a flap, as a new opening would have.
+      const signalKey = key(component.organizationId, component.componentName, type)
+      const reopening = existing === undefined ? reopenable.get(signalKey) : undefined
       const flapping =
         existing === undefined &&
-        (flaps.get(key(component.organizationId, component.componentName, type)) ?? 0) >= settings.flapResolutions
+        ((flaps.get(signalKey) ?? 0) >= settings.flapResolutions ||
+          (reopening !== undefined && reopening.reopened + 1 >= settings.flapResolutions))
       signals.push({
         draft: draftOf(finding, component, at, windowStart, flapping),
         finding,
         component,
-        opens: existing === undefined
+        opens: existing === undefined && reopening === undefined,
+        ...(reopening === undefined ? {} : { reopens: reopening.id })
       })
     }
     for (const signal of activeHere) {

@@ -115,6 +115,9 @@ t.test('the lifecycle: acknowledge, resolve, and refused moves', async t => {
     type: 'urn:core314:problem:conflict',
     detail: /cannot move from resolved to acknowledged/
   })
+  const reopened = await patch(ctx.admin, { status: 'open' })
+  t.equal(reopened.statusCode, 409, 'only the detector reopens a resolved signal')
+  t.match(reopened.json(), { detail: /cannot move from resolved to open/ })
   t.equal((await patch(ctx.user, { status: 'done' })).statusCode, 400)
   t.equal((await patch(ctx.user, { status: 'resolved', owner: 'me' })).statusCode, 400)
   t.equal((await patch(ctx.admin, { status: 'resolved' }, randomUUID())).statusCode, 404)

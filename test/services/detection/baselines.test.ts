@@ -55,3 +55,37 @@ t.test('the baseline rests on the history: median, MAD spread above its floor, n
     null
   )
 })
+
+t.test(
+  "a metric far below its floor's scale gets a floor of a quarter of its baseline, if it has a relative rule",
+  async t => {
+    const settings = detectorSettings()
+    const start = Date.UTC(2024, 0, 1)
+    const flatAt = (value: number) => ({
+      t: Float64Array.from({ length: 40 }, (_, i) => start + i * 60_000),
+      v: new Float64Array(40).fill(value)
+    })
+    const at = start + 50 * 60_000
+    t.equal(
+      robustBaseline(flatAt(2), at, DEFAULT_RULES.latency_ms, settings)?.spread,
+      0.5,
+      'a 2 ms latency: 4 spreads are a doubling, not 20 ms'
+    )
+    t.equal(
+      robustBaseline(flatAt(40), at, DEFAULT_RULES.latency_ms, settings)?.spread,
+      5,
+      'at 40 ms the 5 ms floor holds'
+    )
+    t.equal(robustBaseline(flatAt(0.2), at, DEFAULT_RULES.error_rate, settings)?.spread, 0.05, 'an error rate of 0.2%')
+    t.equal(
+      robustBaseline(flatAt(0), at, DEFAULT_RULES.latency_ms, settings)?.spread,
+      5,
+      'a zero baseline keeps the metric floor'
+    )
+    t.equal(
+      robustBaseline(flatAt(1), at, DEFAULT_RULES.cpu_usage_percent, settings)?.spread,
+      2,
+      'CPU has no relative rule: its 2-point floor stands'
+    )
+  }
+)

@@ -1,7 +1,8 @@
 // The signal lifecycle the detector owns: a repeat updates the open signal, a recovered metric
-// closes it, a component that keeps opening and closing is held open as flapping, signals that
-// overlap on other components are linked both ways, a backtest at `at` reads nothing later, and a
-// signal resolved by healing is not reopened by the evidence it already stood for.
+// closes it, an incident that comes back soon after reopens its signal, a component that keeps
+// opening and closing is held open as flapping, signals that overlap on other components are
+// linked both ways, a backtest at `at` reads nothing later, and a signal resolved by healing is
+// not reopened, by the evidence it already stood for or by a new breach.
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
@@ -11,12 +12,18 @@ import { correlatedAnomalies } from '../../../src/db/anomalies.js'
 import { resolveAnomaly } from '../../../src/db/verifications.js'
 import { createRootCauseAnalyzer } from '../../../src/services/analysis/index.js'
 import { runDetection, type DetectionRun } from '../../../src/services/detection/detector.js'
+import type { DetectorOverrides } from '../../../src/services/detection/settings.js'
 import { evaluationTime, insertSeries, MINUTE, minutely, wobble } from './series.js'
 
 const analyzer = createRootCauseAnalyzer()
 
-function detectAt(ctx: TestApp, at: Date, componentName?: string): Promise<DetectionRun> {
-  return runDetection({ db: ctx.app.db, analyzer }, { at: at.toISOString(), componentName, analyze: false })
+function detectAt(
+  ctx: TestApp,
+  at: Date,
+  componentName?: string,
+  settings: DetectorOverrides = {}
+): Promise<DetectionRun> {
+  return runDetection({ db: ctx.app.db, analyzer, settings }, { at: at.toISOString(), componentName, analyze: false })
 }
 
 const plus = (at: Date, minutes: number): Date => new Date(at.getTime() + minutes * MINUTE)
@@ -55,22 +62,99 @@ t.test('a repeat updates the open signal, and it resolves itself after the recov
   t.same(await sql`select count(*)::int as n from anomaly_signals`, [{ n: 1 }], 'one signal for the whole incident')
 })
 
-t.test('a component that keeps opening and closing is marked flapping and held open', async t => {
+t.test('an incident that comes back soon after its signal auto-resolved reopens that signal', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(90)
+  await insertSeries(sql, 'api', withSpikes(start, 80, [0, 20, 75]))
+  const reopenWithinHalfAnHour = { reopenMinutes: 30 }
+
+  const opened = await detectAt(ctx, start, undefined, reopenWithinHalfAnHour)
+  t.match(opened, { created: 1 })
+  const id = opened.signals[0]?.id
+  t.match(await detectAt(ctx, plus(start, 16), undefined, reopenWithinHalfAnHour), { resolved: 1 })
+
+  const back = await detectAt(ctx, plus(start, 20), undefined, reopenWithinHalfAnHour)
+  t.match(back, { created: 0, updated: 1 }, 'no second signal for the same incident')
+  t.match(back.signals[0], {
+    id,
+    status: 'open',
+    resolved_at: null,
+    resolution_notes: null,
+    historical_occurrences: 2,
+    flapping: false,
+    metadata: { reopened: 1, auto_resolved: false }
+  })
+  t.equal(Date.parse(back.signals[0]?.detection_timestamp ?? ''), start.getTime(), 'it keeps its first detection')
+  t.match(await detectAt(ctx, plus(start, 36), undefined, reopenWithinHalfAnHour), { resolved: 1 })
+
+  const later = await detectAt(ctx, plus(start, 75), undefined, reopenWithinHalfAnHour)
+  t.match(later, { created: 1 }, 'a breach 39 minutes after the resolution is a new incident')
+  t.not(later.signals[0]?.id, id)
+})
+
+t.test('with reopening off, a breach after an auto-resolution opens a new signal', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(60)
+  await insertSeries(sql, 'api', withSpikes(start, 30, [0, 20]))
+  const off = { reopenMinutes: 0 }
+  const first = await detectAt(ctx, start, undefined, off)
+  t.match(await detectAt(ctx, plus(start, 16), undefined, off), { resolved: 1 })
+  const second = await detectAt(ctx, plus(start, 20), undefined, off)
+  t.match(second, { created: 1 })
+  t.not(second.signals[0]?.id, first.signals[0]?.id)
+})
+
+t.test('a signal that keeps coming back is marked flapping on its second return and held open', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const start = evaluationTime(90)
   await insertSeries(sql, 'flaky', withSpikes(start, 80, [0, 20, 40, 75]))
 
-  for (const spike of [0, 20]) {
-    const opened = await detectAt(ctx, plus(start, spike))
-    t.match(opened, { created: 1 })
-    t.equal(opened.signals[0]?.flapping, false)
-    t.match(await detectAt(ctx, plus(start, spike + 16)), { resolved: 1 })
-  }
+  const opened = await detectAt(ctx, start)
+  t.match(opened, { created: 1 })
+  t.match(await detectAt(ctx, plus(start, 16)), { resolved: 1 })
+  const back = await detectAt(ctx, plus(start, 20))
+  t.match(back.signals[0], { id: opened.signals[0]?.id, flapping: false, status: 'open' })
+  t.match(await detectAt(ctx, plus(start, 36)), { resolved: 1 })
   const third = await detectAt(ctx, plus(start, 40))
-  t.match(third.signals[0], { flapping: true, status: 'open' }, 'the third opening within two hours is flapping')
+  t.match(
+    third.signals[0],
+    { id: opened.signals[0]?.id, flapping: true, status: 'open', metadata: { reopened: 2 } },
+    'the second return within two hours is flapping'
+  )
   t.match(await detectAt(ctx, plus(start, 56)), { resolved: 0 }, 'sixteen quiet minutes no longer close it')
   const again = await detectAt(ctx, plus(start, 75))
+  t.match(again, { created: 0, updated: 1 })
+  t.match(
+    again.signals[0],
+    { id: opened.signals[0]?.id, flapping: true, historical_occurrences: 4 },
+    'held open, so the next spike does not re-fire'
+  )
+})
+
+t.test('with reopening off, a component that keeps opening and closing is marked flapping and held open', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const start = evaluationTime(90)
+  await insertSeries(sql, 'flaky', withSpikes(start, 80, [0, 20, 40, 75]))
+  const off = { reopenMinutes: 0 }
+
+  for (const spike of [0, 20]) {
+    const opened = await detectAt(ctx, plus(start, spike), undefined, off)
+    t.match(opened, { created: 1 })
+    t.equal(opened.signals[0]?.flapping, false)
+    t.match(await detectAt(ctx, plus(start, spike + 16), undefined, off), { resolved: 1 })
+  }
+  const third = await detectAt(ctx, plus(start, 40), undefined, off)
+  t.match(third.signals[0], { flapping: true, status: 'open' }, 'the third opening within two hours is flapping')
+  t.match(
+    await detectAt(ctx, plus(start, 56), undefined, off),
+    { resolved: 0 },
+    'sixteen quiet minutes no longer close it'
+  )
+  const again = await detectAt(ctx, plus(start, 75), undefined, off)
   t.match(again, { created: 0, updated: 1 })
   t.match(
     again.signals[0],
