@@ -152,13 +152,25 @@ const DETECTOR_REPEAT: RepeatRule = {
 /**
  * Reopens auto-resolved signals (`id`) with a draft each, as a repeat of the signal would update
  * it (DETECTOR_REPEAT), counting the reopening in metadata.reopened. A signal no longer resolved,
- * or whose component has another active signal of its type by now, is left alone.
+ * or whose component has another active signal of its type by now, is left alone: the caller
+ * opens or repeats a signal for those drafts instead. So is every one when another run opened an
+ * active signal for one of them while this statement ran (the active-signal key's unique
+ * violation, undone to a savepoint).
  */
 export async function reopenSignals(
   tx: Tx,
   reopenings: Array<SignalDraft & { id: string }>
 ): Promise<UpsertedSignal[]> {
   if (reopenings.length === 0) return []
+  try {
+    return await tx.savepoint(async savepoint => await reopenStatement(savepoint, reopenings))
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '23505') return []
+    throw error
+  }
+}
+
+async function reopenStatement(tx: Tx, reopenings: Array<SignalDraft & { id: string }>): Promise<UpsertedSignal[]> {
   const replaced = DETECTOR_REPEAT.replace
     .map(column => tx`${tx(column)} = r.${tx(column)}`)
     .reduce((list, assignment) => tx`${list}, ${assignment}`)

@@ -233,17 +233,23 @@ interface Written {
 /** Phase 2, write the changes: open, repeat or reopen, resolve, and link what overlaps, in one transaction. */
 async function writeChanges(db: Db, plan: Plan, frame: RunFrame): Promise<Written> {
   return await db.asCaller(SERVICE_CALLER, async tx => {
+    const reopened = await reopenSignals(
+      tx,
+      plan.signals.flatMap(planned =>
+        planned.reopens === undefined ? [] : [{ ...planned.draft, id: planned.reopens }]
+      )
+    )
+    // A signal not reopened after all (a person moved it, another run opened one meanwhile)
+    // leaves its breach to open or repeat a signal as any other does: no finding is dropped.
+    const reopenedIds = new Set(reopened.map(row => row.id))
     const upserted = [
       ...(await upsertSignals(
         tx,
-        plan.signals.filter(planned => planned.reopens === undefined).map(planned => planned.draft)
+        plan.signals
+          .filter(planned => planned.reopens === undefined || !reopenedIds.has(planned.reopens))
+          .map(planned => planned.draft)
       )),
-      ...(await reopenSignals(
-        tx,
-        plan.signals.flatMap(planned =>
-          planned.reopens === undefined ? [] : [{ ...planned.draft, id: planned.reopens }]
-        )
-      ))
+      ...reopened
     ]
     // Silenced signals are recorded all the same, marked held by their silence.
     for (const row of upserted) await holdIfSilenced(tx, row, new Date(), 'detector')

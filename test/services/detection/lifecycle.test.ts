@@ -93,6 +93,49 @@ t.test('an incident that comes back soon after its signal auto-resolved reopens 
   t.not(later.signals[0]?.id, id)
 })
 
+t.test(
+  'a signal another run opens while a reopening is written is repeated instead; the run does not fail',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const start = evaluationTime(90)
+    await insertSeries(sql, 'api', withSpikes(start, 80, [0, 20]))
+    const reopening = { reopenMinutes: 30 }
+    const id = (await detectAt(ctx, start, undefined, reopening)).signals[0]?.id
+    t.match(await detectAt(ctx, plus(start, 16), undefined, reopening), { resolved: 1 })
+
+    // Another run's signal for the same component and type, not yet committed when this run plans
+    // its reopening and writes it: the write waits on it, then finds the active key taken.
+    let run: Promise<DetectionRun> | undefined
+    const [other] = await sql.begin(async tx => {
+      const inserted = await tx<Array<{ id: string }>>`
+      insert into anomaly_signals
+      select (jsonb_populate_record(null::anomaly_signals, to_jsonb(s) || jsonb_build_object(
+        'id', gen_random_uuid(), 'status', 'open', 'resolved_at', null, 'resolved_by', null,
+        'resolution_duration_minutes', null, 'resolution_notes', null, 'metadata', '{}'::jsonb))).*
+      from anomaly_signals s where id = ${id as string}
+      returning id`
+      run = detectAt(ctx, plus(start, 20), undefined, reopening)
+      for (let waiting = 0; waiting === 0;) {
+        await new Promise(resolve => setTimeout(resolve, 20))
+        ;[{ waiting }] = await sql<[{ waiting: number }]>`
+        select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query like '%update anomaly_signals%'`
+      }
+      return inserted
+    })
+    const back = await (run as Promise<DetectionRun>)
+    t.match(back, { created: 0, updated: 1 }, 'the breach repeats the signal the other run opened')
+    t.equal(back.signals[0]?.id, other?.id)
+    const statuses = await sql<Array<{ id: string; status: string }>>`select id, status from anomaly_signals`
+    t.same(
+      Object.fromEntries(statuses.map(row => [row.id, row.status])),
+      { [id as string]: 'resolved', [other?.id as string]: 'open' },
+      "the resolved signal stays resolved beside the other run's"
+    )
+  }
+)
+
 t.test('with reopening off, a breach after an auto-resolution opens a new signal', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
