@@ -1,13 +1,16 @@
 -- The detector reopens a signal it auto-resolved when the same incident comes back soon after
 -- (DETECT_REOPEN_MINUTES, docs/detection.md), instead of opening a second signal for it. So a
--- resolved signal may go back to open, for the service role only: a person's resolution, and
--- the API's transitions, stay as 0005 has them. The reopened signal is unresolved again, so
--- its resolution columns are cleared; its next resolution sets them afresh.
+-- resolved signal may go back to open, but only in the detector's reopening statement: the
+-- service role with core314.reopening set for it (reopenSignals in src/db/detection-signals.ts).
+-- Every other move, update_anomaly_status's and the API's included, stays as 0005 has it. The
+-- reopened signal is unresolved again, so its resolution columns are cleared; its next
+-- resolution sets them afresh.
 create or replace function core314.anomaly_signals_lifecycle() returns trigger
 language plpgsql
 as $$
 begin
-  if tg_op = 'UPDATE' and old.status = 'resolved' and new.status = 'open' and core314.is_service_role() then
+  if tg_op = 'UPDATE' and old.status = 'resolved' and new.status = 'open' and core314.is_service_role()
+    and current_setting('core314.reopening', true) = 'on' then
     new.resolved_at := null;
     new.resolved_by := null;
     new.resolution_duration_minutes := null;

@@ -163,7 +163,13 @@ export async function reopenSignals(
 ): Promise<UpsertedSignal[]> {
   if (reopenings.length === 0) return []
   try {
-    return await tx.savepoint(async savepoint => await reopenStatement(savepoint, reopenings))
+    return await tx.savepoint(async savepoint => {
+      // Only this statement may move a resolved signal back to open (migration 0146).
+      await savepoint`select set_config('core314.reopening', 'on', true)`
+      const reopened = await reopenStatement(savepoint, reopenings)
+      await savepoint`select set_config('core314.reopening', '', true)`
+      return reopened
+    })
   } catch (error) {
     if ((error as { code?: unknown }).code === '23505') return []
     throw error
