@@ -51,6 +51,39 @@ export interface RepeatRule {
 export type UpsertedSignal = AnomalyRow & { inserted: boolean }
 
 /**
+ * The SET list of a repeat of the signal `current` by the draft `latest` (table aliases): one
+ * more occurrence, the latest observation, the worse severity, the metadata merged, and what
+ * `repeat` names, with `metadata` merged over the rest. Opening over an active signal and
+ * reopening a resolved one both repeat it.
+ */
+export function repeatAssignments(
+  tx: Tx,
+  repeat: RepeatRule,
+  current: string,
+  latest: string,
+  metadata?: ReturnType<Tx>
+) {
+  const [was, now] = [tx(current), tx(latest)]
+  return [
+    tx`historical_occurrences = ${was}.historical_occurrences + 1`,
+    tx`last_observed_at = ${now}.last_observed_at`,
+    tx`severity = case when core314.severity_rank(${now}.severity) > core314.severity_rank(${was}.severity)
+      then ${now}.severity else ${was}.severity end`,
+    tx`metadata = ${was}.metadata || ${now}.metadata${metadata === undefined ? tx`` : tx` || ${metadata}`}`,
+    ...repeat.replace.map(column => tx`${tx(column)} = ${now}.${tx(column)}`),
+    ...(repeat.keepHighest ?? []).map(
+      column => tx`${tx(column)} = greatest(${was}.${tx(column)}, ${now}.${tx(column)})`
+    ),
+    ...(repeat.spanDuration === true
+      ? [
+          tx`pattern_duration_seconds = greatest(${now}.pattern_duration_seconds,
+            extract(epoch from ${now}.last_observed_at - ${was}.detection_timestamp))`
+        ]
+      : [])
+  ].reduce((list, assignment) => tx`${list}, ${assignment}`)
+}
+
+/**
  * Opens each draft's signal, or repeats the active one of the same organization, component and
  * type: one more occurrence, the latest observation, the worse severity, the metadata merged, and
  * what `repeat` names. A signal detected after the draft (a live one, met by a backtest) is left
@@ -63,18 +96,6 @@ export async function upsertActiveSignals(
   repeat: RepeatRule
 ): Promise<UpsertedSignal[]> {
   if (drafts.length === 0) return []
-  const assignments = [
-    ...repeat.replace.map(column => tx`${tx(column)} = excluded.${tx(column)}`),
-    ...(repeat.keepHighest ?? []).map(
-      column => tx`${tx(column)} = greatest(anomaly_signals.${tx(column)}, excluded.${tx(column)})`
-    ),
-    ...(repeat.spanDuration === true
-      ? [
-          tx`pattern_duration_seconds = greatest(excluded.pattern_duration_seconds,
-            extract(epoch from excluded.last_observed_at - anomaly_signals.detection_timestamp))`
-        ]
-      : [])
-  ].reduce((list, assignment) => tx`${list}, ${assignment}`, tx``)
   // The drafts go as one JSON parameter read back as the table's rows, so the statement is the
   // same text for any number of drafts: a VALUES list made one prepared statement per count on
   // every pooled connection, kept for the connection's life (postgres.js caches them by text).
@@ -83,13 +104,7 @@ export async function upsertActiveSignals(
     insert into anomaly_signals (${list})
     select ${list} from jsonb_populate_recordset(null::anomaly_signals, ${tx.json(drafts as never)})
     on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
-    do update set
-      historical_occurrences = anomaly_signals.historical_occurrences + 1,
-      last_observed_at = excluded.last_observed_at,
-      severity = case when core314.severity_rank(excluded.severity) > core314.severity_rank(anomaly_signals.severity)
-        then excluded.severity else anomaly_signals.severity end,
-      metadata = anomaly_signals.metadata || excluded.metadata
-      ${assignments}
+    do update set ${repeatAssignments(tx, repeat, 'anomaly_signals', 'excluded')}
     where anomaly_signals.detection_timestamp <= excluded.detection_timestamp
     returning *, (xmax = 0) as inserted`
 }

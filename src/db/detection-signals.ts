@@ -4,6 +4,7 @@
 // signals as they stood then.
 import {
   ACTIVE_STATUSES,
+  repeatAssignments,
   upsertActiveSignals,
   type RepeatRule,
   type SignalColumn,
@@ -177,23 +178,16 @@ export async function reopenSignals(
 }
 
 async function reopenStatement(tx: Tx, reopenings: Array<SignalDraft & { id: string }>): Promise<UpsertedSignal[]> {
-  const replaced = DETECTOR_REPEAT.replace
-    .map(column => tx`${tx(column)} = r.${tx(column)}`)
-    .reduce((list, assignment) => tx`${list}, ${assignment}`)
   return await tx<UpsertedSignal[]>`
     update anomaly_signals s set
       status = 'open', resolution_notes = null,
-      historical_occurrences = s.historical_occurrences + 1,
-      last_observed_at = r.last_observed_at,
-      severity = case when core314.severity_rank(r.severity) > core314.severity_rank(s.severity)
-        then r.severity else s.severity end,
-      confidence_score = greatest(s.confidence_score, r.confidence_score),
-      flapping = s.flapping or r.flapping,
-      pattern_duration_seconds = greatest(r.pattern_duration_seconds,
-        extract(epoch from r.last_observed_at - s.detection_timestamp)),
-      metadata = s.metadata || r.metadata || jsonb_build_object('auto_resolved', false,
-        'reopened', coalesce((s.metadata->>'reopened')::int, 0) + 1),
-      ${replaced}
+      ${repeatAssignments(
+        tx,
+        DETECTOR_REPEAT,
+        's',
+        'r',
+        tx`jsonb_build_object('auto_resolved', false, 'reopened', coalesce((s.metadata->>'reopened')::int, 0) + 1)`
+      )}
     from jsonb_populate_recordset(null::anomaly_signals, ${tx.json(reopenings as never)}) r
     where s.id = r.id and s.status = 'resolved'
       and not exists (
