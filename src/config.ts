@@ -112,6 +112,7 @@ export interface DetectionConfig {
     cpu_usage_percent: { absoluteLimit: number }
     memory_usage_percent: { absoluteLimit: number }
     disk_usage_percent: { absoluteLimit: number }
+    throughput_per_minute: { baselineFactor: number }
   }
 }
 
@@ -279,7 +280,8 @@ function detectionConfig(env: Env): DetectionConfig {
       },
       cpu_usage_percent: { absoluteLimit: env.DETECT_CPU_LIMIT_PERCENT },
       memory_usage_percent: { absoluteLimit: env.DETECT_MEMORY_LIMIT_PERCENT },
-      disk_usage_percent: { absoluteLimit: env.DETECT_DISK_LIMIT_PERCENT }
+      disk_usage_percent: { absoluteLimit: env.DETECT_DISK_LIMIT_PERCENT },
+      throughput_per_minute: { baselineFactor: env.DETECT_THROUGHPUT_DROP_FACTOR }
     }
   }
 }

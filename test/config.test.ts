@@ -217,7 +217,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
       error_rate: { baselineFactor: 2, absoluteLimit: 5 },
       cpu_usage_percent: { absoluteLimit: 80 },
       memory_usage_percent: { absoluteLimit: 85 },
-      disk_usage_percent: { absoluteLimit: 90 }
+      disk_usage_percent: { absoluteLimit: 90 },
+      throughput_per_minute: { baselineFactor: 2 }
     }
   })
   const config = loadConfig({
@@ -230,6 +231,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     DETECT_LATENCY_LIMIT_MS: '1200',
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
     DETECT_DISK_LIMIT_PERCENT: '95',
+    DETECT_THROUGHPUT_DROP_FACTOR: '4',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
     DETECT_RULE_CONFIRM_SCORE: '0',
     DETECT_RUN_BUDGET_MS: '5000'
@@ -246,7 +248,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     rules: {
       latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },
       error_rate: { baselineFactor: 2, absoluteLimit: 2.5 },
-      disk_usage_percent: { absoluteLimit: 95 }
+      disk_usage_percent: { absoluteLimit: 95 },
+      throughput_per_minute: { baselineFactor: 4 }
     }
   })
   for (const [env, variable] of [
@@ -265,6 +268,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     [{ DETECT_CPU_LIMIT_PERCENT: '120' }, 'DETECT_CPU_LIMIT_PERCENT'],
     [{ DETECT_MEMORY_LIMIT_PERCENT: '0' }, 'DETECT_MEMORY_LIMIT_PERCENT'],
     [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT'],
+    [{ DETECT_THROUGHPUT_DROP_FACTOR: '0.5' }, 'DETECT_THROUGHPUT_DROP_FACTOR'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '5' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '-1' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '1k' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],

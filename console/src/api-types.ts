@@ -4057,10 +4057,10 @@ export interface components {
                 /** @description Exactly one of below and above */
                 verify?: {
                     /**
-                     * @description A health-event metric: latencies in ms, rates and usage in percent (0-100)
+                     * @description A health-event metric: latencies in ms, rates and usage in percent (0-100), throughput in requests per minute
                      * @enum {unknown}
                      */
-                    metric: "latency_p95_ms" | "latency_ms" | "error_rate" | "availability_percentage" | "cpu_usage_percent" | "memory_usage_percent";
+                    metric: "latency_p95_ms" | "latency_ms" | "error_rate" | "availability_percentage" | "cpu_usage_percent" | "memory_usage_percent" | "throughput_per_minute";
                     /** @description Passes when the metric is below this */
                     below?: number;
                     /** @description Passes when the metric is above this */

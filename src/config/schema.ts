@@ -285,6 +285,10 @@ export const ENV_GROUPS = [
       DETECT_DISK_LIMIT_PERCENT: decimal(90, 0.1, 100, {
         unit: '%',
         description: 'Disk above this is resource_exhaustion.'
+      }),
+      DETECT_THROUGHPUT_DROP_FACTOR: decimal(2, 1, 100, {
+        description:
+          'Throughput (throughput_per_minute) below its baseline divided by this is a traffic_drop: 2, below half. Traffic has no absolute limit.'
       })
     }
   },

@@ -49,7 +49,7 @@ function upsertBuckets(tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
       event_count, first_event_at, last_event_at,
       latency_ms_count, latency_ms_quantiles, error_rate_count, error_rate_quantiles,
       cpu_usage_percent_count, cpu_usage_percent_quantiles, memory_usage_percent_count, memory_usage_percent_quantiles,
-      disk_usage_percent_count, disk_usage_percent_quantiles)
+      disk_usage_percent_count, disk_usage_percent_quantiles, throughput_per_minute_count, throughput_per_minute_quantiles)
     select e.organization_id, e.component_name, date_bin('1 hour', e.event_time, timestamptz 'epoch'),
       (array_agg(e.component_type order by e.event_time desc, e.id desc))[1],
       (array_agg(e.user_id order by e.event_time desc, e.id desc))[1],
@@ -58,7 +58,8 @@ function upsertBuckets(tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
       count(e.error_rate), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.error_rate::float8)),
       count(e.cpu_usage_percent), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.cpu_usage_percent::float8)),
       count(e.memory_usage_percent), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.memory_usage_percent::float8)),
-      count(e.disk_usage_percent), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.disk_usage_percent::float8))
+      count(e.disk_usage_percent), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.disk_usage_percent::float8)),
+      count(e.throughput_per_minute), core314.pack_quantiles(percentile_cont(${levels}::float8[]) within group (order by e.throughput_per_minute::float8))
     ${source}
     group by e.organization_id, e.component_name, date_bin('1 hour', e.event_time, timestamptz 'epoch')
     on conflict (organization_id, component_name, bucket_start) do update set
@@ -69,6 +70,7 @@ function upsertBuckets(tx: Tx, source: ReturnType<Tx>): ReturnType<Tx> {
       cpu_usage_percent_count = excluded.cpu_usage_percent_count, cpu_usage_percent_quantiles = excluded.cpu_usage_percent_quantiles,
       memory_usage_percent_count = excluded.memory_usage_percent_count, memory_usage_percent_quantiles = excluded.memory_usage_percent_quantiles,
       disk_usage_percent_count = excluded.disk_usage_percent_count, disk_usage_percent_quantiles = excluded.disk_usage_percent_quantiles,
+      throughput_per_minute_count = excluded.throughput_per_minute_count, throughput_per_minute_quantiles = excluded.throughput_per_minute_quantiles,
       rolled_up_at = now()`
 }
 

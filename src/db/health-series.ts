@@ -14,7 +14,8 @@ export const HISTORY_METRICS = [
   'error_rate',
   'cpu_usage_percent',
   'memory_usage_percent',
-  'disk_usage_percent'
+  'disk_usage_percent',
+  'throughput_per_minute'
 ] as const
 
 export type HistoryMetric = (typeof HISTORY_METRICS)[number]
@@ -50,6 +51,7 @@ export interface ComponentSeries {
   cpu_usage_percent: Float64Array
   memory_usage_percent: Float64Array
   disk_usage_percent: Float64Array
+  throughput_per_minute: Float64Array
   window_ids: string[]
   rolled?: RolledSeries | undefined
 }
@@ -95,6 +97,7 @@ function unpack(row: PackedSeries): ComponentSeries {
     cpu_usage_percent: doubles(row.cpu_usage_percent),
     memory_usage_percent: doubles(row.memory_usage_percent),
     disk_usage_percent: doubles(row.disk_usage_percent),
+    throughput_per_minute: doubles(row.throughput_per_minute),
     window_ids: row.window_ids === '' ? [] : row.window_ids.split(','),
     ...(row.bucket_start === null
       ? {}
@@ -155,6 +158,7 @@ export async function forEachComponentSeries(
         string_agg(float8send(coalesce(cpu_usage_percent::float8, 'NaN')), '' order by event_time, id) as cpu_usage_percent,
         string_agg(float8send(coalesce(memory_usage_percent::float8, 'NaN')), '' order by event_time, id) as memory_usage_percent,
         string_agg(float8send(coalesce(disk_usage_percent::float8, 'NaN')), '' order by event_time, id) as disk_usage_percent,
+        string_agg(float8send(coalesce(throughput_per_minute::float8, 'NaN')), '' order by event_time, id) as throughput_per_minute,
         coalesce(string_agg(id::text, ',' order by event_time, id) filter (where event_time >= ${windowStart}), '') as window_ids
       from system_health_events
       where event_time >= ${rawFrom} and event_time <= ${at} ${onlyComponent}
@@ -175,7 +179,9 @@ export async function forEachComponentSeries(
         string_agg(float8send(memory_usage_percent_count::float8), '' order by bucket_start) as memory_usage_percent_count,
         string_agg(coalesce(memory_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as memory_usage_percent_quantiles,
         string_agg(float8send(disk_usage_percent_count::float8), '' order by bucket_start) as disk_usage_percent_count,
-        string_agg(coalesce(disk_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as disk_usage_percent_quantiles
+        string_agg(coalesce(disk_usage_percent_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as disk_usage_percent_quantiles,
+        string_agg(float8send(throughput_per_minute_count::float8), '' order by bucket_start) as throughput_per_minute_count,
+        string_agg(coalesce(throughput_per_minute_quantiles, ${NO_QUANTILES}), '' order by bucket_start) as throughput_per_minute_quantiles
       from health_event_rollups
       where ${rolledUntil !== null} and bucket_start >= ${rolledFrom} and bucket_start < ${rolledUntil ?? rolledFrom} ${onlyComponent}
       group by 1, component_name
@@ -186,11 +192,13 @@ export async function forEachComponentSeries(
       coalesce(raw.component_type, rolled.component_type) as component_type,
       coalesce(raw.t, '') as t, coalesce(raw.latency_ms, '') as latency_ms, coalesce(raw.error_rate, '') as error_rate,
       coalesce(raw.cpu_usage_percent, '') as cpu_usage_percent, coalesce(raw.memory_usage_percent, '') as memory_usage_percent,
-      coalesce(raw.disk_usage_percent, '') as disk_usage_percent, coalesce(raw.window_ids, '') as window_ids,
+      coalesce(raw.disk_usage_percent, '') as disk_usage_percent,
+      coalesce(raw.throughput_per_minute, '') as throughput_per_minute, coalesce(raw.window_ids, '') as window_ids,
       rolled.bucket_start, rolled.first_event_at, rolled.last_event_at,
       rolled.latency_ms_count, rolled.latency_ms_quantiles, rolled.error_rate_count, rolled.error_rate_quantiles,
       rolled.cpu_usage_percent_count, rolled.cpu_usage_percent_quantiles, rolled.memory_usage_percent_count,
-      rolled.memory_usage_percent_quantiles, rolled.disk_usage_percent_count, rolled.disk_usage_percent_quantiles
+      rolled.memory_usage_percent_quantiles, rolled.disk_usage_percent_count, rolled.disk_usage_percent_quantiles,
+      rolled.throughput_per_minute_count, rolled.throughput_per_minute_quantiles
     from raw full join rolled on raw.organization_key = rolled.organization_key and raw.component_name = rolled.component_name
     order by 1, 2`.forEach(row => {
     if (failed !== undefined) return
@@ -256,7 +264,7 @@ export async function scorerStreams(
       from system_health_events h
       cross join lateral (select (case r.metric when 'latency_ms' then h.latency_ms when 'error_rate' then h.error_rate
         when 'cpu_usage_percent' then h.cpu_usage_percent when 'memory_usage_percent' then h.memory_usage_percent
-        else h.disk_usage_percent end)::float8 as v) m
+        when 'disk_usage_percent' then h.disk_usage_percent else h.throughput_per_minute end)::float8 as v) m
       where core314.organization_key(h.organization_id) = core314.organization_key(r.organization_id) and h.component_name = r.component_name
         and h.event_time <= ${at} and m.v is not null
         and (case when r.after_at is null then h.event_time >= ${from} else (h.event_time, h.id) > (r.after_at, r.after_id) end)

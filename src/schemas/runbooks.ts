@@ -11,7 +11,8 @@ export const VERIFY_METRICS = [
   'error_rate',
   'availability_percentage',
   'cpu_usage_percent',
-  'memory_usage_percent'
+  'memory_usage_percent',
+  'throughput_per_minute'
 ] as const
 export const ON_FAILURE = ['next', 'stop', 'escalate', 'rollback'] as const
 export const MATCHER_NAMES = ['component_name', 'component_type'] as const
@@ -31,7 +32,8 @@ export const RunbookMatcher = Type.Object(
 export const RunbookVerify = Type.Object(
   {
     metric: Type.Enum(VERIFY_METRICS, {
-      description: 'A health-event metric: latencies in ms, rates and usage in percent (0-100)'
+      description:
+        'A health-event metric: latencies in ms, rates and usage in percent (0-100), throughput in requests per minute'
     }),
     below: Type.Optional(Type.Number({ description: 'Passes when the metric is below this' })),
     above: Type.Optional(Type.Number({ description: 'Passes when the metric is above this' })),

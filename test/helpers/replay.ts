@@ -25,16 +25,19 @@ export interface RunSignal {
   pattern_type: string | null
 }
 
-/** POST /v1/anomalies/detect at `at`, without the LLM; the signals the run created or updated. */
-export async function detectAt(ctx: TestApp, at: number): Promise<RunSignal[]> {
+/**
+ * POST /v1/anomalies/detect at `at`, without the LLM (`analyze` adds the rule-based analysis);
+ * the signals the run created or updated.
+ */
+export async function detectAt<Signal = RunSignal>(ctx: TestApp, at: number, analyze = false): Promise<Signal[]> {
   const res = await ctx.app.inject({
     method: 'POST',
     url: '/v1/anomalies/detect',
     headers: ctx.service.headers,
-    payload: { at: new Date(at).toISOString(), analyze: false }
+    payload: { at: new Date(at).toISOString(), analyze }
   })
   if (res.statusCode !== 200) throw new Error(`detect answered ${res.statusCode}: ${res.body}`)
-  return (res.json() as { signals: RunSignal[] }).signals
+  return (res.json() as { signals: Signal[] }).signals
 }
 
 export interface StoredSignal {

@@ -9,13 +9,17 @@ type Candidate = [action_type: string, reason: string]
 const ANOMALY_LABELS: Record<string, string> = {
   latency_spike: 'latency spike',
   error_rate_increase: 'error-rate increase',
-  resource_exhaustion: 'resource exhaustion'
+  resource_exhaustion: 'resource exhaustion',
+  traffic_drop: 'traffic drop'
 }
 
 const PATTERN_LABELS: Record<string, string> = {
   sudden_spike: 'a sudden spike',
   gradual_increase: 'a gradual increase',
-  sustained_high: 'sustained high values'
+  sustained_high: 'sustained high values',
+  sudden_drop: 'a sudden drop',
+  gradual_decrease: 'a gradual decrease',
+  sustained_low: 'sustained low values'
 }
 
 const CAUSES: Record<string, Record<string, string>> = {
@@ -36,6 +40,15 @@ const CAUSES: Record<string, Record<string, string>> = {
     sustained_high:
       'Errors held high point to a persistent fault: a broken release, expired credentials or a dependency outage.',
     default: 'Requests fail more often than usual; a recent change or a failing dependency is the usual cause.'
+  },
+  traffic_drop: {
+    sudden_drop:
+      'Traffic falling at once most often means requests no longer reach the component: an upstream outage, a routing, DNS or load-balancer change, a client release, or the component refusing connections before it counts them.',
+    gradual_decrease:
+      'Traffic declining steadily points to callers giving up (timeouts, retries exhausted), a partial routing change, or a dependency upstream slowing down.',
+    sustained_low:
+      'Traffic held low points to a lasting break in the path to the component, or callers that have failed over elsewhere.',
+    default: 'Fewer requests than usual reach the component; a break upstream of it is the usual cause.'
   },
   resource_exhaustion: {
     cpu: 'CPU is saturated: load beyond provisioned capacity, or a hot loop or runaway job.',
@@ -75,6 +88,11 @@ const ACTIONS: Record<string, Partial<Record<Severity, Candidate[]>>> = {
       ['reset_connection', 'Broken connections to a dependency are a common cause of errors.']
     ],
     medium: [['alert_escalation', 'Worth a look before it grows.']]
+  },
+  traffic_drop: {
+    critical: [['alert_escalation', 'Traffic has stopped or nearly stopped: a person should find where requests go.']],
+    high: [['alert_escalation', 'Traffic has fallen sharply; no automatic remedy acts upstream of the component.']],
+    medium: [['alert_escalation', 'Worth a look before it falls further.']]
   },
   resource_exhaustion: {
     critical: [
@@ -169,15 +187,17 @@ function evidence(facts: AnomalyFacts): Evidence[] {
   const first = points[0]
   const last = points[points.length - 1]
   if (first !== undefined && last !== undefined && points.length >= 2) {
-    const peak = Math.max(...points.map(point => point.value))
+    // A drop is described by its lowest point, a rise by its highest.
+    const falling = facts.deviation_percentage < 0
+    const extreme = (falling ? Math.min : Math.max)(...points.map(point => point.value))
     const pattern =
       facts.pattern_type == null ? '' : `, consistent with ${PATTERN_LABELS[facts.pattern_type] ?? facts.pattern_type}`
     items.push({
-      claim: `Over the last ${points.length} points ${metric} went from ${format(first.value)} to ${format(last.value)}, peaking at ${format(peak)}${pattern}.`,
+      claim: `Over the last ${points.length} points ${metric} went from ${format(first.value)} to ${format(last.value)}, ${falling ? 'falling to' : 'peaking at'} ${format(extreme)}${pattern}.`,
       metrics: [
         `${metric}.first=${format(first.value)}`,
         `${metric}.last=${format(last.value)}`,
-        `${metric}.max=${format(peak)}`
+        `${metric}.${falling ? 'min' : 'max'}=${format(extreme)}`
       ]
     })
   }

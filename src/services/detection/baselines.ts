@@ -124,17 +124,24 @@ function firstAtOrAfter(times: Float64Array, t: number): number {
 /**
  * The least spread: the metric's own floor (a few milliseconds are no latency incident), or 5% of
  * the baseline for a large one. A metric with a relative rule that sits far below the scale its
- * floor was set for (a latency of 1 ms, an error rate of 0.1%) would need to rise many times over
- * to clear 4 floors, so there the floor gives way to the spread at which adaptiveMinZ spreads are
- * the relative rule's rise (twice the baseline: a quarter of it): such a metric is judged by how
- * much it rises relative to itself, as the seed's relative rule judges it.
+ * floor was set for (a latency of 1 ms, an error rate of 0.1%, a few requests a minute) would need
+ * to move many times over to clear 4 floors, so there the floor gives way to the spread at which
+ * adaptiveMinZ spreads are the relative rule's move (twice the baseline: a quarter of it; half of
+ * it: an eighth): such a metric is judged by how much it moves relative to itself, as the seed's
+ * relative rule judges it.
  */
 function floorFor(center: number, rule: MetricRule, settings: DetectorSettings): number {
   const scale = Math.abs(center)
+  const ruleMove =
+    rule.baselineFactor === null
+      ? null
+      : rule.direction === 'up'
+        ? rule.baselineFactor - 1
+        : 1 - 1 / rule.baselineFactor
   const absolute =
-    rule.baselineFactor === null || scale === 0
+    ruleMove === null || scale === 0
       ? rule.spreadFloor
-      : Math.min(rule.spreadFloor, ((rule.baselineFactor - 1) * scale) / settings.adaptiveMinZ)
+      : Math.min(rule.spreadFloor, (ruleMove * scale) / settings.adaptiveMinZ)
   return Math.max(absolute, settings.relativeSpreadFloor * scale)
 }
 

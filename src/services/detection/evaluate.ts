@@ -4,7 +4,7 @@
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
 import { median, robustBaseline, type Baseline, type Point, type Points, type RolledHour } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
-import { ruleHit, type MetricName, type MetricRule, type RuleHit } from './rules.js'
+import { comparator, ruleHit, worseness, type MetricName, type MetricRule, type RuleHit } from './rules.js'
 import { confidenceOf, severityOf, type Severity } from './severity.js'
 import type { DetectorSettings } from './settings.js'
 import { DEFAULT_PARAMS } from '../../lib/anomaly/adaptive-scorer.js'
@@ -73,19 +73,21 @@ function intervalOf(history: Points, window: Point[]): number {
   return Math.max(median(gaps), 1)
 }
 
-function zOf(value: number, baseline: Baseline | null): number | null {
-  return baseline === null ? null : (value - baseline.value) / baseline.spread
+/** How many spreads `value` stands from the baseline in the direction of trouble. */
+function zOf(rule: MetricRule, value: number, baseline: Baseline | null): number | null {
+  return baseline === null ? null : (worseness(rule, value) - worseness(rule, baseline.value)) / baseline.spread
 }
 
 function abnormal(value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
   return (
-    ruleHit(rule, value, baseline, settings.ruleMinZ) !== null || (zOf(value, baseline) ?? 0) >= settings.adaptiveMinZ
+    ruleHit(rule, value, baseline, settings.ruleMinZ) !== null ||
+    (zOf(rule, value, baseline) ?? 0) >= settings.adaptiveMinZ
   )
 }
 
 /**
  * The newest point, window first, that looked abnormal against `baseline`. In a rolled-up hour
- * only its maximum is known, so an hour whose maximum looked abnormal answers with its last event:
+ * only its extremes are known, so an hour whose worst value looked abnormal answers with its last event:
  * never earlier than the truth, so a signal never resolves early. The detector reads raw events
  * for at least the longest recovery hold, so only a component that went silent can notice.
  */
@@ -106,7 +108,8 @@ function lastAbnormal(
   }
   for (let i = rolled.length - 1; i >= 0; i--) {
     const hour = rolled[i] as RolledHour
-    if (abnormal(hour.knots[hour.knots.length - 1] as number, rule, baseline, settings)) return hour.lastAt
+    const worst = rule.direction === 'up' ? hour.knots[hour.knots.length - 1] : hour.knots[0]
+    if (abnormal(worst as number, rule, baseline, settings)) return hour.lastAt
   }
   return null
 }
@@ -121,7 +124,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   const lastAbnormalAt = input.ongoing ? lastAbnormal(history, rolled, window, rule, baseline, settings) : null
 
   const hits = window.map(point => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
-  const zs = window.map(point => zOf(point.v, baseline))
+  const zs = window.map(point => zOf(rule, point.v, baseline))
   // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
   if (!hits.some(hit => hit !== null) && !zs.some(z => (z ?? 0) >= settings.adaptiveMinZ))
@@ -151,16 +154,17 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
 
   let peakIndex = breaching.indexOf(true)
   breaching.forEach((breach, i) => {
-    if (breach && (window[i] as Point).v > (window[peakIndex] as Point).v) peakIndex = i
+    if (breach && worseness(rule, (window[i] as Point).v) > worseness(rule, (window[peakIndex] as Point).v))
+      peakIndex = i
   })
   const peak = window[peakIndex] as SeriesPoint
   const hit = hits[peakIndex] ?? null
   const z = zs[peakIndex] ?? null
   const adaptiveScore = scores === null ? null : Math.max(...scores)
-  const pattern = recognisePattern(window, breaching, intervalOf(history, window), settings)
+  const pattern = recognisePattern(window, breaching, intervalOf(history, window), rule.direction, settings)
   const strength = { peak: peak.v, hit, z, adaptiveScore, historyPoints: baseline?.points ?? 0 }
   const algorithms = [
-    ...(hit?.names ?? []).map(name => `rule:${input.metric}>${name}`),
+    ...(hit?.names ?? []).map(name => `rule:${input.metric}${comparator(rule)}${name}`),
     ...(adaptiveBreach.includes(true)
       ? [`adaptive_likelihood>=${settings.adaptiveScoreThreshold}&z>=${settings.adaptiveMinZ}`]
       : [])
@@ -177,7 +181,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
       adaptiveScore,
       pattern,
       severity: severityOf(rule, strength, pattern),
-      confidence: confidenceOf(strength, pattern, settings.minHistoryPoints),
+      confidence: confidenceOf(rule, strength, pattern, settings.minHistoryPoints),
       lastBreachAt,
       algorithms,
       window

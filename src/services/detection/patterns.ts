@@ -1,11 +1,27 @@
 // Names the shape of a breach within the evaluation window, so a reader (and the severity) can
 // tell a blip from a climb from a plateau: gradual_increase when the window rises steadily with no
 // single jump carrying it, sustained_high when most of the window breaches for long enough,
-// otherwise sudden_spike.
+// otherwise sudden_spike. A metric whose trouble is a drop (traffic) gets the same shapes the
+// other way up: gradual_decrease, sustained_low, sudden_drop.
 import type { Point } from './baselines.js'
 import type { DetectorSettings } from './settings.js'
 
-export type PatternType = 'sudden_spike' | 'gradual_increase' | 'sustained_high'
+export type PatternType =
+  'sudden_spike' | 'gradual_increase' | 'sustained_high' | 'sudden_drop' | 'gradual_decrease' | 'sustained_low'
+
+const NAMES = {
+  up: { sudden: 'sudden_spike', gradual: 'gradual_increase', sustained: 'sustained_high' },
+  down: { sudden: 'sudden_drop', gradual: 'gradual_decrease', sustained: 'sustained_low' }
+} as const satisfies Record<'up' | 'down', Record<string, PatternType>>
+
+/** A climb or a slide long enough to count as persistent: what severity adds a step for. */
+export function isPersistent(pattern: Pattern): boolean {
+  return (
+    pattern.type === 'sustained_high' ||
+    pattern.type === 'sustained_low' ||
+    ((pattern.type === 'gradual_increase' || pattern.type === 'gradual_decrease') && pattern.persistence >= 0.5)
+  )
+}
 
 export interface Pattern {
   type: PatternType
@@ -44,13 +60,18 @@ function isGradual(values: number[], settings: DetectorSettings): boolean {
   return largestStep <= 0.4 * rise && kendallTau(values) >= settings.gradualTau
 }
 
-/** `window` is time-ordered, `breaching` says which of its points breach; at least one does. */
+/**
+ * `window` is time-ordered, `breaching` says which of its points breach; at least one does.
+ * `direction` is the way trouble goes for the metric: a drop's slide is judged as a climb of its negation.
+ */
 export function recognisePattern(
   window: Point[],
   breaching: boolean[],
   intervalMs: number,
+  direction: 'up' | 'down',
   settings: DetectorSettings
 ): Pattern {
+  const names = NAMES[direction]
   const indices = breaching.flatMap((breach, i) => (breach ? [i] : []))
   const first = window[indices[0] as number] as Point
   const last = window[indices[indices.length - 1] as number] as Point
@@ -60,12 +81,14 @@ export function recognisePattern(
   const frequencyPerHour = episodes / (settings.windowMinutes / 60)
   if (
     isGradual(
-      window.slice(0, (indices[indices.length - 1] as number) + 1).map(point => point.v),
+      window
+        .slice(0, (indices[indices.length - 1] as number) + 1)
+        .map(point => (direction === 'up' ? point.v : -point.v)),
       settings
     )
   ) {
     return {
-      type: 'gradual_increase',
+      type: names.gradual,
       durationSeconds: (last.t - (window[0] as Point).t + intervalMs) / 1000,
       frequencyPerHour,
       persistence,
@@ -74,7 +97,7 @@ export function recognisePattern(
   }
   const type =
     persistence >= settings.sustainedShare && span >= settings.sustainedMinutes * 60_000
-      ? 'sustained_high'
-      : 'sudden_spike'
+      ? names.sustained
+      : names.sudden
   return { type, durationSeconds: span / 1000, frequencyPerHour, persistence, episodes }
 }

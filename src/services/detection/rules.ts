@@ -5,17 +5,31 @@
 import { ENV_DEFAULTS } from '../../config/schema.js'
 
 export type MetricName =
-  'latency_ms' | 'error_rate' | 'cpu_usage_percent' | 'memory_usage_percent' | 'disk_usage_percent'
-export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion'
+  | 'latency_ms'
+  | 'error_rate'
+  | 'cpu_usage_percent'
+  | 'memory_usage_percent'
+  | 'disk_usage_percent'
+  | 'throughput_per_minute'
+export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion' | 'traffic_drop'
 
 export interface MetricRule {
   anomalyType: AnomalyType
   category: 'performance' | 'reliability' | 'resource'
   unit: string
-  /** Fires when the value exceeds this multiple of the baseline; null: no relative rule. */
+  /**
+   * Which way is trouble: `up` for latency, errors and resources, `down` for traffic (a service
+   * that stops receiving requests is as broken as one that fails them). Every test of a value
+   * (rules, spreads, peaks, patterns, severity) reads it in this direction.
+   */
+  direction: 'up' | 'down'
+  /**
+   * Fires when the value exceeds this multiple of the baseline (`down`: falls below the baseline
+   * divided by it); null: no relative rule.
+   */
   baselineFactor: number | null
-  /** Fires when the value exceeds this, whatever the baseline. */
-  absoluteLimit: number
+  /** Fires when the value exceeds this (`down`: falls below it), whatever the baseline; null: none. */
+  absoluteLimit: number | null
   /**
    * The least spread this metric's baseline may have, in its own unit; with a relative rule, less
    * on a small baseline (floorFor in baselines.ts).
@@ -32,7 +46,8 @@ export const METRICS: readonly MetricName[] = [
   'error_rate',
   'cpu_usage_percent',
   'memory_usage_percent',
-  'disk_usage_percent'
+  'disk_usage_percent',
+  'throughput_per_minute'
 ]
 
 // `satisfies` keeps each metric's own shape, so a latency factor reads as a number, not number | null.
@@ -41,6 +56,7 @@ export const DEFAULT_RULES = Object.freeze({
     anomalyType: 'latency_spike',
     category: 'performance',
     unit: ' ms',
+    direction: 'up',
     baselineFactor: ENV_DEFAULTS.DETECT_LATENCY_BASELINE_FACTOR,
     absoluteLimit: ENV_DEFAULTS.DETECT_LATENCY_LIMIT_MS,
     spreadFloor: 5,
@@ -50,6 +66,7 @@ export const DEFAULT_RULES = Object.freeze({
     anomalyType: 'error_rate_increase',
     category: 'reliability',
     unit: '%',
+    direction: 'up',
     baselineFactor: ENV_DEFAULTS.DETECT_ERROR_RATE_BASELINE_FACTOR,
     absoluteLimit: ENV_DEFAULTS.DETECT_ERROR_RATE_LIMIT_PERCENT,
     spreadFloor: 0.5,
@@ -59,6 +76,7 @@ export const DEFAULT_RULES = Object.freeze({
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
+    direction: 'up',
     baselineFactor: null,
     absoluteLimit: ENV_DEFAULTS.DETECT_CPU_LIMIT_PERCENT,
     spreadFloor: 2,
@@ -68,6 +86,7 @@ export const DEFAULT_RULES = Object.freeze({
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
+    direction: 'up',
     baselineFactor: null,
     absoluteLimit: ENV_DEFAULTS.DETECT_MEMORY_LIMIT_PERCENT,
     spreadFloor: 2,
@@ -77,15 +96,26 @@ export const DEFAULT_RULES = Object.freeze({
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
+    direction: 'up',
     baselineFactor: null,
     absoluteLimit: ENV_DEFAULTS.DETECT_DISK_LIMIT_PERCENT,
     spreadFloor: 1,
     ceiling: 100
+  },
+  throughput_per_minute: {
+    anomalyType: 'traffic_drop',
+    category: 'reliability',
+    unit: '/min',
+    direction: 'down',
+    baselineFactor: ENV_DEFAULTS.DETECT_THROUGHPUT_DROP_FACTOR,
+    absoluteLimit: null,
+    spreadFloor: 1,
+    ceiling: null
   }
 } satisfies Rules)
 
 export interface RuleHit {
-  /** The threshold the value crossed: the lower of the applicable ones. */
+  /** The threshold the value crossed: the first of the applicable ones on its way. */
   threshold: number
   /** Which rules it crossed, for detection_algorithm. */
   names: string[]
@@ -93,10 +123,25 @@ export interface RuleHit {
   absolute: boolean
 }
 
+/** `value` read in the direction of trouble: larger is worse for every metric. */
+export function worseness(rule: MetricRule, value: number): number {
+  return rule.direction === 'up' ? value : -value
+}
+
+/** The relative rule's threshold around `baseline`: its multiple, or for a drop its fraction. */
+function relativeThreshold(rule: MetricRule, factor: number, baseline: number): number {
+  return rule.direction === 'up' ? factor * baseline : baseline / factor
+}
+
+/** How the rule compares a value with its thresholds, for detection_algorithm: `>` or `<`. */
+export function comparator(rule: MetricRule): '>' | '<' {
+  return rule.direction === 'up' ? '>' : '<'
+}
+
 /**
- * Whether `value` breaks the metric's rules. The relative rule needs a warm baseline and a rise
- * of at least `minZ` spreads, so a metric whose ordinary noise already doubles it does not page;
- * the absolute limit stands on its own, warm-up or not.
+ * Whether `value` breaks the metric's rules. The relative rule needs a warm baseline and a move
+ * of at least `minZ` spreads, so a metric whose ordinary noise already doubles (or halves) it does
+ * not page; the absolute limit stands on its own, warm-up or not.
  */
 export function ruleHit(
   rule: MetricRule,
@@ -104,26 +149,30 @@ export function ruleHit(
   baseline: { value: number; spread: number } | null,
   minZ: number
 ): RuleHit | null {
+  const worse = worseness(rule, value)
   const relative =
     rule.baselineFactor !== null &&
     baseline !== null &&
     baseline.value > 0 &&
-    value > rule.baselineFactor * baseline.value &&
-    value - baseline.value >= minZ * baseline.spread
-  const absolute = value > rule.absoluteLimit
+    worse > worseness(rule, relativeThreshold(rule, rule.baselineFactor, baseline.value)) &&
+    worse - worseness(rule, baseline.value) >= minZ * baseline.spread
+  const absolute = rule.absoluteLimit !== null && worse > worseness(rule, rule.absoluteLimit)
   // Most values break nothing: they are answered without building a hit.
   if (!relative && !absolute) return null
   const names: string[] = []
   const thresholds: number[] = []
   if (relative) {
-    names.push(`${rule.baselineFactor as number}x_baseline`)
-    thresholds.push((rule.baselineFactor as number) * (baseline as { value: number }).value)
+    const factor = rule.baselineFactor as number
+    names.push(rule.direction === 'up' ? `${factor}x_baseline` : `baseline/${factor}`)
+    thresholds.push(relativeThreshold(rule, factor, (baseline as { value: number }).value))
   }
   if (absolute) {
-    names.push(`absolute_limit_${rule.absoluteLimit}`)
-    thresholds.push(rule.absoluteLimit)
+    names.push(`absolute_limit_${rule.absoluteLimit as number}`)
+    thresholds.push(rule.absoluteLimit as number)
   }
-  return { threshold: Math.min(...thresholds), names, absolute }
+  // The first threshold crossed on the way: the lower for a rise, the higher for a drop.
+  const threshold = rule.direction === 'up' ? Math.min(...thresholds) : Math.max(...thresholds)
+  return { threshold, names, absolute }
 }
 
 export function mergeRules(overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {

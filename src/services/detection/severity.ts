@@ -4,7 +4,7 @@
 // the deviation in robust spreads, the adaptive score, the breach's persistence and how much
 // history the baseline rests on.
 import type { RuleHit, MetricRule } from './rules.js'
-import type { Pattern } from './patterns.js'
+import { isPersistent, type Pattern } from './patterns.js'
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical'
 
@@ -21,6 +21,14 @@ export interface Strength {
   historyPoints: number
 }
 
+/**
+ * How many times past its threshold the peak went, 1 at the threshold: peak / threshold for a
+ * rise, threshold / peak for a drop (infinite when traffic stopped altogether).
+ */
+function overshoot(rule: MetricRule, peak: number, threshold: number): number {
+  return rule.direction === 'up' ? peak / threshold : peak > 0 ? threshold / peak : Infinity
+}
+
 function sizeLevel(rule: MetricRule, strength: Strength): number {
   const { hit, peak } = strength
   if (hit === null) {
@@ -32,19 +40,18 @@ function sizeLevel(rule: MetricRule, strength: Strength): number {
     const used = (peak - hit.threshold) / (rule.ceiling - hit.threshold)
     return used < 0.25 ? 0 : used < 0.5 ? 1 : used < 0.75 ? 2 : 3
   }
-  const ratio = peak / hit.threshold
+  const ratio = overshoot(rule, peak, hit.threshold)
   return ratio < 1.25 ? 0 : ratio < 1.5 ? 1 : ratio < 2 ? 2 : 3
 }
 
 export function severityOf(rule: MetricRule, strength: Strength, pattern: Pattern): Severity {
-  const persistent =
-    pattern.type === 'sustained_high' || (pattern.type === 'gradual_increase' && pattern.persistence >= 0.5)
-  return SEVERITIES[Math.min(sizeLevel(rule, strength) + (persistent ? 1 : 0), 3)] as Severity
+  return SEVERITIES[Math.min(sizeLevel(rule, strength) + (isPersistent(pattern) ? 1 : 0), 3)] as Severity
 }
 
-export function confidenceOf(strength: Strength, pattern: Pattern, minHistoryPoints: number): number {
+export function confidenceOf(rule: MetricRule, strength: Strength, pattern: Pattern, minHistoryPoints: number): number {
   const fromZ = strength.z === null ? 0 : 1 - Math.exp(-Math.max(strength.z, 0) / 4)
-  const fromThreshold = strength.hit === null ? 0 : 1 - Math.exp(-5 * (strength.peak / strength.hit.threshold - 1))
+  const fromThreshold =
+    strength.hit === null ? 0 : 1 - Math.exp(-5 * (overshoot(rule, strength.peak, strength.hit.threshold) - 1))
   const size = Math.max(fromZ, fromThreshold)
   const combined = 1 - (1 - size) * (1 - 0.5 * (strength.adaptiveScore ?? 0))
   const support = Math.min(1, strength.historyPoints / (2 * minHistoryPoints))

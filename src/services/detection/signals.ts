@@ -140,11 +140,13 @@ function describe(finding: Finding): string {
     baseline === null
       ? 'no baseline yet (warm-up)'
       : `a ${baseline.method === 'seasonal_median' ? 'same-time-of-day' : 'robust'} baseline of ${round(baseline.value, 2)}${rule.unit}`
+  const side = rule.direction === 'up' ? 'above' : 'below'
   const crossed =
     hit === null
-      ? `${round(finding.z ?? 0, 1)} robust spreads above it, flagged by the adaptive score`
-      : `above the threshold of ${round(hit.threshold, 2)}${rule.unit}`
-  return `${metric} peaked at ${round(peak.v, 2)}${rule.unit} against ${reference}, ${crossed}; ${pattern.type.replace('_', ' ')} with ${Math.round(pattern.persistence * 100)}% of the window's points breaching.`
+      ? `${round(finding.z ?? 0, 1)} robust spreads ${side} it, flagged by the adaptive score`
+      : `${side} the threshold of ${round(hit.threshold, 2)}${rule.unit}`
+  const reached = rule.direction === 'up' ? 'peaked at' : 'fell to'
+  return `${metric} ${reached} ${round(peak.v, 2)}${rule.unit} against ${reference}, ${crossed}; ${pattern.type.replace('_', ' ')} with ${Math.round(pattern.persistence * 100)}% of the window's points breaching.`
 }
 
 function draftOf(

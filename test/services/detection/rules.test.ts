@@ -68,10 +68,27 @@ const cases: Case[] = [
   { component: 'memory-below', metric: 'memory_usage_percent', base: 50, noise: 3, peak: 85, fires: null },
   { component: 'memory-above', metric: 'memory_usage_percent', base: 50, noise: 3, peak: 85.5, fires: 85 },
   { component: 'disk-below', metric: 'disk_usage_percent', base: 60, noise: 1, peak: 90, fires: null },
-  { component: 'disk-above', metric: 'disk_usage_percent', base: 60, noise: 1, peak: 90.5, fires: 90 }
+  { component: 'disk-above', metric: 'disk_usage_percent', base: 60, noise: 1, peak: 90.5, fires: 90 },
+  // Traffic is trouble when it falls: below half its baseline, never when it climbs.
+  { component: 'traffic-half-above', metric: 'throughput_per_minute', base: 1000, noise: 20, peak: 520, fires: null },
+  { component: 'traffic-surge', metric: 'throughput_per_minute', base: 1000, noise: 20, peak: 5000, fires: null },
+  {
+    component: 'traffic-half-below',
+    metric: 'throughput_per_minute',
+    base: 1000,
+    noise: 20,
+    peak: 480,
+    fires: 500,
+    rule: /throughput_per_minute<baseline\/2/
+  },
+  { component: 'latency-drop', metric: 'latency_ms', base: 400, noise: 6, peak: 20, fires: null }
 ]
 
-const TYPES: Record<string, string> = { latency_ms: 'latency_spike', error_rate: 'error_rate_increase' }
+const TYPES: Record<string, string> = {
+  latency_ms: 'latency_spike',
+  error_rate: 'error_rate_increase',
+  throughput_per_minute: 'traffic_drop'
+}
 
 t.test('each rule fires at its threshold and not below it', async t => {
   const ctx = await buildTestApp(t)

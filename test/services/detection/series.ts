@@ -10,6 +10,7 @@ export interface Metrics {
   cpu_usage_percent?: number
   memory_usage_percent?: number
   disk_usage_percent?: number
+  throughput_per_minute?: number
   last_error_message?: string
 }
 
@@ -46,6 +47,7 @@ const COLUMNS = [
   'cpu_usage_percent',
   'memory_usage_percent',
   'disk_usage_percent',
+  'throughput_per_minute',
   'last_error_message'
 ]
 
@@ -66,6 +68,7 @@ export async function insertSeries(
     cpu_usage_percent: point.cpu_usage_percent ?? null,
     memory_usage_percent: point.memory_usage_percent ?? null,
     disk_usage_percent: point.disk_usage_percent ?? null,
+    throughput_per_minute: point.throughput_per_minute ?? null,
     last_error_message: point.last_error_message ?? null
   }))
   for (let i = 0; i < rows.length; i += 1000)

@@ -30,6 +30,7 @@ function component(name: string, start: number, last: number): ComponentSeries {
     cpu_usage_percent: flat(30),
     memory_usage_percent: flat(40),
     disk_usage_percent: flat(50),
+    throughput_per_minute: flat(600),
     window_ids: Array.from({ length: windowPoints }, () => randomUUID())
   }
 }

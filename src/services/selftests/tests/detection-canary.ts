@@ -39,6 +39,7 @@ function series(at: number, windowMinutes: number, spike: boolean): ComponentSer
     cpu_usage_percent: constant(30),
     memory_usage_percent: constant(40),
     disk_usage_percent: constant(50),
+    throughput_per_minute: constant(600),
     window_ids: times.slice(historyPoints).map(() => randomUUID())
   }
 }
