@@ -1,5 +1,5 @@
 // `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]
-// [--reopen-minutes N] [--port N] [--dump FILE]`:
+// [--reopen-minutes N] [--lookback-hours N] [--port N] [--dump FILE]`:
 // the service itself, not its scorer alone, on NAB's labelled series, sent the way an agent
 // sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
 // (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
@@ -46,7 +46,8 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '54389' },
     dump: { type: 'string' },
     'rule-confirm-score': { type: 'string' },
-    'reopen-minutes': { type: 'string' }
+    'reopen-minutes': { type: 'string' },
+    'lookback-hours': { type: 'string' }
   }
 })
 const nabDir = path.resolve(args.nab)
@@ -108,7 +109,8 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
 const { call, config, databaseUrl, close } = await startApiBench('nab-live', Number(args.port), {
   DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS),
   ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] }),
-  ...(args['reopen-minutes'] === undefined ? {} : { DETECT_REOPEN_MINUTES: args['reopen-minutes'] })
+  ...(args['reopen-minutes'] === undefined ? {} : { DETECT_REOPEN_MINUTES: args['reopen-minutes'] }),
+  ...(args['lookback-hours'] === undefined ? {} : { DETECT_LOOKBACK_HOURS: args['lookback-hours'] })
 })
 const owner = createSql(databaseUrl, { max: 1 })
 
