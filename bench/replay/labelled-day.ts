@@ -1,10 +1,16 @@
 // A labelled day of health events for replays: several components reporting every few minutes,
 // each event carrying its measurement window (so its event time is when it was measured), with
-// incidents of the three shapes the seed names laid into it at known times. The replay benchmark
-// and the event-time tests import it through the batch API and detect over it with `at`.
+// incidents laid into it at known times: latency in the three shapes the seed names, and traffic
+// falling away (an outage upstream). The replay benchmark and the event-time tests import it
+// through the batch API and detect over it with `at`.
 import type { HealthEventInputBody } from '../../src/schemas/health-events.js'
 
-export type IncidentShape = 'sudden_spike' | 'gradual_increase' | 'sustained_high'
+export type IncidentShape = 'sudden_spike' | 'gradual_increase' | 'sustained_high' | 'traffic_drop'
+
+/** The anomaly type the detector should report for an incident of this shape. */
+export function expectedAnomalyType(shape: IncidentShape): string {
+  return shape === 'traffic_drop' ? 'traffic_drop' : 'latency_spike'
+}
 
 export interface IncidentPlan {
   component: string
@@ -54,7 +60,14 @@ function latencyFactor(incident: Incident | undefined, t: number, stepMs: number
       return 1 + (4 * (t - incident.start + stepMs)) / (incident.end - incident.start + stepMs)
     case 'sustained_high':
       return 3
+    case 'traffic_drop':
+      return 1
   }
+}
+
+// While traffic is lost, a twentieth of it still arrives.
+function throughputFactor(incident: Incident | undefined): number {
+  return incident?.shape === 'traffic_drop' ? 0.05 : 1
 }
 
 export function labelledDay(plan: DayPlan): LabelledDay {
@@ -88,6 +101,9 @@ export function labelledDay(plan: DayPlan): LabelledDay {
         error_rate: Math.round((0.5 + 0.1 * wobble(i * 3 + c)) * 100) / 100,
         cpu_usage_percent: Math.round((35 + 4 * wobble(i * 11 + c)) * 100) / 100,
         memory_usage_percent: Math.round((55 + 2 * wobble(i * 13 + c)) * 100) / 100,
+        throughput_per_minute: Math.round(
+          (600 + 150 * c) * (1 + 0.08 * wobble(i * 17 + c)) * throughputFactor(incident)
+        ),
         measurement_window_start: new Date(t - stepMs).toISOString(),
         measurement_window_end: new Date(t).toISOString(),
         measurement_window_seconds: stepMs / 1000

@@ -5,7 +5,7 @@
 // speed. Uses DATABASE_URL's server or an embedded PostgreSQL under .data/bench-replay.
 import { startApiBench, type ApiBench } from '../support/api-bench.js'
 import { reportFigure } from '../support/figures.js'
-import { evaluationSteps, labelledDay, type Incident, type IncidentPlan } from './labelled-day.js'
+import { evaluationSteps, expectedAnomalyType, labelledDay, type Incident, type IncidentPlan } from './labelled-day.js'
 
 const BENCH_PORT = 54388
 const MINUTE = 60_000
@@ -15,13 +15,16 @@ const STEP_MINUTES = 5
 const WARM_UP_MINUTES = 120
 const BATCH = 1000
 const COMPONENTS = ['checkout', 'search', 'reports', 'auth', 'payments', 'inventory']
-// Two of each shape, hours apart and off the evaluation steps; auth and inventory stay quiet all day.
+// Two of each latency shape and two traffic outages, hours apart and off the evaluation steps;
+// auth and inventory stay quiet all day.
 const INCIDENTS: IncidentPlan[] = [
   { component: 'checkout', shape: 'sudden_spike', startMinute: 302, minutes: 2 },
   { component: 'search', shape: 'sustained_high', startMinute: 424, minutes: 45 },
+  { component: 'payments', shape: 'traffic_drop', startMinute: 512, minutes: 20 },
   { component: 'reports', shape: 'gradual_increase', startMinute: 602, minutes: 40 },
   { component: 'payments', shape: 'sudden_spike', startMinute: 806, minutes: 2 },
   { component: 'checkout', shape: 'sustained_high', startMinute: 1004, minutes: 30 },
+  { component: 'reports', shape: 'traffic_drop', startMinute: 1122, minutes: 6 },
   { component: 'search', shape: 'gradual_increase', startMinute: 1252, minutes: 50 }
 ]
 
@@ -49,10 +52,17 @@ async function allSignals(call: ApiBench['call']): Promise<Signal[]> {
   return signals
 }
 
-/** The first signal on the incident's component opened from its start to a window after its end. */
+/**
+ * The first signal of the incident's anomaly type on its component opened from its start to a
+ * window after its end.
+ */
 function detectionOf(incident: Incident, signals: Signal[], windowMs: number): Signal | undefined {
   return signals
-    .filter(signal => signal.source_component_name === incident.component)
+    .filter(
+      signal =>
+        signal.source_component_name === incident.component &&
+        signal.anomaly_type === expectedAnomalyType(incident.shape)
+    )
     .filter(
       signal =>
         Date.parse(signal.detection_timestamp) >= incident.start &&

@@ -1819,9 +1819,11 @@ export interface components {
             /** Format: uuid */
             organization_id?: string | null;
             /**
+             * @description The detector's are latency_spike, error_rate_increase, resource_exhaustion and traffic_drop; any other snake_case name is the caller's own
              * @example latency_spike
              * @example error_rate_increase
              * @example resource_exhaustion
+             * @example traffic_drop
              */
             anomaly_type: string;
             /** @enum {unknown} */
@@ -1843,9 +1845,11 @@ export interface components {
             deviation_percentage?: number | null;
             threshold_exceeded?: number | null;
             /**
+             * @description The detector's are sudden_spike, gradual_increase and sustained_high, and for a drop (traffic) sudden_drop, gradual_decrease and sustained_low
              * @example sudden_spike
              * @example gradual_increase
              * @example sustained_high
+             * @example sudden_drop
              */
             pattern_type?: string | null;
             pattern_duration_seconds?: number | null;
@@ -1956,9 +1960,11 @@ export interface components {
             deviation_percentage: number | null;
             threshold_exceeded: number | null;
             /**
+             * @description The detector's are sudden_spike, gradual_increase and sustained_high, and for a drop (traffic) sudden_drop, gradual_decrease and sustained_low
              * @example sudden_spike
              * @example gradual_increase
              * @example sustained_high
+             * @example sudden_drop
              */
             pattern_type: string | null;
             pattern_duration_seconds: number | null;

@@ -37,7 +37,13 @@ const facts = {
   observed_value: nullable(Type.Number()),
   deviation_percentage: nullable(Type.Number()),
   threshold_exceeded: nullable(Type.Number()),
-  pattern_type: nullable(snakeName({ examples: ['sudden_spike', 'gradual_increase', 'sustained_high'] })),
+  pattern_type: nullable(
+    snakeName({
+      description:
+        "The detector's are sudden_spike, gradual_increase and sustained_high, and for a drop (traffic) sudden_drop, gradual_decrease and sustained_low",
+      examples: ['sudden_spike', 'gradual_increase', 'sustained_high', 'sudden_drop']
+    })
+  ),
   pattern_duration_seconds: nullable(nonNegative()),
   pattern_frequency: nullable(nonNegative()),
   affected_users_count: nullable(count()),
@@ -51,7 +57,11 @@ export const AnomalyInput = Type.Object(
   {
     user_id: optional(uuid()),
     organization_id: optional(uuid()),
-    anomaly_type: snakeName({ examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion'] }),
+    anomaly_type: snakeName({
+      description:
+        "The detector's are latency_spike, error_rate_increase, resource_exhaustion and traffic_drop; any other snake_case name is the caller's own",
+      examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion', 'traffic_drop']
+    }),
     severity: severity(),
     source_type: name(100, { examples: ['system_health_events'] }),
     ...optionalAll(facts),

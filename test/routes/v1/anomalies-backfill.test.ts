@@ -10,6 +10,7 @@ import { ownerSql } from '../../helpers/database.js'
 import { detectAt, importEvents, storedSignals, type RunSignal } from '../../helpers/replay.js'
 import {
   evaluationSteps,
+  expectedAnomalyType,
   labelledDay,
   type IncidentPlan,
   type LabelledDay
@@ -44,40 +45,46 @@ t.test('a spike planned between two measurements is measured at the next one', a
   t.ok((at?.latency_ms ?? 0) > 4 * Math.min(...latencies), 'the spike is in that event')
 })
 
-t.test('sudden_spike, gradual_increase and sustained_high are each recognised on a backfilled day', async t => {
-  const ctx = await buildTestApp(t)
-  const day = smallDay([
-    { component: 'checkout', shape: 'sudden_spike', startMinute: 200, minutes: 2 },
-    { component: 'search', shape: 'sustained_high', startMinute: 240, minutes: 40 },
-    { component: 'reports', shape: 'gradual_increase', startMinute: 280, minutes: 40 }
-  ])
-  await importEvents(ctx, day.events)
-  const seen = new Map<string, { patterns: Set<string>; first: number }>()
-  for (const at of stepsOf(day)) {
-    for (const signal of await detectAt(ctx, at)) {
-      const key = `${signal.source_component_name ?? ''}/${signal.anomaly_type}`
-      const entry = seen.get(key) ?? { patterns: new Set<string>(), first: at }
-      entry.patterns.add(signal.pattern_type ?? '')
-      seen.set(key, entry)
+t.test(
+  'sudden_spike, gradual_increase, sustained_high and a traffic outage are each recognised on a backfilled day',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const day = smallDay([
+      { component: 'checkout', shape: 'sudden_spike', startMinute: 200, minutes: 2 },
+      { component: 'search', shape: 'sustained_high', startMinute: 240, minutes: 40 },
+      { component: 'reports', shape: 'gradual_increase', startMinute: 280, minutes: 40 },
+      { component: 'auth', shape: 'traffic_drop', startMinute: 230, minutes: 20 }
+    ])
+    await importEvents(ctx, day.events)
+    const seen = new Map<string, { patterns: Set<string>; first: number }>()
+    for (const at of stepsOf(day)) {
+      for (const signal of await detectAt(ctx, at)) {
+        const key = `${signal.source_component_name ?? ''}/${signal.anomaly_type}`
+        const entry = seen.get(key) ?? { patterns: new Set<string>(), first: at }
+        entry.patterns.add(signal.pattern_type ?? '')
+        seen.set(key, entry)
+      }
+    }
+    t.same(
+      [...seen.keys()].sort(),
+      ['auth/traffic_drop', 'checkout/latency_spike', 'reports/latency_spike', 'search/latency_spike'],
+      'one signal per incident, none elsewhere'
+    )
+    for (const incident of day.incidents) {
+      const entry = seen.get(`${incident.component}/${expectedAnomalyType(incident.shape)}`)
+      // Twenty minutes of lost traffic is a plateau, the other way up.
+      const pattern = incident.shape === 'traffic_drop' ? 'sustained_low' : incident.shape
+      t.ok(
+        entry?.patterns.has(pattern),
+        `${incident.component}: ${pattern} recognised (saw ${[...(entry?.patterns ?? [])].join(', ')})`
+      )
+      t.ok(
+        (entry?.first ?? Infinity) <= incident.end + STEP_MINUTES * MINUTE,
+        `${incident.component}: found by the step after it`
+      )
     }
   }
-  t.same(
-    [...seen.keys()].sort(),
-    ['checkout/latency_spike', 'reports/latency_spike', 'search/latency_spike'],
-    'one signal per incident, none elsewhere'
-  )
-  for (const incident of day.incidents) {
-    const entry = seen.get(`${incident.component}/latency_spike`)
-    t.ok(
-      entry?.patterns.has(incident.shape),
-      `${incident.component}: ${incident.shape} recognised (saw ${[...(entry?.patterns ?? [])].join(', ')})`
-    )
-    t.ok(
-      (entry?.first ?? Infinity) <= incident.end + STEP_MINUTES * MINUTE,
-      `${incident.component}: found by the step after it`
-    )
-  }
-})
+)
 
 t.test('a replay at `at` sees exactly the events measured up to `at`', async t => {
   const ctx = await buildTestApp(t)
