@@ -102,7 +102,14 @@ const scorerVariants: Array<[string, Partial<ScorerParams>]> = [
   ['suppressionDays=0', { suppressionDays: 0 }],
   ['weeklyWeeks=4', { weeklyWeeks: 4 }],
   ['suppressionDays=1', { suppressionDays: 1 }],
-  ['suppressionDays=2', { suppressionDays: 2 }]
+  ['suppressionDays=2', { suppressionDays: 2 }],
+  ['averagingWindow=5', { averagingWindow: 5 }],
+  ['averagingWindow=20', { averagingWindow: 20 }],
+  ['levels=12', { levels: 12 }],
+  ['maxOrder=4', { maxOrder: 4 }],
+  ['cadRestPeriod=60', { cadRestPeriod: 60 }],
+  ['cadActiveNeurons=25', { cadActiveNeurons: 25 }],
+  ['minSupport=3', { minSupport: 3 }]
 ]
 
 const designs: Record<string, () => Map<string, Scores>> = {
