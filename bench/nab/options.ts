@@ -109,7 +109,17 @@ const scorerVariants: Array<[string, Partial<ScorerParams>]> = [
   ['maxOrder=4', { maxOrder: 4 }],
   ['cadRestPeriod=60', { cadRestPeriod: 60 }],
   ['cadActiveNeurons=25', { cadActiveNeurons: 25 }],
-  ['minSupport=3', { minSupport: 3 }]
+  ['minSupport=3', { minSupport: 3 }],
+  ['rangeMargin=0.4', { rangeMargin: 0.4 }],
+  ['likelihoodWindow=1000', { likelihoodWindow: 1000 }],
+  ['relativeSpreadFloor=0.02', { relativeSpreadFloor: 0.02 }],
+  ['cadValueBits=4', { cadValueBits: 4 }],
+  ['cadMaxLeftFacts=4', { cadMaxLeftFacts: 4 }],
+  ['cadMaxLeftFacts=5', { cadMaxLeftFacts: 5 }],
+  ['cadMaxLeftFacts=6', { cadMaxLeftFacts: 6 }],
+  ['cadHysteresis=0.2', { cadHysteresis: 0.2 }],
+  ['cadBaseThreshold=0.85', { cadBaseThreshold: 0.85 }],
+  ['cadRebuildPoints=1000', { cadRebuildPoints: 1000 }]
 ]
 
 const designs: Record<string, () => Map<string, Scores>> = {
