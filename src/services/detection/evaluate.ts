@@ -78,9 +78,19 @@ function zOf(rule: MetricRule, value: number, baseline: Baseline | null): number
   return baseline === null ? null : (worseness(rule, value) - worseness(rule, baseline.value)) / baseline.spread
 }
 
+/**
+ * How many spreads a relative rule's breach must also move. Once the metric's scorer is warm and
+ * confirms every relative breach (ruleConfirmScore), the scorer, which knows the metric's noise
+ * and its daily cycle, is the test of noise, and a spread taken over a whole day of a cycling
+ * metric (traffic at a sixth of its peak every night) would hide an outage at the peak.
+ */
+function ruleMinZ(baseline: Baseline | null, settings: DetectorSettings): number {
+  return settings.ruleConfirmScore > 0 && (baseline?.points ?? 0) > SCORER_WARMUP ? 0 : settings.ruleMinZ
+}
+
 function abnormal(value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
   return (
-    ruleHit(rule, value, baseline, settings.ruleMinZ) !== null ||
+    ruleHit(rule, value, baseline, ruleMinZ(baseline, settings)) !== null ||
     (zOf(rule, value, baseline) ?? 0) >= settings.adaptiveMinZ
   )
 }
@@ -123,7 +133,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   // Only an open signal's recovery needs it, and it is the one scan over the whole history.
   const lastAbnormalAt = input.ongoing ? lastAbnormal(history, rolled, window, rule, baseline, settings) : null
 
-  const hits = window.map(point => ruleHit(rule, point.v, baseline, settings.ruleMinZ))
+  const hits = window.map(point => ruleHit(rule, point.v, baseline, ruleMinZ(baseline, settings)))
   const zs = window.map(point => zOf(rule, point.v, baseline))
   // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
