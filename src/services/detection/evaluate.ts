@@ -88,11 +88,14 @@ function ruleMinZ(baseline: Baseline | null, settings: DetectorSettings): number
   return settings.ruleConfirmScore > 0 && (baseline?.points ?? 0) > SCORER_WARMUP ? 0 : settings.ruleMinZ
 }
 
-function abnormal(value: number, rule: MetricRule, baseline: Baseline | null, settings: DetectorSettings): boolean {
-  return (
-    ruleHit(rule, value, baseline, ruleMinZ(baseline, settings)) !== null ||
-    (zOf(rule, value, baseline) ?? 0) >= settings.adaptiveMinZ
-  )
+function abnormal(
+  value: number,
+  rule: MetricRule,
+  baseline: Baseline | null,
+  minZ: number,
+  settings: DetectorSettings
+): boolean {
+  return ruleHit(rule, value, baseline, minZ) !== null || (zOf(rule, value, baseline) ?? 0) >= settings.adaptiveMinZ
 }
 
 /**
@@ -109,17 +112,18 @@ function lastAbnormal(
   baseline: Baseline | null,
   settings: DetectorSettings
 ): number | null {
+  const minZ = ruleMinZ(baseline, settings)
   for (let i = window.length - 1; i >= 0; i--) {
     const point = window[i] as Point
-    if (abnormal(point.v, rule, baseline, settings)) return point.t
+    if (abnormal(point.v, rule, baseline, minZ, settings)) return point.t
   }
   for (let i = history.v.length - 1; i >= 0; i--) {
-    if (abnormal(history.v[i] as number, rule, baseline, settings)) return history.t[i] as number
+    if (abnormal(history.v[i] as number, rule, baseline, minZ, settings)) return history.t[i] as number
   }
   for (let i = rolled.length - 1; i >= 0; i--) {
     const hour = rolled[i] as RolledHour
     const worst = rule.direction === 'up' ? hour.knots[hour.knots.length - 1] : hour.knots[0]
-    if (abnormal(worst as number, rule, baseline, settings)) return hour.lastAt
+    if (abnormal(worst as number, rule, baseline, minZ, settings)) return hour.lastAt
   }
   return null
 }
@@ -133,7 +137,8 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   // Only an open signal's recovery needs it, and it is the one scan over the whole history.
   const lastAbnormalAt = input.ongoing ? lastAbnormal(history, rolled, window, rule, baseline, settings) : null
 
-  const hits = window.map(point => ruleHit(rule, point.v, baseline, ruleMinZ(baseline, settings)))
+  const minZ = ruleMinZ(baseline, settings)
+  const hits = window.map(point => ruleHit(rule, point.v, baseline, minZ))
   const zs = window.map(point => zOf(rule, point.v, baseline))
   // Nothing breaks a rule or stands adaptiveMinZ spreads high: no point can breach, and the
   // adaptive scorer, the costly part, need not run. This is the path almost every metric takes.
@@ -171,7 +176,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   const hit = hits[peakIndex] ?? null
   const z = zs[peakIndex] ?? null
   const adaptiveScore = scores === null ? null : Math.max(...scores)
-  const pattern = recognisePattern(window, breaching, intervalOf(history, window), rule.direction, settings)
+  const pattern = recognisePattern(window, breaching, intervalOf(history, window), rule, settings)
   const strength = { peak: peak.v, hit, z, adaptiveScore, historyPoints: baseline?.points ?? 0 }
   const algorithms = [
     ...(hit?.names ?? []).map(name => `rule:${input.metric}${comparator(rule)}${name}`),

@@ -4,6 +4,7 @@
 // otherwise sudden_spike. A metric whose trouble is a drop (traffic) gets the same shapes the
 // other way up: gradual_decrease, sustained_low, sudden_drop.
 import type { Point } from './baselines.js'
+import { worseness, type MetricRule } from './rules.js'
 import type { DetectorSettings } from './settings.js'
 
 export type PatternType =
@@ -12,7 +13,7 @@ export type PatternType =
 const NAMES = {
   up: { sudden: 'sudden_spike', gradual: 'gradual_increase', sustained: 'sustained_high' },
   down: { sudden: 'sudden_drop', gradual: 'gradual_decrease', sustained: 'sustained_low' }
-} as const satisfies Record<'up' | 'down', Record<string, PatternType>>
+} as const satisfies Record<MetricRule['direction'], Record<string, PatternType>>
 
 /** A climb or a slide long enough to count as persistent: what severity adds a step for. */
 export function isPersistent(pattern: Pattern): boolean {
@@ -61,17 +62,17 @@ function isGradual(values: number[], settings: DetectorSettings): boolean {
 }
 
 /**
- * `window` is time-ordered, `breaching` says which of its points breach; at least one does.
- * `direction` is the way trouble goes for the metric: a drop's slide is judged as a climb of its negation.
+ * `window` is time-ordered, `breaching` says which of its points breach; at least one does. The
+ * values are read in the rule's direction of trouble, so a drop's slide is judged as a climb.
  */
 export function recognisePattern(
   window: Point[],
   breaching: boolean[],
   intervalMs: number,
-  direction: 'up' | 'down',
+  rule: Pick<MetricRule, 'direction'>,
   settings: DetectorSettings
 ): Pattern {
-  const names = NAMES[direction]
+  const names = NAMES[rule.direction]
   const indices = breaching.flatMap((breach, i) => (breach ? [i] : []))
   const first = window[indices[0] as number] as Point
   const last = window[indices[indices.length - 1] as number] as Point
@@ -81,9 +82,7 @@ export function recognisePattern(
   const frequencyPerHour = episodes / (settings.windowMinutes / 60)
   if (
     isGradual(
-      window
-        .slice(0, (indices[indices.length - 1] as number) + 1)
-        .map(point => (direction === 'up' ? point.v : -point.v)),
+      window.slice(0, (indices[indices.length - 1] as number) + 1).map(point => worseness(rule, point.v)),
       settings
     )
   ) {

@@ -124,7 +124,7 @@ export interface RuleHit {
 }
 
 /** `value` read in the direction of trouble: larger is worse for every metric. */
-export function worseness(rule: MetricRule, value: number): number {
+export function worseness(rule: Pick<MetricRule, 'direction'>, value: number): number {
   return rule.direction === 'up' ? value : -value
 }
 

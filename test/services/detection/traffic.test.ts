@@ -6,26 +6,11 @@ import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { detectAt, importEvents } from '../../helpers/replay.js'
 import { rollUpHistory } from '../../../src/services/detection/rollup.js'
+import type { AnomalyRow } from '../../../src/schemas/anomalies.js'
 import type { HealthEventInputBody } from '../../../src/schemas/health-events.js'
 import { MINUTE, wobble } from './series.js'
 
 const HOUR = 60 * MINUTE
-
-interface DetectedSignal {
-  id: string
-  anomaly_type: string
-  anomaly_category: string
-  severity: string
-  source_component_name: string
-  pattern_type: string
-  observed_value: number
-  baseline_value: number
-  threshold_exceeded: number | null
-  deviation_percentage: number
-  anomaly_description: string
-  detection_algorithm: string
-  metadata: Record<string, unknown>
-}
 
 function endOfData(minutesAgo = 10): number {
   return Math.floor(Date.now() / MINUTE) * MINUTE - minutesAgo * MINUTE
@@ -55,7 +40,7 @@ function events(
   })
 }
 
-const detect = (ctx: TestApp, at: number): Promise<DetectedSignal[]> => detectAt<DetectedSignal>(ctx, at, true)
+const detect = (ctx: TestApp, at: number): Promise<AnomalyRow[]> => detectAt<AnomalyRow>(ctx, at, true)
 
 t.test('traffic falling to nothing opens a critical traffic_drop, through the API, and recovery closes it', async t => {
   const ctx = await buildTestApp(t)
@@ -156,7 +141,7 @@ t.test('a nightly trough is no incident and an outage at the peak is', async t =
     1000
   )
   // Replay the last day hour by hour, as the detect job would have judged it.
-  const opened: DetectedSignal[] = []
+  const opened: AnomalyRow[] = []
   for (let at = end - 24 * HOUR; at <= end; at += HOUR) opened.push(...(await detect(ctx, at)))
   t.same(
     opened.map(signal => `${signal.anomaly_type} at ${signal.observed_value}`),
