@@ -105,14 +105,15 @@ export interface DetectionConfig {
   adaptiveHistoryPoints: number
   ruleConfirmScore: number
   runBudgetMs: number
-  /** The seed's thresholds: a multiple of the baseline and an absolute limit per metric. */
+  /** The seed's thresholds: a multiple of the baseline and an absolute limit per rule. */
   rules: {
     latency_ms: { baselineFactor: number; absoluteLimit: number }
     error_rate: { baselineFactor: number; absoluteLimit: number }
     cpu_usage_percent: { absoluteLimit: number }
     memory_usage_percent: { absoluteLimit: number }
     disk_usage_percent: { absoluteLimit: number }
-    throughput_per_minute: { baselineFactor: number }
+    throughput_drop: { baselineFactor: number }
+    throughput_surge: { baselineFactor: number }
   }
 }
 
@@ -281,7 +282,8 @@ function detectionConfig(env: Env): DetectionConfig {
       cpu_usage_percent: { absoluteLimit: env.DETECT_CPU_LIMIT_PERCENT },
       memory_usage_percent: { absoluteLimit: env.DETECT_MEMORY_LIMIT_PERCENT },
       disk_usage_percent: { absoluteLimit: env.DETECT_DISK_LIMIT_PERCENT },
-      throughput_per_minute: { baselineFactor: env.DETECT_THROUGHPUT_DROP_FACTOR }
+      throughput_drop: { baselineFactor: env.DETECT_THROUGHPUT_DROP_FACTOR },
+      throughput_surge: { baselineFactor: env.DETECT_THROUGHPUT_SURGE_FACTOR }
     }
   }
 }

@@ -218,7 +218,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
       cpu_usage_percent: { absoluteLimit: 80 },
       memory_usage_percent: { absoluteLimit: 85 },
       disk_usage_percent: { absoluteLimit: 90 },
-      throughput_per_minute: { baselineFactor: 2 }
+      throughput_drop: { baselineFactor: 2 },
+      throughput_surge: { baselineFactor: 2 }
     }
   })
   const config = loadConfig({
@@ -232,6 +233,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     DETECT_ERROR_RATE_LIMIT_PERCENT: '2.5',
     DETECT_DISK_LIMIT_PERCENT: '95',
     DETECT_THROUGHPUT_DROP_FACTOR: '4',
+    DETECT_THROUGHPUT_SURGE_FACTOR: '3',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
     DETECT_RULE_CONFIRM_SCORE: '0',
     DETECT_RUN_BUDGET_MS: '5000'
@@ -249,7 +251,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
       latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },
       error_rate: { baselineFactor: 2, absoluteLimit: 2.5 },
       disk_usage_percent: { absoluteLimit: 95 },
-      throughput_per_minute: { baselineFactor: 4 }
+      throughput_drop: { baselineFactor: 4 },
+      throughput_surge: { baselineFactor: 3 }
     }
   })
   for (const [env, variable] of [
@@ -269,6 +272,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     [{ DETECT_MEMORY_LIMIT_PERCENT: '0' }, 'DETECT_MEMORY_LIMIT_PERCENT'],
     [{ DETECT_DISK_LIMIT_PERCENT: '-1' }, 'DETECT_DISK_LIMIT_PERCENT'],
     [{ DETECT_THROUGHPUT_DROP_FACTOR: '0.5' }, 'DETECT_THROUGHPUT_DROP_FACTOR'],
+    [{ DETECT_THROUGHPUT_SURGE_FACTOR: 'x3' }, 'DETECT_THROUGHPUT_SURGE_FACTOR'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '5' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '-1' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],
     [{ DETECT_ADAPTIVE_HISTORY_POINTS: '1k' }, 'DETECT_ADAPTIVE_HISTORY_POINTS'],

@@ -1,10 +1,10 @@
 // `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]
-// [--reopen-minutes N] [--lookback-hours N] [--port N] [--dump FILE]`:
+// [--reopen-minutes N] [--lookback-hours N] [--metric NAME] [--port N] [--dump FILE]`:
 // the service itself, not its scorer alone, on NAB's labelled series, sent the way an agent
 // sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
 // (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
 // moved to end ten minutes ago and imported through POST /v1/health-events/batch as
-// `latency_ms` with each point's measurement window; the detector then runs through POST
+// `latency_ms` (or `--metric`'s column) with each point's measurement window; the detector then runs through POST
 // /v1/anomalies/detect at every detection window's end (`at`), as the detect job would have run
 // live. A signal's opening is a detection at its `detection_timestamp`, scored with NAB's
 // windows and weights (bench/nab/scoring.ts) and normalised per segment set as NAB normalises
@@ -17,6 +17,10 @@
 // and resolved at, the path that opened it, its latest z and score) as JSON, for finding out
 // where the signals lose.
 //
+// `--metric` sends the series as another column, as an agent might pick for counts
+// (`throughput_per_minute`) or CPU (`cpu_usage_percent`; files with values outside 0-100 are left
+// out), so the service is judged through each metric's own rules too.
+//
 // Printed beside it: the scorer alone (scoreSeries, as `bench:nab` runs it) on the same segments
 // at the live threshold, so the gap between "the scorer" and "what the service reports" shows.
 import { writeFileSync } from 'node:fs'
@@ -25,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createSql } from '../../src/db/client.js'
 import { scoreSeries } from '../../src/lib/anomaly/adaptive-scorer.js'
+import { DEFAULT_RULES, METRICS } from '../../src/services/detection/rules.js'
 import { DEFAULT_SETTINGS } from '../../src/services/detection/settings.js'
 import { startApiBench } from '../support/api-bench.js'
 import { readCorpus, readProfiles, readWindowLabels, resolveWindows, type Series, type Window } from './corpus.js'
@@ -47,11 +52,16 @@ const { values: args } = parseArgs({
     dump: { type: 'string' },
     'rule-confirm-score': { type: 'string' },
     'reopen-minutes': { type: 'string' },
-    'lookback-hours': { type: 'string' }
+    'lookback-hours': { type: 'string' },
+    metric: { type: 'string', default: 'latency_ms' }
   }
 })
 const nabDir = path.resolve(args.nab)
 const segmentDays = Number(args.days)
+const metric = args.metric
+if (!(METRICS as readonly string[]).includes(metric))
+  throw new Error(`--metric ${metric}: not one of ${METRICS.join(', ')}`)
+const percent = Object.values(DEFAULT_RULES).some(rule => rule.metric === metric && rule.ceiling !== null)
 
 interface Segment {
   series: Series
@@ -143,6 +153,7 @@ try {
   const corpus = readCorpus(nabDir)
     .filter(series => args.only === undefined || series.name.startsWith(args.only))
     .filter(series => intervalMinutes(series) <= 10)
+    .filter(series => !percent || series.values.every(value => value >= 0 && value <= 100))
   const labelled = corpus.reduce((sum, series) => sum + (labels[series.name]?.length ?? 0), 0)
   const segments = corpus.flatMap(series =>
     segmentsOf(series, resolveWindows(series, labels[series.name] ?? []), segmentDays * 1440 * MINUTE)
@@ -162,13 +173,13 @@ try {
     // Only art_daily_flatmiddle goes below zero; a latency cannot, so the series is lifted by a
     // constant. Values past the latency limit's range are sent in thousands (a unit an agent picks).
     const lift = Math.max(0, -Math.min(...values))
-    const unit = Math.max(...values) + lift > LATENCY_LIMIT_MS / 10 ? 1000 : 1
+    const unit = metric === 'latency_ms' && Math.max(...values) + lift > LATENCY_LIMIT_MS / 10 ? 1000 : 1
     const sent = values.map(value => (value + lift) / unit)
     const events = sent.map((value, i) => ({
       component_type: 'edge_function',
       component_name: 'nab',
       status: 'healthy',
-      latency_ms: value,
+      [metric]: value,
       measurement_window_start: new Date((times[i] as number) - interval).toISOString(),
       measurement_window_end: new Date(times[i] as number).toISOString()
     }))
@@ -241,7 +252,7 @@ try {
     `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.only === undefined ? '' : ` named ${args.only}*`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
   )
   console.log(
-    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), sent as ${metric}, DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
   )
   const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
     results.map(result => ({

@@ -1,15 +1,15 @@
 // A labelled day of health events for replays: several components reporting every few minutes,
 // each event carrying its measurement window (so its event time is when it was measured), with
-// incidents laid into it at known times: latency in the three shapes the seed names, and traffic
-// falling away (an outage upstream). The replay benchmark and the event-time tests import it
+// incidents laid into it at known times: latency in the three shapes the seed names, traffic
+// falling away (an outage upstream) and traffic flooding in (a retry storm). The replay benchmark and the event-time tests import it
 // through the batch API and detect over it with `at`.
 import type { HealthEventInputBody } from '../../src/schemas/health-events.js'
 
-export type IncidentShape = 'sudden_spike' | 'gradual_increase' | 'sustained_high' | 'traffic_drop'
+export type IncidentShape = 'sudden_spike' | 'gradual_increase' | 'sustained_high' | 'traffic_drop' | 'traffic_surge'
 
 /** The anomaly type the detector should report for an incident of this shape. */
 export function expectedAnomalyType(shape: IncidentShape): string {
-  return shape === 'traffic_drop' ? 'traffic_drop' : 'latency_spike'
+  return shape === 'traffic_drop' || shape === 'traffic_surge' ? shape : 'latency_spike'
 }
 
 export interface IncidentPlan {
@@ -61,13 +61,14 @@ function latencyFactor(incident: Incident | undefined, t: number, stepMs: number
     case 'sustained_high':
       return 3
     case 'traffic_drop':
+    case 'traffic_surge':
       return 1
   }
 }
 
-// While traffic is lost, a twentieth of it still arrives.
+// While traffic is lost, a twentieth of it still arrives; a retry storm triples it.
 function throughputFactor(incident: Incident | undefined): number {
-  return incident?.shape === 'traffic_drop' ? 0.05 : 1
+  return incident?.shape === 'traffic_drop' ? 0.05 : incident?.shape === 'traffic_surge' ? 3 : 1
 }
 
 export function labelledDay(plan: DayPlan): LabelledDay {

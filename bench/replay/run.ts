@@ -15,17 +15,19 @@ const STEP_MINUTES = 5
 const WARM_UP_MINUTES = 120
 const BATCH = 1000
 const COMPONENTS = ['checkout', 'search', 'reports', 'auth', 'payments', 'inventory']
-// Two of each latency shape and two traffic outages, hours apart and off the evaluation steps;
-// auth and inventory stay quiet all day.
+// Two of each latency shape, two traffic outages and two traffic surges, hours apart and off the
+// evaluation steps; auth and inventory stay quiet all day.
 const INCIDENTS: IncidentPlan[] = [
   { component: 'checkout', shape: 'sudden_spike', startMinute: 302, minutes: 2 },
   { component: 'search', shape: 'sustained_high', startMinute: 424, minutes: 45 },
   { component: 'payments', shape: 'traffic_drop', startMinute: 512, minutes: 20 },
   { component: 'reports', shape: 'gradual_increase', startMinute: 602, minutes: 40 },
+  { component: 'checkout', shape: 'traffic_surge', startMinute: 702, minutes: 15 },
   { component: 'payments', shape: 'sudden_spike', startMinute: 806, minutes: 2 },
   { component: 'checkout', shape: 'sustained_high', startMinute: 1004, minutes: 30 },
   { component: 'reports', shape: 'traffic_drop', startMinute: 1122, minutes: 6 },
-  { component: 'search', shape: 'gradual_increase', startMinute: 1252, minutes: 50 }
+  { component: 'search', shape: 'gradual_increase', startMinute: 1252, minutes: 50 },
+  { component: 'reports', shape: 'traffic_surge', startMinute: 1372, minutes: 8 }
 ]
 
 interface Signal {

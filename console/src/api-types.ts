@@ -1819,11 +1819,12 @@ export interface components {
             /** Format: uuid */
             organization_id?: string | null;
             /**
-             * @description The detector's are latency_spike, error_rate_increase, resource_exhaustion and traffic_drop; any other snake_case name is the caller's own
+             * @description The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own
              * @example latency_spike
              * @example error_rate_increase
              * @example resource_exhaustion
              * @example traffic_drop
+             * @example traffic_surge
              */
             anomaly_type: string;
             /** @enum {unknown} */

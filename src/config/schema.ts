@@ -289,6 +289,10 @@ export const ENV_GROUPS = [
       DETECT_THROUGHPUT_DROP_FACTOR: decimal(2, 1, 100, {
         description:
           'Throughput (throughput_per_minute) below its baseline divided by this is a traffic_drop: 2, below half. Traffic has no absolute limit.'
+      }),
+      DETECT_THROUGHPUT_SURGE_FACTOR: decimal(2, 1, 100, {
+        description:
+          'Throughput (throughput_per_minute) above this multiple of its baseline, confirmed by its adaptive score like every relative rule, is a traffic_surge.'
       })
     }
   },

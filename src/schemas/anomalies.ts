@@ -59,8 +59,8 @@ export const AnomalyInput = Type.Object(
     organization_id: optional(uuid()),
     anomaly_type: snakeName({
       description:
-        "The detector's are latency_spike, error_rate_increase, resource_exhaustion and traffic_drop; any other snake_case name is the caller's own",
-      examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion', 'traffic_drop']
+        "The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own",
+      examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion', 'traffic_drop', 'traffic_surge']
     }),
     severity: severity(),
     source_type: name(100, { examples: ['system_health_events'] }),

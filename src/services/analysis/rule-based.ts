@@ -1,7 +1,8 @@
 // Deterministic root-cause analysis from the anomaly's facts alone. It is what stands whenever
 // the LLM is absent, slow, failing or wrong, so it never calls out and never throws. Its action
 // choices follow the seed's mapping (latency critical -> restart, error rate critical ->
-// rollback, resource critical -> scale up, otherwise escalate to people).
+// rollback, resource critical -> scale up, otherwise escalate to people; traffic, which no executor
+// acts on, to people).
 import type { AnalysisContent, AnomalyFacts, Evidence, ProposedAction, Severity } from './types.js'
 
 type Candidate = [action_type: string, reason: string]
@@ -10,7 +11,8 @@ const ANOMALY_LABELS: Record<string, string> = {
   latency_spike: 'latency spike',
   error_rate_increase: 'error-rate increase',
   resource_exhaustion: 'resource exhaustion',
-  traffic_drop: 'traffic drop'
+  traffic_drop: 'traffic drop',
+  traffic_surge: 'traffic surge'
 }
 
 const PATTERN_LABELS: Record<string, string> = {
@@ -49,6 +51,15 @@ const CAUSES: Record<string, Record<string, string>> = {
     sustained_low:
       'Traffic held low points to a lasting break in the path to the component, or callers that have failed over elsewhere.',
     default: 'Fewer requests than usual reach the component; a break upstream of it is the usual cause.'
+  },
+  traffic_surge: {
+    sudden_spike:
+      'Traffic jumping at once most often comes from callers retrying in a storm after an error upstream or here, a batch job or a client release, a failover sending another region its load, or abusive or bot traffic.',
+    gradual_increase:
+      'Traffic climbing steadily points to organic growth or a campaign outgrowing the capacity planned, or retries that build up as responses slow.',
+    sustained_high:
+      'Traffic held high points to a lasting new source of load: a new caller, a moved workload, or a flood that has not stopped.',
+    default: 'More requests than usual reach the component; retries, a new caller or a flood are the usual causes.'
   },
   resource_exhaustion: {
     cpu: 'CPU is saturated: load beyond provisioned capacity, or a hot loop or runaway job.',
@@ -93,6 +104,16 @@ const ACTIONS: Record<string, Partial<Record<Severity, Candidate[]>>> = {
     critical: [['alert_escalation', 'Traffic has stopped or nearly stopped: a person should find where requests go.']],
     high: [['alert_escalation', 'Traffic has fallen sharply; no automatic remedy acts upstream of the component.']],
     medium: [['alert_escalation', 'Worth a look before it falls further.']]
+  },
+  traffic_surge: {
+    critical: [
+      [
+        'alert_escalation',
+        'Traffic is several times its usual level: a person should tell growth from a retry storm or a flood before capacity is added.'
+      ]
+    ],
+    high: [['alert_escalation', 'Traffic has risen sharply; watch latency, errors and saturation for its effect.']],
+    medium: [['alert_escalation', 'Worth a look before it grows.']]
   },
   resource_exhaustion: {
     critical: [

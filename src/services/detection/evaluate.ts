@@ -1,10 +1,18 @@
-// Judges one metric of one component at one moment: the baseline from the history before the
+// Judges one metric of one component at one moment, by one of its rules: the baseline from the history before the
 // window, the rules and the adaptive score on each window point, and for a breach its pattern,
 // severity and confidence. It also says when the metric last looked abnormal, which is what
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
 import { median, robustBaseline, type Baseline, type Point, type Points, type RolledHour } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
-import { comparator, ruleHit, worseness, type MetricName, type MetricRule, type RuleHit } from './rules.js'
+import {
+  comparator,
+  ruleHit,
+  worseness,
+  type MetricName,
+  type MetricRule,
+  type RuleHit,
+  type RuleName
+} from './rules.js'
 import { confidenceOf, severityOf, type Severity } from './severity.js'
 import type { DetectorSettings } from './settings.js'
 import { DEFAULT_PARAMS } from '../../lib/anomaly/adaptive-scorer.js'
@@ -49,7 +57,8 @@ export interface MetricEvaluation {
 }
 
 export interface MetricInput {
-  metric: MetricName
+  /** The rule judging it; its metric names the series. */
+  rule: RuleName
   /** The metric's raw points before the window, time-ordered: all of them, or those after `rolled`. */
   history: Points
   /** The older history, rolled up into hours, oldest first. */
@@ -60,7 +69,7 @@ export interface MetricInput {
   window: SeriesPoint[]
   windowStart: number
   at: number
-  /** An active signal exists for this metric: an adaptive episode may be running, and it may recover. */
+  /** An active signal exists for this metric and rule: an adaptive episode may be running, and it may recover. */
   ongoing: boolean
 }
 
@@ -129,7 +138,7 @@ function lastAbnormal(
 }
 
 export function evaluateMetric(input: MetricInput, settings: DetectorSettings): MetricEvaluation {
-  const rule = settings.rules[input.metric]
+  const rule = settings.rules[input.rule]
   const { history, window } = input
   const rolled = input.rolled ?? []
   const newestAt = window.at(-1)?.t ?? history.t.at(-1) ?? rolled.at(-1)?.lastAt ?? null
@@ -179,7 +188,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   const pattern = recognisePattern(window, breaching, intervalOf(history, window), rule, settings)
   const strength = { peak: peak.v, hit, z, adaptiveScore, historyPoints: baseline?.points ?? 0 }
   const algorithms = [
-    ...(hit?.names ?? []).map(name => `rule:${input.metric}${comparator(rule)}${name}`),
+    ...(hit?.names ?? []).map(name => `rule:${rule.metric}${comparator(rule)}${name}`),
     ...(adaptiveBreach.includes(true)
       ? [`adaptive_likelihood>=${settings.adaptiveScoreThreshold}&z>=${settings.adaptiveMinZ}`]
       : [])
@@ -187,7 +196,7 @@ export function evaluateMetric(input: MetricInput, settings: DetectorSettings): 
   const lastBreachAt = (window[breaching.lastIndexOf(true)] as Point).t
   return {
     finding: {
-      metric: input.metric,
+      metric: rule.metric,
       rule,
       baseline,
       peak,

@@ -1,5 +1,6 @@
-// The seed's detection rules (section 2.2) as data: which health-event columns are watched, the
-// anomaly type each feeds, and its thresholds. Kept apart from the evaluation so a caller or a
+// The seed's detection rules (section 2.2) as data: which health-event columns are watched, which
+// way, the anomaly type each feeds, and its thresholds. A metric is watched by one rule per
+// direction that is trouble: traffic by two (it stops, or it floods in). Kept apart from the evaluation so a caller or a
 // backtest can try other thresholds by passing settings. The thresholds' defaults are the
 // DETECT_* variables' in src/config/schema.ts.
 import { ENV_DEFAULTS } from '../../config/schema.js'
@@ -11,16 +12,22 @@ export type MetricName =
   | 'memory_usage_percent'
   | 'disk_usage_percent'
   | 'throughput_per_minute'
-export type AnomalyType = 'latency_spike' | 'error_rate_increase' | 'resource_exhaustion' | 'traffic_drop'
+export type AnomalyType =
+  'latency_spike' | 'error_rate_increase' | 'resource_exhaustion' | 'traffic_drop' | 'traffic_surge'
+
+/** A rule's name: its metric's, or for traffic, watched both ways, the direction's. */
+export type RuleName = Exclude<MetricName, 'throughput_per_minute'> | 'throughput_drop' | 'throughput_surge'
 
 export interface MetricRule {
+  /** The health-event column it reads. */
+  metric: MetricName
   anomalyType: AnomalyType
   category: 'performance' | 'reliability' | 'resource'
   unit: string
   /**
-   * Which way is trouble: `up` for latency, errors and resources, `down` for traffic (a service
-   * that stops receiving requests is as broken as one that fails them). Every test of a value
-   * (rules, spreads, peaks, patterns, severity) reads it in this direction.
+   * Which way is trouble: `up` for latency, errors, resources and a traffic surge, `down` for a
+   * traffic drop (a service that stops receiving requests is as broken as one that fails them).
+   * Every test of a value (rules, spreads, peaks, patterns, severity) reads it in this direction.
    */
   direction: 'up' | 'down'
   /**
@@ -39,7 +46,7 @@ export interface MetricRule {
   ceiling: number | null
 }
 
-export type Rules = Record<MetricName, MetricRule>
+export type Rules = Record<RuleName, MetricRule>
 
 export const METRICS: readonly MetricName[] = [
   'latency_ms',
@@ -50,9 +57,20 @@ export const METRICS: readonly MetricName[] = [
   'throughput_per_minute'
 ]
 
+export const RULE_NAMES: readonly RuleName[] = [
+  'latency_ms',
+  'error_rate',
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'disk_usage_percent',
+  'throughput_drop',
+  'throughput_surge'
+]
+
 // `satisfies` keeps each metric's own shape, so a latency factor reads as a number, not number | null.
 export const DEFAULT_RULES = Object.freeze({
   latency_ms: {
+    metric: 'latency_ms',
     anomalyType: 'latency_spike',
     category: 'performance',
     unit: ' ms',
@@ -63,6 +81,7 @@ export const DEFAULT_RULES = Object.freeze({
     ceiling: null
   },
   error_rate: {
+    metric: 'error_rate',
     anomalyType: 'error_rate_increase',
     category: 'reliability',
     unit: '%',
@@ -73,6 +92,7 @@ export const DEFAULT_RULES = Object.freeze({
     ceiling: 100
   },
   cpu_usage_percent: {
+    metric: 'cpu_usage_percent',
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
@@ -83,6 +103,7 @@ export const DEFAULT_RULES = Object.freeze({
     ceiling: 100
   },
   memory_usage_percent: {
+    metric: 'memory_usage_percent',
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
@@ -93,6 +114,7 @@ export const DEFAULT_RULES = Object.freeze({
     ceiling: 100
   },
   disk_usage_percent: {
+    metric: 'disk_usage_percent',
     anomalyType: 'resource_exhaustion',
     category: 'resource',
     unit: '%',
@@ -102,12 +124,24 @@ export const DEFAULT_RULES = Object.freeze({
     spreadFloor: 1,
     ceiling: 100
   },
-  throughput_per_minute: {
+  throughput_drop: {
+    metric: 'throughput_per_minute',
     anomalyType: 'traffic_drop',
     category: 'reliability',
     unit: '/min',
     direction: 'down',
     baselineFactor: ENV_DEFAULTS.DETECT_THROUGHPUT_DROP_FACTOR,
+    absoluteLimit: null,
+    spreadFloor: 1,
+    ceiling: null
+  },
+  throughput_surge: {
+    metric: 'throughput_per_minute',
+    anomalyType: 'traffic_surge',
+    category: 'performance',
+    unit: '/min',
+    direction: 'up',
+    baselineFactor: ENV_DEFAULTS.DETECT_THROUGHPUT_SURGE_FACTOR,
     absoluteLimit: null,
     spreadFloor: 1,
     ceiling: null
@@ -175,8 +209,10 @@ export function ruleHit(
   return { threshold, names, absolute }
 }
 
-export function mergeRules(overrides: Partial<Record<MetricName, Partial<MetricRule>>> = {}): Rules {
+export type RuleOverrides = Partial<Record<RuleName, Partial<Omit<MetricRule, 'metric'>>>>
+
+export function mergeRules(overrides: RuleOverrides = {}): Rules {
   const merged: Rules = { ...DEFAULT_RULES }
-  for (const metric of METRICS) merged[metric] = { ...DEFAULT_RULES[metric], ...overrides[metric] }
+  for (const name of RULE_NAMES) merged[name] = { ...DEFAULT_RULES[name], ...overrides[name] }
   return merged
 }

@@ -2,7 +2,7 @@
 // overridden by the configured ones (DETECT_* in src/config.ts), tests and backtests pass their
 // own overrides. The configurable knobs take their defaults from src/config/schema.ts. Times are minutes unless the name says otherwise.
 import { ENV_DEFAULTS } from '../../config/schema.js'
-import { mergeRules, type MetricName, type MetricRule, type Rules } from './rules.js'
+import { mergeRules, type RuleOverrides, type Rules } from './rules.js'
 
 export interface DetectorSettings {
   rules: Rules
@@ -61,7 +61,7 @@ export interface DetectorSettings {
 }
 
 export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & {
-  rules?: Partial<Record<MetricName, Partial<MetricRule>>>
+  rules?: RuleOverrides
 }
 
 export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Object.freeze({

@@ -15,7 +15,7 @@ import type { ComponentSeries, RolledSeries } from '../../db/health-series.js'
 import { ROLLUP_LEVELS } from '../../db/health-event-rollups.js'
 import type { Points, RolledHour } from './baselines.js'
 import { evaluateMetric, type Finding, type MetricEvaluation, type SeriesPoint } from './evaluate.js'
-import { METRICS, type MetricName } from './rules.js'
+import { METRICS, RULE_NAMES, type MetricName } from './rules.js'
 import { scoresInMemory } from './scorer-state.js'
 import { severityRank } from './severity.js'
 import type { DetectorSettings } from './settings.js'
@@ -57,6 +57,7 @@ export interface Plan {
 // Organization ids are UUIDs and names have no NUL, so joining on NUL keeps keys unambiguous.
 const componentKey = (organizationId: string | null, componentName: string | null): string =>
   `${organizationId ?? ''}\u0000${componentName ?? ''}`
+const evaluationKey = (metric: string, anomalyType: string): string => `${metric}\u0000${anomalyType}`
 const key = (organizationId: string | null, componentName: string | null, anomalyType: string): string =>
   `${componentKey(organizationId, componentName)}\u0000${anomalyType}`
 
@@ -282,30 +283,33 @@ export function createPlanner(
     // The unique index allows one active signal per organization, component and type.
     const activeHere = activeByComponent.get(componentKey(component.organizationId, component.componentName)) ?? []
     const activeOf = (type: string): ActiveSignal | undefined => activeHere.find(signal => signal.anomaly_type === type)
-    const evaluations = new Map<MetricName, MetricEvaluation>()
+    // Keyed by metric and type: traffic is judged by two rules, a resource type by three metrics.
+    const evaluations = new Map<string, MetricEvaluation>()
     const findings = new Map<string, Finding>()
-    for (const metric of METRICS) {
-      const type = settings.rules[metric].anomalyType
+    const needing = new Set<MetricName>()
+    for (const name of RULE_NAMES) {
+      const rule = settings.rules[name]
+      const type = rule.anomalyType
       const evaluation = evaluateMetric(
         {
-          metric,
-          ...component.series[metric],
-          adaptiveScores: adaptiveScores[metric],
+          rule: name,
+          ...component.series[rule.metric],
+          adaptiveScores: adaptiveScores[rule.metric],
           windowStart,
           at: at.getTime(),
-          ongoing: activeOf(type)?.metric === metric
+          ongoing: activeOf(type)?.metric === rule.metric
         },
         settings
       )
-      evaluations.set(metric, evaluation)
+      evaluations.set(evaluationKey(rule.metric, type), evaluation)
+      if (evaluation.needsAdaptiveScores === true) needing.add(rule.metric)
       const finding = evaluation.finding
       if (finding === null) continue
       const previous = findings.get(type)
       findings.set(type, previous === undefined ? finding : worse(previous, finding))
     }
-    const needing = METRICS.filter(metric => evaluations.get(metric)?.needsAdaptiveScores === true)
-    if (needing.length > 0) {
-      deferred.push({ component, metrics: needing })
+    if (needing.size > 0) {
+      deferred.push({ component, metrics: [...needing] })
       return
     }
     judged++
@@ -342,7 +346,7 @@ export function createPlanner(
     for (const signal of activeHere) {
       // A breach already counted may still sit in the window; only the points' times decide.
       if (signal.metric === null || updated.has(signal.anomaly_type)) continue
-      const evaluation = evaluations.get(signal.metric as MetricName)
+      const evaluation = evaluations.get(evaluationKey(signal.metric, signal.anomaly_type))
       if (evaluation?.newestAt === null || evaluation === undefined) continue
       const normalSince = Math.max(signal.last_observed_at ?? signal.detected_at, evaluation.lastAbnormalAt ?? 0)
       const holdMinutes = signal.flapping ? settings.flapHoldMinutes : settings.recoveryMinutes

@@ -20,6 +20,8 @@ interface Case {
   /** The threshold it crosses, or null when it must stay quiet. */
   fires: number | null
   rule?: RegExp
+  /** The anomaly type, where the metric's own (TYPES) is not it. */
+  type?: string
 }
 
 const cases: Case[] = [
@@ -69,9 +71,8 @@ const cases: Case[] = [
   { component: 'memory-above', metric: 'memory_usage_percent', base: 50, noise: 3, peak: 85.5, fires: 85 },
   { component: 'disk-below', metric: 'disk_usage_percent', base: 60, noise: 1, peak: 90, fires: null },
   { component: 'disk-above', metric: 'disk_usage_percent', base: 60, noise: 1, peak: 90.5, fires: 90 },
-  // Traffic is trouble when it falls: below half its baseline, never when it climbs.
+  // Traffic is trouble both ways, by two rules: below half its baseline, above twice it.
   { component: 'traffic-half-above', metric: 'throughput_per_minute', base: 1000, noise: 20, peak: 520, fires: null },
-  { component: 'traffic-surge', metric: 'throughput_per_minute', base: 1000, noise: 20, peak: 5000, fires: null },
   {
     component: 'traffic-half-below',
     metric: 'throughput_per_minute',
@@ -80,6 +81,17 @@ const cases: Case[] = [
     peak: 480,
     fires: 500,
     rule: /throughput_per_minute<baseline\/2/
+  },
+  { component: 'traffic-2x-below', metric: 'throughput_per_minute', base: 1000, noise: 20, peak: 1990, fires: null },
+  {
+    component: 'traffic-2x-above',
+    metric: 'throughput_per_minute',
+    base: 1000,
+    noise: 20,
+    peak: 2010,
+    fires: 2000,
+    rule: /throughput_per_minute>2x_baseline/,
+    type: 'traffic_surge'
   },
   { component: 'latency-drop', metric: 'latency_ms', base: 400, noise: 6, peak: 20, fires: null }
 ]
@@ -111,7 +123,7 @@ t.test('each rule fires at its threshold and not below it', async t => {
     t.match(
       signal,
       {
-        anomaly_type: TYPES[c.metric] ?? 'resource_exhaustion',
+        anomaly_type: c.type ?? TYPES[c.metric] ?? 'resource_exhaustion',
         threshold_exceeded: c.fires,
         observed_value: c.peak,
         status: 'open',

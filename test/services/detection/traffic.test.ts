@@ -1,6 +1,6 @@
 // Traffic, the golden signal: throughput_per_minute falling is a traffic_drop, through the same
-// rules, adaptive score, patterns and severity as the other metrics, read the other way up. A
-// surge, or a daily trough the metric has had before, is no incident.
+// rules, adaptive score, patterns and severity as the other metrics, read the other way up, and
+// flooding in is a traffic_surge. A daily trough the metric has had before is no incident.
 import t from 'tap'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
@@ -42,17 +42,34 @@ function events(
 
 const detect = (ctx: TestApp, at: number): Promise<AnomalyRow[]> => detectAt<AnomalyRow>(ctx, at, true)
 
+/** Four hours of checkout at about 1,200 requests a minute, the last five minutes at `last`, judged at `end`. */
+async function lastFiveMinutesAt(ctx: TestApp, end: number, last: number): Promise<AnomalyRow[]> {
+  await importEvents(
+    ctx,
+    events(ctx, 'checkout', end, 240, 1, i => (i >= 235 ? last : 1200 + 40 * wobble(i))),
+    500
+  )
+  return detect(ctx, end)
+}
+
+/** The signal as the API returns it, with its analysis. */
+async function stored(
+  ctx: TestApp,
+  signal: AnomalyRow | undefined
+): Promise<{ anomaly_summary: string; root_cause_analysis: string; recommended_actions: unknown }> {
+  const res = await ctx.app.inject({
+    method: 'GET',
+    url: `/v1/anomalies/${signal?.id ?? ''}`,
+    headers: ctx.admin.headers
+  })
+  return res.json()
+}
+
 t.test('traffic falling to nothing opens a critical traffic_drop, through the API, and recovery closes it', async t => {
   const ctx = await buildTestApp(t)
   // Room for twenty minutes of recovery after it, still in the past.
   const end = endOfData(30)
-  // Four hours at about 1,200 requests a minute, then nothing for the last five minutes.
-  await importEvents(
-    ctx,
-    events(ctx, 'checkout', end, 240, 1, i => (i >= 235 ? 0 : 1200 + 40 * wobble(i))),
-    500
-  )
-  const signals = await detect(ctx, end)
+  const signals = await lastFiveMinutesAt(ctx, end, 0)
   t.equal(signals.length, 1, 'one signal: latency did not move')
   const signal = signals[0]
   t.match(signal, {
@@ -73,16 +90,10 @@ t.test('traffic falling to nothing opens a critical traffic_drop, through the AP
     /^throughput_per_minute fell to 0\/min against a robust baseline of 1200\/min, below the threshold of 600\/min/
   )
 
-  const listed = await ctx.app.inject({
-    method: 'GET',
-    url: `/v1/anomalies/${signal?.id ?? ''}`,
-    headers: ctx.admin.headers
-  })
-  t.equal(listed.statusCode, 200)
-  const stored = listed.json() as { root_cause_analysis: string; anomaly_summary: string; recommended_actions: unknown }
-  t.match(stored.anomaly_summary, /traffic drop/i, 'the rule-based analysis names it')
-  t.match(stored.root_cause_analysis, /requests no longer reach the component/)
-  t.match(stored.recommended_actions, [{ action_type: 'alert_escalation' }], 'a person is asked to look')
+  const analysed = await stored(ctx, signal)
+  t.match(analysed.anomaly_summary, /traffic drop/i, 'the rule-based analysis names it')
+  t.match(analysed.root_cause_analysis, /requests no longer reach the component/)
+  t.match(analysed.recommended_actions, [{ action_type: 'alert_escalation' }], 'a person is asked to look')
 
   // Traffic back: five minutes of it are not yet the recovery window, twenty are.
   const recovery = end + 20 * MINUTE
@@ -101,6 +112,33 @@ t.test('traffic falling to nothing opens a critical traffic_drop, through the AP
   }
   t.equal(await statusAt(end + 5 * MINUTE), 'open', 'five minutes after it: still open')
   t.equal(await statusAt(recovery), 'resolved', 'fifteen minutes of normal traffic resolve it')
+})
+
+t.test('traffic flooding in opens a traffic_surge beside the drop rule, a person asked to look', async t => {
+  const ctx = await buildTestApp(t)
+  const signals = await lastFiveMinutesAt(ctx, endOfData(), 6000)
+  t.equal(signals.length, 1, 'one signal: latency did not move, and traffic did not fall')
+  const signal = signals[0]
+  t.match(signal, {
+    anomaly_type: 'traffic_surge',
+    anomaly_category: 'performance',
+    severity: 'critical',
+    pattern_type: 'sudden_spike',
+    observed_value: 6000,
+    baseline_value: 1200,
+    threshold_exceeded: 2400,
+    deviation_percentage: 400,
+    detection_algorithm: /^rule:throughput_per_minute>2x_baseline/,
+    metadata: { metric: 'throughput_per_minute' }
+  })
+  t.match(
+    signal?.anomaly_description,
+    /^throughput_per_minute peaked at 6000\/min against a robust baseline of 1200\/min, above the threshold of 2400\/min/
+  )
+  const analysed = await stored(ctx, signal)
+  t.match(analysed.anomaly_summary, /traffic surge/i, 'the rule-based analysis names it')
+  t.match(analysed.root_cause_analysis, /retrying in a storm/)
+  t.match(analysed.recommended_actions, [{ action_type: 'alert_escalation' }], 'no capacity added unasked')
 })
 
 t.test('a drop short of half its baseline is found by the adaptive score', async t => {
