@@ -1489,22 +1489,26 @@ export interface components {
             component_version?: string | null;
             uptime_percentage?: number | null;
             availability_percentage?: number | null;
-            /** @description Mean latency in the window, ms */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
             latency_ms?: number | null;
             latency_p50_ms?: number | null;
             latency_p95_ms?: number | null;
             latency_p99_ms?: number | null;
+            /** @description Requests (or other units of work) per minute in the window; the detector watches it both ways (traffic_drop, traffic_surge) */
             throughput_per_minute?: number | null;
             error_count?: number | null;
-            /** @description Errors as a percentage of calls, 0-100 */
+            /** @description Errors as a percentage of calls, 0-100; the detector watches it for a rise (error_rate_increase) */
             error_rate?: number | null;
             last_error_message?: string | null;
             /** Format: date-time */
             last_error_timestamp?: string | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             cpu_usage_percent?: number | null;
             memory_usage_mb?: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             memory_usage_percent?: number | null;
             disk_usage_mb?: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             disk_usage_percent?: number | null;
             network_in_mbps?: number | null;
             network_out_mbps?: number | null;
@@ -1612,22 +1616,26 @@ export interface components {
             component_version: string | null;
             uptime_percentage: number | null;
             availability_percentage: number | null;
-            /** @description Mean latency in the window, ms */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
             latency_ms: number | null;
             latency_p50_ms: number | null;
             latency_p95_ms: number | null;
             latency_p99_ms: number | null;
+            /** @description Requests (or other units of work) per minute in the window; the detector watches it both ways (traffic_drop, traffic_surge) */
             throughput_per_minute: number | null;
             error_count: number | null;
-            /** @description Errors as a percentage of calls, 0-100 */
+            /** @description Errors as a percentage of calls, 0-100; the detector watches it for a rise (error_rate_increase) */
             error_rate: number | null;
             last_error_message: string | null;
             /** Format: date-time */
             last_error_timestamp: string | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             cpu_usage_percent: number | null;
             memory_usage_mb: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             memory_usage_percent: number | null;
             disk_usage_mb: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             disk_usage_percent: number | null;
             network_in_mbps: number | null;
             network_out_mbps: number | null;
@@ -2962,22 +2970,26 @@ export interface components {
             component_version?: string | null;
             uptime_percentage?: number | null;
             availability_percentage?: number | null;
-            /** @description Mean latency in the window, ms */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
             latency_ms?: number | null;
             latency_p50_ms?: number | null;
             latency_p95_ms?: number | null;
             latency_p99_ms?: number | null;
+            /** @description Requests (or other units of work) per minute in the window; the detector watches it both ways (traffic_drop, traffic_surge) */
             throughput_per_minute?: number | null;
             error_count?: number | null;
-            /** @description Errors as a percentage of calls, 0-100 */
+            /** @description Errors as a percentage of calls, 0-100; the detector watches it for a rise (error_rate_increase) */
             error_rate?: number | null;
             last_error_message?: string | null;
             /** Format: date-time */
             last_error_timestamp?: string | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             cpu_usage_percent?: number | null;
             memory_usage_mb?: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             memory_usage_percent?: number | null;
             disk_usage_mb?: number | null;
+            /** @description The detector watches it for a rise (resource_exhaustion) */
             disk_usage_percent?: number | null;
             network_in_mbps?: number | null;
             network_out_mbps?: number | null;

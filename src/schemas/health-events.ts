@@ -21,20 +21,31 @@ const measurements = {
   component_version: nullable(text(100)),
   uptime_percentage: nullable(percent()),
   availability_percentage: nullable(percent()),
-  latency_ms: nullable(nonNegative({ description: 'Mean latency in the window, ms' })),
+  latency_ms: nullable(
+    nonNegative({ description: 'Mean latency in the window, ms; the detector watches it for a rise (latency_spike)' })
+  ),
   latency_p50_ms: nullable(nonNegative()),
   latency_p95_ms: nullable(nonNegative()),
   latency_p99_ms: nullable(nonNegative()),
-  throughput_per_minute: nullable(nonNegative()),
+  throughput_per_minute: nullable(
+    nonNegative({
+      description:
+        'Requests (or other units of work) per minute in the window; the detector watches it both ways (traffic_drop, traffic_surge)'
+    })
+  ),
   error_count: nullable(count()),
-  error_rate: nullable(percent({ description: 'Errors as a percentage of calls, 0-100' })),
+  error_rate: nullable(
+    percent({
+      description: 'Errors as a percentage of calls, 0-100; the detector watches it for a rise (error_rate_increase)'
+    })
+  ),
   last_error_message: nullable(text(4000)),
   last_error_timestamp: nullable(timestamp()),
-  cpu_usage_percent: nullable(percent()),
+  cpu_usage_percent: nullable(percent({ description: 'The detector watches it for a rise (resource_exhaustion)' })),
   memory_usage_mb: nullable(nonNegative()),
-  memory_usage_percent: nullable(percent()),
+  memory_usage_percent: nullable(percent({ description: 'The detector watches it for a rise (resource_exhaustion)' })),
   disk_usage_mb: nullable(nonNegative()),
-  disk_usage_percent: nullable(percent()),
+  disk_usage_percent: nullable(percent({ description: 'The detector watches it for a rise (resource_exhaustion)' })),
   network_in_mbps: nullable(nonNegative()),
   network_out_mbps: nullable(nonNegative()),
   db_connection_count: nullable(count()),
