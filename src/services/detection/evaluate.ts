@@ -1,6 +1,6 @@
-// Judges one metric of one component at one moment, by one of its rules: the baseline from the history before the
-// window, the rules and the adaptive score on each window point, and for a breach its pattern,
-// severity and confidence. It also says when the metric last looked abnormal, which is what
+// Judges one metric of one component at one moment, by one of its rules: the baseline from the
+// history before the window, the rule and the adaptive score on each window point, and for a
+// breach its pattern, severity and confidence. It also says when the metric last looked abnormal, which is what
 // auto-resolution waits on. Pure computation: the detector feeds it rows and stores the result.
 import { median, robustBaseline, type Baseline, type Point, type Points, type RolledHour } from './baselines.js'
 import { recognisePattern, type Pattern } from './patterns.js'
@@ -69,7 +69,7 @@ export interface MetricInput {
   window: SeriesPoint[]
   windowStart: number
   at: number
-  /** An active signal exists for this metric and rule: an adaptive episode may be running, and it may recover. */
+  /** The rule's signal is active on this metric: an adaptive episode may be running, and it may recover. */
   ongoing: boolean
 }
 

@@ -1,7 +1,7 @@
 // The seed's detection rules (section 2.2) as data: which health-event columns are watched, which
 // way, the anomaly type each feeds, and its thresholds. A metric is watched by one rule per
-// direction that is trouble: traffic by two (it stops, or it floods in). Kept apart from the evaluation so a caller or a
-// backtest can try other thresholds by passing settings. The thresholds' defaults are the
+// direction that is trouble: traffic by two (it stops, or it floods in). Kept apart from the
+// evaluation so a caller or a backtest can try other thresholds by passing settings. The thresholds' defaults are the
 // DETECT_* variables' in src/config/schema.ts.
 import { ENV_DEFAULTS } from '../../config/schema.js'
 

@@ -141,6 +141,45 @@ t.test('traffic flooding in opens a traffic_surge beside the drop rule, a person
   t.match(analysed.recommended_actions, [{ action_type: 'alert_escalation' }], 'no capacity added unasked')
 })
 
+// Two rules judge traffic; a signal a caller reported on it, of a type of its own, still recovers.
+t.test("a caller's own signal on traffic is resolved once traffic has stayed normal", async t => {
+  const ctx = await buildTestApp(t)
+  const end = endOfData(30)
+  const reported = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/anomalies',
+    headers: ctx.service.headers,
+    payload: {
+      organization_id: ctx.admin.organizationId,
+      anomaly_type: 'checkout_orders_stalled',
+      severity: 'high',
+      source_type: 'orders_service',
+      source_component_name: 'checkout',
+      detection_timestamp: new Date(end).toISOString(),
+      metadata: { metric: 'throughput_per_minute' }
+    }
+  })
+  t.equal(reported.statusCode, 201)
+  await importEvents(
+    ctx,
+    events(ctx, 'checkout', end + 20 * MINUTE, 260, 1, i => 1200 + 40 * wobble(i)),
+    500
+  )
+  const changed = await detect(ctx, end + 20 * MINUTE)
+  t.match(
+    changed,
+    [
+      {
+        id: (reported.json() as { id: string }).id,
+        status: 'resolved',
+        resolution_notes: /throughput_per_minute has stayed normal for 20 minutes/
+      }
+    ],
+    'it is resolved, and the detector opens nothing of its own'
+  )
+  t.equal(changed.length, 1)
+})
+
 t.test('a drop short of half its baseline is found by the adaptive score', async t => {
   const ctx = await buildTestApp(t)
   const end = endOfData()
