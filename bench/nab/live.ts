@@ -4,9 +4,9 @@
 // sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
 // (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
 // moved to end ten minutes ago and imported through POST /v1/health-events/batch as
-// `latency_ms` (or `--metric`'s column) with each point's measurement window; the detector then runs through POST
-// /v1/anomalies/detect at every detection window's end (`at`), as the detect job would have run
-// live. A signal's opening is a detection at its `detection_timestamp`, scored with NAB's
+// `latency_ms` (or `--metric`'s column) with each point's measurement window; the detector then
+// runs through POST /v1/anomalies/detect at every detection window's end (`at`), as the detect
+// job would have run live. A signal's opening is a detection at its `detection_timestamp`, scored with NAB's
 // windows and weights (bench/nab/scoring.ts) and normalised per segment set as NAB normalises
 // (null detector 0, perfect 100). Files with no window give one segment from their middle, so
 // false alarms on quiet series count too. Hourly and half-hourly files are left out: 6.5 days of
@@ -170,8 +170,8 @@ try {
     const end = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE
     const shift = end - (sourceTimes[sourceTimes.length - 1] as number)
     const times = sourceTimes.map(time => time + shift)
-    // Only art_daily_flatmiddle goes below zero; a latency cannot, so the series is lifted by a
-    // constant. Values past the latency limit's range are sent in thousands (a unit an agent picks).
+    // Only art_daily_flatmiddle goes below zero; no watched metric can, so the series is lifted by
+    // a constant. Values past the latency limit's range are sent in thousands (a unit an agent picks).
     const lift = Math.max(0, -Math.min(...values))
     const unit = metric === 'latency_ms' && Math.max(...values) + lift > LATENCY_LIMIT_MS / 10 ? 1000 : 1
     const sent = values.map(value => (value + lift) / unit)
