@@ -1,8 +1,8 @@
 // Deterministic root-cause analysis from the anomaly's facts alone. It is what stands whenever
 // the LLM is absent, slow, failing or wrong, so it never calls out and never throws. Its action
 // choices follow the seed's mapping (latency critical -> restart, error rate critical ->
-// rollback, resource critical -> scale up, otherwise escalate to people; traffic, which no executor
-// acts on, to people).
+// rollback, resource critical -> scale up, otherwise escalate to people, as for a traffic drop
+// or surge, which no executor should answer unasked).
 import type { AnalysisContent, AnomalyFacts, Evidence, ProposedAction, Severity } from './types.js'
 
 type Candidate = [action_type: string, reason: string]
