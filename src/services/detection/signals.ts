@@ -286,6 +286,7 @@ export function createPlanner(
     // Keyed by metric and type: traffic is judged by two rules, a resource type by three metrics.
     // A caller's own signal on a metric, of a type no rule has, recovers by the metric's first rule.
     const evaluations = new Map<string, MetricEvaluation>()
+    const firstOfMetric = new Map<string, MetricEvaluation>()
     const findings = new Map<string, Finding>()
     const needing = new Set<MetricName>()
     for (const name of RULE_NAMES) {
@@ -303,7 +304,7 @@ export function createPlanner(
         settings
       )
       evaluations.set(evaluationKey(rule.metric, type), evaluation)
-      if (!evaluations.has(rule.metric)) evaluations.set(rule.metric, evaluation)
+      if (!firstOfMetric.has(rule.metric)) firstOfMetric.set(rule.metric, evaluation)
       if (evaluation.needsAdaptiveScores === true) needing.add(rule.metric)
       const finding = evaluation.finding
       if (finding === null) continue
@@ -349,7 +350,7 @@ export function createPlanner(
       // A breach already counted may still sit in the window; only the points' times decide.
       if (signal.metric === null || updated.has(signal.anomaly_type)) continue
       const evaluation =
-        evaluations.get(evaluationKey(signal.metric, signal.anomaly_type)) ?? evaluations.get(signal.metric)
+        evaluations.get(evaluationKey(signal.metric, signal.anomaly_type)) ?? firstOfMetric.get(signal.metric)
       if (evaluation?.newestAt === null || evaluation === undefined) continue
       const normalSince = Math.max(signal.last_observed_at ?? signal.detected_at, evaluation.lastAbnormalAt ?? 0)
       const holdMinutes = signal.flapping ? settings.flapHoldMinutes : settings.recoveryMinutes
