@@ -18,6 +18,9 @@
 // one connection per caller. Each side runs BENCH_SECONDS at a time, the sides take turns
 // (a b1 b2 c1 c2 d1 d2, twice), so load from elsewhere on a shared machine falls on all alike:
 // compare the ratios, which are measured in the same run, rather than the absolute rates.
+// (e) is the floor for (d): bare Fastify sending the same single statement per POST, with none
+// of the service's work (bench/support/floor-server.ts), so e/c is the most any Node HTTP front
+// in one process gets of (c) here, and d/e how much of that the service keeps.
 // BENCH_CPU_PROF=DIR writes the server's CPU profile there (node --cpu-prof) on exit.
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -208,6 +211,11 @@ for (const concurrency of SERVERS) {
   )
   servers.push({ name, server })
 }
+const floor = await startServer(
+  { DATABASE_URL: database.url, PORT: '0' },
+  path.resolve('.data/bench-ingest-floor-server.log'),
+  { script: 'bench/support/floor-server.ts' }
+)
 const token = await signToken(SECRET, { role: 'service_role' })
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
 const sql = createSql(database.url, { max: Math.max(...CALLERS) })
@@ -281,7 +289,13 @@ try {
           await insertHealthEventAs(sql, SERVICE_CALLER, events[i % EVENTS] as HealthEventInputBody)
         })
     },
-    ...apiSides('d')
+    ...apiSides('d'),
+    {
+      key: 'e',
+      label: 'bare Fastify POST, one event, the same statement (floor)',
+      rows: 1,
+      run: api(floor, '/v1/health-events', singleBodies)
+    }
   ]
 
   console.log(
@@ -302,13 +316,15 @@ try {
     console.log(`\n${callers} concurrent caller${callers === 1 ? '' : 's'}:`)
     for (const side of sides) console.log(line(side, get(side.key)))
     const c = get('c1').rate >= get('c2').rate ? 'c1' : 'c2'
+    const floorRatio = get('e').rate / get(c).rate
+    console.log(`  floor: e/c ${floorRatio.toFixed(2)}, the most a Node HTTP front in one process got here`)
     servers.forEach(({ name }, index) => {
       const b = get(`b${index + 1}`)
       const d = get(`d${index + 1}`)
       const batchRatio = b.rate / get('a').rate
       const singleRatio = d.rate / get(c).rate
       console.log(
-        `  ${name}: b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)`
+        `  ${name}: b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)   d/e ${(d.rate / get('e').rate).toFixed(2)}`
       )
       if (index !== headline) return
       report(
@@ -327,6 +343,14 @@ try {
         'd/c, single POST over the fastest raw per-row transaction',
         singleRatio
       )
+      reportFigure({
+        bench: 'ingest',
+        name: `x${callers}: ratio e/c, the floor (bare Fastify, same statement) over the raw per-row transaction`,
+        value: floorRatio,
+        unit: '',
+        seed: '-',
+        ours: '-'
+      })
     })
   }
   // What a stored event costs on disk, indexes included: the figure docs/scaling.md sizes with.
@@ -340,7 +364,7 @@ try {
     )
 } finally {
   await sql.end()
-  for (const { name, server } of servers) {
+  for (const { name, server } of [...servers, { name: 'floor', server: floor }]) {
     const code = await server.stop()
     if (code !== 0) console.error(`the server (${name}) exited with ${String(code)}`)
   }

@@ -36,6 +36,8 @@ export interface StartOptions {
   ignoreErrors?: boolean
   /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
   nodeArgs?: string[]
+  /** Another program than the service, run through tsx (bench/support/floor-server.ts). */
+  script?: string
 }
 
 /**
@@ -96,7 +98,9 @@ export async function startServer(
     Object.entries(process.env).filter(([name]) => ['PATH', 'HOME', 'TMPDIR', 'LANG'].includes(name))
   )
   const entry =
-    options.built === true ? ['--enable-source-maps', 'dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
+    options.built === true
+      ? ['--enable-source-maps', 'dist/server.js']
+      : ['--import', 'tsx', options.script ?? 'src/server.ts']
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe']
