@@ -1,4 +1,4 @@
-// `npm run bench:detect`: the detector over 1,000 components with 60 one-minute points each (five
+// `npm run bench:detect`: the detector over 1,000 components with 60 one-minute points each (six
 // metrics per point, 2% of the components spiking in the window), without the LLM. Each timed run
 // starts from no signals, so every run does the whole job: read, judge, open, link, audit. Uses
 // DATABASE_URL's server or an embedded PostgreSQL under .data/bench-detect, and prints the median.
@@ -32,7 +32,8 @@ async function fill(sql: Sql, at: Date): Promise<void> {
     'error_rate',
     'cpu_usage_percent',
     'memory_usage_percent',
-    'disk_usage_percent'
+    'disk_usage_percent',
+    'throughput_per_minute'
   ]
   // Minute by minute across all components, the order events arrive in (and lie on disk) in production.
   for (let i = 0; i < POINTS; i++) {
@@ -49,7 +50,8 @@ async function fill(sql: Sql, at: Date): Promise<void> {
         error_rate: 0.5 + 0.2 * noise,
         cpu_usage_percent: 35 + 8 * noise,
         memory_usage_percent: 55 + 4 * noise,
-        disk_usage_percent: 60 + 0.5 * noise
+        disk_usage_percent: 60 + 0.5 * noise,
+        throughput_per_minute: 1200 + 100 * noise
       })
     }
     await sql`insert into system_health_events ${sql(rows as never, columns)}`
