@@ -342,9 +342,11 @@ type Sample = { at: number; bytes: number }
 const rss: Sample[] = []
 const heapUsed: Sample[] = []
 const heapTotal: Sample[] = []
+const newSpace: Sample[] = []
+const oldSpace: Sample[] = []
 const external: Sample[] = []
 const gauge = (text: string, name: string): number | undefined => {
-  const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]
+  const value = new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]
   return value === undefined ? undefined : Number(value)
 }
 async function sampleMemory(): Promise<void> {
@@ -358,6 +360,8 @@ async function sampleMemory(): Promise<void> {
       for (const [series, name] of [
         [heapUsed, 'nodejs_heap_size_used_bytes'],
         [heapTotal, 'nodejs_heap_size_total_bytes'],
+        [newSpace, 'nodejs_heap_space_size_total_bytes{space="new"}'],
+        [oldSpace, 'nodejs_heap_space_size_total_bytes{space="old"}'],
         [external, 'nodejs_external_memory_bytes']
       ] as const) {
         const bytes = gauge(text, name)
@@ -512,6 +516,8 @@ console.log('peak per minute (MB), warm-up first:')
 console.log(`  RSS              ${perMinute(rss)}`)
 console.log(`  V8 heap used     ${perMinute(heapUsed)}`)
 console.log(`  V8 heap total    ${perMinute(heapTotal)}`)
+console.log(`    new space      ${perMinute(newSpace)}`)
+console.log(`    old space      ${perMinute(oldSpace)}`)
 console.log(`  external memory  ${perMinute(external)}`)
 console.log(`server log lines at level error or above: ${serverErrorLogLines}`)
 for (const line of server.errorLines.slice(0, 5)) console.log(`  ${line.slice(0, 400)}`)
