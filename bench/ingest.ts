@@ -19,8 +19,9 @@
 // (a b1 b2 c1 c2 d1 d2 e, twice), so load from elsewhere on a shared machine falls on all alike:
 // compare the ratios, which are measured in the same run, rather than the absolute rates.
 // (e) is the floor for (d): bare Fastify sending the same single statement per POST, with none
-// of the service's work (bench/support/floor-server.ts), so e/c is the most any Node HTTP front
-// in one process gets of (c) here, and d/e how much of that the service keeps.
+// of the service's work (bench/support/floor-server.ts), so e/c is what one Node process gets of
+// (c) here when it sends each POST's statement alone and does nothing else, and d/e how the
+// service, which does its work and shares commits, compares with it.
 // BENCH_CPU_PROF=DIR writes the server's CPU profile there (node --cpu-prof) on exit.
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -317,7 +318,7 @@ try {
     for (const side of sides) console.log(line(side, get(side.key)))
     const c = get('c1').rate >= get('c2').rate ? 'c1' : 'c2'
     const floorRatio = get('e').rate / get(c).rate
-    console.log(`  floor: e/c ${floorRatio.toFixed(2)}, the most a Node HTTP front in one process got here`)
+    console.log(`  floor: e/c ${floorRatio.toFixed(2)}, a Node front sending each POST's statement alone, nothing else`)
     reportFigure({
       bench: 'ingest',
       name: `x${callers}: ratio e/c, the floor (bare Fastify, same statement) over the raw per-row transaction`,
