@@ -9,7 +9,10 @@
 // the two read as independent probabilities) and `agree` (a report only where the other detector
 // also scored at least `level` within the last `within` points: two detectors of different kinds
 // agreeing). Each design's leave-one-out chooses among its own variants. The `adaptive <variant>`
-// designs are the live scorer with one of its parameters changed (see scorerVariants).
+// designs are the live scorer with one of its parameters changed (see scorerVariants). `block
+// alone` is the live scorer run on the means of fixed blocks of time, and `max block` the higher
+// of it and the live scorer, choosing the block's length among its variants; `max block <n> min`
+// is one length alone.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -122,19 +125,65 @@ const scorerVariants: Array<[string, Partial<ScorerParams>]> = [
   ['cadRebuildPoints=1000', { cadRebuildPoints: 1000 }]
 ]
 
+// The live scorer a second time, on coarser evidence: the means of fixed blocks of event time
+// (as the service's hourly rollup would give them), scored at each block's last point. A shift
+// of a few hours that the points' own noise hides can stand out among the block means. Only for
+// series sampled at least four times a block; the design takes the higher of the two scores.
+function blockSeries(series: Series, blockMs: number): Float64Array {
+  const out = new Float64Array(series.values.length)
+  const ends: number[] = []
+  for (let i = 0; i < series.values.length; i++) {
+    const next = series.times[i + 1]
+    if (next === undefined || Math.floor(next / blockMs) !== Math.floor((series.times[i] as number) / blockMs))
+      ends.push(i)
+  }
+  if (ends.length * 4 > series.values.length) return out
+  const means: number[] = []
+  let start = 0
+  for (const end of ends) {
+    let sum = 0
+    for (let i = start; i <= end; i++) sum += series.values[i] as number
+    means.push(sum / (end - start + 1))
+    start = end + 1
+  }
+  const scores = scoreSeries(
+    means,
+    ends.map(end => series.times[end] as number)
+  )
+  scores.forEach((score, block) => (out[ends[block] as number] = score))
+  return out
+}
+const blockMinutes = [30, 60, 90, 120, 180, 240, 360]
+const blockAlone = (minutes: number): Scores =>
+  scoreCorpus(
+    `${scorerFingerprint(scorerDir, {})}-block-${minutes}`,
+    series => blockSeries(series, minutes * 60_000),
+    true
+  )
+const higher = (a: Float64Array, b: Float64Array): Float64Array => a.map((x, i) => Math.max(x, b[i] as number))
+
 const designs: Record<string, () => Map<string, Scores>> = {
   adaptive: () => new Map([['defaults', adaptive]]),
   ...Object.fromEntries(
     scorerVariants.map(([name, params]) => [`adaptive ${name}`, () => new Map([[name, adaptiveWith(params, true)]])])
   ),
   'ART alone': () => new Map(artVariants.map(([name, params]) => [name, artAlone(params)])),
-  max: withArt((a, b) => a.map((x, i) => Math.max(x, b[i] as number))),
+  max: withArt(higher),
   'noisy-or': withArt(noisyOr),
   agree: () =>
     new Map([
       ['level=0.9 within=10', combine(adaptive, artAlone({}), agree(0.9, 10))],
       ['level=0.5 within=20', combine(adaptive, artAlone({}), agree(0.5, 20))]
+    ]),
+  'block alone': () => new Map(blockMinutes.map(minutes => [`${minutes} min`, blockAlone(minutes)])),
+  'max block': () =>
+    new Map(blockMinutes.map(minutes => [`${minutes} min`, combine(adaptive, blockAlone(minutes), higher)])),
+  ...Object.fromEntries(
+    blockMinutes.map(minutes => [
+      `max block ${minutes} min`,
+      () => new Map([[`${minutes} min`, combine(adaptive, blockAlone(minutes), higher)]])
     ])
+  )
 }
 
 const only = args.only?.split(',')
