@@ -161,6 +161,13 @@ const blockAlone = (minutes: number): Scores =>
     true
   )
 const higher = (a: Float64Array, b: Float64Array): Float64Array => a.map((x, i) => Math.max(x, b[i] as number))
+const mutedHigher = (a: Float64Array, b: Float64Array): Float64Array => {
+  let lastDetection = -Infinity
+  return a.map((x, i) => {
+    if (x >= 0.9999) lastDetection = i
+    return i - lastDetection <= 300 ? x : Math.max(x, b[i] as number)
+  })
+}
 
 const designs: Record<string, () => Map<string, Scores>> = {
   adaptive: () => new Map([['defaults', adaptive]]),
@@ -175,6 +182,8 @@ const designs: Record<string, () => Map<string, Scores>> = {
       ['level=0.9 within=10', combine(adaptive, artAlone({}), agree(0.9, 10))],
       ['level=0.5 within=20', combine(adaptive, artAlone({}), agree(0.5, 20))]
     ]),
+  'max block muted': () =>
+    new Map(blockMinutes.map(minutes => [`${minutes} min`, combine(adaptive, blockAlone(minutes), mutedHigher)])),
   'block alone': () => new Map(blockMinutes.map(minutes => [`${minutes} min`, blockAlone(minutes)])),
   'max block': () =>
     new Map(blockMinutes.map(minutes => [`${minutes} min`, combine(adaptive, blockAlone(minutes), higher)])),
