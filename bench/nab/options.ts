@@ -11,8 +11,9 @@
 // agreeing). Each design's leave-one-out chooses among its own variants. The `adaptive <variant>`
 // designs are the live scorer with one of its parameters changed (see scorerVariants). `block
 // alone` is the live scorer run on the means of fixed blocks of time, and `max block` the higher
-// of it and the live scorer, choosing the block's length among its variants; `max block <n> min`
-// is one length alone.
+// of it and the live scorer, choosing the block's length among its variants (`max block muted`:
+// the block's score left out for 300 points after the live scorer's detection); `max block <n>
+// min` is one length alone.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
