@@ -1,11 +1,14 @@
 // Runs the real entry point as a child process for a benchmark, the way `npm start` does: from
 // src/ through tsx, or built (dist/server.js, what `npm start` runs). Its log goes to a file
 // rather than into memory (a long run at info level writes hundreds of megabytes), and the lines
-// at level error or above are kept for the figures unless the bench says it needs none: reading
-// every line costs the bench process CPU that a machine it shares with the server is short of.
+// at level error or above are kept for the figures unless the bench says it needs none. Then the
+// child writes the file itself, as `npm start > file` would: reading its lines through a pipe
+// wakes the bench process for each request, CPU that a machine it shares with the server and
+// PostgreSQL is short of, and that would be charged to the server's rate.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createInterface } from 'node:readline'
 import path from 'node:path'
 
@@ -32,7 +35,7 @@ export interface BenchServer {
 export interface StartOptions {
   /** Runs dist/server.js (build it first) rather than src/server.ts. */
   built?: boolean
-  /** Reads the log only until the server listens; errorLines and errorCount then stay empty. */
+  /** The child writes its log to the file itself; errorLines and errorCount then stay empty. */
   ignoreErrors?: boolean
   /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
   nodeArgs?: string[]
@@ -89,6 +92,26 @@ async function cpuMs(pid: number): Promise<number | undefined> {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
+function logEntry(line: string): { level?: number; address?: string } | undefined {
+  if (!line.startsWith('{')) return undefined
+  try {
+    return JSON.parse(line) as { level?: number; address?: string }
+  } catch {
+    return undefined
+  }
+}
+
+/** The address the server logged it listens on, read from its log file until it appears or the server is gone. */
+async function addressInFile(logFile: string, gone: () => boolean): Promise<string | undefined> {
+  while (!gone()) {
+    const lines = (await readFile(logFile, 'utf8')).split('\n')
+    const address = lines.map(logEntry).find(entry => typeof entry?.address === 'string')?.address
+    if (address !== undefined) return address
+    await sleep(50)
+  }
+  return undefined
+}
+
 export async function startServer(
   env: Record<string, string>,
   logFile: string,
@@ -101,13 +124,16 @@ export async function startServer(
     options.built === true
       ? ['--enable-source-maps', 'dist/server.js']
       : ['--import', 'tsx', options.script ?? 'src/server.ts']
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
-    env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
   // A fresh checkout has no .data/ until something makes it (the embedded PostgreSQL does).
   mkdirSync(path.dirname(logFile), { recursive: true })
-  const log = createWriteStream(logFile)
+  const direct = options.ignoreErrors === true ? openSync(logFile, 'w') : undefined
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
+    env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', direct ?? 'pipe', direct ?? 'pipe']
+  })
+  // The child holds its own copy of the descriptor.
+  if (direct !== undefined) closeSync(direct)
+  const log = direct === undefined ? createWriteStream(logFile) : undefined
   // A bench that dies half-way must not leave the server running.
   const orphan = (): void => {
     child.kill('SIGKILL')
@@ -128,22 +154,12 @@ export async function startServer(
     resolveAddress = resolve
   })
 
-  let listened = false
   const read = (stream: NodeJS.ReadableStream): void => {
     createInterface({ input: stream }).on('line', line => {
-      log.write(`${line}\n`)
-      if (listened && options.ignoreErrors === true) return
-      if (!line.startsWith('{')) return
-      let entry: { level?: number; address?: string }
-      try {
-        entry = JSON.parse(line) as { level?: number; address?: string }
-      } catch {
-        return
-      }
-      if (typeof entry.address === 'string') {
-        listened = true
-        resolveAddress(entry.address)
-      }
+      log?.write(`${line}\n`)
+      const entry = logEntry(line)
+      if (entry === undefined) return
+      if (typeof entry.address === 'string') resolveAddress(entry.address)
       if ((entry.level ?? 0) >= 50) {
         errors += 1
         if (errorLines.length < KEPT_ERROR_LINES) errorLines.push(line)
@@ -152,6 +168,10 @@ export async function startServer(
   }
   if (child.stdout !== null) read(child.stdout)
   if (child.stderr !== null) read(child.stderr)
+  if (direct !== undefined)
+    void addressInFile(logFile, () => ended !== undefined).then(address => {
+      if (address !== undefined) resolveAddress(address)
+    })
 
   const address = await Promise.race([
     listening,
@@ -177,7 +197,7 @@ export async function startServer(
     stop: async () => {
       if (ended === undefined) child.kill('SIGTERM')
       const code = await exit
-      if (!log.writableEnded) await new Promise<void>(resolve => log.end(() => resolve()))
+      if (log !== undefined && !log.writableEnded) await new Promise<void>(resolve => log.end(() => resolve()))
       return code
     }
   }
