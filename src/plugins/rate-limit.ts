@@ -12,7 +12,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
-import { LRUCache } from 'lru-cache'
+import { growingLru } from '../lib/growing-lru.js'
 
 export interface RateLimitOptions {
   max: number
@@ -68,7 +68,7 @@ export default fp(
       max: options.authFailureMax,
       keyGenerator: request => `auth-failure:${request.ip}`
     })
-    const blockedUntil = new LRUCache<string, number>({ max: 100_000 })
+    const blockedUntil = growingLru<string, number>(100_000)
     app.decorate('authFailures', {
       retryAfter: (request: FastifyRequest) =>
         Math.max(0, Math.ceil(((blockedUntil.get(request.ip) ?? 0) - Date.now()) / 1000)),

@@ -9,11 +9,11 @@
 // - system.filesystem.utilization / system.filesystem.usage: disk.
 // Cumulative histograms become per-interval counts against the stream's previous export
 // (CumulativeStreams); delta ones are used as they come. Other metrics are ignored and counted.
-import { LRUCache } from 'lru-cache'
 import type { HealthEventInputBody } from '../../schemas/health-events.js'
 import { classify } from '../monitor/classify.js'
 import { DEFAULT_THRESHOLDS } from '../monitor/thresholds.js'
 import { mergeInto, quantile, since, type Histogram } from './histogram.js'
+import { growingLru } from '../../lib/growing-lru.js'
 
 interface AnyValue {
   stringValue?: string
@@ -113,9 +113,7 @@ const round = (value: number, digits = 3): number => Math.round(value * 10 ** di
 
 /** The previous export of each cumulative stream, to take the interval's counts from. Per process, bounded. */
 export class CumulativeStreams {
-  private readonly seen = new LRUCache<string, { histogram: Histogram; start: number; timeMs: number }>({
-    max: 100_000
-  })
+  private readonly seen = growingLru<string, { histogram: Histogram; start: number; timeMs: number }>(100_000)
 
   /** The interval's histogram and where the interval starts. */
   delta(key: string, histogram: Histogram, startMs: number, timeMs: number): { histogram: Histogram; fromMs: number } {
