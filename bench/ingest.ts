@@ -206,7 +206,7 @@ for (const concurrency of SERVERS) {
     path.resolve(`.data/bench-ingest-server-${concurrency}.log`),
     {
       built: true,
-      ignoreErrors: true,
+      logStraightToFile: true,
       ...(profileDir === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] })
     }
   )

@@ -169,6 +169,10 @@ const mutedHigher = (a: Float64Array, b: Float64Array): Float64Array => {
     return i - lastDetection <= 300 ? x : Math.max(x, b[i] as number)
   })
 }
+const maxBlock = (minutes: number): Scores => combine(adaptive, blockAlone(minutes), higher)
+/** A design whose variants are the block lengths. */
+const blockDesign = (scores: (minutes: number) => Scores): Map<string, Scores> =>
+  new Map(blockMinutes.map(minutes => [`${minutes} min`, scores(minutes)]))
 
 const designs: Record<string, () => Map<string, Scores>> = {
   adaptive: () => new Map([['defaults', adaptive]]),
@@ -183,16 +187,11 @@ const designs: Record<string, () => Map<string, Scores>> = {
       ['level=0.9 within=10', combine(adaptive, artAlone({}), agree(0.9, 10))],
       ['level=0.5 within=20', combine(adaptive, artAlone({}), agree(0.5, 20))]
     ]),
-  'max block muted': () =>
-    new Map(blockMinutes.map(minutes => [`${minutes} min`, combine(adaptive, blockAlone(minutes), mutedHigher)])),
-  'block alone': () => new Map(blockMinutes.map(minutes => [`${minutes} min`, blockAlone(minutes)])),
-  'max block': () =>
-    new Map(blockMinutes.map(minutes => [`${minutes} min`, combine(adaptive, blockAlone(minutes), higher)])),
+  'max block muted': () => blockDesign(minutes => combine(adaptive, blockAlone(minutes), mutedHigher)),
+  'block alone': () => blockDesign(blockAlone),
+  'max block': () => blockDesign(maxBlock),
   ...Object.fromEntries(
-    blockMinutes.map(minutes => [
-      `max block ${minutes} min`,
-      () => new Map([[`${minutes} min`, combine(adaptive, blockAlone(minutes), higher)]])
-    ])
+    blockMinutes.map(minutes => [`max block ${minutes} min`, () => new Map([[`${minutes} min`, maxBlock(minutes)]])])
   )
 }
 

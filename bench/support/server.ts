@@ -35,8 +35,8 @@ export interface BenchServer {
 export interface StartOptions {
   /** Runs dist/server.js (build it first) rather than src/server.ts. */
   built?: boolean
-  /** The child writes its log to the file itself; errorLines and errorCount then stay empty. */
-  ignoreErrors?: boolean
+  /** The child writes its log to the file itself, unread; errorLines and errorCount then stay empty. */
+  logStraightToFile?: boolean
   /** Given to node before the entry, such as --cpu-prof (which NODE_OPTIONS does not take). */
   nodeArgs?: string[]
   /** Another program than the service, run through tsx (bench/support/floor-server.ts). */
@@ -126,7 +126,7 @@ export async function startServer(
       : ['--import', 'tsx', options.script ?? 'src/server.ts']
   // A fresh checkout has no .data/ until something makes it (the embedded PostgreSQL does).
   mkdirSync(path.dirname(logFile), { recursive: true })
-  const direct = options.ignoreErrors === true ? openSync(logFile, 'w') : undefined
+  const direct = options.logStraightToFile === true ? openSync(logFile, 'w') : undefined
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
     env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', direct ?? 'pipe', direct ?? 'pipe']
