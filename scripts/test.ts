@@ -9,13 +9,19 @@
 // does. esbuild transpiles the sources once per run (types are checked by `tsc --noEmit`, not
 // here) with inline source maps, so stack traces still name the .ts lines.
 //
-// Why bundle: tap runs every test process with a loader hook of its own (@tapjs/processinfo,
-// always on, on that same other thread), so each ES module a test loads still costs a round
-// trip. Our ~180 source modules and the ES-module packages of many files (typebox ~680, openai
-// ~150) are bundled into the test files and shared chunks (code splitting keeps one instance
-// of each module per process); that took ~0.7 s of CPU off every test process's start. Source
-// contents are left out of the maps (~0.3 s more): stack traces and tap's source excerpts read
-// the .ts files themselves.
+// Why bundle: every module a test process loads is a file to resolve, read and compile. Our ~180
+// source modules and the ES-module packages of many files (typebox ~680, openai ~150) are bundled
+// into the test files and shared chunks (code splitting keeps one instance of each module per
+// process); while tap's @tapjs/processinfo loader hook still ran in every test process, each of
+// those modules was also a round trip to the hook's thread, and bundling took ~0.7 s of CPU off
+// every start. Source contents are left out of the maps (~0.3 s more): stack traces and tap's
+// source excerpts read the .ts files themselves.
+//
+// Why no processinfo: tap records every process a test starts, for coverage, through that hook,
+// on by default in each test process and in every process one spawns (a server, a worker).
+// Coverage is off here (package.json), so nothing reads the record: patches/@tapjs+run and
+// patches/@tapjs+core leave the hook out when coverage is disabled, which took a quarter off the
+// suite's CPU (13.0 to 9.8 minutes; 422 s to 316 s of wall time on 2 cores).
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
