@@ -11,14 +11,11 @@ t.test('this test process has no processinfo hook', async t => {
   t.equal(hooked(process.env.NODE_OPTIONS ?? ''), false, process.env.NODE_OPTIONS ?? '')
 })
 
+// What the spawned process prints: the flags it was started with and the NODE_OPTIONS it inherited.
+const PRINT_FLAGS = "process.execArgv.join(' ') + ' ' + (process.env.NODE_OPTIONS ?? '')"
+
 t.test('a process it spawns gets none either', async t => {
-  const child = spawnSync(
-    process.execPath,
-    ['-p', "process.execArgv.join(' ') + ' ' + (process.env.NODE_OPTIONS ?? '')"],
-    {
-      encoding: 'utf8'
-    }
-  )
+  const child = spawnSync(process.execPath, ['-p', PRINT_FLAGS], { encoding: 'utf8' })
   t.equal(child.status, 0, child.stderr)
   t.equal(hooked(child.stdout), false, child.stdout)
 })
