@@ -1,10 +1,9 @@
 // The floor for single POSTs in `bench:ingest`: the least a Node HTTP front that sends each
 // event's statement alone can do per event on this machine. Bare Fastify, no logger,
 // authentication, validation, rate limit, metrics or group commit; each POST sends the service's
-// own single statement
-// (core314.insert_health_event_as, as the service role) through postgres.js and answers 201 with
-// the row. Its rate against the raw per-row transaction says how much of the single-POST ratio
-// HTTP and one Node process cost before the service does any work of its own.
+// own single statement (core314.insert_health_event_as, as the service role) through postgres.js
+// and answers 201 with the row. Its rate against the raw per-row transaction says how much of the
+// single-POST ratio HTTP and one Node process cost before the service does any work of its own.
 import Fastify from 'fastify'
 import { SERVICE_CALLER } from '../../src/db/caller.js'
 import { createSql } from '../../src/db/client.js'
