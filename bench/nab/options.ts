@@ -13,7 +13,9 @@
 // alone` is the live scorer run on the means of fixed blocks of time, and `max block` the higher
 // of it and the live scorer, choosing the block's length among its variants (`max block muted`:
 // the block's score left out for 300 points after the live scorer's detection); `max block <n>
-// min` is one length alone.
+// min` is one length alone. `transform asinh` and `transform sqrt` are the live scorer on the
+// values passed through that function first, and `max transform asinh` the higher of it and the
+// live scorer.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -174,6 +176,16 @@ const maxBlock = (minutes: number): Scores => combine(adaptive, blockAlone(minut
 const blockDesign = (scores: (minutes: number) => Scores): Map<string, Scores> =>
   new Map(blockMinutes.map(minutes => [`${minutes} min`, scores(minutes)]))
 
+// The live scorer on values passed through a fixed, variance-stabilising function first: counts
+// and latencies whose noise grows with their level are judged on a scale where it does not.
+const transformed = (name: string, transform: (value: number) => number): Scores =>
+  scoreCorpus(
+    `${scorerFingerprint(scorerDir, {})}-transform-${name}`,
+    series => scoreSeries(Array.from(series.values, transform), series.times),
+    true
+  )
+const signedSqrt = (value: number): number => Math.sign(value) * Math.sqrt(Math.abs(value))
+
 const designs: Record<string, () => Map<string, Scores>> = {
   adaptive: () => new Map([['defaults', adaptive]]),
   ...Object.fromEntries(
@@ -192,7 +204,10 @@ const designs: Record<string, () => Map<string, Scores>> = {
   'max block': () => blockDesign(maxBlock),
   ...Object.fromEntries(
     blockMinutes.map(minutes => [`max block ${minutes} min`, () => new Map([[`${minutes} min`, maxBlock(minutes)]])])
-  )
+  ),
+  'transform asinh': () => new Map([['asinh', transformed('asinh', Math.asinh)]]),
+  'transform sqrt': () => new Map([['sqrt', transformed('sqrt', signedSqrt)]]),
+  'max transform asinh': () => new Map([['asinh', combine(adaptive, transformed('asinh', Math.asinh), higher)]])
 }
 
 const only = args.only?.split(',')
