@@ -2152,7 +2152,10 @@ export interface components {
         RecoveryActionInput: {
             /** Format: uuid */
             user_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organization whose component the action targets; null: the platform's own. Omitted: the token's organization (an admin's own; a service token without one: the platform's)
+             */
             organization_id?: string | null;
             /**
              * @description A registered executor type (GET /v1/executors)

@@ -48,7 +48,12 @@ export const RetryPolicy = Type.Object(
 export const RecoveryActionInput = Type.Object(
   {
     user_id: optional(uuid()),
-    organization_id: optional(uuid()),
+    organization_id: optional(
+      uuid({
+        description:
+          "The organization whose component the action targets; null: the platform's own. Omitted: the token's organization (an admin's own; a service token without one: the platform's)"
+      })
+    ),
     action_type: snakeName({
       description: 'A registered executor type (GET /v1/executors)',
       examples: ['restart_function']

@@ -19,6 +19,7 @@ import { errors, InvalidFields } from '../errors.js'
 import type { HealingConfig } from '../config.js'
 import { audit } from './healing/audit.js'
 import { withRollbackVersion } from './silences/deployments.js'
+import { organizationClaim } from './organization-scope.js'
 
 const INSERT_COLUMNS = [
   ...Object.keys(RecoveryActionInput.properties),
@@ -63,8 +64,12 @@ export async function requestRecoveryAction(
   // A dry run touches nothing, so only a real run of a risky type waits for an admin, and it
   // always does: requires_approval may add approval to a safe type, never waive it.
   const requiresApproval = (risky && input.dry_run !== true) || input.requires_approval === true
+  // Named none: the credential's organization, as for components (an admin's own, not the
+  // platform's); a service token without one asks for the platform's, as before.
+  const organizationId = input.organization_id === undefined ? organizationClaim(caller) : input.organization_id
   const row = {
     ...input,
+    organization_id: organizationId,
     requires_approval: requiresApproval,
     approval_expires_at: requiresApproval ? new Date(Date.now() + policy.approvalTtlMs) : undefined,
     trigger_type: 'manual',
@@ -76,7 +81,7 @@ export async function requestRecoveryAction(
       await createOnce(tx, idempotency, async () => {
         const parameters = await withRollbackVersion(
           tx,
-          input.organization_id,
+          organizationId,
           input.target_component_name,
           input.action_type,
           input.action_parameters ?? {}
