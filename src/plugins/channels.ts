@@ -25,7 +25,8 @@ export default fp(
       timeoutMs: integrations.channelTimeoutMs
     }
     const log = app.log.child({ component: 'channels' })
-    const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db, settings, log)
+    const stopping = new AbortController()
+    const dispatch = async (): Promise<DispatchReport> => await dispatchDue(app.db, settings, log, stopping.signal)
     app.decorate('channels', { dispatch })
     if (!jobsEnabled) return
 
@@ -49,6 +50,7 @@ export default fp(
     })
     app.addHook('onClose', async () => {
       clearInterval(timer)
+      stopping.abort()
       await running
     })
   },

@@ -132,10 +132,21 @@ async function deliver(
   })
 }
 
-export async function dispatchDue(db: Db, settings: DispatchSettings, log: FastifyBaseLogger): Promise<DispatchReport> {
+/**
+ * One run: fan out, then up to BATCHES_PER_RUN batches. Once `stopping` is aborted (the process is
+ * shutting down) no further batch is claimed: the batch in flight finishes within the attempt's
+ * time limit, and the rest stays due for the next run or another instance, instead of holding
+ * the shutdown for up to BATCHES_PER_RUN time limits.
+ */
+export async function dispatchDue(
+  db: Db,
+  settings: DispatchSettings,
+  log: FastifyBaseLogger,
+  stopping?: AbortSignal
+): Promise<DispatchReport> {
   const report: DispatchReport = { fanned_out: 0, sent: 0, retried: 0, failed: 0, skipped: 0 }
   report.fanned_out = await db.asCaller(SERVICE_CALLER, async tx => await fanOutLifecycle(tx, BATCH * BATCHES_PER_RUN))
-  for (let batch = 0; batch < BATCHES_PER_RUN; batch++) {
+  for (let batch = 0; batch < BATCHES_PER_RUN && stopping?.aborted !== true; batch++) {
     const claimed = await db.asCaller(
       SERVICE_CALLER,
       async tx => await claimDeliveries(tx, BATCH, settings.timeoutMs + LEASE_GRACE_MS)

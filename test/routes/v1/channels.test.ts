@@ -7,6 +7,7 @@ import { buildTestApp, testConfig, tokensFor, type TestApp } from '../../helpers
 import { ownerSql } from '../../helpers/database.js'
 import { startPagerDuty, startSlack, startWebhookReceiver } from '../../helpers/channel-receivers.js'
 import { escalate } from '../../../src/services/healing/escalation.js'
+import { buildApp } from '../../../src/app.js'
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789ABCDEFGHIJ01'
 
@@ -429,5 +430,31 @@ t.test('a delivery is given up after CHANNEL_MAX_ATTEMPTS and kept with its erro
   t.match(
     await sql`select status, attempts, last_status, last_error from notification_outbox where channel_id is not null`,
     [{ status: 'failed', attempts: 2, last_status: 502, last_error: /HTTP 502/ }]
+  )
+})
+
+t.test('a shutdown waits for the batch in flight only; what is not claimed yet stays due', async t => {
+  const ctx = await buildTestApp(t)
+  const slack = await startSlack(t)
+  await channel(ctx, { name: 's', kind: 'slack', webhook_url: slack.url })
+  // One more than a batch (50), each its own signal, so one claim cannot take them all.
+  for (let i = 0; i < 51; i++) await escalateAnomaly(ctx, await anomaly(ctx))
+  slack.fail(...Array.from({ length: 51 }, () => 'hang' as const))
+  const integrations = { ...testConfig().integrations, channelTimeoutMs: 300, channelDispatchIntervalMs: 10 }
+  const dispatching = await buildApp(testConfig({ databaseUrl: ctx.databaseUrl, jobsEnabled: true, integrations }), {
+    logger: false,
+    jobs: []
+  })
+  while (slack.received.length === 0) await new Promise(resolve => setTimeout(resolve, 10))
+  await dispatching.close()
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.same(
+    await sql`select attempts, status, count(*)::int as deliveries from notification_outbox
+      where channel_id is not null group by attempts, status order by attempts`,
+    [
+      { attempts: 0, status: 'pending', deliveries: 1 },
+      { attempts: 1, status: 'pending', deliveries: 50 }
+    ],
+    'the batch in flight was tried and kept for a retry; the next was not claimed'
   )
 })
