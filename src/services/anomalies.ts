@@ -9,6 +9,7 @@ import { ANOMALY_COLUMNS, type AnomalyInputBody, type AnomalyRow } from '../sche
 import type { AnomalyStatisticsRow, CorrelatedAnomalyRow } from '../schemas/anomaly-reports.js'
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
+import { inCredentialOrganization } from './organization-scope.js'
 
 export async function recordAnomaly(
   db: Db,
@@ -21,7 +22,12 @@ export async function recordAnomaly(
     async tx =>
       await createOnce(tx, idempotency, async () => ({
         status: 201,
-        body: await insertRow<AnomalyRow>(tx, 'anomaly_signals', input, ANOMALY_COLUMNS)
+        body: await insertRow<AnomalyRow>(
+          tx,
+          'anomaly_signals',
+          inCredentialOrganization(caller, input),
+          ANOMALY_COLUMNS
+        )
       }))
   )
 }

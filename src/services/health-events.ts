@@ -11,6 +11,7 @@ import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 import type { EventTimeBounds } from '../config.js'
 import { checkEventTimes } from './event-time.js'
+import { inCredentialOrganization } from './organization-scope.js'
 import type { StoreHealthEvent } from './health-event-groups.js'
 
 /** `store` writes an event sent without a key: the group commit (health-event-groups.ts). */
@@ -22,14 +23,15 @@ export async function recordHealthEvent(
   idempotency: Idempotency,
   bounds: EventTimeBounds
 ): Promise<Created<HealthEventRow>> {
+  const event = inCredentialOrganization(caller, input)
   const check = (): void => {
-    checkEventTimes([input], bounds, Date.now(), () => '/body/measurement_window_end')
+    checkEventTimes([event], bounds, Date.now(), () => '/body/measurement_window_end')
   }
   // Without a key there is nothing to claim or replay: one statement, shared with the events
   // of the same caller that arrive with it.
   if (idempotency.key === undefined) {
     check()
-    return { status: 201, body: await store(caller, input), replayed: false }
+    return { status: 201, body: await store(caller, event), replayed: false }
   }
   // Checked once the key is claimed, so a retry of a stored event replays it however late.
   return await db.asCaller(
@@ -37,7 +39,7 @@ export async function recordHealthEvent(
     async tx =>
       await createOnce(tx, idempotency, async () => {
         check()
-        const [row] = await insertHealthEvents(tx, [input])
+        const [row] = await insertHealthEvents(tx, [event])
         return { status: 201, body: row as HealthEventRow }
       })
   )
@@ -55,7 +57,10 @@ export async function recordHealthEventBatch(
     async tx =>
       await createOnce(tx, idempotency, async () => {
         checkEventTimes(events, bounds, Date.now(), index => `/body/events/${index}/measurement_window_end`)
-        const ids = await insertHealthEventIds(tx, events)
+        const ids = await insertHealthEventIds(
+          tx,
+          events.map(event => inCredentialOrganization(caller, event))
+        )
         return { status: 201, body: { inserted: ids.length, ids } }
       })
   )

@@ -10,9 +10,22 @@ import { InvalidFields } from '../errors.js'
 /** `organization_id` as a query string names it: a UUID, or `platform` for the null organization. */
 export const PLATFORM = 'platform'
 
-export function organizationClaim(identity: Identity): string | null {
+export function organizationClaim(identity: Pick<Identity, 'claims'>): string | null {
   const metadata = identity.claims.app_metadata as Record<string, unknown> | undefined
   return typeof metadata?.organization_id === 'string' ? metadata.organization_id : null
+}
+
+/**
+ * A row to write with the credential's organization where it names none (null names the
+ * platform's): an admin's own, an organization's service token's or ingest key's own, and for a
+ * service token without one the platform's, as before. Row-level security holds a service
+ * credential that carries an organization to it (migration 0149).
+ */
+export function inCredentialOrganization<T extends { organization_id?: string | null }>(
+  caller: Pick<Identity, 'claims'>,
+  input: T
+): T {
+  return input.organization_id === undefined ? { ...input, organization_id: organizationClaim(caller) } : input
 }
 
 /**

@@ -19,7 +19,7 @@ import { errors, InvalidFields } from '../errors.js'
 import type { HealingConfig } from '../config.js'
 import { audit } from './healing/audit.js'
 import { withRollbackVersion } from './silences/deployments.js'
-import { organizationClaim } from './organization-scope.js'
+import { inCredentialOrganization } from './organization-scope.js'
 
 const INSERT_COLUMNS = [
   ...Object.keys(RecoveryActionInput.properties),
@@ -64,9 +64,7 @@ export async function requestRecoveryAction(
   // A dry run touches nothing, so only a real run of a risky type waits for an admin, and it
   // always does: requires_approval may add approval to a safe type, never waive it.
   const requiresApproval = (risky && input.dry_run !== true) || input.requires_approval === true
-  // Named none: the credential's organization, as for components (an admin's own, not the
-  // platform's); a service token without one asks for the platform's, as before.
-  const organizationId = input.organization_id === undefined ? organizationClaim(caller) : input.organization_id
+  const organizationId = inCredentialOrganization(caller, input).organization_id ?? null
   const row = {
     ...input,
     organization_id: organizationId,

@@ -440,7 +440,7 @@ t.test('a shutdown waits for the batch in flight only; what is not claimed yet s
   // One more than a batch (50), each its own signal, so one claim cannot take them all.
   for (let i = 0; i < 51; i++) await escalateAnomaly(ctx, await anomaly(ctx))
   slack.fail(...Array.from({ length: 51 }, () => 'hang' as const))
-  const integrations = { ...testConfig().integrations, channelTimeoutMs: 300, channelDispatchIntervalMs: 10 }
+  const integrations = { ...testConfig().integrations, channelTimeoutMs: 3000, channelDispatchIntervalMs: 10 }
   const dispatching = await buildApp(testConfig({ databaseUrl: ctx.databaseUrl, jobsEnabled: true, integrations }), {
     logger: false,
     jobs: []
