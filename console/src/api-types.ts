@@ -1473,7 +1473,10 @@ export interface components {
              * @description The user the event belongs to; null: visible to admins and services only
              */
             user_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organization whose component the event is about; null: the platform's own. Omitted: the token's organization (a service token without one: the platform's)
+             */
             organization_id?: string | null;
             /** @example edge_function */
             component_type: string;
@@ -1824,7 +1827,10 @@ export interface components {
         AnomalyInput: {
             /** Format: uuid */
             user_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organization whose component the signal is about; null: the platform's own. Omitted: the token's organization (a service token without one: the platform's)
+             */
             organization_id?: string | null;
             /**
              * @description The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own
@@ -2962,7 +2968,10 @@ export interface components {
              * @description The user the event belongs to; null: visible to admins and services only
              */
             user_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organization whose component the event is about; null: the platform's own. Omitted: the token's organization (a service token without one: the platform's)
+             */
             organization_id?: string | null;
             /** @example edge_function */
             component_type: string;

@@ -56,7 +56,12 @@ const facts = {
 export const AnomalyInput = Type.Object(
   {
     user_id: optional(uuid()),
-    organization_id: optional(uuid()),
+    organization_id: optional(
+      uuid({
+        description:
+          "The organization whose component the signal is about; null: the platform's own. Omitted: the token's organization (a service token without one: the platform's)"
+      })
+    ),
     anomaly_type: snakeName({
       description:
         "The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own",

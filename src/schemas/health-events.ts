@@ -72,7 +72,12 @@ export const HealthEventInput = Type.Object(
     user_id: optional(
       uuid({ description: 'The user the event belongs to; null: visible to admins and services only' })
     ),
-    organization_id: optional(uuid()),
+    organization_id: optional(
+      uuid({
+        description:
+          "The organization whose component the event is about; null: the platform's own. Omitted: the token's organization (a service token without one: the platform's)"
+      })
+    ),
     component_type: name(100, { examples: ['edge_function'] }),
     component_name: name(200, { examples: ['orchestrate-flow'] }),
     environment: Type.Optional(name(50, { default: 'production' })),

@@ -113,6 +113,12 @@ t.test("an organization's service token neither sees nor touches another organiz
     status: 'healthy'
   })
   t.equal(own.statusCode, 201, 'its own organization it writes as before')
+  const unnamed = await asB('POST', '/v1/health-events', {
+    component_type: 'edge_function',
+    component_name: COMPONENT,
+    status: 'healthy'
+  })
+  t.match(unnamed.json(), { organization_id: orgB }, 'an event naming no organization is for its own')
   const ownAction = await asB('POST', '/v1/recovery-actions', {
     action_type: 'clear_cache',
     target_component_name: COMPONENT
