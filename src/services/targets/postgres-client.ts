@@ -14,12 +14,15 @@ export function postgresHosts(url: string): Array<{ host: string; port: number }
   })
 }
 
-/** The database a PostgreSQL URL names (the path after its hosts). */
+/**
+ * The database a PostgreSQL URL names (the path after its hosts), as postgres.js takes it: as
+ * written, not percent-decoded, so `/%61pp` names a database called "%61pp", not "app".
+ */
 export function postgresDatabase(url: string): string {
   const rest = url.slice(url.indexOf('://') + 3)
   const pathStart = rest.search(/[/?#]/)
   if (pathStart === -1 || rest[pathStart] !== '/') return ''
-  return decodeURIComponent(rest.slice(pathStart + 1).split(/[?#]/)[0] ?? '')
+  return rest.slice(pathStart + 1).split(/[?#]/)[0] ?? ''
 }
 
 export async function checkedPostgres(url: string, policy: TargetPolicy, options: PoolOptions): Promise<Sql> {

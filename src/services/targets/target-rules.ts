@@ -50,9 +50,17 @@ export function webhookUrlProblem(url: string): string | undefined {
   return undefined
 }
 
-function hostsOf(field: string, url: string): string[] {
-  if (field === 'database_url') return postgresHosts(url).map(({ host }) => host)
-  return [new URL(url).hostname]
+// The hosts a target URL names, read as its client reads it: the WHATWG URL parser for webhooks
+// (undici) and Redis (parsed before ioredis gets it), postgres.js's own reading for databases.
+// Undefined where the client could not read it: the schema's "uri" format and scheme patterns
+// follow RFC 3986, which takes hosts such as exa%20mple.com that the URL parser refuses.
+function hostsOf(field: string, url: string): string[] | undefined {
+  try {
+    if (field === 'database_url') return postgresHosts(url).map(({ host }) => host)
+    return [new URL(url).hostname]
+  } catch {
+    return undefined
+  }
 }
 
 function sameDatabase(url: string, own: string): boolean {
@@ -66,16 +74,25 @@ function sameDatabase(url: string, own: string): boolean {
 
 export function targetProblems(input: TargetFields, rules: TargetRules): FieldProblem[] {
   const problems: FieldProblem[] = []
+  // The rules below read these URLs too, and would throw on one that does not parse.
+  const readable: Partial<TargetFields> = {}
   for (const field of ['webhook_url', 'redis_url', 'database_url'] as const) {
     const url = input[field] ?? undefined
     if (url === undefined) continue
-    const refused = hostsOf(field, url)
-      .map(host => hostRefusal(host, rules.policy))
-      .find(problem => problem !== undefined)
+    const hosts = hostsOf(field, url)
+    if (hosts === undefined) {
+      problems.push({
+        path: `/body/${field}`,
+        message: 'is not a URL its client can read: the host or port does not parse'
+      })
+      continue
+    }
+    readable[field] = url
+    const refused = hosts.map(host => hostRefusal(host, rules.policy)).find(problem => problem !== undefined)
     if (refused !== undefined) problems.push({ path: `/body/${field}`, message: `host ${refused}` })
   }
-  if (typeof input.webhook_url === 'string') {
-    const problem = webhookUrlProblem(input.webhook_url)
+  if (typeof readable.webhook_url === 'string') {
+    const problem = webhookUrlProblem(readable.webhook_url)
     if (problem !== undefined) problems.push({ path: '/body/webhook_url', message: problem })
   }
   if (typeof input.key_prefix === 'string') {
@@ -91,9 +108,9 @@ export function targetProblems(input: TargetFields, rules: TargetRules): FieldPr
       })
     }
     if (
-      typeof input.database_url === 'string' &&
+      typeof readable.database_url === 'string' &&
       rules.ownDatabaseUrl !== undefined &&
-      sameDatabase(input.database_url, rules.ownDatabaseUrl)
+      sameDatabase(readable.database_url, rules.ownDatabaseUrl)
     ) {
       problems.push({
         path: '/body/database_url',

@@ -50,6 +50,35 @@ t.test('a refused address in any spelling is a 400 naming the field, for webhook
   t.same(await ownerSql(t, ctx.databaseUrl)`select component_name from components`, [], 'nothing was stored')
 })
 
+t.test('a URL the schema takes but its client cannot parse is a 400 naming the field, not a 500', async t => {
+  const ctx = await buildTestApp(t)
+  // Each passes the body schema for at least one field: RFC 3986 allows these hosts (the "uri"
+  // format, the scheme patterns), the WHATWG URL parser the clients use does not.
+  const hosts = ['exa%20mple.com', 'a%2509', '127.0.0.1%2509', '[::1%25lo]', '[fe80::1%25lo]:6379', '%5B::1%5D']
+  const bodies = (host: string): Array<[string, Record<string, unknown>]> => [
+    ['webhook_url', { webhook_url: `http://${host}/hook`, webhook_secret: SECRET }],
+    ['redis_url', { redis_url: `redis://${host}/0`, key_prefix: 'cache:' }],
+    ['database_url', { database_url: `postgres://app@${host}/app`, application_name: 'app' }]
+  ]
+  // postgres.js percent-decodes the host list, and throws on a bad escape.
+  const undecodable: [string, Record<string, unknown>] = [
+    'database_url',
+    { database_url: 'postgres://app@%zz/app', application_name: 'app' }
+  ]
+  for (const [field, body] of [...hosts.flatMap(bodies), undecodable]) {
+    const label = `${field} ${String(Object.values(body)[0])}`
+    const res = await put(ctx, 'a', body)
+    t.equal(res.statusCode, 400, label)
+    t.match(res.headers['content-type'], /application\/problem\+json/, label)
+    t.match(res.json().errors, [{ path: `/body/${field}` }], label)
+  }
+  t.same(await ownerSql(t, ctx.databaseUrl)`select component_name from components`, [], 'nothing was stored')
+
+  // It takes the database name as written, undecoded: a database called "%zz" is a name like any other.
+  const literal = await put(ctx, 'a', { database_url: 'postgres://app@db.example.com/%zz', application_name: 'app' })
+  t.equal(literal.statusCode, 200, 'a bad escape in the database name')
+})
+
 t.test('public hosts and names pass registration; HEAL_ALLOWED_TARGETS admits listed hosts and ranges', async t => {
   const strict = await strictApp(t)
   t.equal(
