@@ -23,5 +23,16 @@ export const REFUSED_SPELLINGS: Array<[string, string]> = [
   ['100.100.100.200', 'carrierGradeNat'],
   ['0.0.0.0', 'unspecified'],
   ['0', 'unspecified'],
-  ['[::]', 'unspecified']
+  ['[::]', 'unspecified'],
+  // IPv4-compatible (::/96, deprecated): refused whatever IPv4 address it carries, public ones too.
+  ['[::127.0.0.1]', 'ipv4Compatible'],
+  ['[::7f00:1]', 'ipv4Compatible'],
+  ['[0:0:0:0:0:0:10.1.2.3]', 'ipv4Compatible'],
+  ['[::169.254.169.254]', 'ipv4Compatible'],
+  ['[::8.8.8.8]', 'ipv4Compatible'],
+  // The other ranges that carry an IPv4 address are refused as a whole.
+  ['[::ffff:0:127.0.0.1]', 'rfc6145'],
+  ['[64:ff9b::127.0.0.1]', 'rfc6052'],
+  ['[2002:7f00:1::]', '6to4'],
+  ['[2001::7f00:1]', 'teredo']
 ]

@@ -3,7 +3,7 @@
 // exactly the hosts and ranges it lists.
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
-import { hostRefusal, targetPolicy } from '../../src/lib/address-policy.js'
+import { addressRefusal, hostRefusal, targetPolicy } from '../../src/lib/address-policy.js'
 import { REFUSED_SPELLINGS } from '../helpers/refused-hosts.js'
 
 const none = targetPolicy([])
@@ -28,6 +28,26 @@ t.test('the allow-list admits its hosts and ranges in any spelling, and nothing 
     t.equal(hostRefusal(host, policy), undefined, host)
   for (const host of ['127.0.0.2', '192.168.0.1', '169.254.169.254', '[::1]'])
     t.not(hostRefusal(host, policy), undefined, host)
+})
+
+t.test('an IPv4-compatible address is refused however a resolver answers it, the dotted form included', async t => {
+  // What resolveChecked judges each DNS answer with. ipaddr.js alone reads ::8.8.8.8 as the
+  // IPv4-mapped ::ffff:8.8.8.8, which would pass as the public 8.8.8.8.
+  for (const answer of ['::7f00:1', '::127.0.0.1', '::808:808', '::8.8.8.8', '0:0:0:0:0:0:a9fe:a9fe'])
+    t.equal(addressRefusal(answer, none), 'ipv4Compatible', answer)
+  t.equal(addressRefusal('::ffff:127.0.0.1', none), 'loopback')
+  t.equal(addressRefusal('2606:4700:4700::1111', none), undefined)
+})
+
+t.test('only an IPv6 allow-list entry admits IPv4-compatible addresses, and it admits nothing of IPv4', async t => {
+  t.not(hostRefusal('[::127.0.0.1]', targetPolicy(['127.0.0.1'])), undefined, 'the IPv4 address it carries')
+  for (const entry of ['::/96', '::0.0.0.0/96', '::127.0.0.1']) {
+    const policy = targetPolicy([entry])
+    t.equal(hostRefusal('[::127.0.0.1]', policy), undefined, entry)
+    for (const host of ['127.0.0.1', '10.0.0.1', '[::ffff:127.0.0.1]'])
+      t.not(hostRefusal(host, policy), undefined, `${entry} does not admit ${host}`)
+  }
+  t.equal(hostRefusal('10.2.3.4', targetPolicy(['::ffff:10.0.0.0/104'])), undefined, 'an IPv4-mapped range is IPv4')
 })
 
 t.test('HEAL_ALLOWED_TARGETS takes hosts, addresses and CIDRs, and names a bad entry', async t => {

@@ -219,6 +219,36 @@ t.test('a channel may point no further than a control target may', async t => {
   )
 })
 
+t.test('an IPv4-compatible address is refused for every channel URL, written and when contacted', async t => {
+  const ctx = await buildTestApp(t, { healing: { ...testConfig().healing, allowedTargets: [] } })
+  const receiver = await startWebhookReceiver(t, () => '')
+  const port = new URL(receiver.url).port
+  for (const host of ['[::127.0.0.1]', '[::7f00:1]', '[::169.254.169.254]']) {
+    const url = `http://${host}:${port}/hook`
+    for (const [payload, path] of [
+      [{ name: 'a', kind: 'webhook', url }, '/body/url'],
+      [{ name: 'a', kind: 'slack', webhook_url: url }, '/body/webhook_url'],
+      [{ name: 'a', kind: 'pagerduty', routing_key: ROUTING_KEY, url }, '/body/url']
+    ] as const) {
+      const res = await ctx.app.inject({ method: 'POST', url: '/v1/channels', headers: ctx.admin.headers, payload })
+      t.equal(res.statusCode, 400, `${payload.kind} ${url}`)
+      t.match(res.json().errors, [{ path, message: /ipv4Compatible address/ }], `${payload.kind} ${url}`)
+    }
+  }
+
+  // A channel stored before the rule is refused as it is contacted, before any connection.
+  const named = await channel(ctx, { name: 'named', kind: 'webhook', url: 'https://hooks.example.com/core314' })
+  const sql = ownerSql(t, ctx.databaseUrl)
+  await sql`update notification_channels set url = ${`http://[::127.0.0.1]:${port}/hook`}`
+  const test = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/channels/${named.id as string}/test`,
+    headers: ctx.admin.headers
+  })
+  t.match(test.json(), { ok: false, status: null, error: /not contacted: .*ipv4Compatible/ })
+  t.equal(receiver.received.length, 0)
+})
+
 t.test('test sends reach each kind of channel and report its answer', async t => {
   const ctx = await buildTestApp(t)
   const pagerDuty = await startPagerDuty(t, ROUTING_KEY)

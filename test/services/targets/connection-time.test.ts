@@ -92,7 +92,7 @@ t.test('a Redis on a refused address or name is not contacted; allow-listed it i
     key_prefix: prefix
   })
 
-  for (const host of ['0x7f.1', '2130706433', 'localhost']) {
+  for (const host of ['0x7f.1', '2130706433', '[::127.0.0.1]', 'localhost']) {
     t.match(
       await run('clear_cache', target(host), STRICT),
       { success: false, errorCode: 'TARGET_REFUSED', retryable: false },
@@ -122,7 +122,7 @@ t.test(
       application_name: applicationName
     })
 
-    for (const host of ['0x7f.1', 'localhost']) {
+    for (const host of ['0x7f.1', '[::127.0.0.1]', 'localhost']) {
       t.match(
         await run('reset_connection', target(spelled(host)), STRICT),
         { success: false, errorCode: 'TARGET_REFUSED', retryable: false },
