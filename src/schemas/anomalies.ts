@@ -29,7 +29,9 @@ const facts = {
   confidence_score: nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Statistical strength, 0-1' })),
   source_id: nullable(uuid()),
   source_component_type: nullable(text(100)),
-  source_component_name: nullable(text(200)),
+  // The target of the action the healing engine plans for it, so named as every component is
+  // (1-200 characters, like recovery_actions.target_component_name); null when there is none.
+  source_component_name: nullable(name(200)),
   anomaly_description: nullable(text(8000)),
   anomaly_summary: nullable(text(2000)),
   root_cause_analysis: nullable(text(8000)),

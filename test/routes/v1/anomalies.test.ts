@@ -171,3 +171,34 @@ t.test('active, statistics and correlated come from the helper functions', async
     400
   )
 })
+
+// Regression: a signal with an empty component name was stored, and the action the engine
+// planned for it (whose target name must have 1-200 characters) then failed every heal run.
+t.test('a signal names its component with 1-200 characters, or with null for none', async t => {
+  const ctx = await buildTestApp(t)
+  for (const [name, value] of [
+    ['an empty name', ''],
+    ['a name over 200 characters', 'c'.repeat(201)]
+  ] as const) {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/anomalies',
+      headers: ctx.service.headers,
+      payload: signal({ organization_id: randomUUID(), source_type: 'probe', source_component_name: value })
+    })
+    t.equal(res.statusCode, 400, name)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.same(
+      res.json().errors.map((e: { path: string }) => e.path),
+      ['/body/source_component_name'],
+      `${name}: the field is named`
+    )
+  }
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.same(await sql`select id from anomaly_signals`, [], 'nothing stored')
+
+  const unnamed = await store(ctx, signal({ source_component_name: null }))
+  t.equal(unnamed.source_component_name, null, 'null still says there is no component')
+  const longest = await store(ctx, signal({ source_component_name: 'c'.repeat(200) }))
+  t.equal(longest.source_component_name, 'c'.repeat(200))
+})
