@@ -551,7 +551,7 @@ export interface paths {
         put?: never;
         /**
          * Map open anomalies to recovery actions and run them now
-         * @description Open anomalies without an automatic action (or the one named) are mapped, guarded and stored; those that need no approval run at once. With dry_run, nothing is stored or sent: the decisions come back with what each executor would do.
+         * @description Open anomalies without an automatic action (or the one named) are mapped, guarded and stored; those that need no approval run at once. An anomaly no action can be planned or stored for is listed under skipped, and the others are still decided. With dry_run, nothing is stored or sent: the decisions come back with what each executor would do.
          */
         post: operations["runSelfHealing"];
         delete?: never;
@@ -2900,6 +2900,12 @@ export interface components {
             /** @description In a dry run: what the executor would do */
             simulation: string | null;
         };
+        HealingSkip: {
+            /** Format: uuid */
+            anomaly_id: string;
+            /** @description Why nothing could be decided for it; it is tried again on the next run */
+            reason: string;
+        };
         HealingAttempt: {
             /** Format: uuid */
             id: string;
@@ -2916,6 +2922,8 @@ export interface components {
             mode: "auto" | "dry_run" | "off";
             dry_run: boolean;
             decisions: components["schemas"]["HealingDecision"][];
+            /** @description Open anomalies no action could be planned or stored for; the others were decided */
+            skipped: components["schemas"]["HealingSkip"][];
             attempts: components["schemas"]["HealingAttempt"][];
         };
         RollbackRequest: {

@@ -37,6 +37,11 @@ export function isConnectionLoss(error: unknown): boolean {
 /** DB_REQUEST_TIMEOUT_MS ran out in the database: a statement cancelled, or an idle transaction ended. */
 const TIMEOUT_CODES = new Set(['57014', '25P03'])
 
+/** The database did not answer: the connection is lost, or the work's time ran out in it. */
+export function isUnanswered(error: unknown): boolean {
+  return isConnectionLoss(error) || (isPgError(error) && TIMEOUT_CODES.has(error.code))
+}
+
 /**
  * The database refused a statement while running it, for what it was given: a statement
  * outside a transaction block has then rolled back whole, so sending its parts again cannot
@@ -44,7 +49,7 @@ const TIMEOUT_CODES = new Set(['57014', '25P03'])
  * (whether it committed is unknown).
  */
 export function isStatementRefusal(error: unknown): boolean {
-  return isPgError(error) && !isConnectionLoss(error) && !TIMEOUT_CODES.has(error.code)
+  return isPgError(error) && !isUnanswered(error)
 }
 
 /**

@@ -22,6 +22,7 @@ export function healJob(config: Config, engine: HealingEngine): JobDefinition {
           mode: report.mode,
           decisions: report.decisions.length,
           held: report.decisions.filter(decision => decision.held_by !== null).length,
+          skipped: report.skipped.length,
           runbook_runs_moved: report.runbook_runs.length,
           attempts: report.attempts.length,
           failed: report.attempts.filter(attempt => attempt.status === 'failed').length,

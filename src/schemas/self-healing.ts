@@ -80,11 +80,22 @@ export const HealingAttempt = Type.Object(
   { $id: 'HealingAttempt' }
 )
 
+export const HealingSkip = Type.Object(
+  {
+    anomaly_id: uuid(),
+    reason: Type.String({ description: 'Why nothing could be decided for it; it is tried again on the next run' })
+  },
+  { $id: 'HealingSkip' }
+)
+
 export const SelfHealingRunResult = Type.Object(
   {
     mode: Type.Enum(HEALING_MODES),
     dry_run: Type.Boolean(),
     decisions: Type.Array(Type.Unsafe<Static<typeof HealingDecision>>({ $ref: 'HealingDecision#' })),
+    skipped: Type.Array(Type.Unsafe<Static<typeof HealingSkip>>({ $ref: 'HealingSkip#' }), {
+      description: 'Open anomalies no action could be planned or stored for; the others were decided'
+    }),
     attempts: Type.Array(Type.Unsafe<Static<typeof HealingAttempt>>({ $ref: 'HealingAttempt#' }))
   },
   { $id: 'SelfHealingRunResult' }

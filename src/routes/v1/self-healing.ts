@@ -53,7 +53,7 @@ const routes: FastifyPluginAsyncTypebox<{ healing: HealingEngine }> = async (app
         tags,
         summary: 'Map open anomalies to recovery actions and run them now',
         description:
-          'Open anomalies without an automatic action (or the one named) are mapped, guarded and stored; those that need no approval run at once. With dry_run, nothing is stored or sent: the decisions come back with what each executor would do.',
+          'Open anomalies without an automatic action (or the one named) are mapped, guarded and stored; those that need no approval run at once. An anomaly no action can be planned or stored for is listed under skipped, and the others are still decided. With dry_run, nothing is stored or sent: the decisions come back with what each executor would do.',
         body: ref(SelfHealingRunInput),
         response: { 200: ref(SelfHealingRunResult, 'What was decided and attempted'), ...problems(400, 401, 403, 429) }
       }

@@ -2,7 +2,8 @@
 // to one, the guards may hold it, risky types wait for approval. Decisions are taken one run
 // at a time across instances (an advisory lock), so the guards count what is really there;
 // the unique index on recovery_actions keeps an anomaly to one automatic action regardless.
-// A held action is stored as cancelled with the guard's reason and escalated to people.
+// A held action is stored as cancelled with the guard's reason and escalated to people. An
+// anomaly nothing can be decided for is skipped alone (skipped.ts).
 import { randomUUID } from 'node:crypto'
 import { SERVICE_CALLER } from '../../db/caller.js'
 import type { Tx } from '../../db/client.js'
@@ -28,17 +29,32 @@ import { loadTarget } from './targets.js'
 import { withRollbackVersion } from '../silences/deployments.js'
 import { holdIfSilenced, silenceHolding, type SilenceHold } from '../silences/hold.js'
 import { previewRunbook, startRunbook } from '../runbooks/start.js'
+import { skipOnFailure, type Skipped } from './skipped.js'
 
 export type { Decision }
 
 // A dry run does not touch the network; the limit only bounds a misbehaving executor.
 const PREVIEW_TIMEOUT_MS = 5000
 
+interface Held {
+  action: RecoveryActionRow
+  severity: AnomalyRow['severity']
+  reason: string
+}
+
 export interface DecisionRun {
   mode: HealingMode
   decisions: Decision[]
   /** Actions a guard held, to escalate once the decisions are committed. */
-  held: Array<{ action: RecoveryActionRow; severity: AnomalyRow['severity']; reason: string }>
+  held: Held[]
+  /** Anomalies nothing could be decided for; the others were decided. */
+  skipped: Skipped[]
+}
+
+/** What one anomaly got, and the held action to escalate if a guard held it. */
+interface Decided {
+  decision: Decision
+  held: Held | null
 }
 
 function componentOf(anomaly: AnomalyRow): string {
@@ -165,19 +181,21 @@ async function decideOne(
   ctx: EngineContext,
   tx: Tx,
   anomaly: AnomalyRow,
-  mode: HealingMode,
-  run: DecisionRun
-): Promise<void> {
+  mode: HealingMode
+): Promise<Decided | undefined> {
+  const silenced = await holdIfSilenced(tx, anomaly, new Date(), ctx.owner)
+  if (silenced !== null) return { decision: silencedDecision(ctx, anomaly, silenced), held: null }
   const started = await startRunbook(ctx, tx, anomaly, mode)
   if (started !== undefined) {
-    run.decisions.push(started.decision)
-    if (started.held !== null) run.held.push({ ...started.held, severity: anomaly.severity })
-    return
+    return {
+      decision: started.decision,
+      held: started.held === null ? null : { ...started.held, severity: anomaly.severity }
+    }
   }
   const planned = await plan(ctx, tx, anomaly, mode)
   const { choice, recent, hold } = planned
   const action = await insertAutomaticAction(tx, actionRow(ctx, anomaly, choice, mode, hold), AUTOMATIC_ACTION_COLUMNS)
-  if (action === undefined) return
+  if (action === undefined) return undefined
   await linkAnomaly(tx, anomaly.id, action.id, null)
   const reason = hold?.reason ?? `mapped by ${choice.rule}`
   await audit(
@@ -217,8 +235,10 @@ async function decideOne(
         ]
       : [])
   )
-  if (hold !== null) run.held.push({ action, severity: anomaly.severity, reason: hold.reason })
-  run.decisions.push(decisionOf(anomaly, planned, action.requires_approval, action))
+  return {
+    decision: decisionOf(anomaly, planned, action.requires_approval, action),
+    held: hold === null ? null : { action, severity: anomaly.severity, reason: hold.reason }
+  }
 }
 
 /** Maps open anomalies (one, or up to `limit`) to stored automatic actions. */
@@ -226,68 +246,84 @@ export async function decide(ctx: EngineContext, anomalyId: string | null, limit
   return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     await lockDecisions(tx)
     const mode = (await readMode(tx)).mode
-    const run: DecisionRun = { mode, decisions: [], held: [] }
+    const run: DecisionRun = { mode, decisions: [], held: [], skipped: [] }
     for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
-      const silenced = await holdIfSilenced(tx, anomaly, new Date(), ctx.owner)
-      if (silenced === null) await decideOne(ctx, tx, anomaly, mode, run)
-      else run.decisions.push(silencedDecision(ctx, anomaly, silenced))
+      const decided = await skipOnFailure(
+        ctx,
+        tx,
+        anomaly,
+        run.skipped,
+        { record: true },
+        async savepoint => await decideOne(ctx, savepoint, anomaly, mode)
+      )
+      if (decided === undefined) continue
+      run.decisions.push(decided.decision)
+      if (decided.held !== null) run.held.push(decided.held)
     }
     return run
   })
 }
 
+async function previewOne(ctx: EngineContext, tx: Tx, anomaly: AnomalyRow, mode: HealingMode): Promise<Decision> {
+  const silenced = await silenceHolding(tx, anomaly, new Date())
+  if (silenced !== null) return silencedDecision(ctx, anomaly, silenced)
+  const runbook = await previewRunbook(ctx, tx, anomaly, mode)
+  if (runbook !== undefined) return runbook
+  const planned = await plan(ctx, tx, anomaly, mode)
+  const decision = decisionOf(
+    anomaly,
+    planned,
+    planned.hold === null && ctx.config.approvalTypes.includes(planned.choice.actionType),
+    null
+  )
+  if (planned.hold === null) {
+    const simulated = await getExecutor(planned.choice.actionType)?.execute({
+      actionId: randomUUID(),
+      actionType: planned.choice.actionType,
+      organizationId: anomaly.organization_id,
+      componentName: planned.component,
+      parameters: planned.choice.parameters,
+      attempt: 1,
+      target: await loadTarget(
+        tx,
+        { organizationId: anomaly.organization_id, componentName: planned.component },
+        ctx.secretsKey
+      ),
+      dryRun: true,
+      signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
+      policy: ctx.policy,
+      channels: ctx.channels
+    })
+    decision.simulation = simulated?.output ?? null
+  }
+  return decision
+}
+
 /**
  * What decide would do, without storing, sending or escalating anything: each decision carries
- * what its executor would do, from a dry run against the component's registered target.
+ * what its executor would do, from a dry run against the component's registered target. An
+ * anomaly whose preview fails is skipped alone, and only logged: a preview records nothing.
  */
 export async function preview(
   ctx: EngineContext,
   anomalyId: string | null,
   limit: number
-): Promise<{ mode: HealingMode; decisions: Decision[] }> {
+): Promise<{ mode: HealingMode; decisions: Decision[]; skipped: Skipped[] }> {
   return await ctx.db.asCaller(SERVICE_CALLER, async tx => {
     const mode = (await readMode(tx)).mode
     const decisions: Decision[] = []
+    const skipped: Skipped[] = []
     for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
-      const silenced = await silenceHolding(tx, anomaly, new Date())
-      if (silenced !== null) {
-        decisions.push(silencedDecision(ctx, anomaly, silenced))
-        continue
-      }
-      const runbook = await previewRunbook(ctx, tx, anomaly, mode)
-      if (runbook !== undefined) {
-        decisions.push(runbook)
-        continue
-      }
-      const planned = await plan(ctx, tx, anomaly, mode)
-      const decision = decisionOf(
+      const decision = await skipOnFailure(
+        ctx,
+        tx,
         anomaly,
-        planned,
-        planned.hold === null && ctx.config.approvalTypes.includes(planned.choice.actionType),
-        null
+        skipped,
+        { record: false },
+        async savepoint => await previewOne(ctx, savepoint, anomaly, mode)
       )
-      if (planned.hold === null) {
-        const simulated = await getExecutor(planned.choice.actionType)?.execute({
-          actionId: randomUUID(),
-          actionType: planned.choice.actionType,
-          organizationId: anomaly.organization_id,
-          componentName: planned.component,
-          parameters: planned.choice.parameters,
-          attempt: 1,
-          target: await loadTarget(
-            tx,
-            { organizationId: anomaly.organization_id, componentName: planned.component },
-            ctx.secretsKey
-          ),
-          dryRun: true,
-          signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
-          policy: ctx.policy,
-          channels: ctx.channels
-        })
-        decision.simulation = simulated?.output ?? null
-      }
-      decisions.push(decision)
+      if (decision !== undefined) decisions.push(decision)
     }
-    return { mode, decisions }
+    return { mode, decisions, skipped }
   })
 }

@@ -31,6 +31,7 @@ import { decide, preview, type Decision } from './decide.js'
 import { handOff } from './handoff.js'
 import { checkMapping } from './mapping.js'
 import { createRollback, type RollbackPair } from './rollback.js'
+import type { Skipped } from './skipped.js'
 import { runClaimed, type AttemptReport } from './runner.js'
 import { runDueVerifications, type VerificationReport } from './verification.js'
 import { advanceRunbookRuns, type RunProgress } from '../runbooks/advance.js'
@@ -43,6 +44,7 @@ export interface HealReport {
   leases_expired: number
   breakers: BreakerMove[]
   decisions: Decision[]
+  skipped: Skipped[]
   runbook_runs: RunProgress[]
   attempts: AttemptReport[]
   verifications: VerificationReport[]
@@ -57,6 +59,7 @@ export interface RunReport {
   mode: HealingMode
   dry_run: boolean
   decisions: Decision[]
+  skipped: Skipped[]
   attempts: AttemptReport[]
 }
 
@@ -146,7 +149,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
     return { approvals: approvals.length, leases: leases.length }
   }
 
-  async function decideAndEscalate(anomalyId: string | null): Promise<Decision[]> {
+  async function decideAndEscalate(anomalyId: string | null): Promise<Pick<HealReport, 'decisions' | 'skipped'>> {
     const run = await decide(ctx, anomalyId, ctx.config.batchSize * BATCHES_PER_TICK)
     for (const held of run.held) {
       await handOff(ctx, held.action, {
@@ -155,7 +158,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
         severity: held.severity
       })
     }
-    return run.decisions
+    return { decisions: run.decisions, skipped: run.skipped }
   }
 
   async function currentMode(): Promise<HealingMode> {
@@ -169,7 +172,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
       const started = performance.now()
       const expired = await expire()
       const breakers = await asService(async tx => await advanceBreakers(tx))
-      const decisions = await decideAndEscalate(null)
+      const { decisions, skipped } = await decideAndEscalate(null)
       const runbookRuns = await advanceRunbookRuns(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const verifications = await runDueVerifications(ctx, ctx.config.batchSize * BATCHES_PER_TICK)
       const mode = await currentMode()
@@ -181,6 +184,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
         leases_expired: expired.leases,
         breakers,
         decisions,
+        skipped,
         runbook_runs: runbookRuns,
         attempts,
         verifications
@@ -191,10 +195,10 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
       const anomalyId = request.anomalyId ?? null
       if (request.dryRun === true) {
         const previewed = await preview(ctx, anomalyId, ctx.config.batchSize * BATCHES_PER_TICK)
-        return { mode: previewed.mode, dry_run: true, decisions: previewed.decisions, attempts: [] }
+        return { ...previewed, dry_run: true, attempts: [] }
       }
       const started = performance.now()
-      const decisions = await decideAndEscalate(anomalyId)
+      const { decisions, skipped } = await decideAndEscalate(anomalyId)
       const mode = await currentMode()
       const attempts: AttemptReport[] = []
       const runnable = decisions.filter(
@@ -207,7 +211,7 @@ export function createHealingEngine(options: EngineOptions): HealingEngine {
         if (claimed !== undefined) attempts.push(await runClaimed(ctx, claimed, mode, signal))
       }
       publishRunDuration({ kind: 'healing', seconds: (performance.now() - started) / 1000 })
-      return { mode, dry_run: false, decisions, attempts }
+      return { mode, dry_run: false, decisions, skipped, attempts }
     },
 
     async execute(id, actor) {
