@@ -46,6 +46,14 @@ export interface RepeatRule {
   keepHighest?: readonly SignalColumn[]
   /** pattern_duration_seconds grows to span from the signal's detection to the latest observation. */
   spanDuration?: boolean
+  /**
+   * Drafts may meet the signal out of order: runs that overlap, the later one committing first.
+   * A draft older than the signal then still repeats it, and the signal ends as if the drafts
+   * had come in order: the earliest detection, and the observation, metadata and what `replace`
+   * names of the latest draft. Without it, a draft detected before the signal is dropped (a
+   * backtest meeting a live signal is no repeat of it).
+   */
+  outOfOrder?: boolean
 }
 
 export type UpsertedSignal = AnomalyRow & { inserted: boolean }
@@ -64,20 +72,35 @@ export function repeatAssignments(
   metadata?: ReturnType<Tx>
 ) {
   const [was, now] = [tx(current), tx(latest)]
+  const inOrder = repeat.outOfOrder !== true
+  // Out of order, the signal may hold the later observation: then its values stay.
+  const draftIsLater = tx`coalesce(${now}.last_observed_at, ${now}.detection_timestamp)
+    >= coalesce(${was}.last_observed_at, ${was}.detection_timestamp)`
+  const latestOf = (column: SignalColumn) =>
+    inOrder
+      ? tx`${now}.${tx(column)}`
+      : tx`case when ${draftIsLater} then ${now}.${tx(column)} else ${was}.${tx(column)} end`
+  const merged = inOrder
+    ? tx`${was}.metadata || ${now}.metadata`
+    : tx`case when ${draftIsLater} then ${was}.metadata || ${now}.metadata else ${now}.metadata || ${was}.metadata end`
+  const detected = inOrder
+    ? tx`${was}.detection_timestamp`
+    : tx`least(${was}.detection_timestamp, ${now}.detection_timestamp)`
   return [
     tx`historical_occurrences = ${was}.historical_occurrences + 1`,
-    tx`last_observed_at = ${now}.last_observed_at`,
+    tx`last_observed_at = ${latestOf('last_observed_at')}`,
+    ...(inOrder ? [] : [tx`detection_timestamp = ${detected}`]),
     tx`severity = case when core314.severity_rank(${now}.severity) > core314.severity_rank(${was}.severity)
       then ${now}.severity else ${was}.severity end`,
-    tx`metadata = ${was}.metadata || ${now}.metadata${metadata === undefined ? tx`` : tx` || ${metadata}`}`,
-    ...repeat.replace.map(column => tx`${tx(column)} = ${now}.${tx(column)}`),
+    tx`metadata = ${merged}${metadata === undefined ? tx`` : tx` || ${metadata}`}`,
+    ...repeat.replace.map(column => tx`${tx(column)} = ${latestOf(column)}`),
     ...(repeat.keepHighest ?? []).map(
       column => tx`${tx(column)} = greatest(${was}.${tx(column)}, ${now}.${tx(column)})`
     ),
     ...(repeat.spanDuration === true
       ? [
           tx`pattern_duration_seconds = greatest(${now}.pattern_duration_seconds,
-            extract(epoch from ${now}.last_observed_at - ${was}.detection_timestamp))`
+            extract(epoch from ${latestOf('last_observed_at')} - ${detected}))`
         ]
       : [])
   ].reduce((list, assignment) => tx`${list}, ${assignment}`)
@@ -87,7 +110,7 @@ export function repeatAssignments(
  * Opens each draft's signal, or repeats the active one of the same organization, component and
  * type: one more occurrence, the latest observation, the worse severity, the metadata merged, and
  * what `repeat` names. A signal detected after the draft (a live one, met by a backtest) is left
- * alone and the draft is dropped.
+ * alone and the draft is dropped, unless `repeat` takes drafts out of order.
  */
 export async function upsertActiveSignals(
   tx: Tx,
@@ -105,6 +128,6 @@ export async function upsertActiveSignals(
     select ${list} from jsonb_populate_recordset(null::anomaly_signals, ${tx.json(drafts as never)})
     on conflict (organization_id, source_component_name, anomaly_type) where status in ('open', 'acknowledged', 'investigating')
     do update set ${repeatAssignments(tx, repeat, 'anomaly_signals', 'excluded')}
-    where anomaly_signals.detection_timestamp <= excluded.detection_timestamp
+    ${repeat.outOfOrder === true ? tx`` : tx`where anomaly_signals.detection_timestamp <= excluded.detection_timestamp`}
     returning *, (xmax = 0) as inserted`
 }

@@ -30,7 +30,10 @@ export interface RaisedSignal {
   historical_occurrences: number
 }
 
-// A repeat is the latest run of the test: it says what failed now and what to do about it.
+// A repeat is the latest run of the test: it says what failed now and what to do about it. Runs
+// overlap (two POST /v1/selftests/run, or one and the scheduled job), and each is stamped with
+// its transaction's start, so the one that began later may commit first: the earlier one's
+// failure still counts, but what the signal says stays the later run's.
 const SELFTEST_REPEAT: RepeatRule = {
   replace: [
     'source_id',
@@ -40,7 +43,8 @@ const SELFTEST_REPEAT: RepeatRule = {
     'baseline_value',
     'observed_value',
     'deviation_percentage'
-  ]
+  ],
+  outOfOrder: true
 }
 
 export async function raiseSignal(tx: Tx, signal: SelftestSignal): Promise<RaisedSignal> {
