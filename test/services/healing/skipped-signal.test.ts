@@ -12,7 +12,7 @@ import { anomaly } from './helpers.js'
 
 const REFUSED = /violates check constraint "recovery_actions_target_component_name_check"/
 
-// Migration 0149 refuses an empty name now: this is a signal stored before it, standing for any
+// Migration 0150 refuses an empty name now: this is a signal stored before it, standing for any
 // signal whose action the database refuses.
 async function emptyNamed(sql: Sql, organizationId: string): Promise<string> {
   await sql`alter table anomaly_signals drop constraint if exists anomaly_signals_source_component_name_check`
