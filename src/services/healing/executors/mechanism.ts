@@ -24,3 +24,14 @@ export interface Mechanism {
 export function isUrlWith(url: string | undefined, protocols: string[]): boolean {
   return url !== undefined && URL.canParse(url) && protocols.includes(new URL(url).protocol)
 }
+
+/**
+ * Whether a registered target URL names one of the protocols its client speaks, for clients that
+ * read their URLs themselves: a PostgreSQL URL may list several hosts (`h1:5432,h2:5433`), which
+ * registration takes and postgres.js connects to, but which the WHATWG parser refuses.
+ */
+export function hasScheme(url: string | undefined, protocols: string[]): boolean {
+  return (
+    url !== undefined && url.includes('://') && protocols.includes(url.slice(0, url.indexOf(':') + 1).toLowerCase())
+  )
+}

@@ -3,7 +3,7 @@
 // application_name; otherwise the component's webhook is asked to reset its pool.
 import Type from 'typebox'
 import { defineExecutor } from './define-executor.js'
-import { isUrlWith, type Mechanism } from './mechanism.js'
+import { hasScheme, type Mechanism } from './mechanism.js'
 import { SERVICE_APPLICATION_NAMES } from '../../../db/client.js'
 import { redact } from '../../redaction.js'
 import { isTargetRefused, TARGET_REFUSED } from '../../targets/resolve.js'
@@ -64,7 +64,7 @@ const databaseMechanism: Mechanism = {
         error: `application_name of ${target.component_name} is one of this service's own; resetting it would cut the service off (HEAL_ALLOW_SELF_RESET allows it)`
       }
     }
-    if (!isUrlWith(target.database_url, ['postgres:', 'postgresql:'])) {
+    if (!hasScheme(target.database_url, ['postgres:', 'postgresql:'])) {
       return {
         errorCode: 'INVALID_TARGET',
         error: `database_url of ${target.component_name} must be a postgres:// URL`

@@ -193,3 +193,21 @@ t.test('a database that never answers is cut off by the signal: TIMEOUT, returne
   t.match(result, { success: false, errorCode: 'TIMEOUT', retryable: true })
   t.ok(Date.now() - started < 3000, `returned after ${Date.now() - started} ms`)
 })
+
+t.test('a database URL listing several hosts, as registration takes it, is reset like one host', async t => {
+  const { url } = await freshDatabase(t)
+  const owner = ownerSql(t, url)
+  const pid = await pidOf(client(t, url, 'victim-app'))
+  const parsed = new URL(url)
+  // postgres.js tries the hosts in order; both name the same server here.
+  const hosts = `${parsed.host},${parsed.host}`
+  const multiHost = url.replace(parsed.host, hosts)
+  await sleep(1200)
+
+  const result = await resetConnection.execute(
+    request(dbTarget(multiHost, 'victim-app'), { parameters: { idle_seconds: 1, stuck_seconds: 1 } })
+  )
+
+  t.match(result, { success: true, simulated: false })
+  t.same(await livePids(owner, [pid]), [], 'the victim is gone')
+})
