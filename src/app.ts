@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { readMigrations } from './db/migrate.js'
 import { sharedSchemas } from './schemas/index.js'
+import { COMPONENT_NAME_MAX_LENGTH } from './schemas/components.js'
 import draining from './plugins/draining.js'
 import metrics from './plugins/metrics.js'
 import domainMetrics from './plugins/domain-metrics.js'
@@ -15,7 +16,7 @@ import { RequestLog } from './request-log.js'
 import db from './plugins/db.js'
 import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
-import errors from './plugins/errors.js'
+import errors, { frameworkError } from './plugins/errors.js'
 import jsonBody from './plugins/json-body.js'
 import nulBytes from './plugins/nul-bytes.js'
 import auth from './plugins/auth.js'
@@ -90,7 +91,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     bodyLimit: 4 * 1024 * 1024,
     // A hop count becomes Fastify's function form (its types omit the number form).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
-    ajv: { customOptions: { strict: false } }
+    ajv: { customOptions: { strict: false } },
+    // The router refuses a longer path segment before any route sees it, so it is sized by the
+    // longest path parameter, a component name. It counts the segment percent-decoded: a name
+    // sent with each `:` as %3A fits too. test/plugins/router-refusals.test.ts checks every
+    // documented path parameter against it.
+    routerOptions: { maxParamLength: COMPONENT_NAME_MAX_LENGTH },
+    // The router's own refusals (a malformed or over-long path) as problems like any other.
+    frameworkErrors: frameworkError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await app.register(draining)

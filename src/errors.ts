@@ -6,6 +6,7 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 
 const CATALOGUE = {
   BadRequest: ['BAD_REQUEST', 400],
+  MalformedUrl: ['MALFORMED_URL', 400],
   DataRuleBroken: ['DATA_RULE_BROKEN', 400],
   FieldRequired: ['FIELD_REQUIRED', 400],
   ReferenceMissing: ['REFERENCE_MISSING', 400],
@@ -40,6 +41,7 @@ const CATALOGUE = {
   EscalationStateConflict: ['ESCALATION_STATE_CONFLICT', 409],
   WebhookSecretRequired: ['WEBHOOK_SECRET_REQUIRED', 409],
   SilenceEnded: ['SILENCE_ENDED', 409],
+  PathSegmentTooLong: ['PATH_SEGMENT_TOO_LONG', 414],
   IdempotencyKeyReused: ['IDEMPOTENCY_KEY_REUSED', 422],
   RateLimited: ['AUTHENTICATION_FAILURES_LIMITED', 429],
   DatabaseTimeout: ['DATABASE_TIMEOUT', 503],

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { CATALOGUE_CODES, errors, fallbackCode, InvalidFields, problemType } from '../errors.js'
 import { clientErrorFor } from '../db/errors.js'
+import { REQUEST_ID_HEADER } from './request-id.js'
 
 export interface FieldError {
   path: string
@@ -58,48 +59,66 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 
+/** The error handler: every error leaves as a problem. */
+export function sendError(thrown: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
+  if (error.validation !== undefined || error instanceof InvalidFields) {
+    const list =
+      error instanceof InvalidFields
+        ? error.fields
+        : fieldErrors(error.validationContext, error.validation as AjvError[])
+    return sendProblem(reply, {
+      type: problemType(400, true),
+      title: 'Bad Request',
+      status: 400,
+      code: error instanceof InvalidFields ? error.code : 'INVALID_FIELDS',
+      detail: list.map(item => `${item.path} ${item.message}`).join('; '),
+      errors: list
+    })
+  }
+  const status =
+    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  // The catalogue's own 5xx (503) are said on purpose; any other 5xx is a fault.
+  const deliberate = typeof error.code === 'string' && CATALOGUE_CODES.has(error.code)
+  if (status >= 500 && !deliberate) {
+    request.log.error({ err: error }, 'request failed')
+    return sendProblem(reply, {
+      type: 'about:blank',
+      title: STATUS_CODES[500] as string,
+      status: 500,
+      code: fallbackCode(500),
+      detail: 'Internal Server Error'
+    })
+  }
+  if (status >= 500) request.log.warn({ err: thrown }, 'request refused')
+  if (status === 503) reply.header('retry-after', '1')
+  return sendProblem(reply, {
+    type: problemType(status),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    code: deliberate ? error.code : fallbackCode(status),
+    detail: error.message
+  })
+}
+
+// What the router refuses before any route, hook or error handler runs (Fastify's
+// frameworkErrors): the request-id plugin's onRequest hook has not run either, so the id is
+// set here, as every answer carries it.
+const FRAMEWORK_REFUSALS: Record<string, () => Error> = {
+  FST_ERR_BAD_URL: () => new errors.MalformedUrl('the path is not valid percent-encoded UTF-8'),
+  FST_ERR_MAX_PARAM_LENGTH: () =>
+    new errors.PathSegmentTooLong('a path segment is longer than any path parameter of any route allows')
+}
+
+/** Fastify's frameworkErrors option. */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header(REQUEST_ID_HEADER, request.id)
+  sendError((FRAMEWORK_REFUSALS[error.code]?.() ?? error) as FastifyError, request, reply)
+}
+
 export default fp(
   async app => {
-    app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const error = (clientErrorFor(thrown) ?? thrown) as FastifyError
-      if (error.validation !== undefined || error instanceof InvalidFields) {
-        const list =
-          error instanceof InvalidFields
-            ? error.fields
-            : fieldErrors(error.validationContext, error.validation as AjvError[])
-        return sendProblem(reply, {
-          type: problemType(400, true),
-          title: 'Bad Request',
-          status: 400,
-          code: error instanceof InvalidFields ? error.code : 'INVALID_FIELDS',
-          detail: list.map(item => `${item.path} ${item.message}`).join('; '),
-          errors: list
-        })
-      }
-      const status =
-        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-      // The catalogue's own 5xx (503) are said on purpose; any other 5xx is a fault.
-      const deliberate = typeof error.code === 'string' && CATALOGUE_CODES.has(error.code)
-      if (status >= 500 && !deliberate) {
-        request.log.error({ err: error }, 'request failed')
-        return sendProblem(reply, {
-          type: 'about:blank',
-          title: STATUS_CODES[500] as string,
-          status: 500,
-          code: fallbackCode(500),
-          detail: 'Internal Server Error'
-        })
-      }
-      if (status >= 500) request.log.warn({ err: thrown }, 'request refused')
-      if (status === 503) reply.header('retry-after', '1')
-      return sendProblem(reply, {
-        type: problemType(status),
-        title: STATUS_CODES[status] ?? 'Error',
-        status,
-        code: deliberate ? error.code : fallbackCode(status),
-        detail: error.message
-      })
-    })
+    app.setErrorHandler(sendError)
 
     app.setNotFoundHandler({ preHandler: app.rateLimit() }, request => {
       throw new errors.RouteNotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)

@@ -2,8 +2,12 @@
 import { Type, type Static } from 'typebox'
 import { jsonObject, nullable, optional, text, timestamp, uuid } from './fields.js'
 
+/** Also the longest path parameter of any route: the router is sized by it (app.ts). */
+export const COMPONENT_NAME_MAX_LENGTH = 200
+
 export const ComponentName = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$',
+  maxLength: COMPONENT_NAME_MAX_LENGTH,
+  pattern: `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${COMPONENT_NAME_MAX_LENGTH - 1}}$`,
   examples: ['orchestrate-flow']
 })
 

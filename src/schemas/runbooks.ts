@@ -16,7 +16,8 @@ export const VERIFY_METRICS = [
 ] as const
 export const ON_FAILURE = ['next', 'stop', 'escalate', 'rollback'] as const
 export const MATCHER_NAMES = ['component_name', 'component_type'] as const
-export const RUNBOOK_NAME_PATTERN = '^[a-z0-9][a-z0-9_.-]{0,99}$'
+export const RUNBOOK_NAME_MAX_LENGTH = 100
+export const RUNBOOK_NAME_PATTERN = `^[a-z0-9][a-z0-9_.-]{0,${RUNBOOK_NAME_MAX_LENGTH - 1}}$`
 
 const duration = (description: string, options: Record<string, unknown> = {}) =>
   Type.String({ pattern: '^[0-9]{1,5}(s|m|h)$', description, ...options })

@@ -14,6 +14,7 @@ import {
   RunbookDocument,
   RunbookDryRun,
   RunbookDryRunInput,
+  RUNBOOK_NAME_MAX_LENGTH,
   RUNBOOK_NAME_PATTERN
 } from '../../schemas/runbooks.js'
 import type { HealingEngine } from '../../services/healing/engine.js'
@@ -32,7 +33,9 @@ const VersionQuery = Type.Object(
   },
   { additionalProperties: false }
 )
-const NameParams = Type.Object({ name: Type.String({ pattern: RUNBOOK_NAME_PATTERN }) })
+const NameParams = Type.Object({
+  name: Type.String({ maxLength: RUNBOOK_NAME_MAX_LENGTH, pattern: RUNBOOK_NAME_PATTERN })
+})
 // The document's schema as a plain JSON Schema, for editors and CI to validate against before sending.
 const PUBLISHED_SCHEMA: Record<string, unknown> = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
