@@ -111,7 +111,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   })
   await app.register(domainMetrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
-  await app.register(openapi)
   await app.register(optionalBody)
   await app.register(rateLimit, {
     max: config.rateLimitMax,
@@ -127,6 +126,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ingestKeys: async key => await authenticateIngestKey(app.db, key)
   })
   await app.register(errors)
+  // A route takes the rate limit and the error handler registered before it: the document and
+  // Swagger UI are public routes like the others, counted by address and refused as problems.
+  await app.register(openapi)
   await app.register(jsonBody)
   await app.register(nulBytes)
   await app.register(healing, { config })

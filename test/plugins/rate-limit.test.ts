@@ -166,3 +166,17 @@ t.test(
     )
   }
 )
+
+t.test('the OpenAPI document and Swagger UI count by address like the other public routes', async t => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 2 })
+  for (const url of ['/openapi.json', '/docs', '/docs/static/index.html']) {
+    const address = randomAddress()
+    const first = await ctx.app.inject({ url, remoteAddress: address })
+    t.equal(first.headers['x-ratelimit-limit'], '2', `${url} says the budget`)
+    await ctx.app.inject({ url, remoteAddress: address })
+    const limited = await ctx.app.inject({ url, remoteAddress: address })
+    t.equal(limited.statusCode, 429, `${url} is refused past it`)
+    t.match(limited.json(), { code: 'RATE_LIMITED' })
+    t.not((await ctx.app.inject({ url, remoteAddress: randomAddress() })).statusCode, 429, 'another address is not')
+  }
+})
