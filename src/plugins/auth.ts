@@ -71,7 +71,9 @@ export default fp(
       const wait = token !== undefined && verify.remembers(token) ? 0 : failures.retryAfter(request)
       if (wait > 0) {
         void reply.header('retry-after', String(wait))
-        throw new errors.RateLimited(`too many failed authentications from this address; retry after ${wait} s`)
+        throw new errors.AuthenticationFailuresLimited(
+          `too many failed authentications from this address; retry after ${wait} s`
+        )
       }
       if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
       if (isIngestKey(token)) {

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import type { StreamEvent } from '../../db/stream-events.js'
+import { errors } from '../../errors.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
 import { callerOf } from '../caller.js'
@@ -73,16 +74,23 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         })
         raw.write(`retry: ${RECONNECT_MS}\n\n`)
       }
-      const close = await app.stream.open(caller, lastEventId === undefined ? null : Number(lastEventId), {
-        send: event => {
-          start()
-          raw.write(format(event))
-        },
-        end: () => {
-          start()
-          raw.end()
-        }
-      })
+      const close = await app.stream
+        .open(caller, lastEventId === undefined ? null : Number(lastEventId), {
+          send: event => {
+            start()
+            raw.write(format(event))
+          },
+          end: () => {
+            start()
+            raw.end()
+          }
+        })
+        .catch((error: unknown) => {
+          // A slot frees when one of the caller's own streams closes, not at a time the service
+          // knows: Retry-After asks for the pause the stream itself sets between reconnections.
+          if (error instanceof errors.RateLimited) void reply.header('retry-after', String(RECONNECT_MS / 1000))
+          throw error
+        })
       start()
       const heartbeat = setInterval(() => raw.write(': ping\n\n'), config.streamHeartbeatMs)
       raw.on('close', () => {
