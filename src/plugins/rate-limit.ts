@@ -56,9 +56,10 @@ export default fp(
       ...(redis === undefined ? {} : { redis, nameSpace: 'core314-rate-limit:' }),
       allowList: request => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
       keyGenerator: request => request.callerKey ?? `ip:${request.ip}`,
+      // The context's `after` is the time left in the window, not the window.
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
-        message: `rate limit of ${context.max} requests per ${context.after} exceeded; retry after ${Math.ceil(context.ttl / 1000)} s`
+        message: `rate limit of ${context.max} requests per ${options.timeWindow} exceeded; the window resets in ${Math.ceil(context.ttl / 1000)} s`
       })
     })
 

@@ -180,3 +180,14 @@ t.test('the OpenAPI document and Swagger UI count by address like the other publ
     t.not((await ctx.app.inject({ url, remoteAddress: randomAddress() })).statusCode, 429, 'another address is not')
   }
 })
+
+t.test('a 429 names the limit and its window, and apart from them the time left', async t => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 2, rateLimitWindow: '60 seconds' })
+  const address = randomAddress()
+  await statuses(2, async () => await ctx.app.inject({ url: '/missing', remoteAddress: address }))
+  const limited = await ctx.app.inject({ url: '/missing', remoteAddress: address })
+  t.equal(limited.statusCode, 429)
+  const detail = (limited.json() as { detail: string }).detail
+  t.match(detail, /^rate limit of 2 requests per 60 seconds exceeded; /, 'the window as configured, not the time left')
+  t.equal(/resets in (\d+) s$/.exec(detail)?.[1], limited.headers['retry-after'], 'the time left is Retry-After')
+})
