@@ -4384,6 +4384,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4451,6 +4453,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4536,6 +4540,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4625,6 +4631,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4702,6 +4710,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4780,6 +4790,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4846,6 +4858,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4916,6 +4930,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4985,6 +5001,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5056,6 +5074,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5123,6 +5143,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5215,6 +5237,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5282,6 +5306,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5344,6 +5370,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5419,6 +5447,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5502,6 +5532,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5575,6 +5607,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5653,6 +5687,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5720,6 +5756,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5811,6 +5849,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5878,6 +5918,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5940,6 +5982,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6015,6 +6059,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6108,6 +6154,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6201,6 +6249,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6290,6 +6340,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6383,6 +6435,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6461,6 +6515,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6525,6 +6581,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6598,6 +6656,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6671,6 +6731,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6737,6 +6799,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6810,6 +6874,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6870,6 +6936,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6939,6 +7007,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7006,6 +7076,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7087,6 +7159,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7160,6 +7234,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7227,6 +7303,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7295,6 +7373,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7357,6 +7437,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7432,6 +7514,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7507,6 +7591,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7583,6 +7669,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7665,6 +7753,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7716,6 +7806,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7780,6 +7872,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7860,6 +7954,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7922,6 +8018,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7993,6 +8091,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8073,6 +8173,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8157,6 +8259,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8219,6 +8323,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8299,6 +8405,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8361,6 +8469,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8433,6 +8543,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8506,6 +8618,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8580,6 +8694,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8665,6 +8781,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8746,6 +8864,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8819,6 +8939,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8902,6 +9024,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8983,6 +9107,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9070,6 +9196,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9162,6 +9290,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9246,6 +9376,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9339,6 +9471,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9415,6 +9549,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9498,6 +9634,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9581,6 +9719,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9677,6 +9817,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9772,6 +9914,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9848,6 +9992,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9929,6 +10075,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9992,6 +10140,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10060,6 +10210,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10131,6 +10283,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10198,6 +10352,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10272,6 +10428,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10361,6 +10519,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10450,6 +10610,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10515,6 +10677,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10600,6 +10764,8 @@ export interface operations {
             /** @description Missing, malformed, wrongly signed or expired token */
             401: {
                 headers: {
+                    /** @description The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -35,6 +35,12 @@ function callerKey(identity: Identity, token: string): string {
   return `${identity.kind}:token:${createHash('sha256').update(token).digest('base64url')}`
 }
 
+// RFC 9110 requires a challenge on every 401; RFC 6750 gives its bearer form (ingest keys are
+// bearer tokens too): error="invalid_token" when a token was sent and refused, no error code
+// when none was.
+const CHALLENGE = 'Bearer realm="core314"'
+const TOKEN_REFUSED = `${CHALLENGE}, error="invalid_token"`
+
 export interface AuthOptions extends TokenSettings {
   /** Finds a live ingest key's organization (and records its use); without it no key is accepted. */
   ingestKeys?: (key: string) => Promise<{ keyId: string; organizationId: string } | undefined>
@@ -58,8 +64,14 @@ export default fp(
     app.decorateRequest('identity', null)
     app.decorateRequest('callerKey', null)
 
-    async function refuse(request: FastifyRequest, detail: string): Promise<never> {
+    async function refuse(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      detail: string,
+      challenge = TOKEN_REFUSED
+    ): Promise<never> {
       await failures.record(request)
+      void reply.header('www-authenticate', challenge)
       throw new errors.Unauthorized(detail)
     }
 
@@ -75,14 +87,15 @@ export default fp(
           `too many failed authentications from this address; retry after ${wait} s`
         )
       }
-      if (token === undefined) return await refuse(request, 'a bearer token is required (Authorization: Bearer <JWT>)')
+      if (token === undefined)
+        return await refuse(request, reply, 'a bearer token is required (Authorization: Bearer <JWT>)', CHALLENGE)
       if (isIngestKey(token)) {
         if (!allow.includes('ingest'))
           throw new errors.IngestKeyNotAllowed(
             'ingest keys are accepted only by the integration endpoints (/v1/integrations/*, /otlp/v1/metrics)'
           )
         const found = await options.ingestKeys?.(token)
-        if (found === undefined) return await refuse(request, 'the ingest key is unknown or revoked')
+        if (found === undefined) return await refuse(request, reply, 'the ingest key is unknown or revoked')
         request.identity = ingestIdentity(found.keyId, found.organizationId)
         request.callerKey = `ingest:${found.keyId}`
         return
@@ -92,12 +105,17 @@ export default fp(
         claims = (await verify(token)) as Record<string, unknown>
       } catch (err) {
         request.log.debug({ err }, 'token rejected')
-        return await refuse(request, 'the bearer token is malformed, wrongly signed, expired or not for this service')
+        return await refuse(
+          request,
+          reply,
+          'the bearer token is malformed, wrongly signed, expired or not for this service'
+        )
       }
       const identity = identify(claims)
       if (identity === null)
         return await refuse(
           request,
+          reply,
           'the token names no usable role: role must be authenticated (with a UUID sub) or service_role'
         )
       if (!allow.includes(identity.kind))

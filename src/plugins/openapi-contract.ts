@@ -1,8 +1,8 @@
 // What every operation of the OpenAPI document says without its route saying it, derived from
 // how the service actually behaves, so a new route is documented right without thinking:
 // - security: bearer where the route admits callers (auth plugin), explicitly none elsewhere;
-// - 401 and 403 where the auth plugin can refuse, 429 wherever the rate limit applies (all but
-//   UNLIMITED_ROUTES),
+// - 401 (with its WWW-Authenticate challenge) and 403 where the auth plugin can refuse, 429
+//   wherever the rate limit applies (all but UNLIMITED_ROUTES),
 //   503 on every /v1 operation (each touches the database under a request deadline);
 // - inputs with a server default are optional: Ajv (useDefaults) fills a missing property
 //   before `required` is checked, so the service accepts a request without it, and a generated
@@ -35,6 +35,14 @@ const COMPONENT_PREFIX = '#/components/schemas/'
 const retryAfter = (why: string): JsonObject => ({
   'Retry-After': { type: 'integer', minimum: 0, description: why }
 })
+
+const CHALLENGE: JsonObject = {
+  'WWW-Authenticate': {
+    type: 'string',
+    description:
+      'The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused'
+  }
+}
 
 function withRetryAfter(responses: Record<number, JsonObject>, why: string): Record<number, JsonObject> {
   return Object.fromEntries(
@@ -89,6 +97,8 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
     responses[503] = url.startsWith('/v1/') && generic ? shared : { ...own503, headers: shared.headers }
   }
   if (route.config?.documented?.response !== undefined) Object.assign(responses, route.config.documented.response)
+  // A route's own 401 is the auth plugin's too.
+  if (responses[401] !== undefined) responses[401] = { ...(responses[401] as JsonObject), headers: CHALLENGE }
   if (route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)) Object.assign(responses, RATE_LIMITED)
 
   const described: JsonObject = {

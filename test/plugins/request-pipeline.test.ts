@@ -81,6 +81,13 @@ t.test('a missing, malformed, wrongly signed or expired token is 401 problem+jso
       { type: 'urn:core314:problem:unauthorized', status: 401, title: 'Unauthorized', detail: String },
       name
     )
+    // RFC 6750 §3: no error code when no bearer token was sent.
+    const tokenSent = header?.startsWith('Bearer ') === true
+    t.equal(
+      res.headers['www-authenticate'],
+      tokenSent ? 'Bearer realm="core314", error="invalid_token"' : 'Bearer realm="core314"',
+      `${name}: the bearer challenge RFC 9110 requires on a 401`
+    )
   }
   const ok = await app.inject({ method: 'GET', url: '/anyone', headers: { authorization: `Bearer ${await user()}` } })
   t.same(ok.json(), { who: 'user' })

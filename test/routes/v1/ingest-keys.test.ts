@@ -80,6 +80,11 @@ t.test('an admin creates a key once, lists it without the secret, and the key au
   })
   t.equal(refused.statusCode, 401)
   t.match(refused.json().detail, /unknown or revoked/)
+  t.equal(
+    refused.headers['www-authenticate'],
+    'Bearer realm="core314", error="invalid_token"',
+    'an ingest key is a bearer token'
+  )
 })
 
 t.test('keys are managed per organization: another organization neither sees nor revokes them', async t => {
