@@ -8,7 +8,7 @@
 // routes; many routes share the same problem and row schemas, and tests build an app per case.
 // Compiled functions hold no per-app state. A first call pays a few milliseconds once.
 import fp from 'fastify-plugin'
-import { Ajv, type Options } from 'ajv'
+import { Ajv, type ErrorObject, type Options } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import fastJson from 'fast-json-stringify'
 import type { TSchema } from 'typebox'
@@ -65,15 +65,45 @@ function compiledValidator(compilers: Compilers, schema: unknown, body: boolean)
   return validator
 }
 
+// Ajv coerces a string to a number as JavaScript's Number() reads it: `0x10` passes as 16, and
+// ` 1` and `+5` pass too. Query strings, path parameters and headers write numbers in decimal,
+// so a number property's string is held to that before Ajv coerces it; range and integrality
+// stay Ajv's to judge.
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/** The properties of a request part's schema that Ajv coerces to numbers. */
+function numberProperties(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: string | string[] }> }).properties ?? {}
+  return Object.keys(properties).filter(key =>
+    [properties[key]?.type].flat().some(type => type === 'integer' || type === 'number')
+  )
+}
+
+function notDecimal(data: unknown, keys: string[]): ErrorObject[] {
+  if (typeof data !== 'object' || data === null) return []
+  const values = data as Record<string, unknown>
+  return keys
+    .filter(key => [values[key]].flat().some(value => typeof value === 'string' && !DECIMAL.test(value)))
+    .map(key => ({
+      instancePath: `/${key}`,
+      schemaPath: `#/properties/${key}/type`,
+      keyword: 'type',
+      params: {},
+      message: 'must be a number written in decimal'
+    }))
+}
+
 // Fastify reads a failed validation's `errors` from the function it was given, so the
 // stand-in passes them on from the compiled one.
 function validatorFor(compilers: Compilers, schema: unknown, body: boolean): (data: unknown) => boolean {
   let compiled: Validator | undefined
+  const numbers = body ? [] : numberProperties(schema)
   const validate = (data: unknown): boolean => {
     compiled ??= compiledValidator(compilers, schema, body)
+    const refused = notDecimal(data, numbers)
     const valid = compiled(data) as boolean
-    validate.errors = compiled.errors
-    return valid
+    validate.errors = refused.length === 0 ? compiled.errors : [...refused, ...(compiled.errors ?? [])]
+    return valid && refused.length === 0
   }
   validate.errors = undefined as Validator['errors']
   return validate

@@ -141,3 +141,26 @@ t.test('the depth count skips brackets inside strings, escaped quotes included',
   t.equal(nestsDeeperThan(JSON.stringify({ a: '[[[[[[{{{{', b: ['\\"[[[[', '"'] }), 2), false)
   t.equal(nestsDeeperThan(JSON.stringify([{ a: [{ b: '"]]]]' }] }]), 3), true)
 })
+
+t.test('numbers in a query are written in decimal: other spellings are 400 naming the parameter', async t => {
+  const ctx = await buildTestApp(t)
+  const get = async (url: string) => await ctx.app.inject({ url, headers: ctx.admin.headers })
+  // Ajv's coercion reads these as JavaScript's Number() does: 0x10 as 16, " 1" as 1.
+  for (const spelling of ['0x10', '0b11', '0o17', '+5', '%201', '1%20', '%091', 'Infinity']) {
+    const res = await get(`/v1/anomalies?limit=${spelling}`)
+    t.equal(res.statusCode, 400, `limit=${spelling}`)
+    t.match(res.json(), { code: 'INVALID_FIELDS', errors: [{ path: '/querystring/limit' }] }, `limit=${spelling}`)
+  }
+  const number = await get('/v1/health/availability?target_percentage=0x10')
+  t.match(number.json(), { status: 400, errors: [{ path: '/querystring/target_percentage' }] }, 'a number too')
+  for (const url of [
+    '/v1/anomalies?limit=10',
+    '/v1/anomalies?limit=010',
+    '/v1/anomalies?limit=500',
+    '/v1/health/components?limit=5&offset=0',
+    '/v1/health/availability?target_percentage=99.5',
+    '/v1/health/availability?target_percentage=100'
+  ])
+    t.equal((await get(url)).statusCode, 200, url)
+  t.match((await get('/v1/anomalies?limit=0')).json(), { errors: [{ path: '/querystring/limit' }] }, 'range is kept')
+})
