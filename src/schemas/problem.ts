@@ -49,6 +49,7 @@ export function problems(
     404: 'Not found, or not visible to the caller',
     409: "Not allowed in the resource's current state",
     413: 'Body too large',
+    415: 'A Content-Type or Content-Encoding the route does not read',
     422: 'Idempotency-Key reused with a different body',
     429: 'Rate limit exceeded; see Retry-After',
     501: 'Not implemented yet',

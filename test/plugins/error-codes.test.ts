@@ -3,19 +3,31 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
-import { CATALOGUE_CODES, fallbackCode } from '../../src/errors.js'
+import { CATALOGUE_CODES, errors, fallbackCode } from '../../src/errors.js'
 import { buildTestApp } from '../helpers/app.js'
 
+// Each code of the table with the status its row gives.
+const documented = new Map(
+  readFileSync('docs/api.md', 'utf8')
+    .split('\n')
+    .filter(line => /^\| `[A-Z_]+`/.test(line))
+    .flatMap(line => {
+      const [codes = '', status = ''] = line.split(' | ')
+      return [...codes.matchAll(/`([A-Z_]+)`/g)].map(match => [match[1] as string, status] as const)
+    })
+)
+
 t.test('docs/api.md lists every code', async t => {
-  const documented = new Set(
-    readFileSync('docs/api.md', 'utf8')
-      .split('\n')
-      .filter(line => /^\| `[A-Z_]+`/.test(line))
-      .flatMap(line => [...(line.split(' | ')[0] ?? '').matchAll(/`([A-Z_]+)`/g)].map(match => match[1] as string))
-  )
   const fallbacks = [400, 404, 405, 413, 415, 429, 500].map(fallbackCode)
   for (const code of [...CATALOGUE_CODES, ...fallbacks, 'INVALID_FIELDS', 'ORGANIZATION_REQUIRED'])
     t.ok(documented.has(code), `${code} is in the table`)
+})
+
+t.test("docs/api.md gives each catalogue code the catalogue's status", async t => {
+  for (const Raise of Object.values(errors)) {
+    const error = new Raise('a detail')
+    t.equal(documented.get(error.code), String(error.statusCode), error.code)
+  }
 })
 
 t.test('a problem names its condition', async t => {

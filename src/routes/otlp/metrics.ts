@@ -60,16 +60,14 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
 
   // Decompressed before parsing, and the body limit applies to the decompressed bytes too, so a
   // small gzip bomb is refused with 413 instead of filling memory.
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
     const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase()
     if (encoding === 'identity') return payload
-    if (encoding !== 'gzip')
-      throw Object.assign(
-        new errors.UnsupportedEncoding(`Content-Encoding ${encoding} is not supported (gzip or none)`),
-        {
-          statusCode: 415
-        }
-      )
+    if (encoding !== 'gzip') {
+      // RFC 9110 §15.5.16: a 415 for a content coding names the codings accepted.
+      void reply.header('accept-encoding', 'gzip')
+      throw new errors.UnsupportedEncoding(`Content-Encoding ${encoding} is not supported (gzip or none)`)
+    }
     const gunzip = createGunzip()
     const inflated = Object.assign(gunzip, { receivedEncodedLength: 0 })
     payload.on('data', (chunk: Buffer) => {

@@ -314,7 +314,10 @@ t.test(
     t.equal((await post('{"resourceMetrics": 5}', { 'content-type': 'application/json' })).statusCode, 400)
     const notGzip = await post('plain', { 'content-type': 'application/json', 'content-encoding': 'gzip' })
     t.equal(notGzip.statusCode, 400)
-    t.equal((await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })).statusCode, 415)
+    const brotli = await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })
+    t.equal(brotli.statusCode, 415, 'an unsupported content coding is 415 (RFC 9110 §15.5.16)')
+    t.match(brotli.json(), { status: 415, code: 'UNSUPPORTED_ENCODING' })
+    t.equal(brotli.headers['accept-encoding'], 'gzip', 'naming the coding that is accepted')
     // A small gzip that inflates past the limit: refused, whatever its compressed size.
     const bomb = gzipSync(JSON.stringify({ resourceMetrics: [], padding: 'x'.repeat(100_000) }))
     t.ok(bomb.length < 2048)
