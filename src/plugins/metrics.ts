@@ -11,7 +11,9 @@
 // one worker's figures, which would look like counters that went back.
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { FastifyError } from 'fastify'
 import { errors } from '../errors.js'
+import { sendError } from './errors.js'
 
 export interface Metrics {
   registry: Registry
@@ -82,10 +84,19 @@ export default fp<MetricsOptions>(
     const gather = options.serviceMetrics
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       if (gather === undefined) return await reply.type(registry.contentType).send(await registry.metrics())
-      const text = await gather().catch((err: unknown) => {
+      let text: string
+      try {
+        text = await gather()
+      } catch (err) {
         request.log.warn({ err }, "metrics: gathering the workers' metrics failed")
-        throw new errors.MetricsUnavailable("the workers' metrics could not be gathered; try again")
-      })
+        // Registered before the error handler (it counts every request), so it answers its
+        // problem itself, with Retry-After like every 503.
+        return sendError(
+          new errors.MetricsUnavailable("the workers' metrics could not be gathered; try again") as FastifyError,
+          request,
+          reply
+        )
+      }
       return await reply.type(registry.contentType).send(text)
     })
   },

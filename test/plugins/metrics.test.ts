@@ -44,5 +44,7 @@ t.test("a worker's scrape serves what the primary gathered, and a failed gatheri
   const failed = await ctx.app.inject('/metrics')
   t.equal(failed.statusCode, 503)
   t.equal(failed.json().code, 'METRICS_UNAVAILABLE')
+  t.equal(failed.headers['content-type'], 'application/problem+json; charset=utf-8', 'a problem like every refusal')
+  t.equal(failed.headers['retry-after'], '1')
   t.notMatch(failed.body, /a worker did not answer/, 'the cause stays in the log')
 })
