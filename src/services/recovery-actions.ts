@@ -64,10 +64,8 @@ export async function requestRecoveryAction(
   // A dry run touches nothing, so only a real run of a risky type waits for an admin, and it
   // always does: requires_approval may add approval to a safe type, never waive it.
   const requiresApproval = (risky && input.dry_run !== true) || input.requires_approval === true
-  const organizationId = inCredentialOrganization(caller, input).organization_id ?? null
   const row = {
-    ...input,
-    organization_id: organizationId,
+    ...inCredentialOrganization(caller, input),
     requires_approval: requiresApproval,
     approval_expires_at: requiresApproval ? new Date(Date.now() + policy.approvalTtlMs) : undefined,
     trigger_type: 'manual',
@@ -79,7 +77,7 @@ export async function requestRecoveryAction(
       await createOnce(tx, idempotency, async () => {
         const parameters = await withRollbackVersion(
           tx,
-          organizationId,
+          row.organization_id ?? null,
           input.target_component_name,
           input.action_type,
           input.action_parameters ?? {}

@@ -7,14 +7,14 @@
 import type { Tx } from '../../db/client.js'
 import { recordDecision } from '../../db/decision-audit-log.js'
 import { isStatementRefusal, isUnanswered } from '../../db/errors.js'
+import type { Static } from 'typebox'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
+import type { HealingSkip } from '../../schemas/self-healing.js'
 import { ENGINE } from './audit.js'
 import type { EngineContext } from './context.js'
 
-export interface Skipped {
-  anomaly_id: string
-  reason: string
-}
+/** An anomaly the run skipped, as the run's report (HealingSkip) gives it. */
+export type Skipped = Static<typeof HealingSkip>
 
 type SignalRow = Pick<
   AnomalyRow,
