@@ -47,7 +47,34 @@ const SELFTEST_REPEAT: RepeatRule = {
   outOfOrder: true
 }
 
-export async function raiseSignal(tx: Tx, signal: SelftestSignal): Promise<RaisedSignal> {
+// Each result's signal writes happen in its own transaction, stamped with its start, and a run
+// that began earlier may commit later. So that the signal ends as the latest result says, one
+// test's signal writes take turns (the lock lasts until commit, and each statement after it sees
+// what the previous holder committed), and each gives way to a newer result: a pass does not
+// resolve a failure observed after it began, and a failure or regression a newer result has
+// already put right opens nothing.
+async function takeTurn(tx: Tx, componentName: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtext('core314.selftest_signal'), hashtext(${componentName}))`
+}
+
+/** A result of the test stored after this transaction began that clears a signal of this type. */
+async function clearedSince(tx: Tx, testName: string, anomalyType: SelftestAnomalyType): Promise<boolean> {
+  const [row] = await tx<Array<{ cleared: boolean }>>`
+    select exists (
+      select 1 from selftest_results
+      where test_name = ${testName} and created_at > now() and success
+        and (${anomalyType} = 'selftest_failure' or not regression_detected)
+    ) as cleared`
+  return row?.cleared === true
+}
+
+/**
+ * Opens the test's signal of this type or repeats the active one; undefined when a newer result
+ * of the test has already cleared it.
+ */
+export async function raiseSignal(tx: Tx, testName: string, signal: SelftestSignal): Promise<RaisedSignal | undefined> {
+  await takeTurn(tx, signal.source_component_name)
+  if (await clearedSince(tx, testName, signal.anomaly_type)) return undefined
   // The transaction's time, as every other self-test write stamps it.
   const [clock] = await tx<Array<{ now: Date }>>`select now()`
   const draft: Partial<Record<SignalColumn, unknown>> = {
@@ -63,17 +90,21 @@ export async function raiseSignal(tx: Tx, signal: SelftestSignal): Promise<Raise
   return { id: row.id, inserted: row.inserted, historical_occurrences: row.historical_occurrences }
 }
 
-/** Resolves the test's active signal of this type, if any; returns the ids resolved. */
+/**
+ * Resolves the test's active signal of this type, unless a newer result observed it; returns the
+ * ids resolved.
+ */
 export async function resolveSignal(
   tx: Tx,
   componentName: string,
   anomalyType: SelftestAnomalyType,
   notes: string
 ): Promise<string[]> {
+  await takeTurn(tx, componentName)
   const rows = await tx<{ id: string }[]>`
     update anomaly_signals set status = 'resolved', resolution_notes = ${notes}, last_observed_at = now()
     where organization_id is null and source_component_name = ${componentName} and anomaly_type = ${anomalyType}
-      and source_type = 'selftest' and status in ${tx(ACTIVE_STATUSES)}
+      and source_type = 'selftest' and status in ${tx(ACTIVE_STATUSES)} and last_observed_at <= now()
     returning id`
   return rows.map(row => row.id)
 }

@@ -1,15 +1,19 @@
-// Self-test signals raised by runs that overlap, the run that started later committing first.
-// Regression: the earlier run's raise then matched no row (its time was older than the signal's
-// detection), so it failed, and POST /v1/selftests/run answered 500. Whatever the order they
-// commit in, the signal ends as if they had committed in the order they ran: every failing run
-// counted, the earliest detection, the latest observation and what the latest run said.
+// Self-test signals raised and resolved by runs that overlap, the run that started later
+// committing first. Regressions: the earlier run's raise then matched no row (its time was older
+// than the signal's detection), so it failed, and POST /v1/selftests/run answered 500; the
+// earlier run's pass resolved the later run's failure; the earlier run's failure opened a signal
+// the later run's pass had put right. Whatever the order they commit in, the signal ends as if
+// they had committed in the order they ran: every failing run counted, the earliest detection,
+// the latest observation, what the latest run said, and open only if the latest run failed.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { Sql, Tx } from '../../src/db/client.js'
-import { raiseSignal, type RaisedSignal, type SelftestSignal } from '../../src/db/selftest-signals.js'
+import { raiseSignal, resolveSignal, type RaisedSignal, type SelftestSignal } from '../../src/db/selftest-signals.js'
+import { freshDatabase, ownerSql } from '../helpers/database.js'
 import { as, database } from './fixtures.js'
 
-const COMPONENT = 'selftest:database_connectivity'
+const TEST = 'database_connectivity'
+const COMPONENT = `selftest:${TEST}`
 
 function failure(run: string, severity: string): SelftestSignal {
   const resultId = randomUUID()
@@ -40,29 +44,54 @@ interface Raise {
 
 async function raise(tx: Tx, signal: SelftestSignal): Promise<Raise> {
   const [clock] = await tx<Array<{ at: string }>>`select now()::text as at`
-  return { at: (clock as { at: string }).at, raised: await raiseSignal(tx, signal), signal }
+  const raised = await raiseSignal(tx, TEST, signal)
+  if (raised === undefined) throw new Error('the raise was dropped')
+  return { at: (clock as { at: string }).at, raised, signal }
 }
 
-/** The older run's transaction begins first but raises only after the newer one has committed. */
-async function overlapping(sql: Sql): Promise<{ older: Raise; newer: Raise }> {
+/** The older run's transaction begins first but writes only after the newer one has committed. */
+async function interleaved<Older, Newer>(
+  sql: Sql,
+  older: (tx: Tx) => Promise<Older>,
+  newer: (tx: Tx) => Promise<Newer>
+): Promise<{ older: Older; newer: Newer }> {
   let began = (): void => {}
   let release = (): void => {}
   const olderBegan = new Promise<void>(resolve => (began = resolve))
   const newerCommitted = new Promise<void>(resolve => (release = resolve))
-  const older = as(sql, 'service', async tx => {
+  const olderRun = as(sql, 'service', async tx => {
     await tx`select 1`
     began()
     await newerCommitted
-    return await raise(tx, failure('older', 'critical'))
+    return await older(tx)
   })
   await olderBegan
   try {
-    const newer = await as(sql, 'service', async tx => await raise(tx, failure('newer', 'high')))
+    const newerDone = await as(sql, 'service', newer)
     release()
-    return { older: await older, newer }
+    return { older: await olderRun, newer: newerDone }
   } finally {
     release()
   }
+}
+
+async function overlapping(sql: Sql): Promise<{ older: Raise; newer: Raise }> {
+  return await interleaved(
+    sql,
+    async tx => await raise(tx, failure('older', 'critical')),
+    async tx => await raise(tx, failure('newer', 'high'))
+  )
+}
+
+/** A passing result of the test, stored as the run stores it (its time is its transaction's). */
+async function passed(tx: Tx): Promise<void> {
+  await tx`insert into selftest_results (test_name, test_category, execution_status, test_result, success)
+    values (${TEST}, 'database', 'completed', 'passed', true)`
+}
+
+async function statusOf(sql: Sql, id: string): Promise<string | undefined> {
+  const [row] = await sql<Array<{ status: string }>>`select status from anomaly_signals where id = ${id}`
+  return row?.status
 }
 
 /** The open signal, with its detection and last observation compared to the raises' times. */
@@ -129,4 +158,94 @@ t.test('a late raise on a signal already open does not take it back to the older
     anomaly_description: 'the newer run failed',
     metadata: { run: 'newer' }
   })
+})
+
+t.test('a pass that commits after a newer failure leaves that failure open', async t => {
+  const sql = await database(t)
+  const { older, newer } = await interleaved(
+    sql,
+    async tx => await resolveSignal(tx, COMPONENT, 'selftest_failure', 'the older run passed'),
+    async tx => await raise(tx, failure('newer', 'high'))
+  )
+  t.same(older, [], 'the older pass resolved nothing')
+  t.equal(await statusOf(sql, newer.raised.id), 'open')
+})
+
+t.test('a pass that commits after an older failure resolves it', async t => {
+  const sql = await database(t)
+  const first = await as(sql, 'service', async tx => await raise(tx, failure('first', 'high')))
+  const resolved = await as(
+    sql,
+    'service',
+    async tx => await resolveSignal(tx, COMPONENT, 'selftest_failure', 'passed again')
+  )
+  t.same(resolved, [first.raised.id])
+  t.equal(await statusOf(sql, first.raised.id), 'resolved')
+})
+
+t.test('a failure that commits after a newer pass was stored opens nothing', async t => {
+  const sql = await database(t)
+  const first = await as(sql, 'service', async tx => await raise(tx, failure('first', 'high')))
+  const { older, newer } = await interleaved(
+    sql,
+    async tx => await raiseSignal(tx, TEST, failure('older', 'critical')),
+    async tx => {
+      await passed(tx)
+      return await resolveSignal(tx, COMPONENT, 'selftest_failure', 'the newer run passed')
+    }
+  )
+  t.same(newer, [first.raised.id], 'the newer pass resolved the open failure')
+  t.equal(older, undefined, 'the older failure was dropped')
+  const open = await sql`select id from anomaly_signals where source_component_name = ${COMPONENT} and status = 'open'`
+  t.equal(open.length, 0, 'no signal open after the latest run passed')
+})
+
+t.test('a failure after an older pass still opens its signal', async t => {
+  const sql = await database(t)
+  await as(sql, 'service', passed)
+  const raised = await as(sql, 'service', async tx => await raiseSignal(tx, TEST, failure('later', 'high')))
+  t.match(raised, { inserted: true })
+})
+
+t.test('a failure raised while a newer pass is being stored waits for it, then opens nothing', async t => {
+  const { url } = await freshDatabase(t)
+  const sql = ownerSql(t, url)
+  // The two transactions hold both of sql's connections; the wait is watched from another.
+  const watcher = ownerSql(t, url)
+  const first = await as(sql, 'service', async tx => await raise(tx, failure('first', 'high')))
+  let olderBegan = (): void => {}
+  let newerWrote = (): void => {}
+  let commitNewer = (): void => {}
+  const began = new Promise<void>(resolve => (olderBegan = resolve))
+  const wrote = new Promise<void>(resolve => (newerWrote = resolve))
+  const commit = new Promise<void>(resolve => (commitNewer = resolve))
+  const older = as(sql, 'service', async tx => {
+    await tx`select 1`
+    olderBegan()
+    await wrote
+    return await raiseSignal(tx, TEST, failure('older', 'critical'))
+  })
+  await began
+  const newer = as(sql, 'service', async tx => {
+    await passed(tx)
+    const resolved = await resolveSignal(tx, COMPONENT, 'selftest_failure', 'the newer run passed')
+    newerWrote()
+    await commit
+    return resolved
+  })
+  try {
+    await wrote
+    // The older raise is waiting (for its turn, or without one for the signal's row) while the
+    // newer pass is still uncommitted.
+    for (let waiting = false; !waiting;) {
+      const [row] = await watcher<Array<{ waiting: boolean }>>`
+        select exists (select 1 from pg_locks where not granted) as waiting`
+      waiting = row?.waiting === true
+    }
+  } finally {
+    commitNewer()
+  }
+  t.same(await newer, [first.raised.id])
+  t.equal(await older, undefined, 'the older failure saw the newer pass once it committed')
+  t.equal(await statusOf(sql, first.raised.id), 'resolved')
 })

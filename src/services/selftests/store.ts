@@ -126,7 +126,8 @@ async function notify(
   const notifications: Notification[] = []
   for (const type of raised) {
     if (type === undefined) continue
-    const signal = await raiseSignal(tx, signalOf(type, definition, row, judgement.comparison))
+    const signal = await raiseSignal(tx, definition.name, signalOf(type, definition, row, judgement.comparison))
+    if (signal === undefined) continue
     notifications.push({
       channel: 'anomaly_signals',
       anomaly_type: type,
