@@ -34,6 +34,7 @@ export interface AttemptEvent {
 
 export const channels = {
   escalation: diagnostics.channel('core314:escalation'),
+  healingSkip: diagnostics.channel('core314:healing-skip'),
   llmCall: diagnostics.channel('core314:llm-call'),
   refusedEvents: diagnostics.channel('core314:refused-events'),
   runDuration: diagnostics.channel('core314:run-duration'),
@@ -47,6 +48,8 @@ function publisher<T>(channel: diagnostics.Channel): (event: T) => void {
 }
 
 export const publishEscalation = publisher<EscalationEvent>(channels.escalation)
+/** A healing run could not decide for one anomaly signal and skipped it. */
+export const publishHealingSkip = publisher<Record<string, never>>(channels.healingSkip)
 export const publishLlmCall = publisher<LlmCallEvent>(channels.llmCall)
 export const publishAttempt = publisher<AttemptEvent>(channels.attempt)
 export const publishRunDuration = publisher<RunDurationEvent>(channels.runDuration)

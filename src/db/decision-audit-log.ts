@@ -55,3 +55,16 @@ export async function recordDecisions(tx: Tx, records: DecisionRecord[]): Promis
 export async function recordDecision(tx: Tx, record: DecisionRecord): Promise<void> {
   await recordDecisions(tx, [record])
 }
+
+/** The latest entry `component` recorded about a subject: its outcome and reasoning. */
+export async function latestDecisionAbout(
+  tx: Tx,
+  component: string,
+  subject: { type: string; id: string }
+): Promise<{ outcome: string | null; reasoning: string | null } | undefined> {
+  const [row] = await tx<Array<{ outcome: string | null; reasoning: string | null }>>`
+    select outcome, reasoning from decision_audit_log
+    where subject_id = ${subject.id} and subject_type = ${subject.type} and component = ${component}
+    order by created_at desc, id desc limit 1`
+  return row
+}

@@ -148,6 +148,11 @@ export default fp(
       labelNames: ['severity'],
       registers
     })
+    const skipped = new Counter({
+      name: 'core314_healing_signals_skipped_total',
+      help: 'Anomaly signals a healing run could not plan or store an action for, skipped until the next run',
+      registers
+    })
     const notifications = new Counter({
       name: 'core314_escalation_notifications_total',
       help: 'Escalation notifications by channel kind (slack, webhook) and outcome (sent, failed)',
@@ -192,6 +197,7 @@ export default fp(
       for (const kind of ['slack', 'webhook']) notifications.inc({ channel_kind: kind, outcome }, 0)
     }
     llmCalls.inc({ outcome: 'answered' }, 0)
+    skipped.inc(0)
 
     const subscriptions: Array<[Channel, ChannelListener]> = [
       [
@@ -201,6 +207,12 @@ export default fp(
           escalations.inc({ severity: event.severity })
           for (const sent of event.notifications)
             notifications.inc({ channel_kind: sent.kind, outcome: sent.ok ? 'sent' : 'failed' })
+        }
+      ],
+      [
+        channels.healingSkip,
+        () => {
+          skipped.inc()
         }
       ],
       [

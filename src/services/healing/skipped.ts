@@ -1,15 +1,18 @@
 // One signal the engine cannot decide for must not stop it deciding for every other: a value
 // no action can be stored with, or a fault in planning one. Each signal is decided in its own
 // savepoint, so a failure undoes that signal's writes alone; the signal is skipped, logged with
-// the details, recorded in decision_audit_log by a run that stores its decisions, and tried
-// again on the next run. The run's locks (the decisions lock, the signals' row locks) are taken
+// the details, counted (core314_healing_signals_skipped_total, which an alert watches), recorded
+// in decision_audit_log by a run that stores its decisions, and tried again on the next run. A
+// signal skipped on every tick for the same reason is recorded once for the streak, not once a
+// tick. The run's locks (the decisions lock, the signals' row locks) are taken
 // before the savepoints and kept through a rollback to one, so no two runs decide one signal.
 import type { Tx } from '../../db/client.js'
-import { recordDecision } from '../../db/decision-audit-log.js'
+import { latestDecisionAbout, recordDecision } from '../../db/decision-audit-log.js'
 import { isStatementRefusal, isUnanswered } from '../../db/errors.js'
 import type { Static } from 'typebox'
 import type { AnomalyRow } from '../../schemas/anomalies.js'
 import type { HealingSkip } from '../../schemas/self-healing.js'
+import { publishHealingSkip } from '../../telemetry.js'
 import { ENGINE } from './audit.js'
 import type { EngineContext } from './context.js'
 
@@ -51,23 +54,26 @@ export async function skipOnFailure<T>(
     )
     const reason = why(error)
     if (options.record) {
-      await recordDecision(tx, {
-        decision_type: 'action_chosen',
-        component: ENGINE,
-        subject_type: 'anomaly_signal',
-        subject_id: anomaly.id,
-        user_id: anomaly.user_id,
-        organization_id: anomaly.organization_id,
-        input: {
-          anomaly_type: anomaly.anomaly_type,
-          severity: anomaly.severity,
-          component_name: anomaly.source_component_name
-        },
-        decision: { error_code: error instanceof Error ? ((error as { code?: unknown }).code ?? null) : null },
-        outcome: 'skipped',
-        reasoning: reason,
-        actor: ctx.owner
-      })
+      publishHealingSkip({})
+      const last = await latestDecisionAbout(tx, ENGINE, { type: 'anomaly_signal', id: anomaly.id })
+      if (last?.outcome !== 'skipped' || last.reasoning !== reason)
+        await recordDecision(tx, {
+          decision_type: 'action_chosen',
+          component: ENGINE,
+          subject_type: 'anomaly_signal',
+          subject_id: anomaly.id,
+          user_id: anomaly.user_id,
+          organization_id: anomaly.organization_id,
+          input: {
+            anomaly_type: anomaly.anomaly_type,
+            severity: anomaly.severity,
+            component_name: anomaly.source_component_name
+          },
+          decision: { error_code: error instanceof Error ? ((error as { code?: unknown }).code ?? null) : null },
+          outcome: 'skipped',
+          reasoning: reason,
+          actor: ctx.owner
+        })
     }
     skipped.push({ anomaly_id: anomaly.id, reason })
     return undefined

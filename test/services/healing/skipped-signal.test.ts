@@ -1,8 +1,9 @@
 // Regression: one open signal whose action the database refused (an empty component name, which
 // recovery_actions does not take as a target) failed every heal tick and every POST
 // /v1/self-healing/run, so no organization's signals were acted on until it was resolved. Such a
-// signal is now skipped alone, recorded, and tried again on the next run; so is one whose
-// planning fails in the service itself, in a preview too.
+// signal is now skipped alone, recorded, counted, and tried again on the next run; so is one
+// whose planning fails in the service itself, in a preview too. A signal skipped on every run
+// is recorded once for the streak, not once a tick.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { Sql } from '../../../src/db/client.js'
@@ -32,6 +33,13 @@ async function run(ctx: TestApp, payload: Record<string, unknown>) {
     payload
   })
   return { status: res.statusCode, body: res.json() }
+}
+
+async function skippedCount(ctx: TestApp): Promise<number> {
+  const res = await ctx.app.inject('/metrics')
+  const line = /^core314_healing_signals_skipped_total (\d+)$/m.exec(res.body)
+  if (line === null) throw new Error('core314_healing_signals_skipped_total is not exposed')
+  return Number(line[1])
 }
 
 async function skips(sql: Sql) {
@@ -70,6 +78,7 @@ t.test('POST /v1/self-healing/run decides for the others and lists the skipped s
   const bad = await emptyNamed(sql, randomUUID())
   const good = await anomaly(sql, { organization_id: randomUUID() })
 
+  t.equal(await skippedCount(ctx), 0)
   const first = await run(ctx, {})
   t.equal(first.status, 200, JSON.stringify(first.body))
   t.match(first.body.decisions, [{ anomaly_id: good, action_id: String }])
@@ -81,7 +90,13 @@ t.test('POST /v1/self-healing/run decides for the others and lists the skipped s
   t.equal(named.status, 200, 'asked for by id, it is tried again and skipped again')
   t.same(named.body.decisions, [])
   t.match(named.body.skipped, [{ anomaly_id: bad, reason: REFUSED }])
-  t.equal((await skips(sql)).length, 2, 'each run records its skip')
+  t.equal(await skippedCount(ctx), 2, 'each run counts its skip')
+  t.equal((await skips(sql)).length, 1, 'the audit log holds one entry for the streak')
+
+  await sql`insert into decision_audit_log (decision_type, component, subject_type, subject_id, outcome)
+    values ('guard_held', 'self-healing-engine', 'anomaly_signal', ${bad}, 'held')`
+  await run(ctx, { anomaly_id: bad })
+  t.equal((await skips(sql)).length, 2, 'after another decision about it, a skip is recorded again')
 })
 
 t.test('a fault in planning one signal skips it, in a run and in a preview, with no details leaked', async t => {
