@@ -1,6 +1,6 @@
 // The component registry: control targets per component. Secrets go in, never come out.
 import { Type, type Static } from 'typebox'
-import { jsonObject, nullable, optional, text, timestamp, uuid } from './fields.js'
+import { jsonObject, name, nullable, optional, text, timestamp, uuid } from './fields.js'
 
 /** Also the longest path parameter of any route: the router is sized by it (app.ts). */
 export const COMPONENT_NAME_MAX_LENGTH = 200
@@ -10,6 +10,12 @@ export const ComponentName = Type.String({
   pattern: `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${COMPONENT_NAME_MAX_LENGTH - 1}}$`,
   examples: ['orchestrate-flow']
 })
+
+/**
+ * A component's name as health events, signals, actions and breakers carry it: any 1-200
+ * characters, wider than a registered name, since components report under their own names.
+ */
+export const ReportedComponentName = name(COMPONENT_NAME_MAX_LENGTH, { examples: ['orchestrate-flow'] })
 
 /** Which organization's component a read means: a UUID, or `platform` for the platform's own. */
 export const OrganizationQuery = Type.Optional(

@@ -2,7 +2,7 @@
 // whether to send a component traffic.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ComponentName, OrganizationQuery } from '../../schemas/components.js'
+import { ReportedComponentName, OrganizationQuery } from '../../schemas/components.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
@@ -48,7 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         summary: "One component's circuit breaker: closed, open (until next_probe_at) or half_open",
         description: "Within the caller's organization, or the one named; the service role must name it.",
-        params: Type.Object({ component_name: ComponentName }),
+        params: Type.Object({ component_name: ReportedComponentName }),
         querystring: Type.Object({ organization_id: OrganizationQuery }, { additionalProperties: false }),
         response: { 200: ref(CircuitBreaker, 'The breaker'), ...problems(400, 401, 404, 429) }
       }

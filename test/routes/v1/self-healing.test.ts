@@ -85,6 +85,20 @@ t.test('circuit breakers: a component never tripped is 404, the list filters by 
   )
 })
 
+t.test('a breaker is read by any name a component reports under, not only a registrable one', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const name = 'Zahlungsdienst – café ✓ (eu)'
+  await sql`insert into circuit_breakers (organization_id, component_name, state, opened_at, next_probe_at)
+    values (${ctx.user.organizationId}, ${name}, 'open', now(), now() + interval '1 minute')`
+  const got = await ctx.app.inject({
+    url: `/v1/circuit-breakers/${encodeURIComponent(name)}`,
+    headers: ctx.user.headers
+  })
+  t.equal(got.statusCode, 200, got.body)
+  t.match(got.json(), { component_name: name, state: 'open' })
+})
+
 t.test(
   "circuit breakers are their organization's: same name, other organization or the platform, never shown",
   async t => {
