@@ -48,6 +48,8 @@ export interface Config {
    * ends its idle transaction past it, and the request answers 503 a second later at most.
    */
   dbRequestTimeoutMs: number
+  /** The longest a single health event waits for its caller's other requests to share its commit. */
+  eventCommitWaitMs: number
   /** A cron expression per job, or null when the job is switched off. */
   schedules: Record<JobName, string | null>
   logLevel: string
@@ -345,6 +347,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     jobsEnabled: env.JOBS_ENABLED,
     jobLockTimeoutMs: env.JOB_LOCK_TIMEOUT_MS,
     dbRequestTimeoutMs: env.DB_REQUEST_TIMEOUT_MS,
+    eventCommitWaitMs: env.EVENT_COMMIT_WAIT_MS,
     schedules: {
       monitor: scheduleOf(env.MONITOR_CRON),
       detect: scheduleOf(env.DETECT_CRON),

@@ -132,6 +132,61 @@ t.test('a group waits for a slow statement no longer than maxHoldMs', async t =>
   t.equal((await Promise.all(answers)).length, 2, 'both stored')
 })
 
+/**
+ * `callers` closed loops, each sending its next event a few milliseconds after its previous one
+ * is answered (its own round trip, longer for each caller), so they come back in turns of their own.
+ */
+async function closedLoops(store: StoreHealthEvent, caller: Caller, org: string, callers: number, rounds: number) {
+  const loop = async (_: unknown, index: number) => {
+    const rows: HealthEventRow[] = []
+    for (let round = 0; round < rounds; round += 1) {
+      rows.push(await store(caller, event(org)))
+      await new Promise(resolve => setTimeout(resolve, 2 + 3 * index))
+    }
+    return rows
+  }
+  return (await Promise.all(Array.from({ length: callers }, loop))).flat()
+}
+
+async function transactionsOf(owner: ReturnType<typeof ownerSql>, org: string): Promise<number> {
+  const [row] = await owner<Array<{ transactions: number }>>`
+    select count(distinct xmin::text)::int as transactions from system_health_events where organization_id = ${org}`
+  return row?.transactions ?? 0
+}
+
+t.test("callers just answered are waited for, so an identity's steady callers share each commit", async t => {
+  const { store, owner } = await setup(t, { commitWaitMs: 60_000 })
+  const org = randomUUID()
+  const rows = await closedLoops(store, serviceOf(org), org, 4, 10)
+  t.equal(new Set(rows.map(row => row.id)).size, 40, 'every event answered with its own row')
+  // Without the wait, a caller answered first goes alone while the other three wait for it:
+  // about two transactions a round.
+  t.ok((await transactionsOf(owner, org)) <= 12, 'about one transaction a round of four')
+})
+
+t.test('a lone caller is never held for others', async t => {
+  // With a wait that long, a held request would outlast the test's timeout.
+  const { store, owner } = await setup(t, { commitWaitMs: 600_000 })
+  const org = randomUUID()
+  const rows = await closedLoops(store, serviceOf(org), org, 1, 5)
+  t.equal(rows.length, 5)
+  t.equal(await transactionsOf(owner, org), 5)
+})
+
+t.test('when a caller stops, the others wait for it at most commitWaitMs, once', async t => {
+  const { store, owner } = await setup(t, { commitWaitMs: 100 })
+  const org = randomUUID()
+  const caller = serviceOf(org)
+  await closedLoops(store, caller, org, 2, 3)
+  // Held for its former companion once, then known to be alone: were it held for good, this
+  // would not return.
+  const rows = await closedLoops(store, caller, org, 1, 3)
+  const [row] = await owner<Array<{ transactions: number }>>`
+    select count(distinct xmin::text)::int as transactions from system_health_events
+    where id in ${owner(rows.map(one => one.id))}`
+  t.equal(row?.transactions, 3, 'the remaining caller is answered, one transaction each')
+})
+
 t.test('an event the database refuses fails alone; the others are stored once each', async t => {
   const { store, owner } = await setup(t)
   const org = randomUUID()

@@ -37,7 +37,7 @@ async function countRefusals(request: FastifyRequest, reply: FastifyReply): Prom
 }
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const storeHealthEvent = healthEventGroups(app.db)
+  const storeHealthEvent = healthEventGroups(app.db, { commitWaitMs: config.eventCommitWaitMs })
   app.post(
     '/health-events',
     {
