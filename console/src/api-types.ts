@@ -3794,12 +3794,11 @@ export interface components {
         ChannelUpdate: {
             name?: string;
             /**
-             * @description Escalations at or above it are sent; their acknowledgement and resolution follow
-             * @default low
+             * @description Escalations at or above it are sent; their acknowledgement and resolution follow. Unchanged when left out
              * @enum {unknown}
              */
             min_severity?: "low" | "medium" | "high" | "critical";
-            /** @default true */
+            /** @description Unchanged when left out */
             enabled?: boolean;
             /**
              * Format: uri

@@ -7,14 +7,21 @@ const severity = (options: Record<string, unknown> = {}) => Type.Enum(['low', 'm
 const httpUrl = (description: string) =>
   Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000, description })
 
+const SEVERITY_DESCRIPTION = 'Escalations at or above it are sent; their acknowledgement and resolution follow'
+
+// A create fills in what it is not given; an update must not, or Ajv's useDefaults would turn
+// a PATCH of the name into a reset of the severity and a re-enabling of a disabled channel.
+const defaulted = {
+  min_severity: Type.Optional(severity({ default: 'low', description: SEVERITY_DESCRIPTION })),
+  enabled: Type.Optional(Type.Boolean({ default: true }))
+}
+
+const changed = {
+  min_severity: Type.Optional(severity({ description: `${SEVERITY_DESCRIPTION}. Unchanged when left out` })),
+  enabled: Type.Optional(Type.Boolean({ description: 'Unchanged when left out' }))
+}
+
 const settable = {
-  min_severity: Type.Optional(
-    severity({
-      default: 'low',
-      description: 'Escalations at or above it are sent; their acknowledgement and resolution follow'
-    })
-  ),
-  enabled: Type.Optional(Type.Boolean({ default: true })),
   url: Type.Optional(
     httpUrl(
       'webhook: where notifications are POSTed (required). pagerduty: an Events API URL other than https://events.pagerduty.com/v2/enqueue, e.g. the EU one'
@@ -49,6 +56,7 @@ export const ChannelInput = Type.Object(
     organization_id: Type.Optional(
       uuid({ description: 'For the service role: the organization the channel belongs to' })
     ),
+    ...defaulted,
     ...settable
   },
   {
@@ -68,6 +76,7 @@ export const ChannelInput = Type.Object(
 export const ChannelUpdate = Type.Object(
   {
     name: Type.Optional(name(100)),
+    ...changed,
     ...settable
   },
   {

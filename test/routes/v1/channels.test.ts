@@ -128,6 +128,33 @@ t.test('secrets are write-only and sealed; another organization neither sees nor
   t.same((await ctx.app.inject({ url: '/v1/channels', headers: ctx.admin.headers })).json(), [])
 })
 
+t.test('a PATCH changes only the fields it gives; an empty one is refused', async t => {
+  const ctx = await buildTestApp(t)
+  const created = await channel(ctx, {
+    name: 'quiet hook',
+    kind: 'webhook',
+    url: 'https://hooks.example.com/core314',
+    min_severity: 'critical',
+    enabled: false
+  })
+  const patch = async (payload: Record<string, unknown>) =>
+    await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/channels/${created.id as string}`,
+      headers: ctx.admin.headers,
+      payload
+    })
+
+  const renamed = await patch({ name: 'renamed hook' })
+  t.equal(renamed.statusCode, 200)
+  t.match(renamed.json(), { name: 'renamed hook', min_severity: 'critical', enabled: false })
+  const empty = await patch({})
+  t.equal(empty.statusCode, 400)
+  t.match(empty.json(), { code: 'INVALID_FIELDS', errors: [{ path: '/body' }] })
+  const stored = await ctx.app.inject({ url: `/v1/channels/${created.id as string}`, headers: ctx.admin.headers })
+  t.match(stored.json(), { name: 'renamed hook', min_severity: 'critical', enabled: false })
+})
+
 t.test('each kind is told which fields it needs, naming them', async t => {
   const ctx = await buildTestApp(t)
   const post = async (payload: Record<string, unknown>) =>
