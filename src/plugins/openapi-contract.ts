@@ -1,9 +1,13 @@
 // What every operation of the OpenAPI document says without its route saying it, derived from
 // how the service actually behaves, so a new route is documented right without thinking:
 // - security: bearer where the route admits callers (auth plugin), explicitly none elsewhere;
-// - 401 (with its WWW-Authenticate challenge) and 403 where the auth plugin can refuse, 429
-//   wherever the rate limit applies (all but UNLIMITED_ROUTES),
-//   503 on every /v1 operation (each touches the database under a request deadline);
+// - 401 (with its WWW-Authenticate challenge) and 403 where the auth plugin can refuse (every
+//   route it guards: one that admits every token still refuses an ingest key), 429 wherever the
+//   rate limit applies (all but UNLIMITED_ROUTES), 503 on every /v1 operation (each touches the
+//   database under a request deadline), 413 and 415 wherever a body is read (Fastify's body
+//   limit and content-type parsers), 414 wherever a path parameter is (the router's length cap);
+// - the headers the plugins put on responses: X-Request-Id on all, the rate limit's counters
+//   where it applies, Idempotent-Replayed on the 201 of a route taking an Idempotency-Key;
 // - inputs with a server default are optional: Ajv (useDefaults) fills a missing property
 //   before `required` is checked, so the service accepts a request without it, and a generated
 //   client or a validating proxy must too;
@@ -27,8 +31,10 @@ declare module 'fastify' {
   }
 }
 
-const CALLER_KINDS: CallerKind[] = ['user', 'admin', 'service']
+const CREDENTIAL_KINDS: CallerKind[] = ['user', 'admin', 'service', 'ingest']
 const OPTIONAL_BODY = 'x-core314-optional-body'
+const RATE_LIMITED_MARK = 'x-core314-rate-limited'
+const IDEMPOTENT_MARK = 'x-core314-idempotent'
 const COMPONENT_PREFIX = '#/components/schemas/'
 
 // @fastify/swagger turns each response header's JSON schema into a Header Object.
@@ -42,6 +48,38 @@ const CHALLENGE: JsonObject = {
     description:
       'The bearer challenge (RFC 6750): `Bearer realm="core314"`, with `error="invalid_token"` when a token was sent and refused'
   }
+}
+
+// The headers plugins put on many responses, declared once under components.headers.
+const SHARED_HEADERS: Record<string, JsonObject> = {
+  RequestId: {
+    description:
+      "The request's id: the caller's X-Request-Id when it is safe to log and forward (1-128 plain characters), else a new UUID; logs, audit rows and outgoing control requests carry it",
+    schema: { type: 'string', minLength: 1, maxLength: 128 }
+  },
+  RateLimitLimit: {
+    description: 'Requests the caller may make per rate-limit window (RATE_LIMIT_MAX)',
+    schema: { type: 'integer', minimum: 0 }
+  },
+  RateLimitRemaining: {
+    description: 'Requests left to the caller in the current window',
+    schema: { type: 'integer', minimum: 0 }
+  },
+  RateLimitReset: {
+    description: 'Seconds until the current window ends',
+    schema: { type: 'integer', minimum: 0 }
+  },
+  IdempotentReplayed: {
+    description:
+      'true when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was created again), else false',
+    schema: { type: 'boolean' }
+  }
+}
+const headerRef = (name: string): JsonObject => ({ $ref: `#/components/headers/${name}` })
+const RATE_LIMIT_HEADERS: JsonObject = {
+  'X-RateLimit-Limit': headerRef('RateLimitLimit'),
+  'X-RateLimit-Remaining': headerRef('RateLimitRemaining'),
+  'X-RateLimit-Reset': headerRef('RateLimitReset')
 }
 
 function withRetryAfter(responses: Record<number, JsonObject>, why: string): Record<number, JsonObject> {
@@ -84,9 +122,12 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   const responses: Record<number | string, unknown> = {}
   if (allow !== undefined) {
     Object.assign(responses, problems(401))
-    if (!CALLER_KINDS.every(kind => allow.includes(kind))) Object.assign(responses, problems(403))
+    if (!CREDENTIAL_KINDS.every(kind => allow.includes(kind))) Object.assign(responses, problems(403))
   }
   if (url.startsWith('/v1/')) Object.assign(responses, UNAVAILABLE)
+  if (schema.body !== undefined || route.config?.documented?.body !== undefined)
+    Object.assign(responses, problems(413, 415))
+  if (schema.params !== undefined) Object.assign(responses, problems(414))
   Object.assign(responses, schema.response)
   // Every 503 the service sends carries Retry-After (errors.ts). A route's own 503 keeps its
   // description when it says why; on /v1 the generic one is the database's.
@@ -99,7 +140,8 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   if (route.config?.documented?.response !== undefined) Object.assign(responses, route.config.documented.response)
   // A route's own 401 is the auth plugin's too.
   if (responses[401] !== undefined) responses[401] = { ...(responses[401] as JsonObject), headers: CHALLENGE }
-  if (route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)) Object.assign(responses, RATE_LIMITED)
+  const rateLimited = route.config?.rateLimit !== false && !UNLIMITED_ROUTES.has(url)
+  if (rateLimited) Object.assign(responses, RATE_LIMITED)
 
   const described: JsonObject = {
     ...schema,
@@ -112,6 +154,9 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   if (schema.body !== undefined) described.body = defaultsOptional(schema.body)
   else if (route.config?.documented?.body !== undefined) described.body = route.config.documented.body
   if (route.config?.optionalBody === true) described[OPTIONAL_BODY] = true
+  if (rateLimited) described[RATE_LIMITED_MARK] = true
+  const headers = schema.headers as { properties?: JsonObject } | undefined
+  if (headers?.properties?.['idempotency-key'] !== undefined) described[IDEMPOTENT_MARK] = true
   return { schema: described as typeof given, url }
 }
 
@@ -135,13 +180,30 @@ function referencedComponents(node: unknown, components: JsonObject, found = new
   return found
 }
 
+/** Adds the shared headers to each response of the operation, after the response's own. */
+function declareSharedHeaders(operation: JsonObject): void {
+  const rateLimited = operation[RATE_LIMITED_MARK] === true
+  const idempotent = operation[IDEMPOTENT_MARK] === true
+  delete operation[RATE_LIMITED_MARK]
+  delete operation[IDEMPOTENT_MARK]
+  for (const [status, response] of Object.entries(operation.responses as Record<string, JsonObject>)) {
+    response.headers = {
+      ...(response.headers as JsonObject | undefined),
+      'X-Request-Id': headerRef('RequestId'),
+      ...(rateLimited ? RATE_LIMIT_HEADERS : {}),
+      ...(idempotent && status === '201' ? { 'Idempotent-Replayed': headerRef('IdempotentReplayed') } : {})
+    }
+  }
+}
+
 /** Applies the per-operation markers and makes defaulted fields of request-body components optional. */
 export const finishDocument: TransformObject = documentObject => {
   if (!('openapiObject' in documentObject)) throw new Error('the document is written as OpenAPI 3')
   const document = documentObject.openapiObject as JsonObject & {
     paths: Record<string, Record<string, JsonObject>>
-    components: { schemas: JsonObject }
+    components: { schemas: JsonObject; headers?: JsonObject }
   }
+  document.components.headers = SHARED_HEADERS
   const components = document.components.schemas
   const requestBodies: unknown[] = []
   const responses: unknown[] = []
@@ -149,6 +211,7 @@ export const finishDocument: TransformObject = documentObject => {
     for (const operation of Object.values(operations)) {
       if (operation[OPTIONAL_BODY] === true && isObject(operation.requestBody)) operation.requestBody.required = false
       delete operation[OPTIONAL_BODY]
+      declareSharedHeaders(operation)
       requestBodies.push(operation.requestBody)
       responses.push(operation.responses)
     }

@@ -45,10 +45,11 @@ export function problems(
   const descriptions: Record<number, string> = {
     400: 'Invalid input; `errors` names each field',
     401: 'Missing, malformed, wrongly signed or expired token',
-    403: "The caller's role may not do this",
+    403: "The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints)",
     404: 'Not found, or not visible to the caller',
     409: "Not allowed in the resource's current state",
     413: 'Body too large',
+    414: 'A path segment is longer than any path parameter allows (200 characters)',
     415: 'A Content-Type or Content-Encoding the route does not read',
     422: 'Idempotency-Key reused with a different body',
     429: 'Rate limit exceeded; see Retry-After',

@@ -130,6 +130,15 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
                 },
                 'application/json': { schema: EXPORT_RESPONSE_JSON }
               }
+            },
+            415: {
+              ...problems(415)[415],
+              headers: {
+                'Accept-Encoding': {
+                  type: 'string',
+                  description: 'The content codings accepted (gzip), when the Content-Encoding was refused'
+                }
+              }
             }
           }
         }
