@@ -2,6 +2,9 @@
 // every later walk over the value (validation, serialisation, the NUL-byte check) recurses
 // through it; a 4 MB body of brackets is a stack overflow waiting for one of them. The depth is
 // counted over the raw text first, so a deep body costs one linear scan and never gets parsed.
+// Fastify's text/plain parser goes: no route reads text, and with it a JSON body sent without
+// its content type (fetch's default is text/plain) was refused as "/body must be object", a
+// misleading 400 for what is a 415, the answer the contract declares for an unread type.
 import fp from 'fastify-plugin'
 import { InvalidFields } from '../errors.js'
 
@@ -32,7 +35,7 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
 export default fp(
   async app => {
     const parse = app.getDefaultJsonParser('error', 'error')
-    app.removeContentTypeParser('application/json')
+    app.removeContentTypeParser(['application/json', 'text/plain'])
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       // Generated clients send an optional body left out as an empty JSON body (optional-body.ts).
       if (body === '' && request.routeOptions.config.optionalBody === true) {

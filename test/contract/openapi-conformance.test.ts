@@ -90,6 +90,17 @@ t.test('the refusals of the auth, body and routing plugins are declared on every
   t.equal(xml.json().code, 'UNSUPPORTED_MEDIA_TYPE')
   t.same(check('post', '/v1/anomalies', xml), [])
 
+  // fetch() labels a string body text/plain unless told otherwise: the type is what is wrong.
+  const unlabelled = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/channels',
+    headers: { ...ctx.admin.headers, 'content-type': 'text/plain;charset=UTF-8' },
+    payload: JSON.stringify({ name: 'on-call', kind: 'slack', webhook_url: 'https://hooks.example.com/x' })
+  })
+  t.equal(unlabelled.json().code, 'UNSUPPORTED_MEDIA_TYPE')
+  t.same(check('post', '/v1/channels', unlabelled), [])
+  t.same((await ctx.app.inject({ url: '/v1/channels', headers: ctx.admin.headers })).json(), [], 'nothing stored')
+
   const large = await ctx.app.inject({
     method: 'POST',
     url: '/v1/channels',
