@@ -2579,7 +2579,8 @@ export interface components {
             id: string;
             test_name: string;
             test_category: string;
-            execution_mode: string;
+            /** @enum {unknown} */
+            execution_mode: "scheduled" | "manual";
             /** @enum {unknown} */
             execution_status: "pending" | "running" | "completed" | "timeout" | "error" | "skipped" | "cancelled";
             /** Format: uuid */
@@ -3821,8 +3822,10 @@ export interface components {
             /** Format: uuid */
             organization_id: string;
             name: string;
-            kind: string;
-            min_severity: string;
+            /** @enum {unknown} */
+            kind: "slack" | "webhook" | "pagerduty";
+            /** @enum {unknown} */
+            min_severity: "low" | "medium" | "high" | "critical";
             enabled: boolean;
             url: string | null;
             /** Format: uuid */
@@ -3842,12 +3845,15 @@ export interface components {
         };
         ChannelDelivery: {
             id: string;
-            /** @description trigger, acknowledge or resolve */
-            event: string;
+            /** @enum {unknown} */
+            event: "trigger" | "acknowledge" | "resolve";
             /** @description The signal (or escalation) it is about */
             dedup_key: string;
-            /** @description pending, sent, failed (given up) or skipped (channel disabled) */
-            status: string;
+            /**
+             * @description pending, sent, failed (given up) or skipped (channel disabled)
+             * @enum {unknown}
+             */
+            status: "pending" | "sent" | "failed" | "skipped";
             attempts: number;
             /** Format: date-time */
             next_attempt_at: string;

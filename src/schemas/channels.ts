@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox'
 import { name, nullable, timestamp, uuid } from './fields.js'
 
 const severity = (options: Record<string, unknown> = {}) => Type.Enum(['low', 'medium', 'high', 'critical'], options)
+const KINDS = ['slack', 'webhook', 'pagerduty'] as const
 const httpUrl = (description: string) =>
   Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000, description })
 
@@ -52,7 +53,7 @@ const settable = {
 export const ChannelInput = Type.Object(
   {
     name: name(100, { examples: ['payments on-call'] }),
-    kind: Type.Enum(['slack', 'webhook', 'pagerduty']),
+    kind: Type.Enum(KINDS),
     organization_id: Type.Optional(
       uuid({ description: 'For the service role: the organization the channel belongs to' })
     ),
@@ -92,8 +93,8 @@ export const Channel = Type.Object(
     id: uuid(),
     organization_id: uuid(),
     name: Type.String(),
-    kind: Type.String(),
-    min_severity: Type.String(),
+    kind: Type.Enum(KINDS),
+    min_severity: severity(),
     enabled: Type.Boolean(),
     url: nullable(Type.String()),
     created_by: nullable(uuid()),
@@ -118,9 +119,11 @@ export const ChannelTestResult = Type.Object(
 export const ChannelDelivery = Type.Object(
   {
     id: Type.String(),
-    event: Type.String({ description: 'trigger, acknowledge or resolve' }),
+    event: Type.Enum(['trigger', 'acknowledge', 'resolve']),
     dedup_key: Type.String({ description: 'The signal (or escalation) it is about' }),
-    status: Type.String({ description: 'pending, sent, failed (given up) or skipped (channel disabled)' }),
+    status: Type.Enum(['pending', 'sent', 'failed', 'skipped'], {
+      description: 'pending, sent, failed (given up) or skipped (channel disabled)'
+    }),
     attempts: Type.Integer(),
     next_attempt_at: timestamp(),
     last_status: nullable(Type.Integer()),

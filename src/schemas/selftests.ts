@@ -125,7 +125,7 @@ export const Selftest = Type.Object(
     id: uuid(),
     test_name: Type.String(),
     test_category: Type.String(),
-    execution_mode: Type.String(),
+    execution_mode: Type.Enum(['scheduled', 'manual']),
     execution_status: Type.Enum(SELFTEST_EXECUTION_STATUSES),
     ...details,
     ...counts,

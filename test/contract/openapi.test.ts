@@ -128,3 +128,42 @@ t.test('every operation declares its security, its shared errors, and no default
     '/readyz documents its 503 with the failed checks'
   )
 })
+
+interface Property {
+  enum?: unknown[]
+  anyOf?: Property[]
+  default?: unknown
+}
+
+const enumOf = (property: Property | undefined): unknown[] | undefined =>
+  property?.enum ?? property?.anyOf?.find(branch => branch.enum !== undefined)?.enum
+
+t.test('a field its input constrains to an enum is returned as that enum, for typed clients', async t => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
+  const schemas = document.components.schemas as Record<string, { properties?: Record<string, Property> }>
+  const faults: string[] = []
+  for (const [name, input] of Object.entries(schemas)) {
+    const output = name.endsWith('Input') ? schemas[name.slice(0, -'Input'.length)] : undefined
+    if (output === undefined) continue
+    for (const [field, property] of Object.entries(input.properties ?? {})) {
+      const allowed = enumOf(property)
+      const returned = output.properties?.[field]
+      if (allowed !== undefined && returned !== undefined && enumOf(returned) === undefined)
+        faults.push(`${name}.${field} is an enum, ${name.slice(0, -'Input'.length)}.${field} is not`)
+    }
+  }
+  t.same(faults, [])
+})
+
+t.test('a PATCH body has no defaults: a field left out stays as it is', async t => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
+  const schemas = document.components.schemas as Record<string, { properties?: Record<string, Property> }>
+  const faults: string[] = []
+  for (const [url, operations] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
+    const body = operations.patch?.requestBody?.content?.['application/json']?.schema?.$ref
+    const component = body === undefined ? undefined : schemas[body.replace('#/components/schemas/', '')]
+    for (const [field, property] of Object.entries(component?.properties ?? {}))
+      if (property.default !== undefined) faults.push(`PATCH ${url}: ${field} defaults to ${String(property.default)}`)
+  }
+  t.same(faults, [])
+})
