@@ -13318,6 +13318,10 @@ export interface operations {
             /** @description The open stream: `retry`, then `id`/`event`/`data` blocks and `: ping` comments */
             200: {
                 headers: {
+                    /** @description Events are never cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description Tells an nginx proxy in front to pass each event on as it comes */
+                    "X-Accel-Buffering"?: "no";
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];

@@ -28,6 +28,14 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           response: {
             200: {
               description: 'The open stream: `retry`, then `id`/`event`/`data` blocks and `: ping` comments',
+              headers: {
+                'Cache-Control': { type: 'string', const: 'no-store', description: 'Events are never cached' },
+                'X-Accel-Buffering': {
+                  type: 'string',
+                  const: 'no',
+                  description: 'Tells an nginx proxy in front to pass each event on as it comes'
+                }
+              },
               content: {
                 'text/event-stream': {
                   schema: {
