@@ -1454,6 +1454,20 @@ export interface components {
                 message: string;
             }[];
         };
+        /** @description A probe answer (/healthz, /readyz) */
+        OperationalStatus: {
+            /**
+             * @example ok
+             * @enum {unknown}
+             */
+            status: "ok" | "unavailable";
+            checks?: {
+                /** @description The database answered within the readiness timeout */
+                database: boolean;
+                /** @description Every migration on disk is applied, as it is on disk */
+                migrations: boolean;
+            };
+        };
         /**
          * @example {
          *       "component_type": "edge_function",
@@ -4293,21 +4307,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Alive */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example ok */
-                        status: string;
-                        checks?: {
-                            database: boolean;
-                            migrations: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["OperationalStatus"];
                 };
             };
         };
@@ -4321,24 +4328,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Ready: every check passed */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example ok */
-                        status: string;
-                        checks?: {
-                            database: boolean;
-                            migrations: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["OperationalStatus"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not ready: the checks say which failed */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4347,14 +4347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example ok */
-                        status: string;
-                        checks?: {
-                            database: boolean;
-                            migrations: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["OperationalStatus"];
                 };
             };
         };

@@ -1,21 +1,9 @@
 // Liveness and readiness for orchestrators: /healthz while the process lives, /readyz only
 // while the database answers and every migration is applied as it is on disk.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { migrationsCurrent, type MigrationFile } from '../db/migrate.js'
-
-const Status = Type.Object(
-  {
-    status: Type.String({ examples: ['ok'] }),
-    checks: Type.Optional(
-      Type.Object({
-        database: Type.Boolean(),
-        migrations: Type.Boolean()
-      })
-    )
-  },
-  { $id: 'OperationalStatus' }
-)
+import { OperationalStatus } from '../schemas/operations.js'
+import { ref } from '../schemas/ref.js'
 
 const READINESS_TIMEOUT_MS = 2000
 
@@ -29,10 +17,10 @@ const operations: FastifyPluginAsyncTypebox<{ migrations: MigrationFile[] }> = a
         summary: 'The process is alive',
         description:
           'Public. 200 while the process is alive; it does not touch the database, so an orchestrator restarts the process only when it is stuck, not when the database is away.',
-        response: { 200: Status }
+        response: { 200: ref(OperationalStatus, 'Alive') }
       }
     },
-    async () => ({ status: 'ok' })
+    async () => ({ status: 'ok' as const })
   )
 
   app.get(
@@ -44,7 +32,10 @@ const operations: FastifyPluginAsyncTypebox<{ migrations: MigrationFile[] }> = a
         summary: 'The service can serve: database reachable and migrations current',
         description:
           'Public. 200 when the database answers within 2 s and every migration on disk is applied; else 503 with which check failed, so a load balancer stops sending traffic.',
-        response: { 200: Status, 503: Status }
+        response: {
+          200: ref(OperationalStatus, 'Ready: every check passed'),
+          503: ref(OperationalStatus, 'Not ready: the checks say which failed')
+        }
       }
     },
     async (request, reply) => {

@@ -72,6 +72,7 @@ import {
   RunbookRunDetail,
   RunbookRunList
 } from './runbooks.js'
+import { OperationalStatus } from './operations.js'
 import {
   MonitorComponentResult,
   MonitorMetric,
@@ -83,6 +84,7 @@ import {
 
 export const sharedSchemas: TSchema[] = [
   Problem,
+  OperationalStatus,
   HealthEventInput,
   HealthEvent,
   HealthEventBatch,

@@ -123,11 +123,17 @@ t.test('every operation declares its security, its shared errors, and no default
     decision => document.paths[`/v1/recovery-actions/{id}/${decision}`].post.requestBody.required
   )
   t.same(optionalBodies, [false, false, false], 'approve, reject and cancel take an optional body')
+  const readiness = document.paths['/readyz'].get.responses['503'].content['application/json'].schema.$ref as string
   t.ok(
-    document.paths['/readyz'].get.responses['503'].content['application/json'].schema.properties.checks,
+    schemas[readiness.replace('#/components/schemas/', '')]?.properties?.checks,
     '/readyz documents its 503 with the failed checks'
   )
 })
+
+interface Schema {
+  $ref?: string
+  items?: { $ref?: string }
+}
 
 interface Property {
   enum?: unknown[]
@@ -166,4 +172,28 @@ t.test('a PATCH body has no defaults: a field left out stays as it is', async t 
       if (property.default !== undefined) faults.push(`PATCH ${url}: ${field} defaults to ${String(property.default)}`)
   }
   t.same(faults, [])
+})
+
+t.test('every JSON body is a named component, so generated clients share one type per shape', async t => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
+  // Free-form by nature: a JSON Schema document, and OTLP's protocol-defined messages.
+  const freeForm = new Set(['get /v1/runbooks/schema', 'post /otlp/v1/metrics'])
+  const inline: string[] = []
+  for (const [url, operations] of Object.entries(
+    document.paths as Record<string, Record<string, Operation & { responses: Record<string, { content?: object }> }>>
+  ))
+    for (const [method, operation] of Object.entries(operations)) {
+      if (freeForm.has(`${method} ${url}`)) continue
+      const bodies = [
+        ...Object.entries(operation.responses).map(([status, response]) => [status, response.content] as const),
+        ['request', operation.requestBody?.content] as const
+      ]
+      for (const [where, content] of bodies)
+        for (const [mediaType, media] of Object.entries((content ?? {}) as Record<string, { schema?: Schema }>)) {
+          const schema = media.schema
+          const named = schema?.$ref ?? schema?.items?.$ref
+          if (mediaType.endsWith('json') && named === undefined) inline.push(`${method} ${url} ${where} ${mediaType}`)
+        }
+    }
+  t.same(inline, [])
 })
