@@ -28,7 +28,13 @@ export default fp(
         ],
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description:
+                'A Supabase-compatible JWT (HS256 or JWKS). The integration endpoints (/v1/integrations/*, /otlp/v1/metrics) also take an organization ingest key (c314_...); everywhere else an ingest key is 403 INGEST_KEY_NOT_ALLOWED'
+            }
           }
         },
         tags: [
