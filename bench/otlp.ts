@@ -132,7 +132,9 @@ try {
   const streams = new CumulativeStreams()
   const batches = exports.map(body => ({
     body: JSON.stringify({
-      events: mapExport(body, ORGANIZATION, streams).events.map((event): HealthEventInputBody => event)
+      events: mapExport(body, ORGANIZATION, streams, config.eventTime, Date.now()).events.map(
+        (event): HealthEventInputBody => event
+      )
     }),
     contentType: 'application/json'
   }))

@@ -186,7 +186,7 @@ const routes: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
         )
         const protobuf = wantsProtobuf(request)
         const body = protobuf ? (request.body as ExportRequestObject) : decodeJson(request.body)
-        const outcome = await ingestMetrics(app.db, caller, organizationId, body, streams)
+        const outcome = await ingestMetrics(app.db, caller, organizationId, body, streams, config.eventTime)
         points.inc({ outcome: 'accepted' }, outcome.accepted)
         points.inc({ outcome: 'rejected' }, outcome.rejected)
         points.inc({ outcome: 'ignored' }, outcome.ignored)

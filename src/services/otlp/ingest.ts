@@ -1,6 +1,7 @@
 // An OTLP metrics export, mapped to health events and stored all at once as the caller. The
 // answer is OTLP's: full success, or partial success naming how many points were refused and
 // why; points of metrics nobody maps are ignored (told in the message), never refused.
+import type { EventTimeBounds } from '../../config.js'
 import type { Caller } from '../../db/caller.js'
 import { insertHealthEventIds } from '../../db/health-events.js'
 import type { Db } from '../../db/port.js'
@@ -35,9 +36,10 @@ export async function ingestMetrics(
   caller: Caller,
   organizationId: string | null,
   request: ExportRequestObject,
-  streams: CumulativeStreams
+  streams: CumulativeStreams,
+  bounds: EventTimeBounds
 ): Promise<IngestOutcome> {
-  const mapped = mapExport(request, organizationId, streams)
+  const mapped = mapExport(request, organizationId, streams, bounds, Date.now())
   const eventIds =
     mapped.events.length === 0
       ? []

@@ -9,6 +9,7 @@
 // - system.filesystem.utilization / system.filesystem.usage: disk.
 // Cumulative histograms become per-interval counts against the stream's previous export
 // (CumulativeStreams); delta ones are used as they come. Other metrics are ignored and counted.
+import type { EventTimeBounds } from '../../config.js'
 import type { HealthEventInputBody } from '../../schemas/health-events.js'
 import { classify } from '../monitor/classify.js'
 import { DEFAULT_THRESHOLDS } from '../monitor/thresholds.js'
@@ -101,6 +102,22 @@ function keyOf(attributes: Map<string, unknown>): string {
   return JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
+// The resource attributes a health event stores. PostgreSQL text cannot hold a NUL character,
+// which OTLP strings may carry, so such a resource is refused rather than failing the insert.
+const STORED_ATTRIBUTES = [
+  'service.name',
+  'service.namespace',
+  'service.version',
+  'service.instance.id',
+  'deployment.environment.name',
+  'deployment.environment'
+]
+const storedWithNul = (attributes: Map<string, unknown>): string | undefined =>
+  STORED_ATTRIBUTES.find(key => {
+    const value = attributes.get(key)
+    return typeof value === 'string' && value.includes('\u0000')
+  })
+
 const hasServiceName = (attributes: Map<string, unknown>): boolean => {
   const name = attributes.get('service.name')
   return typeof name === 'string' && name.trim() !== ''
@@ -168,10 +185,21 @@ function durationScale(metric: Metric): number {
   }
 }
 
+/** Event time's lateness rule (docs/event-time.md) as OTLP states it: a reason, or undefined within the bounds. */
+function outsideBounds(timeMs: number, bounds: EventTimeBounds, arrival: number): string | undefined {
+  if (timeMs < arrival - bounds.maxLatenessMs)
+    return 'time_unix_nano is before the lateness bound (EVENT_MAX_LATENESS_MINUTES)'
+  if (timeMs > arrival + bounds.maxFutureSkewMs)
+    return 'time_unix_nano is past the future skew bound (EVENT_MAX_FUTURE_SKEW_SECONDS)'
+  return undefined
+}
+
 export function mapExport(
   request: ExportRequestObject,
   organizationId: string | null,
-  streams: CumulativeStreams
+  streams: CumulativeStreams,
+  bounds: EventTimeBounds,
+  arrival: number
 ): MappedExport {
   const mapped: MappedExport = { events: [], accepted: 0, rejected: 0, rejections: [], ignored: new Map() }
   const reject = (points: number, why: string): void => {
@@ -198,9 +226,19 @@ export function mapExport(
           reject(points.length, 'resource without service.name')
           continue
         }
+        const withNul = storedWithNul(attributes)
+        if (withNul !== undefined) {
+          reject(points.length, `resource attribute ${withNul} contains a NUL character, which cannot be stored`)
+          continue
+        }
         for (const point of points) {
           if (point.timeUnixNano === undefined || point.timeUnixNano <= 0) {
             reject(1, `${name}: data point without time_unix_nano`)
+            continue
+          }
+          const late = outsideBounds(nanosToMs(point.timeUnixNano), bounds, arrival)
+          if (late !== undefined) {
+            reject(1, `${name}: ${late}`)
             continue
           }
           const problem = readPoint(resource, metric, name, point, organizationId, streams)

@@ -354,3 +354,92 @@ t.test(
     t.equal((await first).statusCode, 200)
   }
 )
+
+t.test('points outside the event-time bounds are refused as partial success, nothing of them stored', async t => {
+  const ctx = await buildTestApp(t)
+  const key = await ingestKey(ctx)
+  const at = (offsetMs: number): string => `${BigInt(Date.now() + offsetMs) * 1_000_000n}`
+  const gauge = (timeUnixNano: string) => ({
+    name: 'system.memory.utilization',
+    gauge: { dataPoints: [{ timeUnixNano, asDouble: 0.5 }] }
+  })
+  const post = async (body: unknown) =>
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/otlp/v1/metrics',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      payload: body as Record<string, unknown>
+    })
+  const day = 86_400_000
+  const cases: Array<[string, string, RegExp]> = [
+    ['an hour ahead', at(3_600_000), /future skew bound \(EVENT_MAX_FUTURE_SKEW_SECONDS\)/],
+    ['eight days old', at(-8 * day), /lateness bound \(EVENT_MAX_LATENESS_MINUTES\)/],
+    ['1970', '1', /lateness bound/],
+    ['past 2^64 nanoseconds, which wraps', '99999999999999999999999', /lateness bound|future skew bound/]
+  ]
+  for (const [what, time, message] of cases) {
+    const res = await post(handMade([gauge(time)], { 'service.name': `svc-${what.replace(/\W+/g, '-')}` }))
+    t.equal(res.statusCode, 200, what)
+    t.equal(res.json().partialSuccess?.rejectedDataPoints, 1, what)
+    t.match(res.json().partialSuccess?.errorMessage, message, what)
+  }
+  // Within the bounds: a late point six days old and one a minute ahead are stored.
+  const ok = await post(
+    handMade([
+      { name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: at(-6 * day), asDouble: 0.5 }] } }
+    ])
+  )
+  t.same(ok.json(), {})
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.same(
+    (await sql`select component_name from system_health_events`).map(row => row.component_name),
+    ['billing'],
+    'only the point within the bounds became an event'
+  )
+})
+
+t.test('a NUL character in a stored resource attribute refuses that resource, never a 500', async t => {
+  const ctx = await buildTestApp(t)
+  const key = await ingestKey(ctx)
+  const body = {
+    resourceMetrics: [
+      ...(handMade(
+        [{ name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }],
+        {
+          'service.name': 'billing',
+          'service.version': 'v\u00001'
+        }
+      ).resourceMetrics as unknown[]),
+      ...(handMade(
+        [{ name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.7 }] } }],
+        {
+          'service.name': 'orders',
+          'process.command_args': 'a\u0000b'
+        }
+      ).resourceMetrics as unknown[])
+    ]
+  }
+  for (const protobuf of [false, true]) {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/otlp/v1/metrics',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': protobuf ? 'application/x-protobuf' : 'application/json'
+      },
+      payload: protobuf ? Buffer.from(ExportRequest.encode(ExportRequest.fromObject(body)).finish()) : body
+    })
+    t.equal(res.statusCode, 200, protobuf ? 'protobuf' : 'JSON')
+    const answer = (protobuf ? ExportResponse.toObject(ExportResponse.decode(res.rawPayload), PLAIN) : res.json()) as {
+      partialSuccess: { rejectedDataPoints: number; errorMessage: string }
+    }
+    t.equal(answer.partialSuccess.rejectedDataPoints, 1)
+    t.match(answer.partialSuccess.errorMessage, /service.version contains a NUL character/)
+  }
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.same(
+    (await sql`select component_name from system_health_events`).map(row => row.component_name),
+    ['orders', 'orders'],
+    'the other resource is stored; a NUL in an attribute that is not stored does not matter'
+  )
+})
