@@ -80,6 +80,53 @@ t.test('the exposition parses as the Prometheus text format, and promtool finds 
   t.same(problems, [], "promtool check metrics finds nothing in the service's own metrics")
 })
 
+t.test(
+  'alert names do not become series: open anomalies of types the service does not raise are counted as other',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const key = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/ingest-keys',
+        headers: ctx.admin.headers,
+        payload: { name: 'alertmanager' }
+      })
+    ).json().key as string
+    const alerts = Array.from({ length: 300 }, (_, n) => ({
+      status: 'firing',
+      labels: { alertname: `CallerChosen${n}`, service: 'checkout', severity: 'warning' },
+      startsAt: new Date().toISOString()
+    }))
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { version: '4', status: 'firing', alerts }
+    })
+    t.equal(res.statusCode, 200)
+    t.equal(res.json().opened, 300)
+    const detected = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/anomalies',
+      headers: ctx.service.headers,
+      payload: { anomaly_type: 'latency_spike', severity: 'medium', source_type: 'system_health_events' }
+    })
+    t.equal(detected.statusCode, 201)
+
+    const { families } = await scrape(ctx)
+    t.same(
+      families
+        .get('core314_anomalies_open')
+        ?.metrics.map(metric => metric.labels?.anomaly_type)
+        .sort(),
+      ['latency_spike', 'other'],
+      'two series, whatever the alerts are named'
+    )
+    t.equal(sampleValue(families, 'core314_anomalies_open', { severity: 'medium', anomaly_type: 'other' }), 300)
+    t.equal(sampleValue(families, 'core314_anomalies_open', { severity: 'medium', anomaly_type: 'latency_spike' }), 1)
+  }
+)
+
 t.test('gauges follow the database: open anomalies, unfinished actions, approvals, breakers, the mode', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
