@@ -1183,7 +1183,7 @@ export interface paths {
         put?: never;
         /**
          * Silence matching signals for a while, or in recurring maintenance windows
-         * @description Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are anchored; nested quantifiers are refused. See docs/silences.md.
+         * @description Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. See docs/silences.md.
          */
         post: operations["createSilence"];
         delete?: never;

@@ -55,7 +55,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'createSilence',
         summary: 'Silence matching signals for a while, or in recurring maintenance windows',
         description:
-          'Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are anchored; nested quantifiers are refused. See docs/silences.md.',
+          'Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. See docs/silences.md.',
         headers: IdempotencyHeaders,
         body: ref(SilenceInput),
         response: { 201: ref(Silence, 'The silence'), ...problems(400, 401, 403, 422, 429) }

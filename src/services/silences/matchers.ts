@@ -1,11 +1,14 @@
 // Silence matchers, with Alertmanager's semantics: a regex is anchored at both ends, a field the
 // signal lacks compares as the empty string, all matchers must hold, and a silence must have at
 // least one matcher that the empty string does not satisfy (so no silence holds everything).
-// A caller's regex runs on every decision, so it is refused unless it is short and its star
-// height is at most one (safe-regex2, the check Fastify's router uses): nested quantifiers are
-// what make a backtracking engine take exponential time.
-import safeRegex from 'safe-regex2'
+// A caller's regex runs on every decision, over label values the caller's own ingest key sends,
+// so it runs on RE2 (re2js), whose time is linear in the input whatever the pattern: with
+// JavaScript's backtracking engine `(a|a)*b` or `a*a*a*a*b`, which no star-height check refuses,
+// froze the whole process for minutes on a 30-character alertname. RE2 is also the syntax
+// Alertmanager's own matchers use; it has no lookarounds or backreferences.
+import { RE2JS } from 're2js'
 import { InvalidFields } from '../../errors.js'
+import { growingLru } from '../../lib/growing-lru.js'
 import type { MatcherInput } from '../../schemas/silences.js'
 
 export type StoredMatcher = Required<MatcherInput>
@@ -22,20 +25,35 @@ export interface SignalFields {
 
 export const MAX_REGEX_LENGTH = 256
 
-function anchored(value: string): RegExp {
-  return new RegExp(`^(?:${value})$`, 'u')
+// Compiled once per pattern: every decision matches every silence of the organization.
+const compiled = growingLru<string, RE2JS>(1000)
+
+function compile(value: string): RE2JS {
+  let pattern = compiled.get(value)
+  if (pattern === undefined) {
+    pattern = RE2JS.compile(value)
+    compiled.set(value, pattern)
+  }
+  return pattern
 }
 
 function regexProblem(value: string): string | null {
   if (value.length > MAX_REGEX_LENGTH) return `is longer than ${MAX_REGEX_LENGTH} characters`
-  let compiled: RegExp
   try {
-    compiled = anchored(value)
+    compile(value)
   } catch (err) {
-    return `is not a regular expression: ${(err as Error).message}`
+    return `is not an RE2 regular expression (Alertmanager's syntax; no lookarounds or backreferences): ${(err as Error).message}`
   }
-  if (!safeRegex(compiled)) return 'may take exponential time (nested quantifiers such as (a+)+); write it without them'
   return null
+}
+
+/** The whole value matches the pattern. One stored before RE2 that RE2 cannot compile matches nothing. */
+function fullMatch(pattern: string, value: string): boolean {
+  try {
+    return compile(pattern).matches(value)
+  } catch {
+    return false
+  }
 }
 
 /** The matchers with their defaults, or a 400 naming each bad one under `path`. */
@@ -79,7 +97,7 @@ function fieldOf(signal: SignalFields, name: string): string {
 }
 
 function matches(matcher: StoredMatcher, value: string): boolean {
-  const equal = matcher.is_regex ? anchored(matcher.value).test(value) : matcher.value === value
+  const equal = matcher.is_regex ? fullMatch(matcher.value, value) : matcher.value === value
   return equal === matcher.is_equal
 }
 

@@ -170,14 +170,19 @@ t.test('bad matchers, regexes, times and recurrences are 400 naming the field; n
       '/body/matchers/0/value'
     ],
     [
-      'catastrophic regex',
+      'a lookahead, which a linear-time engine cannot run',
       {
         matchers: [
           { name: 'anomaly_type', value: 'x' },
-          { name: 'component_name', value: '(a+)+$', is_regex: true }
+          { name: 'component_name', value: '(?=checkout)checkout-api', is_regex: true }
         ]
       },
       '/body/matchers/1/value'
+    ],
+    [
+      'a backreference',
+      { matchers: [{ name: 'component_name', value: '(a)\\1', is_regex: true }] },
+      '/body/matchers/0/value'
     ],
     [
       'too long a regex',

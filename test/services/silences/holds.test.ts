@@ -143,6 +143,31 @@ t.test('a silence matches on Alertmanager labels, severity and negative matchers
   t.equal(heldBy(other), null)
 })
 
+t.test('a regex that backtracks exponentially runs in linear time: a long label never stalls the engine', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const org = ctx.admin.organizationId
+  // It passes a star-height check, yet a backtracking engine takes 2^n steps on n letters a
+  // without a b: with 30 of them the process froze for minutes, every organization's work with it.
+  const exponential = await silence(ctx, ctx.admin, {
+    matchers: [{ name: 'label:alertname', value: '(a|a)*b', is_regex: true }]
+  })
+  const stalling = await signal(sql, org, {
+    metadata: { alertmanager: { labels: { alertname: 'a'.repeat(30) } } }
+  })
+  const held = await signal(sql, org, {
+    source_component_name: 'search',
+    metadata: { alertmanager: { labels: { alertname: `${'a'.repeat(30)}b` } } }
+  })
+  const started = performance.now()
+  const decisions = await heal(ctx)
+  const elapsed = performance.now() - started
+  t.ok(elapsed < 5000, `decided in ${Math.round(elapsed)} ms`)
+  const decision = (id: string) => decisions.find(each => each.anomaly_id === id)
+  t.equal(decision(stalling)?.held_by, null, 'the silence does not match the long label')
+  t.equal(decision(held)?.silence_id, exponential.id, 'the regex still matches what it should')
+})
+
 function localNow(zone: string): { hour: number; weekday: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
