@@ -101,8 +101,14 @@ export function checkRecurrence(recurrence: RecurrenceInput, startsAt: Date, end
       throw invalid(`${path}/rrule`, `is not an RFC 5545 RRULE: ${(err as Error).message}`)
     }
   }
-  if (nextWindowStart(recurrence, startsAt, endsAt) === null)
-    throw invalid(path, 'has no window between starts_at and ends_at')
+  let first: Date | null
+  try {
+    first = nextWindowStart(recurrence, startsAt, endsAt)
+  } catch (err) {
+    // rrule-temporal gives up with an error after 10,000 candidates that never match (February 30th).
+    throw invalid(`${path}/rrule`, `has no window rrule-temporal can find: ${(err as Error).message}`)
+  }
+  if (first === null) throw invalid(path, 'has no window between starts_at and ends_at')
 }
 
 /** When the first window at or after startsAt opens (one already open at startsAt counts), before endsAt. */

@@ -204,6 +204,14 @@ t.test('bad matchers, regexes, times and recurrences are 400 naming the field; n
       '/body/recurrence/rrule'
     ],
     [
+      'an rrule with no date at all (February 30th)',
+      {
+        ends_at: inHours(24 * 365 * 5),
+        recurrence: { rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', duration_minutes: 60, time_zone: 'UTC' }
+      },
+      '/body/recurrence/rrule'
+    ],
+    [
       'too frequent an rrule',
       { recurrence: { rrule: 'FREQ=SECONDLY', duration_minutes: 60, time_zone: 'UTC' } },
       '/body/recurrence/rrule'
