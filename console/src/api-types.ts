@@ -3756,7 +3756,7 @@ export interface components {
             resolved: number;
             /** @description Repeats: alerts already known in that state */
             unchanged: number;
-            /** @description Alerts not turned into signals, with why (no component label) */
+            /** @description Alerts not turned into signals, with why (no component label, or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS) */
             ignored: {
                 fingerprint: string;
                 reason: string;

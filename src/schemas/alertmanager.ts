@@ -85,7 +85,10 @@ export const AlertmanagerResult = Type.Object(
         fingerprint: Type.String(),
         reason: Type.String()
       }),
-      { description: 'Alerts not turned into signals, with why (no component label)' }
+      {
+        description:
+          'Alerts not turned into signals, with why (no component label, or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS)'
+      }
     ),
     signal_ids: Type.Array(Type.String({ format: 'uuid' }), {
       description: 'The signals the alerts opened, updated or resolved, in payload order'

@@ -40,7 +40,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
     async request => {
       const { caller, organizationId } = actingFor(callerOf(request), request.query.organization_id)
       return await receiveAlerts(app.db, caller, organizationId, request.body, {
-        componentLabels: config.integrations.alertmanagerComponentLabels
+        componentLabels: config.integrations.alertmanagerComponentLabels,
+        maxFutureSkewMs: config.eventTime.maxFutureSkewMs
       })
     }
   )

@@ -68,14 +68,28 @@ function componentOf(labels: Record<string, string>, componentLabels: string[]):
   return undefined
 }
 
-// Alertmanager writes the zero time for "not yet ended".
-function endOf(alert: Alert): Date {
+// Alertmanager writes the zero time for "not yet ended"; an end still ahead has not come yet.
+function endOf(alert: Alert, arrival: number): Date {
   const ends = alert.endsAt === undefined ? Number.NaN : Date.parse(alert.endsAt)
-  return Number.isNaN(ends) || ends <= 0 ? new Date() : new Date(ends)
+  return Number.isNaN(ends) || ends <= 0 ? new Date(arrival) : new Date(Math.min(ends, arrival))
+}
+
+// startsAt is the signal's event time. The zero time (a sender that left it unset) is the
+// arrival; one further ahead than a fast clock explains is refused as health events are
+// (docs/event-time.md): it would sort before every real signal and read back from PostgreSQL
+// as another year (0001 came back as 2001).
+function startOf(alert: Alert, arrival: number, maxFutureSkewMs: number): Date | string {
+  const starts = Date.parse(alert.startsAt)
+  if (starts <= 0) return new Date(arrival)
+  if (starts > arrival + maxFutureSkewMs)
+    return `startsAt is more than ${maxFutureSkewMs / 1000} s after arrival, the future skew bound (EVENT_MAX_FUTURE_SKEW_SECONDS)`
+  return new Date(starts)
 }
 
 export interface AlertmanagerSettings {
   componentLabels: string[]
+  /** EVENT_MAX_FUTURE_SKEW_SECONDS, in ms. */
+  maxFutureSkewMs: number
 }
 
 export async function receiveAlerts(
@@ -94,6 +108,7 @@ export async function receiveAlerts(
     ignored: [],
     signal_ids: []
   }
+  const arrival = Date.now()
   await db.asCaller(caller, async tx => {
     for (const alert of payload.alerts) {
       const fingerprint = fingerprintOf(alert)
@@ -108,13 +123,25 @@ export async function receiveAlerts(
       }
       const anomalyType = anomalyTypeOf(labels.alertname)
       if (alert.status === 'resolved') {
-        const change = await resolveAlertSignal(tx, organizationId, component, anomalyType, fingerprint, endOf(alert))
+        const change = await resolveAlertSignal(
+          tx,
+          organizationId,
+          component,
+          anomalyType,
+          fingerprint,
+          endOf(alert, arrival)
+        )
         if (change === undefined) result.unchanged++
         else {
           result.signal_ids.push(change.id)
           if (change.resolved) result.resolved++
           else result.updated++
         }
+        continue
+      }
+      const started = startOf(alert, arrival, settings.maxFutureSkewMs)
+      if (typeof started === 'string') {
+        result.ignored.push({ fingerprint, reason: started })
         continue
       }
       const annotations = { ...payload.commonAnnotations, ...alert.annotations }
@@ -126,7 +153,7 @@ export async function receiveAlerts(
         source_component_name: component,
         anomaly_description: (annotations.description ?? annotations.message ?? null)?.slice(0, 4000) ?? null,
         anomaly_summary: (annotations.summary ?? null)?.slice(0, 1000) ?? null,
-        detection_timestamp: new Date(alert.startsAt),
+        detection_timestamp: started,
         fingerprint,
         alert: {
           labels,

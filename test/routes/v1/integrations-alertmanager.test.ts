@@ -215,3 +215,70 @@ t.test('severity labels and alert names map as documented', async t => {
     ]
   )
 })
+
+t.test(
+  'startsAt is event time: the zero time is the arrival, one far ahead is ignored, an endsAt ahead is now',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const headers = await ingestKey(ctx)
+    const alert = (name: string, startsAt: string, extra: Record<string, unknown> = {}) => ({
+      ...firingGroup.alerts[0],
+      labels: { alertname: name, service: 'checkout' },
+      startsAt,
+      fingerprint: name,
+      ...extra
+    })
+    const before = Date.now()
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers,
+      payload: {
+        ...firingGroup,
+        commonLabels: {},
+        alerts: [
+          alert('ZeroStart', '0001-01-01T00:00:00Z'),
+          alert('FromTheFuture', new Date(before + 3_600_000).toISOString()),
+          alert('SlightlyAhead', new Date(before + 60_000).toISOString())
+        ]
+      }
+    })
+    t.equal(res.statusCode, 200)
+    t.match(res.json(), {
+      opened: 2,
+      ignored: [{ fingerprint: 'FromTheFuture', reason: /future skew bound \(EVENT_MAX_FUTURE_SKEW_SECONDS\)/ }]
+    })
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const stored = await sql<Array<{ anomaly_type: string; at: number }>>`
+    select anomaly_type, extract(epoch from detection_timestamp)::float8 * 1000 as at from anomaly_signals order by 1`
+    t.same(
+      stored.map(row => row.anomaly_type),
+      ['slightly_ahead', 'zero_start']
+    )
+    const zero = stored.find(row => row.anomaly_type === 'zero_start')?.at ?? 0
+    t.ok(zero >= before - 1000 && zero <= Date.now(), 'the zero time stands for the arrival, not year 1')
+    const listed = await ctx.app.inject({ url: '/v1/anomalies?anomaly_type=zero_start', headers: ctx.admin.headers })
+    t.ok(Date.parse(listed.json().items[0].detection_timestamp) >= before - 1000)
+
+    const resolved = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers,
+      payload: {
+        ...firingGroup,
+        status: 'resolved',
+        commonLabels: {},
+        alerts: [
+          alert('SlightlyAhead', new Date(before + 60_000).toISOString(), {
+            status: 'resolved',
+            endsAt: '2099-01-01T00:00:00Z'
+          })
+        ]
+      }
+    })
+    t.equal(resolved.json().resolved, 1)
+    const [row] = await sql<Array<{ past: boolean }>>`
+    select resolved_at <= now() + interval '2 minutes' as past from anomaly_signals where anomaly_type = 'slightly_ahead'`
+    t.ok(row?.past, 'a resolution is never dated in the future beyond the signal start')
+  }
+)
