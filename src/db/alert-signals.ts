@@ -60,55 +60,131 @@ async function insertSignal(tx: Tx, draft: AlertSignalDraft): Promise<string | u
   return row?.id
 }
 
-/** Opens the signal for a firing alert, or adds the alert to the active one. A repeat changes nothing but the time last seen. */
-export async function fireAlertSignal(tx: Tx, draft: AlertSignalDraft): Promise<AlertSignalChange> {
-  let active = await activeSignal(tx, draft.organization_id, draft.source_component_name, draft.anomaly_type)
-  if (active === undefined) {
-    const id = await insertSignal(tx, draft)
-    if (id !== undefined) return { id, change: 'opened' }
-    // Another request opened it between the two statements: join that one.
-    active = (await activeSignal(
-      tx,
-      draft.organization_id,
-      draft.source_component_name,
-      draft.anomaly_type
-    )) as ActiveAlertSignal
-  }
-  const known = active.fingerprints.includes(draft.fingerprint)
-  const higher = (SEVERITY_RANK[draft.severity] ?? 0) > (SEVERITY_RANK[active.severity] ?? 0)
-  const fingerprints = known ? active.fingerprints : [...active.fingerprints, draft.fingerprint]
-  await tx`
-    update anomaly_signals set
-      last_observed_at = now(),
-      severity = ${higher ? draft.severity : active.severity},
-      historical_occurrences = historical_occurrences + ${known ? 0 : 1},
-      metadata = jsonb_set(metadata, '{alertmanager}', ${tx.json({ ...draft.alert, fingerprints } as never)})
-    where id = ${active.id}`
-  return { id: active.id, change: known && !higher ? 'unchanged' : 'updated' }
+interface Tally {
+  id: string
+  severity: string
+  fingerprints: Set<string>
+  /** Fingerprints that joined since the signal was read: historical_occurrences grows by as many. */
+  joined: number
+  /** The latest firing alert's labels, annotations and links; undefined while none fired. */
+  alert: Record<string, unknown> | undefined
+  dirty: boolean
 }
 
 /**
- * Takes a resolved alert off its signal, resolving the signal when no alert of it still fires.
- * Undefined when no active signal holds the alert (already resolved: a repeat).
+ * One payload's alerts against their signals. Each active signal is read (and locked) once, the
+ * alerts change it in memory, and it is written once: per alert, reading and rewriting the set
+ * of fingerprints made a message of 1000 alerts cost 1000 rewrites of an ever longer array, past
+ * the request deadline once a signal held some 10,000 of them. A repeat (every repeat_interval)
+ * costs nothing but the final write of the time last seen.
  */
-export async function resolveAlertSignal(
-  tx: Tx,
-  organizationId: string | null,
-  componentName: string,
-  anomalyType: string,
-  fingerprint: string,
-  endsAt: Date
-): Promise<{ id: string; resolved: boolean } | undefined> {
-  const active = await activeSignal(tx, organizationId, componentName, anomalyType)
-  if (active === undefined || !active.fingerprints.includes(fingerprint)) return undefined
-  const firing = active.fingerprints.filter(each => each !== fingerprint)
-  const resolved = firing.length === 0
-  await tx`
-    update anomaly_signals set
-      metadata = jsonb_set(metadata, '{alertmanager,fingerprints}', ${tx.json(firing)}),
-      status = case when ${resolved} then 'resolved' else status end,
-      resolved_at = case when ${resolved} then greatest(${endsAt}::timestamptz, detection_timestamp) else resolved_at end,
-      resolution_notes = case when ${resolved} then 'Resolved in Alertmanager' else resolution_notes end
-    where id = ${active.id}`
-  return { id: active.id, resolved }
+export class AlertSignalBatch {
+  private readonly signals = new Map<string, Tally | null>()
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly organizationId: string | null
+  ) {}
+
+  private async load(componentName: string, anomalyType: string): Promise<Tally | null> {
+    const key = `${componentName}\u0000${anomalyType}`
+    const known = this.signals.get(key)
+    if (known !== undefined) return known
+    const row = await activeSignal(this.tx, this.organizationId, componentName, anomalyType)
+    const tally =
+      row === undefined
+        ? null
+        : {
+            id: row.id,
+            severity: row.severity,
+            fingerprints: new Set(row.fingerprints),
+            joined: 0,
+            alert: undefined,
+            dirty: false
+          }
+    this.signals.set(key, tally)
+    return tally
+  }
+
+  /** Opens the signal for a firing alert, or adds the alert to the active one. */
+  async fire(draft: AlertSignalDraft): Promise<AlertSignalChange> {
+    const key = `${draft.source_component_name}\u0000${draft.anomaly_type}`
+    let tally = await this.load(draft.source_component_name, draft.anomaly_type)
+    if (tally === null) {
+      const id = await insertSignal(this.tx, draft)
+      if (id !== undefined) {
+        this.signals.set(key, {
+          id,
+          severity: draft.severity,
+          fingerprints: new Set([draft.fingerprint]),
+          joined: 0,
+          alert: undefined,
+          dirty: false
+        })
+        return { id, change: 'opened' }
+      }
+      // Another request opened it between the two statements: join that one.
+      this.signals.delete(key)
+      tally = (await this.load(draft.source_component_name, draft.anomaly_type)) as Tally
+    }
+    const known = tally.fingerprints.has(draft.fingerprint)
+    const higher = (SEVERITY_RANK[draft.severity] ?? 0) > (SEVERITY_RANK[tally.severity] ?? 0)
+    if (!known) {
+      tally.fingerprints.add(draft.fingerprint)
+      tally.joined++
+    }
+    if (higher) tally.severity = draft.severity
+    tally.alert = draft.alert
+    tally.dirty = true
+    return { id: tally.id, change: known && !higher ? 'unchanged' : 'updated' }
+  }
+
+  /**
+   * Takes a resolved alert off its signal, resolving the signal (written at once, so a later
+   * firing alert of the payload opens a new one) when no alert of it still fires. Undefined when
+   * no active signal holds the alert (already resolved: a repeat).
+   */
+  async resolve(
+    componentName: string,
+    anomalyType: string,
+    fingerprint: string,
+    endsAt: Date
+  ): Promise<{ id: string; resolved: boolean } | undefined> {
+    const tally = await this.load(componentName, anomalyType)
+    if (tally === null || !tally.fingerprints.delete(fingerprint)) return undefined
+    if (tally.fingerprints.size > 0) {
+      tally.dirty = true
+      return { id: tally.id, resolved: false }
+    }
+    await this.write(tally, endsAt)
+    this.signals.set(`${componentName}\u0000${anomalyType}`, null)
+    return { id: tally.id, resolved: true }
+  }
+
+  /** Writes every signal the payload changed. */
+  async flush(): Promise<void> {
+    for (const tally of this.signals.values()) if (tally?.dirty === true) await this.write(tally, undefined)
+  }
+
+  private async write(tally: Tally, resolvedAt: Date | undefined): Promise<void> {
+    const tx = this.tx
+    const fingerprints = [...tally.fingerprints]
+    const metadata =
+      tally.alert === undefined
+        ? tx`jsonb_set(metadata, '{alertmanager,fingerprints}', ${tx.json(fingerprints)})`
+        : tx`jsonb_set(metadata, '{alertmanager}', ${tx.json({ ...tally.alert, fingerprints } as never)})`
+    const resolved = resolvedAt !== undefined
+    await tx`
+      update anomaly_signals set
+        last_observed_at = case when ${tally.alert !== undefined} then now() else last_observed_at end,
+        severity = ${tally.severity},
+        historical_occurrences = historical_occurrences + ${tally.joined},
+        metadata = ${metadata},
+        status = case when ${resolved} then 'resolved' else status end,
+        resolved_at = case when ${resolved} then greatest(${resolvedAt ?? null}::timestamptz, detection_timestamp) else resolved_at end,
+        resolution_notes = case when ${resolved} then 'Resolved in Alertmanager' else resolution_notes end
+      where id = ${tally.id}`
+    tally.joined = 0
+    tally.dirty = false
+  }
 }

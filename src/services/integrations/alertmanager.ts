@@ -4,7 +4,7 @@
 // idempotent, because Alertmanager resends a group on every repeat_interval and after a failure.
 import { createHash } from 'node:crypto'
 import type { Caller } from '../../db/caller.js'
-import { fireAlertSignal, resolveAlertSignal } from '../../db/alert-signals.js'
+import { AlertSignalBatch } from '../../db/alert-signals.js'
 import type { Db } from '../../db/port.js'
 import type {
   AlertmanagerPayloadBody as Payload,
@@ -110,6 +110,7 @@ export async function receiveAlerts(
   }
   const arrival = Date.now()
   await db.asCaller(caller, async tx => {
+    const signals = new AlertSignalBatch(tx, organizationId)
     for (const alert of payload.alerts) {
       const fingerprint = fingerprintOf(alert)
       const labels = { ...payload.commonLabels, ...alert.labels }
@@ -123,14 +124,7 @@ export async function receiveAlerts(
       }
       const anomalyType = anomalyTypeOf(labels.alertname)
       if (alert.status === 'resolved') {
-        const change = await resolveAlertSignal(
-          tx,
-          organizationId,
-          component,
-          anomalyType,
-          fingerprint,
-          endOf(alert, arrival)
-        )
+        const change = await signals.resolve(component, anomalyType, fingerprint, endOf(alert, arrival))
         if (change === undefined) result.unchanged++
         else {
           result.signal_ids.push(change.id)
@@ -145,7 +139,7 @@ export async function receiveAlerts(
         continue
       }
       const annotations = { ...payload.commonAnnotations, ...alert.annotations }
-      const change = await fireAlertSignal(tx, {
+      const change = await signals.fire({
         organization_id: organizationId,
         anomaly_type: anomalyType,
         severity: severityOf(labels),
@@ -167,6 +161,7 @@ export async function receiveAlerts(
       result.signal_ids.push(change.id)
       result[change.change]++
     }
+    await signals.flush()
   })
   return result
 }

@@ -282,3 +282,43 @@ t.test(
     t.ok(row?.past, 'a resolution is never dated in the future beyond the signal start')
   }
 )
+
+t.test('a message of many alerts writes each signal once, however many fingerprints it holds', async t => {
+  const ctx = await buildTestApp(t)
+  const headers = await ingestKey(ctx)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  // Counts the row versions the webhook writes, whoever writes them.
+  await sql`create table signal_writes (n int not null)`
+  await sql`insert into signal_writes values (0)`
+  await sql`create function count_signal_write() returns trigger language plpgsql security definer as $$
+    begin update signal_writes set n = n + 1; return new; end $$`
+  await sql`create trigger count_signal_write after update on anomaly_signals for each row execute function count_signal_write()`
+  const writes = async (): Promise<number> => Number((await sql`select n from signal_writes`)[0]?.n)
+  const group = (round: number, status = 'firing') => ({
+    ...firingGroup,
+    status,
+    alerts: Array.from({ length: 1000 }, (_, n) => ({
+      ...firingGroup.alerts[0],
+      status,
+      endsAt: status === 'resolved' ? '2026-12-05T10:20:00.000Z' : '0001-01-01T00:00:00Z',
+      labels: { alertname: 'PodRestarting', service: 'fleet', pod: `pod-${round}-${n}` },
+      fingerprint: `${round}-${n}`
+    }))
+  })
+  const post = async (payload: Record<string, unknown>) =>
+    (await ctx.app.inject({ method: 'POST', url: '/v1/integrations/alertmanager', headers, payload })).json()
+
+  t.match(await post(group(1)), { opened: 1, updated: 999 })
+  t.equal(await writes(), 1, 'opened, then written once with the 999 that joined')
+  t.match(await post(group(2)), { updated: 1000 })
+  t.match(await post(group(2)), { unchanged: 1000 }, 'a repeat')
+  t.equal(await writes(), 3, 'one write per message')
+  const [signal] =
+    await sql`select historical_occurrences, jsonb_array_length(metadata #> '{alertmanager,fingerprints}') as firing from anomaly_signals`
+  t.match(signal, { historical_occurrences: 2000, firing: 2000 })
+
+  t.match(await post(group(1, 'resolved')), { updated: 1000, resolved: 0 })
+  t.match(await post(group(2, 'resolved')), { updated: 999, resolved: 1 })
+  t.equal(await writes(), 5)
+  t.match(await sql`select status from anomaly_signals`, [{ status: 'resolved' }])
+})
