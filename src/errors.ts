@@ -40,6 +40,7 @@ const CATALOGUE = {
   EscalationStateConflict: ['ESCALATION_STATE_CONFLICT', 409],
   WebhookSecretRequired: ['WEBHOOK_SECRET_REQUIRED', 409],
   SilenceEnded: ['SILENCE_ENDED', 409],
+  ChannelLimitReached: ['CHANNEL_LIMIT_REACHED', 409],
   PathSegmentTooLong: ['PATH_SEGMENT_TOO_LONG', 414],
   UnsupportedEncoding: ['UNSUPPORTED_ENCODING', 415],
   IdempotencyKeyReused: ['IDEMPOTENCY_KEY_REUSED', 422],

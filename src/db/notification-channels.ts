@@ -48,6 +48,17 @@ export async function insertChannel(tx: Tx, channel: NewChannel): Promise<Channe
   return row as ChannelRow
 }
 
+/**
+ * How many channels the organization has, counted under a transaction lock on its channel list,
+ * so two creations at once cannot both pass a limit on the count.
+ */
+export async function lockAndCountChannels(tx: Tx, organizationId: string): Promise<number> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`notification_channels:${organizationId}`}, 0))`
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(*)::int as n from notification_channels where organization_id = ${organizationId}`
+  return row?.n ?? 0
+}
+
 export async function listChannels(tx: Tx, organizationId: string): Promise<ChannelRow[]> {
   return await tx<ChannelRow[]>`
     select ${tx([...COLUMNS])} from notification_channels where organization_id = ${organizationId} order by created_at desc, id desc`

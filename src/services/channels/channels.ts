@@ -9,6 +9,7 @@ import {
   findChannelWithSecret,
   insertChannel,
   listChannels,
+  lockAndCountChannels,
   updateChannel,
   type ChannelChange,
   type ChannelRow
@@ -24,6 +25,12 @@ import { send } from './send.js'
 import type { ChannelSecrets, ChannelSettings } from './types.js'
 
 type Kind = ChannelRow['kind']
+
+// Every escalation of an organization writes one notification per enabled channel in the
+// escalating transaction (the heal tick's, shared by every organization) and then sends it:
+// without a bound, one organization's admin could make each of its escalations thousands of
+// rows and requests. A hundred is far beyond what a team routes to.
+export const MAX_CHANNELS_PER_ORGANIZATION = 100
 
 const SECRET_FIELDS: Record<Kind, keyof ChannelSecrets> = {
   slack: 'webhook_url',
@@ -88,21 +95,23 @@ export async function createChannel(
     [SECRET_FIELDS[body.kind]]: body.webhook_url ?? body.routing_key ?? body.secret ?? generated
   }
   const id = randomUUID()
-  const row = await db.asCaller(
-    caller,
-    async tx =>
-      await insertChannel(tx, {
-        id,
-        organization_id: organizationId,
-        name: body.name,
-        kind: body.kind,
-        min_severity: body.min_severity ?? 'low',
-        enabled: body.enabled ?? true,
-        url: body.url ?? null,
-        secret_ciphertext: sealBound(JSON.stringify(secrets), settings.secretsKey, id),
-        created_by: createdBy
-      })
-  )
+  const row = await db.asCaller(caller, async tx => {
+    if ((await lockAndCountChannels(tx, organizationId)) >= MAX_CHANNELS_PER_ORGANIZATION)
+      throw new errors.ChannelLimitReached(
+        `organization ${organizationId} has ${MAX_CHANNELS_PER_ORGANIZATION} channels, the most it may have; delete one first`
+      )
+    return await insertChannel(tx, {
+      id,
+      organization_id: organizationId,
+      name: body.name,
+      kind: body.kind,
+      min_severity: body.min_severity ?? 'low',
+      enabled: body.enabled ?? true,
+      url: body.url ?? null,
+      secret_ciphertext: sealBound(JSON.stringify(secrets), settings.secretsKey, id),
+      created_by: createdBy
+    })
+  })
   return generated === undefined ? row : { ...row, secret: generated }
 }
 

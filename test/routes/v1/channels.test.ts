@@ -191,6 +191,33 @@ t.test('each kind is told which fields it needs, naming them', async t => {
   )
 })
 
+t.test('an organization has at most 100 channels, even when created all at once; another is not held back', async t => {
+  const ctx = await buildTestApp(t)
+  const post = async (headers: Record<string, string>, name: string) =>
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/channels',
+      headers,
+      payload: { name, kind: 'pagerduty', routing_key: ROUTING_KEY, enabled: false }
+    })
+  const answers = await Promise.all(Array.from({ length: 110 }, async (_, n) => await post(ctx.admin.headers, `c${n}`)))
+  t.equal(answers.filter(res => res.statusCode === 201).length, 100)
+  const refused = answers.filter(res => res.statusCode !== 201)
+  t.equal(refused.length, 10)
+  t.match(refused[0]?.json(), { status: 409, code: 'CHANNEL_LIMIT_REACHED' })
+  const sql = ownerSql(t, ctx.databaseUrl)
+  t.equal((await sql`select count(*)::int as n from notification_channels`)[0]?.n, 100)
+
+  const theirs = await tokensFor(randomUUID())
+  t.equal((await post(theirs.admin.headers, 'c0')).statusCode, 201, "the limit is each organization's own")
+  const first = (answers.find(res => res.statusCode === 201)?.json() as { id: string }).id
+  t.equal(
+    (await ctx.app.inject({ method: 'DELETE', url: `/v1/channels/${first}`, headers: ctx.admin.headers })).statusCode,
+    204
+  )
+  t.equal((await post(ctx.admin.headers, 'after-delete')).statusCode, 201, 'a deleted channel frees its place')
+})
+
 t.test('a channel may point no further than a control target may', async t => {
   // HEAL_ALLOWED_TARGETS empty: only public addresses, as in production by default.
   const ctx = await buildTestApp(t, { healing: { ...testConfig().healing, allowedTargets: [] } })
