@@ -3805,7 +3805,13 @@ export interface components {
             /** @description pagerduty: the Events API v2 integration key. Write-only */
             routing_key?: string;
         };
-        /** @description Only the fields given change; a secret given replaces the stored one */
+        /**
+         * @description Only the fields given change; a secret given replaces the stored one
+         * @example {
+         *       "min_severity": "high",
+         *       "enabled": false
+         *     }
+         */
         ChannelUpdate: {
             name?: string;
             /**

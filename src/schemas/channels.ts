@@ -84,7 +84,8 @@ export const ChannelUpdate = Type.Object(
     $id: 'ChannelUpdate',
     additionalProperties: false,
     minProperties: 1,
-    description: 'Only the fields given change; a secret given replaces the stored one'
+    description: 'Only the fields given change; a secret given replaces the stored one',
+    examples: [{ min_severity: 'high', enabled: false }]
   }
 )
 
