@@ -13,6 +13,17 @@ import { problems } from '../../schemas/problem.js'
 import { callerOf } from '../caller.js'
 
 const RECONNECT_MS = 3000
+// setTimeout's longest delay; a stream held that long is simply ended early and reopened.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Milliseconds until the caller's token expires, or null for a credential without one. A
+ * stream is authenticated once, when it opens: without this limit it would go on naming
+ * changes to a caller whose token has expired (or whose role was taken away at renewal).
+ */
+function untilExpiry(claims: Record<string, unknown>): number | null {
+  return typeof claims.exp === 'number' ? Math.min(Math.max(claims.exp * 1000 - Date.now(), 0), MAX_TIMER_MS) : null
+}
 
 const format = (event: StreamEvent): string =>
   `id: ${event.id}\nevent: ${event.topic}\ndata: ${JSON.stringify({ topic: event.topic, id: event.row_id, op: event.op })}\n\n`
@@ -55,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'streamEvents',
         tags: ['stream'],
         summary: 'Live changes, as server-sent events',
-        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (reconnect).`,
+        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains and when the caller's token expires (reconnect, with a fresh token).`,
         headers: Type.Object({
           'last-event-id': Type.Optional(
             Type.String({ pattern: '^[0-9]{1,15}$', description: 'The id of the last event received' })
@@ -101,8 +112,12 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         })
       start()
       const heartbeat = setInterval(() => raw.write(': ping\n\n'), config.streamHeartbeatMs)
+      // Ended when the token expires: the client reconnects, and its stale token earns a 401.
+      const expiry = untilExpiry(caller.claims)
+      const expire = expiry === null ? undefined : setTimeout(() => raw.end(), expiry)
       raw.on('close', () => {
         clearInterval(heartbeat)
+        clearTimeout(expire)
         close()
       })
     }

@@ -1,6 +1,7 @@
 // GET /v1/stream over real HTTP: changes made through one instance reach streams open on
 // another (LISTEN/NOTIFY), a member's stream names only their rows, Last-Event-ID resumes
-// after what was seen, the per-caller limit, and a draining instance ends its streams.
+// after what was seen, the per-caller limit, a draining instance ends its streams, and a stream
+// ends when its token expires.
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import { buildApp } from '../../../src/app.js'
@@ -116,4 +117,34 @@ t.test('each caller holds a bounded number of streams; a draining instance ends 
   await app.close()
   await Promise.all([streams[1]?.ended, other.ended, reopened.ended])
   t.pass('closing the app ended every open stream')
+})
+
+t.test("a stream ends when its caller's token expires, and names nothing after", async t => {
+  const ctx = await buildTestApp(t)
+  const { url } = await listening(t, ctx)
+  const token = await ctx.token(
+    { sub: ctx.user.id, role: 'authenticated', app_metadata: { organization_id: ctx.user.organizationId } },
+    '2s'
+  )
+  const stream = await openStream(url, token)
+  t.teardown(() => stream.close())
+  t.equal(stream.status, 200)
+  const before = await storeSignal(ctx, { user_id: ctx.user.id })
+  await stream.waitFor(event => event.data.id === before)
+  const ended = await Promise.race([
+    stream.ended.then(() => true),
+    new Promise<boolean>(resolve => setTimeout(() => resolve(false), 10_000))
+  ])
+  t.ok(ended, 'the service ended the stream when the token expired')
+  const after = await storeSignal(ctx, { user_id: ctx.user.id })
+  // The admin's stream proves the change was published; the expired one heard nothing of it.
+  const admin = await openStream(url, ctx.admin.token, stream.events.at(-1)?.id)
+  t.teardown(() => admin.close())
+  await admin.waitFor(event => event.data.id === after)
+  t.notOk(
+    stream.events.some(event => event.data.id === after),
+    'no change is named to an expired token'
+  )
+  const again = await fetch(`${url}/v1/stream`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(again.status, 401, 'reconnecting with the expired token is refused')
 })
