@@ -3,7 +3,7 @@
 // call. Refusals become messages a person can act on.
 import createClient from 'openapi-fetch'
 import type { paths } from './api-types'
-import { currentToken } from './session'
+import { REFUSED, currentToken, endSession } from './session'
 
 export type { components } from './api-types'
 
@@ -63,6 +63,7 @@ export async function call<T>(request: Promise<{ data?: T; error?: unknown; resp
   }
   const { data, error, response } = result
   if (response.ok) return data as T
+  if (response.status === 401) endSession(REFUSED)
   throw new ApiError(
     response.status,
     explain(response.status, error as Problem | undefined, response.headers.get('retry-after'))

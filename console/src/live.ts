@@ -2,7 +2,7 @@
 // Authorization header and the token must never go into a URL. Reconnects after a drop with
 // Last-Event-ID; every (re)connection tells the panels to reload once, since what happened
 // while away may be older than the stream can replay.
-import { currentToken } from './session'
+import { REFUSED, currentToken, endSession } from './session'
 
 export type LiveStatus = 'connecting' | 'live' | 'offline'
 /** A topic of the stream, or '*' for "reload everything". */
@@ -31,6 +31,7 @@ export function startLive(setStatus: (status: LiveStatus) => void): () => void {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` }
     if (lastId !== null) headers['last-event-id'] = lastId
     const res = await fetch('/v1/stream', { headers, signal: abort.signal })
+    if (res.status === 401) endSession(REFUSED)
     if (res.status === 401 || res.status === 403) return 'stop'
     if (!res.ok || res.body === null) return 'retry'
     setStatus('live')

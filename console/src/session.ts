@@ -36,6 +36,44 @@ export function signOut(): void {
   sessionStorage.removeItem(KEY)
 }
 
+/** What the sign-in form says after the service refused the token mid-session. */
+export const REFUSED =
+  'The service refused your token: it expired or is not valid here. Sign in again with a fresh one.'
+
+const endedListeners = new Set<(reason: string) => void>()
+
+/** Called with the reason when the session ends by itself (the token expired or was refused). */
+export function onSessionEnded(listener: (reason: string) => void): () => void {
+  endedListeners.add(listener)
+  return () => endedListeners.delete(listener)
+}
+
+/**
+ * Forgets the token and sends the person back to the sign-in form with the reason: once the
+ * service refuses a token, every panel would otherwise repeat the same 401, with Retry buttons
+ * that cannot succeed.
+ */
+export function endSession(reason: string): void {
+  if (currentToken() === null) return
+  signOut()
+  for (const listener of endedListeners) listener(reason)
+}
+
+const at = (ms: number) => new Date(ms).toLocaleString(undefined, { timeZoneName: 'short' })
+
+/** Why this token cannot sign in, judged from its own claims; null when it may be tried. */
+export function tokenProblem(token: string): string | null {
+  const caller = who(token)
+  if (caller === null) return 'That is not a bearer token (a JWT: three parts separated by dots).'
+  if (caller.expiresAt !== null && caller.expiresAt <= Date.now())
+    return `That token expired at ${at(caller.expiresAt)}. Sign in with a fresh one.`
+  return null
+}
+
+export function expiredMessage(expiresAt: number): string {
+  return `Your token expired at ${at(expiresAt)}. Sign in again with a fresh one.`
+}
+
 /** What the token claims, for showing the right controls; the service checks every call itself. */
 export function who(token: string): Who | null {
   try {

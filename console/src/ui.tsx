@@ -1,6 +1,6 @@
 // Small pieces every panel uses: status badges, times, notices, a sparkline, a table section.
 import type { ComponentChildren } from 'preact'
-import { useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { CursorPages } from './hooks'
 
 export function Badge({ value }: { value: string | null | undefined }) {
@@ -84,8 +84,21 @@ export function Section({
   actions?: ComponentChildren
 }) {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
+  const ref = useRef<HTMLElement>(null)
+  const [scrolls, setScrolls] = useState(false)
+  // A card whose table is wider than the screen scrolls sideways: it then takes the focus, so
+  // the keyboard can scroll it too. Measured after every render (new rows) and on resize.
+  const measure = () => {
+    const card = ref.current
+    if (card !== null) setScrolls(card.scrollWidth > card.clientWidth)
+  }
+  useLayoutEffect(measure)
+  useEffect(() => {
+    addEventListener('resize', measure)
+    return () => removeEventListener('resize', measure)
+  }, [])
   return (
-    <section class="card" aria-labelledby={id}>
+    <section class="card" aria-labelledby={id} ref={ref} tabIndex={scrolls ? 0 : undefined}>
       <header class="card-head">
         <h2 id={id}>{title}</h2>
         {actions}

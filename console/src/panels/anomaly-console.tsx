@@ -260,7 +260,8 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
           <Empty>Choose a signal to see its analysis and act on it.</Empty>
         </Section>
       ) : (
-        <Detail id={selected} caller={caller} onChanged={list.reload} />
+        // Keyed: another signal's notes, messages and data must never show (or be acted on) under this one.
+        <Detail key={selected} id={selected} caller={caller} onChanged={list.reload} />
       )}
     </div>
   )

@@ -163,7 +163,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
                   </td>
                   <td>{num(event.latency_ms, 0, ' ms')}</td>
                   <td>{num(event.error_rate, 2, ' %')}</td>
-                  <td>{event.last_error_message ?? ''}</td>
+                  <td class="text">{event.last_error_message ?? ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -177,7 +177,7 @@ export function RunbookRuns() {
                       {runLabel(run)}
                     </button>
                   </th>
-                  <td>{run.component_name}</td>
+                  <td class="text">{run.component_name}</td>
                   <td>
                     <Badge value={run.status} />
                   </td>
@@ -200,7 +200,7 @@ export function RunbookRuns() {
           <Empty>Choose a run to see its steps.</Empty>
         </Section>
       ) : (
-        <RunDetail id={selected} />
+        <RunDetail key={selected} id={selected} />
       )}
     </>
   )

@@ -103,8 +103,8 @@ function SilenceTable({
                     </div>
                   ))}
                 </th>
-                <td>{silence.comment}</td>
-                <td>{silence.created_by ?? 'service'}</td>
+                <td class="text">{silence.comment}</td>
+                <td class="text">{silence.created_by ?? 'service'}</td>
                 <td>
                   <When at={silence.starts_at} />
                 </td>

@@ -1,0 +1,178 @@
+// The console as an SRE uses it during an incident, in a real browser against the real service:
+// a token that expired (before or during the session) or that the service refuses sends the
+// person back to the sign-in form saying why, instead of every panel repeating a 401; choosing
+// another signal never carries the previous one's notes or silence over; hostile names (HTML,
+// 200 characters without a break) neither run nor push a table's columns out of sight; at a
+// phone's 375 px every panel fits its width, reaches every link, names itself in the title and
+// passes axe-core.
+import t from 'tap'
+import axe from 'axe-core'
+import type { Page } from 'playwright-core'
+import { buildTestApp } from '../helpers/app.js'
+import { launchBrowser, signedInPage } from '../helpers/browser.js'
+
+const WAIT = { timeout: 30_000 }
+t.setTimeout(3 * 60_000)
+
+const PANELS = {
+  'System monitor': 'monitor',
+  Anomalies: 'anomalies',
+  Recovery: 'recovery',
+  'Self-tests': 'selftests',
+  Silences: 'silences',
+  Runbooks: 'runbooks'
+}
+const XSS = '<img src=x onerror="window.__xss=true">'
+const LONG = `ledger-${'x'.repeat(190)}`
+
+async function axeProblems(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
+  const violations = await page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      resultTypes: ['violations']
+    })
+    return violations.map(violation => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map(node => node.target.join(' '))
+    }))
+  })
+  return violations
+    .filter(violation => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(violation => `${violation.id}: ${violation.targets.join(', ')}`)
+}
+
+t.test('the console in an incident', async t => {
+  const ctx = await buildTestApp(t)
+  const baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
+  const api = async (url: string, payload: object) => {
+    const res = await ctx.app.inject({ method: 'POST', url, headers: ctx.service.headers, payload })
+    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+    return res.json()
+  }
+  const event = (name: string, status: string) => ({
+    component_type: 'edge_function',
+    component_name: name,
+    status,
+    latency_ms: 900,
+    latency_p95_ms: 1800,
+    error_rate: 12,
+    user_id: ctx.user.id
+  })
+  await api('/v1/health-events/batch', {
+    events: [event('checkout', 'critical'), event(LONG, 'degraded'), event(XSS, 'degraded')]
+  })
+  const signal = (name: string, anomalyType: string, rootCause: string) => ({
+    anomaly_type: anomalyType,
+    severity: 'critical',
+    source_type: 'system_health_events',
+    source_component_name: name,
+    baseline_value: 180,
+    observed_value: 950,
+    root_cause_analysis: rootCause,
+    user_id: ctx.user.id
+  })
+  await api('/v1/anomalies', signal('checkout', 'latency_spike', `${XSS} pool exhausted`))
+  await api('/v1/anomalies', signal(LONG, 'error_rate_increase', 'ledger writes failing'))
+  const browser = await launchBrowser(t)
+  const memberClaims = {
+    sub: ctx.user.id,
+    role: 'authenticated' as const,
+    app_metadata: { organization_id: ctx.user.organizationId }
+  }
+
+  await t.test('a sign-in link with an expired token opens the sign-in form saying so', async t => {
+    const page = await signedInPage(browser, baseUrl, await ctx.token(memberClaims, '-1m'))
+    await page
+      .getByRole('alert')
+      .getByText(/^That token expired at /)
+      .waitFor(WAIT)
+    t.equal(await page.title(), 'Sign in · Core314 console')
+    t.equal(await page.getByRole('link', { name: 'Anomalies' }).count(), 0, 'no panel behind an expired token')
+    await page.getByLabel('Bearer token').fill(await ctx.token(memberClaims, '-1m'))
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page
+      .getByRole('alert')
+      .getByText(/^That token expired at /)
+      .waitFor(WAIT)
+    await page.getByLabel('Bearer token').fill(ctx.user.token)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { level: 1, name: 'System monitor' }).waitFor(WAIT)
+    await page.close()
+  })
+
+  await t.test('a token that expires mid-session returns to the sign-in form, and the view comes back', async t => {
+    const page = await signedInPage(browser, baseUrl, await ctx.token(memberClaims, '8s'))
+    await page.getByRole('link', { name: 'Anomalies' }).click()
+    await page.getByRole('button', { name: /latency spike · checkout/ }).waitFor(WAIT)
+    await page
+      .getByRole('alert')
+      .getByText(/^Your token expired at /)
+      .waitFor(WAIT)
+    t.equal(await page.getByRole('button', { name: /latency spike · checkout/ }).count(), 0, 'the panels are gone')
+    t.equal(await page.evaluate(() => Object.values(sessionStorage).length), 0, 'the token is forgotten')
+    await page.getByLabel('Bearer token').fill(ctx.user.token)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: /latency spike · checkout/ }).waitFor(WAIT)
+    t.match(page.url(), /#\/anomalies$/, 'the same panel')
+    await page.close()
+  })
+
+  await t.test('a token the service refuses returns to the sign-in form with the reason', async t => {
+    // Well formed and unexpired, but signed with another secret: only the service can tell.
+    const [header, payload] = ctx.user.token.split('.')
+    const page = await signedInPage(browser, baseUrl, `${header}.${payload}.c2lnbmVkLWVsc2V3aGVyZQ`)
+    await page
+      .getByRole('alert')
+      .getByText(/^The service refused your token/)
+      .waitFor(WAIT)
+    t.equal(await page.title(), 'Sign in · Core314 console')
+    await page.close()
+  })
+
+  const member = await signedInPage(browser, baseUrl, ctx.user.token)
+
+  await t.test('another signal never shows the notes or the silence of the one before', async t => {
+    await member.getByRole('link', { name: 'Anomalies' }).click()
+    await member.getByRole('button', { name: /latency spike · checkout/ }).click()
+    await member.getByText(`${XSS} pool exhausted`).waitFor(WAIT)
+    await member.getByLabel('Notes').fill('meant for checkout')
+    await member.getByRole('button', { name: /error rate increase · ledger-/ }).click()
+    await member.getByText('ledger writes failing').waitFor(WAIT)
+    t.equal(await member.getByLabel('Notes').inputValue(), '', "the checkout signal's notes stayed with it")
+    t.equal(await member.evaluate(() => '__xss' in window), false, 'no markup ran')
+  })
+
+  await t.test('a 200-character name wraps: the severity and status stay in view', async t => {
+    const row = member.getByRole('row', { name: /error rate increase · ledger-/ })
+    const card = await member.getByRole('region', { name: 'Signals' }).boundingBox()
+    for (const badge of ['critical', 'open']) {
+      const box = await row.getByText(badge, { exact: true }).boundingBox()
+      t.ok(
+        box !== null && card !== null && box.x + box.width <= card.x + card.width,
+        `the ${badge} badge is inside the card`
+      )
+    }
+  })
+
+  await t.test('at 375 px every panel fits, names itself and passes axe-core', async t => {
+    await member.setViewportSize({ width: 375, height: 800 })
+    for (const [title, route] of Object.entries(PANELS)) {
+      await member.goto(`${baseUrl}/console#/${route}`)
+      await member.getByRole('heading', { level: 1, name: title }).waitFor(WAIT)
+      await member.locator('.card').first().waitFor(WAIT)
+      t.equal(await member.title(), `${title} · Core314 console`)
+      t.ok(
+        (await member.evaluate(() => document.documentElement.scrollWidth)) <= 375,
+        `${title}: nothing wider than the screen`
+      )
+      const nav = member.getByRole('navigation', { name: 'Panels' })
+      for (const link of Object.keys(PANELS)) {
+        const box = await nav.getByRole('link', { name: link }).boundingBox()
+        t.ok(box !== null && box.x >= 0 && box.x + box.width <= 375, `${title}: the ${link} link is on screen`)
+      }
+      t.same(await axeProblems(member), [], title)
+    }
+    t.equal(await member.evaluate(() => '__xss' in window), false, 'no markup ran')
+  })
+})
