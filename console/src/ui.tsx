@@ -8,10 +8,37 @@ export function Badge({ value }: { value: string | null | undefined }) {
   return <span class={`badge badge-${text.replace(/[^a-z_]/g, '')}`}>{text.replace(/_/g, ' ')}</span>
 }
 
+// One clock for every relative time on the page, so "2 min ago" does not stay "2 min ago" for an
+// hour on a panel that nothing reloads.
+const TICK_MS = 30_000
+const ticking = new Set<() => void>()
+let ticker: ReturnType<typeof setInterval> | undefined
+
+function useClock(): number {
+  const [, setTick] = useState(0)
+  useEffect(() => {
+    const tick = () => setTick(count => count + 1)
+    ticking.add(tick)
+    ticker ??= setInterval(() => ticking.forEach(listener => listener()), TICK_MS)
+    return () => {
+      ticking.delete(tick)
+      if (ticking.size > 0) return
+      clearInterval(ticker)
+      ticker = undefined
+    }
+  }, [])
+  return Date.now()
+}
+
+/**
+ * A time as the person reads it: relative within a day and a half, else the date and time in
+ * the browser's time zone; the title gives it in full with the zone, and in UTC.
+ */
 export function When({ at }: { at: string | null | undefined }) {
+  const now = useClock()
   if (at === null || at === undefined) return <span class="muted">never</span>
   const date = new Date(at)
-  const seconds = Math.round((Date.now() - date.getTime()) / 1000)
+  const seconds = Math.round((now - date.getTime()) / 1000)
   const span = Math.abs(seconds)
   const amount =
     span < 90
@@ -21,10 +48,16 @@ export function When({ at }: { at: string | null | undefined }) {
         : span < 129600
           ? `${Math.round(span / 3600)} h`
           : null
-  const ago = amount === null ? date.toISOString().slice(0, 10) : seconds >= 0 ? `${amount} ago` : `in ${amount}`
+  const shown =
+    amount === null
+      ? date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+      : seconds >= 0
+        ? `${amount} ago`
+        : `in ${amount}`
+  const full = `${date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'long' })} (${date.toISOString()})`
   return (
-    <time dateTime={date.toISOString()} title={date.toISOString()}>
-      {ago}
+    <time dateTime={date.toISOString()} title={full}>
+      {shown}
     </time>
   )
 }

@@ -59,8 +59,15 @@ t.test('the console in an incident', async t => {
     error_rate: 12,
     user_id: ctx.user.id
   })
+  const measured = new Date(Date.now() - 40 * 60_000).toISOString()
   await api('/v1/health-events/batch', {
-    events: [event('checkout', 'critical'), event(LONG, 'degraded'), event(XSS, 'degraded')]
+    events: [
+      event('checkout', 'critical'),
+      event(LONG, 'degraded'),
+      event(XSS, 'degraded'),
+      // Measured 40 minutes before it arrives: the console shows both times.
+      { ...event('checkout', 'degraded'), latency_ms: 4321, measurement_window_end: measured }
+    ]
   })
   const signal = (name: string, anomalyType: string, rootCause: string) => ({
     anomaly_type: anomalyType,
@@ -74,6 +81,18 @@ t.test('the console in an incident', async t => {
   })
   await api('/v1/anomalies', signal('checkout', 'latency_spike', `${XSS} pool exhausted`))
   await api('/v1/anomalies', signal(LONG, 'error_rate_increase', 'ledger writes failing'))
+  const endsAt = new Date(Date.now() + 3 * 86_400_000)
+  const silence = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/silences',
+    headers: ctx.admin.headers,
+    payload: {
+      matchers: [{ name: 'component_name', value: 'checkout', is_regex: false, is_equal: true }],
+      ends_at: endsAt.toISOString(),
+      comment: 'vendor migration'
+    }
+  })
+  t.equal(silence.statusCode, 201)
   const browser = await launchBrowser(t)
   const memberClaims = {
     sub: ctx.user.id,
@@ -161,7 +180,8 @@ t.test('the console in an incident', async t => {
       await member.goto(`${baseUrl}/console#/${route}`)
       await member.getByRole('heading', { level: 1, name: title }).waitFor(WAIT)
       await member.locator('.card').first().waitFor(WAIT)
-      t.equal(await member.title(), `${title} · Core314 console`)
+      // Set once the panel has rendered.
+      await member.waitForFunction(expected => document.title === expected, `${title} · Core314 console`, WAIT)
       t.ok(
         (await member.evaluate(() => document.documentElement.scrollWidth)) <= 375,
         `${title}: nothing wider than the screen`
@@ -174,5 +194,31 @@ t.test('the console in an incident', async t => {
       t.same(await axeProblems(member), [], title)
     }
     t.equal(await member.evaluate(() => '__xss' in window), false, 'no markup ran')
+  })
+
+  await t.test('times move on, name the date and time in the browser zone, and a late event its arrival', async t => {
+    const context = await browser.browser()?.newContext({ timezoneId: 'Asia/Kolkata', locale: 'en-US' })
+    if (context === undefined) throw new Error('no browser')
+    t.teardown(async () => await context.close())
+    const page = await context.newPage()
+    await page.clock.install()
+    await page.goto(`${baseUrl}/console#/component/checkout&token=${ctx.admin.token}`)
+    const row = page.getByRole('row', { name: /4321 ms/ })
+    await row.getByText('40 min ago').waitFor(WAIT)
+    await row.getByText(/^arrived \d+ s ago$/).waitFor(WAIT)
+    await page.clock.fastForward('20:00')
+    await row.getByText('60 min ago').waitFor(WAIT)
+    await page.getByRole('link', { name: 'Silences' }).click()
+    const local = new Intl.DateTimeFormat('en-US', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'Asia/Kolkata'
+    }).format(endsAt)
+    await page
+      .getByRole('region', { name: 'Active silences' })
+      .getByRole('row', { name: /vendor migration/ })
+      .getByText(local)
+      .waitFor(WAIT)
+    t.pass(`a silence ending in three days ends ${local}, India time`)
   })
 })

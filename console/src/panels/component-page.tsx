@@ -7,6 +7,10 @@ import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
 import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
+// An event measured this long before it arrived (a backfill, a stalled sender) says when it came.
+const LATE_MS = 60_000
+const late = (event: { event_time: string; created_at: string }) =>
+  Date.parse(event.created_at) - Date.parse(event.event_time) > LATE_MS
 
 export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
   const since = new Date(Date.now() - HOURS * 3600_000).toISOString()
@@ -157,6 +161,11 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
                 <tr key={event.id}>
                   <td>
                     <When at={event.event_time} />
+                    {late(event) && (
+                      <div class="muted small">
+                        arrived <When at={event.created_at} />
+                      </div>
+                    )}
                   </td>
                   <td>
                     <Badge value={event.status} />
