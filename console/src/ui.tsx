@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { CursorPages } from './hooks'
+import type { Who } from './session'
 
 export function Badge({ value }: { value: string | null | undefined }) {
   const text = value ?? 'unknown'
@@ -59,6 +60,20 @@ export function When({ at }: { at: string | null | undefined }) {
     <time dateTime={date.toISOString()} title={full}>
       {shown}
     </time>
+  )
+}
+
+/**
+ * Whose row this is, for the callers that read every organization's (admins and the service
+ * role): names repeat across organizations, and two "restart on checkout" waiting for approval
+ * must not look alike. Members read their own organization only and are shown nothing.
+ */
+export function Organization({ caller, id }: { caller: Who; id: string | null | undefined }) {
+  if (caller.kind === 'user' || id === undefined) return null
+  return (
+    <span class="org" title={id ?? 'the platform'}>
+      {id === null ? 'platform' : `org ${id.slice(0, 8)}`}
+    </span>
   )
 }
 

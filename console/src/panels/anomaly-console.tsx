@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Section, When, num } from '../ui'
+import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Organization, Section, When, num } from '../ui'
 import { SilenceForm } from './silence-form'
 
 type Anomaly = components['schemas']['Anomaly']
@@ -100,6 +100,7 @@ function Detail({ id, caller, onChanged }: { id: string; caller: Who; onChanged:
             ) : (
               <a href={`#/component/${encodeURIComponent(s.source_component_name)}`}>{s.source_component_name}</a>
             )}
+            <Organization caller={caller} id={s.organization_id} />
           </p>
           <dl class="pairs">
             <dt>Baseline → observed</dt>
@@ -232,6 +233,7 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
                     >
                       {signal.anomaly_type.replace(/_/g, ' ')} · {signal.source_component_name ?? '–'}
                     </button>
+                    <Organization caller={caller} id={signal.organization_id} />
                     {signal.pattern_type === null ? null : (
                       <div class="muted small">{signal.pattern_type.replace(/_/g, ' ')}</div>
                     )}

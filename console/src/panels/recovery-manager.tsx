@@ -7,7 +7,7 @@ import { ApiError, api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
 import { DecisionFeed } from './decision-feed'
-import { Badge, CursorPager, Empty, Notice, Section, When, num } from '../ui'
+import { Badge, CursorPager, Empty, Notice, Organization, Section, When, num } from '../ui'
 
 type Action = components['schemas']['RecoveryAction']
 type Mode = components['schemas']['HealingModeInput']['mode']
@@ -118,6 +118,7 @@ function Pending({ caller }: { caller: Who }) {
           return (
             <li key={action.id}>
               <strong>{action.action_type.replace(/_/g, ' ')}</strong> on {action.target_component_name ?? '–'}
+              <Organization caller={caller} id={action.organization_id} />
               <div class="muted small">
                 {action.trigger_reason ?? 'no reason given'} · expires <When at={action.approval_expires_at} />
               </div>
@@ -173,7 +174,8 @@ function Timeline({ caller }: { caller: Who }) {
           <li key={action.id}>
             <div>
               <Badge value={action.execution_status} /> <strong>{action.action_type.replace(/_/g, ' ')}</strong> on{' '}
-              {action.target_component_name ?? '–'} <When at={action.created_at} />
+              {action.target_component_name ?? '–'}
+              <Organization caller={caller} id={action.organization_id} /> <When at={action.created_at} />
             </div>
             <div class="muted small">
               attempt {action.attempt_number} of {action.max_attempts} · verification{' '}
