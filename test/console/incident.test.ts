@@ -173,6 +173,28 @@ t.test('the console in an incident', async t => {
     await admin.close()
   })
 
+  await t.test('a control-target lookup that fails says so rather than "none registered"', async t => {
+    const admin = await signedInPage(browser, baseUrl, ctx.admin.token, page => {
+      // The registry's answer during a database failover; the breaker's is a real 404 (none).
+      void page.route(/\/v1\/components\/checkout/, route =>
+        route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '5' },
+          body: JSON.stringify({ status: 503, title: 'Service Unavailable', detail: 'database unavailable' })
+        })
+      )
+    })
+    await admin.goto(`${baseUrl}/console#/component/checkout`)
+    const card = admin.getByRole('region', { name: 'Circuit breaker and control targets' })
+    await card
+      .getByRole('alert')
+      .getByText(/unavailable for a moment.*Try again in 5 seconds/)
+      .waitFor(WAIT)
+    await card.getByText('No breaker recorded.').waitFor(WAIT)
+    t.equal(await card.getByText('No control targets registered.').count(), 0, 'no claim that none are registered')
+    await admin.close()
+  })
+
   const member = await signedInPage(browser, baseUrl, ctx.user.token)
 
   await t.test('another signal never shows the notes or the silence of the one before', async t => {

@@ -1,12 +1,19 @@
 // A component's page: its health over the last hours, forecasts, events, signals, actions, circuit
 // breaker and control targets (secrets are never returned by the API, nor shown here).
-import { api, call } from '../api'
+import { ApiError, api, call } from '../api'
 import { useResource } from '../hooks'
 import type { Who } from '../session'
 import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
 import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
+
+/** A 404 means none is recorded; any other failure (503, a lost connection) must be shown as one. */
+function absent(err: unknown): null {
+  if (err instanceof ApiError && err.status === 404) return null
+  throw err
+}
+
 // An event measured this long before it arrived (a backfill, a stalled sender) says when it came.
 const LATE_MS = 60_000
 const late = (event: { event_time: string; created_at: string }) =>
@@ -45,7 +52,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
         ? null
         : await call(
             api.GET('/v1/circuit-breakers/{component_name}', { params: { path: { component_name: name } } })
-          ).catch(() => null),
+          ).catch(absent),
     [name],
     ['recovery_action']
   )
@@ -54,7 +61,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
       caller.kind === 'service'
         ? null
         : await call(api.GET('/v1/components/{component_name}', { params: { path: { component_name: name } } })).catch(
-            () => null
+            absent
           ),
     [name],
     []
@@ -113,7 +120,11 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
         </ul>
       </Section>
       <Section title="Circuit breaker and control targets">
-        {breaker.data === null || breaker.data === undefined ? (
+        <Notice
+          error={breaker.error ?? targets.error}
+          onRetry={breaker.error === null ? targets.reload : breaker.reload}
+        />
+        {breaker.data === undefined ? null : breaker.data === null ? (
           <Empty>No breaker recorded.</Empty>
         ) : (
           <p>
@@ -121,7 +132,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
             {breaker.data.reason === null ? '' : `: ${breaker.data.reason}`}
           </p>
         )}
-        {targets.data === null || targets.data === undefined ? (
+        {targets.data === undefined ? null : targets.data === null ? (
           <Empty>No control targets registered.</Empty>
         ) : (
           <dl class="pairs">
