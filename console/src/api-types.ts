@@ -1707,6 +1707,11 @@ export interface components {
             next_cursor: string | null;
         };
         ComponentHealth: {
+            /**
+             * Format: uuid
+             * @description The component's organization; null: the platform's own
+             */
+            organization_id: string | null;
             component_type: string;
             component_name: string;
             /**
@@ -1748,6 +1753,11 @@ export interface components {
         };
         /** @description A component's health over the period; with its trend when the request named trend_bucket */
         ComponentHealthWithTrend: {
+            /**
+             * Format: uuid
+             * @description The component's organization; null: the platform's own
+             */
+            organization_id: string | null;
             component_type: string;
             component_name: string;
             /**
@@ -1776,6 +1786,11 @@ export interface components {
             total: number;
         };
         UnhealthyComponent: {
+            /**
+             * Format: uuid
+             * @description The component's organization; null: the platform's own
+             */
+            organization_id: string | null;
             component_type: string;
             component_name: string;
             environment: string;
@@ -1797,6 +1812,11 @@ export interface components {
         PerformanceTrend: {
             /** Format: date-time */
             bucket_start: string;
+            /**
+             * Format: uuid
+             * @description The component's organization; null: the platform's own
+             */
+            organization_id: string | null;
             component_name: string;
             event_count: number;
             avg_latency_ms: number | null;
@@ -4367,6 +4387,8 @@ export interface operations {
                 cursor?: string;
                 component_type?: string;
                 component_name?: string;
+                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                organization_id?: string;
                 /** @description healthy, degraded, unhealthy, critical, or unknown (no data) */
                 status?: "healthy" | "degraded" | "unhealthy" | "critical" | "unknown";
                 environment?: string;
@@ -5411,6 +5433,8 @@ export interface operations {
                 severity?: "low" | "medium" | "high" | "critical";
                 anomaly_type?: string;
                 source_component_name?: string;
+                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                organization_id?: string;
                 /** @description Created at or after */
                 since?: string;
             };
@@ -6413,6 +6437,8 @@ export interface operations {
                 execution_status?: "pending" | "pending_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed" | "retry_scheduled" | "cancelled" | "dry_run" | "rolled_back";
                 action_type?: string;
                 target_component_name?: string;
+                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                organization_id?: string;
                 approval_status?: "not_required" | "pending" | "approved" | "rejected" | "expired";
             };
             header?: never;

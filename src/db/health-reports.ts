@@ -55,6 +55,7 @@ export async function healthSummaryPage(
 
 /** A component of the summary: its key within the rows the caller may see. */
 export interface ComponentKey {
+  organization_id: string | null
   component_type: string
   component_name: string
 }
@@ -69,14 +70,13 @@ export async function componentTrends(
   tx: Tx,
   period: Period,
   components: ComponentKey[],
-  bucket: string,
-  organizationId: string | null
+  bucket: string
 ): Promise<Array<ComponentKey & Omit<ComponentTrendBody, 'bucket'>>> {
   if (components.length === 0) return []
   return await tx<Array<ComponentKey & Omit<ComponentTrendBody, 'bucket'>>>`
     with page as (
-      select * from unnest(${components.map(c => c.component_type)}::text[],
-        ${components.map(c => c.component_name)}::text[]) as page(component_type, component_name)
+      select * from unnest(${components.map(c => c.organization_id)}::uuid[], ${components.map(c => c.component_type)}::text[],
+        ${components.map(c => c.component_name)}::text[]) as page(organization_id, component_type, component_name)
     ),
     slots as (
       select generate_series(
@@ -84,27 +84,29 @@ export async function componentTrends(
         ${period.until}::text::timestamptz, ${bucket}::interval) as slot
     ),
     measured as (
-      select e.component_type, e.component_name,
+      select page.organization_id, e.component_type, e.component_name,
         date_bin(${bucket}::interval, e.event_time, timestamptz '2000-01-01 00:00:00+00') as slot,
         round(avg(e.latency_p95_ms), 2) as latency_p95_ms,
         round(avg(e.error_rate), 2) as error_rate,
         round(avg(e.cpu_usage_percent), 2) as cpu_usage_percent,
         round(avg(e.memory_usage_percent), 2) as memory_usage_percent
       from system_health_events e
-      join page using (component_type, component_name)
+      join page on core314.organization_key(e.organization_id) = core314.organization_key(page.organization_id)
+        and e.component_type = page.component_type and e.component_name = page.component_name
       where e.event_time between ${period.since}::text::timestamptz and ${period.until}::text::timestamptz
-        and (${organizationId}::uuid is null or e.organization_id = ${organizationId}::uuid)
-      group by 1, 2, 3
+      group by 1, 2, 3, 4
     )
-    select page.component_type, page.component_name, min(slots.slot) as bucket_start,
+    select page.organization_id, page.component_type, page.component_name, min(slots.slot) as bucket_start,
       json_agg(measured.latency_p95_ms order by slots.slot) as latency_p95_ms,
       json_agg(measured.error_rate order by slots.slot) as error_rate,
       json_agg(measured.cpu_usage_percent order by slots.slot) as cpu_usage_percent,
       json_agg(measured.memory_usage_percent order by slots.slot) as memory_usage_percent
     from page
     cross join slots
-    left join measured using (component_type, component_name, slot)
-    group by page.component_type, page.component_name`
+    left join measured on core314.organization_key(measured.organization_id) = core314.organization_key(page.organization_id)
+      and measured.component_type = page.component_type and measured.component_name = page.component_name
+      and measured.slot = slots.slot
+    group by page.organization_id, page.component_type, page.component_name`
 }
 
 export async function unhealthyComponents(

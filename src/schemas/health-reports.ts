@@ -1,12 +1,17 @@
 // What the health helper functions return: per-component summary, unhealthy components,
 // performance trends and system availability.
 import { Type, type Static } from 'typebox'
-import { healthStatus, nullable, timestamp } from './fields.js'
+import { healthStatus, nullable, timestamp, uuid } from './fields.js'
 
 const average = (description?: string) => nullable(Type.Number(description === undefined ? {} : { description }))
 
+// A component is (organization, name): a caller who sees several organizations gets each one's
+// component of a name as a row of its own.
+const organization = () => nullable(uuid({ description: "The component's organization; null: the platform's own" }))
+
 export const ComponentHealth = Type.Object(
   {
+    organization_id: organization(),
     component_type: Type.String(),
     component_name: Type.String(),
     status: healthStatus({ description: 'The latest status in the period' }),
@@ -27,6 +32,7 @@ export const ComponentHealth = Type.Object(
 
 export const UnhealthyComponent = Type.Object(
   {
+    organization_id: organization(),
     component_type: Type.String(),
     component_name: Type.String(),
     environment: Type.String(),
@@ -45,6 +51,7 @@ export const UnhealthyComponent = Type.Object(
 export const PerformanceTrend = Type.Object(
   {
     bucket_start: timestamp(),
+    organization_id: organization(),
     component_name: Type.String(),
     event_count: Type.Integer(),
     avg_latency_ms: average(),

@@ -43,6 +43,7 @@ export interface AnomalyFilters {
   severity?: string | undefined
   anomaly_type?: string | undefined
   source_component_name?: string | undefined
+  organization_id?: string | undefined
   since?: string | undefined
 }
 

@@ -75,6 +75,7 @@ export async function getHealthEvent(db: Db, caller: Caller, id: string): Promis
 export interface HealthEventFilters {
   component_type?: string | undefined
   component_name?: string | undefined
+  organization_id?: string | undefined
   status?: string | undefined
   environment?: string | undefined
   since?: string | undefined

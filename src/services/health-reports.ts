@@ -7,6 +7,7 @@ import {
   healthSummary,
   healthSummaryPage,
   type ComponentFilter,
+  type ComponentKey,
   performanceTrends,
   systemAvailability,
   unhealthyComponents,
@@ -69,17 +70,19 @@ export async function pageComponentHealth(
   return await db.asCaller(caller, async tx => {
     const found = await healthSummaryPage(tx, period, filter, page.limit, page.offset)
     if (trendBucket === undefined) return found
-    const trends = await componentTrends(tx, period, found.items, trendBucket, filter.organizationId)
+    const trends = await componentTrends(tx, period, found.items, trendBucket)
+    const key = (row: ComponentKey) =>
+      `${row.organization_id ?? ''}\u0000${row.component_type}\u0000${row.component_name}`
     const byKey = new Map(
-      trends.map(({ component_type, component_name, ...trend }) => [
-        `${component_type}\u0000${component_name}`,
+      trends.map(({ organization_id, component_type, component_name, ...trend }) => [
+        key({ organization_id, component_type, component_name }),
         { bucket: trendBucket, ...trend }
       ])
     )
     return {
       total: found.total,
       items: found.items.map(row => {
-        const trend = byKey.get(`${row.component_type}\u0000${row.component_name}`)
+        const trend = byKey.get(key(row))
         return trend === undefined ? row : { ...row, trend }
       })
     }

@@ -105,6 +105,7 @@ export interface RecoveryActionFilters {
   execution_status?: string | undefined
   action_type?: string | undefined
   target_component_name?: string | undefined
+  organization_id?: string | undefined
   approval_status?: string | undefined
 }
 

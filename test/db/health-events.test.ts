@@ -318,6 +318,7 @@ t.test('health helper functions', async t => {
       ]
     )
     t.same(rows[1], {
+      organization_id: ORG,
       component_type: 'api',
       component_name: 'checkout',
       status: 'degraded',
@@ -486,4 +487,63 @@ t.test('health helper functions', async t => {
       'nothing measured: one row of nulls and zeros'
     )
   })
+})
+
+t.test("the health functions keep each organization's component of a name apart", async t => {
+  const sql = await database(t)
+  // One name in two organizations and the platform: three components, each with its own status.
+  const shared = (organization_id: string | null, status: string, minutes: number): EventRow => ({
+    component_type: 'api',
+    component_name: 'shared',
+    status,
+    organization_id,
+    created_at: minutesAgo(minutes)
+  })
+  await insertEvents(sql, [
+    shared(ORG, 'critical', 10),
+    shared(ORG, 'critical', 5),
+    shared(OTHER_ORG, 'healthy', 3),
+    shared(null, 'unhealthy', 4)
+  ])
+  const summary = await as(
+    sql,
+    'service',
+    async tx => await tx`select organization_id, status, event_count from get_system_health_summary()`
+  )
+  t.same(summary, [
+    { organization_id: ORG, status: 'critical', event_count: 2 },
+    { organization_id: null, status: 'unhealthy', event_count: 1 },
+    { organization_id: OTHER_ORG, status: 'healthy', event_count: 1 }
+  ])
+  const unhealthy = await as(
+    sql,
+    'service',
+    async tx => await tx`select organization_id, status from get_unhealthy_components(now() - interval '1 hour')`
+  )
+  t.same(unhealthy, [
+    { organization_id: ORG, status: 'critical' },
+    { organization_id: null, status: 'unhealthy' }
+  ])
+  const trends = await as(
+    sql,
+    'service',
+    async tx =>
+      await tx`select organization_id, event_count from get_performance_trends('shared', now() - interval '1 hour', now(), interval '1 day')`
+  )
+  t.same(
+    new Map(trends.map(row => [row.organization_id, row.event_count])),
+    new Map([
+      [null, 1],
+      [ORG, 2],
+      [OTHER_ORG, 1]
+    ]),
+    'one series per organization'
+  )
+  t.equal(trends[0]?.organization_id, null, "the platform's first")
+  const [availability] = await as(
+    sql,
+    'service',
+    async tx => await tx`select component_count from calculate_system_availability(now() - interval '1 hour')`
+  )
+  t.equal(availability?.component_count, 3)
 })

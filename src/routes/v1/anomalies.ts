@@ -70,6 +70,12 @@ const routes: FastifyPluginAsyncTypebox = async app => {
             severity: Type.Optional(severity()),
             anomaly_type: Type.Optional(snakeName()),
             source_component_name: Type.Optional(name(200)),
+            organization_id: Type.Optional(
+              uuid({
+                description:
+                  "Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component"
+              })
+            ),
             since: Type.Optional(timestamp({ description: 'Created at or after' }))
           },
           { additionalProperties: false }

@@ -82,6 +82,12 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
             execution_status: Type.Optional(executionStatus()),
             action_type: Type.Optional(snakeName()),
             target_component_name: Type.Optional(name(200)),
+            organization_id: Type.Optional(
+              uuid({
+                description:
+                  "Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component"
+              })
+            ),
             approval_status: Type.Optional(approvalStatus())
           },
           { additionalProperties: false }

@@ -1,5 +1,6 @@
 // GET /v1/health/components: the console's component list, filtered and paged in SQL, under
 // row-level security like the summary it pages.
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.js'
 
@@ -134,4 +135,58 @@ t.test("trend_bucket adds each row's trend, for the page's rows only, every slot
     'more than 200 slots is refused, naming the field'
   )
   t.equal((await get('trend_bucket=forever')).statusCode, 400)
+})
+
+t.test("an admin sees each organization's component of a name as its own, and lists one organization's", async t => {
+  const ctx = await buildTestApp(t)
+  const [mine, theirs] = [ctx.user.organizationId, randomUUID()]
+  const event = (organizationId: string, status: string, latency: number) => ({
+    component_type: 'edge_function',
+    component_name: 'checkout-api',
+    status,
+    latency_ms: latency,
+    organization_id: organizationId
+  })
+  const stored = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events/batch',
+    headers: ctx.service.headers,
+    payload: { events: [event(mine, 'critical', 900), event(mine, 'critical', 700), event(theirs, 'healthy', 100)] }
+  })
+  t.equal(stored.statusCode, 201, stored.body)
+
+  const page = await ctx.app.inject({ url: '/v1/health/components?trend_bucket=1%20hour', headers: ctx.admin.headers })
+  t.equal(page.statusCode, 200, page.body)
+  const rows = page.json().items as Array<{
+    organization_id: string
+    status: string
+    event_count: number
+    avg_latency_ms: number
+    trend: { latency_p95_ms: unknown[] }
+  }>
+  t.same(
+    rows.map(row => [row.organization_id, row.status, row.event_count, row.avg_latency_ms]),
+    [
+      [mine, 'critical', 2, 800],
+      [theirs, 'healthy', 1, 100]
+    ],
+    'two components, not one adding up both'
+  )
+  for (const path of ['/v1/health/summary', '/v1/health/unhealthy']) {
+    const res = await ctx.app.inject({ url: path, headers: ctx.admin.headers })
+    t.ok(
+      (res.json() as Array<{ organization_id: string }>).every(row => [mine, theirs].includes(row.organization_id)),
+      `${path} names each row's organization`
+    )
+  }
+
+  const events = await ctx.app.inject({
+    url: `/v1/health-events?component_name=checkout-api&organization_id=${theirs}`,
+    headers: ctx.admin.headers
+  })
+  t.same(
+    events.json().items.map((row: { organization_id: string }) => row.organization_id),
+    [theirs],
+    "the events of one organization's component"
+  )
 })
