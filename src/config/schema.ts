@@ -107,7 +107,7 @@ export const ENV_GROUPS = [
       EMBEDDED_PG_PORT: integer(54329, 1024, 65535, {
         description: "Port of the embedded PostgreSQL; never 5432, the system PostgreSQL's."
       }),
-      EVENT_COMMIT_WAIT_MS: integer(2, 0, 50, {
+      EVENT_COMMIT_WAIT_MS: integer(4, 0, 50, {
         unit: 'ms',
         description:
           "The longest a single health event (POST /v1/health-events without an Idempotency-Key) waits for its caller's other requests, answered a moment ago and coming back, to share its commit; only while fewer are at hand than lately were at once, never for a lone caller. 0: never waits (docs/scaling.md)."
