@@ -1,7 +1,9 @@
 // The console's shell: sign-in, the panels behind hash routes (#/monitor, #/anomalies,
-// #/recovery, #/selftests, #/silences and #/runbooks where the service has them, #/component/<name>),
+// #/recovery, #/selftests, #/silences and #/runbooks where the service has them,
+// #/component/<name>[/<organization id | platform>]),
 // the caller, and the live stream's state.
 import { useEffect, useState } from 'preact/hooks'
+import { ownerOf } from './component-route'
 import { startLive, type LiveStatus } from './live'
 import { AnomalyConsole } from './panels/anomaly-console'
 import { ComponentPage } from './panels/component-page'
@@ -151,13 +153,15 @@ export function App() {
     )
 
   let content
-  if (component !== undefined) content = <ComponentPage key={component} name={component} caller={caller} />
-  else if (current === 'anomalies') content = <AnomalyConsole caller={caller} />
+  if (component !== undefined) {
+    const owner = ownerOf(rest[1])
+    content = <ComponentPage key={JSON.stringify([component, owner])} name={component} owner={owner} caller={caller} />
+  } else if (current === 'anomalies') content = <AnomalyConsole caller={caller} />
   else if (current === 'recovery') content = <RecoveryManager caller={caller} />
   else if (current === 'selftests') content = <SelfTestPanel caller={caller} />
   else if (current === 'silences') content = <SilencesPanel caller={caller} />
   else if (current === 'runbooks') content = <RunbookRuns />
-  else content = <SystemMonitor />
+  else content = <SystemMonitor caller={caller} />
 
   return (
     <>

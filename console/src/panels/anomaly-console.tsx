@@ -4,6 +4,7 @@
 // silence from a signal where the service has silences.
 import { useState } from 'preact/hooks'
 import { ApiError, api, call, type components } from '../api'
+import { componentHref } from '../component-route'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
 import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Organization, Section, When, num } from '../ui'
@@ -98,7 +99,7 @@ function Detail({ id, caller, onChanged }: { id: string; caller: Who; onChanged:
             {s.source_component_name === null ? (
               'no component'
             ) : (
-              <a href={`#/component/${encodeURIComponent(s.source_component_name)}`}>{s.source_component_name}</a>
+              <a href={componentHref(caller, s.source_component_name, s.organization_id)}>{s.source_component_name}</a>
             )}
             <Organization caller={caller} id={s.organization_id} />
           </p>

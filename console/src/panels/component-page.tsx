@@ -1,9 +1,12 @@
 // A component's page: its health over the last hours, forecasts, events, signals, actions, circuit
-// breaker and control targets (secrets are never returned by the API, nor shown here).
+// breaker and control targets (secrets are never returned by the API, nor shown here). A component
+// is (organization, name): when the address names the organization every call is narrowed to it,
+// so an admin never sees two organizations' components of one name mixed on one page.
 import { ApiError, api, call } from '../api'
+import { ownerQuery, ownerUuidQuery, type Owner } from '../component-route'
 import { useResource } from '../hooks'
 import type { Who } from '../session'
-import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
+import { Badge, Empty, Notice, Organization, Section, Sparkline, When, num } from '../ui'
 import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
@@ -19,59 +22,75 @@ const LATE_MS = 60_000
 const late = (event: { event_time: string; created_at: string }) =>
   Date.parse(event.created_at) - Date.parse(event.event_time) > LATE_MS
 
-export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
+export function ComponentPage({ name, owner, caller }: { name: string; owner: Owner; caller: Who }) {
   const since = new Date(Date.now() - HOURS * 3600_000).toISOString()
+  const narrow = ownerUuidQuery(owner)
   const trends = useResource(
     async () =>
       await call(
-        api.GET('/v1/health/trends', { params: { query: { component_name: name, since, bucket: '15 minutes' } } })
+        api.GET('/v1/health/trends', {
+          params: { query: { component_name: name, since, bucket: '15 minutes', ...narrow } }
+        })
       ),
-    [name],
+    [name, owner],
     []
   )
   const events = useResource(
-    async () => await call(api.GET('/v1/health-events', { params: { query: { component_name: name, limit: 15 } } })),
-    [name],
+    async () =>
+      await call(api.GET('/v1/health-events', { params: { query: { component_name: name, limit: 15, ...narrow } } })),
+    [name, owner],
     []
   )
   const signals = useResource(
-    async () => await call(api.GET('/v1/anomalies', { params: { query: { source_component_name: name, limit: 15 } } })),
-    [name],
+    async () =>
+      await call(
+        api.GET('/v1/anomalies', { params: { query: { source_component_name: name, limit: 15, ...narrow } } })
+      ),
+    [name, owner],
     ['anomaly']
   )
   const actions = useResource(
     async () =>
-      await call(api.GET('/v1/recovery-actions', { params: { query: { target_component_name: name, limit: 15 } } })),
-    [name],
+      await call(
+        api.GET('/v1/recovery-actions', { params: { query: { target_component_name: name, limit: 15, ...narrow } } })
+      ),
+    [name, owner],
     ['recovery_action']
   )
-  // The service role names an organization for one component; the console shows its lists only.
+  // The service role must name the organization of one component: without it (an address naming
+  // the component alone) the console shows its lists only.
+  const unnamed = caller.kind === 'service' && owner === undefined
   const breaker = useResource(
     async () =>
-      caller.kind === 'service'
+      unnamed
         ? null
         : await call(
-            api.GET('/v1/circuit-breakers/{component_name}', { params: { path: { component_name: name } } })
+            api.GET('/v1/circuit-breakers/{component_name}', {
+              params: { path: { component_name: name }, query: ownerQuery(owner) }
+            })
           ).catch(absent),
-    [name],
+    [name, owner],
     ['recovery_action']
   )
   const targets = useResource(
     async () =>
-      caller.kind === 'service'
+      unnamed
         ? null
-        : await call(api.GET('/v1/components/{component_name}', { params: { path: { component_name: name } } })).catch(
-            absent
-          ),
-    [name],
+        : await call(
+            api.GET('/v1/components/{component_name}', {
+              params: { path: { component_name: name }, query: ownerQuery(owner) }
+            })
+          ).catch(absent),
+    [name, owner],
     []
   )
-  const points = trends.data ?? []
+  // The trends rows name their organization: the platform's own, which the query cannot name, is picked here.
+  const points = (trends.data ?? []).filter(point => owner === undefined || point.organization_id === owner)
 
   return (
     <div class="panel-grid">
       <p>
-        <a href="#/monitor">← All components</a>
+        <a href="#/monitor">← All components</a> <Organization caller={caller} id={owner} />
       </p>
       <Section title={`${name}: last ${HOURS} hours`}>
         <Notice error={trends.error} onRetry={trends.reload} />
@@ -94,7 +113,7 @@ export function ComponentPage({ name, caller }: { name: string; caller: Who }) {
           ))}
         </dl>
       </Section>
-      <PredictiveAlerts component={name} />
+      <PredictiveAlerts caller={caller} component={{ name, owner }} />
       <Section title="Signals">
         <Notice error={signals.error} />
         {signals.data?.items.length === 0 && <Empty>No signals.</Empty>}

@@ -2,22 +2,28 @@
 // soonest first within the page the API returns newest first; the monitor shows the
 // organization's, a component's page its own. Live through the stream's predictive_alert topic.
 import { api, call } from '../api'
+import { componentHref, ownerQuery, type Owner } from '../component-route'
 import { useResource } from '../hooks'
+import type { Who } from '../session'
 import { Badge, Empty, Notice, Section, When, num } from '../ui'
 
 const LIMIT = 10
 
-export function PredictiveAlerts({ component }: { component?: string }) {
+export function PredictiveAlerts({ caller, component }: { caller: Who; component?: { name: string; owner: Owner } }) {
   const alerts = useResource(
     async () =>
       await call(
         api.GET('/v1/predictive-alerts', {
           params: {
-            query: { status: 'active', limit: LIMIT, ...(component === undefined ? {} : { component_name: component }) }
+            query: {
+              status: 'active',
+              limit: LIMIT,
+              ...(component === undefined ? {} : { component_name: component.name, ...ownerQuery(component.owner) })
+            }
           }
         })
       ),
-    [component],
+    [component?.name, component?.owner],
     ['predictive_alert']
   )
   const items = [...(alerts.data?.items ?? [])].sort(
@@ -34,7 +40,9 @@ export function PredictiveAlerts({ component }: { component?: string }) {
             {component === undefined ? (
               <>
                 {' of '}
-                <a href={`#/component/${encodeURIComponent(alert.component_name ?? '')}`}>{alert.component_name}</a>
+                <a href={componentHref(caller, alert.component_name ?? '', alert.organization_id)}>
+                  {alert.component_name}
+                </a>
               </>
             ) : null}{' '}
             reaches {num(alert.threshold_value, 0)} <When at={alert.forecast_target_time} /> (now{' '}

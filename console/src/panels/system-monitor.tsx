@@ -4,8 +4,10 @@
 // which returns the page's charts with its rows (trend_bucket): one request a page.
 import { useState } from 'preact/hooks'
 import { api, call } from '../api'
+import { componentHref } from '../component-route'
 import { useResource } from '../hooks'
-import { Badge, Empty, Notice, Section, Sparkline, When, num } from '../ui'
+import type { Who } from '../session'
+import { Badge, Empty, Notice, Organization, Section, Sparkline, When, num } from '../ui'
 import { DecisionFeed } from './decision-feed'
 import { PredictiveAlerts } from './predictive-alerts'
 
@@ -15,7 +17,7 @@ const STATUSES = ['', 'critical', 'unhealthy', 'degraded', 'healthy', 'unknown']
 
 const sinceHours = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString()
 
-export function SystemMonitor() {
+export function SystemMonitor({ caller }: { caller: Who }) {
   const [search, setSearch] = useState('')
   const [status, setStatus] = useState('')
   const [offset, setOffset] = useState(0)
@@ -91,10 +93,12 @@ export function SystemMonitor() {
             </thead>
             <tbody>
               {page.data.items.map(row => (
-                <tr key={`${row.component_type}/${row.component_name}`}>
+                <tr key={`${row.organization_id ?? ''}/${row.component_type}/${row.component_name}`}>
                   <th scope="row">
-                    <a href={`#/component/${encodeURIComponent(row.component_name)}`}>{row.component_name}</a>
-                    <div class="muted small">{row.component_type}</div>
+                    <a href={componentHref(caller, row.component_name, row.organization_id)}>{row.component_name}</a>
+                    <div class="muted small">
+                      {row.component_type} <Organization caller={caller} id={row.organization_id} />
+                    </div>
                   </th>
                   <td>
                     <Badge value={row.status} />
@@ -134,7 +138,7 @@ export function SystemMonitor() {
           </nav>
         )}
       </Section>
-      <PredictiveAlerts />
+      <PredictiveAlerts caller={caller} />
       <DecisionFeed title="What changed recently" limit={8} />
     </div>
   )
