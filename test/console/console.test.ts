@@ -68,6 +68,8 @@ t.test('the console', async t => {
     error_rate: status === 'healthy' ? 0.5 : 12,
     cpu_usage_percent: 40,
     memory_usage_percent: 55,
+    // The organization whose `checkout` the control target below is registered for.
+    organization_id: ctx.admin.organizationId,
     user_id: userId
   })
   await api('POST', '/v1/health-events/batch', ctx.service.headers, {
