@@ -4387,7 +4387,7 @@ export interface operations {
                 cursor?: string;
                 component_type?: string;
                 component_name?: string;
-                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
                 /** @description healthy, degraded, unhealthy, critical, or unknown (no data) */
                 status?: "healthy" | "degraded" | "unhealthy" | "critical" | "unknown";
@@ -5433,7 +5433,7 @@ export interface operations {
                 severity?: "low" | "medium" | "high" | "critical";
                 anomaly_type?: string;
                 source_component_name?: string;
-                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
                 /** @description Created at or after */
                 since?: string;
@@ -6437,7 +6437,7 @@ export interface operations {
                 execution_status?: "pending" | "pending_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed" | "retry_scheduled" | "cancelled" | "dry_run" | "rolled_back";
                 action_type?: string;
                 target_component_name?: string;
-                /** @description Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component */
+                /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
                 approval_status?: "not_required" | "pending" | "approved" | "rejected" | "expired";
             };

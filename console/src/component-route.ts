@@ -21,14 +21,14 @@ export function ownerOf(segment: string | undefined): Owner {
   return segment === PLATFORM ? null : segment
 }
 
-/** For the calls that take a UUID or `platform` (a component's registration, breaker, forecasts). */
+/** For the calls that take a UUID or `platform` (registration, breaker, forecasts, events, signals, actions). */
 export function ownerQuery(owner: Owner): { organization_id?: string } {
   return owner === undefined ? {} : { organization_id: owner ?? PLATFORM }
 }
 
 /**
- * For the lists that take a UUID only (events, signals, actions, trends): the platform's own
- * cannot be named there, so its page reads them unfiltered.
+ * For the trends, which take a UUID only: the platform's own cannot be named there, so its page
+ * picks the platform's rows by their organization_id.
  */
 export function ownerUuidQuery(owner: Owner): { organization_id?: string } {
   return typeof owner === 'string' ? { organization_id: owner } : {}

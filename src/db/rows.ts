@@ -26,8 +26,8 @@ const TIME_COLUMN: Record<ResourceTable, 'event_time' | 'created_at'> = {
 }
 
 export interface ListQuery {
-  /** column = value for each entry whose value is defined. */
-  equals: Record<string, string | boolean | undefined>
+  /** column = value for each entry whose value is defined; null: the column is null. */
+  equals: Record<string, string | boolean | null | undefined>
   /** time >= since and time < until, when given, on the table's time axis (TIME_COLUMN). */
   since?: string | undefined
   until?: string | undefined
@@ -64,7 +64,13 @@ export async function listRows<T extends object>(
   // postgres.js has no join helper for fragments; folding them keeps each value a parameter.
   const filters = Object.entries(query.equals)
     .filter(([, value]) => value !== undefined)
-    .reduce((fragment, [column, value]) => tx`${fragment} and ${tx(column)} = ${value as string}`, tx``)
+    .reduce(
+      (fragment, [column, value]) =>
+        value === null
+          ? tx`${fragment} and ${tx(column)} is null`
+          : tx`${fragment} and ${tx(column)} = ${value as string}`,
+      tx``
+    )
   return await tx<Array<WithCursor<T>>>`
     select *, ${time}::text as cursor_time
     from ${tx(table)}

@@ -26,6 +26,15 @@ export const OrganizationQuery = Type.Optional(
   })
 )
 
+/** A list narrowed to one organization's rows: a UUID, or `platform` for the platform's own. */
+export const OrganizationFilter = Type.Optional(
+  Type.String({
+    pattern: '^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+    description:
+      "Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component"
+  })
+)
+
 export const ComponentInput = Type.Object(
   {
     component_type: Type.String({ minLength: 1, maxLength: 100, examples: ['edge_function'] }),

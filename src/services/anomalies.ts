@@ -9,7 +9,7 @@ import { ANOMALY_COLUMNS, type AnomalyInputBody, type AnomalyRow } from '../sche
 import type { AnomalyStatisticsRow, CorrelatedAnomalyRow } from '../schemas/anomaly-reports.js'
 import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
-import { inCredentialOrganization } from './organization-scope.js'
+import { inCredentialOrganization, organizationFilter } from './organization-scope.js'
 
 export async function recordAnomaly(
   db: Db,
@@ -56,7 +56,7 @@ export async function pageAnomalies(
 ): Promise<Page<AnomalyRow>> {
   const { since, ...equals } = filters
   const query = {
-    equals: { ...equals, user_id: visibleOwner(caller) },
+    equals: { ...equals, organization_id: organizationFilter(equals.organization_id), user_id: visibleOwner(caller) },
     since,
     cursor: cursor === undefined ? undefined : decodeCursor(cursor),
     limit

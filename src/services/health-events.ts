@@ -11,7 +11,7 @@ import { createOnce, type Created, type Idempotency } from './idempotency.js'
 import { errors } from '../errors.js'
 import type { EventTimeBounds } from '../config.js'
 import { checkEventTimes } from './event-time.js'
-import { inCredentialOrganization } from './organization-scope.js'
+import { inCredentialOrganization, organizationFilter } from './organization-scope.js'
 import type { StoreHealthEvent } from './health-event-groups.js'
 
 /** `store` writes an event sent without a key: the group commit (health-event-groups.ts). */
@@ -91,7 +91,7 @@ export async function pageHealthEvents(
 ): Promise<Page<HealthEventRow>> {
   const { since, until, ...equals } = filters
   const query = {
-    equals: { ...equals, user_id: visibleOwner(caller) },
+    equals: { ...equals, organization_id: organizationFilter(equals.organization_id), user_id: visibleOwner(caller) },
     since,
     until,
     cursor: cursor === undefined ? undefined : decodeCursor(cursor),

@@ -58,3 +58,8 @@ export function listedOrganization(identity: Identity, named: string | undefined
   if (named !== undefined) return named === PLATFORM ? null : named
   return identity.kind === 'user' ? organizationClaim(identity) : undefined
 }
+
+/** A list's `organization_id` filter as a column value: a UUID, null for `platform`, undefined for none. */
+export function organizationFilter(named: string | undefined): string | null | undefined {
+  return named === PLATFORM ? null : named
+}

@@ -19,7 +19,7 @@ import { errors, InvalidFields } from '../errors.js'
 import type { HealingConfig } from '../config.js'
 import { audit } from './healing/audit.js'
 import { withRollbackVersion } from './silences/deployments.js'
-import { inCredentialOrganization } from './organization-scope.js'
+import { inCredentialOrganization, organizationFilter } from './organization-scope.js'
 
 const INSERT_COLUMNS = [
   ...Object.keys(RecoveryActionInput.properties),
@@ -117,7 +117,7 @@ export async function pageRecoveryActions(
   limit: number
 ): Promise<Page<RecoveryActionRow>> {
   const query = {
-    equals: { ...filters, user_id: visibleOwner(caller) },
+    equals: { ...filters, organization_id: organizationFilter(filters.organization_id), user_id: visibleOwner(caller) },
     cursor: cursor === undefined ? undefined : decodeCursor(cursor),
     limit
   }

@@ -118,7 +118,7 @@ t.test("an admin's console keeps two organizations' same-named components apart"
       }
     }
 
-    // The platform's own: `platform` where the API takes it; the lists that take a UUID only are read whole.
+    // The platform's own: `platform` on every call but the trends, which take a UUID only.
     await admin.goto(`${baseUrl}/console#/monitor`)
     const calls = watchCalls(admin)
     await named.filter({ hasText: 'platform' }).getByRole('link', { name: NAME, exact: true }).click()
@@ -127,7 +127,19 @@ t.test("an admin's console keeps two organizations' same-named components apart"
       .getByRole('region', { name: 'Circuit breaker and control targets' })
       .getByText('No control targets registered.')
       .waitFor(WAIT)
-    for (const path of [`/v1/circuit-breakers/${NAME}`, `/v1/components/${NAME}`, '/v1/predictive-alerts'])
+    t.equal(
+      await admin.getByRole('region', { name: 'Recent events' }).getByText('pool A exhausted').count(),
+      0,
+      "no organization's events on the platform's page"
+    )
+    for (const path of [
+      `/v1/circuit-breakers/${NAME}`,
+      `/v1/components/${NAME}`,
+      '/v1/predictive-alerts',
+      '/v1/health-events',
+      '/v1/anomalies',
+      '/v1/recovery-actions'
+    ])
       t.ok(
         calls.some(
           url =>

@@ -24,12 +24,12 @@ const late = (event: { event_time: string; created_at: string }) =>
 
 export function ComponentPage({ name, owner, caller }: { name: string; owner: Owner; caller: Who }) {
   const since = new Date(Date.now() - HOURS * 3600_000).toISOString()
-  const narrow = ownerUuidQuery(owner)
+  const narrow = ownerQuery(owner)
   const trends = useResource(
     async () =>
       await call(
         api.GET('/v1/health/trends', {
-          params: { query: { component_name: name, since, bucket: '15 minutes', ...narrow } }
+          params: { query: { component_name: name, since, bucket: '15 minutes', ...ownerUuidQuery(owner) } }
         })
       ),
     [name, owner],

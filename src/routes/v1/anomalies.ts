@@ -14,6 +14,7 @@ import {
 import { AnomalyStatistics, CorrelatedAnomaly } from '../../schemas/anomaly-reports.js'
 import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
 import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { OrganizationFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -70,12 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
             severity: Type.Optional(severity()),
             anomaly_type: Type.Optional(snakeName()),
             source_component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(
-              uuid({
-                description:
-                  "Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component"
-              })
-            ),
+            organization_id: OrganizationFilter,
             since: Type.Optional(timestamp({ description: 'Created at or after' }))
           },
           { additionalProperties: false }

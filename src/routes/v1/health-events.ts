@@ -12,7 +12,8 @@ import {
   HealthEventList
 } from '../../schemas/health-events.js'
 import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
-import { healthStatus, name, timestamp, uuid } from '../../schemas/fields.js'
+import { healthStatus, name, timestamp } from '../../schemas/fields.js'
+import { OrganizationFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -113,12 +114,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
             ...paginationQuery,
             component_type: Type.Optional(name(100)),
             component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(
-              uuid({
-                description:
-                  "Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component"
-              })
-            ),
+            organization_id: OrganizationFilter,
             status: Type.Optional(healthStatus()),
             environment: Type.Optional(name(50)),
             since: Type.Optional(timestamp({ description: 'Event time at or after' })),

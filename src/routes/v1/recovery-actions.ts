@@ -15,6 +15,7 @@ import { RecoveryStatistics } from '../../schemas/recovery-reports.js'
 import { snakeName } from '../../schemas/anomalies.js'
 import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
 import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { OrganizationFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -82,12 +83,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
             execution_status: Type.Optional(executionStatus()),
             action_type: Type.Optional(snakeName()),
             target_component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(
-              uuid({
-                description:
-                  "Only this organization's rows (row-level security still decides what the caller sees): an admin reading one organization's component"
-              })
-            ),
+            organization_id: OrganizationFilter,
             approval_status: Type.Optional(approvalStatus())
           },
           { additionalProperties: false }

@@ -140,7 +140,7 @@ t.test("trend_bucket adds each row's trend, for the page's rows only, every slot
 t.test("an admin sees each organization's component of a name as its own, and lists one organization's", async t => {
   const ctx = await buildTestApp(t)
   const [mine, theirs] = [ctx.user.organizationId, randomUUID()]
-  const event = (organizationId: string, status: string, latency: number) => ({
+  const event = (organizationId: string | null, status: string, latency: number) => ({
     component_type: 'edge_function',
     component_name: 'checkout-api',
     status,
@@ -155,7 +155,10 @@ t.test("an admin sees each organization's component of a name as its own, and li
   })
   t.equal(stored.statusCode, 201, stored.body)
 
-  const page = await ctx.app.inject({ url: '/v1/health/components?trend_bucket=1%20hour', headers: ctx.admin.headers })
+  const page = await ctx.app.inject({
+    url: '/v1/health/components?trend_bucket=1%20hour&component_type=edge_function',
+    headers: ctx.admin.headers
+  })
   t.equal(page.statusCode, 200, page.body)
   const rows = page.json().items as Array<{
     organization_id: string
@@ -189,4 +192,27 @@ t.test("an admin sees each organization's component of a name as its own, and li
     [theirs],
     "the events of one organization's component"
   )
+
+  const platform = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/health-events',
+    headers: ctx.service.headers,
+    payload: { ...event(null, 'healthy', 50), component_type: 'database' }
+  })
+  t.equal(platform.statusCode, 201, platform.body)
+  const platformEvents = await ctx.app.inject({
+    url: '/v1/health-events?component_name=checkout-api&organization_id=platform',
+    headers: ctx.admin.headers
+  })
+  t.same(
+    platformEvents.json().items.map((row: { organization_id: string | null }) => row.organization_id),
+    [null],
+    "`platform` lists the platform's own only"
+  )
+  for (const path of ['/v1/anomalies', '/v1/recovery-actions'])
+    t.equal(
+      (await ctx.app.inject({ url: `${path}?organization_id=platform`, headers: ctx.admin.headers })).statusCode,
+      200,
+      `${path} takes platform`
+    )
 })
