@@ -8,12 +8,11 @@
 // 1,000 components and 10,000 signals every list pages, searches and filters on the server.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import axe from 'axe-core'
 import type { Page, Request } from 'playwright-core'
 import { CONSOLE_VOLUME, componentName, seedConsoleVolume } from '../../bench/support/console-volume.js'
 import { jobDefinitions } from '../../src/jobs/index.js'
 import { buildTestApp } from '../helpers/app.js'
-import { launchBrowser, signedInPage } from '../helpers/browser.js'
+import { axeProblems, launchBrowser, signedInPage } from '../helpers/browser.js'
 import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { ownerSql } from '../helpers/database.js'
 import { historyThen, insertSeries } from '../services/detection/series.js'
@@ -22,24 +21,6 @@ const SECRET = 'whsec_' + Buffer.from('console-test-secret-0123456789').toString
 const WAIT = { timeout: 30_000 }
 // One browser, one context and one app for every step: about 15 s alone, several times that on a machine shared by parallel suites.
 t.setTimeout(5 * 60_000)
-
-// axe-core run in the page itself (evaluate is not subject to the page's CSP).
-async function axeProblems(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
-  const violations = await page.evaluate(async () => {
-    const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-      resultTypes: ['violations']
-    })
-    return violations.map(violation => ({
-      id: violation.id,
-      impact: violation.impact,
-      targets: violation.nodes.map(node => node.target.join(' '))
-    }))
-  })
-  return violations
-    .filter(violation => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(violation => `${violation.id}: ${violation.targets.join(', ')}`)
-}
 
 async function openPanel(page: Page, title: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Panels' }).getByRole('link', { name: title }).click()

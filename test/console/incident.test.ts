@@ -7,10 +7,8 @@
 // passes axe-core.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import axe from 'axe-core'
-import type { Page } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
-import { launchBrowser, signedInPage } from '../helpers/browser.js'
+import { axeProblems, launchBrowser, signedInPage } from '../helpers/browser.js'
 
 const WAIT = { timeout: 30_000 }
 t.setTimeout(3 * 60_000)
@@ -25,23 +23,6 @@ const PANELS = {
 }
 const XSS = '<img src=x onerror="window.__xss=true">'
 const LONG = `ledger-${'x'.repeat(190)}`
-
-async function axeProblems(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
-  const violations = await page.evaluate(async () => {
-    const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-      resultTypes: ['violations']
-    })
-    return violations.map(violation => ({
-      id: violation.id,
-      impact: violation.impact,
-      targets: violation.nodes.map(node => node.target.join(' '))
-    }))
-  })
-  return violations
-    .filter(violation => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(violation => `${violation.id}: ${violation.targets.join(', ')}`)
-}
 
 t.test('the console in an incident', async t => {
   const ctx = await buildTestApp(t)

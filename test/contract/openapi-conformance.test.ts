@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { OPENAPI_FILE } from '../../src/openapi-document.js'
-import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { buildTestApp, createIngestKey } from '../helpers/app.js'
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
 
@@ -61,20 +61,10 @@ async function conformance(): Promise<(method: string, path: string, answer: Ans
   }
 }
 
-async function ingestKey(ctx: TestApp): Promise<string> {
-  const created = await ctx.app.inject({
-    method: 'POST',
-    url: '/v1/ingest-keys',
-    headers: ctx.admin.headers,
-    payload: { name: 'collector' }
-  })
-  return created.json().key as string
-}
-
 t.test('the refusals of the auth, body and routing plugins are declared on every operation they reach', async t => {
   const ctx = await buildTestApp(t)
   const check = await conformance()
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'collector')
 
   const ingestKeyOnTokenRoute = await ctx.app.inject({
     url: '/v1/anomalies',

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, createIngestKey } from '../helpers/app.js'
 import { closedPort } from '../helpers/control-endpoint.js'
 import { ownerSql } from '../helpers/database.js'
 
@@ -34,14 +34,7 @@ t.test(
     const ctx = await buildTestApp(t)
     await ctx.app.listen({ host: '127.0.0.1', port: 0 })
     const service = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`
-    const key = (
-      await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/ingest-keys',
-        headers: ctx.admin.headers,
-        payload: { name: 'alertmanager' }
-      })
-    ).json().key as string
+    const key = await createIngestKey(ctx, 'alertmanager')
 
     const dir = mkdtempSync(path.join(tmpdir(), 'alertmanager-'))
     t.teardown(() => {

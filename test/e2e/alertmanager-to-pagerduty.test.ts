@@ -3,7 +3,7 @@
 // organization's PagerDuty channel gets a trigger keyed by the signal, and the alert's
 // resolution resolves the signal and the PagerDuty alert.
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, createIngestKey } from '../helpers/app.js'
 import { ownerSql } from '../helpers/database.js'
 import { startPagerDuty } from '../helpers/channel-receivers.js'
 import { firingGroup, resolvedGroup } from '../fixtures/alertmanager.js'
@@ -45,14 +45,7 @@ t.test(
       ).statusCode,
       201
     )
-    const key = (
-      await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/ingest-keys',
-        headers: ctx.admin.headers,
-        payload: { name: 'alertmanager' }
-      })
-    ).json().key as string
+    const key = await createIngestKey(ctx, 'alertmanager')
     const alertmanager = { authorization: `Bearer ${key}` }
 
     const fired = await ctx.app.inject({

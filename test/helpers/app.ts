@@ -101,3 +101,14 @@ export async function buildTestApp(
     token: async (claims, expiresIn) => await signToken(TEST_JWT_SECRET, claims, expiresIn)
   }
 }
+
+/** A new ingest key of the admin's organization, as POST /v1/ingest-keys returns it once. */
+export async function createIngestKey(ctx: TestApp, name: string): Promise<string> {
+  const created = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/ingest-keys',
+    headers: ctx.admin.headers,
+    payload: { name }
+  })
+  return created.json().key as string
+}

@@ -6,7 +6,7 @@ import t from 'tap'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createRootCauseAnalyzer } from '../../src/services/analysis/index.js'
 import { ALLOWED_ACTIONS, anomalyFacts } from '../services/analysis/facts.js'
-import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { buildTestApp, createIngestKey, type TestApp } from '../helpers/app.js'
 import { startControlEndpoint } from '../helpers/control-endpoint.js'
 import { ownerSql } from '../helpers/database.js'
 import { parseExposition, sampleValue, type Family } from '../helpers/prometheus.js'
@@ -84,14 +84,7 @@ t.test(
   'alert names do not become series: open anomalies of types the service does not raise are counted as other',
   async t => {
     const ctx = await buildTestApp(t)
-    const key = (
-      await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/ingest-keys',
-        headers: ctx.admin.headers,
-        payload: { name: 'alertmanager' }
-      })
-    ).json().key as string
+    const key = await createIngestKey(ctx, 'alertmanager')
     const alerts = Array.from({ length: 300 }, (_, n) => ({
       status: 'firing',
       labels: { alertname: `CallerChosen${n}`, service: 'checkout', severity: 'warning' },

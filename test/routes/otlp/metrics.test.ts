@@ -12,19 +12,9 @@ import {
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics'
-import { buildTestApp, testConfig, type TestApp } from '../../helpers/app.js'
+import { buildTestApp, createIngestKey, type TestApp, testConfig } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { ExportRequest, ExportResponse, PLAIN } from '../../../src/services/otlp/proto.js'
-
-async function ingestKey(ctx: TestApp): Promise<string> {
-  const created = await ctx.app.inject({
-    method: 'POST',
-    url: '/v1/ingest-keys',
-    headers: ctx.admin.headers,
-    payload: { name: 'otel' }
-  })
-  return created.json().key as string
-}
 
 async function listen(ctx: TestApp): Promise<string> {
   await ctx.app.listen({ host: '127.0.0.1', port: 0 })
@@ -66,7 +56,7 @@ function recordTraffic(provider: MeterProvider, requests: Array<[durationSeconds
 t.test("the SDK's protobuf exporter pushes HTTP server metrics that become one health event per resource", async t => {
   const ctx = await buildTestApp(t)
   const base = await listen(ctx)
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'otel')
   const { provider, results } = sdk(
     new ProtoExporter({ url: `${base}/otlp/v1/metrics`, headers: { Authorization: `Bearer ${key}` } }),
     {
@@ -140,7 +130,7 @@ t.test("the SDK's protobuf exporter pushes HTTP server metrics that become one h
 t.test('cumulative exports are taken per interval; the JSON exporter with gzip is read the same way', async t => {
   const ctx = await buildTestApp(t)
   const base = await listen(ctx)
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'otel')
   const exporter = new JsonExporter({
     url: `${base}/otlp/v1/metrics`,
     headers: { Authorization: `Bearer ${key}` },
@@ -205,7 +195,7 @@ t.test(
   'unknown metrics are ignored and counted; malformed points are refused as partial success; protobuf answers in protobuf',
   async t => {
     const ctx = await buildTestApp(t)
-    const key = await ingestKey(ctx)
+    const key = await createIngestKey(ctx, 'otel')
     const body = handMade([
       {
         name: 'jvm.gc.duration',
@@ -270,7 +260,7 @@ t.test(
 
 t.test('JSON answers in JSON; full success is an empty response', async t => {
   const ctx = await buildTestApp(t)
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'otel')
   const res = await ctx.app.inject({
     method: 'POST',
     url: '/otlp/v1/metrics',
@@ -289,7 +279,7 @@ t.test(
     const ctx = await buildTestApp(t, {
       integrations: { ...testConfig().integrations, otlpMaxBodyBytes: 2048, otlpMaxInFlight: 1 }
     })
-    const key = await ingestKey(ctx)
+    const key = await createIngestKey(ctx, 'otel')
     const post = async (payload: string | Buffer, headers: Record<string, string>) =>
       await ctx.app.inject({
         method: 'POST',
@@ -357,7 +347,7 @@ t.test(
 
 t.test('points outside the event-time bounds are refused as partial success, nothing of them stored', async t => {
   const ctx = await buildTestApp(t)
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'otel')
   const at = (offsetMs: number): string => `${BigInt(Date.now() + offsetMs) * 1_000_000n}`
   const gauge = (timeUnixNano: string) => ({
     name: 'system.memory.utilization',
@@ -400,7 +390,7 @@ t.test('points outside the event-time bounds are refused as partial success, not
 
 t.test('a NUL character in a stored resource attribute refuses that resource, never a 500', async t => {
   const ctx = await buildTestApp(t)
-  const key = await ingestKey(ctx)
+  const key = await createIngestKey(ctx, 'otel')
   const body = {
     resourceMetrics: [
       ...(handMade(

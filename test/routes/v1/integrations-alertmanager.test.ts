@@ -1,19 +1,13 @@
 // POST /v1/integrations/alertmanager: Alertmanager's (and Grafana's) webhook into anomaly signals.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { buildTestApp, type TestApp } from '../../helpers/app.js'
+import { buildTestApp, createIngestKey, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
 import { firingGroup, grafanaFiring, resolvedGroup } from '../../fixtures/alertmanager.js'
 import { anomalyTypeOf, severityOf } from '../../../src/services/integrations/alertmanager.js'
 
 async function ingestKey(ctx: TestApp): Promise<{ authorization: string }> {
-  const created = await ctx.app.inject({
-    method: 'POST',
-    url: '/v1/ingest-keys',
-    headers: ctx.admin.headers,
-    payload: { name: 'alertmanager' }
-  })
-  return { authorization: `Bearer ${created.json().key as string}` }
+  return { authorization: `Bearer ${await createIngestKey(ctx, 'alertmanager')}` }
 }
 
 t.test(
