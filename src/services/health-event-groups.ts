@@ -117,19 +117,20 @@ export function healthEventGroups(db: Db, options: GroupOptions = {}): StoreHeal
 
   const atHand = (lane: Lane, group: Group) => group.members.length + lane.inFlightMembers
 
+  /** Sends the group, taking the requests at hand as the identity's callers from now on. */
+  function sendCounting(key: string, lane: Lane, group: Group): void {
+    callers.set(key, atHand(lane, group))
+    send(key, lane, group)
+  }
+
   // A ready group free to go waits briefly while fewer of the identity's requests are at hand
   // than it lately had at once: callers just answered are sending again, and a statement for
   // all of them costs PostgreSQL one commit instead of several. A lone caller is never held.
   function gather(key: string, lane: Lane, group: Group): void {
-    if (atHand(lane, group) >= (callers.get(key) ?? 1) || commitWaitMs <= 0) {
-      callers.set(key, atHand(lane, group))
-      return send(key, lane, group)
-    }
+    if (atHand(lane, group) >= (callers.get(key) ?? 1) || commitWaitMs <= 0) return sendCounting(key, lane, group)
     lane.gathering = setTimeout(() => {
-      if (lane.open !== group) return
       // Fewer came back than before: fewer callers now.
-      callers.set(key, atHand(lane, group))
-      send(key, lane, group)
+      if (lane.open === group) sendCounting(key, lane, group)
     }, commitWaitMs).unref()
   }
 
@@ -144,10 +145,7 @@ export function healthEventGroups(db: Db, options: GroupOptions = {}): StoreHeal
       const open = lane.open
       if (open !== undefined) {
         open.members.push({ event, resolve, reject })
-        if (lane.gathering !== undefined && atHand(lane, open) >= (callers.get(key) ?? 1)) {
-          callers.set(key, atHand(lane, open))
-          send(key, lane, open)
-        }
+        if (lane.gathering !== undefined && atHand(lane, open) >= (callers.get(key) ?? 1)) sendCounting(key, lane, open)
         return
       }
       const group: Group = { caller, members: [{ event, resolve, reject }], ready: false }
