@@ -17,22 +17,23 @@ export const ComponentName = Type.String({
  */
 export const ReportedComponentName = name(COMPONENT_NAME_MAX_LENGTH, { examples: ['orchestrate-flow'] })
 
-/** Which organization's component a read means: a UUID, or `platform` for the platform's own. */
-export const OrganizationQuery = Type.Optional(
-  Type.String({
-    pattern: '^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
-    description:
-      "The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component"
-  })
+/** An organization as a query string names it: a UUID, or `platform` for the platform's own. */
+const organizationName = (description: string) =>
+  Type.Optional(
+    Type.String({
+      pattern: '^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+      description
+    })
+  )
+
+/** Which organization's component a read means. */
+export const OrganizationQuery = organizationName(
+  "The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component"
 )
 
-/** A list narrowed to one organization's rows: a UUID, or `platform` for the platform's own. */
-export const OrganizationFilter = Type.Optional(
-  Type.String({
-    pattern: '^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
-    description:
-      "Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component"
-  })
+/** A list narrowed to one organization's rows. */
+export const OrganizationFilter = organizationName(
+  "Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component"
 )
 
 export const ComponentInput = Type.Object(

@@ -55,7 +55,7 @@ export function actingOrganization(identity: Identity, named: string | null | un
  * and the service role see every organization's items unless they name one.
  */
 export function listedOrganization(identity: Identity, named: string | undefined): string | null | undefined {
-  if (named !== undefined) return named === PLATFORM ? null : named
+  if (named !== undefined) return organizationFilter(named)
   return identity.kind === 'user' ? organizationClaim(identity) : undefined
 }
 
