@@ -12,6 +12,9 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram } from 'prom-client'
 import { SERVICE_CALLER, withCaller } from '../db/caller.js'
 import { readOperationalGauges, type OperationalGauges } from '../db/operational-gauges.js'
+import type { SelftestAnomalyType } from '../db/selftest-signals.js'
+import type { AnomalyType } from '../services/detection/rules.js'
+import { PREDICTED_EXHAUSTION } from '../services/prediction/signal.js'
 import {
   channels,
   type AttemptEvent,
@@ -30,16 +33,18 @@ const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 // alertname through Alertmanager, so one payload of 1000 alerts made 1000 series and a tenant
 // could grow the scrape without limit. The label keeps the types the service raises itself;
 // every other type is counted under `other` (GET /v1/anomalies/statistics breaks them down).
-const OWN_ANOMALY_TYPES: ReadonlySet<string> = new Set([
-  'latency_spike',
-  'error_rate_increase',
-  'resource_exhaustion',
-  'traffic_drop',
-  'traffic_surge',
-  'predicted_exhaustion',
-  'selftest_failure',
-  'selftest_regression'
-])
+const OWN_ANOMALY_TYPES: ReadonlySet<string> = new Set<AnomalyType | SelftestAnomalyType | typeof PREDICTED_EXHAUSTION>(
+  [
+    'latency_spike',
+    'error_rate_increase',
+    'resource_exhaustion',
+    'traffic_drop',
+    'traffic_surge',
+    PREDICTED_EXHAUSTION,
+    'selftest_failure',
+    'selftest_regression'
+  ]
+)
 const anomalyTypeLabel = (type: string): string => (OWN_ANOMALY_TYPES.has(type) ? type : 'other')
 
 export default fp(
