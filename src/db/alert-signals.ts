@@ -71,6 +71,18 @@ interface Tally {
   dirty: boolean
 }
 
+const tallyOf = (id: string, severity: string, fingerprints: Iterable<string>): Tally => ({
+  id,
+  severity,
+  fingerprints: new Set(fingerprints),
+  joined: 0,
+  alert: undefined,
+  dirty: false
+})
+
+/** A signal within the payload's organization: its component and anomaly type. */
+const keyOf = (componentName: string, anomalyType: string): string => `${componentName}\u0000${anomalyType}`
+
 /**
  * One payload's alerts against their signals. Each active signal is read (and locked) once, the
  * alerts change it in memory, and it is written once: per alert, reading and rewriting the set
@@ -87,40 +99,23 @@ export class AlertSignalBatch {
   ) {}
 
   private async load(componentName: string, anomalyType: string): Promise<Tally | null> {
-    const key = `${componentName}\u0000${anomalyType}`
+    const key = keyOf(componentName, anomalyType)
     const known = this.signals.get(key)
     if (known !== undefined) return known
     const row = await activeSignal(this.tx, this.organizationId, componentName, anomalyType)
-    const tally =
-      row === undefined
-        ? null
-        : {
-            id: row.id,
-            severity: row.severity,
-            fingerprints: new Set(row.fingerprints),
-            joined: 0,
-            alert: undefined,
-            dirty: false
-          }
+    const tally = row === undefined ? null : tallyOf(row.id, row.severity, row.fingerprints)
     this.signals.set(key, tally)
     return tally
   }
 
   /** Opens the signal for a firing alert, or adds the alert to the active one. */
   async fire(draft: AlertSignalDraft): Promise<AlertSignalChange> {
-    const key = `${draft.source_component_name}\u0000${draft.anomaly_type}`
+    const key = keyOf(draft.source_component_name, draft.anomaly_type)
     let tally = await this.load(draft.source_component_name, draft.anomaly_type)
     if (tally === null) {
       const id = await insertSignal(this.tx, draft)
       if (id !== undefined) {
-        this.signals.set(key, {
-          id,
-          severity: draft.severity,
-          fingerprints: new Set([draft.fingerprint]),
-          joined: 0,
-          alert: undefined,
-          dirty: false
-        })
+        this.signals.set(key, tallyOf(id, draft.severity, [draft.fingerprint]))
         return { id, change: 'opened' }
       }
       // Another request opened it between the two statements: join that one.
@@ -157,7 +152,7 @@ export class AlertSignalBatch {
       return { id: tally.id, resolved: false }
     }
     await this.write(tally, endsAt)
-    this.signals.set(`${componentName}\u0000${anomalyType}`, null)
+    this.signals.set(keyOf(componentName, anomalyType), null)
     return { id: tally.id, resolved: true }
   }
 
