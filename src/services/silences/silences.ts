@@ -62,8 +62,8 @@ export async function auditSilence(
 export function newSilence(body: SilenceInputBody, actor: SilenceActor, now: Date): NewSilence {
   const startsAt = body.starts_at === undefined ? now : new Date(body.starts_at)
   const endsAt = new Date(body.ends_at)
-  if (endsAt <= startsAt) throw new InvalidFields([{ path: '/body/ends_at', message: 'must be after starts_at' }])
   if (endsAt <= now) throw new InvalidFields([{ path: '/body/ends_at', message: 'must be in the future' }])
+  if (endsAt <= startsAt) throw new InvalidFields([{ path: '/body/ends_at', message: 'must be after starts_at' }])
   const matchers = checkMatchers(body.matchers, '/body/matchers')
   if (body.recurrence !== undefined) checkRecurrence(body.recurrence, startsAt, endsAt, '/body/recurrence')
   return {
@@ -119,7 +119,7 @@ async function current(tx: Tx, actor: SilenceActor, id: string): Promise<Silence
   const row = await findSilence(tx, actor.organizationId, id)
   if (row === undefined) throw new errors.SilenceNotFound(`silence ${id} not found`)
   if (row.state === 'expired')
-    throw new errors.SilenceEnded(`silence ${id} ended at ${row.ends_at}; create a new one instead`)
+    throw new errors.SilenceEnded(`silence ${id} ended at ${row.ends_at.toISOString()}; create a new one instead`)
   return row
 }
 

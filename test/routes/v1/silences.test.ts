@@ -91,6 +91,11 @@ t.test('an admin creates, lists, reads, changes and expires a silence; each step
     headers: ctx.admin.headers
   })
   t.equal(again.statusCode, 409, 'an ended silence cannot be expired again')
+  t.equal(
+    again.json().detail,
+    `silence ${silence.id} ended at ${expired.json().ends_at}; create a new one instead`,
+    'the detail gives the end as the API writes times (ISO 8601 UTC), not as JavaScript prints a Date'
+  )
   const late = await ctx.app.inject({
     method: 'PATCH',
     url: `/v1/silences/${silence.id}`,
@@ -237,6 +242,12 @@ t.test('bad matchers, regexes, times and recurrences are 400 naming the field; n
       `${what}: names ${path} (${res.body})`
     )
   }
+  const past = await create(ctx, ctx.admin, { ...valid, ends_at: inHours(-2) })
+  t.match(
+    past.json().errors,
+    [{ path: '/body/ends_at', message: 'must be in the future' }],
+    'an end already past, with no starts_at given, says so rather than "must be after starts_at"'
+  )
   const bad = await ctx.app.inject({
     method: 'POST',
     url: '/v1/deployments',
