@@ -119,7 +119,9 @@ async function current(tx: Tx, actor: SilenceActor, id: string): Promise<Silence
   const row = await findSilence(tx, actor.organizationId, id)
   if (row === undefined) throw new errors.SilenceNotFound(`silence ${id} not found`)
   if (row.state === 'expired')
-    throw new errors.SilenceEnded(`silence ${id} ended at ${row.ends_at.toISOString()}; create a new one instead`)
+    throw new errors.SilenceEnded(
+      `silence ${id} ended at ${new Date(row.ends_at).toISOString()}; create a new one instead`
+    )
   return row
 }
 
