@@ -1,11 +1,11 @@
 // The YAML body parser for the routes that take documents people write by hand (runbooks).
 // YAML 1.2's core schema only, so what it yields is what JSON could have said (no dates, no
-// custom tags); aliases are capped, so a "billion laughs" body cannot expand; and the result
+// custom tags; its .inf and .nan, which JSON cannot say, are refused, named); aliases are capped, so a "billion laughs" body cannot expand; and the result
 // nests no deeper than a JSON body may (json-body.ts), since later walks recurse through it.
 import type { FastifyRequest } from 'fastify'
 import { parse } from 'yaml'
 import { InvalidFields } from '../errors.js'
-import { MAX_JSON_DEPTH } from '../plugins/json-body.js'
+import { MAX_JSON_DEPTH, nonFinitePaths } from '../plugins/json-body.js'
 
 export const YAML = 'application/yaml'
 
@@ -34,6 +34,11 @@ export function parseYamlBody(
   }
   if (deeperThan(value, MAX_JSON_DEPTH)) {
     done(new InvalidFields([{ path: '/body', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]))
+    return
+  }
+  const nonFinite = nonFinitePaths(value)
+  if (nonFinite.length > 0) {
+    done(new InvalidFields(nonFinite.map(path => ({ path, message: 'is .inf or .nan, which JSON cannot hold' }))))
     return
   }
   done(null, value)

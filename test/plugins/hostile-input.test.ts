@@ -5,7 +5,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { buildTestApp } from '../helpers/app.js'
 import { ownerSql } from '../helpers/database.js'
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/plugins/json-body.js'
+import { MAX_JSON_DEPTH, scanJson } from '../../src/plugins/json-body.js'
 
 const event = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   component_type: 'edge_function',
@@ -107,6 +107,34 @@ t.test('hostile input is 400 naming the field, and nothing is stored', async t =
       '/body'
     ],
     [
+      'a number JSON.parse reads as infinity',
+      async () =>
+        await post(
+          '/v1/health-events',
+          '{"component_type":"edge_function","component_name":"a","status":"healthy","latency_ms":1e400}'
+        ),
+      '/body/latency_ms'
+    ],
+    [
+      'a batch item with a number 400 digits long',
+      async () =>
+        await post(
+          '/v1/health-events/batch',
+          `{"events":[{"component_type":"edge_function","component_name":"a","status":"healthy","latency_ms":1},` +
+            `{"component_type":"edge_function","component_name":"a","status":"healthy","throughput_per_minute":${'9'.repeat(400)}}]}`
+        ),
+      '/body/events/1/throughput_per_minute'
+    ],
+    [
+      'minus infinity in free-form JSON',
+      async () =>
+        await post(
+          '/v1/health-events',
+          '{"component_type":"edge_function","component_name":"a","status":"healthy","metadata":{"x~y":[-1E+999]}}'
+        ),
+      '/body/metadata/x~0y/0'
+    ],
+    [
       'JSON nested 100,000 deep',
       async () => await post('/v1/health-events', '['.repeat(100_000) + ']'.repeat(100_000)),
       '/body'
@@ -133,13 +161,25 @@ t.test('hostile input is 400 naming the field, and nothing is stored', async t =
     })
   )
   t.equal(strings.statusCode, 201, 'ordinary text, an escaped backslash-u and the first year are fine')
+  const large = await post(
+    '/v1/health-events',
+    '{"component_type":"edge_function","component_name":"e400","status":"healthy","latency_ms":1e300,"metadata":{"tiny":1e-400}}'
+  )
+  t.equal(large.statusCode, 201, 'a large finite number, a tiny one and "e400" in a string are fine')
 })
 
 t.test('the depth count skips brackets inside strings, escaped quotes included', async t => {
-  t.equal(nestsDeeperThan('[[["x"]]]', 3), false)
-  t.equal(nestsDeeperThan('[[[["x"]]]]', 3), true)
-  t.equal(nestsDeeperThan(JSON.stringify({ a: '[[[[[[{{{{', b: ['\\"[[[[', '"'] }), 2), false)
-  t.equal(nestsDeeperThan(JSON.stringify([{ a: [{ b: '"]]]]' }] }]), 3), true)
+  t.equal(scanJson('[[["x"]]]', 3).tooDeep, false)
+  t.equal(scanJson('[[[["x"]]]]', 3).tooDeep, true)
+  t.equal(scanJson(JSON.stringify({ a: '[[[[[[{{{{', b: ['\\"[[[[', '"'] }), 2).tooDeep, false)
+  t.equal(scanJson(JSON.stringify([{ a: [{ b: '"]]]]' }] }]), 3).tooDeep, true)
+})
+
+t.test('the scan flags the number literals a double may not hold, and only outside strings', async t => {
+  const flagged = (text: string): boolean => scanJson(text, MAX_JSON_DEPTH).mayOverflow
+  for (const text of ['1e400', '-1E+999', '1.5e-400', '9'.repeat(309), '[1,{"a":2e308}]']) t.ok(flagged(text), text)
+  for (const text of ['1e99', '"1e400"', '{"a\\"1e400":1}', '[1,2e10,true,false]', `0.${'1'.repeat(400)}`])
+    t.notOk(flagged(text), text)
 })
 
 t.test('numbers in a query are written in decimal: other spellings are 400 naming the parameter', async t => {

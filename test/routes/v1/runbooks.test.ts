@@ -167,6 +167,11 @@ t.test('an invalid document is refused with the path of each problem, and nothin
     'application/yaml'
   )
   t.equal(bomb.statusCode, 400, 'aliases past the cap are refused, not expanded')
+  const infinite = await post(YAML_DOCUMENT.replace('below: 500', 'below: .inf'), 'application/yaml')
+  t.equal(infinite.statusCode, 400, 'YAML .inf, which JSON cannot hold, is refused (it was stored as below 0)')
+  t.match(infinite.json().errors, [{ path: '/body/steps/0/verify/below' }])
+  const notANumber = await post(YAML_DOCUMENT.replace('below: 500', 'below: .NaN'), 'application/yaml')
+  t.match(notANumber.json().errors, [{ path: '/body/steps/0/verify/below' }], 'so is .nan')
   const reserved = await post(document({ name: 'schema' }))
   t.match(reserved.json().errors, [{ path: '/body/name' }])
 
