@@ -1,11 +1,14 @@
 // The lateness rule of event time (docs/event-time.md): an event's measurement_window_end may lie
 // up to the lateness bound before its arrival and up to the future skew after it. Within them a
 // late or out-of-order event counts as if it had arrived on time; outside them it is refused
-// before anything is stored, naming the field and the bound.
+// before anything is stored, naming the field and the bound. A window that ends before it
+// starts is named here too, rather than left to the table's check constraint, which cannot say
+// which field or which event of a batch.
 import type { EventTimeBounds } from '../config.js'
 import { InvalidFields } from '../errors.js'
 
 export interface Measured {
+  measurement_window_start?: string | null | undefined
   measurement_window_end?: string | null | undefined
 }
 
@@ -22,7 +25,7 @@ function duration(ms: number): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`
 }
 
-/** Throws a 400 naming `<prefix>/<i>/measurement_window_end` (or `<prefix>/...` for one event) for each event outside the bounds. */
+/** Throws a 400 naming `<prefix>/<i>/measurement_window_end` (or `<prefix>/...` for one event) for each event outside the bounds or ending before it starts. */
 export function checkEventTimes(
   events: readonly Measured[],
   bounds: EventTimeBounds,
@@ -32,6 +35,8 @@ export function checkEventTimes(
   const fields = events.flatMap((event, index) => {
     if (event.measurement_window_end == null) return []
     const time = Date.parse(event.measurement_window_end)
+    if (event.measurement_window_start != null && Date.parse(event.measurement_window_start) > time)
+      return [{ path: fieldOf(index), message: 'is before measurement_window_start' }]
     if (time < arrival - bounds.maxLatenessMs) {
       return [
         {

@@ -103,6 +103,21 @@ t.test(
     t.match(monitor.json().errors, [
       { path: '/body/metrics/0/measurement_window_end', message: /5 minutes after arrival/ }
     ])
+    const inverted = { measurement_window_start: new Date(now).toISOString() }
+    const single = await post(ctx, '/v1/health-events', event(now - HOUR, inverted))
+    t.equal(single.statusCode, 400, 'a window ending before it starts')
+    t.match(
+      single.json(),
+      {
+        code: 'INVALID_FIELDS',
+        errors: [{ path: '/body/measurement_window_end', message: /measurement_window_start/ }]
+      },
+      'names the field (it was DATA_RULE_BROKEN naming a constraint)'
+    )
+    const invertedBatch = await post(ctx, '/v1/health-events/batch', {
+      events: [event(now - HOUR), event(now - HOUR, inverted)]
+    })
+    t.match(invertedBatch.json().errors, [{ path: '/body/events/1/measurement_window_end' }])
     t.equal(await stored(), before, 'nothing of the refused requests was stored')
   }
 )
