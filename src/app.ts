@@ -19,6 +19,7 @@ import rateLimit from './plugins/rate-limit.js'
 import errors, { frameworkError } from './plugins/errors.js'
 import jsonBody from './plugins/json-body.js'
 import nulBytes from './plugins/nul-bytes.js'
+import queryPeriod from './plugins/query-period.js'
 import auth from './plugins/auth.js'
 import openapi from './plugins/openapi.js'
 import optionalBody from './plugins/optional-body.js'
@@ -131,6 +132,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(openapi)
   await app.register(jsonBody)
   await app.register(nulBytes)
+  await app.register(queryPeriod)
   await app.register(healing, { config })
   await app.register(stream, { config })
   await app.register(operations, { migrations: await readMigrations() })
