@@ -42,6 +42,11 @@ export function isUnanswered(error: unknown): boolean {
   return isConnectionLoss(error) || (isPgError(error) && TIMEOUT_CODES.has(error.code))
 }
 
+/** A lifecycle trigger or function of the service refused the move (SQLSTATE C3409). */
+export function isForbiddenMove(error: unknown): error is Error {
+  return isPgError(error) && error.code === 'C3409'
+}
+
 /**
  * The database refused a statement while running it, for what it was given: a statement
  * outside a transaction block has then rolled back whole, so sending its parts again cannot

@@ -3,6 +3,7 @@
 // admins. Running them belongs to the healing engine.
 import { visibleOwner, type Caller } from '../db/caller.js'
 import type { Db } from '../db/port.js'
+import { isForbiddenMove } from '../db/errors.js'
 import type { Identity } from './auth/identity.js'
 import { actionStatistics, cancelAction, decideApproval, pendingActions } from '../db/recovery-actions.js'
 import { findRow, insertRow, listRows } from '../db/rows.js'
@@ -212,7 +213,15 @@ export async function cancelRecoveryAction(
   id: string,
   reason: string | undefined
 ): Promise<RecoveryActionRow> {
-  const row = await db.asCaller(caller, async tx => await cancelAction(tx, id, reason ?? null))
+  let row: RecoveryActionRow | undefined
+  try {
+    row = await db.asCaller(caller, async tx => await cancelAction(tx, id, reason ?? null))
+  } catch (error) {
+    // The lifecycle trigger refuses a move out of a final status; callers branch on the code
+    // that execute, approve and roll back give the same refusal.
+    if (isForbiddenMove(error)) throw new errors.ActionStateConflict(error.message)
+    throw error
+  }
   if (row === undefined) throw new errors.RecoveryActionNotFound(`recovery action ${id} not found`)
   return row
 }

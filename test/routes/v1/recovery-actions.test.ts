@@ -105,11 +105,19 @@ t.test('approval workflow: admins approve or reject once; everything else is ref
     approved_at: String,
     approval_notes: 'go ahead'
   })
-  t.equal((await post(first.id, 'reject', ctx.admin)).statusCode, 409, 'a decided action cannot be decided again')
+  t.match(
+    (await post(first.id, 'reject', ctx.admin)).json(),
+    { status: 409, code: 'ACTION_STATE_CONFLICT' },
+    'a decided action cannot be decided again'
+  )
 
   const rejected = await post(second.id, 'reject', ctx.admin)
   t.match(rejected.json(), { execution_status: 'rejected', approval_status: 'rejected' })
-  t.equal((await post(second.id, 'cancel', ctx.admin)).statusCode, 409, 'a rejected action cannot be cancelled')
+  t.match(
+    (await post(second.id, 'cancel', ctx.admin)).json(),
+    { status: 409, code: 'ACTION_STATE_CONFLICT' },
+    'a rejected action cannot be cancelled, refused as execute and approve refuse it'
+  )
 
   const cancelled = await post(first.id, 'cancel', ctx.admin, { notes: 'not needed after all' })
   t.match(cancelled.json(), { execution_status: 'cancelled' })
