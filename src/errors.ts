@@ -19,6 +19,7 @@ const CATALOGUE = {
   FourEyesRequired: ['FOUR_EYES_REQUIRED', 403],
   NotFound: ['NOT_FOUND', 404],
   RouteNotFound: ['ROUTE_NOT_FOUND', 404],
+  MethodNotAllowed: ['METHOD_NOT_ALLOWED', 405],
   AnomalyNotFound: ['ANOMALY_NOT_FOUND', 404],
   ChannelNotFound: ['CHANNEL_NOT_FOUND', 404],
   CircuitBreakerNotFound: ['CIRCUIT_BREAKER_NOT_FOUND', 404],

@@ -120,8 +120,14 @@ export default fp(
   async app => {
     app.setErrorHandler(sendError)
 
-    app.setNotFoundHandler({ preHandler: app.rateLimit() }, request => {
-      throw new errors.RouteNotFound(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)
+    // Reached when no route serves this method and path: a path other methods serve is 405 with
+    // what they are (RFC 9110 §15.5.6), as a refusal counted like any other.
+    app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) => {
+      const path = request.url.split('?')[0] ?? ''
+      const allowed = app.supportedMethods.filter(method => app.findRoute({ method, url: path }) !== null)
+      if (allowed.length === 0) throw new errors.RouteNotFound(`no route ${request.method} ${path}`)
+      void reply.header('allow', allowed.join(', '))
+      throw new errors.MethodNotAllowed(`${path} does not serve ${request.method}; it serves ${allowed.join(', ')}`)
     })
   },
   { name: 'errors', dependencies: ['rate-limit'] }

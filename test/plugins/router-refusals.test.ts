@@ -82,3 +82,59 @@ t.test('refusals of the router are problems with a documented code and the reque
   const named = await ctx.app.inject({ url: '/v1/anomalies/%ED%A0%80', headers: { 'x-request-id': 'probe-1' } })
   t.equal(named.headers['x-request-id'], 'probe-1', "the caller's own id is returned as on any other answer")
 })
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+// A templated path's segments as a pattern: a parameter takes any one segment, as the router's do.
+const pattern = (path: string): RegExp => new RegExp(`^${path.replaceAll(/\{[^}]+\}/g, '[^/]+')}$`)
+
+t.test('a method a documented path does not serve is 405 naming the methods it serves', async t => {
+  const ctx = await buildTestApp(t)
+  const document = (await ctx.app.inject({ url: '/openapi.json' })).json() as Document
+  const templates = Object.entries(document.paths).map(([path, operations]) => ({
+    matches: pattern(path),
+    methods: Object.keys(operations).map(method => method.toUpperCase())
+  }))
+  for (const path of Object.keys(document.paths)) {
+    const url = path.replaceAll(/\{[^}]+\}/g, 'a')
+    // A static path may also be a value of a parameter of a sibling template (/v1/anomalies/detect
+    // is also /v1/anomalies/{id}): those methods are served there too.
+    const served = new Set(templates.filter(item => item.matches.test(url)).flatMap(item => item.methods))
+    if (served.has('GET')) served.add('HEAD')
+    for (const method of METHODS.filter(item => !served.has(item))) {
+      const res = await ctx.app.inject({ method: method as 'GET', url, headers: ctx.admin.headers })
+      const label = `${method} ${url}`
+      t.equal(res.statusCode, 405, label)
+      t.same(res.headers.allow?.toString().split(', ').sort(), [...served].sort(), label)
+      t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, label)
+      if (method === 'HEAD') continue
+      t.match(res.headers['content-type'], /^application\/problem\+json/, label)
+      t.match(res.json(), { status: 405, code: 'METHOD_NOT_ALLOWED', title: 'Method Not Allowed', detail: /./ }, label)
+    }
+  }
+})
+
+t.test('a path no route serves is 404 whatever the method', async t => {
+  const ctx = await buildTestApp(t)
+  for (const method of METHODS) {
+    const res = await ctx.app.inject({
+      method: method as 'GET',
+      url: '/v1/components/a/b/c',
+      headers: ctx.admin.headers
+    })
+    t.equal(res.statusCode, 404, method)
+    t.notOk(res.headers.allow, method)
+    if (method !== 'HEAD') t.match(res.json(), { status: 404, code: 'ROUTE_NOT_FOUND' }, method)
+  }
+})
+
+t.test('405s are rate limited like 404s', async t => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 3 })
+  const refuse = async () => await ctx.app.inject({ method: 'DELETE', url: '/v1/health-events' })
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push((await refuse()).statusCode)
+  t.same(statuses, [405, 405, 405])
+  const limited = await refuse()
+  t.equal(limited.statusCode, 429, 'the fourth refusal within the window is limited')
+  t.match(limited.json(), { status: 429, code: 'RATE_LIMITED' })
+})
