@@ -4385,12 +4385,15 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only events of components of this type */
                 component_type?: string;
+                /** @description Only events of the component of this name */
                 component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
                 /** @description healthy, degraded, unhealthy, critical, or unknown (no data) */
                 status?: "healthy" | "degraded" | "unhealthy" | "critical" | "unknown";
+                /** @description Only events reported from this environment */
                 environment?: string;
                 /** @description Event time at or after */
                 since?: string;
@@ -4778,6 +4781,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the health event */
                 id: string;
             };
             cookie?: never;
@@ -4903,6 +4907,7 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
+                /** @description Only components of this type */
                 component_type?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
@@ -5006,6 +5011,7 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
+                /** @description Only components of this type */
                 component_type?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
@@ -5119,6 +5125,7 @@ export interface operations {
                 since?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
+                /** @description Only events reported from this environment */
                 environment?: string;
             };
             header?: never;
@@ -5216,6 +5223,7 @@ export interface operations {
     getPerformanceTrends: {
         parameters: {
             query?: {
+                /** @description Only the events of the component of this name */
                 component_name?: string;
                 /** @description Start of the period, in event time (when events were measured); default: 24 hours before until */
                 since?: string;
@@ -5325,9 +5333,11 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
+                /** @description Only the events of the component of this name */
                 component_name?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
+                /** @description The availability, in percent, the period is measured against (`meets_target`) */
                 target_percentage?: number;
             };
             header?: never;
@@ -5429,9 +5439,13 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only signals in this status */
                 status?: "open" | "acknowledged" | "investigating" | "resolved" | "false_positive";
+                /** @description Only signals of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
+                /** @description Only signals of this type, e.g. latency_spike */
                 anomaly_type?: string;
+                /** @description Only signals of the component of this name */
                 source_component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
@@ -5688,9 +5702,13 @@ export interface operations {
     listActiveAnomalies: {
         parameters: {
             query?: {
+                /** @description Only signals of this severity or higher */
                 min_severity?: "low" | "medium" | "high" | "critical";
+                /** @description Only signals of the component of this name */
                 component_name?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
+                /** @description At most this many signals */
                 limit?: number;
             };
             header?: never;
@@ -5792,7 +5810,9 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
+                /** @description Only signals of the component of this name */
                 component_name?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -5892,6 +5912,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6015,6 +6036,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6179,11 +6201,14 @@ export interface operations {
     listCorrelatedAnomalies: {
         parameters: {
             query?: {
+                /** @description Minutes before and after the signal's active period that still count as overlapping */
                 window_minutes?: number;
+                /** @description At most this many signals */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6434,11 +6459,15 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only actions in this execution state */
                 execution_status?: "pending" | "pending_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed" | "retry_scheduled" | "cancelled" | "dry_run" | "rolled_back";
+                /** @description Only actions of this type, e.g. restart_function */
                 action_type?: string;
+                /** @description Only actions on the component of this name */
                 target_component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
+                /** @description Only actions in this approval state */
                 approval_status?: "not_required" | "pending" | "approved" | "rejected" | "expired";
             };
             header?: never;
@@ -6691,8 +6720,11 @@ export interface operations {
     listPendingRecoveryActions: {
         parameters: {
             query?: {
+                /** @description Only actions on the component of this name */
                 component_name?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
+                /** @description At most this many actions */
                 limit?: number;
             };
             header?: never;
@@ -6794,7 +6826,9 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
+                /** @description Only actions on the component of this name */
                 component_name?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -6894,6 +6928,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7017,6 +7052,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7183,6 +7219,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7349,6 +7386,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7515,6 +7553,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7651,6 +7690,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -8147,6 +8187,7 @@ export interface operations {
     listCircuitBreakers: {
         parameters: {
             query?: {
+                /** @description Only breakers in this state */
                 state?: "closed" | "open" | "half_open";
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
@@ -8251,7 +8292,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @example orchestrate-flow */
+                /**
+                 * @description The name the component reports under
+                 * @example orchestrate-flow
+                 */
                 component_name: string;
             };
             cookie?: never;
@@ -8584,9 +8628,13 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only results of the test of this name */
                 test_name?: string;
+                /** @description Only results of tests in this category */
                 test_category?: string;
+                /** @description Only results in this execution state */
                 execution_status?: "pending" | "running" | "completed" | "timeout" | "error" | "skipped" | "cancelled";
+                /** @description Only results that found a regression (true) or did not (false) */
                 regression_detected?: boolean;
             };
             header?: never;
@@ -8924,8 +8972,11 @@ export interface operations {
     listLatestSelftestResults: {
         parameters: {
             query?: {
+                /** @description Only results of tests in this category */
                 test_category?: string;
+                /** @description Only results of tests that target the component of this name */
                 component_name?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9027,7 +9078,9 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
+                /** @description Only results of tests in this category */
                 test_category?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9125,12 +9178,15 @@ export interface operations {
     getSelftestTrends: {
         parameters: {
             query?: {
+                /** @description Only results of the test of this name */
                 test_name?: string;
                 /** @description Default: 7 days ago */
                 since?: string;
                 /** @description Default: now */
                 until?: string;
+                /** @description Bucket width, e.g. "6 hours", "1 day" */
                 bucket?: string;
+                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9230,6 +9286,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the self-test result */
                 id: string;
             };
             cookie?: never;
@@ -9351,12 +9408,14 @@ export interface operations {
     compareSelftestWithBaseline: {
         parameters: {
             query?: {
+                /** @description Without a pinned baseline: how many of the test's last successful runs the median is taken over */
                 baseline_runs?: number;
                 /** @description Slower by more than this is a regression, faster by more an improvement */
                 threshold_percentage?: number;
             };
             header?: never;
             path: {
+                /** @description The id of the self-test result */
                 id: string;
             };
             cookie?: never;
@@ -9483,7 +9542,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @example orchestrate-flow */
+                /**
+                 * @description The registered component's name
+                 * @example orchestrate-flow
+                 */
                 component_name: string;
             };
             cookie?: never;
@@ -9607,7 +9669,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example orchestrate-flow */
+                /**
+                 * @description The registered component's name
+                 * @example orchestrate-flow
+                 */
                 component_name: string;
             };
             cookie?: never;
@@ -9759,6 +9824,7 @@ export interface operations {
     listComponents: {
         parameters: {
             query?: {
+                /** @description Only components of this type */
                 component_type?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
@@ -10069,7 +10135,9 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only escalations in this state */
                 status?: "open" | "acknowledged" | "resolved";
+                /** @description Only escalations of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
                 /** @description recovery_action or anomaly */
                 source_type?: string;
@@ -10173,6 +10241,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -10296,6 +10365,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -10432,6 +10502,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -10559,9 +10630,11 @@ export interface operations {
                 cursor?: string;
                 /** @description recovery_action, anomaly, ... */
                 subject_type?: string;
+                /** @description Only entries about the row with this id */
                 subject_id?: string;
                 /** @description self-healing-engine, detector, monitor */
                 component?: string;
+                /** @description Only entries of this decision type */
                 decision_type?: string;
                 /** @description Created at or after */
                 since?: string;
@@ -10665,6 +10738,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the audit trail entry */
                 id: string;
             };
             cookie?: never;
@@ -10792,9 +10866,13 @@ export interface operations {
                 cursor?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
+                /** @description Only alerts about the component of this name */
                 component_name?: string;
+                /** @description Only alerts forecasting this metric */
                 metric_name?: "memory_usage_percent" | "disk_usage_percent" | "db_connection_count" | "error_rate";
+                /** @description Only alerts in this state */
                 status?: "active" | "acknowledged" | "resolved" | "expired";
+                /** @description Only alerts of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
             };
             header?: never;
@@ -10894,6 +10972,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id of the predictive alert */
                 id: string;
             };
             cookie?: never;
@@ -11243,6 +11322,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the ingest key */
                 id: string;
             };
             cookie?: never;
@@ -11733,6 +11813,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -11859,6 +11940,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -11983,6 +12065,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12152,6 +12235,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12275,10 +12359,12 @@ export interface operations {
             query?: {
                 /** @description For the service role: whose channel */
                 organization_id?: string;
+                /** @description At most this many notifications */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12406,6 +12492,7 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: whose silences */
                 organization_id?: string;
+                /** @description Only silences where now falls so against starts_at and ends_at: pending (before), active (between) or expired (after) */
                 state?: "pending" | "active" | "expired";
                 /**
                  * @description name=value: silences with exactly that matcher
@@ -12657,6 +12744,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -12783,6 +12871,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -12922,6 +13011,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -13092,6 +13182,7 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: whose deployments */
                 organization_id?: string;
+                /** @description Only markers of the component of this name */
                 component_name?: string;
             };
             header?: never;
@@ -13751,6 +13842,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -13877,6 +13969,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -14005,6 +14098,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -14162,9 +14256,13 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: the organization's runs */
                 organization_id?: string;
+                /** @description Only runs in this state */
                 status?: "running" | "rolling_back" | "succeeded" | "failed" | "stopped" | "escalated" | "rolled_back" | "held" | "dry_run";
+                /** @description Only runs of the runbook of this name */
                 runbook_name?: string;
+                /** @description Only runs on the component of this name */
                 component_name?: string;
+                /** @description Only runs started for this anomaly signal */
                 anomaly_id?: string;
             };
             header?: never;
@@ -14267,6 +14365,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The id of the runbook run */
                 id: string;
             };
             cookie?: never;

@@ -28,6 +28,7 @@ export const IdempotencyHeaders = Type.Object({
   )
 })
 
-export const IdParams = Type.Object({ id: uuid() })
+/** The path's `{id}`, described by what it identifies ("the anomaly"). */
+export const idParams = (resource: string) => Type.Object({ id: uuid({ description: `The id of ${resource}` }) })
 
 export const ALL_CALLERS = ['user', 'admin', 'service'] as const

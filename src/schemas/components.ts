@@ -7,6 +7,7 @@ export const COMPONENT_NAME_MAX_LENGTH = 200
 
 export const ComponentName = Type.String({
   maxLength: COMPONENT_NAME_MAX_LENGTH,
+  description: "The registered component's name",
   pattern: `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${COMPONENT_NAME_MAX_LENGTH - 1}}$`,
   examples: ['orchestrate-flow']
 })
@@ -15,7 +16,10 @@ export const ComponentName = Type.String({
  * A component's name as health events, signals, actions and breakers carry it: any 1-200
  * characters, wider than a registered name, since components report under their own names.
  */
-export const ReportedComponentName = name(COMPONENT_NAME_MAX_LENGTH, { examples: ['orchestrate-flow'] })
+export const ReportedComponentName = name(COMPONENT_NAME_MAX_LENGTH, {
+  description: 'The name the component reports under',
+  examples: ['orchestrate-flow']
+})
 
 /** An organization as a query string names it: a UUID, or `platform` for the platform's own. */
 const organizationName = (description: string) =>
@@ -29,6 +33,11 @@ const organizationName = (description: string) =>
 /** Which organization's component a read means. */
 export const OrganizationQuery = organizationName(
   "The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component"
+)
+
+/** A database function's result narrowed to one organization's rows (no platform spelling). */
+export const OrganizationIdFilter = Type.Optional(
+  uuid({ description: "Only this organization's rows; row-level security still decides what the caller sees" })
 )
 
 /** A list narrowed to one organization's rows. */

@@ -130,6 +130,19 @@ t.test('every operation declares its security, its shared errors, and no default
   )
 })
 
+t.test('every parameter says what it does, for readers of the document and generated clients', async t => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8'))
+  const undescribed: string[] = []
+  for (const [url, operations] of Object.entries(
+    document.paths as Record<string, Record<string, { parameters?: Array<Record<string, unknown>> }>>
+  ))
+    for (const [method, operation] of Object.entries(operations))
+      for (const parameter of operation.parameters ?? [])
+        if (typeof parameter.description !== 'string' || parameter.description.trim() === '')
+          undescribed.push(`${method} ${url} ${String(parameter.in)} ${String(parameter.name)}`)
+  t.same(undescribed, [])
+})
+
 interface Schema {
   $ref?: string
   items?: { $ref?: string }

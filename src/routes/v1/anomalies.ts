@@ -12,9 +12,9 @@ import {
   snakeName
 } from '../../schemas/anomalies.js'
 import { AnomalyStatistics, CorrelatedAnomaly } from '../../schemas/anomaly-reports.js'
-import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
-import { name, timestamp, uuid } from '../../schemas/fields.js'
-import { OrganizationFilter } from '../../schemas/components.js'
+import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
+import { name, timestamp } from '../../schemas/fields.js'
+import { OrganizationFilter, OrganizationIdFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -31,6 +31,7 @@ import { periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['anomalies']
+const signalComponent = Type.Optional(name(200, { description: 'Only signals of the component of this name' }))
 
 const routes: FastifyPluginAsyncTypebox = async app => {
   app.post(
@@ -67,10 +68,12 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         querystring: Type.Object(
           {
             ...paginationQuery,
-            status: Type.Optional(anomalyStatus()),
-            severity: Type.Optional(severity()),
-            anomaly_type: Type.Optional(snakeName()),
-            source_component_name: Type.Optional(name(200)),
+            status: Type.Optional(anomalyStatus({ description: 'Only signals in this status' })),
+            severity: Type.Optional(severity({ description: 'Only signals of this severity' })),
+            anomaly_type: Type.Optional(snakeName({ description: 'Only signals of this type, e.g. latency_spike' })),
+            source_component_name: Type.Optional(
+              name(200, { description: 'Only signals of the component of this name' })
+            ),
             organization_id: OrganizationFilter,
             since: Type.Optional(timestamp({ description: 'Created at or after' }))
           },
@@ -97,10 +100,10 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           'Every caller; row-level security shows each caller only the rows it may see. Signals not resolved or dismissed, at or above `min_severity`.',
         querystring: Type.Object(
           {
-            min_severity: severity({ default: 'low' }),
-            component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(uuid()),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+            min_severity: severity({ default: 'low', description: 'Only signals of this severity or higher' }),
+            component_name: signalComponent,
+            organization_id: OrganizationIdFilter,
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'At most this many signals' })
           },
           { additionalProperties: false }
         ),
@@ -127,8 +130,8 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
             until: Type.Optional(timestamp({ description: 'Default: now' })),
-            component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(uuid())
+            component_name: signalComponent,
+            organization_id: OrganizationIdFilter
           },
           { additionalProperties: false }
         ),
@@ -150,7 +153,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'One anomaly signal',
         description:
           'Every caller; row-level security shows each caller only the rows it may see. A signal the caller may not see is 404.',
-        params: IdParams,
+        params: idParams('the anomaly signal'),
         response: { 200: ref(Anomaly, 'The signal'), ...problems(400, 401, 404, 429) }
       }
     },
@@ -166,11 +169,16 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         summary: 'Signals related to this one (find_correlated_anomalies)',
         description: "Other components' signals that overlap it in time, and those linked through related_anomaly_ids.",
-        params: IdParams,
+        params: idParams('the anomaly signal'),
         querystring: Type.Object(
           {
-            window_minutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15 }),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 })
+            window_minutes: Type.Integer({
+              minimum: 1,
+              maximum: 1440,
+              default: 15,
+              description: "Minutes before and after the signal's active period that still count as overlapping"
+            }),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'At most this many signals' })
           },
           { additionalProperties: false }
         ),
@@ -200,7 +208,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'Acknowledge, investigate, resolve or dismiss a signal (update_anomaly_status)',
         description:
           'Its owner, an admin or a service. acknowledged_by/at, resolved_by/at and resolution_duration_minutes are set by the database. A move the lifecycle does not allow (for example acknowledging a resolved signal) is 409.',
-        params: IdParams,
+        params: idParams('the anomaly signal'),
         body: ref(AnomalyStatusUpdate),
         response: { 200: ref(Anomaly, 'The updated signal'), ...problems(400, 401, 404, 409, 429) }
       }

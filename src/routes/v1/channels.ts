@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { Channel, ChannelDelivery, ChannelInput, ChannelTestResult, ChannelUpdate } from '../../schemas/channels.js'
-import { IdParams } from '../../schemas/common.js'
+import { idParams } from '../../schemas/common.js'
 import { uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
@@ -104,7 +104,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'getChannel',
         summary: 'One channel',
         description: 'Without its secrets. A channel of another organization is 404.',
-        params: IdParams,
+        params: idParams('the notification channel'),
         querystring: OrganizationQuery,
         response: { 200: ref(Channel), ...problems(400, 401, 403, 404, 429) }
       }
@@ -124,7 +124,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'updateChannel',
         summary: 'Change a channel',
         description: 'Only the fields sent change; new secrets are encrypted and never returned.',
-        params: IdParams,
+        params: idParams('the notification channel'),
         querystring: OrganizationQuery,
         body: ref(ChannelUpdate),
         response: {
@@ -153,7 +153,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'Delete a channel and its pending notifications',
         description:
           'The channel goes, and with it the notifications still queued for it. A channel of another organization is 404.',
-        params: IdParams,
+        params: idParams('the notification channel'),
         querystring: OrganizationQuery,
         response: { 204: Type.Null({ description: 'Deleted' }), ...problems(400, 401, 403, 404, 429) }
       }
@@ -175,7 +175,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: "Send a test notification now and report the channel's answer",
         description:
           'Bypasses the outbox and its retries. PagerDuty gets a trigger and its resolve under a test dedup_key.',
-        params: IdParams,
+        params: idParams('the notification channel'),
         querystring: OrganizationQuery,
         response: {
           200: ref(ChannelTestResult, 'What the channel answered'),
@@ -203,9 +203,17 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: "List the channel's latest notifications and their delivery state",
         description:
           "Newest first, at most `limit`: each notification's event, delivery state, attempts and last error. A channel of another organization is 404.",
-        params: IdParams,
+        params: idParams('the notification channel'),
         querystring: Type.Object(
-          { ...OrganizationQuery.properties, limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+          {
+            ...OrganizationQuery.properties,
+            limit: Type.Integer({
+              minimum: 1,
+              maximum: 500,
+              default: 50,
+              description: 'At most this many notifications'
+            })
+          },
           { additionalProperties: false }
         ),
         response: {

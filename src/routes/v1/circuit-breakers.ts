@@ -24,7 +24,12 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         description:
           "A user sees their organization's; admins and the service role see every organization's unless they name one.",
         querystring: Type.Object(
-          { state: Type.Optional(Type.Enum(['closed', 'open', 'half_open'])), organization_id: OrganizationQuery },
+          {
+            state: Type.Optional(
+              Type.Enum(['closed', 'open', 'half_open'], { description: 'Only breakers in this state' })
+            ),
+            organization_id: OrganizationQuery
+          },
           { additionalProperties: false }
         ),
         response: {

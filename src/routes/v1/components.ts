@@ -55,7 +55,9 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           "A user sees their organization's; admins and the service role see every organization's unless they name one.",
         querystring: Type.Object(
           {
-            component_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            component_type: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, description: 'Only components of this type' })
+            ),
             organization_id: OrganizationQuery
           },
           { additionalProperties: false }

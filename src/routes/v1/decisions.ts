@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { snakeName } from '../../schemas/anomalies.js'
-import { ALL_CALLERS, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, idParams, paginationQuery } from '../../schemas/common.js'
 import { Decision, DecisionList } from '../../schemas/decisions.js'
 import { name, timestamp, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
@@ -27,9 +27,9 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             ...paginationQuery,
             subject_type: Type.Optional(snakeName({ description: 'recovery_action, anomaly, ...' })),
-            subject_id: Type.Optional(uuid()),
+            subject_id: Type.Optional(uuid({ description: 'Only entries about the row with this id' })),
             component: Type.Optional(name(100, { description: 'self-healing-engine, detector, monitor' })),
-            decision_type: Type.Optional(snakeName()),
+            decision_type: Type.Optional(snakeName({ description: 'Only entries of this decision type' })),
             since: Type.Optional(timestamp({ description: 'Created at or after' })),
             until: Type.Optional(timestamp({ description: 'Created before' }))
           },
@@ -54,7 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'One audit trail entry',
         description:
           'Users see the entries about their own rows, admins and services all; an entry the caller may not see is 404.',
-        params: IdParams,
+        params: idParams('the audit trail entry'),
         response: { 200: ref(Decision, 'The entry'), ...problems(400, 401, 404, 429) }
       }
     },

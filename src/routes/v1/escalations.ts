@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { severity, snakeName } from '../../schemas/anomalies.js'
-import { ALL_CALLERS, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, idParams, paginationQuery } from '../../schemas/common.js'
 import { Escalation, EscalationList, escalationStatus } from '../../schemas/escalations.js'
 import { timestamp } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
@@ -26,8 +26,8 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         querystring: Type.Object(
           {
             ...paginationQuery,
-            status: Type.Optional(escalationStatus()),
-            severity: Type.Optional(severity()),
+            status: Type.Optional(escalationStatus({ description: 'Only escalations in this state' })),
+            severity: Type.Optional(severity({ description: 'Only escalations of this severity' })),
             source_type: Type.Optional(snakeName({ description: 'recovery_action or anomaly' })),
             since: Type.Optional(timestamp({ description: 'Created at or after' }))
           },
@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         operationId: 'getEscalation',
         summary: 'One escalation',
         description: 'With the notifications sent for it and the request that caused it, if one did.',
-        params: IdParams,
+        params: idParams('the escalation'),
         response: { 200: ref(Escalation, 'The escalation'), ...problems(400, 401, 404, 429) }
       }
     },
@@ -67,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         operationId: 'acknowledgeEscalation',
         summary: 'Acknowledge an open escalation',
         description: 'Records who and when. Acknowledging it again returns it unchanged; a resolved escalation is 409.',
-        params: IdParams,
+        params: idParams('the escalation'),
         response: { 200: ref(Escalation, 'The acknowledged escalation'), ...problems(400, 401, 404, 409, 429) }
       }
     },
@@ -84,7 +84,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'Resolve an escalation',
         description:
           'From open or acknowledged; records who and when (and acknowledges it if nobody had). Resolving it again returns it unchanged.',
-        params: IdParams,
+        params: idParams('the escalation'),
         response: { 200: ref(Escalation, 'The resolved escalation'), ...problems(400, 401, 404, 429) }
       }
     },

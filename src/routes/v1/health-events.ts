@@ -11,7 +11,7 @@ import {
   HealthEventInput,
   HealthEventList
 } from '../../schemas/health-events.js'
-import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
 import { healthStatus, name, timestamp } from '../../schemas/fields.js'
 import { OrganizationFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
@@ -112,11 +112,11 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         querystring: Type.Object(
           {
             ...paginationQuery,
-            component_type: Type.Optional(name(100)),
-            component_name: Type.Optional(name(200)),
+            component_type: Type.Optional(name(100, { description: 'Only events of components of this type' })),
+            component_name: Type.Optional(name(200, { description: 'Only events of the component of this name' })),
             organization_id: OrganizationFilter,
             status: Type.Optional(healthStatus()),
-            environment: Type.Optional(name(50)),
+            environment: Type.Optional(name(50, { description: 'Only events reported from this environment' })),
             since: Type.Optional(timestamp({ description: 'Event time at or after' })),
             until: Type.Optional(timestamp({ description: 'Event time before' }))
           },
@@ -144,7 +144,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'One health event',
         description:
           'Every caller; row-level security shows each caller only the rows it may see. An event the caller may not see is 404.',
-        params: IdParams,
+        params: idParams('the health event'),
         response: { 200: ref(HealthEvent, 'The event'), ...problems(400, 401, 404, 429) }
       }
     },

@@ -43,6 +43,8 @@ const since = (hours: number) =>
   )
 const until = Type.Optional(timestamp({ description: 'End of the period, in event time; default: now' }))
 const organization = Type.Optional(uuid({ description: "Only this organization's events" }))
+const componentType = Type.Optional(name(100, { description: 'Only components of this type' }))
+const componentName = Type.Optional(name(200, { description: 'Only the events of the component of this name' }))
 
 const routes: FastifyPluginAsyncTypebox = async app => {
   app.get(
@@ -56,7 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         description:
           'Every caller; row-level security shows each caller only the rows it may see. Event counts, latency percentiles, error rate and the latest status per component over the period.',
         querystring: Type.Object(
-          { since: since(1), until, component_type: Type.Optional(name(100)), organization_id: organization },
+          { since: since(1), until, component_type: componentType, organization_id: organization },
           { additionalProperties: false }
         ),
         response: {
@@ -89,7 +91,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             since: since(1),
             until,
-            component_type: Type.Optional(name(100)),
+            component_type: componentType,
             organization_id: organization,
             search: Type.Optional(name(200, { description: "Part of the component's name, any case" })),
             status: Type.Optional(
@@ -135,7 +137,11 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         description:
           'Every caller; row-level security shows each caller only the rows it may see. Components whose most recent event since the start of the period is degraded, unhealthy or critical.',
         querystring: Type.Object(
-          { since: since(1), organization_id: organization, environment: Type.Optional(name(50)) },
+          {
+            since: since(1),
+            organization_id: organization,
+            environment: Type.Optional(name(50, { description: 'Only events reported from this environment' }))
+          },
           { additionalProperties: false }
         ),
         response: {
@@ -166,7 +172,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           'Every caller; row-level security shows each caller only the rows it may see. Latency, error rate and event counts aggregated per bucket of the given width, bucketed by event time.',
         querystring: Type.Object(
           {
-            component_name: Type.Optional(name(200)),
+            component_name: componentName,
             since: since(24),
             until,
             bucket: Type.String({
@@ -209,9 +215,14 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             since: since(24),
             until,
-            component_name: Type.Optional(name(200)),
+            component_name: componentName,
             organization_id: organization,
-            target_percentage: Type.Number({ minimum: 0, maximum: 100, default: 99.95 })
+            target_percentage: Type.Number({
+              minimum: 0,
+              maximum: 100,
+              default: 99.95,
+              description: 'The availability, in percent, the period is measured against (`meets_target`)'
+            })
           },
           { additionalProperties: false }
         ),

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CreatedIngestKey, IngestKey, IngestKeyInput } from '../../schemas/ingest-keys.js'
-import { IdParams } from '../../schemas/common.js'
+import { idParams } from '../../schemas/common.js'
 import { uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
@@ -82,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         operationId: 'revokeIngestKey',
         summary: 'Revoke an ingest key',
         description: 'Requests presenting it are refused (401) from then on. Revoking twice keeps the first time.',
-        params: IdParams,
+        params: idParams('the ingest key'),
         querystring: OrganizationQuery,
         response: { 200: ref(IngestKey, 'The revoked key'), ...problems(400, 401, 403, 404, 429) }
       }

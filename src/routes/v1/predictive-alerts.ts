@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { severity } from '../../schemas/anomalies.js'
-import { ALL_CALLERS, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, idParams, paginationQuery } from '../../schemas/common.js'
 import { OrganizationQuery } from '../../schemas/components.js'
 import { name } from '../../schemas/fields.js'
 import {
@@ -34,10 +34,12 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             ...paginationQuery,
             organization_id: OrganizationQuery,
-            component_name: Type.Optional(name(200)),
-            metric_name: Type.Optional(Type.Enum(FORECAST_METRIC_NAMES)),
-            status: Type.Optional(Type.Enum(ALERT_STATUSES)),
-            severity: Type.Optional(severity())
+            component_name: Type.Optional(name(200, { description: 'Only alerts about the component of this name' })),
+            metric_name: Type.Optional(
+              Type.Enum(FORECAST_METRIC_NAMES, { description: 'Only alerts forecasting this metric' })
+            ),
+            status: Type.Optional(Type.Enum(ALERT_STATUSES, { description: 'Only alerts in this state' })),
+            severity: Type.Optional(severity({ description: 'Only alerts of this severity' }))
           },
           { additionalProperties: false }
         ),
@@ -60,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'One predictive alert',
         description:
           "A user sees their organization's, admins and services all; an alert the caller may not see is 404.",
-        params: IdParams,
+        params: idParams('the predictive alert'),
         response: { 200: ref(PredictiveAlert, 'The alert'), ...problems(400, 401, 404, 429) }
       }
     },

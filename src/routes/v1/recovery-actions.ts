@@ -13,9 +13,9 @@ import {
 } from '../../schemas/recovery-actions.js'
 import { RecoveryStatistics } from '../../schemas/recovery-reports.js'
 import { snakeName } from '../../schemas/anomalies.js'
-import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
-import { name, timestamp, uuid } from '../../schemas/fields.js'
-import { OrganizationFilter } from '../../schemas/components.js'
+import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
+import { name, timestamp } from '../../schemas/fields.js'
+import { OrganizationFilter, OrganizationIdFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -35,6 +35,7 @@ import { periodOf } from '../defaults.js'
 import { idempotencyOf } from '../idempotency.js'
 
 const tags = ['recovery actions']
+const targetComponent = Type.Optional(name(200, { description: 'Only actions on the component of this name' }))
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine }> = async (
   app,
@@ -80,11 +81,13 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
         querystring: Type.Object(
           {
             ...paginationQuery,
-            execution_status: Type.Optional(executionStatus()),
-            action_type: Type.Optional(snakeName()),
-            target_component_name: Type.Optional(name(200)),
+            execution_status: Type.Optional(executionStatus({ description: 'Only actions in this execution state' })),
+            action_type: Type.Optional(snakeName({ description: 'Only actions of this type, e.g. restart_function' })),
+            target_component_name: Type.Optional(
+              name(200, { description: 'Only actions on the component of this name' })
+            ),
             organization_id: OrganizationFilter,
-            approval_status: Type.Optional(approvalStatus())
+            approval_status: Type.Optional(approvalStatus({ description: 'Only actions in this approval state' }))
           },
           { additionalProperties: false }
         ),
@@ -109,9 +112,9 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
           'Every caller; row-level security shows each caller only the rows it may see. Actions pending, awaiting approval, approved, running or scheduled for retry, oldest first.',
         querystring: Type.Object(
           {
-            component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(uuid()),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 })
+            component_name: targetComponent,
+            organization_id: OrganizationIdFilter,
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'At most this many actions' })
           },
           { additionalProperties: false }
         ),
@@ -147,8 +150,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
           {
             since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
             until: Type.Optional(timestamp({ description: 'Default: now' })),
-            component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(uuid())
+            component_name: targetComponent,
+            organization_id: OrganizationIdFilter
           },
           { additionalProperties: false }
         ),
@@ -175,7 +178,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
         summary: 'One recovery action',
         description:
           'Every caller; row-level security shows each caller only the rows it may see. An action the caller may not see is 404.',
-        params: IdParams,
+        params: idParams('the recovery action'),
         response: { 200: ref(RecoveryAction, 'The action'), ...problems(400, 401, 404, 429) }
       }
     },
@@ -194,7 +197,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
             decision === 'approve' ? 'Approve an action waiting for approval' : 'Reject an action waiting for approval',
           description:
             'Admins only. approved_by and approved_at are set by the database; an action not in pending_approval, or whose approval window expired, is 409. With HEAL_FOUR_EYES (the default) the admin who requested the action (triggered_by_user_id) cannot approve it: 403.',
-          params: IdParams,
+          params: idParams('the recovery action'),
           body: ref(ApprovalDecision),
           response: {
             200: ref(RecoveryAction, 'The action after the decision'),
@@ -223,7 +226,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
         tags,
         summary: 'Cancel an action that has not finished',
         description: 'Admins only. A finished action (succeeded, failed, rejected, dry_run, rolled_back) is 409.',
-        params: IdParams,
+        params: idParams('the recovery action'),
         body: ref(ApprovalDecision),
         response: { 200: ref(RecoveryAction, 'The cancelled action'), ...problems(400, 401, 403, 404, 409, 429) }
       }
@@ -241,7 +244,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
         summary: 'Execute a pending or approved action now',
         description:
           "One attempt now, under the action's lease and time limit, whatever its retry schedule; the guards do not apply to an explicit request. An action waiting for approval, running elsewhere or finished is 409.",
-        params: IdParams,
+        params: idParams('the recovery action'),
         response: {
           200: ref(RecoveryAction, 'The action after the attempt'),
           ...problems(400, 401, 403, 404, 409, 429)
@@ -265,7 +268,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config; healing: HealingEngine
         summary: 'Roll back a succeeded or failed action, creating the linked rollback action',
         description:
           "The rollback action is the inverse type where the executor names one (scale_up and scale_down), or the executor's own undo (a circuit breaker closes). It runs now unless its type waits for approval; when it succeeds the original becomes rolled_back with rollback_completed_at. An action that cannot be undone, is not finished or already has a rollback is 409.",
-        params: IdParams,
+        params: idParams('the recovery action'),
         body: ref(RollbackRequest),
         response: {
           201: ref(RollbackResult, 'The original action and its rollback action'),

@@ -2,7 +2,7 @@
 // their status, the actions they acted through and what their verifications saw.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ALL_CALLERS, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, idParams, paginationQuery } from '../../schemas/common.js'
 import { name, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
@@ -29,10 +29,10 @@ const routes: FastifyPluginAsyncTypebox = async app => {
           {
             ...paginationQuery,
             organization_id,
-            status: Type.Optional(Type.Enum(RUN_STATUSES)),
-            runbook_name: Type.Optional(name(100)),
-            component_name: Type.Optional(name(200)),
-            anomaly_id: Type.Optional(uuid())
+            status: Type.Optional(Type.Enum(RUN_STATUSES, { description: 'Only runs in this state' })),
+            runbook_name: Type.Optional(name(100, { description: 'Only runs of the runbook of this name' })),
+            component_name: Type.Optional(name(200, { description: 'Only runs on the component of this name' })),
+            anomaly_id: Type.Optional(uuid({ description: 'Only runs started for this anomaly signal' }))
           },
           { additionalProperties: false }
         ),
@@ -56,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         summary: 'A runbook run with its steps',
         description:
           "Each step with its recovery action (and the action's status where the caller may read the action), its verification window and what the verification saw.",
-        params: IdParams,
+        params: idParams('the runbook run'),
         querystring: Type.Object({ organization_id }, { additionalProperties: false }),
         response: { 200: ref(RunbookRunDetail, 'The run'), ...problems(400, 401, 404, 429) }
       }

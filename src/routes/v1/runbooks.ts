@@ -34,7 +34,11 @@ const VersionQuery = Type.Object(
   { additionalProperties: false }
 )
 const NameParams = Type.Object({
-  name: Type.String({ maxLength: RUNBOOK_NAME_MAX_LENGTH, pattern: RUNBOOK_NAME_PATTERN })
+  name: Type.String({
+    maxLength: RUNBOOK_NAME_MAX_LENGTH,
+    pattern: RUNBOOK_NAME_PATTERN,
+    description: "The runbook's name"
+  })
 })
 // The document's schema as a plain JSON Schema, for editors and CI to validate against before sending.
 const PUBLISHED_SCHEMA: Record<string, unknown> = {

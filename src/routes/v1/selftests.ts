@@ -10,8 +10,9 @@ import {
   SelftestStatistics,
   SelftestTrend
 } from '../../schemas/selftest-reports.js'
-import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
-import { name, timestamp, uuid } from '../../schemas/fields.js'
+import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
+import { name, timestamp } from '../../schemas/fields.js'
+import { OrganizationIdFilter } from '../../schemas/components.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -34,6 +35,8 @@ import { runSelftests } from '../../services/selftests/runner.js'
 import { callerTrigger } from '../../services/selftests/trigger.js'
 
 const tags = ['self-tests']
+const testName = Type.Optional(name(200, { description: 'Only results of the test of this name' }))
+const testCategory = Type.Optional(name(100, { description: 'Only results of tests in this category' }))
 
 const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.post(
@@ -111,10 +114,14 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         querystring: Type.Object(
           {
             ...paginationQuery,
-            test_name: Type.Optional(name(200)),
-            test_category: Type.Optional(name(100)),
-            execution_status: Type.Optional(Type.Enum(SELFTEST_EXECUTION_STATUSES)),
-            regression_detected: Type.Optional(Type.Boolean())
+            test_name: testName,
+            test_category: testCategory,
+            execution_status: Type.Optional(
+              Type.Enum(SELFTEST_EXECUTION_STATUSES, { description: 'Only results in this execution state' })
+            ),
+            regression_detected: Type.Optional(
+              Type.Boolean({ description: 'Only results that found a regression (true) or did not (false)' })
+            )
           },
           { additionalProperties: false }
         ),
@@ -139,9 +146,11 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           'Every caller; row-level security shows each caller only the rows it may see. One result per test name: its most recent.',
         querystring: Type.Object(
           {
-            test_category: Type.Optional(name(100)),
-            component_name: Type.Optional(name(200)),
-            organization_id: Type.Optional(uuid())
+            test_category: testCategory,
+            component_name: Type.Optional(
+              name(200, { description: 'Only results of tests that target the component of this name' })
+            ),
+            organization_id: OrganizationIdFilter
           },
           { additionalProperties: false }
         ),
@@ -172,8 +181,8 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           {
             since: Type.Optional(timestamp({ description: 'Default: 24 hours ago' })),
             until: Type.Optional(timestamp({ description: 'Default: now' })),
-            test_category: Type.Optional(name(100)),
-            organization_id: Type.Optional(uuid())
+            test_category: testCategory,
+            organization_id: OrganizationIdFilter
           },
           { additionalProperties: false }
         ),
@@ -202,14 +211,15 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           'Every caller; row-level security shows each caller only the rows it may see. Runs, passes and failures aggregated per bucket of the given width.',
         querystring: Type.Object(
           {
-            test_name: Type.Optional(name(200)),
+            test_name: testName,
             since: Type.Optional(timestamp({ description: 'Default: 7 days ago' })),
             until: Type.Optional(timestamp({ description: 'Default: now' })),
             bucket: Type.String({
               pattern: '^[1-9][0-9]{0,3} (minute|minutes|hour|hours|day|days)$',
-              default: '1 day'
+              default: '1 day',
+              description: 'Bucket width, e.g. "6 hours", "1 day"'
             }),
-            organization_id: Type.Optional(uuid())
+            organization_id: OrganizationIdFilter
           },
           { additionalProperties: false }
         ),
@@ -236,7 +246,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'One self-test result',
         description:
           'Every caller; row-level security shows each caller only the rows it may see. A result the caller may not see is 404.',
-        params: IdParams,
+        params: idParams('the self-test result'),
         response: { 200: ref(Selftest, 'The result'), ...problems(400, 401, 404, 429) }
       }
     },
@@ -253,10 +263,16 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'This result against its baseline (compare_with_baseline)',
         description:
           "The baseline is the pinned baseline_test_id, or else the median of the test's last successful runs.",
-        params: IdParams,
+        params: idParams('the self-test result'),
         querystring: Type.Object(
           {
-            baseline_runs: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+            baseline_runs: Type.Integer({
+              minimum: 1,
+              maximum: 100,
+              default: 10,
+              description:
+                "Without a pinned baseline: how many of the test's last successful runs the median is taken over"
+            }),
             threshold_percentage: Type.Number({
               minimum: 0,
               maximum: 1000,

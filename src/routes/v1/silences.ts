@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
-import { ALL_CALLERS, IdempotencyHeaders, IdParams, paginationQuery } from '../../schemas/common.js'
+import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
 import { uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
@@ -82,7 +82,12 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           {
             ...paginationQuery,
             organization_id: organizationId,
-            state: Type.Optional(Type.Enum(SILENCE_STATES)),
+            state: Type.Optional(
+              Type.Enum(SILENCE_STATES, {
+                description:
+                  'Only silences where now falls so against starts_at and ends_at: pending (before), active (between) or expired (after)'
+              })
+            ),
             matcher: Type.Optional(
               Type.String({
                 pattern: MATCHER_FILTER,
@@ -127,7 +132,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'One silence',
         description:
           "A silence of the caller's organization, with its matchers, window or recurrence, who created it and why, and its state now. Another organization's silence is 404.",
-        params: IdParams,
+        params: idParams('the silence'),
         querystring: OrganizationQuery,
         response: { 200: ref(Silence, 'The silence'), ...problems(400, 401, 403, 404, 429) }
       }
@@ -150,7 +155,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: "Change a silence's end or comment",
         description:
           'Only a silence that has not ended; its matchers and recurrence stay (create a new one to change them). Signals it holds are looked at again at the next heal tick.',
-        params: IdParams,
+        params: idParams('the silence'),
         querystring: OrganizationQuery,
         body: ref(SilenceUpdate),
         response: { 200: ref(Silence, 'The changed silence'), ...problems(400, 401, 403, 404, 409, 429) }
@@ -175,7 +180,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         summary: 'Expire a silence now',
         description:
           "As Alertmanager's DELETE: an active silence ends now, a pending one never starts; it is kept (state expired). The signals it held are handled as new at the next heal tick: acted on, or escalated. An ended silence is 409.",
-        params: IdParams,
+        params: idParams('the silence'),
         querystring: OrganizationQuery,
         response: { 200: ref(Silence, 'The expired silence'), ...problems(400, 401, 403, 404, 409, 429) }
       }
@@ -230,7 +235,9 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           {
             ...paginationQuery,
             organization_id: Type.Optional(uuid({ description: 'For the service role: whose deployments' })),
-            component_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 }))
+            component_name: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'Only markers of the component of this name' })
+            )
           },
           { additionalProperties: false }
         ),
