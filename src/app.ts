@@ -1,6 +1,8 @@
 // buildApp(config) assembles the service and returns it ready, without listening: the
 // process entry listens, tests inject. Plugins are registered in dependency order.
+import type { IncomingMessage } from 'node:http'
 import { createRequire } from 'node:module'
+import proxyAddr from '@fastify/proxy-addr'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
@@ -47,8 +49,15 @@ export interface AppOptions {
 
 export type App = FastifyInstance
 
-function trustHops(hops: number): (address: string, hop: number) => boolean {
-  return (_address, hop) => hop < hops
+type Trust = (address: string, hop: number) => boolean
+
+// TRUST_PROXY as one function, read by Fastify for request.ip and by the rate limit for the
+// address it counts a request under (src/plugins/rate-limit.ts says why it reads it itself).
+// A hop count becomes a function: Fastify's number form trusts no hop at all.
+function proxyTrust(trustProxy: Config['trustProxy']): Trust {
+  if (trustProxy === false) return () => false
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy
+  return proxyAddr.compile(trustProxy)
 }
 
 // pino-pretty is an optional dependency: a production install (--omit=optional) logs JSON.
@@ -81,6 +90,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     throw new Error('buildApp needs config.databaseUrl (the server starts an embedded database first)')
   if (config.secretsKey === undefined)
     throw new Error('buildApp needs config.secretsKey (the server generates one beside an embedded database)')
+  const trust = proxyTrust(config.trustProxy)
   const app = Fastify({
     logger: options.logger === false ? false : { ...loggerOptions(config), ...options.logger },
     requestIdHeader: false,
@@ -90,15 +100,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     bodyLimit: 4 * 1024 * 1024,
-    // A hop count becomes Fastify's function form (its types omit the number form).
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    trustProxy: config.trustProxy === false ? false : trust,
     ajv: { customOptions: { strict: false } },
     // The router refuses a longer path segment before any route sees it, so it is sized by the
     // longest path parameter, a component name. It counts the segment percent-decoded: a name
     // sent with each `:` as %3A fits too. test/plugins/router-refusals.test.ts checks every
     // documented path parameter against it.
     routerOptions: { maxParamLength: COMPONENT_NAME_MAX_LENGTH },
-    // The router's own refusals (a malformed or over-long path) as problems like any other.
+    // The router's own refusals (a malformed or over-long path) as problems like any other,
+    // counted by the rate limit like a 404.
     frameworkErrors: frameworkError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -117,7 +127,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindow,
     authFailureMax: config.authFailureMax,
-    redisUrl: config.redisUrl
+    redisUrl: config.redisUrl,
+    clientAddress: (request: IncomingMessage) => proxyAddr(request, trust)
   })
   await app.register(auth, {
     jwtSecret: config.jwtSecret,

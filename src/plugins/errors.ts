@@ -103,7 +103,8 @@ export function sendError(thrown: FastifyError, request: FastifyRequest, reply: 
 
 // What the router refuses before any route, hook or error handler runs (Fastify's
 // frameworkErrors): the request-id plugin's onRequest hook has not run either, so the id is
-// set here, as every answer carries it.
+// set here, as every answer carries it, and the rate limit is applied here, as on the 404
+// handler: the refusals count against the caller's address and are refused once it is spent.
 const FRAMEWORK_REFUSALS: Record<string, () => Error> = {
   FST_ERR_BAD_URL: () => new errors.MalformedUrl('the path is not valid percent-encoded UTF-8'),
   FST_ERR_MAX_PARAM_LENGTH: () =>
@@ -113,7 +114,16 @@ const FRAMEWORK_REFUSALS: Record<string, () => Error> = {
 /** Fastify's frameworkErrors option. */
 export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   void reply.header(REQUEST_ID_HEADER, request.id)
-  sendError((FRAMEWORK_REFUSALS[error.code]?.() ?? error) as FastifyError, request, reply)
+  const refusal = (FRAMEWORK_REFUSALS[error.code]?.() ?? error) as FastifyError
+  const limit = request.server.rateLimit()
+  void limit
+    .call(request.server, request, reply)
+    // Refused by the limit (429), or its store failed: that is the answer instead.
+    .then(
+      () => refusal,
+      (failure: FastifyError) => failure
+    )
+    .then(answer => sendError(answer, request, reply))
 }
 
 export default fp(

@@ -10,6 +10,7 @@
 // this instance has not already verified, so a flood of bad tokens costs one lookup each.
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
+import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
 import { growingLru } from '../lib/growing-lru.js'
@@ -20,6 +21,8 @@ export interface RateLimitOptions {
   /** Failed authentications per address per window. */
   authFailureMax: number
   redisUrl?: string | undefined
+  /** The client's address as TRUST_PROXY reads it (request.ip, for every request there is one). */
+  clientAddress: (request: IncomingMessage) => string
 }
 
 export interface AuthFailures {
@@ -55,7 +58,10 @@ export default fp(
       timeWindow: options.timeWindow,
       ...(redis === undefined ? {} : { redis, nameSpace: 'core314-rate-limit:' }),
       allowList: request => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
-      keyGenerator: request => request.callerKey ?? `ip:${request.ip}`,
+      // The address is read from the raw request, not request.ip: the router's refusals
+      // (src/plugins/errors.ts, frameworkError) come with a request Fastify builds without
+      // trustProxy, whose ip would be the proxy's, one count for all the clients behind it.
+      keyGenerator: request => request.callerKey ?? `ip:${options.clientAddress(request.raw)}`,
       // The context's `after` is the time left in the window, not the window.
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,

@@ -191,3 +191,43 @@ t.test('a 429 names the limit and its window, and apart from them the time left'
   t.match(detail, /^rate limit of 2 requests per 60 seconds exceeded; /, 'the window as configured, not the time left')
   t.equal(/resets in (\d+) s$/.exec(detail)?.[1], limited.headers['retry-after'], 'the time left is Retry-After')
 })
+
+// The router refuses these before any hook runs (Fastify's frameworkErrors), so the limit is
+// applied by the refusal itself.
+const MALFORMED = '/v1/anomalies/%ED%A0%80'
+const TOO_LONG = `/v1/components/${'c'.repeat(201)}`
+
+t.test("the router's refusals count against the address's budget, the one 404s spend", async t => {
+  const ctx = await buildTestApp(t, { rateLimitMax: 3 })
+  const address = randomAddress()
+  const from =
+    (url: string, remoteAddress = address) =>
+    async () =>
+      await ctx.app.inject({ url, remoteAddress })
+  t.same(
+    [...(await statuses(2, from(MALFORMED))), ...(await statuses(1, from(TOO_LONG)))],
+    [400, 400, 414],
+    'a malformed path and an over-long segment are refused as before'
+  )
+  for (const url of [MALFORMED, TOO_LONG, '/missing']) {
+    const limited = await from(url)()
+    t.equal(limited.statusCode, 429, `${url.slice(0, 30)} is limited past the budget`)
+    t.match(limited.headers['content-type'], /^application\/problem\+json/)
+    t.match(limited.json(), { status: 429, code: 'RATE_LIMITED' })
+    t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After')
+    t.match(limited.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  }
+  t.equal((await from(MALFORMED, randomAddress())()).statusCode, 400, 'another address has its own budget')
+})
+
+t.test("TRUST_PROXY: the router's refusals count by the forwarded address, as other requests do", async t => {
+  const proxied = await buildTestApp(t, { rateLimitMax: 2, trustProxy: 1 })
+  const from = (client: string) => async () =>
+    await proxied.app.inject({ url: MALFORMED, remoteAddress: '192.0.2.10', headers: { 'x-forwarded-for': client } })
+  t.same(await statuses(3, from(randomAddress())), [400, 400, 429])
+  t.same(
+    await statuses(2, from(randomAddress())),
+    [400, 400],
+    'another client behind the same proxy has its own budget'
+  )
+})

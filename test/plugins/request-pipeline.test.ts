@@ -20,7 +20,12 @@ async function pipeline(t: Test, max = 1000, authFailureMax = 1000) {
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   await app.register(metrics)
   await app.register(schemaCompilers, { schemas: sharedSchemas })
-  await app.register(rateLimit, { max, timeWindow: '1 minute', authFailureMax })
+  await app.register(rateLimit, {
+    max,
+    timeWindow: '1 minute',
+    authFailureMax,
+    clientAddress: request => request.socket.remoteAddress ?? ''
+  })
   await app.register(auth, { jwtSecret: TEST_JWT_SECRET })
   await app.register(errors)
   app.post(
