@@ -19,6 +19,7 @@ import db from './plugins/db.js'
 import schemaCompilers from './plugins/schema-compilers.js'
 import rateLimit from './plugins/rate-limit.js'
 import errors, { frameworkError } from './plugins/errors.js'
+import negotiation from './plugins/negotiation.js'
 import jsonBody from './plugins/json-body.js'
 import nulBytes from './plugins/nul-bytes.js'
 import queryPeriod from './plugins/query-period.js'
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ingestKeys: async key => await authenticateIngestKey(app.db, key)
   })
   await app.register(errors)
+  await app.register(negotiation)
   // A route takes the rate limit and the error handler registered before it: the document and
   // Swagger UI are public routes like the others, counted by address and refused as problems.
   await app.register(openapi)

@@ -20,6 +20,7 @@ const CATALOGUE = {
   NotFound: ['NOT_FOUND', 404],
   RouteNotFound: ['ROUTE_NOT_FOUND', 404],
   MethodNotAllowed: ['METHOD_NOT_ALLOWED', 405],
+  NotAcceptable: ['NOT_ACCEPTABLE', 406],
   AnomalyNotFound: ['ANOMALY_NOT_FOUND', 404],
   ChannelNotFound: ['CHANNEL_NOT_FOUND', 404],
   CircuitBreakerNotFound: ['CIRCUIT_BREAKER_NOT_FOUND', 404],

@@ -5,7 +5,8 @@
 //   route it guards: one that admits every token still refuses an ingest key), 429 wherever the
 //   rate limit applies (all but UNLIMITED_ROUTES), 503 on every /v1 operation (each touches the
 //   database under a request deadline), 413 and 415 wherever a body is read (Fastify's body
-//   limit and content-type parsers), 414 wherever a path parameter is (the router's length cap);
+//   limit and content-type parsers), 414 wherever a path parameter is (the router's length cap),
+//   406 wherever the route's answers are negotiated against Accept (negotiation.ts);
 // - the headers the plugins put on responses: X-Request-Id on all, the rate limit's counters
 //   where it applies, Idempotent-Replayed on the 201 of a route taking an Idempotency-Key;
 // - inputs with a server default are optional: Ajv (useDefaults) fills a missing property
@@ -15,6 +16,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import type { CallerKind } from '../services/auth/identity.js'
 import { problems } from '../schemas/problem.js'
+import { producedTypes } from './negotiation.js'
 import { UNLIMITED_ROUTES } from './rate-limit.js'
 
 type Transform = NonNullable<FastifyDynamicSwaggerOptions['transform']>
@@ -128,6 +130,7 @@ export const describeOperation: Transform = ({ schema: given, url, route }) => {
   if (schema.body !== undefined || route.config?.documented?.body !== undefined)
     Object.assign(responses, problems(413, 415))
   if (schema.params !== undefined) Object.assign(responses, problems(414))
+  if (producedTypes(schema, route.config?.documented).length > 0) Object.assign(responses, problems(406))
   Object.assign(responses, schema.response)
   // Every 503 the service sends carries Retry-After (errors.ts). A route's own 503 keeps its
   // description when it says why; on /v1 the generic one is the database's.

@@ -47,6 +47,7 @@ export function problems(
     401: 'Missing, malformed, wrongly signed or expired token',
     403: "The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints)",
     404: 'Not found, or not visible to the caller',
+    406: 'The Accept header excludes every media type the operation answers in',
     409: "Not allowed in the resource's current state",
     413: 'Body too large',
     414: 'A path segment is longer than any path parameter allows (200 characters)',

@@ -1,7 +1,8 @@
 // What the service answers is what the document declares, as a validating proxy checks it: the
 // status is one the operation lists, every header beyond HTTP's own is declared on that
 // response, and the body matches the response's schema. The refusals come from plugins, not
-// routes (auth, body limit, content-type parsers, router), so a route's schema never names them.
+// routes (auth, body limit, content-type parsers, Accept, router), so a route's schema never
+// names them.
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { get, type IncomingMessage } from 'node:http'
@@ -101,6 +102,10 @@ t.test('the refusals of the auth, body and routing plugins are declared on every
   })
   t.equal(large.json().code, 'BODY_TOO_LARGE')
   t.same(check('post', '/v1/channels', large), [])
+
+  const html = await ctx.app.inject({ url: '/v1/components', headers: { ...ctx.admin.headers, accept: 'text/html' } })
+  t.equal(html.json().code, 'NOT_ACCEPTABLE')
+  t.same(check('get', '/v1/components', html), [])
 
   const long = await ctx.app.inject({ url: `/v1/components/${'c'.repeat(300)}`, headers: ctx.admin.headers })
   t.equal(long.json().code, 'PATH_SEGMENT_TOO_LONG')
