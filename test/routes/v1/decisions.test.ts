@@ -126,15 +126,12 @@ t.test('bad input is a 400 naming the field; no token is 401; the trail cannot b
     t.match(JSON.stringify(res.json()), field, `${url} names the field`)
   }
   t.equal((await ctx.app.inject({ url: '/v1/decisions' })).statusCode, 401)
-  t.equal(
-    (
-      await ctx.app.inject({
-        method: 'POST',
-        url: '/v1/decisions',
-        headers: ctx.admin.headers,
-        payload: { decision_type: 'x' }
-      })
-    ).statusCode,
-    404
-  )
+  const write = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/decisions',
+    headers: ctx.admin.headers,
+    payload: { decision_type: 'x' }
+  })
+  t.equal(write.statusCode, 405, 'the trail is read-only')
+  t.equal(write.headers.allow, 'GET, HEAD')
 })
