@@ -42,8 +42,8 @@ import { ENV_DEFAULTS } from '../src/config/schema.js'
 const CALLERS = (process.env.BENCH_CALLERS ?? '1,4,16').split(',').map(Number)
 /** Servers measured side by side: WEB_CONCURRENCY values (0: the default, one per core). */
 const SERVERS = (process.env.BENCH_WEB_CONCURRENCY ?? '1,0').split(',').map(Number)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const BATCH_SIZE = 500
 /** Distinct events, sent round and round by every side. */
 const EVENTS = 20_000
@@ -335,6 +335,17 @@ try {
       console.log(
         `  ${name}: b/a ${batchRatio.toFixed(2)}   d/c ${singleRatio.toFixed(2)} (c is ${c}, the faster raw way)   d/e ${(d.rate / get('e').rate).toFixed(2)}`
       )
+      // How far one turn's ratio strays from the run's: the spread a shorter run would show.
+      const byRound = (api: string, raw: string): string =>
+        Array.from({ length: ROUNDS }, (_, round) => {
+          const rate = (key: string): number => {
+            const side = sides.find(one => one.key === key) as Side
+            const run = runs.get(side)?.[round] as Run
+            return (run.count * side.rows) / run.seconds
+          }
+          return (rate(api) / rate(raw)).toFixed(2)
+        }).join(' ')
+      console.log(`    by round: b/a ${byRound(`b${index + 1}`, 'a')}   d/c ${byRound(`d${index + 1}`, c)}`)
       if (index !== headline) return
       report(
         callers,
