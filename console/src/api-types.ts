@@ -3776,7 +3776,7 @@ export interface components {
             resolved: number;
             /** @description Repeats: alerts already known in that state */
             unchanged: number;
-            /** @description Alerts not turned into signals, with why (no component label, or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS) */
+            /** @description Alerts not turned into signals, with why (no component label; a component or component_type label longer than a name may be (200, 100 characters) or holding a control or invisible formatting character; or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS) */
             ignored: {
                 fingerprint: string;
                 reason: string;
@@ -3977,7 +3977,7 @@ export interface components {
             starts_at?: string;
             /** Format: date-time */
             ends_at: string;
-            /** @description Why (required) */
+            /** @description Why (required); free text, several lines if need be */
             comment: string;
             recurrence?: components["schemas"]["SilenceRecurrence"];
         };

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { CATALOGUE_CODES, errors, fallbackCode, InvalidFields, problemType } from '../errors.js'
 import { clientErrorFor } from '../db/errors.js'
+import { NAME_CHARACTERS_MESSAGE, NAME_PATTERN } from '../lib/names.js'
 import { REQUEST_ID_HEADER } from './request-id.js'
 
 export interface FieldError {
@@ -34,6 +35,7 @@ interface AjvError {
  * Names each offending field as a JSON pointer from the request part (/body/events/3/status),
  * one entry per field. A nullable field's failure also fails its `null` branch and the
  * `anyOf` around both; those say nothing useful and are left out when a real reason exists.
+ * A name's character rule says what it refuses rather than quoting its pattern.
  */
 export function fieldErrors(context: string | undefined, validation: AjvError[]): FieldError[] {
   const byPath = new Map<string, string[]>()
@@ -43,6 +45,7 @@ export function fieldErrors(context: string | undefined, validation: AjvError[])
   for (const item of reasons) {
     let path = `/${context ?? 'body'}${item.instancePath}`
     let message = item.message ?? 'is invalid'
+    if (item.keyword === 'pattern' && item.params.pattern === NAME_PATTERN) message = NAME_CHARACTERS_MESSAGE
     if (item.keyword === 'required') path += `/${String(item.params.missingProperty)}`
     if (item.keyword === 'additionalProperties') {
       path += `/${String(item.params.additionalProperty)}`

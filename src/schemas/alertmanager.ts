@@ -87,7 +87,7 @@ export const AlertmanagerResult = Type.Object(
       }),
       {
         description:
-          'Alerts not turned into signals, with why (no component label, or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS)'
+          'Alerts not turned into signals, with why (no component label; a component or component_type label longer than a name may be (200, 100 characters) or holding a control or invisible formatting character; or a startsAt further ahead than EVENT_MAX_FUTURE_SKEW_SECONDS)'
       }
     ),
     signal_ids: Type.Array(Type.String({ format: 'uuid' }), {

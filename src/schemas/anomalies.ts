@@ -28,7 +28,7 @@ const facts = {
   anomaly_category: nullable(text(100)),
   confidence_score: nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Statistical strength, 0-1' })),
   source_id: nullable(uuid()),
-  source_component_type: nullable(text(100)),
+  source_component_type: nullable(name(100)),
   // The target of the action the healing engine plans for it, so named as every component is
   // (1-200 characters, like recovery_actions.target_component_name); null when there is none.
   source_component_name: nullable(name(200)),

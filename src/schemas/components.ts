@@ -47,7 +47,7 @@ export const OrganizationFilter = organizationName(
 
 export const ComponentInput = Type.Object(
   {
-    component_type: Type.String({ minLength: 1, maxLength: 100, examples: ['edge_function'] }),
+    component_type: name(100, { examples: ['edge_function'] }),
     organization_id: optional(
       uuid({
         description:

@@ -1,6 +1,7 @@
 // Field builders shared by the resource schemas, so a percentage, an id or a timestamp reads
 // and validates the same way everywhere (units: docs/api.md).
 import { Type, type Static, type TSchema, type TOptional, type TUnsafe } from 'typebox'
+import { NAME_PATTERN } from '../lib/names.js'
 
 type Options = Record<string, unknown>
 
@@ -9,11 +10,12 @@ export const timestamp = (options: Options = {}) => Type.String({ format: 'date-
 export const percent = (options: Options = {}) => Type.Number({ minimum: 0, maximum: 100, ...options })
 export const nonNegative = (options: Options = {}) => Type.Number({ minimum: 0, ...options })
 export const count = (options: Options = {}) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, ...options })
-export const name = (maxLength: number, options: Options = {}) => Type.String({ minLength: 1, maxLength, ...options })
+/** A name a caller chooses: 1 to maxLength characters, none of them invisible or moving text (src/lib/names.ts). */
+export const name = (maxLength: number, options: Options = {}) =>
+  Type.String({ minLength: 1, maxLength, pattern: NAME_PATTERN, ...options })
 export const text = (maxLength: number, options: Options = {}) => Type.String({ maxLength, ...options })
 export const jsonObject = (options: Options = {}) => Type.Record(Type.String(), Type.Unknown(), options)
-export const tags = (options: Options = {}) =>
-  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, ...options })
+export const tags = (options: Options = {}) => Type.Array(name(100), { maxItems: 50, ...options })
 
 /**
  * A value the row may hold as NULL. A scalar becomes `type: [T, 'null']` rather than an anyOf:

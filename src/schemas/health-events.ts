@@ -16,9 +16,13 @@ import {
   timestamp,
   uuid
 } from './fields.js'
+import { NAME_PATTERN } from '../lib/names.js'
+
+export const ENVIRONMENT_MAX_LENGTH = 50
+export const VERSION_MAX_LENGTH = 100
 
 const measurements = {
-  component_version: nullable(text(100)),
+  component_version: nullable(text(VERSION_MAX_LENGTH, { pattern: NAME_PATTERN })),
   uptime_percentage: nullable(percent()),
   availability_percentage: nullable(percent()),
   latency_ms: nullable(
@@ -80,7 +84,7 @@ export const HealthEventInput = Type.Object(
     ),
     component_type: name(100, { examples: ['edge_function'] }),
     component_name: name(200, { examples: ['orchestrate-flow'] }),
-    environment: Type.Optional(name(50, { default: 'production' })),
+    environment: Type.Optional(name(ENVIRONMENT_MAX_LENGTH, { default: 'production' })),
     status: healthStatus(),
     ...optionalAll(measurements),
     error_types: Type.Optional(

@@ -75,7 +75,7 @@ export const SilenceInput = Type.Object(
     matchers,
     starts_at: Type.Optional(timestamp({ description: 'Default: now' })),
     ends_at: timestamp(),
-    comment: name(1000, { description: 'Why (required)' }),
+    comment: text(1000, { minLength: 1, description: 'Why (required); free text, several lines if need be' }),
     recurrence: Type.Optional(Type.Unsafe<Static<typeof Recurrence>>({ $ref: 'SilenceRecurrence#' }))
   },
   {
@@ -95,7 +95,7 @@ export const SilenceInput = Type.Object(
 export const SilenceUpdate = Type.Object(
   {
     ends_at: Type.Optional(timestamp()),
-    comment: Type.Optional(name(1000))
+    comment: Type.Optional(text(1000, { minLength: 1 }))
   },
   {
     $id: 'SilenceUpdate',

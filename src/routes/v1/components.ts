@@ -5,6 +5,7 @@ import { Type } from 'typebox'
 import { Component, ComponentInput, ComponentName, OrganizationQuery } from '../../schemas/components.js'
 import { ExecutorDescription } from '../../schemas/executors.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
+import { name } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -55,9 +56,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           "A user sees their organization's; admins and the service role see every organization's unless they name one.",
         querystring: Type.Object(
           {
-            component_type: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 100, description: 'Only components of this type' })
-            ),
+            component_type: Type.Optional(name(100, { description: 'Only components of this type' })),
             organization_id: OrganizationQuery
           },
           { additionalProperties: false }

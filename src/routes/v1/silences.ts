@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { ALL_CALLERS, IdempotencyHeaders, idParams, paginationQuery } from '../../schemas/common.js'
-import { uuid } from '../../schemas/fields.js'
+import { name, uuid } from '../../schemas/fields.js'
 import { problems } from '../../schemas/problem.js'
 import { ref } from '../../schemas/ref.js'
 import {
@@ -235,9 +235,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           {
             ...paginationQuery,
             organization_id: Type.Optional(uuid({ description: 'For the service role: whose deployments' })),
-            component_name: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 200, description: 'Only markers of the component of this name' })
-            )
+            component_name: Type.Optional(name(200, { description: 'Only markers of the component of this name' }))
           },
           { additionalProperties: false }
         ),

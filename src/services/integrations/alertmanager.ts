@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import type { Caller } from '../../db/caller.js'
 import { AlertSignalBatch } from '../../db/alert-signals.js'
 import type { Db } from '../../db/port.js'
+import { nameProblem } from '../../lib/names.js'
+import { COMPONENT_NAME_MAX_LENGTH } from '../../schemas/components.js'
 import type {
   AlertmanagerPayloadBody as Payload,
   AlertmanagerResultBody as Result
@@ -60,13 +62,20 @@ function fingerprintOf(alert: Alert): string {
   return createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16)
 }
 
-function componentOf(labels: Record<string, string>, componentLabels: string[]): string | undefined {
+// A name taken from a label follows the API's rule for names and their lengths: an alert whose
+// label breaks it is ignored with the reason, never cut to length (two services cut to the same
+// 200 characters would become one component) nor stored to read backwards where it is shown.
+function componentOf(labels: Record<string, string>, componentLabels: string[]): { name: string } | { reason: string } {
   for (const label of componentLabels) {
     const value = labels[label]?.trim()
-    if (value !== undefined && value !== '') return value.slice(0, 200)
+    if (value === undefined || value === '') continue
+    const problem = nameProblem(value, COMPONENT_NAME_MAX_LENGTH)
+    return problem === undefined ? { name: value } : { reason: `label ${label} ${problem}` }
   }
-  return undefined
+  return { reason: `no component label (looked for ${componentLabels.join(', ')})` }
 }
+
+const COMPONENT_TYPE_MAX_LENGTH = 100
 
 // Alertmanager writes the zero time for "not yet ended"; an end still ahead has not come yet.
 function endOf(alert: Alert, arrival: number): Date {
@@ -114,14 +123,12 @@ export async function receiveAlerts(
     for (const alert of payload.alerts) {
       const fingerprint = fingerprintOf(alert)
       const labels = { ...payload.commonLabels, ...alert.labels }
-      const component = componentOf(labels, settings.componentLabels)
-      if (component === undefined) {
-        result.ignored.push({
-          fingerprint,
-          reason: `no component label (looked for ${settings.componentLabels.join(', ')})`
-        })
+      const found = componentOf(labels, settings.componentLabels)
+      if ('reason' in found) {
+        result.ignored.push({ fingerprint, reason: found.reason })
         continue
       }
+      const component = found.name
       const anomalyType = anomalyTypeOf(labels.alertname)
       if (alert.status === 'resolved') {
         const change = await signals.resolve(component, anomalyType, fingerprint, endOf(alert, arrival))
@@ -138,12 +145,18 @@ export async function receiveAlerts(
         result.ignored.push({ fingerprint, reason: started })
         continue
       }
+      const componentType = labels.component_type ?? 'service'
+      const typeProblem = nameProblem(componentType, COMPONENT_TYPE_MAX_LENGTH)
+      if (typeProblem !== undefined) {
+        result.ignored.push({ fingerprint, reason: `label component_type ${typeProblem}` })
+        continue
+      }
       const annotations = { ...payload.commonAnnotations, ...alert.annotations }
       const change = await signals.fire({
         organization_id: organizationId,
         anomaly_type: anomalyType,
         severity: severityOf(labels),
-        source_component_type: labels.component_type ?? 'service',
+        source_component_type: componentType,
         source_component_name: component,
         anomaly_description: (annotations.description ?? annotations.message ?? null)?.slice(0, 4000) ?? null,
         anomaly_summary: (annotations.summary ?? null)?.slice(0, 1000) ?? null,

@@ -10,11 +10,13 @@
 // Cumulative histograms become per-interval counts against the stream's previous export
 // (CumulativeStreams); delta ones are used as they come. Other metrics are ignored and counted.
 import type { EventTimeBounds } from '../../config.js'
-import type { HealthEventInputBody } from '../../schemas/health-events.js'
+import { ENVIRONMENT_MAX_LENGTH, VERSION_MAX_LENGTH, type HealthEventInputBody } from '../../schemas/health-events.js'
 import { classify } from '../monitor/classify.js'
 import { DEFAULT_THRESHOLDS } from '../monitor/thresholds.js'
 import { mergeInto, quantile, since, type Histogram } from './histogram.js'
 import { growingLru } from '../../lib/growing-lru.js'
+import { nameLength, nameProblem } from '../../lib/names.js'
+import { COMPONENT_NAME_MAX_LENGTH } from '../../schemas/components.js'
 
 interface AnyValue {
   stringValue?: string
@@ -117,6 +119,33 @@ const storedWithNul = (attributes: Map<string, unknown>): string | undefined =>
     const value = attributes.get(key)
     return typeof value === 'string' && value.includes('\u0000')
   })
+
+/** The attribute the event's environment comes from, if one names it. */
+function environmentAttribute(attributes: Map<string, unknown>): string | undefined {
+  return ['deployment.environment.name', 'deployment.environment'].find(key => attributes.has(key))
+}
+
+// The names an event takes from the resource follow the API's rule for names (src/lib/names.ts)
+// and its lengths, as a health event posted to the API would: a resource breaking them is
+// refused, never cut to length, since two services cut to the same 200 characters would become
+// one component, and a name with a bidirectional override would read backwards wherever shown.
+function nameProblemOf(attributes: Map<string, unknown>): string | undefined {
+  const environment = environmentAttribute(attributes)
+  const names: Array<[string, number]> = [
+    ['service.name', COMPONENT_NAME_MAX_LENGTH],
+    ['service.namespace', COMPONENT_NAME_MAX_LENGTH],
+    ['service.version', VERSION_MAX_LENGTH],
+    ...(environment === undefined ? [] : [[environment, ENVIRONMENT_MAX_LENGTH] as [string, number]])
+  ]
+  for (const [key, maxLength] of names) {
+    const value = attributes.get(key)
+    const problem = typeof value === 'string' ? nameProblem(value, maxLength) : undefined
+    if (problem !== undefined) return `resource attribute ${key} ${problem}`
+  }
+  if (nameLength(componentName(attributes)) > COMPONENT_NAME_MAX_LENGTH)
+    return `service.namespace and service.name make a component name longer than ${COMPONENT_NAME_MAX_LENGTH} characters`
+  return undefined
+}
 
 const hasServiceName = (attributes: Map<string, unknown>): boolean => {
   const name = attributes.get('service.name')
@@ -229,6 +258,11 @@ export function mapExport(
         const withNul = storedWithNul(attributes)
         if (withNul !== undefined) {
           reject(points.length, `resource attribute ${withNul} contains a NUL character, which cannot be stored`)
+          continue
+        }
+        const badName = nameProblemOf(attributes)
+        if (badName !== undefined) {
+          reject(points.length, badName)
           continue
         }
         for (const point of points) {
@@ -351,7 +385,7 @@ function readPoint(
 function componentName(attributes: Map<string, unknown>): string {
   const name = String(attributes.get('service.name'))
   const namespace = attributes.get('service.namespace')
-  return (typeof namespace === 'string' && namespace !== '' ? `${namespace}.${name}` : name).slice(0, 200)
+  return typeof namespace === 'string' && namespace !== '' ? `${namespace}.${name}` : name
 }
 
 function eventOf(resource: Resource, organizationId: string | null): HealthEventInputBody | undefined {
@@ -394,17 +428,17 @@ function eventOf(resource: Resource, organizationId: string | null): HealthEvent
     measured.disk_usage_percent = round(clampPercent(Math.max(...resource.diskUtilization) * 100))
   if (resource.diskReported) measured.disk_usage_mb = round(resource.diskUsedBytes / MIB)
 
-  const environment =
-    resource.attributes.get('deployment.environment.name') ?? resource.attributes.get('deployment.environment')
+  const from = environmentAttribute(resource.attributes)
+  const environment = from === undefined ? undefined : resource.attributes.get(from)
   const version = resource.attributes.get('service.version')
   const instance = resource.attributes.get('service.instance.id')
   return {
     organization_id: organizationId,
     component_type: 'service',
     component_name: componentName(resource.attributes),
-    environment: typeof environment === 'string' && environment !== '' ? environment.slice(0, 50) : 'production',
+    environment: typeof environment === 'string' && environment !== '' ? environment : 'production',
     status: classify(measured, undefined, DEFAULT_THRESHOLDS).status,
-    ...(typeof version === 'string' ? { component_version: version.slice(0, 100) } : {}),
+    ...(typeof version === 'string' ? { component_version: version } : {}),
     ...measured,
     measurement_window_start: new Date(resource.fromMs).toISOString(),
     measurement_window_end: new Date(resource.toMs).toISOString(),

@@ -433,3 +433,62 @@ t.test('a NUL character in a stored resource attribute refuses that resource, ne
     'the other resource is stored; a NUL in an attribute that is not stored does not matter'
   )
 })
+
+t.test(
+  'a service.name with a bidirectional override, or names longer than the API allows, refuse the resource; never cut',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const base = await listen(ctx)
+    const key = await createIngestKey(ctx, 'otel')
+    const { provider, results } = sdk(
+      new JsonExporter({ url: `${base}/otlp/v1/metrics`, headers: { Authorization: `Bearer ${key}` } }),
+      { 'service.name': '\u202Eipa-tuokcehc' }
+    )
+    t.teardown(async () => {
+      await provider.shutdown().catch(() => {})
+    })
+    provider
+      .getMeter('host')
+      .createObservableGauge('system.memory.utilization', { unit: '1' })
+      .addCallback(result => {
+        result.observe(0.5)
+      })
+    await provider.forceFlush()
+    t.same(
+      results.map(result => result.code),
+      [ExportResultCode.SUCCESS],
+      'OTLP partial success: the exporter is not told to retry'
+    )
+
+    const point = [
+      { name: 'system.memory.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 0.5 }] } }
+    ]
+    const long = 'x'.repeat(150)
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 'service.name': 'x'.repeat(201) }, /service.name is longer than 200 characters/],
+      [
+        { 'service.name': long, 'service.namespace': long },
+        /service.namespace and service.name make a component name longer than 200 characters/
+      ],
+      [{ 'service.name': 'billing', 'service.version': 'v'.repeat(101) }, /service.version is longer than 100/],
+      [
+        { 'service.name': 'billing', 'deployment.environment.name': 'e'.repeat(51) },
+        /environment.name is longer than 50/
+      ],
+      [{ 'service.name': 'billing', 'service.namespace': 'shop\u2066' }, /service.namespace must not contain control/],
+      [{ 'service.name': 'billing', 'deployment.environment': 'prod\n' }, /deployment.environment must not contain/]
+    ]
+    for (const [resource, message] of cases) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/otlp/v1/metrics',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: handMade(point, resource)
+      })
+      t.equal(res.statusCode, 200)
+      t.match(res.json(), { partialSuccess: { rejectedDataPoints: 1, errorMessage: message } }, String(message))
+    }
+    const sql = ownerSql(t, ctx.databaseUrl)
+    t.same(await sql`select component_name from system_health_events`, [], 'nothing stored, nothing cut to length')
+  }
+)

@@ -316,3 +316,47 @@ t.test('a message of many alerts writes each signal once, however many fingerpri
   t.equal(await writes(), 5)
   t.match(await sql`select status from anomaly_signals`, [{ status: 'resolved' }])
 })
+
+t.test(
+  'a component label that reverses text or is longer than a name may be is ignored with the reason, never cut',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const headers = await ingestKey(ctx)
+    const alert = (fingerprint: string, labels: Record<string, string>) => ({
+      status: 'firing',
+      labels: { alertname: 'HighErrorRate', ...labels },
+      startsAt: new Date().toISOString(),
+      fingerprint
+    })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/integrations/alertmanager',
+      headers,
+      payload: {
+        version: '4',
+        status: 'firing',
+        alerts: [
+          alert('bidi', { service: '\u202Eipa-tuokcehc' }),
+          alert('long', { service: 'x'.repeat(201) }),
+          alert('type', { service: 'checkout', component_type: 'edge\u200Bfunction' }),
+          alert('fine', { service: 'checkout' })
+        ]
+      }
+    })
+    t.equal(res.statusCode, 200)
+    t.match(res.json(), {
+      received: 4,
+      opened: 1,
+      ignored: [
+        { fingerprint: 'bidi', reason: /label service must not contain control or invisible formatting characters/ },
+        { fingerprint: 'long', reason: /label service is longer than 200 characters/ },
+        { fingerprint: 'type', reason: /label component_type must not contain control/ }
+      ]
+    })
+    const sql = ownerSql(t, ctx.databaseUrl)
+    t.same(
+      (await sql`select source_component_name from anomaly_signals`).map(row => row.source_component_name),
+      ['checkout']
+    )
+  }
+)
