@@ -782,7 +782,7 @@ export interface paths {
         get: operations["getComponent"];
         /**
          * Register a component's control targets
-         * @description Replaces the registration of the component in its organization: the caller's own, or for the service role the `organization_id` it names (required; null for the platform's own). Targets may not point at loopback, private, link-local, CGNAT, metadata or unspecified addresses unless HEAL_ALLOWED_TARGETS lists them. A webhook is signed per Standard Webhooks with a whsec_ secret: one given is stored encrypted and never returned; a new webhook registered without one gets one generated and returned in this answer only; changing webhook_url needs a new secret (409 otherwise). A Redis target needs a key_prefix ending in a delimiter; a database target needs an application_name that is not the service's own.
+         * @description Replaces the registration of the component in its organization: the caller's own, or for the service role the `organization_id` it names (required; null for the platform's own). Targets may not point at loopback, private, link-local, CGNAT, metadata or unspecified addresses unless HEAL_ALLOWED_TARGETS lists them. A webhook is signed per Standard Webhooks with a whsec_ secret: one given is stored encrypted and never returned; a new webhook registered without one gets one generated and returned in this answer only; changing webhook_url needs a new secret (409 otherwise). A Redis target needs a key_prefix ending in a delimiter; a database target needs an application_name that is not the service's own. An organization has at most 1,000 registered components: registering another is 409 COMPONENT_LIMIT_REACHED.
          */
         put: operations["registerComponent"];
         post?: never;
@@ -1027,7 +1027,7 @@ export interface paths {
         put?: never;
         /**
          * Create an ingest key for an organization
-         * @description The key is in this response only; it is stored as a hash. No Idempotency-Key: a replay would have to store the key to show it again.
+         * @description The key is in this response only; it is stored as a hash. No Idempotency-Key: a replay would have to store the key to show it again. An organization has at most 100 live (unrevoked) keys: 409 INGEST_KEY_LIMIT_REACHED beyond.
          */
         post: operations["createIngestKey"];
         delete?: never;
@@ -1183,7 +1183,7 @@ export interface paths {
         put?: never;
         /**
          * Silence matching signals for a while, or in recurring maintenance windows
-         * @description Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. See docs/silences.md.
+         * @description Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. An organization has at most 1,000 silences pending or in force (deploy windows included): 409 SILENCE_LIMIT_REACHED beyond. See docs/silences.md.
          */
         post: operations["createSilence"];
         delete?: never;
@@ -1235,7 +1235,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a deploy of a component
-         * @description Kept as an event of the component (analysis cites it; rollback_deployment returns to the version before it when not told one) and opens a maintenance window for the component of DEPLOY_WINDOW_MINUTES: a silence matching its component_name (and environment, when given, or none on the signal). The service role names the organization; who deployed is the token's subject.
+         * @description Kept as an event of the component (analysis cites it; rollback_deployment returns to the version before it when not told one) and opens a maintenance window for the component of DEPLOY_WINDOW_MINUTES: a silence matching its component_name (and environment, when given, or none on the signal). The window counts toward the organization's 1,000 silences (409 SILENCE_LIMIT_REACHED beyond). The service role names the organization; who deployed is the token's subject.
          */
         post: operations["createDeployment"];
         delete?: never;
@@ -1279,7 +1279,7 @@ export interface paths {
         put?: never;
         /**
          * Store a runbook, as the next version of its name
-         * @description JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again).
+         * @description JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again). An organization has at most 200 runbooks in use (deleted names do not count): 409 RUNBOOK_LIMIT_REACHED for another name beyond.
          */
         post: operations["createRunbook"];
         delete?: never;
@@ -4343,16 +4343,6 @@ export interface operations {
                     "application/json": components["schemas"]["OperationalStatus"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     getReadiness: {
@@ -4372,16 +4362,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OperationalStatus"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not ready: the checks say which failed */
@@ -4405,15 +4385,12 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
-                /** @description Only events of components of this type */
                 component_type?: string;
-                /** @description Only events of the component of this name */
                 component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
                 /** @description healthy, degraded, unhealthy, critical, or unknown (no data) */
                 status?: "healthy" | "degraded" | "unhealthy" | "critical" | "unknown";
-                /** @description Only events reported from this environment */
                 environment?: string;
                 /** @description Event time at or after */
                 since?: string;
@@ -4469,19 +4446,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -4585,19 +4549,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -4751,19 +4702,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -4840,7 +4778,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the health event */
                 id: string;
             };
             cookie?: never;
@@ -4914,19 +4851,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -4979,7 +4903,6 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
-                /** @description Only components of this type */
                 component_type?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
@@ -5044,19 +4967,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5096,7 +5006,6 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
-                /** @description Only components of this type */
                 component_type?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
@@ -5171,19 +5080,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5223,7 +5119,6 @@ export interface operations {
                 since?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
-                /** @description Only events reported from this environment */
                 environment?: string;
             };
             header?: never;
@@ -5286,19 +5181,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5334,7 +5216,6 @@ export interface operations {
     getPerformanceTrends: {
         parameters: {
             query?: {
-                /** @description Only the events of the component of this name */
                 component_name?: string;
                 /** @description Start of the period, in event time (when events were measured); default: 24 hours before until */
                 since?: string;
@@ -5405,19 +5286,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5457,11 +5325,9 @@ export interface operations {
                 since?: string;
                 /** @description End of the period, in event time; default: now */
                 until?: string;
-                /** @description Only the events of the component of this name */
                 component_name?: string;
                 /** @description Only this organization's events */
                 organization_id?: string;
-                /** @description The availability, in percent, the period is measured against (`meets_target`) */
                 target_percentage?: number;
             };
             header?: never;
@@ -5524,19 +5390,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5576,13 +5429,9 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
-                /** @description Only signals in this status */
                 status?: "open" | "acknowledged" | "investigating" | "resolved" | "false_positive";
-                /** @description Only signals of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
-                /** @description Only signals of this type, e.g. latency_spike */
                 anomaly_type?: string;
-                /** @description Only signals of the component of this name */
                 source_component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
@@ -5638,19 +5487,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -5765,19 +5601,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Not allowed in the resource's current state */
             409: {
                 headers: {
@@ -5865,13 +5688,9 @@ export interface operations {
     listActiveAnomalies: {
         parameters: {
             query?: {
-                /** @description Only signals of this severity or higher */
                 min_severity?: "low" | "medium" | "high" | "critical";
-                /** @description Only signals of the component of this name */
                 component_name?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
-                /** @description At most this many signals */
                 limit?: number;
             };
             header?: never;
@@ -5934,19 +5753,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -5986,9 +5792,7 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
-                /** @description Only signals of the component of this name */
                 component_name?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -6051,19 +5855,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -6101,7 +5892,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6175,19 +5965,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -6238,7 +6015,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6305,19 +6081,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -6416,14 +6179,11 @@ export interface operations {
     listCorrelatedAnomalies: {
         parameters: {
             query?: {
-                /** @description Minutes before and after the signal's active period that still count as overlapping */
                 window_minutes?: number;
-                /** @description At most this many signals */
                 limit?: number;
             };
             header?: never;
             path: {
-                /** @description The id of the anomaly signal */
                 id: string;
             };
             cookie?: never;
@@ -6486,19 +6246,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -6622,19 +6369,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -6700,15 +6434,11 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
-                /** @description Only actions in this execution state */
                 execution_status?: "pending" | "pending_approval" | "approved" | "rejected" | "running" | "succeeded" | "failed" | "retry_scheduled" | "cancelled" | "dry_run" | "rolled_back";
-                /** @description Only actions of this type, e.g. restart_function */
                 action_type?: string;
-                /** @description Only actions on the component of this name */
                 target_component_name?: string;
                 /** @description Only this organization's rows (a UUID), or `platform` for the platform's own; row-level security still decides what the caller sees: an admin reading one organization's component */
                 organization_id?: string;
-                /** @description Only actions in this approval state */
                 approval_status?: "not_required" | "pending" | "approved" | "rejected" | "expired";
             };
             header?: never;
@@ -6760,19 +6490,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -6887,19 +6604,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Not allowed in the resource's current state */
             409: {
                 headers: {
@@ -6987,11 +6691,8 @@ export interface operations {
     listPendingRecoveryActions: {
         parameters: {
             query?: {
-                /** @description Only actions on the component of this name */
                 component_name?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
-                /** @description At most this many actions */
                 limit?: number;
             };
             header?: never;
@@ -7054,19 +6755,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -7106,9 +6794,7 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
-                /** @description Only actions on the component of this name */
                 component_name?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -7171,19 +6857,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -7221,7 +6894,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7295,19 +6967,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -7358,7 +7017,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7425,19 +7083,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -7538,7 +7183,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7605,19 +7249,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -7718,7 +7349,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7785,19 +7415,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -7898,7 +7515,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -7961,19 +7577,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -8048,7 +7651,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the recovery action */
                 id: string;
             };
             cookie?: never;
@@ -8115,19 +7717,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -8273,19 +7862,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -8374,19 +7950,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -8523,19 +8086,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -8597,7 +8147,6 @@ export interface operations {
     listCircuitBreakers: {
         parameters: {
             query?: {
-                /** @description Only breakers in this state */
                 state?: "closed" | "open" | "half_open";
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
@@ -8662,19 +8211,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -8715,10 +8251,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description The name the component reports under
-                 * @example orchestrate-flow
-                 */
+                /** @example orchestrate-flow */
                 component_name: string;
             };
             cookie?: never;
@@ -8781,19 +8314,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -8917,19 +8437,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -9038,19 +8545,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -9090,13 +8584,9 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
-                /** @description Only results of the test of this name */
                 test_name?: string;
-                /** @description Only results of tests in this category */
                 test_category?: string;
-                /** @description Only results in this execution state */
                 execution_status?: "pending" | "running" | "completed" | "timeout" | "error" | "skipped" | "cancelled";
-                /** @description Only results that found a regression (true) or did not (false) */
                 regression_detected?: boolean;
             };
             header?: never;
@@ -9148,19 +8638,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -9264,19 +8741,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -9425,19 +8889,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -9473,11 +8924,8 @@ export interface operations {
     listLatestSelftestResults: {
         parameters: {
             query?: {
-                /** @description Only results of tests in this category */
                 test_category?: string;
-                /** @description Only results of tests that target the component of this name */
                 component_name?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9540,19 +8988,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -9592,9 +9027,7 @@ export interface operations {
                 since?: string;
                 /** @description Default: now */
                 until?: string;
-                /** @description Only results of tests in this category */
                 test_category?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9657,19 +9090,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -9705,15 +9125,12 @@ export interface operations {
     getSelftestTrends: {
         parameters: {
             query?: {
-                /** @description Only results of the test of this name */
                 test_name?: string;
                 /** @description Default: 7 days ago */
                 since?: string;
                 /** @description Default: now */
                 until?: string;
-                /** @description Bucket width, e.g. "6 hours", "1 day" */
                 bucket?: string;
-                /** @description Only this organization's rows; row-level security still decides what the caller sees */
                 organization_id?: string;
             };
             header?: never;
@@ -9776,19 +9193,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -9826,7 +9230,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the self-test result */
                 id: string;
             };
             cookie?: never;
@@ -9900,19 +9303,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -9961,14 +9351,12 @@ export interface operations {
     compareSelftestWithBaseline: {
         parameters: {
             query?: {
-                /** @description Without a pinned baseline: how many of the test's last successful runs the median is taken over */
                 baseline_runs?: number;
                 /** @description Slower by more than this is a regression, faster by more an improvement */
                 threshold_percentage?: number;
             };
             header?: never;
             path: {
-                /** @description The id of the self-test result */
                 id: string;
             };
             cookie?: never;
@@ -10042,19 +9430,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -10108,10 +9483,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description The registered component's name
-                 * @example orchestrate-flow
-                 */
+                /** @example orchestrate-flow */
                 component_name: string;
             };
             cookie?: never;
@@ -10185,19 +9557,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -10248,10 +9607,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description The registered component's name
-                 * @example orchestrate-flow
-                 */
+                /** @example orchestrate-flow */
                 component_name: string;
             };
             cookie?: never;
@@ -10305,19 +9661,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -10416,7 +9759,6 @@ export interface operations {
     listComponents: {
         parameters: {
             query?: {
-                /** @description Only components of this type */
                 component_type?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
@@ -10470,19 +9812,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -10565,19 +9894,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -10688,19 +10004,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -10766,9 +10069,7 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page */
                 cursor?: string;
-                /** @description Only escalations in this state */
                 status?: "open" | "acknowledged" | "resolved";
-                /** @description Only escalations of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
                 /** @description recovery_action or anomaly */
                 source_type?: string;
@@ -10835,19 +10136,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -10885,7 +10173,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -10959,19 +10246,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -11022,7 +10296,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -11085,19 +10358,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -11172,7 +10432,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the escalation */
                 id: string;
             };
             cookie?: never;
@@ -11246,19 +10505,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -11313,11 +10559,9 @@ export interface operations {
                 cursor?: string;
                 /** @description recovery_action, anomaly, ... */
                 subject_type?: string;
-                /** @description Only entries about the row with this id */
                 subject_id?: string;
                 /** @description self-healing-engine, detector, monitor */
                 component?: string;
-                /** @description Only entries of this decision type */
                 decision_type?: string;
                 /** @description Created at or after */
                 since?: string;
@@ -11384,19 +10628,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -11434,7 +10665,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the audit trail entry */
                 id: string;
             };
             cookie?: never;
@@ -11508,19 +10738,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -11575,13 +10792,9 @@ export interface operations {
                 cursor?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
-                /** @description Only alerts about the component of this name */
                 component_name?: string;
-                /** @description Only alerts forecasting this metric */
                 metric_name?: "memory_usage_percent" | "disk_usage_percent" | "db_connection_count" | "error_rate";
-                /** @description Only alerts in this state */
                 status?: "active" | "acknowledged" | "resolved" | "expired";
-                /** @description Only alerts of this severity */
                 severity?: "low" | "medium" | "high" | "critical";
             };
             header?: never;
@@ -11644,19 +10857,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -11694,7 +10894,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the predictive alert */
                 id: string;
             };
             cookie?: never;
@@ -11757,19 +10956,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -11892,19 +11078,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -12004,8 +11177,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
+            /** @description Not allowed in the resource's current state */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -12083,7 +11256,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the ingest key */
                 id: string;
             };
             cookie?: never;
@@ -12146,19 +11318,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -12274,19 +11433,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -12422,19 +11568,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -12534,19 +11667,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Not allowed in the resource's current state */
             409: {
                 headers: {
@@ -12626,7 +11746,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12700,19 +11819,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -12766,7 +11872,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12838,19 +11943,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -12904,7 +11996,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -12971,19 +12062,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -13087,7 +12165,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -13161,19 +12238,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -13224,12 +12288,10 @@ export interface operations {
             query?: {
                 /** @description For the service role: whose channel */
                 organization_id?: string;
-                /** @description At most this many notifications */
                 limit?: number;
             };
             header?: never;
             path: {
-                /** @description The id of the notification channel */
                 id: string;
             };
             cookie?: never;
@@ -13303,19 +12365,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -13370,7 +12419,6 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: whose silences */
                 organization_id?: string;
-                /** @description Only silences where now falls so against starts_at and ends_at: pending (before), active (between) or expired (after) */
                 state?: "pending" | "active" | "expired";
                 /**
                  * @description name=value: silences with exactly that matcher
@@ -13429,19 +12477,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -13556,8 +12591,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
+            /** @description Not allowed in the resource's current state */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -13648,7 +12683,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -13722,19 +12756,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -13788,7 +12809,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -13851,19 +12871,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -13941,7 +12948,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the silence */
                 id: string;
             };
             cookie?: never;
@@ -14008,19 +13014,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -14125,7 +13118,6 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: whose deployments */
                 organization_id?: string;
-                /** @description Only markers of the component of this name */
                 component_name?: string;
             };
             header?: never;
@@ -14177,19 +13169,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -14304,8 +13283,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
+            /** @description Not allowed in the resource's current state */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -14458,19 +13437,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -14558,19 +13524,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -14685,8 +13638,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
+            /** @description Not allowed in the resource's current state */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -14808,19 +13761,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -14863,7 +13803,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -14937,19 +13876,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -15003,7 +13929,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -15077,19 +14002,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description A path segment is longer than any path parameter allows (200 characters) */
             414: {
                 headers: {
@@ -15145,7 +14057,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The runbook's name */
                 name: string;
             };
             cookie?: never;
@@ -15212,19 +14123,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -15316,13 +14214,9 @@ export interface operations {
                 cursor?: string;
                 /** @description For the service role: the organization's runs */
                 organization_id?: string;
-                /** @description Only runs in this state */
                 status?: "running" | "rolling_back" | "succeeded" | "failed" | "stopped" | "escalated" | "rolled_back" | "held" | "dry_run";
-                /** @description Only runs of the runbook of this name */
                 runbook_name?: string;
-                /** @description Only runs on the component of this name */
                 component_name?: string;
-                /** @description Only runs started for this anomaly signal */
                 anomaly_id?: string;
             };
             header?: never;
@@ -15385,19 +14279,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limit exceeded; see Retry-After */
             429: {
                 headers: {
@@ -15438,7 +14319,6 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description The id of the runbook run */
                 id: string;
             };
             cookie?: never;
@@ -15501,19 +14381,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -15638,19 +14505,6 @@ export interface operations {
             };
             /** @description The caller's role or credential may not do this (e.g. an ingest key outside the integration endpoints) */
             403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["RequestId"];
-                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Accept header excludes every media type the operation answers in */
-            406: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];

@@ -59,6 +59,19 @@ export async function upsertComponent(
   throw new Error(`component ${key.componentName} could not be registered`)
 }
 
+/**
+ * The organization's registered components other than `componentName`, counted under a lock on
+ * the organization's registry held until the transaction ends, so two registrations at once
+ * cannot both pass a limit. Replacing a registration adds no component.
+ */
+export async function lockAndCountOtherComponents(tx: Tx, key: ComponentKey): Promise<number> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`components:${key.organizationId ?? 'platform'}`}, 0))`
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(*)::int as n from components
+    where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name <> ${key.componentName}`
+  return row?.n ?? 0
+}
+
 /** The registered webhook_url, locked until the transaction ends; undefined when the component is new. */
 export async function lockWebhookUrl(tx: Tx, key: ComponentKey): Promise<string | null | undefined> {
   const [row] = await tx<Array<{ webhook_url: string | null }>>`

@@ -28,6 +28,17 @@ export async function insertIngestKey(tx: Tx, key: NewIngestKey): Promise<Ingest
   return row as IngestKeyRow
 }
 
+/**
+ * The organization's live (unrevoked) keys, counted under a lock on the organization's keys held
+ * until the transaction ends, so two creates at once cannot both pass a limit.
+ */
+export async function lockAndCountLiveIngestKeys(tx: Tx, organizationId: string): Promise<number> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`ingest_keys:${organizationId}`}, 0))`
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(*)::int as n from ingest_keys where organization_id = ${organizationId} and revoked_at is null`
+  return row?.n ?? 0
+}
+
 export async function listIngestKeys(tx: Tx, organizationId: string): Promise<IngestKeyRow[]> {
   return await tx<IngestKeyRow[]>`
     select id, organization_id, name, key_prefix, created_by, created_at, last_used_at, revoked_at

@@ -19,6 +19,19 @@ export async function insertRunbookVersion(
   return row as RunbookRow
 }
 
+/**
+ * The organization's enabled runbook names other than `name`, counted under a lock on the
+ * organization's runbooks held until the transaction ends, so two creates at once cannot both
+ * pass a limit. A new version of an enabled name adds no name.
+ */
+export async function lockAndCountOtherEnabledRunbooks(tx: Tx, organizationId: string, name: string): Promise<number> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`runbooks:${organizationId}`}, 0))`
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(distinct name)::int as n from runbooks
+    where organization_id = ${organizationId} and enabled and name <> ${name}`
+  return row?.n ?? 0
+}
+
 /** The latest version of each of the organization's runbooks, by name. */
 export async function latestRunbooks(tx: Tx, organizationId: string): Promise<RunbookRow[]> {
   return await tx<RunbookRow[]>`

@@ -39,6 +39,18 @@ export async function insertSilence(tx: Tx, silence: NewSilence): Promise<Silenc
   return row as SilenceRow
 }
 
+/**
+ * The organization's silences not yet ended (pending or active), counted under a lock on the
+ * organization's silences held until the transaction ends, so two creates at once cannot both
+ * pass a limit.
+ */
+export async function lockAndCountUnendedSilences(tx: Tx, organizationId: string): Promise<number> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`silences:${organizationId}`}, 0))`
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(*)::int as n from silences where organization_id = ${organizationId} and ends_at > now()`
+  return row?.n ?? 0
+}
+
 export async function findSilence(tx: Tx, organizationId: string, id: string): Promise<SilenceRow | undefined> {
   const [row] = await tx<SilenceRow[]>`
     select ${columns(tx)} from silences where id = ${id} and organization_id = ${organizationId}`

@@ -6,7 +6,13 @@
 import type { Config } from '../config.js'
 import type { Db } from '../db/port.js'
 import type { Identity } from './auth/identity.js'
-import { findComponent, listComponents, lockWebhookUrl, upsertComponent } from '../db/components.js'
+import {
+  findComponent,
+  listComponents,
+  lockAndCountOtherComponents,
+  lockWebhookUrl,
+  upsertComponent
+} from '../db/components.js'
 import type { ComponentInputBody, ComponentRow } from '../schemas/components.js'
 import { errors, InvalidFields } from '../errors.js'
 import { generateWebhookSecret, webhookSecretProblem } from './healing/executors/standard-webhooks.js'
@@ -15,6 +21,12 @@ import { maskUrlPassword } from './redaction.js'
 import { seal, secretsKey, type SecretsKey } from './secrets.js'
 import { targetPolicy } from '../lib/address-policy.js'
 import { targetProblems, type TargetRules } from './targets/target-rules.js'
+
+// GET /v1/components answers with the whole registry of an organization, and there is no way to
+// unregister: without a bound, one organization's admin could register names until every read
+// of its registry is megabytes. A thousand components with control targets is far beyond a
+// team's services; replacing a registration does not count again.
+export const MAX_COMPONENTS_PER_ORGANIZATION = 1000
 
 export interface RegistrationRules extends TargetRules {
   key: SecretsKey
@@ -52,6 +64,10 @@ export async function registerComponent(
   const key = { organizationId: actingOrganization(caller, named, '/body/organization_id'), componentName: name }
   refuseBadInput(registration, rules)
   return await db.asCaller(caller, async tx => {
+    if ((await lockAndCountOtherComponents(tx, key)) >= MAX_COMPONENTS_PER_ORGANIZATION)
+      throw new errors.ComponentLimitReached(
+        `organization ${key.organizationId ?? 'platform'} has ${MAX_COMPONENTS_PER_ORGANIZATION} registered components, the most it may have`
+      )
     let secret = registration.webhook_secret ?? undefined
     let generated: string | undefined
     const url = registration.webhook_url ?? undefined

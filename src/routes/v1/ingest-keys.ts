@@ -31,9 +31,9 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         operationId: 'createIngestKey',
         summary: 'Create an ingest key for an organization',
         description:
-          'The key is in this response only; it is stored as a hash. No Idempotency-Key: a replay would have to store the key to show it again.',
+          'The key is in this response only; it is stored as a hash. No Idempotency-Key: a replay would have to store the key to show it again. An organization has at most 100 live (unrevoked) keys: 409 INGEST_KEY_LIMIT_REACHED beyond.',
         body: ref(IngestKeyInput),
-        response: { 201: ref(CreatedIngestKey, 'The key, shown once'), ...problems(400, 401, 403, 429) }
+        response: { 201: ref(CreatedIngestKey, 'The key, shown once'), ...problems(400, 401, 403, 409, 429) }
       }
     },
     async (request, reply) => {

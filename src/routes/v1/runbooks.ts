@@ -64,11 +64,11 @@ const routes: FastifyPluginAsyncTypebox<{ healing: HealingEngine }> = async (app
         operationId: 'createRunbook',
         summary: 'Store a runbook, as the next version of its name',
         description:
-          'JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again).',
+          'JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again). An organization has at most 200 runbooks in use (deleted names do not count): 409 RUNBOOK_LIMIT_REACHED for another name beyond.',
         consumes: ['application/json', YAML],
         querystring: OrganizationQuery,
         body: ref(RunbookDocument),
-        response: { 201: ref(Runbook, 'The stored version'), ...problems(400, 401, 403, 415, 429) }
+        response: { 201: ref(Runbook, 'The stored version'), ...problems(400, 401, 403, 409, 415, 429) }
       }
     },
     async (request, reply) => {

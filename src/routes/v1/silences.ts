@@ -55,10 +55,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'createSilence',
         summary: 'Silence matching signals for a while, or in recurring maintenance windows',
         description:
-          'Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. See docs/silences.md.',
+          'Signals it matches are still recorded, marked with the silence, but the healing engine decides nothing automatic for them and escalates nothing until it ends. Regex values are RE2, the syntax of Alertmanager matchers, run in linear time and anchored at both ends. An organization has at most 1,000 silences pending or in force (deploy windows included): 409 SILENCE_LIMIT_REACHED beyond. See docs/silences.md.',
         headers: IdempotencyHeaders,
         body: ref(SilenceInput),
-        response: { 201: ref(Silence, 'The silence'), ...problems(400, 401, 403, 422, 429) }
+        response: { 201: ref(Silence, 'The silence'), ...problems(400, 401, 403, 409, 422, 429) }
       }
     },
     async (request, reply) => {
@@ -202,10 +202,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'createDeployment',
         summary: 'Mark a deploy of a component',
         description:
-          "Kept as an event of the component (analysis cites it; rollback_deployment returns to the version before it when not told one) and opens a maintenance window for the component of DEPLOY_WINDOW_MINUTES: a silence matching its component_name (and environment, when given, or none on the signal). The service role names the organization; who deployed is the token's subject.",
+          "Kept as an event of the component (analysis cites it; rollback_deployment returns to the version before it when not told one) and opens a maintenance window for the component of DEPLOY_WINDOW_MINUTES: a silence matching its component_name (and environment, when given, or none on the signal). The window counts toward the organization's 1,000 silences (409 SILENCE_LIMIT_REACHED beyond). The service role names the organization; who deployed is the token's subject.",
         headers: IdempotencyHeaders,
         body: ref(DeploymentInput),
-        response: { 201: ref(Deployment, 'The deploy marker'), ...problems(400, 401, 403, 422, 429) }
+        response: { 201: ref(Deployment, 'The deploy marker'), ...problems(400, 401, 403, 409, 422, 429) }
       }
     },
     async (request, reply) => {

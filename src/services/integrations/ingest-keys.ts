@@ -7,6 +7,7 @@ import { SERVICE_CALLER, type Caller } from '../../db/caller.js'
 import {
   insertIngestKey,
   listIngestKeys,
+  lockAndCountLiveIngestKeys,
   revokeIngestKey,
   useIngestKey,
   type IngestKeyRow
@@ -16,6 +17,12 @@ import { errors } from '../../errors.js'
 
 export const INGEST_KEY_PREFIX = 'c314_'
 const SHOWN_PREFIX_CHARS = 13
+
+// Every OTLP export and Alertmanager message looks its key up, and each key is a credential to
+// keep track of: an organization's admin could otherwise create keys without end. A collector
+// or Alertmanager per environment and region, rotated with overlap, stays far below a hundred
+// live keys; revoked ones do not count.
+export const MAX_LIVE_INGEST_KEYS_PER_ORGANIZATION = 100
 
 export function hashIngestKey(key: string): Buffer {
   return createHash('sha256').update(key).digest()
@@ -33,17 +40,19 @@ export async function createIngestKey(
   createdBy: string | null
 ): Promise<IngestKeyRow & { key: string }> {
   const key = `${INGEST_KEY_PREFIX}${randomBytes(32).toString('base64url')}`
-  const row = await db.asCaller(
-    caller,
-    async tx =>
-      await insertIngestKey(tx, {
-        organization_id: organizationId,
-        name,
-        key_prefix: key.slice(0, SHOWN_PREFIX_CHARS),
-        key_hash: hashIngestKey(key),
-        created_by: createdBy
-      })
-  )
+  const row = await db.asCaller(caller, async tx => {
+    if ((await lockAndCountLiveIngestKeys(tx, organizationId)) >= MAX_LIVE_INGEST_KEYS_PER_ORGANIZATION)
+      throw new errors.IngestKeyLimitReached(
+        `organization ${organizationId} has ${MAX_LIVE_INGEST_KEYS_PER_ORGANIZATION} live ingest keys, the most it may have; revoke one first`
+      )
+    return await insertIngestKey(tx, {
+      organization_id: organizationId,
+      name,
+      key_prefix: key.slice(0, SHOWN_PREFIX_CHARS),
+      key_hash: hashIngestKey(key),
+      created_by: createdBy
+    })
+  })
   return { ...row, key }
 }
 

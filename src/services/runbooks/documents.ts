@@ -5,11 +5,22 @@
 // document with any is stored not at all.
 import type { Caller } from '../../db/caller.js'
 import type { Db } from '../../db/port.js'
-import { disableRunbook, findRunbook, insertRunbookVersion, latestRunbooks } from '../../db/runbooks.js'
+import {
+  disableRunbook,
+  findRunbook,
+  insertRunbookVersion,
+  latestRunbooks,
+  lockAndCountOtherEnabledRunbooks
+} from '../../db/runbooks.js'
 import { errors, InvalidFields } from '../../errors.js'
 import type { RunbookDocumentValue, RunbookRow } from '../../schemas/runbooks.js'
 import { executorTypes, getExecutor } from '../healing/executors/registry.js'
 import { durationSeconds, MAX_DURATION_SECONDS } from './durations.js'
+
+// Each anomaly of an organization is matched against each of its enabled runbooks: without a
+// bound, one organization's admin could make that thousands of matches per anomaly. Two hundred
+// names in use is far beyond what a team writes; deleted names and older versions do not count.
+export const MAX_RUNBOOKS_PER_ORGANIZATION = 200
 
 // Paths under /v1/runbooks/ that are routes of their own, so no runbook may be named like them.
 const RESERVED_NAMES = new Set(['schema'])
@@ -60,7 +71,13 @@ export async function createRunbook(
   createdBy: string | null
 ): Promise<RunbookRow> {
   checkDocument(document)
-  return await db.asCaller(caller, async tx => await insertRunbookVersion(tx, organizationId, document, createdBy))
+  return await db.asCaller(caller, async tx => {
+    if ((await lockAndCountOtherEnabledRunbooks(tx, organizationId, document.name)) >= MAX_RUNBOOKS_PER_ORGANIZATION)
+      throw new errors.RunbookLimitReached(
+        `organization ${organizationId} has ${MAX_RUNBOOKS_PER_ORGANIZATION} runbooks, the most it may have; delete one first or store a new version of one`
+      )
+    return await insertRunbookVersion(tx, organizationId, document, createdBy)
+  })
 }
 
 export async function listRunbooks(db: Db, caller: Caller, organizationId: string): Promise<RunbookRow[]> {

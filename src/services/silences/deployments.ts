@@ -11,7 +11,7 @@ import { insertSilence } from '../../db/silences.js'
 import type { RecentDeployment } from '../analysis/types.js'
 import { createOnce, type Created, type Idempotency } from '../idempotency.js'
 import { escapeRegex } from './matchers.js'
-import { auditSilence, type SilenceActor } from './silences.js'
+import { auditSilence, claimSilenceRoom, type SilenceActor } from './silences.js'
 
 export interface DeploymentInputBody {
   component_name: string
@@ -52,6 +52,7 @@ async function record(
 ): Promise<DeploymentRow> {
   const now = new Date()
   const previous = await latestDeployment(tx, actor.organizationId, body.component_name, now)
+  await claimSilenceRoom(tx, actor.organizationId)
   const silence = await insertSilence(tx, {
     organization_id: actor.organizationId,
     matchers: windowMatchers(body),

@@ -11,6 +11,7 @@ import {
   findSilence,
   insertSilence,
   listSilences,
+  lockAndCountUnendedSilences,
   updateSilence,
   type NewSilence,
   type SilenceFilters,
@@ -23,6 +24,20 @@ import { checkMatchers } from './matchers.js'
 import { checkRecurrence } from './recurrence.js'
 
 export const SILENCES = 'silences'
+
+// Every decision of the healing engine and every signal the detector writes is matched against
+// each silence of its organization that has not ended: without a bound, one organization's
+// admin could make each of those thousands of matches. A thousand silences pending or in force
+// at once (deploy windows included) is far beyond what a team keeps; ended ones do not count.
+export const MAX_UNENDED_SILENCES_PER_ORGANIZATION = 1000
+
+/** Refuses a silence the organization has no room for; holds the organization's silence lock until the transaction ends. */
+export async function claimSilenceRoom(tx: Tx, organizationId: string): Promise<void> {
+  if ((await lockAndCountUnendedSilences(tx, organizationId)) >= MAX_UNENDED_SILENCES_PER_ORGANIZATION)
+    throw new errors.SilenceLimitReached(
+      `organization ${organizationId} has ${MAX_UNENDED_SILENCES_PER_ORGANIZATION} silences pending or in force, the most it may have; expire one first`
+    )
+}
 
 /** Who acts, for created_by and the audit log's actor (an admin's own id, else 'service'). */
 export interface SilenceActor {
@@ -88,6 +103,7 @@ export async function createSilence(
     actor.caller,
     async tx =>
       await createOnce(tx, idempotency, async () => {
+        await claimSilenceRoom(tx, actor.organizationId)
         const row = await insertSilence(tx, silence)
         await auditSilence(tx, row, 'silence_created', actor, row.comment)
         return { status: 201, body: row }
