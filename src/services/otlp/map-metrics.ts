@@ -289,6 +289,36 @@ export function mapExport(
   return mapped
 }
 
+// What a health event's own schema refuses, the same points refuse here (partial success) rather
+// than failing the whole export at the database or being stored clamped: a duration is a finite,
+// non-negative number (latency_ms >= 0), a utilization a share from 0 to 1 (percentages 0-100),
+// and an export counts at most what error_count holds.
+const MAX_COUNT = 2_147_483_647
+const UTILIZATION_METRICS = new Set([
+  'process.cpu.utilization',
+  'system.cpu.utilization',
+  'system.memory.utilization',
+  'system.filesystem.utilization'
+])
+
+/** Why a duration histogram's values cannot be durations, in ms: non-finite, negative, or bounds out of order. */
+function durationProblem(histogram: Histogram): string | undefined {
+  const { sum, min, max, bounds } = histogram
+  for (const [field, value] of [
+    ['sum', sum],
+    ['min', min],
+    ['max', max]
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      return `${field} must be a finite, non-negative duration`
+  }
+  if (
+    !bounds.every((bound, i) => Number.isFinite(bound) && bound >= 0 && (i === 0 || bound > (bounds[i - 1] as number)))
+  )
+    return 'explicit_bounds must be finite, non-negative durations in increasing order'
+  return undefined
+}
+
 /** Reads one point into the resource's measurements; a reason when the point is malformed. */
 function readPoint(
   resource: Resource,
@@ -318,6 +348,7 @@ function readPoint(
     if (buckets.length > 0 && buckets.length !== bounds.length + 1)
       return 'bucket_counts must have one more entry than explicit_bounds'
     if ((point.count ?? 0) < 0 || buckets.some(count => count < 0)) return 'negative count'
+    if (![point.count ?? 0, ...buckets].every(Number.isSafeInteger)) return 'counts must be whole numbers'
     const scale = durationScale(metric)
     const histogram: Histogram = {
       count: point.count ?? 0,
@@ -327,6 +358,8 @@ function readPoint(
       min: point.min === undefined ? undefined : point.min * scale,
       max: point.max === undefined ? undefined : point.max * scale
     }
+    const problem = durationProblem(histogram)
+    if (problem !== undefined) return problem
     const interval =
       metric.histogram?.aggregationTemporality === CUMULATIVE
         ? streams.delta(
@@ -336,6 +369,10 @@ function readPoint(
             timeMs
           )
         : { histogram, fromMs: startMs }
+    if (!(interval.histogram.sum >= 0))
+      return 'sum is below the previous export of the stream (a cumulative sum cannot fall)'
+    if (resource.requests + interval.histogram.count > MAX_COUNT)
+      return `more than ${MAX_COUNT} requests in one export, beyond what a health event counts`
     resource.span(interval.fromMs, timeMs)
     const status = Number(attributes.get('http.response.status_code') ?? attributes.get('http.status_code'))
     resource.requests += interval.histogram.count
@@ -348,6 +385,8 @@ function readPoint(
 
   const value = numberOf(point)
   if (!Number.isFinite(value) || value < 0) return 'value must be a non-negative number'
+  if (UTILIZATION_METRICS.has(name) && value > 1)
+    return 'value must be between 0 and 1 (a utilization is a share; the API refuses percentages above 100)'
   resource.span(timeMs, timeMs)
   switch (name) {
     case 'process.cpu.utilization': {

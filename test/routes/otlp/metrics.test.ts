@@ -492,3 +492,78 @@ t.test(
     t.same(await sql`select component_name from system_health_events`, [], 'nothing stored, nothing cut to length')
   }
 )
+
+t.test(
+  'points with values a health event refuses (a utilization above 1, a negative or infinite duration, counts beyond error_count) are refused as partial success',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const base = await listen(ctx)
+    const key = await createIngestKey(ctx, 'otel')
+    const { provider, results } = sdk(
+      new ProtoExporter({ url: `${base}/otlp/v1/metrics`, headers: { Authorization: `Bearer ${key}` } }),
+      { 'service.name': 'checkout' }
+    )
+    t.teardown(async () => {
+      await provider.shutdown().catch(() => {})
+    })
+    const meter = provider.getMeter('host')
+    meter.createObservableGauge('system.cpu.utilization', { unit: '1' }).addCallback(result => {
+      result.observe(5)
+    })
+    meter.createObservableGauge('system.memory.utilization', { unit: '1' }).addCallback(result => {
+      result.observe(0.5, { 'system.memory.state': 'used' })
+    })
+    recordTraffic(provider, [[Infinity, 200]])
+    await provider.forceFlush()
+    t.same(
+      results.map(result => result.code),
+      [ExportResultCode.SUCCESS],
+      'partial success: the exporter does not retry what would be refused again'
+    )
+    const sql = ownerSql(t, ctx.databaseUrl)
+    t.same(
+      (
+        await sql`select cpu_usage_percent::float8, memory_usage_percent::float8, latency_ms from system_health_events`
+      ).map(row => ({ ...row })),
+      [{ cpu_usage_percent: null, memory_usage_percent: 50, latency_ms: null }],
+      'the valid point is stored; the utilization of 5 is not clamped to 100 %, the infinite duration not stored'
+    )
+
+    const histogram = (point: Record<string, unknown>) => [
+      {
+        name: 'http.server.request.duration',
+        unit: 's',
+        histogram: { aggregationTemporality: 1, dataPoints: [{ timeUnixNano: now(), ...point }] }
+      }
+    ]
+    const cases: Array<[unknown[], RegExp]> = [
+      [histogram({ count: 10, sum: -5, bucketCounts: [10], explicitBounds: [] }), /sum must be a finite, non-negative/],
+      [histogram({ count: 10, sum: 5, min: -1, bucketCounts: [10], explicitBounds: [] }), /min must be a finite/],
+      [histogram({ count: 10, sum: 5, bucketCounts: [5, 5], explicitBounds: [-3] }), /explicit_bounds must be finite/],
+      [histogram({ count: 10, sum: 5, bucketCounts: [4, 3, 3], explicitBounds: [2, 1] }), /in increasing order/],
+      [histogram({ count: 3e9, sum: 5, bucketCounts: [3e9], explicitBounds: [] }), /more than 2147483647 requests/],
+      [
+        [{ name: 'system.filesystem.utilization', gauge: { dataPoints: [{ timeUnixNano: now(), asDouble: 1.5 }] } }],
+        /value must be between 0 and 1/
+      ]
+    ]
+    for (const [metrics, message] of cases) {
+      const body = handMade(metrics, { 'service.name': 'billing' })
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/otlp/v1/metrics',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-protobuf' },
+        payload: Buffer.from(ExportRequest.encode(ExportRequest.fromObject(body)).finish())
+      })
+      t.equal(res.statusCode, 200, 'never a 400 for the whole export, nor a 500')
+      t.match(ExportResponse.toObject(ExportResponse.decode(res.rawPayload), PLAIN), {
+        partialSuccess: { rejectedDataPoints: 1, errorMessage: message }
+      })
+    }
+    t.same(
+      await sql`select component_name from system_health_events where component_name = 'billing'`,
+      [],
+      'nothing of them stored'
+    )
+  }
+)
