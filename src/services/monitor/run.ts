@@ -13,6 +13,8 @@ import { insertHealthEventIds } from '../../db/health-events.js'
 import { latencyBaselines } from '../../db/latency-baselines.js'
 import type { Db } from '../../db/port.js'
 import type { Identity } from '../auth/identity.js'
+import { nameProblem } from '../../lib/names.js'
+import { COMPONENT_NAME_MAX_LENGTH } from '../../schemas/components.js'
 import type { HealthEventInputBody } from '../../schemas/health-events.js'
 import type { MonitorComponentResultBody, MonitorMetricBody, MonitorRunResultBody } from '../../schemas/monitor.js'
 import type { Candidate } from './candidate.js'
@@ -87,9 +89,15 @@ export async function runMonitor(
 
   return await db.asCaller(trigger.caller, async tx => {
     const window = await measurementWindow(tx, minutes)
-    const candidates = (await aggregateWindow(tx, window, named)).map(aggregate =>
-      executionCandidate(aggregate, window)
+    const aggregates = await aggregateWindow(tx, window, named)
+    // execution_log is written by the platform's services directly, with names of any length and
+    // character: one a health event cannot hold would fail this whole run for every organization,
+    // and one with a bidirectional override would read backwards wherever shown. Such names are
+    // left out of the run (counted in its audit entry), as the API refuses them.
+    const measurable = aggregates.filter(
+      aggregate => nameProblem(aggregate.component_name, COMPONENT_NAME_MAX_LENGTH) === undefined
     )
+    const candidates = measurable.map(aggregate => executionCandidate(aggregate, window))
     if (named === undefined || named === sample.database) {
       candidates.push(databaseCandidate(sample, await previousSample(tx, sample.database), thresholds))
     }
@@ -152,6 +160,7 @@ export async function runMonitor(
         window: { start: window.start.toISOString(), end: window.end.toISOString(), minutes },
         component_name: named ?? null,
         threshold_overrides: request.thresholds ?? {},
+        names_left_out: aggregates.length - measurable.length,
         measured: components.map(({ status: _status, reasons: _reasons, event_id: _id, ...measured }) => measured)
       },
       decision: {

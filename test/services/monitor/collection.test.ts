@@ -256,3 +256,29 @@ t.test("two organizations' functions of one name are two components, each measur
   )
   t.equal(events.length, 2)
 })
+
+t.test(
+  'a function name a health event cannot hold (over 200 characters, or reversing text) is left out, not the end of the run',
+  async t => {
+    const ctx = await buildTestApp(t)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    await insertCalls(sql, [
+      { function_name: 'fn-ok', duration_ms: 10, ago: 10 },
+      { function_name: 'x'.repeat(201), duration_ms: 10, ago: 10 },
+      { function_name: '\u202Eipa-tuokcehc', duration_ms: 10, ago: 10 }
+    ])
+    const run = await runMonitor(ctx.app.db, JOB_TRIGGER, { thresholds: QUIET_DATABASE })
+    t.same(
+      run.components.filter(component => component.component_type === 'edge_function').map(c => c.component_name),
+      ['fn-ok']
+    )
+    t.same(
+      (await sql`select component_name from system_health_events where component_type = 'edge_function'`).map(
+        row => row.component_name
+      ),
+      ['fn-ok']
+    )
+    const [audit] = await sql`select input from decision_audit_log where decision_type = 'health_monitoring'`
+    t.equal((audit?.input as { names_left_out: number }).names_left_out, 2)
+  }
+)
