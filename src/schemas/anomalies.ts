@@ -5,6 +5,7 @@ import {
   count,
   cursorPage,
   jsonObject,
+  label,
   name,
   nonNegative,
   nullable,
@@ -25,7 +26,7 @@ export const snakeName = (options: Record<string, unknown> = {}) =>
   Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', ...options })
 
 const facts = {
-  anomaly_category: nullable(text(100)),
+  anomaly_category: nullable(label(100)),
   confidence_score: nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Statistical strength, 0-1' })),
   source_id: nullable(uuid()),
   source_component_type: nullable(name(100)),
@@ -51,8 +52,8 @@ const facts = {
   affected_users_count: nullable(count()),
   business_impact: nullable(text(4000)),
   estimated_cost_impact: nullable(nonNegative()),
-  detection_method: nullable(text(100)),
-  detection_algorithm: nullable(text(200))
+  detection_method: nullable(label(100)),
+  detection_algorithm: nullable(label(200))
 }
 
 export const AnomalyInput = Type.Object(

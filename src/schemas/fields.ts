@@ -14,6 +14,9 @@ export const count = (options: Options = {}) => Type.Integer({ minimum: 0, maxim
 export const name = (maxLength: number, options: Options = {}) =>
   Type.String({ minLength: 1, maxLength, pattern: NAME_PATTERN, ...options })
 export const text = (maxLength: number, options: Options = {}) => Type.String({ maxLength, ...options })
+/** An identifier-like value that may be empty (a version, an environment, a category): a name's characters. */
+export const label = (maxLength: number, options: Options = {}) =>
+  Type.String({ maxLength, pattern: NAME_PATTERN, ...options })
 export const jsonObject = (options: Options = {}) => Type.Record(Type.String(), Type.Unknown(), options)
 export const tags = (options: Options = {}) => Type.Array(name(100), { maxItems: 50, ...options })
 

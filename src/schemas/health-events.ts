@@ -5,6 +5,7 @@ import {
   cursorPage,
   healthStatus,
   jsonObject,
+  label,
   name,
   nonNegative,
   nullable,
@@ -16,13 +17,12 @@ import {
   timestamp,
   uuid
 } from './fields.js'
-import { NAME_PATTERN } from '../lib/names.js'
 
 export const ENVIRONMENT_MAX_LENGTH = 50
 export const VERSION_MAX_LENGTH = 100
 
 const measurements = {
-  component_version: nullable(text(VERSION_MAX_LENGTH, { pattern: NAME_PATTERN })),
+  component_version: nullable(label(VERSION_MAX_LENGTH)),
   uptime_percentage: nullable(percent()),
   availability_percentage: nullable(percent()),
   latency_ms: nullable(
@@ -57,7 +57,7 @@ const measurements = {
   db_slow_query_count: nullable(count()),
   db_deadlock_count: nullable(count()),
   db_cache_hit_rate: nullable(percent()),
-  integration_name: nullable(text(200)),
+  integration_name: nullable(label(200)),
   integration_success_rate: nullable(percent()),
   integration_retry_count: nullable(count()),
   integration_timeout_count: nullable(count()),

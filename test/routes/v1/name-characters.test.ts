@@ -43,7 +43,7 @@ t.test('a health event whose component name hides or reverses text is refused, t
       what
     )
   }
-  for (const field of ['component_type', 'environment', 'component_version']) {
+  for (const field of ['component_type', 'environment', 'component_version', 'integration_name']) {
     const res = await postEvent(ctx, { [field]: 'prod\u202Euction' })
     t.equal(res.statusCode, 400, field)
     t.match(res.json().errors, [{ path: `/body/${field}` }])
@@ -92,10 +92,11 @@ t.test('channel, ingest key, deploy marker, anomaly and component type names fol
       severity: 'high',
       source_type: 'test',
       source_component_name: '\u202Eipa-tuokcehc',
+      detection_method: 'z\u200Bscore',
       organization_id: ctx.admin.organizationId
     }
   })
-  t.match(anomaly.json().errors, [{ path: '/body/source_component_name' }])
+  t.match(anomaly.json().errors, [{ path: '/body/source_component_name' }, { path: '/body/detection_method' }])
   const sql = ownerSql(t, ctx.databaseUrl)
   const [stored] = await sql`
     select (select count(*) from notification_channels)::int + (select count(*) from ingest_keys)::int
