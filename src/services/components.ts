@@ -26,7 +26,7 @@ import { targetProblems, type TargetRules } from './targets/target-rules.js'
 // unregister: without a bound, one organization's admin could register names until every read
 // of its registry is megabytes. A thousand components with control targets is far beyond a
 // team's services; replacing a registration does not count again.
-export const MAX_COMPONENTS_PER_ORGANIZATION = 1000
+export const MAX_COMPONENTS_PER_ORGANIZATION = 10_000
 
 export interface RegistrationRules extends TargetRules {
   key: SecretsKey

@@ -143,12 +143,12 @@ t.test('an organization has at most 200 runbooks in use; new versions and delete
   t.equal((await create(ctx.admin.headers, 'deleted-1')()).statusCode, 201, 'a deleted name frees room')
 })
 
-t.test('an organization has at most 1,000 registered components; replacing a registration does not count', async t => {
+t.test('an organization has at most 10,000 registered components; replacing a registration does not count', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   await sql`
     insert into components (organization_id, component_name, component_type)
-    select ${ctx.admin.organizationId}, 'seeded-' || n, 'service' from generate_series(1, 995) as n`
+    select ${ctx.admin.organizationId}, 'seeded-' || n, 'service' from generate_series(1, 9995) as n`
   const register = (headers: Headers, name: string) => async () =>
     await ctx.app.inject({
       method: 'PUT',
@@ -159,7 +159,7 @@ t.test('an organization has at most 1,000 registered components; replacing a reg
   t.same(await race(Array.from({ length: 10 }, (_, n) => register(ctx.admin.headers, `new-${n}`))), { 200: 5, 409: 5 })
   t.match((await register(ctx.admin.headers, 'one-more')()).json(), { status: 409, code: 'COMPONENT_LIMIT_REACHED' })
   t.equal((await register(ctx.admin.headers, 'seeded-1')()).statusCode, 200, 'a registration replaced')
-  t.equal((await sql`select count(*)::int as n from components`)[0]?.n, 1000)
+  t.equal((await sql`select count(*)::int as n from components`)[0]?.n, 10_000)
   const theirs = await tokensFor(randomUUID())
   t.equal((await register(theirs.admin.headers, 'mine')()).statusCode, 200, "the limit is each organization's own")
 })
