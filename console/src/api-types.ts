@@ -569,7 +569,7 @@ export interface paths {
         };
         /**
          * Circuit breakers by component
-         * @description A user sees their organization's; admins and the service role see every organization's unless they name one.
+         * @description A user sees their organization's; admins and the service role see every organization's unless they name one. `component_name` narrows to one component's (an empty list when it has none: never opened, so closed).
          */
         get: operations["listCircuitBreakers"];
         put?: never;
@@ -801,7 +801,7 @@ export interface paths {
         };
         /**
          * The registered components
-         * @description A user sees their organization's; admins and the service role see every organization's unless they name one.
+         * @description A user sees their organization's; admins and the service role see every organization's unless they name one. `component_name` narrows to one component's registration (an empty list when it has none), for any reported name.
          */
         get: operations["listComponents"];
         put?: never;
@@ -8599,6 +8599,8 @@ export interface operations {
             query?: {
                 /** @description Only breakers in this state */
                 state?: "closed" | "open" | "half_open";
+                /** @example orchestrate-flow */
+                component_name?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
             };
@@ -10418,6 +10420,8 @@ export interface operations {
             query?: {
                 /** @description Only components of this type */
                 component_type?: string;
+                /** @example orchestrate-flow */
+                component_name?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
             };

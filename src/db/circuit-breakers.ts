@@ -57,6 +57,7 @@ export async function findBreaker(tx: Tx, key: ComponentKey): Promise<CircuitBre
 
 export interface BreakerFilter {
   state: string | null
+  componentName: string | null
   /** Only this organization's (null: the platform's); undefined: every one the caller may see. */
   organizationId?: string | null | undefined
 }
@@ -65,6 +66,7 @@ export async function listBreakers(tx: Tx, filter: BreakerFilter): Promise<Circu
   return await tx<CircuitBreakerRow[]>`
     select * from circuit_breakers
     where (${filter.state}::text is null or state = ${filter.state})
+      and (${filter.componentName}::text is null or component_name = ${filter.componentName})
       ${filter.organizationId === undefined ? tx`` : tx`and ${sameOrganization(tx, 'organization_id', filter.organizationId)}`}
     order by organization_id nulls first, component_name`
 }

@@ -90,6 +90,7 @@ export async function findComponent(tx: Tx, key: ComponentKey): Promise<Componen
 
 export interface ComponentFilter {
   componentType: string | null
+  componentName: string | null
   /** Only this organization's (null: the platform's); undefined: every one the caller may see. */
   organizationId?: string | null | undefined
 }
@@ -98,6 +99,7 @@ export async function listComponents(tx: Tx, filter: ComponentFilter): Promise<C
   return await tx<ComponentRow[]>`
     select ${PUBLIC_COLUMNS(tx)} from components
     where (${filter.componentType}::text is null or component_type = ${filter.componentType})
+      and (${filter.componentName}::text is null or component_name = ${filter.componentName})
       ${filter.organizationId === undefined ? tx`` : tx`and ${sameOrganization(tx, 'organization_id', filter.organizationId)}`}
     order by organization_id nulls first, component_name`
 }

@@ -9,10 +9,13 @@ import { actingOrganization, listedOrganization } from './organization-scope.js'
 export async function listCircuitBreakers(
   db: Db,
   caller: Identity,
-  state: string | undefined,
-  organizationId: string | undefined
+  query: { state?: string; component_name?: string; organization_id?: string }
 ): Promise<CircuitBreakerRow[]> {
-  const filter = { state: state ?? null, organizationId: listedOrganization(caller, organizationId) }
+  const filter = {
+    state: query.state ?? null,
+    componentName: query.component_name ?? null,
+    organizationId: listedOrganization(caller, query.organization_id)
+  }
   return await db.asCaller(caller, async tx => await listBreakers(tx, filter))
 }
 

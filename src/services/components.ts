@@ -109,9 +109,12 @@ export async function getComponent(
 export async function listRegisteredComponents(
   db: Db,
   caller: Identity,
-  componentType: string | undefined,
-  organizationId: string | undefined
+  query: { component_type?: string; component_name?: string; organization_id?: string }
 ): Promise<ComponentRow[]> {
-  const filter = { componentType: componentType ?? null, organizationId: listedOrganization(caller, organizationId) }
+  const filter = {
+    componentType: query.component_type ?? null,
+    componentName: query.component_name ?? null,
+    organizationId: listedOrganization(caller, query.organization_id)
+  }
   return (await db.asCaller(caller, async tx => await listComponents(tx, filter))).map(present)
 }

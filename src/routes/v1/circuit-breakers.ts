@@ -22,12 +22,13 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         summary: 'Circuit breakers by component',
         description:
-          "A user sees their organization's; admins and the service role see every organization's unless they name one.",
+          "A user sees their organization's; admins and the service role see every organization's unless they name one. `component_name` narrows to one component's (an empty list when it has none: never opened, so closed).",
         querystring: Type.Object(
           {
             state: Type.Optional(
               Type.Enum(['closed', 'open', 'half_open'], { description: 'Only breakers in this state' })
             ),
+            component_name: Type.Optional(ReportedComponentName),
             organization_id: OrganizationQuery
           },
           { additionalProperties: false }
@@ -40,8 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         }
       }
     },
-    async request =>
-      await listCircuitBreakers(app.db, callerOf(request), request.query.state, request.query.organization_id)
+    async request => await listCircuitBreakers(app.db, callerOf(request), request.query)
   )
 
   app.get(

@@ -2,7 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { Type } from 'typebox'
-import { Component, ComponentInput, ComponentName, OrganizationQuery } from '../../schemas/components.js'
+import {
+  Component,
+  ComponentInput,
+  ComponentName,
+  OrganizationQuery,
+  ReportedComponentName
+} from '../../schemas/components.js'
 import { ExecutorDescription } from '../../schemas/executors.js'
 import { ALL_CALLERS } from '../../schemas/common.js'
 import { name } from '../../schemas/fields.js'
@@ -53,10 +59,11 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         tags: ['components'],
         summary: 'The registered components',
         description:
-          "A user sees their organization's; admins and the service role see every organization's unless they name one.",
+          "A user sees their organization's; admins and the service role see every organization's unless they name one. `component_name` narrows to one component's registration (an empty list when it has none), for any reported name.",
         querystring: Type.Object(
           {
             component_type: Type.Optional(name(100, { description: 'Only components of this type' })),
+            component_name: Type.Optional(ReportedComponentName),
             organization_id: OrganizationQuery
           },
           { additionalProperties: false }
@@ -67,13 +74,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         }
       }
     },
-    async request =>
-      await listRegisteredComponents(
-        app.db,
-        callerOf(request),
-        request.query.component_type,
-        request.query.organization_id
-      )
+    async request => await listRegisteredComponents(app.db, callerOf(request), request.query)
   )
 
   app.get(

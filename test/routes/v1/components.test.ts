@@ -166,6 +166,38 @@ t.test("a component is its organization's: the same name in two organizations is
   )
 })
 
+t.test("the list narrows to one component's registration by name: an empty list when it has none", async t => {
+  const ctx = await buildTestApp(t)
+  const other = await tokensFor(randomUUID())
+  for (const headers of [ctx.admin.headers, other.admin.headers])
+    await ctx.app.inject({ method: 'PUT', url: '/v1/components/orchestrate-flow', headers, payload: registration })
+  await ctx.app.inject({
+    method: 'PUT',
+    url: '/v1/components/search',
+    headers: ctx.admin.headers,
+    payload: registration
+  })
+  const list = async (query: string, headers = ctx.user.headers) => {
+    const res = await ctx.app.inject({ url: `/v1/components?${query}`, headers })
+    t.equal(res.statusCode, 200, res.body)
+    return res.json().map((c: { component_name: string; organization_id: string }) => c.organization_id)
+  }
+  t.same(await list('component_name=orchestrate-flow'), [ctx.user.organizationId], "a user: their organization's")
+  t.same(
+    await list(`component_name=orchestrate-flow&organization_id=${other.admin.organizationId}`, ctx.service.headers),
+    [other.admin.organizationId]
+  )
+  t.same(await list('component_name=unregistered'), [], 'none registered: an empty list, not a 404')
+  t.same(
+    await list(`component_name=${encodeURIComponent('<img src=x> café')}`),
+    [],
+    'a name no registration can have is still a question with an answer'
+  )
+  const refused = await ctx.app.inject({ url: '/v1/components?component_name=', headers: ctx.user.headers })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json().errors, [{ path: '/querystring/component_name' }])
+})
+
 t.test('the service role names the organization: 400 naming the field when it does not', async t => {
   const ctx = await buildTestApp(t)
   const put = await ctx.app.inject({

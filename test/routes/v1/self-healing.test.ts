@@ -85,6 +85,28 @@ t.test('circuit breakers: a component never tripped is 404, the list filters by 
   )
 })
 
+t.test("the list narrows to one component's breaker by name: an empty list, not a 404, when it has none", async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const theirs = randomUUID()
+  await sql`insert into circuit_breakers (organization_id, component_name, state, opened_at, next_probe_at, reason) values
+    (${ctx.user.organizationId}, 'checkout', 'open', now(), now() + interval '1 minute', 'ours'),
+    (${ctx.user.organizationId}, 'search', 'closed', null, null, 'other component'),
+    (${theirs}, 'checkout', 'open', now(), now() + interval '1 minute', 'theirs')`
+  const list = async (query: string, headers = ctx.user.headers) => {
+    const res = await ctx.app.inject({ url: `/v1/circuit-breakers?${query}`, headers })
+    t.equal(res.statusCode, 200, res.body)
+    return res.json().map((b: { reason: string }) => b.reason)
+  }
+  t.same(await list('component_name=checkout'), ['ours'], "a user: their organization's only")
+  t.same(await list('component_name=never-tripped'), [], 'none recorded: an empty list')
+  t.same(await list(`component_name=checkout&organization_id=${theirs}`, ctx.service.headers), ['theirs'])
+  t.same(await list(`component_name=${encodeURIComponent('<img src=x> café')}`), [], 'any reported name')
+  const refused = await ctx.app.inject({ url: '/v1/circuit-breakers?component_name=', headers: ctx.user.headers })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json().errors, [{ path: '/querystring/component_name' }])
+})
+
 t.test('a breaker is read by any name a component reports under, not only a registrable one', async t => {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
