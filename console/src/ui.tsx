@@ -1,7 +1,7 @@
 // Small pieces every panel uses: status badges, times, notices, a sparkline, a table section.
 import type { ComponentChildren } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
-import type { CursorPages } from './hooks'
+import { useTypedFilter, type CursorPages } from './hooks'
 import type { Who } from './session'
 
 export function Badge({ value }: { value: string | null | undefined }) {
@@ -105,8 +105,8 @@ export function Sparkline({ values, label }: { values: Array<number | null>; lab
   const height = 28
   if (points.length < 2)
     return (
-      <span class="muted" aria-label={`${label}: not enough data`}>
-        –
+      <span class="spark-none muted small" title={`${label}: not enough data for a chart`}>
+        no chart yet
       </span>
     )
   const max = Math.max(...points.map(p => p.value), 1e-9)
@@ -122,14 +122,20 @@ export function Sparkline({ values, label }: { values: Array<number | null>; lab
   )
 }
 
+/**
+ * A card. `busy` while it loads what it does not have yet (see Resource.pending): "Loading…" by its
+ * title and aria-busy, so neither an empty card nor the previous filter's rows pass for the answer.
+ */
 export function Section({
   title,
   children,
-  actions
+  actions,
+  busy = false
 }: {
   title: string
   children: ComponentChildren
   actions?: ComponentChildren
+  busy?: boolean
 }) {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
   const ref = useRef<HTMLElement>(null)
@@ -146,9 +152,10 @@ export function Section({
     return () => removeEventListener('resize', measure)
   }, [])
   return (
-    <section class="card" aria-labelledby={id} ref={ref} tabIndex={scrolls ? 0 : undefined}>
+    <section class="card" aria-labelledby={id} aria-busy={busy} ref={ref} tabIndex={scrolls ? 0 : undefined}>
       <header class="card-head">
         <h2 id={id}>{title}</h2>
+        {busy && <span class="loading">Loading…</span>}
         {actions}
       </header>
       {children}
@@ -189,20 +196,24 @@ export function CursorPager({
 }
 
 /**
- * A component's exact name as a list filter, applied on change (Enter or leaving the field). What
- * is typed is kept on every keystroke: a refresh (a live event, a page arriving) re-renders the
- * field, which would otherwise wipe text not yet applied.
+ * A component's exact name as a list filter, applied once typing pauses, or at once on Enter or
+ * leaving the field. What is typed is kept on every keystroke: a refresh (a live event, a page
+ * arriving) re-renders the field, which would otherwise wipe text not yet applied.
  */
 export function ComponentNameFilter({ onApply }: { onApply: (name: string) => void }) {
   const [draft, setDraft] = useState('')
+  const filter = useTypedFilter(onApply)
   return (
     <label>
       Component
       <input
         type="search"
         value={draft}
-        onInput={event => setDraft(event.currentTarget.value)}
-        onChange={event => onApply(event.currentTarget.value.trim())}
+        onInput={event => {
+          setDraft(event.currentTarget.value)
+          filter.later(event.currentTarget.value)
+        }}
+        onChange={event => filter.now(event.currentTarget.value)}
         placeholder="exact name"
       />
     </label>

@@ -378,7 +378,7 @@ t.test('the console', async t => {
     await components.getByText(`51–100 of ${CONSOLE_VOLUME.components}`).waitFor(WAIT)
     t.equal(await rows.count(), 50, 'the next page')
     await components.getByLabel('Search').fill(componentName(777))
-    await components.getByText('1 components').waitFor(WAIT)
+    await components.getByText('1 component', { exact: true }).waitFor(WAIT)
     t.equal(await rows.count(), 1, 'the search narrows on the server')
 
     await openPanel(page, 'Anomalies')

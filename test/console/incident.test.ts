@@ -157,7 +157,7 @@ t.test('the console in an incident', async t => {
   await t.test('a control-target lookup that fails says so rather than "none registered"', async t => {
     const admin = await signedInPage(browser, baseUrl, ctx.admin.token, page => {
       // The registry's answer during a database failover; the breaker's is a real 404 (none).
-      void page.route(/\/v1\/components\/checkout/, route =>
+      void page.route(/\/v1\/components\?component_name=checkout&/, route =>
         route.fulfill({
           status: 503,
           headers: { 'content-type': 'application/problem+json', 'retry-after': '5' },

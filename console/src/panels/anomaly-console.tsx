@@ -89,7 +89,7 @@ function Detail({ id, caller, onChanged }: { id: string; caller: Who; onChanged:
   )
   const s = signal.data
   return (
-    <Section title="Signal">
+    <Section title="Signal" busy={signal.pending}>
       <Notice error={signal.error} onRetry={signal.reload} />
       {s !== undefined && (
         <>
@@ -130,12 +130,14 @@ function Detail({ id, caller, onChanged }: { id: string; caller: Who; onChanged:
             </>
           )}
           <h3>Correlated signals</h3>
+          <Notice error={correlated.error} onRetry={correlated.reload} />
+          {correlated.pending && <p class="muted">Loading…</p>}
           {correlated.data?.length === 0 && <Empty>None within the window.</Empty>}
           <ul class="feed">
             {correlated.data?.map(other => (
               <li key={other.id}>
                 <Badge value={other.severity} /> {other.anomaly_type.replace(/_/g, ' ')} on{' '}
-                {other.source_component_name ?? '–'}: {other.correlation_reason}
+                {other.source_component_name ?? '–'}: {other.correlation_reason.replace(/_/g, ' ')}
               </li>
             ))}
           </ul>
@@ -184,7 +186,7 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
   }
   return (
     <div class="split">
-      <Section title="Signals">
+      <Section title="Signals" busy={list.pending}>
         <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
           <label>
             Status
@@ -210,7 +212,13 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
           />
         </form>
         <Notice error={list.error} onRetry={list.reload} />
-        {list.data?.items.length === 0 && <Empty>No signals match.</Empty>}
+        {list.data?.items.length === 0 && (
+          <Empty>
+            {status === 'open' && severity === '' && component === ''
+              ? 'No open signals: nothing needs attention.'
+              : 'No signals match these filters.'}
+          </Empty>
+        )}
         {list.data !== undefined && list.data.items.length > 0 && (
           <table>
             <thead>

@@ -2,7 +2,7 @@
 // breaker and control targets (secrets are never returned by the API, nor shown here). A component
 // is (organization, name): when the address names the organization every call is narrowed to it,
 // so an admin never sees two organizations' components of one name mixed on one page.
-import { ApiError, api, call } from '../api'
+import { api, call } from '../api'
 import { ownerQuery, ownerUuidQuery, type Owner } from '../component-route'
 import { useResource } from '../hooks'
 import type { Who } from '../session'
@@ -11,10 +11,14 @@ import { PredictiveAlerts } from './predictive-alerts'
 
 const HOURS = 6
 
-/** A 404 means none is recorded; any other failure (503, a lost connection) must be shown as one. */
-function absent(err: unknown): null {
-  if (err instanceof ApiError && err.status === 404) return null
-  throw err
+/**
+ * The organization whose breaker and registration the page reads: the one its address names, else
+ * the caller's own (none: the platform's), as the API's single reads take it. Read through the
+ * lists filtered by name, where none is an empty list: a 404 for a component that simply has no
+ * breaker would be an error in the browser's console on most pages.
+ */
+function actingIn(owner: Owner, caller: Who): { organization_id: string } {
+  return { organization_id: owner === undefined ? (caller.organizationId ?? 'platform') : (owner ?? 'platform') }
 }
 
 // An event measured this long before it arrived (a backfill, a stalled sender) says when it came.
@@ -64,11 +68,13 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
     async () =>
       unnamed
         ? null
-        : await call(
-            api.GET('/v1/circuit-breakers/{component_name}', {
-              params: { path: { component_name: name }, query: ownerQuery(owner) }
-            })
-          ).catch(absent),
+        : ((
+            await call(
+              api.GET('/v1/circuit-breakers', {
+                params: { query: { component_name: name, ...actingIn(owner, caller) } }
+              })
+            )
+          )[0] ?? null),
     [name, owner],
     ['recovery_action']
   )
@@ -76,11 +82,11 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
     async () =>
       unnamed
         ? null
-        : await call(
-            api.GET('/v1/components/{component_name}', {
-              params: { path: { component_name: name }, query: ownerQuery(owner) }
-            })
-          ).catch(absent),
+        : ((
+            await call(
+              api.GET('/v1/components', { params: { query: { component_name: name, ...actingIn(owner, caller) } } })
+            )
+          )[0] ?? null),
     [name, owner],
     []
   )
@@ -92,7 +98,7 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
       <p>
         <a href="#/monitor">← All components</a> <Organization caller={caller} id={owner} />
       </p>
-      <Section title={`${name}: last ${HOURS} hours`}>
+      <Section title={`${name}: last ${HOURS} hours`} busy={trends.pending}>
         <Notice error={trends.error} onRetry={trends.reload} />
         <dl class="charts">
           {(
@@ -107,6 +113,7 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
             <div key={label}>
               <dt>{label}</dt>
               <dd>
+                <strong>{num(values.filter(value => value !== null).pop(), 1)}</strong>
                 <Sparkline values={[...values]} label={label} />
               </dd>
             </div>
@@ -114,9 +121,9 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
         </dl>
       </Section>
       <PredictiveAlerts caller={caller} component={{ name, owner }} />
-      <Section title="Signals">
-        <Notice error={signals.error} />
-        {signals.data?.items.length === 0 && <Empty>No signals.</Empty>}
+      <Section title="Signals" busy={signals.pending}>
+        <Notice error={signals.error} onRetry={signals.reload} />
+        {signals.data?.items.length === 0 && <Empty>No signals for this component.</Empty>}
         <ul class="feed">
           {signals.data?.items.map(signal => (
             <li key={signal.id}>
@@ -126,8 +133,8 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
           ))}
         </ul>
       </Section>
-      <Section title="Actions">
-        <Notice error={actions.error} />
+      <Section title="Actions" busy={actions.pending}>
+        <Notice error={actions.error} onRetry={actions.reload} />
         {actions.data?.items.length === 0 && <Empty>No actions.</Empty>}
         <ul class="feed">
           {actions.data?.items.map(action => (
@@ -138,13 +145,13 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
           ))}
         </ul>
       </Section>
-      <Section title="Circuit breaker and control targets">
+      <Section title="Circuit breaker and control targets" busy={breaker.pending || targets.pending}>
         <Notice
           error={breaker.error ?? targets.error}
           onRetry={breaker.error === null ? targets.reload : breaker.reload}
         />
         {breaker.data === undefined ? null : breaker.data === null ? (
-          <Empty>No breaker recorded.</Empty>
+          <Empty>No breaker recorded. It never opened, so it is closed.</Empty>
         ) : (
           <p>
             Breaker <Badge value={breaker.data.state} />, tripped {breaker.data.trip_count} times
@@ -172,9 +179,9 @@ export function ComponentPage({ name, owner, caller }: { name: string; owner: Ow
           </dl>
         )}
       </Section>
-      <Section title="Recent events">
-        <Notice error={events.error} />
-        {events.data?.items.length === 0 && <Empty>No events.</Empty>}
+      <Section title="Recent events" busy={events.pending}>
+        <Notice error={events.error} onRetry={events.reload} />
+        {events.data?.items.length === 0 && <Empty>No events reported.</Empty>}
         {events.data !== undefined && events.data.items.length > 0 && (
           <table>
             <thead>

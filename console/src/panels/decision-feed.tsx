@@ -11,7 +11,7 @@ export function DecisionFeed({ title, limit }: { title: string; limit: number })
     ['anomaly', 'recovery_action', 'healing_mode', 'escalation']
   )
   return (
-    <Section title={title}>
+    <Section title={title} busy={decisions.pending}>
       <Notice error={decisions.error} onRetry={decisions.reload} />
       {decisions.data?.items.length === 0 && <Empty>No decisions recorded yet.</Empty>}
       <ul class="feed">

@@ -30,7 +30,7 @@ export function PredictiveAlerts({ caller, component }: { caller: Who; component
     (a, b) => Date.parse(a.forecast_target_time ?? '9999') - Date.parse(b.forecast_target_time ?? '9999')
   )
   return (
-    <Section title="Forecasts">
+    <Section title="Forecasts" busy={alerts.pending}>
       <Notice error={alerts.error} onRetry={alerts.reload} />
       {alerts.data !== undefined && items.length === 0 && <Empty>No resource is forecast to run out.</Empty>}
       <ul class="feed">

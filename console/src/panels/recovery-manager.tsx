@@ -47,7 +47,7 @@ function ModeSwitch({ caller }: { caller: Who }) {
   const { busy, error, act } = useAct(mode.reload)
   const current = mode.data?.mode
   return (
-    <Section title="Healing mode">
+    <Section title="Healing mode" busy={mode.pending}>
       <Notice error={mode.error ?? error} onRetry={mode.reload} />
       {mode.data !== undefined && (
         <p>
@@ -109,7 +109,7 @@ function Pending({ caller }: { caller: Who }) {
       )
     })
   return (
-    <Section title="Waiting for approval">
+    <Section title="Waiting for approval" busy={pending.pending}>
       <Notice error={pending.error ?? error} onRetry={pending.reload} />
       {pending.data?.items.length === 0 && <Empty>Nothing waits for approval.</Empty>}
       <ul class="feed">
@@ -166,7 +166,7 @@ function Timeline({ caller }: { caller: Who }) {
   )
   const { busy, error, act } = useAct(actions.reload)
   return (
-    <Section title="Actions">
+    <Section title="Actions" busy={actions.pending}>
       <Notice error={actions.error ?? error} onRetry={actions.reload} />
       {actions.data?.items.length === 0 && <Empty>No actions yet.</Empty>}
       <ol class="timeline">
@@ -220,7 +220,7 @@ function Escalations() {
     ['escalation']
   )
   return (
-    <Section title="Escalations">
+    <Section title="Escalations" busy={escalations.pending}>
       <Notice error={escalations.error} onRetry={escalations.reload} />
       {escalations.data?.items.length === 0 && <Empty>No escalations.</Empty>}
       <ul class="feed">

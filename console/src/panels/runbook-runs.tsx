@@ -48,7 +48,7 @@ function RunDetail({ id }: { id: string }) {
   )
   const data = run.data
   return (
-    <Section title="Run steps">
+    <Section title="Run steps" busy={run.pending}>
       <Notice error={run.error} onRetry={run.reload} />
       {data !== undefined && (
         <>
@@ -130,7 +130,7 @@ export function RunbookRuns() {
   const items = list.data?.items ?? []
   return (
     <>
-      <Section title="Runbook runs">
+      <Section title="Runbook runs" busy={list.pending}>
         <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
           <label>
             Status

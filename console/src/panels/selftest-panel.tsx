@@ -42,12 +42,19 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
   }
   const series = (name: string, pick: 'pass_rate' | 'avg_health_score') =>
     (trends.data ?? []).filter(trend => trend.test_name === name).map(trend => trend[pick])
+  // The period's pass rate, each bucket weighed by its runs: a chart alone says nothing until it has two buckets.
+  const passRate = (name: string): number | null => {
+    const buckets = (trends.data ?? []).filter(trend => trend.test_name === name && trend.pass_rate !== null)
+    const runs = buckets.reduce((sum, trend) => sum + trend.run_count, 0)
+    return runs === 0 ? null : buckets.reduce((sum, trend) => sum + (trend.pass_rate ?? 0) * trend.run_count, 0) / runs
+  }
   const canRun = caller.kind === 'admin'
 
   return (
     <div class="panel-grid">
       <Section
         title="Catalog"
+        busy={catalog.pending || trends.pending}
         actions={
           canRun && (
             <button type="button" disabled={running !== null} onClick={() => run(undefined, 'all')}>
@@ -56,7 +63,13 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
           )
         }
       >
-        <Notice error={catalog.error ?? error} onRetry={catalog.reload} />
+        <Notice
+          error={catalog.error ?? trends.error ?? error}
+          onRetry={() => {
+            catalog.reload()
+            trends.reload()
+          }}
+        />
         {catalog.data?.length === 0 && <Empty>No self-tests registered.</Empty>}
         {catalog.data !== undefined && catalog.data.length > 0 && (
           <table>
@@ -78,7 +91,7 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
                     <div class="muted small">{test.test_description ?? test.test_category}</div>
                   </th>
                   <td>
-                    <code>{test.schedule ?? 'on demand'}</code>
+                    <code class="nowrap">{test.schedule ?? 'on demand'}</code>
                   </td>
                   <td>
                     {test.last_result === null ? (
@@ -92,6 +105,7 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
                     )}
                   </td>
                   <td>
+                    {num(passRate(test.test_name), 0, ' %')}
                     <Sparkline values={series(test.test_name, 'pass_rate')} label={`${test.test_name} pass rate`} />
                   </td>
                   <td>
@@ -119,7 +133,7 @@ export function SelfTestPanel({ caller }: { caller: Who }) {
           </table>
         )}
       </Section>
-      <Section title="Regressions against baselines">
+      <Section title="Regressions against baselines" busy={regressions.pending}>
         <Notice error={regressions.error} onRetry={regressions.reload} />
         {regressions.data?.items.length === 0 && <Empty>No regressions recorded.</Empty>}
         <ul class="feed">

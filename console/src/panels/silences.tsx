@@ -77,9 +77,11 @@ function SilenceTable({
   }
   const items = list.data?.items ?? []
   return (
-    <Section title={title}>
+    <Section title={title} busy={list.pending}>
       <Notice error={list.error ?? error} onRetry={list.reload} />
-      {list.data !== undefined && items.length === 0 && <Empty>No {state} silences.</Empty>}
+      {list.data !== undefined && items.length === 0 && (
+        <Empty>{component === '' ? `No ${state} silences.` : `No ${state} silences for ${component}.`}</Empty>
+      )}
       {items.length > 0 && (
         <table>
           <thead>

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks'
 import { api, call } from '../api'
 import { componentHref } from '../component-route'
-import { useResource } from '../hooks'
+import { useResource, useTypedFilter } from '../hooks'
 import type { Who } from '../session'
 import { Badge, Empty, Notice, Organization, Section, Sparkline, When, num } from '../ui'
 import { DecisionFeed } from './decision-feed'
@@ -18,7 +18,13 @@ const STATUSES = ['', 'critical', 'unhealthy', 'degraded', 'healthy', 'unknown']
 const sinceHours = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString()
 
 export function SystemMonitor({ caller }: { caller: Who }) {
+  // What is typed, and the search applied once typing pauses: one request for a word, not one a key.
+  const [draft, setDraft] = useState('')
   const [search, setSearch] = useState('')
+  const typed = useTypedFilter(value => {
+    setSearch(value)
+    setOffset(0)
+  })
   const [status, setStatus] = useState('')
   const [offset, setOffset] = useState(0)
   const page = useResource(
@@ -42,17 +48,24 @@ export function SystemMonitor({ caller }: { caller: Who }) {
   )
   return (
     <div class="panel-grid">
-      <Section title={`Components, last ${HOURS} hours`}>
-        <form class="filters" role="search" onSubmit={event => event.preventDefault()}>
+      <Section title={`Components, last ${HOURS} hours`} busy={page.pending}>
+        <form
+          class="filters"
+          role="search"
+          onSubmit={event => {
+            event.preventDefault()
+            typed.now(draft)
+          }}
+        >
           <label>
             Search
             <input
               type="search"
-              value={search}
+              value={draft}
               placeholder="component name"
               onInput={event => {
-                setSearch(event.currentTarget.value)
-                setOffset(0)
+                setDraft(event.currentTarget.value)
+                typed.later(event.currentTarget.value)
               }}
             />
           </label>
@@ -71,12 +84,18 @@ export function SystemMonitor({ caller }: { caller: Who }) {
             </select>
           </label>
           <span class="muted" aria-live="polite">
-            {page.data === undefined ? 'loading…' : `${page.data.total} components`}
+            {page.data === undefined || page.pending
+              ? ''
+              : `${page.data.total} ${page.data.total === 1 ? 'component' : 'components'}`}
           </span>
         </form>
         <Notice error={page.error} onRetry={page.reload} />
         {page.data !== undefined && page.data.items.length === 0 && (
-          <Empty>No component reported health in this period.</Empty>
+          <Empty>
+            {search === '' && status === ''
+              ? `No component reported health in the last ${HOURS} hours.`
+              : 'No component matches the search and status.'}
+          </Empty>
         )}
         {page.data !== undefined && page.data.items.length > 0 && (
           <table>
