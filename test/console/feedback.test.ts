@@ -229,4 +229,27 @@ t.test('the console as an SRE watches it work', async t => {
     t.same(anomalies, ['checkout'], 'the component filter applies once typing pauses, without Enter')
     await page.close()
   })
+
+  await t.test(
+    "at 375 px an admin's self-tests read: names keep their width, Run now its label, pass rates show",
+    async t => {
+      await ctx.app.inject({ method: 'POST', url: '/v1/selftests/run', headers: ctx.service.headers, payload: {} })
+      const page = await signedInPage(browser, baseUrl, ctx.admin.token)
+      await page.setViewportSize({ width: 375, height: 800 })
+      await page.getByRole('link', { name: 'Self-tests' }).click()
+      const catalog = page.getByRole('region', { name: 'Catalog' })
+      const row = catalog.getByRole('row', { name: /database_connectivity/ })
+      await row.getByText('passed').waitFor(WAIT)
+      t.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 375, 'nothing wider than the screen')
+      const widths = await catalog.locator('tbody th').evaluateAll(cells => cells.map(cell => cell.clientWidth))
+      t.ok(widths.length > 0 && widths.every(width => width >= 120), `every test's name keeps its width: ${widths}`)
+      const hidden = await catalog
+        .locator('button .sr-only')
+        .evaluateAll(spans => spans.map(span => span.getBoundingClientRect().width))
+      t.ok(hidden.length > 0 && hidden.every(width => width <= 1), '"Run now" names its test to screen readers only')
+      await row.getByRole('cell', { name: /^\d+ % no chart yet$/ }).waitFor(WAIT)
+      t.same(await axeProblems(page), [], 'axe-core')
+      await page.close()
+    }
+  )
 })
