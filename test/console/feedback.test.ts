@@ -3,7 +3,7 @@
 // request, no response of 400 or more, no error: not even for the favicon or a component without
 // a breaker); a card loading what it does not have yet says "Loading…" (aria-busy) until the answer
 // replaces it, and a failed load offers Retry; a typed search sends one request per word, not one
-// per key.
+// per key; at a phone's width an admin's self-tests stay readable.
 import t from 'tap'
 import type { Page, Route } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
