@@ -126,6 +126,22 @@ export function Sparkline({ values, label }: { values: Array<number | null>; lab
  * A card. `busy` while it loads what it does not have yet (see Resource.pending): "Loading…" by its
  * title and aria-busy, so neither an empty card nor the previous filter's rows pass for the answer.
  */
+const sectionId = (title: string) => `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
+
+/**
+ * Brings a card's title into view when it is off screen: a phone stacks a signal's or run's detail
+ * under the list, and a long list scrolls the detail beside it away, so choosing a row would
+ * otherwise show nothing happening.
+ */
+export function reveal(title: string): void {
+  requestAnimationFrame(() => {
+    const heading = document.getElementById(sectionId(title))
+    if (heading === null) return
+    const { top, bottom } = heading.getBoundingClientRect()
+    if (top < 0 || bottom > innerHeight) heading.closest('section')?.scrollIntoView({ block: 'start' })
+  })
+}
+
 export function Section({
   title,
   children,
@@ -137,7 +153,7 @@ export function Section({
   actions?: ComponentChildren
   busy?: boolean
 }) {
-  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
+  const id = sectionId(title)
   const ref = useRef<HTMLElement>(null)
   const [scrolls, setScrolls] = useState(false)
   // A card whose table is wider than the screen scrolls sideways: it then takes the focus, so

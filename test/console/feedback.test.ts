@@ -3,7 +3,8 @@
 // request, no response of 400 or more, no error: not even for the favicon or a component without
 // a breaker); a card loading what it does not have yet says "Loading…" (aria-busy) until the answer
 // replaces it, and a failed load offers Retry; a typed search sends one request per word, not one
-// per key; at a phone's width an admin's self-tests stay readable.
+// per key; at a phone's width an admin's self-tests stay readable and a chosen signal's detail comes
+// into view.
 import t from 'tap'
 import type { Page, Route } from 'playwright-core'
 import { buildTestApp } from '../helpers/app.js'
@@ -231,7 +232,7 @@ t.test('the console as an SRE watches it work', async t => {
   })
 
   await t.test(
-    "at 375 px an admin's self-tests read: names keep their width, Run now its label, pass rates show",
+    'at 375 px: self-tests keep their names, Run now its label, pass rates; a chosen signal comes into view',
     async t => {
       await ctx.app.inject({ method: 'POST', url: '/v1/selftests/run', headers: ctx.service.headers, payload: {} })
       const page = await signedInPage(browser, baseUrl, ctx.admin.token)
@@ -249,6 +250,15 @@ t.test('the console as an SRE watches it work', async t => {
       t.ok(hidden.length > 0 && hidden.every(width => width <= 1), '"Run now" names its test to screen readers only')
       await row.getByRole('cell', { name: /^\d+ % no chart yet$/ }).waitFor(WAIT)
       t.same(await axeProblems(page), [], 'axe-core')
+
+      // A phone stacks the detail under the list: choosing a signal brings it into view.
+      await page.setViewportSize({ width: 375, height: 600 })
+      await page.getByRole('link', { name: 'Anomalies' }).click()
+      await page.getByRole('button', { name: /latency spike · checkout/ }).click()
+      const detail = page.getByRole('region', { name: 'Signal', exact: true })
+      await detail.getByText('Baseline → observed').waitFor(WAIT)
+      const box = await detail.getByRole('heading', { name: 'Signal', exact: true }).boundingBox()
+      t.ok(box !== null && box.y >= 0 && box.y + box.height <= 600, `the detail's title is on screen (${box?.y})`)
       await page.close()
     }
   )

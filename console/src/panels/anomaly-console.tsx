@@ -7,7 +7,7 @@ import { ApiError, api, call, type components } from '../api'
 import { componentHref } from '../component-route'
 import { useCursorPages, useResource } from '../hooks'
 import type { Who } from '../session'
-import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Organization, Section, When, num } from '../ui'
+import { Badge, ComponentNameFilter, CursorPager, Empty, Notice, Organization, Section, When, num, reveal } from '../ui'
 import { SilenceForm } from './silence-form'
 
 type Anomaly = components['schemas']['Anomaly']
@@ -238,7 +238,10 @@ export function AnomalyConsole({ caller }: { caller: Who }) {
                       type="button"
                       class="link"
                       aria-pressed={signal.id === selected}
-                      onClick={() => setSelected(signal.id)}
+                      onClick={() => {
+                        setSelected(signal.id)
+                        reveal('Signal')
+                      }}
                     >
                       {signal.anomaly_type.replace(/_/g, ' ')} · {signal.source_component_name ?? '–'}
                     </button>

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks'
 import { api, call, type components } from '../api'
 import { useCursorPages, useResource } from '../hooks'
-import { Badge, CursorPager, Empty, Notice, Section, When } from '../ui'
+import { Badge, CursorPager, Empty, Notice, Section, When, reveal } from '../ui'
 
 type Run = components['schemas']['RunbookRun']
 type Step = components['schemas']['RunbookRunDetail']['steps'][number]
@@ -172,7 +172,10 @@ export function RunbookRuns() {
                       type="button"
                       class="link"
                       aria-pressed={run.id === selected}
-                      onClick={() => setSelected(run.id)}
+                      onClick={() => {
+                        setSelected(run.id)
+                        reveal('Run steps')
+                      }}
                     >
                       {runLabel(run)}
                     </button>
