@@ -77,8 +77,9 @@ export function Organization({ caller, id }: { caller: Who; id: string | null | 
   )
 }
 
+/** A number with its unit, held together by a no-break space: a narrow cell never leaves "%" alone on a line. */
 export function num(value: number | null | undefined, digits = 1, unit = ''): string {
-  return value === null || value === undefined ? '–' : `${value.toFixed(digits)}${unit}`
+  return value === null || value === undefined ? '–' : `${value.toFixed(digits)}${unit.replace(/^ /, '\u00a0')}`
 }
 
 export function Notice({ error, onRetry }: { error: string | null; onRetry?: () => void }) {
