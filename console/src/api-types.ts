@@ -8599,7 +8599,10 @@ export interface operations {
             query?: {
                 /** @description Only breakers in this state */
                 state?: "closed" | "open" | "half_open";
-                /** @example orchestrate-flow */
+                /**
+                 * @description The name the component reports under
+                 * @example orchestrate-flow
+                 */
                 component_name?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
@@ -10420,7 +10423,10 @@ export interface operations {
             query?: {
                 /** @description Only components of this type */
                 component_type?: string;
-                /** @example orchestrate-flow */
+                /**
+                 * @description The name the component reports under
+                 * @example orchestrate-flow
+                 */
                 component_name?: string;
                 /** @description The organization (a UUID, or `platform` for the platform's own components). Users and admins default to their token's organization; the service role must name it for one component */
                 organization_id?: string;
