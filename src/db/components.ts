@@ -1,7 +1,7 @@
 // Queries on the component registry. Reads name their columns: the webhook secret is only
 // ever read by the service role, for the executors.
 import type { Tx } from './client.js'
-import { sameOrganization, type ComponentKey } from './organization-key.js'
+import { lockOrganizationRows, sameOrganization, type ComponentKey } from './organization-key.js'
 import type { ComponentInputBody, ComponentRow } from '../schemas/components.js'
 
 // Everything but webhook_secret, which only the service role may read.
@@ -65,7 +65,7 @@ export async function upsertComponent(
  * cannot both pass a limit. Replacing a registration adds no component.
  */
 export async function lockAndCountOtherComponents(tx: Tx, key: ComponentKey): Promise<number> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`components:${key.organizationId ?? 'platform'}`}, 0))`
+  await lockOrganizationRows(tx, 'components', key.organizationId)
   const [row] = await tx<Array<{ n: number }>>`
     select count(*)::int as n from components
     where ${sameOrganization(tx, 'organization_id', key.organizationId)} and component_name <> ${key.componentName}`

@@ -1,6 +1,7 @@
 // Organization ingest keys: created, listed without their hash, revoked, and found by hash when
 // an integration request presents one.
 import type { Tx } from './client.js'
+import { lockOrganizationRows } from './organization-key.js'
 
 export interface IngestKeyRow {
   id: string
@@ -33,7 +34,7 @@ export async function insertIngestKey(tx: Tx, key: NewIngestKey): Promise<Ingest
  * until the transaction ends, so two creates at once cannot both pass a limit.
  */
 export async function lockAndCountLiveIngestKeys(tx: Tx, organizationId: string): Promise<number> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`ingest_keys:${organizationId}`}, 0))`
+  await lockOrganizationRows(tx, 'ingest_keys', organizationId)
   const [row] = await tx<Array<{ n: number }>>`
     select count(*)::int as n from ingest_keys where organization_id = ${organizationId} and revoked_at is null`
   return row?.n ?? 0

@@ -2,6 +2,7 @@
 // read (the grants leave it out for users and admins); only the service's own dispatcher and
 // channel updates, as the service role, read it.
 import type { Tx } from './client.js'
+import { lockOrganizationRows } from './organization-key.js'
 
 export const CHANNEL_KINDS = ['slack', 'webhook', 'pagerduty'] as const
 export type ChannelKind = (typeof CHANNEL_KINDS)[number]
@@ -53,7 +54,7 @@ export async function insertChannel(tx: Tx, channel: NewChannel): Promise<Channe
  * so two creations at once cannot both pass a limit on the count.
  */
 export async function lockAndCountChannels(tx: Tx, organizationId: string): Promise<number> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`notification_channels:${organizationId}`}, 0))`
+  await lockOrganizationRows(tx, 'notification_channels', organizationId)
   const [row] = await tx<Array<{ n: number }>>`
     select count(*)::int as n from notification_channels where organization_id = ${organizationId}`
   return row?.n ?? 0

@@ -13,3 +13,11 @@ export interface ComponentKey {
 export function sameOrganization(tx: Tx, column: string, organizationId: string | null) {
   return tx`core314.organization_key(${tx(column)}) = core314.organization_key(${organizationId}::uuid)`
 }
+
+/**
+ * Holds one organization's lock on `table` until the transaction ends: creations that count the
+ * organization's rows against a limit take it first, so two at once cannot both pass.
+ */
+export async function lockOrganizationRows(tx: Tx, table: string, organizationId: string | null): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${`${table}:${organizationId ?? 'platform'}`}, 0))`
+}

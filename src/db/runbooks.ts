@@ -3,6 +3,7 @@
 // at theirs). The version is chosen under a lock on the name, so two writers never take one twice.
 import type { Tx } from './client.js'
 import type { RunbookDocumentValue, RunbookRow } from '../schemas/runbooks.js'
+import { lockOrganizationRows } from './organization-key.js'
 
 export async function insertRunbookVersion(
   tx: Tx,
@@ -25,7 +26,7 @@ export async function insertRunbookVersion(
  * pass a limit. A new version of an enabled name adds no name.
  */
 export async function lockAndCountOtherEnabledRunbooks(tx: Tx, organizationId: string, name: string): Promise<number> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`runbooks:${organizationId}`}, 0))`
+  await lockOrganizationRows(tx, 'runbooks', organizationId)
   const [row] = await tx<Array<{ n: number }>>`
     select count(distinct name)::int as n from runbooks
     where organization_id = ${organizationId} and enabled and name <> ${name}`

@@ -4,6 +4,7 @@
 import type { Tx } from './client.js'
 import type { Cursor } from './pagination.js'
 import type { MatcherInput, RecurrenceInput, SilenceView } from '../schemas/silences.js'
+import { lockOrganizationRows } from './organization-key.js'
 
 export type SilenceRow = SilenceView
 export type SilenceState = SilenceView['state']
@@ -45,7 +46,7 @@ export async function insertSilence(tx: Tx, silence: NewSilence): Promise<Silenc
  * pass a limit.
  */
 export async function lockAndCountUnendedSilences(tx: Tx, organizationId: string): Promise<number> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`silences:${organizationId}`}, 0))`
+  await lockOrganizationRows(tx, 'silences', organizationId)
   const [row] = await tx<Array<{ n: number }>>`
     select count(*)::int as n from silences where organization_id = ${organizationId} and ends_at > now()`
   return row?.n ?? 0

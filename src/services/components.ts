@@ -23,9 +23,10 @@ import { targetPolicy } from '../lib/address-policy.js'
 import { targetProblems, type TargetRules } from './targets/target-rules.js'
 
 // GET /v1/components answers with the whole registry of an organization, and there is no way to
-// unregister: without a bound, one organization's admin could register names until every read
-// of its registry is megabytes. A thousand components with control targets is far beyond a
-// team's services; replacing a registration does not count again.
+// unregister: without a bound, one organization's admin could register names until a read of its
+// registry is unbounded. Ten thousand components with control targets is far beyond a platform's
+// services, and with no delete a lower limit could trap a real one; a replaced registration does
+// not count again.
 export const MAX_COMPONENTS_PER_ORGANIZATION = 10_000
 
 export interface RegistrationRules extends TargetRules {
