@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, createAsService } from '../helpers/app.js'
 import { launchBrowser, signedInPage } from '../helpers/browser.js'
 
 const WAIT = { timeout: 30_000 }
@@ -29,10 +29,7 @@ function watchCalls(page: Page): URL[] {
 t.test("an admin's console keeps two organizations' same-named components apart", async t => {
   const ctx = await buildTestApp(t)
   const baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  const post = async (url: string, payload: object) => {
-    const res = await ctx.app.inject({ method: 'POST', url, headers: ctx.service.headers, payload })
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-  }
+  const post = async (url: string, payload: object) => await createAsService(ctx, url, payload)
   // A is the admin's and the member's organization; the member's own rows are theirs.
   const organizations = [
     { id: ctx.admin.organizationId, user: ctx.user.id, label: 'A', anomaly: 'latency_spike', shown: 'latency spike' },

@@ -7,7 +7,7 @@
 // into view.
 import t from 'tap'
 import type { Locator, Page, Route } from 'playwright-core'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, createAsService } from '../helpers/app.js'
 import { axeProblems, launchBrowser, signedInPage } from '../helpers/browser.js'
 
 const WAIT = { timeout: 30_000 }
@@ -48,11 +48,7 @@ function hold(): { route: (route: Route) => Promise<void>; release: () => void; 
 t.test('the console as an SRE watches it work', async t => {
   const ctx = await buildTestApp(t)
   const baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  const post = async (url: string, payload: object) => {
-    const res = await ctx.app.inject({ method: 'POST', url, headers: ctx.service.headers, payload })
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-    return res.json() as { id: string }
-  }
+  const post = async (url: string, payload: object) => await createAsService(ctx, url, payload)
   const organizationId = ctx.admin.organizationId
   const components = ['checkout', 'search', 'ledger-db']
   await post('/v1/health-events/batch', {

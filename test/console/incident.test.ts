@@ -7,7 +7,7 @@
 // passes axe-core.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, createAsService } from '../helpers/app.js'
 import { axeProblems, launchBrowser, signedInPage } from '../helpers/browser.js'
 
 const WAIT = { timeout: 30_000 }
@@ -27,11 +27,7 @@ const LONG = `ledger-${'x'.repeat(190)}`
 t.test('the console in an incident', async t => {
   const ctx = await buildTestApp(t)
   const baseUrl = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
-  const api = async (url: string, payload: object) => {
-    const res = await ctx.app.inject({ method: 'POST', url, headers: ctx.service.headers, payload })
-    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
+  const api = async (url: string, payload: object) => await createAsService(ctx, url, payload)
   const event = (name: string, status: string) => ({
     component_type: 'edge_function',
     component_name: name,

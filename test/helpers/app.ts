@@ -112,3 +112,10 @@ export async function createIngestKey(ctx: TestApp, name: string): Promise<strin
   })
   return created.json().key as string
 }
+
+/** POSTs as the service role what a test arranges, and fails the test's set-up unless it is created (201). */
+export async function createAsService(ctx: TestApp, url: string, payload: object): Promise<unknown> {
+  const res = await ctx.app.inject({ method: 'POST', url, headers: ctx.service.headers, payload })
+  if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
