@@ -56,6 +56,7 @@ const CATALOGUE = {
   DatabaseUnavailable: ['DATABASE_UNAVAILABLE', 503],
   OtlpBusy: ['OTLP_BUSY', 503],
   ConsoleNotBuilt: ['CONSOLE_NOT_BUILT', 503],
+  ServiceDraining: ['SERVICE_DRAINING', 503],
   MetricsUnavailable: ['METRICS_UNAVAILABLE', 503]
 } as const
 

@@ -1253,7 +1253,7 @@ export interface paths {
         };
         /**
          * Live changes, as server-sent events
-         * @description Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data `{ topic, id, op }` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains and when the caller's token expires (reconnect, with a fresh token).
+         * @description Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data `{ topic, id, op }` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (one asked for then gets 503 SERVICE_DRAINING) and when the caller's token expires (reconnect, with a fresh token).
          */
         get: operations["streamEvents"];
         put?: never;

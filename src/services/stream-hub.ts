@@ -61,6 +61,7 @@ export function createStreamHub({ db, maxPerCaller, log }: StreamHubOptions): St
   const perCaller = new Map<string, number>()
   let listening: Promise<() => Promise<void>> | null = null
   let pruner: NodeJS.Timeout | undefined
+  let closed = false
 
   async function visible(caller: Identity, event: StreamEvent): Promise<boolean> {
     // Admins and the service role read every row (docs/tenancy.md); members only theirs.
@@ -121,6 +122,7 @@ export function createStreamHub({ db, maxPerCaller, log }: StreamHubOptions): St
 
   return {
     async open(caller, lastEventId, sink) {
+      if (closed) throw new errors.ServiceDraining('this instance is draining; reconnect to another')
       const key = callerKey(caller)
       const held = perCaller.get(key) ?? 0
       if (held >= maxPerCaller)
@@ -134,6 +136,8 @@ export function createStreamHub({ db, maxPerCaller, log }: StreamHubOptions): St
         release(subscriber)
         throw err
       }
+      // close() ran while this one waited for the LISTEN: it has ended the stream already.
+      if (closed) return () => {}
       link(subscriber, async () => {
         if (lastEventId !== null)
           for (const event of await streamEventsAfter(db.sql, lastEventId, REPLAY_LIMIT)) queue(subscriber, event)
@@ -146,6 +150,7 @@ export function createStreamHub({ db, maxPerCaller, log }: StreamHubOptions): St
       }
     },
     async close() {
+      closed = true
       clearInterval(pruner)
       for (const subscriber of [...subscribers]) if (release(subscriber)) subscriber.sink.end()
       const unlisten = listening

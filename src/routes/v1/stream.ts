@@ -3,6 +3,7 @@
 // polling. Each event says what changed, not its content: the client reads the row through
 // the API, as the caller. Resumes after Last-Event-ID; a comment line every
 // STREAM_HEARTBEAT_SECONDS keeps idle proxies from closing it.
+import { finished } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
@@ -66,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         operationId: 'streamEvents',
         tags: ['stream'],
         summary: 'Live changes, as server-sent events',
-        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains and when the caller's token expires (reconnect, with a fresh token).`,
+        description: `Every caller; each sees only changes to rows it may read (a member: their own). An event's name is its topic (anomaly, recovery_action, selftest, escalation, healing_mode, predictive_alert), its data \`{ topic, id, op }\` (the row's id, null for the healing mode; op insert or update), its id increasing across instances. Send the last id seen as Last-Event-ID to receive what was missed (up to an hour back). At most STREAM_MAX_PER_CALLER open streams per caller per instance (429 past it); a comment line every STREAM_HEARTBEAT_SECONDS; the stream ends when the instance drains (one asked for then gets 503 SERVICE_DRAINING) and when the caller's token expires (reconnect, with a fresh token).`,
         headers: Type.Object({
           'last-event-id': Type.Optional(
             Type.String({ pattern: '^[0-9]{1,15}$', description: 'The id of the last event received' })
@@ -115,7 +116,10 @@ const routes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
       // Ended when the token expires: the client reconnects, and its stale token earns a 401.
       const expiry = untilExpiry(caller.claims)
       const expire = expiry === null ? undefined : setTimeout(() => raw.end(), expiry)
-      raw.on('close', () => {
+      // finished, not on('close'): the stream may have ended while it opened (the caller left, or
+      // the instance began draining), and a listener added after its close would never run,
+      // leaving the timers to hold the process open and the caller's slot taken.
+      finished(raw, () => {
         clearInterval(heartbeat)
         clearTimeout(expire)
         close()

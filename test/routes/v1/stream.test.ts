@@ -148,3 +148,41 @@ t.test("a stream ends when its caller's token expires, and names nothing after",
   const again = await fetch(`${url}/v1/stream`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(again.status, 401, 'reconnecting with the expired token is refused')
 })
+
+// Timers that keep the process alive (process.getActiveResourcesInfo lists only those).
+const liveTimers = () => process.getActiveResourcesInfo().filter(resource => resource === 'Timeout').length
+
+t.test('a stream the instance ends while it opens leaves no timer behind to hold the process open', async t => {
+  const ctx = await buildTestApp(t)
+  const { app, url } = await listening(t, ctx)
+  const before = liveTimers()
+  // The drain as it happens at shutdown, landing while the stream waits for the instance's LISTEN.
+  const open = app.stream.open.bind(app.stream)
+  let closed: Promise<void> | undefined
+  app.stream.open = async (...args) => {
+    const opening = open(...args)
+    closed = app.close()
+    return await opening
+  }
+  const stream = await openStream(url, ctx.user.token)
+  t.equal(stream.status, 200)
+  await stream.ended
+  t.pass('the stream ended')
+  await closed
+  // Other timers come and go (the test's own database pool); the stream's would stay.
+  for (let tries = 0; liveTimers() > before && tries < 40; tries++)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  t.ok(liveTimers() <= before, 'no heartbeat or token-expiry timer outlives it')
+})
+
+t.test('once its streams are ended for the drain, a new one is refused with 503 SERVICE_DRAINING', async t => {
+  const ctx = await buildTestApp(t)
+  const { app, url } = await listening(t, ctx)
+  const first = await openStream(url, ctx.user.token)
+  t.equal(first.status, 200)
+  await app.stream.close()
+  await first.ended
+  const refused = await fetch(`${url}/v1/stream`, { headers: ctx.user.headers })
+  t.equal(refused.status, 503)
+  t.match(await refused.json(), { code: 'SERVICE_DRAINING' })
+})
