@@ -40,9 +40,12 @@ function useRoute(): string[] {
   useEffect(() => {
     const changed = () => {
       takeTokenFromFragment()
-      setRoute(read())
+      const next = read()
+      setRoute(current => (current.join('/') === next.join('/') ? current : next))
     }
     addEventListener('hashchange', changed)
+    // The listener starts after the first render: a hash that changed before it would be missed.
+    changed()
     return () => removeEventListener('hashchange', changed)
   }, [])
   return route
