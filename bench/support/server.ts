@@ -43,15 +43,24 @@ export interface StartOptions {
   script?: string
 }
 
+const START_WORDS = (
+  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
+).scripts.start.split(/\s+/)
+
 /**
  * The V8 flags `npm start` gives node (package.json's start script, which the Dockerfile repeats):
- * the heap limit above all, which decides how far RSS rises between full collections.
+ * the heap limit and initial old space, which decide how far and how soon RSS rises.
  */
-export const SERVICE_NODE_FLAGS: string[] = (
-  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .filter(word => word.startsWith('--') && word !== '--enable-source-maps')
+export const SERVICE_NODE_FLAGS: string[] = START_WORDS.filter(
+  word => word.startsWith('--') && word !== '--enable-source-maps'
+)
+
+/** The environment `npm start` sets for node (`env NAME=value` in the script): the malloc arena cap. */
+export const SERVICE_ENV: Record<string, string> = Object.fromEntries(
+  START_WORDS.slice(0, START_WORDS.indexOf('node'))
+    .filter(word => /^[A-Z_]+=/.test(word))
+    .map(word => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)])
+)
 
 const KEPT_ERROR_LINES = 50
 const LISTEN_TIMEOUT_MS = 60_000
@@ -128,7 +137,7 @@ export async function startServer(
   mkdirSync(path.dirname(logFile), { recursive: true })
   const direct = options.logStraightToFile === true ? openSync(logFile, 'w') : undefined
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), ...entry], {
-    env: { ...inherited, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
+    env: { ...inherited, ...SERVICE_ENV, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', direct ?? 'pipe', direct ?? 'pipe']
   })
   // The child holds its own copy of the descriptor.

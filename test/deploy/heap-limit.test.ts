@@ -3,11 +3,12 @@
 // 16 GB or more sizes the heap at 4 GB, and with an old generation of 2 GB or more it lets the
 // heap grow to four times what is live before a full collection (its heap controller's largest
 // growing factor): a soak saw RSS climb 242 -> 377 MB over a live heap of 55-64 MB. Below 2 GB
-// the factor falls linearly to 1.3 at 256 MB; 1024 MB gives 1.6.
+// the factor falls linearly to 1.3 at 256 MB; 1024 MB gives 1.6. The initial old space and the
+// malloc arena cap keep RSS level from the first minute (docs/deployment.md, "Memory").
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { SERVICE_NODE_FLAGS } from '../../bench/support/server.js'
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../bench/support/server.js'
 
 /** From this old generation size on, V8's largest heap growing factor is 4. */
 const FACTOR_FOUR_FROM = 2 * 1024 ** 3
@@ -23,6 +24,13 @@ t.test('npm start, the Docker image and the benchmarks give node the same heap l
   t.ok(cmd, 'the Dockerfile has an exec-form CMD')
   t.same(flagsOf(JSON.parse(cmd as string) as string[]), start, 'the Docker image starts node with the same flags')
   t.same(SERVICE_NODE_FLAGS, start, 'benchmarks start the server with the same flags')
+})
+
+t.test('npm start, the Docker image and the benchmarks cap malloc arenas alike', async t => {
+  t.same(SERVICE_ENV, { MALLOC_ARENA_MAX: '2' }, 'npm start sets MALLOC_ARENA_MAX for node')
+  const dockerfile = await readFile('Dockerfile', 'utf8')
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))
+  t.match(runtime, /^ENV (.*\\\n)*.*\bMALLOC_ARENA_MAX=2\b/m, 'the runtime image sets the same')
 })
 
 t.test('the limit keeps V8 below the size where it lets the heap grow fourfold', async t => {
