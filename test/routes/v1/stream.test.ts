@@ -1,6 +1,7 @@
 // GET /v1/stream over real HTTP: changes made through one instance reach streams open on
 // another (LISTEN/NOTIFY), a member's stream names only their rows, Last-Event-ID resumes
-// after what was seen, the per-caller limit, a draining instance ends its streams, and a stream
+// after what was seen, the per-caller limit, a draining instance ends its streams (one that
+// drains while a stream opens leaves nothing running; one asked for after gets 503), and a stream
 // ends when its token expires.
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
