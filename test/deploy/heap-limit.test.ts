@@ -4,7 +4,7 @@
 // heap grow to four times what is live before a full collection (its heap controller's largest
 // growing factor): a soak saw RSS climb 242 -> 377 MB over a live heap of 55-64 MB. Below 2 GB
 // the factor falls linearly to 1.3 at 256 MB; 1024 MB gives 1.6. The initial old space and the
-// malloc arena cap keep RSS level from the first minute (docs/deployment.md, "Memory").
+// malloc arena cap hold RSS nearer its level from the first minute (docs/deployment.md, "Memory").
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
