@@ -1506,7 +1506,7 @@ export interface components {
             component_version?: string | null;
             uptime_percentage?: number | null;
             availability_percentage?: number | null;
-            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) and, by its adaptive score alone, a collapse (latency_drop) */
             latency_ms?: number | null;
             latency_p50_ms?: number | null;
             latency_p95_ms?: number | null;
@@ -1519,7 +1519,7 @@ export interface components {
             last_error_message?: string | null;
             /** Format: date-time */
             last_error_timestamp?: string | null;
-            /** @description The detector watches it for a rise (resource_exhaustion) */
+            /** @description The detector watches it for a rise (resource_exhaustion) and, by its adaptive score alone, a collapse (cpu_drop) */
             cpu_usage_percent?: number | null;
             memory_usage_mb?: number | null;
             /** @description The detector watches it for a rise (resource_exhaustion) */
@@ -1633,7 +1633,7 @@ export interface components {
             component_version: string | null;
             uptime_percentage: number | null;
             availability_percentage: number | null;
-            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) and, by its adaptive score alone, a collapse (latency_drop) */
             latency_ms: number | null;
             latency_p50_ms: number | null;
             latency_p95_ms: number | null;
@@ -1646,7 +1646,7 @@ export interface components {
             last_error_message: string | null;
             /** Format: date-time */
             last_error_timestamp: string | null;
-            /** @description The detector watches it for a rise (resource_exhaustion) */
+            /** @description The detector watches it for a rise (resource_exhaustion) and, by its adaptive score alone, a collapse (cpu_drop) */
             cpu_usage_percent: number | null;
             memory_usage_mb: number | null;
             /** @description The detector watches it for a rise (resource_exhaustion) */
@@ -1867,7 +1867,7 @@ export interface components {
              */
             organization_id?: string | null;
             /**
-             * @description The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own
+             * @description The detector's are latency_spike, latency_drop, error_rate_increase, resource_exhaustion, cpu_drop, traffic_drop and traffic_surge; any other snake_case name is the caller's own
              * @example latency_spike
              * @example error_rate_increase
              * @example resource_exhaustion
@@ -3025,7 +3025,7 @@ export interface components {
             component_version?: string | null;
             uptime_percentage?: number | null;
             availability_percentage?: number | null;
-            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) */
+            /** @description Mean latency in the window, ms; the detector watches it for a rise (latency_spike) and, by its adaptive score alone, a collapse (latency_drop) */
             latency_ms?: number | null;
             latency_p50_ms?: number | null;
             latency_p95_ms?: number | null;
@@ -3038,7 +3038,7 @@ export interface components {
             last_error_message?: string | null;
             /** Format: date-time */
             last_error_timestamp?: string | null;
-            /** @description The detector watches it for a rise (resource_exhaustion) */
+            /** @description The detector watches it for a rise (resource_exhaustion) and, by its adaptive score alone, a collapse (cpu_drop) */
             cpu_usage_percent?: number | null;
             memory_usage_mb?: number | null;
             /** @description The detector watches it for a rise (resource_exhaustion) */

@@ -36,8 +36,10 @@ const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 const OWN_ANOMALY_TYPES: ReadonlySet<string> = new Set<AnomalyType | SelftestAnomalyType | typeof PREDICTED_EXHAUSTION>(
   [
     'latency_spike',
+    'latency_drop',
     'error_rate_increase',
     'resource_exhaustion',
+    'cpu_drop',
     'traffic_drop',
     'traffic_surge',
     PREDICTED_EXHAUSTION,

@@ -67,7 +67,7 @@ export const AnomalyInput = Type.Object(
     ),
     anomaly_type: snakeName({
       description:
-        "The detector's are latency_spike, error_rate_increase, resource_exhaustion, traffic_drop and traffic_surge; any other snake_case name is the caller's own",
+        "The detector's are latency_spike, latency_drop, error_rate_increase, resource_exhaustion, cpu_drop, traffic_drop and traffic_surge; any other snake_case name is the caller's own",
       examples: ['latency_spike', 'error_rate_increase', 'resource_exhaustion', 'traffic_drop', 'traffic_surge']
     }),
     severity: severity(),

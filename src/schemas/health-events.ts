@@ -26,7 +26,10 @@ const measurements = {
   uptime_percentage: nullable(percent()),
   availability_percentage: nullable(percent()),
   latency_ms: nullable(
-    nonNegative({ description: 'Mean latency in the window, ms; the detector watches it for a rise (latency_spike)' })
+    nonNegative({
+      description:
+        'Mean latency in the window, ms; the detector watches it for a rise (latency_spike) and, by its adaptive score alone, a collapse (latency_drop)'
+    })
   ),
   latency_p50_ms: nullable(nonNegative()),
   latency_p95_ms: nullable(nonNegative()),
@@ -45,7 +48,12 @@ const measurements = {
   ),
   last_error_message: nullable(text(4000)),
   last_error_timestamp: nullable(timestamp()),
-  cpu_usage_percent: nullable(percent({ description: 'The detector watches it for a rise (resource_exhaustion)' })),
+  cpu_usage_percent: nullable(
+    percent({
+      description:
+        'The detector watches it for a rise (resource_exhaustion) and, by its adaptive score alone, a collapse (cpu_drop)'
+    })
+  ),
   memory_usage_mb: nullable(nonNegative()),
   memory_usage_percent: nullable(percent({ description: 'The detector watches it for a rise (resource_exhaustion)' })),
   disk_usage_mb: nullable(nonNegative()),

@@ -40,6 +40,22 @@ export async function detectAt<Signal = RunSignal>(ctx: TestApp, at: number, ana
   return (res.json() as { signals: Signal[] }).signals
 }
 
+export interface SignalAnalysis {
+  anomaly_summary: string
+  root_cause_analysis: string
+  recommended_actions: unknown
+}
+
+/** GET /v1/anomalies/{id} as the admin: the signal with the analysis the run stored. */
+export async function analysisOf(ctx: TestApp, signal: { id: string } | undefined): Promise<SignalAnalysis> {
+  const res = await ctx.app.inject({
+    method: 'GET',
+    url: `/v1/anomalies/${signal?.id ?? ''}`,
+    headers: ctx.admin.headers
+  })
+  return res.json()
+}
+
 export interface StoredSignal {
   anomaly_type: string
   source_component_name: string

@@ -2,15 +2,17 @@
 // the LLM is absent, slow, failing or wrong, so it never calls out and never throws. Its action
 // choices follow the seed's mapping (latency critical -> restart, error rate critical ->
 // rollback, resource critical -> scale up, otherwise escalate to people, as for a traffic drop
-// or surge, which no executor should answer unasked).
+// or surge, or a latency or CPU collapse, which no executor should answer unasked).
 import type { AnalysisContent, AnomalyFacts, Evidence, ProposedAction, Severity } from './types.js'
 
 type Candidate = [action_type: string, reason: string]
 
 const ANOMALY_LABELS: Record<string, string> = {
   latency_spike: 'latency spike',
+  latency_drop: 'latency drop',
   error_rate_increase: 'error-rate increase',
   resource_exhaustion: 'resource exhaustion',
+  cpu_drop: 'CPU drop',
   traffic_drop: 'traffic drop',
   traffic_surge: 'traffic surge'
 }
@@ -51,6 +53,25 @@ const CAUSES: Record<string, Record<string, string>> = {
     sustained_low:
       'Traffic held low points to a lasting break in the path to the component, or callers that have failed over elsewhere.',
     default: 'Fewer requests than usual reach the component; a break upstream of it is the usual cause.'
+  },
+  latency_drop: {
+    sudden_drop:
+      'Latency collapsing at once most often means requests are no longer doing their work: they fail fast (an error page, a tripped circuit breaker, a dependency refusing at once), hit a cache or a stub instead of the real path, or the traffic measured is no longer the traffic served.',
+    gradual_decrease:
+      'Latency falling steadily, with nothing deployed to speed it up, points to work being skipped: more requests failing early, or load moving away from the component.',
+    sustained_low:
+      'Latency held far below its usual level points to a lasting change in what the requests do: a release or configuration that short-circuits them, or callers sending other requests than before.',
+    default: 'Requests are answered much faster than usual; failing fast or skipping work is the usual cause.'
+  },
+  cpu_drop: {
+    sudden_drop:
+      'CPU falling at once most often means the component stopped working: the process exited or hangs, its work no longer reaches it (traffic moved, a queue stopped feeding it), or a scheduled job did not start.',
+    gradual_decrease:
+      'CPU declining steadily points to work draining away: callers giving up, a partial routing change, or a worker pool shrinking.',
+    sustained_low:
+      'CPU held far below its usual level points to a component that is idle when it should be busy: stuck, cut off from its input, or replaced by something else.',
+    default:
+      'The component uses much less CPU than usual; work no longer reaching it, or a process that stopped, is the usual cause.'
   },
   traffic_surge: {
     sudden_spike:
@@ -104,6 +125,14 @@ const ACTIONS: Record<string, Partial<Record<Severity, Candidate[]>>> = {
     critical: [['alert_escalation', 'Traffic has stopped or nearly stopped: a person should find where requests go.']],
     high: [['alert_escalation', 'Traffic has fallen sharply; no automatic remedy acts upstream of the component.']],
     medium: [['alert_escalation', 'Worth a look before it falls further.']]
+  },
+  latency_drop: {
+    high: [['alert_escalation', 'Latency has collapsed; a person should check whether requests still do their work.']],
+    medium: [['alert_escalation', 'Worth a look: requests are much faster than usual.']]
+  },
+  cpu_drop: {
+    high: [['alert_escalation', 'CPU has collapsed; a person should check whether the component still does its work.']],
+    medium: [['alert_escalation', 'Worth a look: the component is much less busy than usual.']]
   },
   traffic_surge: {
     critical: [

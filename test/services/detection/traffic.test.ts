@@ -4,7 +4,7 @@
 import t from 'tap'
 import { buildTestApp, type TestApp } from '../../helpers/app.js'
 import { ownerSql } from '../../helpers/database.js'
-import { detectAt, importEvents } from '../../helpers/replay.js'
+import { analysisOf, detectAt, importEvents } from '../../helpers/replay.js'
 import { rollUpHistory } from '../../../src/services/detection/rollup.js'
 import type { AnomalyRow } from '../../../src/schemas/anomalies.js'
 import type { HealthEventInputBody } from '../../../src/schemas/health-events.js'
@@ -52,19 +52,6 @@ async function lastFiveMinutesAt(ctx: TestApp, end: number, last: number): Promi
   return detect(ctx, end)
 }
 
-/** The signal as the API returns it, with its analysis. */
-async function stored(
-  ctx: TestApp,
-  signal: AnomalyRow | undefined
-): Promise<{ anomaly_summary: string; root_cause_analysis: string; recommended_actions: unknown }> {
-  const res = await ctx.app.inject({
-    method: 'GET',
-    url: `/v1/anomalies/${signal?.id ?? ''}`,
-    headers: ctx.admin.headers
-  })
-  return res.json()
-}
-
 t.test('traffic falling to nothing opens a critical traffic_drop, through the API, and recovery closes it', async t => {
   const ctx = await buildTestApp(t)
   // Room for twenty minutes of recovery after it, still in the past.
@@ -90,7 +77,7 @@ t.test('traffic falling to nothing opens a critical traffic_drop, through the AP
     /^throughput_per_minute fell to 0\/min against a robust baseline of 1200\/min, below the threshold of 600\/min/
   )
 
-  const analysed = await stored(ctx, signal)
+  const analysed = await analysisOf(ctx, signal)
   t.match(analysed.anomaly_summary, /traffic drop/i, 'the rule-based analysis names it')
   t.match(analysed.root_cause_analysis, /requests no longer reach the component/)
   t.match(analysed.recommended_actions, [{ action_type: 'alert_escalation' }], 'a person is asked to look')
@@ -135,7 +122,7 @@ t.test('traffic flooding in opens a traffic_surge beside the drop rule, a person
     signal?.anomaly_description,
     /^throughput_per_minute peaked at 6000\/min against a robust baseline of 1200\/min, above the threshold of 2400\/min/
   )
-  const analysed = await stored(ctx, signal)
+  const analysed = await analysisOf(ctx, signal)
   t.match(analysed.anomaly_summary, /traffic surge/i, 'the rule-based analysis names it')
   t.match(analysed.root_cause_analysis, /retrying in a storm/)
   t.match(analysed.recommended_actions, [{ action_type: 'alert_escalation' }], 'no capacity added unasked')
