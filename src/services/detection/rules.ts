@@ -24,7 +24,7 @@ export type AnomalyType =
   | 'traffic_drop'
   | 'traffic_surge'
 
-/** A rule's name: its metric's, or for traffic, watched both ways, the direction's. */
+/** A rule's name: its metric's for a rise (traffic's `throughput_surge`), a short name and `_drop` for a fall. */
 export type RuleName =
   Exclude<MetricName, 'throughput_per_minute'> | 'latency_drop' | 'cpu_drop' | 'throughput_drop' | 'throughput_surge'
 
