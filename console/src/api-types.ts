@@ -1021,7 +1021,7 @@ export interface paths {
         };
         /**
          * List the organization's ingest keys, newest first
-         * @description Admins and services. Each key's name, prefix, creation, last use and revocation, never the key itself (only its hash is stored). The service role names the organization with `organization_id`.
+         * @description Admins and services. Each key's name, prefix, creation, last use and revocation, never the key itself (only its hash is stored): every live key and the 100 revoked most recently. The service role names the organization with `organization_id`.
          */
         get: operations["listIngestKeys"];
         put?: never;
@@ -1048,7 +1048,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an ingest key
-         * @description Requests presenting it are refused (401) from then on. Revoking twice keeps the first time.
+         * @description Requests presenting it are refused (401) from then on. Revoking twice keeps the first time. The organization keeps its 100 most recently revoked keys listed; older revoked ones are deleted.
          */
         delete: operations["revokeIngestKey"];
         options?: never;

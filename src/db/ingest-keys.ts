@@ -56,6 +56,17 @@ export async function revokeIngestKey(tx: Tx, organizationId: string, id: string
   return row
 }
 
+/** Deletes the organization's revoked keys past the `kept` most recently revoked; how many went. */
+export async function forgetOlderRevokedIngestKeys(tx: Tx, organizationId: string, kept: number): Promise<number> {
+  const rows = await tx`
+    delete from ingest_keys where id in (
+      select id from ingest_keys where organization_id = ${organizationId} and revoked_at is not null
+      order by revoked_at desc, id desc offset ${kept}
+    )
+    returning 1`
+  return rows.length
+}
+
 /**
  * The live key with this hash, its last use recorded in the same statement. The time is
  * written at most once a minute per key, so a busy exporter does not turn every request into

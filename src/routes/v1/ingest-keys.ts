@@ -58,7 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         operationId: 'listIngestKeys',
         summary: "List the organization's ingest keys, newest first",
         description:
-          "Admins and services. Each key's name, prefix, creation, last use and revocation, never the key itself (only its hash is stored). The service role names the organization with `organization_id`.",
+          "Admins and services. Each key's name, prefix, creation, last use and revocation, never the key itself (only its hash is stored): every live key and the 100 revoked most recently. The service role names the organization with `organization_id`.",
         querystring: OrganizationQuery,
         response: { 200: Type.Array(ref(IngestKey)), ...problems(400, 401, 403, 429) }
       }
@@ -81,7 +81,8 @@ const routes: FastifyPluginAsyncTypebox = async app => {
         tags,
         operationId: 'revokeIngestKey',
         summary: 'Revoke an ingest key',
-        description: 'Requests presenting it are refused (401) from then on. Revoking twice keeps the first time.',
+        description:
+          'Requests presenting it are refused (401) from then on. Revoking twice keeps the first time. The organization keeps its 100 most recently revoked keys listed; older revoked ones are deleted.',
         params: idParams('the ingest key'),
         querystring: OrganizationQuery,
         response: { 200: ref(IngestKey, 'The revoked key'), ...problems(400, 401, 403, 404, 429) }

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { SERVICE_CALLER, type Caller } from '../../db/caller.js'
 import {
+  forgetOlderRevokedIngestKeys,
   insertIngestKey,
   listIngestKeys,
   lockAndCountLiveIngestKeys,
@@ -23,6 +24,9 @@ const SHOWN_PREFIX_CHARS = 13
 // or Alertmanager per environment and region, rotated with overlap, stays far below a hundred
 // live keys; revoked ones do not count.
 export const MAX_LIVE_INGEST_KEYS_PER_ORGANIZATION = 100
+// Revoked keys stay listed for the record, the newest this many: revoking frees room under the
+// live limit, so create and revoke in a loop would otherwise grow the list without end.
+export const KEPT_REVOKED_INGEST_KEYS_PER_ORGANIZATION = 100
 
 export function hashIngestKey(key: string): Buffer {
   return createHash('sha256').update(key).digest()
@@ -70,7 +74,12 @@ export async function revokeOrganizationIngestKey(
   organizationId: string,
   id: string
 ): Promise<IngestKeyRow> {
-  const row = await db.asCaller(caller, async tx => await revokeIngestKey(tx, organizationId, id))
+  const row = await db.asCaller(caller, async tx => {
+    const revoked = await revokeIngestKey(tx, organizationId, id)
+    if (revoked !== undefined)
+      await forgetOlderRevokedIngestKeys(tx, organizationId, KEPT_REVOKED_INGEST_KEYS_PER_ORGANIZATION)
+    return revoked
+  })
   if (row === undefined) throw new errors.IngestKeyNotFound(`ingest key ${id} not found`)
   return row
 }

@@ -1,7 +1,8 @@
 // Per-organization limits on what a tenant creates through the API (channels have theirs in
 // channels.test.ts): live ingest keys, silences pending or in force (deploy windows included),
 // runbooks in use and registered components. Each holds when creates race, is each
-// organization's own, and frees room when one is revoked, expired or deleted.
+// organization's own, and frees room when one is revoked, expired or deleted. Revoked keys stay
+// listed, the newest 100.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, tokensFor, type TestApp } from '../../helpers/app.js'
@@ -43,6 +44,53 @@ t.test(
     })
     t.equal(revoked.statusCode, 200)
     t.equal((await create(ctx.admin.headers, 112)()).statusCode, 201, 'a revoked key does not count')
+  }
+)
+
+t.test(
+  "an organization's list keeps its 100 most recently revoked ingest keys; older revoked ones go, live ones never",
+  async t => {
+    const ctx = await buildTestApp(t)
+    const sql = ownerSql(t, ctx.databaseUrl)
+    const theirs = randomUUID()
+    const seed = async (organization: string, count: number, revokedMinutesAgo: number | null) =>
+      await sql`
+        insert into ingest_keys (organization_id, name, key_prefix, key_hash, revoked_at)
+        select ${organization}, 'seeded ' || n, 'c314_seeded',
+          decode(md5(${organization} || ${String(revokedMinutesAgo)} || n) || md5(n || ${organization}), 'hex'),
+          case when ${revokedMinutesAgo}::int is null then null
+            else now() - make_interval(mins => ${revokedMinutesAgo}::int + n) end
+        from generate_series(1, ${count}) as n`
+    // 100 revoked already (the oldest revoked 200 minutes ago), 5 live, and another organization's revoked keys.
+    await seed(ctx.admin.organizationId, 100, 100)
+    await seed(ctx.admin.organizationId, 5, null)
+    await seed(theirs, 120, 500)
+
+    const created = await post(ctx, '/v1/ingest-keys', ctx.admin.headers, { name: 'rotated' })
+    const revoked = await ctx.app.inject({
+      method: 'DELETE',
+      url: `/v1/ingest-keys/${created.json().id as string}`,
+      headers: ctx.admin.headers
+    })
+    t.equal(revoked.statusCode, 200)
+
+    const count = async (organization: string, revokedKeys: boolean) =>
+      (
+        await sql`select count(*)::int as n from ingest_keys
+          where organization_id = ${organization} and (revoked_at is not null) = ${revokedKeys}`
+      )[0]?.n
+    t.equal(await count(ctx.admin.organizationId, true), 100, 'the newest 100 revoked keys stay')
+    t.equal(await count(ctx.admin.organizationId, false), 5, 'no live key goes')
+    t.equal(await count(theirs, true), 120, "another organization's keys are untouched")
+    const [oldest] = await sql`select count(*)::int as n from ingest_keys where name = 'seeded 100'
+      and organization_id = ${ctx.admin.organizationId}`
+    t.equal(oldest?.n, 0, 'the key revoked longest ago went')
+    const list = await ctx.app.inject({ url: '/v1/ingest-keys', headers: ctx.admin.headers })
+    t.equal(list.json().length, 105)
+    t.ok(
+      list.json().some((key: { name: string; revoked_at: string | null }) => key.name === 'rotated' && key.revoked_at),
+      'the key just revoked is listed'
+    )
   }
 )
 
