@@ -23,6 +23,9 @@ const CONNECTION_CODES = new Set([
   'CONNECT_TIMEOUT',
   'ECONNREFUSED',
   'ECONNRESET',
+  // A write to a socket the server has already closed (a terminated backend): postgres.js hands
+  // the socket's error to the connection's queries as it is.
+  'EPIPE',
   'ETIMEDOUT'
 ])
 

@@ -6,7 +6,7 @@
 // patches/postgres+3.4.9.patch fails those too when the socket closes.
 import t from 'tap'
 import { createSql } from '../../src/db/client.js'
-import { isConnectionLoss } from '../../src/db/errors.js'
+import { clientErrorFor, isConnectionLoss } from '../../src/db/errors.js'
 import { freshDatabase } from '../helpers/database.js'
 import { proxiedDatabase } from '../helpers/tcp-proxy.js'
 
@@ -45,4 +45,13 @@ t.test('a query given to a connection between its reset and its close settles, a
   t.same(await sql`select 2 as two`, [{ two: 2 }], 'the pool serves again')
   t.equal(settled, 'rejected', 'the query given to the dying connection failed instead of waiting forever')
   t.ok(isConnectionLoss(lateError), `as a connection loss, which a route answers with 503 (${String(lateError)})`)
+})
+
+t.test('a socket error from a connection the server closed is a connection loss: 503, retry', async t => {
+  // What postgres.js gives a query written to a socket whose backend was terminated a moment before.
+  for (const code of ['EPIPE', 'ECONNRESET']) {
+    const error = Object.assign(new Error(`write ${code}`), { code, errno: -32, syscall: 'write' })
+    t.ok(isConnectionLoss(error), `${code} is a connection loss`)
+    t.match(clientErrorFor(error), { statusCode: 503 }, `${code} answers 503`)
+  }
 })
