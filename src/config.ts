@@ -107,6 +107,8 @@ export interface DetectionConfig {
   adaptiveHistoryPoints: number
   ruleConfirmScore: number
   runBudgetMs: number
+  catchUpStepMinutes: number
+  catchUpBudgetMs: number
   /** The seed's thresholds: a multiple of the baseline and an absolute limit per rule. */
   rules: {
     latency_ms: { baselineFactor: number; absoluteLimit: number }
@@ -275,6 +277,8 @@ function detectionConfig(env: Env): DetectionConfig {
     adaptiveHistoryPoints: env.DETECT_ADAPTIVE_HISTORY_POINTS,
     ruleConfirmScore: env.DETECT_RULE_CONFIRM_SCORE,
     runBudgetMs: env.DETECT_RUN_BUDGET_MS,
+    catchUpStepMinutes: env.DETECT_CATCHUP_STEP_MINUTES,
+    catchUpBudgetMs: env.DETECT_CATCHUP_BUDGET_MS,
     rules: {
       latency_ms: { baselineFactor: env.DETECT_LATENCY_BASELINE_FACTOR, absoluteLimit: env.DETECT_LATENCY_LIMIT_MS },
       error_rate: {

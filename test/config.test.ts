@@ -212,6 +212,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     adaptiveHistoryPoints: 10_000,
     ruleConfirmScore: 0.99,
     runBudgetMs: 2500,
+    catchUpStepMinutes: 5,
+    catchUpBudgetMs: 20_000,
     rules: {
       latency_ms: { baselineFactor: 2, absoluteLimit: 2000 },
       error_rate: { baselineFactor: 2, absoluteLimit: 5 },
@@ -236,7 +238,9 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     DETECT_THROUGHPUT_SURGE_FACTOR: '3',
     DETECT_ADAPTIVE_HISTORY_POINTS: '200',
     DETECT_RULE_CONFIRM_SCORE: '0',
-    DETECT_RUN_BUDGET_MS: '5000'
+    DETECT_RUN_BUDGET_MS: '5000',
+    DETECT_CATCHUP_STEP_MINUTES: '15',
+    DETECT_CATCHUP_BUDGET_MS: '0'
   })
   t.match(config.detection, {
     windowMinutes: 10,
@@ -247,6 +251,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     adaptiveHistoryPoints: 200,
     ruleConfirmScore: 0,
     runBudgetMs: 5000,
+    catchUpStepMinutes: 15,
+    catchUpBudgetMs: 0,
     rules: {
       latency_ms: { baselineFactor: 1.5, absoluteLimit: 1200 },
       error_rate: { baselineFactor: 2, absoluteLimit: 2.5 },
@@ -260,6 +266,8 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     [{ DETECT_WINDOW_MINUTES: '1441' }, 'DETECT_WINDOW_MINUTES'],
     [{ DETECT_LOOKBACK_HOURS: 'a day' }, 'DETECT_LOOKBACK_HOURS'],
     [{ DETECT_WARMUP_POINTS: '2' }, 'DETECT_WARMUP_POINTS'],
+    [{ DETECT_CATCHUP_STEP_MINUTES: '0' }, 'DETECT_CATCHUP_STEP_MINUTES'],
+    [{ DETECT_CATCHUP_BUDGET_MS: '-1' }, 'DETECT_CATCHUP_BUDGET_MS'],
     [{ DETECT_RECOVERY_MINUTES: '-5' }, 'DETECT_RECOVERY_MINUTES'],
     [{ DETECT_FLAP_RESOLUTIONS: '0' }, 'DETECT_FLAP_RESOLUTIONS'],
     [{ DETECT_FLAP_WINDOW_MINUTES: '1.5' }, 'DETECT_FLAP_WINDOW_MINUTES'],

@@ -261,6 +261,16 @@ export const ENV_GROUPS = [
         description:
           "A run's LLM analyses must end by then; later ones keep the rule-based analysis. The seed's target is 3 s for the whole run; half a second is left for the writes after the LLM."
       }),
+      DETECT_CATCHUP_STEP_MINUTES: integer(5, 1, 60, {
+        unit: 'minutes',
+        description:
+          'Events that arrive after their evaluation window has passed (a flushed buffer, a backfill) are judged by the detect job afterwards, step by step from the earliest of them to now, at this step of event time (docs/event-time.md).'
+      }),
+      DETECT_CATCHUP_BUDGET_MS: integer(20_000, 0, 600_000, {
+        unit: 'ms',
+        description:
+          "The detect job's time for catching up per run; what is left waits for the next run, and the live run leaves those components until then. 0: late events are history only."
+      }),
       DETECT_RULE_CONFIRM_SCORE: decimal(0.99, 0, 1, {
         description:
           "A relative rule (DETECT_*_BASELINE_FACTOR) alone opens a signal only where the metric's adaptive score reaches this, once its scorer has seen 150 points: twice the baseline is ordinary for a bursty metric. 0: the rule alone, as the seed has it. The absolute limits never need it."

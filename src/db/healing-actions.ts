@@ -169,6 +169,8 @@ export const AUTOMATIC_ACTION_COLUMNS = [
 /**
  * Open anomalies with no automatic action or runbook run yet, locked so a concurrent run skips
  * them. A signal a silence holds waits until the hold ends (or the silence is expired or shortened).
+ * Unless asked for by id, a signal waits while its component's late history is still being judged
+ * (detection_catch_ups): the catch-up may yet find that it recovered long ago.
  */
 export async function openAnomaliesWithoutAction(
   tx: Tx,
@@ -183,6 +185,9 @@ export async function openAnomaliesWithoutAction(
       and not (coalesce(a.silenced_until > now(), false)
         and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now()))
       and not exists (select 1 from runbook_runs rr where rr.anomaly_id = a.id)
+      and (${anomalyId}::uuid is not null or not exists (
+        select 1 from detection_catch_ups c
+        where c.organization_id is not distinct from a.organization_id and c.component_name = a.source_component_name))
     order by a.created_at, a.id
     limit ${limit}
     for update of a skip locked`

@@ -120,6 +120,26 @@ const SERIES_WORK_MEM = '64MB'
 // Components without an organization still join their rolled-up hours (a full join needs equality).
 const NO_ORGANIZATION = '00000000-0000-0000-0000-000000000000'
 
+/** Which components a series read covers: all of them, one name, some keys, or all but some. */
+export interface ComponentScope {
+  componentName?: string | undefined
+  only?: ComponentKey[] | undefined
+  except?: ComponentKey[] | undefined
+}
+
+function scopeKeys(tx: Tx, keys: ComponentKey[]) {
+  return tx`(select core314.organization_key(k."organizationId"), k."componentName"
+    from jsonb_to_recordset(${tx.json(keys as never)}) as k("organizationId" uuid, "componentName" text))`
+}
+
+// For the events and the rollups alike: both carry organization_id and component_name.
+function scopeCondition(tx: Tx, scope: ComponentScope) {
+  const key = tx`(core314.organization_key(organization_id), component_name)`
+  return tx`${scope.componentName === undefined ? tx`` : tx`and component_name = ${scope.componentName}`}
+    ${scope.only === undefined ? tx`` : tx`and ${key} in ${scopeKeys(tx, scope.only)}`}
+    ${scope.except === undefined || scope.except.length === 0 ? tx`` : tx`and ${key} not in ${scopeKeys(tx, scope.except)}`}`
+}
+
 /**
  * Every component's events between `from` and `at`, one row per organization and component,
  * handed to `each` as PostgreSQL produces them. PostgreSQL groups, orders and packs the events,
@@ -134,13 +154,13 @@ export async function forEachComponentSeries(
   from: Date,
   windowStart: Date,
   at: Date,
-  componentName: string | undefined,
+  scope: ComponentScope,
   rolledUntil: Date | null,
   each: (series: ComponentSeries) => void
 ): Promise<void> {
   const rawFrom = rolledUntil ?? from
   const rolledFrom = new Date(floorHour(from.getTime()))
-  const onlyComponent = componentName === undefined ? tx`` : tx`and component_name = ${componentName}`
+  const onlyComponent = scopeCondition(tx, scope)
   // Grouping a day of 1,000 components' events and hours, and ordering the packed rows, spills
   // PostgreSQL's default 4 MB of sort memory to temporary files: this read gets more, for this
   // transaction only.

@@ -3,12 +3,16 @@ import type { JobDeps } from './deps.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
+import { catchUp } from '../services/detection/catch-up.js'
 import { runPrediction } from '../services/prediction/run.js'
 import { rollUpHistory } from '../services/detection/rollup.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
 import { healJob } from './heal.js'
 import { JOB_TRIGGER, runMonitor } from '../services/monitor/run.js'
 import { selftestJobs } from './selftests.js'
+
+// A request's transaction ends within a second of its deadline; the rest is slack.
+const CATCH_UP_SETTLE_MARGIN_MS = 5000
 
 export function jobDefinitions(deps: JobDeps): JobDefinition[] {
   const { config, db } = deps
@@ -34,11 +38,18 @@ export function jobDefinitions(deps: JobDeps): JobDefinition[] {
       name: 'detect',
       schedule: config.schedules.detect,
       run: async ({ log }) => {
+        const detector = { db, analyzer: analyzerFor(config), settings: config.detection }
         // The job asks the LLM only when a key is configured; without one the signals stay lean.
-        const run = await runDetection(
-          { db, analyzer: analyzerFor(config), settings: config.detection },
-          { analyze: config.openaiApiKey !== undefined, actor: 'detect-job' }
-        )
+        const analyze = config.openaiApiKey !== undefined
+        // Late history first, so each component is judged forwards in event time; a statement
+        // storing events commits within the request deadline, so older arrivals are all visible.
+        const { pending, ...caughtUp } = await catchUp(detector, {
+          analyze,
+          settleMs: config.dbRequestTimeoutMs + CATCH_UP_SETTLE_MARGIN_MS
+        })
+        if (caughtUp.recorded + caughtUp.steps + pending.length > 0)
+          log.info({ ...caughtUp, pending: pending.length }, 'detection catch-up done')
+        const run = await runDetection(detector, { analyze, actor: 'detect-job', except: pending })
         log.info(
           {
             components_evaluated: run.components_evaluated,

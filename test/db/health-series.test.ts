@@ -5,7 +5,12 @@
 // reported values before the window, and the planner setting its query turns off put back.
 import t from 'tap'
 import type { Sql } from '../../src/db/client.js'
-import { forEachComponentSeries, scorerStreams, type ComponentSeries } from '../../src/db/health-series.js'
+import {
+  forEachComponentSeries,
+  scorerStreams,
+  type ComponentScope,
+  type ComponentSeries
+} from '../../src/db/health-series.js'
 import { ORG, OTHER_ORG, USER, as, database } from './fixtures.js'
 
 const MINUTE = 60_000
@@ -15,11 +20,11 @@ async function read(
   from: Date,
   windowStart: Date,
   at: Date,
-  componentName?: string
+  scope: ComponentScope = {}
 ): Promise<ComponentSeries[]> {
   const rows: ComponentSeries[] = []
   await as(sql, 'service', async tx => {
-    await forEachComponentSeries(tx, from, windowStart, at, componentName, null, row => {
+    await forEachComponentSeries(tx, from, windowStart, at, scope, null, row => {
       rows.push(row)
     })
   })
@@ -90,11 +95,29 @@ t.test('each component comes back as one packed series, split at the window star
   )
   t.match(checkout, { user_id: USER, component_type: 'worker' }, 'the latest event names the owner and type')
 
-  const only = await read(sql, from, windowStart, at, 'search')
+  const only = await read(sql, from, windowStart, at, { componentName: 'search' })
   t.same(
     only.map(row => [row.component_name, row.window_ids, [...row.latency_ms]]),
     [['search', [], [70]]],
     'one component by name; no window events: an empty window'
+  )
+  const names = (scoped: ComponentSeries[]) => scoped.map(row => `${row.component_name} ${row.organization_id}`).sort()
+  t.same(
+    names(
+      await read(sql, from, windowStart, at, {
+        only: [
+          { organizationId: OTHER_ORG, componentName: 'checkout' },
+          { organizationId: null, componentName: 'search' }
+        ]
+      })
+    ),
+    [`checkout ${OTHER_ORG}`],
+    'only some components, by organization and name: the same name elsewhere, or the platform, is not them'
+  )
+  t.same(
+    names(await read(sql, from, windowStart, at, { except: [{ organizationId: ORG, componentName: 'checkout' }] })),
+    [`checkout ${OTHER_ORG}`, `search ${ORG}`].sort(),
+    'all but some components'
   )
 })
 
@@ -110,7 +133,7 @@ t.test('a failing consumer fails the read with its error, judging nothing after 
       new Date(now - 60 * MINUTE),
       new Date(now - 15 * MINUTE),
       new Date(now + MINUTE),
-      undefined,
+      {},
       null,
       () => {
         calls++

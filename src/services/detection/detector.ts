@@ -23,7 +23,8 @@ import {
   upsertSignals
 } from '../../db/detection-signals.js'
 import { saveScorerStates, scorerStates, type StoredScorerState } from '../../db/detector-states.js'
-import { forEachComponentSeries, recentErrorText, scorerStreams } from '../../db/health-series.js'
+import { forEachComponentSeries, recentErrorText, scorerStreams, type ComponentScope } from '../../db/health-series.js'
+import type { ComponentKey } from '../../db/organization-key.js'
 import type { Tx } from '../../db/client.js'
 import type { MetricName } from './rules.js'
 import { floorHour, rollupCoverage, type RollupCoverage } from '../../db/health-event-rollups.js'
@@ -54,8 +55,12 @@ export interface DetectionRequest {
   analyze?: boolean | undefined
   /** Evaluate as if it were this time (backtesting). */
   at?: string | undefined
-  /** Who asked, for the audit log: a user id, 'service' or 'detect-job'. */
+  /** Who asked, for the audit log: a user id, 'service', 'detect-job' or 'detect-catch-up'. */
   actor?: string | undefined
+  /** Judge only these components (a catch-up step). */
+  only?: ComponentKey[] | undefined
+  /** Leave these components out (their catch-up is pending: they are judged in event-time order). */
+  except?: ComponentKey[] | undefined
 }
 
 export interface DetectionRun {
@@ -198,10 +203,10 @@ async function scoreDeferred(
  * resolutions as they stood at `at`, then the few metrics that stand out, with the adaptive
  * scores their stored scorer states give.
  */
-async function readAndJudge(db: Db, frame: RunFrame, componentName: string | undefined): Promise<Judgement> {
+async function readAndJudge(db: Db, frame: RunFrame, scope: ComponentScope): Promise<Judgement> {
   const { settings, at, windowStart, from } = frame
   return await db.asCaller(SERVICE_CALLER, async tx => {
-    const active = await activeSignals(tx, at, componentName)
+    const active = await activeSignals(tx, at, scope.componentName)
     const resolutions = await recentAutoResolutions(
       tx,
       new Date(at.getTime() - settings.flapWindowMinutes * MINUTE_MS),
@@ -215,7 +220,7 @@ async function readAndJudge(db: Db, frame: RunFrame, componentName: string | und
     const rolledUntil = rolledUntilFor(await rollupCoverage(tx), from.getTime(), windowStart, at.getTime(), settings)
     const planner = createPlanner(active, resolutions, windowStart, at, settings, { resolved, reopenable })
     // Each component is judged as it arrives, while PostgreSQL is still aggregating the next ones.
-    await forEachComponentSeries(tx, from, new Date(windowStart), at, componentName, rolledUntil, series => {
+    await forEachComponentSeries(tx, from, new Date(windowStart), at, scope, rolledUntil, series => {
       planner.judge(componentOf(series, from.getTime()))
     })
     const deferred = planner.deferred()
@@ -313,7 +318,11 @@ export async function runDetection(deps: DetectorDeps, request: DetectionRequest
   const { settings, at, windowStart } = frame
   const analyse = request.analyze ?? true
 
-  const judgement = await readAndJudge(deps.db, frame, request.componentName)
+  const judgement = await readAndJudge(deps.db, frame, {
+    componentName: request.componentName,
+    only: request.only,
+    except: request.except
+  })
   const written = await writeChanges(deps.db, judgement.plan, frame)
   const opened = written.upserted.filter(row => row.inserted)
   const analyses = analyse

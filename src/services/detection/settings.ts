@@ -58,6 +58,10 @@ export interface DetectorSettings {
   runBudgetMs: number
   /** LLM analyses per run at most (most severe first); the rest get the rule-based analysis. */
   maxLlmAnalyses: number
+  /** The step a catch-up judges late history at, on a grid of event time. */
+  catchUpStepMinutes: number
+  /** How long the detect job spends catching up per tick at most; the rest waits for the next. 0: off. */
+  catchUpBudgetMs: number
 }
 
 export type DetectorOverrides = Partial<Omit<DetectorSettings, 'rules'>> & {
@@ -88,7 +92,9 @@ export const DEFAULT_SETTINGS: Readonly<Omit<DetectorSettings, 'rules'>> = Objec
   reopenMinutes: ENV_DEFAULTS.DETECT_REOPEN_MINUTES,
   correlationSlackMinutes: 5,
   runBudgetMs: ENV_DEFAULTS.DETECT_RUN_BUDGET_MS,
-  maxLlmAnalyses: 5
+  maxLlmAnalyses: 5,
+  catchUpStepMinutes: ENV_DEFAULTS.DETECT_CATCHUP_STEP_MINUTES,
+  catchUpBudgetMs: ENV_DEFAULTS.DETECT_CATCHUP_BUDGET_MS
 })
 
 export function detectorSettings(overrides: DetectorOverrides = {}): DetectorSettings {
