@@ -26,6 +26,11 @@ const CONNECTION_CODES = new Set([
   // A write to a socket the server has already closed (a terminated backend): postgres.js hands
   // the socket's error to the connection's queries as it is.
   'EPIPE',
+  // The same write made by Node after the socket had ended or been destroyed: Node's own codes.
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_STREAM_DESTROYED',
+  'ERR_SOCKET_CLOSED',
+  'ECONNABORTED',
   'ETIMEDOUT'
 ])
 

@@ -49,7 +49,14 @@ t.test('a query given to a connection between its reset and its close settles, a
 
 t.test('a socket error from a connection the server closed is a connection loss: 503, retry', async t => {
   // What postgres.js gives a query written to a socket whose backend was terminated a moment before.
-  for (const code of ['EPIPE', 'ECONNRESET']) {
+  for (const code of [
+    'EPIPE',
+    'ECONNRESET',
+    'ECONNABORTED',
+    'ERR_STREAM_WRITE_AFTER_END',
+    'ERR_STREAM_DESTROYED',
+    'ERR_SOCKET_CLOSED'
+  ]) {
     const error = Object.assign(new Error(`write ${code}`), { code, errno: -32, syscall: 'write' })
     t.ok(isConnectionLoss(error), `${code} is a connection loss`)
     t.match(clientErrorFor(error), { statusCode: 503 }, `${code} answers 503`)

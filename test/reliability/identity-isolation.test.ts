@@ -13,8 +13,10 @@ t.test(
   'interleaved users on two connections, with aborts and killed connections, only ever see their own rows',
   async t => {
     const { url } = await freshDatabase(t)
+    // Errors the app logs, to name the cause should a request ever answer anything but 200 or 503.
+    const logged: string[] = []
     const app = await buildApp(testConfig({ databaseUrl: url, rateLimitMax: 1_000_000 }), {
-      logger: false,
+      logger: { level: 'error', stream: { write: line => logged.push(line) } },
       poolSize: 2
     })
     t.teardown(() => app.close())
@@ -72,7 +74,8 @@ t.test(
         // A request whose connection was killed under it fails with 503 (retry); it never leaks.
         for (const result of results) {
           if (result.status === 'rejected') {
-            if (!/status 503/.test(String(result.reason))) throw result.reason
+            if (!/status 503/.test(String(result.reason)))
+              throw new Error(`${String(result.reason)}; the app logged: ${logged.join('')}`)
             unavailable += 1
           }
         }
