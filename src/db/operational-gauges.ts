@@ -1,9 +1,10 @@
 // The state an SRE alerts on, read in one statement at scrape time: open anomalies by severity
 // and type, unfinished recovery actions by status (pending approvals among them), breakers by
-// state and the healing mode. Counts only, across all organizations: /metrics is an operator's
+// state, the healing mode, silences and the detector's catch-up on late history. Counts only, across all organizations: /metrics is an operator's
 // view, and no organization, component or user appears in a label. Each part reads a partial
 // index (open anomalies, unfinished actions) or a table of one row per component (breakers),
-// so a scrape stays cheap however long the history grows.
+// so a scrape stays cheap however long the history grows (catch-ups are one row per component
+// catching up).
 import type { Tx } from './client.js'
 
 export interface OperationalGauges {
@@ -15,6 +16,8 @@ export interface OperationalGauges {
   silencesActive: Array<{ recurring: boolean; count: number }>
   /** Open signals a silence holds now. */
   signalsSilenced: number
+  /** Components whose late history the detector is still judging, and how far behind now the furthest stands. */
+  catchUp: { components: number; lagSeconds: number }
 }
 
 export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> {
@@ -27,6 +30,8 @@ export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> 
         mode: string | null
         silences: OperationalGauges['silencesActive'] | null
         silenced: number
+        catch_up_components: number
+        catch_up_lag_seconds: number
       }
     ]
   >`
@@ -48,13 +53,16 @@ export async function readOperationalGauges(tx: Tx): Promise<OperationalGauges> 
       ) s) as silences,
       (select count(*)::int from anomaly_signals a
         where a.status = 'open' and a.silence_id is not null and a.silenced_until > now()
-          and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now())) as silenced`
+          and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now())) as silenced,
+      (select count(*)::int from detection_catch_ups) as catch_up_components,
+      (select coalesce(greatest(extract(epoch from now() - min(next_at)), 0), 0)::float8 from detection_catch_ups) as catch_up_lag_seconds`
   return {
     openAnomalies: row.anomalies ?? [],
     unfinishedActions: row.actions ?? [],
     breakers: row.breakers ?? [],
     mode: row.mode,
     silencesActive: row.silences ?? [],
-    signalsSilenced: row.silenced
+    signalsSilenced: row.silenced,
+    catchUp: { components: row.catch_up_components, lagSeconds: row.catch_up_lag_seconds }
   }
 }

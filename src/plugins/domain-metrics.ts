@@ -164,6 +164,29 @@ export default fp(
       }
     })
 
+    const catchingUp: Gauge = new Gauge({
+      name: 'core314_detection_catch_up_components',
+      help: 'Components whose late events (arrived after their evaluation window) the detect job is still judging step by step',
+      registers,
+      aggregator: 'first',
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        catchingUp.set(gauges.catchUp.components)
+      }
+    })
+    const catchUpLag: Gauge = new Gauge({
+      name: 'core314_detection_catch_up_lag_seconds',
+      help: 'How far behind now the furthest catch-up on late events stands, in event time; 0 when none is pending',
+      registers,
+      aggregator: 'first',
+      async collect() {
+        const gauges = await read()
+        if (gauges === undefined) return
+        catchUpLag.set(gauges.catchUp.lagSeconds)
+      }
+    })
+
     const escalations = new Counter({
       name: 'core314_escalations_total',
       help: 'Escalations handed to people, by severity',

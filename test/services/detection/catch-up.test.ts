@@ -120,6 +120,10 @@ t.test('while a component catches up, the live run and healing leave it alone', 
   const { ctx, sql, now } = await caughtUpDay(t)
   const first = await pass(ctx, now, { catchUpBudgetMs: 1 })
   t.equal(first.pending.length, 2, 'both still catching up after one step')
+  const metrics = (await ctx.app.inject('/metrics')).body
+  t.match(metrics, /core314_detection_catch_up_components 2\b/, '/metrics counts them')
+  const lag = Number(/^core314_detection_catch_up_lag_seconds (\S+)$/m.exec(metrics)?.[1])
+  t.ok(lag > 3 * 3600, `and says how far behind now they stand (${lag} s, a 4-hour backfill one step in)`)
   await sql`
     insert into anomaly_signals (source_type, anomaly_type, source_component_name, organization_id, severity, status, detection_timestamp)
     select 'system_health_events', 'latency_spike', 'checkout', organization_id, 'high', 'open', now() from system_health_events
@@ -214,4 +218,7 @@ t.test('the detect job catches up before its live run, which then judges the res
   )
   t.same(runs.at(-1), { actor: 'detect-job', components: 2 }, 'then the live run, with both components again')
   t.same(await sql`select * from detection_catch_ups`, [], 'nothing left pending')
+  const metrics = (await ctx.app.inject('/metrics')).body
+  t.match(metrics, /core314_detection_catch_up_components 0\b/)
+  t.match(metrics, /core314_detection_catch_up_lag_seconds 0\b/)
 })
