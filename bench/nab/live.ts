@@ -1,5 +1,6 @@
 // `npm run bench:nab:live -- [--nab DIR] [--only PREFIX] [--days N] [--rule-confirm-score X]
-// [--reopen-minutes N] [--lookback-hours N] [--metric NAME] [--port N] [--dump FILE]`:
+// [--reopen-minutes N] [--lookback-hours N] [--metric NAME] [--catch-up] [--catch-up-step N] [--port N]
+// [--dump FILE]`:
 // the service itself, not its scorer alone, on NAB's labelled series, sent the way an agent
 // sends them. Each labelled window of every 5- and 10-minute file becomes a segment of N days
 // (6.5 by default: events are accepted up to 7 days late) with the window about two thirds in,
@@ -16,6 +17,12 @@
 // a server of your own); `--dump` writes every segment's windows and signals (the rows it opened
 // and resolved at, the path that opened it, its latest z and score) as JSON, for finding out
 // where the signals lose.
+//
+// `--catch-up` sends each segment as one backfill instead and lets the detect job judge it with no
+// `at` asked for: its catch-up on late history steps through the segment (every
+// `--catch-up-step` minutes of event time, DETECT_CATCHUP_STEP_MINUTES) and its live run judges
+// the end. The job runs as if a minute after the import, past its wait for transactions still
+// committing, until nothing is left to catch up.
 //
 // `--metric` sends the series as another column, as an agent might pick for counts
 // (`throughput_per_minute`) or CPU (`cpu_usage_percent`; files with values outside 0-100 are left
@@ -53,7 +60,9 @@ const { values: args } = parseArgs({
     'rule-confirm-score': { type: 'string' },
     'reopen-minutes': { type: 'string' },
     'lookback-hours': { type: 'string' },
-    metric: { type: 'string', default: 'latency_ms' }
+    metric: { type: 'string', default: 'latency_ms' },
+    'catch-up': { type: 'boolean', default: false },
+    'catch-up-step': { type: 'string' }
   }
 })
 const nabDir = path.resolve(args.nab)
@@ -116,8 +125,9 @@ function segmentsOf(series: Series, windows: Window[], spanMs: number): Segment[
   return segments
 }
 
-const { call, config, databaseUrl, close } = await startApiBench('nab-live', Number(args.port), {
+const { call, runJob, config, databaseUrl, close } = await startApiBench('nab-live', Number(args.port), {
   DETECT_LATENCY_LIMIT_MS: String(LATENCY_LIMIT_MS),
+  ...(args['catch-up-step'] === undefined ? {} : { DETECT_CATCHUP_STEP_MINUTES: args['catch-up-step'] }),
   ...(args['rule-confirm-score'] === undefined ? {} : { DETECT_RULE_CONFIRM_SCORE: args['rule-confirm-score'] }),
   ...(args['reopen-minutes'] === undefined ? {} : { DETECT_REOPEN_MINUTES: args['reopen-minutes'] }),
   ...(args['lookback-hours'] === undefined ? {} : { DETECT_LOOKBACK_HOURS: args['lookback-hours'] })
@@ -139,6 +149,51 @@ interface Result {
   scorer: Float64Array
   /** Each signal with the rows it opened and resolved at, for --dump. */
   signals: Array<Omit<Opened, 'id' | 'at' | 'resolved_at'> & { row: number; resolvedRow: number | null }>
+}
+
+type Event = Record<string, unknown>
+
+/** Live arrival: each detection window's events, then POST /v1/anomalies/detect at its end. Returns the runs. */
+async function judgedStepByStep(
+  events: Event[],
+  times: number[],
+  end: number,
+  openedBy: Map<string, string>
+): Promise<number> {
+  const windowMinutes = config.detection.windowMinutes
+  let imported = 0
+  let runs = 0
+  for (let at = (times[0] as number) + windowMinutes * MINUTE; ; at += windowMinutes * MINUTE) {
+    const stop = Math.min(at, end)
+    let due = imported
+    while (due < events.length && (times[due] as number) <= stop) due++
+    for (let i = imported; i < due; i += BATCH)
+      await call('POST', '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
+    imported = due
+    const run = (await call('POST', '/v1/anomalies/detect', {
+      at: new Date(stop).toISOString(),
+      analyze: false
+    })) as {
+      signals: Array<{ id: string; detection_algorithm: string }>
+    }
+    // A repeat replaces the algorithm: the one that opened the signal is the first seen.
+    for (const signal of run.signals) if (!openedBy.has(signal.id)) openedBy.set(signal.id, signal.detection_algorithm)
+    runs++
+    if (stop >= end) return runs
+  }
+}
+
+/** One backfill, then ticks of the detect job until nothing is left to catch up. Returns the detection runs. */
+async function judgedByTheJob(events: Event[]): Promise<number> {
+  for (let i = 0; i < events.length; i += BATCH)
+    await call('POST', '/v1/health-events/batch', { events: events.slice(i, i + BATCH) })
+  await owner`update system_health_events set created_at = created_at - interval '1 minute'`
+  await owner`update detection_catch_up_state set arrivals_checked_from = 'epoch'`
+  do await runJob('detect')
+  while ((await owner`select 1 from detection_catch_ups`).length > 0)
+  const [row] = await owner<Array<{ runs: number }>>`
+    select count(*)::int as runs from decision_audit_log where decision_type = 'anomaly_detection_run'`
+  return row?.runs ?? 0
 }
 
 /** The row of the newest time at or before `at`. */
@@ -163,7 +218,7 @@ try {
   const started = performance.now()
   let runs = 0
   for (const segment of segments) {
-    await owner`truncate system_health_events, anomaly_signals, decision_audit_log, detector_states, health_event_rollups cascade`
+    await owner`truncate system_health_events, anomaly_signals, decision_audit_log, detector_states, health_event_rollups, health_event_rollup_state, detection_catch_ups cascade`
     const values = segment.series.values.slice(segment.from, segment.to)
     const sourceTimes = segment.series.times.slice(segment.from, segment.to)
     const interval = intervalMinutes(segment.series) * MINUTE
@@ -183,31 +238,13 @@ try {
       measurement_window_start: new Date((times[i] as number) - interval).toISOString(),
       measurement_window_end: new Date(times[i] as number).toISOString()
     }))
-    let imported = 0
-    const live = new Float64Array(values.length)
     const openedBy = new Map<string, string>()
-    for (let at = (times[0] as number) + windowMinutes * MINUTE; ; at += windowMinutes * MINUTE) {
-      const stop = Math.min(at, end)
-      let due = imported
-      while (due < events.length && (times[due] as number) <= stop) due++
-      for (let i = imported; i < due; i += BATCH)
-        await call('POST', '/v1/health-events/batch', { events: events.slice(i, Math.min(i + BATCH, due)) })
-      imported = due
-      const run = (await call('POST', '/v1/anomalies/detect', {
-        at: new Date(stop).toISOString(),
-        analyze: false
-      })) as {
-        signals: Array<{ id: string; detection_algorithm: string }>
-      }
-      // A repeat replaces the algorithm: the one that opened the signal is the first seen.
-      for (const signal of run.signals)
-        if (!openedBy.has(signal.id)) openedBy.set(signal.id, signal.detection_algorithm)
-      runs++
-      if (stop >= end) break
-    }
+    if (args['catch-up']) runs += await judgedByTheJob(events)
+    else runs += await judgedStepByStep(events, times, end, openedBy)
     const opened = await owner<Opened[]>`
       select id, detection_timestamp as at, resolved_at, flapping, detection_algorithm, metadata
       from anomaly_signals order by detection_timestamp`
+    const live = new Float64Array(values.length)
     for (const { at } of opened) live[rowAt(times, at.getTime())] = 1
     results.push({
       segment,
@@ -252,7 +289,7 @@ try {
     `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.only === undefined ? '' : ` named ${args.only}*`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
   )
   console.log(
-    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), sent as ${metric}, DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), sent as ${metric}, ${args['catch-up'] ? `each segment one backfill judged by the detect job (its catch-up every ${config.detection.catchUpStepMinutes} min, then its live run)` : `detected at every window's end as it arrives`}, DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
   )
   const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
     results.map(result => ({

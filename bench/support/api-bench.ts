@@ -1,9 +1,10 @@
 // The service in this process, listening on a free port over a fresh database of its own, with a
 // service token: for benchmarks that drive the public API the way an agent does (bench:replay,
 // bench:nab:live). Jobs are off and the rate limit out of reach, so the benchmark decides when
-// detection runs and how fast it calls.
+// detection runs (a route, or a job's tick) and how fast it calls.
 import { loadConfig, type Config } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
+import { jobDefinitions } from '../../src/jobs/index.js'
 import { signToken } from '../../src/services/auth/tokens.js'
 import { benchDatabase } from './database.js'
 
@@ -15,6 +16,8 @@ export interface ApiBench {
   databaseUrl: string
   /** Calls `path` as the service role, with `body` as JSON; the parsed answer, or an error naming the status. */
   call: (method: string, path: string, body?: unknown) => Promise<unknown>
+  /** Runs one tick of the named scheduled job, as the scheduler would. */
+  runJob: (name: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -47,6 +50,13 @@ export async function startApiBench(name: string, port: number, env: Record<stri
       })
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
       return await res.json()
+    },
+    runJob: async name => {
+      const job = jobDefinitions({ config, db: app.jobDb, healing: app.healing }).find(
+        definition => definition.name === name
+      )
+      if (job === undefined) throw new Error(`no job named ${name}`)
+      await job.run({ tick: new Date(), signal: new AbortController().signal, log: app.log })
     },
     close: async () => {
       await app.close()
