@@ -1,8 +1,8 @@
 -- Detection catches up on late history. The detect job judges the recent window at each tick, so
 -- an event that arrives after its window has passed (an agent flushing what it buffered through a
 -- partition, a backfill) would only ever be history for later baselines. The job now finds such
--- arrivals (system_health_events_created_at_idx) and judges their components step by step from the
--- earliest of them up to now, as a replay with `at` does, before the live run; the live run and
+-- arrivals (system_health_events_created_at_idx) and, after its live run, judges their components
+-- step by step from the earliest of them up to now, as a replay with `at` does; the live run and
 -- healing leave a component alone while its catch-up is pending, so each component is judged
 -- forwards in event time.
 --

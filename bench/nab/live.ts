@@ -20,9 +20,9 @@
 //
 // `--catch-up` sends each segment as one backfill instead and lets the detect job judge it with no
 // `at` asked for: its catch-up on late history steps through the segment (every
-// `--catch-up-step` minutes of event time, DETECT_CATCHUP_STEP_MINUTES) and its live run judges
-// the end. The job runs as if a minute after the import, past its wait for transactions still
-// committing, until nothing is left to catch up.
+// `--catch-up-step` minutes of event time, DETECT_CATCHUP_STEP_MINUTES) up to now. The job ticks
+// as if a minute after the import, past its wait for transactions still committing, until nothing
+// is left to catch up, and once more: its live run has the component back.
 //
 // `--metric` sends the series as another column, as an agent might pick for counts
 // (`throughput_per_minute`) or CPU (`cpu_usage_percent`; files with values outside 0-100 are left
@@ -183,7 +183,7 @@ async function judgedStepByStep(
   }
 }
 
-/** One backfill, then ticks of the detect job until nothing is left to catch up. Returns the detection runs. */
+/** One backfill, then ticks of the detect job until it has caught up and judged live. Returns the detection runs. */
 async function judgedByTheJob(events: Event[]): Promise<number> {
   for (let i = 0; i < events.length; i += BATCH)
     await call('POST', '/v1/health-events/batch', { events: events.slice(i, i + BATCH) })
@@ -191,6 +191,7 @@ async function judgedByTheJob(events: Event[]): Promise<number> {
   await owner`update detection_catch_up_state set arrivals_checked_from = 'epoch'`
   do await runJob('detect')
   while ((await owner`select 1 from detection_catch_ups`).length > 0)
+  await runJob('detect')
   const [row] = await owner<Array<{ runs: number }>>`
     select count(*)::int as runs from decision_audit_log where decision_type = 'anomaly_detection_run'`
   return row?.runs ?? 0
@@ -289,7 +290,7 @@ try {
     `${results.length} segments of ${segmentDays} days (${windows} of the files' ${labelled} labelled windows; the others do not fit in one segment) from ${new Set(results.map(({ segment }) => segment.series.name)).size} files${args.only === undefined ? '' : ` named ${args.only}*`}; ${runs} detection runs in ${seconds.toFixed(0)} s`
   )
   console.log(
-    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), sent as ${metric}, ${args['catch-up'] ? `each segment one backfill judged by the detect job (its catch-up every ${config.detection.catchUpStepMinutes} min, then its live run)` : `detected at every window's end as it arrives`}, DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
+    `settings: the service's defaults (window ${windowMinutes} min, lookback ${config.detection.lookbackHours} h, adaptive score >= ${DEFAULT_SETTINGS.adaptiveScoreThreshold} and ${DEFAULT_SETTINGS.adaptiveMinZ} spreads high, a relative rule confirmed by a score >= ${config.detection.ruleConfirmScore}, a breach within ${config.detection.reopenMinutes} min of an auto-resolution reopening its signal), sent as ${metric}, ${args['catch-up'] ? `each segment one backfill judged by the detect job (its catch-up every ${config.detection.catchUpStepMinutes} min up to now, then a live run)` : `detected at every window's end as it arrives`}, DETECT_LATENCY_LIMIT_MS ${LATENCY_LIMIT_MS}; one detection per signal opened`
   )
   const files = (pick: (result: Result) => Float64Array): ScoredFile[] =>
     results.map(result => ({

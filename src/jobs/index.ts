@@ -3,7 +3,7 @@ import type { JobDeps } from './deps.js'
 import type { JobDefinition } from './scheduler.js'
 import { runMaintenance } from '../services/maintenance.js'
 import { runDetection } from '../services/detection/detector.js'
-import { catchUp } from '../services/detection/catch-up.js'
+import { catchUp, findLateArrivals } from '../services/detection/catch-up.js'
 import { runPrediction } from '../services/prediction/run.js'
 import { rollUpHistory } from '../services/detection/rollup.js'
 import { analyzerFor } from '../services/detection/shared-analyzer.js'
@@ -41,15 +41,10 @@ export function jobDefinitions(deps: JobDeps): JobDefinition[] {
         const detector = { db, analyzer: analyzerFor(config), settings: config.detection }
         // The job asks the LLM only when a key is configured; without one the signals stay lean.
         const analyze = config.openaiApiKey !== undefined
-        // Late history first, so each component is judged forwards in event time; a statement
-        // storing events commits within the request deadline, so older arrivals are all visible.
-        const { pending, ...caughtUp } = await catchUp(detector, {
-          analyze,
-          settleMs: config.dbRequestTimeoutMs + CATCH_UP_SETTLE_MARGIN_MS
-        })
-        if (caughtUp.recorded + caughtUp.steps + pending.length > 0)
-          log.info({ ...caughtUp, pending: pending.length }, 'detection catch-up done')
-        const run = await runDetection(detector, { analyze, actor: 'detect-job', except: pending })
+        // Components with late events are left to their catch-up, so each is judged forwards in
+        // event time; a statement storing events commits within the request deadline.
+        const late = await findLateArrivals(detector, config.dbRequestTimeoutMs + CATCH_UP_SETTLE_MARGIN_MS)
+        const run = await runDetection(detector, { analyze, actor: 'detect-job', except: late.pending })
         log.info(
           {
             components_evaluated: run.components_evaluated,
@@ -60,6 +55,10 @@ export function jobDefinitions(deps: JobDeps): JobDefinition[] {
           },
           'detection run done'
         )
+        // After the live run: its latency does not wait on late history.
+        const caughtUp = await catchUp(detector, { analyze })
+        if (late.recorded + caughtUp.steps + caughtUp.pending > 0)
+          log.info({ recorded: late.recorded, ...caughtUp }, 'detection catch-up done')
         // After the run, never before it: the rollup only makes later runs cheaper, it never changes what they see.
         log.info(await rollUpHistory(db, config.detection), 'history rollup done')
       }

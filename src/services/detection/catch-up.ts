@@ -1,9 +1,9 @@
 // Detection's catch-up on late history. The live run judges the recent window, so an event that
 // arrives after its window has passed (an agent flushing what it buffered through a partition, a
-// backfill through the batch API) would never be judged itself. The detect job calls this before
-// its live run: it records the components such events arrived for, then judges each of them at
-// every step of event time from its earliest late event up to now, the runs of a replay with `at`,
-// several components a run where their steps meet. Progress is stored after every step, so a
+// backfill through the batch API) would never be judged itself. The detect job records the
+// components such events arrived for before its live run, which leaves them out, and after it
+// judges each of them at every step of event time from its earliest late event up to now, the
+// runs of a replay with `at`, several components a run where their steps meet. Progress is stored after every step, so a
 // restart or another instance continues where this one stopped, and the budget only delays.
 //
 // Every component is judged forwards in event time: while its catch-up is pending the live run
@@ -26,24 +26,27 @@ import { detectorSettings } from './settings.js'
 
 const MINUTE_MS = 60_000
 
+export interface LateArrivals {
+  /** Components this look found late events for. */
+  recorded: number
+  /** Every component whose catch-up is pending: the live run leaves them out. */
+  pending: ComponentKey[]
+}
+
 export interface CatchUpOptions {
   analyze: boolean
-  /** How long an ingest transaction may still commit after it started: arrivals younger wait a pass. */
-  settleMs: number
   now?: Date
 }
 
 export interface CatchUpPass {
-  /** Components this pass found late events for. */
-  recorded: number
   /** Detection runs made, each one step for the components due at it. */
   steps: number
   /** Signals those runs opened. */
   created: number
   /** Components judged up to now by this pass: the live run has them again. */
   finished: number
-  /** Components still catching up when the budget ran out: the live run leaves them out. */
-  pending: ComponentKey[]
+  /** Components still catching up when the budget ran out. */
+  pending: number
 }
 
 interface Due {
@@ -58,22 +61,37 @@ function firstStep(entry: PendingCatchUp, stepMs: number): number {
   return Math.ceil(from / stepMs) * stepMs
 }
 
+/**
+ * Records the components late events arrived for since the last look, leaving arrivals younger
+ * than `settleMs` (a transaction that started earlier may still commit) to the next, and returns
+ * every component whose catch-up is pending. With catching up off, forgets them all instead.
+ */
+export async function findLateArrivals(deps: DetectorDeps, settleMs: number): Promise<LateArrivals> {
+  const settings = detectorSettings(deps.settings)
+  return await deps.db.asCaller(SERVICE_CALLER, async tx => {
+    if (settings.catchUpBudgetMs === 0) {
+      // Off: late events are history only, and nothing waits for a catch-up that will not come.
+      await forgetCatchUps(tx)
+      return { recorded: 0, pending: [] }
+    }
+    const recorded = await recordLateArrivals(tx, settings.windowMinutes * MINUTE_MS, settleMs)
+    const pending = (await pendingCatchUps(tx)).map(({ organizationId, componentName }) => ({
+      organizationId,
+      componentName
+    }))
+    return { recorded, pending }
+  })
+}
+
+/** Judges the pending catch-ups step by step, oldest first, within the budget. */
 export async function catchUp(deps: DetectorDeps, options: CatchUpOptions): Promise<CatchUpPass> {
   const started = performance.now()
   const settings = detectorSettings(deps.settings)
-  const pass: CatchUpPass = { recorded: 0, steps: 0, created: 0, finished: 0, pending: [] }
+  const pass: CatchUpPass = { steps: 0, created: 0, finished: 0, pending: 0 }
+  if (settings.catchUpBudgetMs === 0) return pass
   const { db } = deps
-  if (settings.catchUpBudgetMs === 0) {
-    // Off: late events are history only, and nothing waits for a catch-up that will not come.
-    await db.asCaller(SERVICE_CALLER, forgetCatchUps)
-    return pass
-  }
   const now = (options.now ?? new Date()).getTime()
   const stepMs = settings.catchUpStepMinutes * MINUTE_MS
-  pass.recorded = await db.asCaller(
-    SERVICE_CALLER,
-    async tx => await recordLateArrivals(tx, settings.windowMinutes * MINUTE_MS, options.settleMs)
-  )
   let due: Due[] = (await db.asCaller(SERVICE_CALLER, pendingCatchUps)).map(entry => ({
     key: { organizationId: entry.organizationId, componentName: entry.componentName },
     step: firstStep(entry, stepMs)
@@ -110,6 +128,6 @@ export async function catchUp(deps: DetectorDeps, options: CatchUpOptions): Prom
       for (const entry of atStep) entry.step = next
     }
   } while (due.length > 0 && performance.now() - started < settings.catchUpBudgetMs)
-  pass.pending = due.map(entry => entry.key)
+  pass.pending = due.length
   return pass
 }
