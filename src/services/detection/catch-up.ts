@@ -3,8 +3,9 @@
 // backfill through the batch API) would never be judged itself. The detect job records the
 // components such events arrived for before its live run, which leaves them out, and after it
 // judges each of them at every step of event time from its earliest late event up to now, the
-// runs of a replay with `at`, several components a run where their steps meet. Progress is stored after every step, so a
-// restart or another instance continues where this one stopped, and the budget only delays.
+// runs of a replay with `at`, several components a run where their steps meet. Progress is
+// stored after every step, so a restart or another instance continues where this one stopped,
+// and the budget only delays.
 //
 // Every component is judged forwards in event time: while its catch-up is pending the live run
 // and the heal job leave it alone, and a catch-up never starts before the component's signals
