@@ -68,7 +68,8 @@ function opened(signals: StoredSignal[]): string[] {
   return signals.map(signal => `${signal.source_component_name}/${signal.anomaly_type}`)
 }
 
-async function caughtUpDay(t: Test): Promise<{ ctx: TestApp; sql: Sql; history: LabelledDay; now: number }> {
+/** A fresh app with the 4-hour day imported through the batch API, all at once. */
+async function backfilledDay(t: Test): Promise<{ ctx: TestApp; sql: Sql; history: LabelledDay; now: number }> {
   const ctx = await buildTestApp(t)
   const sql = ownerSql(t, ctx.databaseUrl)
   const history = day()
@@ -77,7 +78,7 @@ async function caughtUpDay(t: Test): Promise<{ ctx: TestApp; sql: Sql; history: 
 }
 
 t.test('a backfilled day is judged by the job alone: the signals of a replay at the same steps', async t => {
-  const { ctx, sql, history, now } = await caughtUpDay(t)
+  const { ctx, sql, history, now } = await backfilledDay(t)
   const [first, ...rest] = await catchUpFully(ctx, now)
   t.equal(first?.recorded, 2, 'both components had late events')
   t.same(rest, [], 'one pass under the default budget')
@@ -110,7 +111,7 @@ t.test('a backfilled day is judged by the job alone: the signals of a replay at 
 })
 
 t.test('a catch-up spread over many passes ends where one pass does', async t => {
-  const { ctx, sql, now } = await caughtUpDay(t)
+  const { ctx, sql, now } = await backfilledDay(t)
   await catchUpFully(ctx, now)
   const inOnePass = await storedSignals(sql)
   await forgetJudgements(sql)
@@ -125,7 +126,7 @@ t.test('a catch-up spread over many passes ends where one pass does', async t =>
 })
 
 t.test('while a component catches up, the live run and healing leave it alone', async t => {
-  const { ctx, sql, now } = await caughtUpDay(t)
+  const { ctx, sql, now } = await backfilledDay(t)
   const first = await pass(ctx, now, { catchUpBudgetMs: 1 })
   t.equal(first.pending, 2, 'both still catching up after one step')
   const metrics = (await ctx.app.inject('/metrics')).body
@@ -153,7 +154,7 @@ t.test('while a component catches up, the live run and healing leave it alone', 
 })
 
 t.test('a catch-up never judges a component before its signals last changed', async t => {
-  const { ctx, sql, history, now } = await caughtUpDay(t)
+  const { ctx, sql, history, now } = await backfilledDay(t)
   const changed = history.start + 200 * MINUTE
   await sql`
     insert into anomaly_signals (source_type, anomaly_type, source_component_name, organization_id, severity, status, detection_timestamp, resolved_at)
@@ -203,10 +204,7 @@ t.test('on-time events need no catch-up, and with no budget late events are hist
 t.test(
   'the detect job catches up after its live run, which has the components back once they are caught up',
   async t => {
-    const ctx = await buildTestApp(t)
-    const sql = ownerSql(t, ctx.databaseUrl)
-    const history = day()
-    await importEvents(ctx, history.events)
+    const { ctx, sql } = await backfilledDay(t)
     // As if the backfill had arrived a minute ago: past the job's wait for transactions still committing.
     await sql`update system_health_events set created_at = created_at - interval '1 minute'`
     await sql`update detection_catch_up_state set arrivals_checked_from = 'epoch'`
