@@ -180,6 +180,8 @@ export interface HealingConfig {
   leaseGraceMs: number
   /** Actions claimed at once by one instance. */
   batchSize: number
+  /** Open anomalies whose latest evidence is older than this are healed only when asked for by id. */
+  maxEvidenceAgeMs: number
   escalationSlackWebhookUrl: string | undefined
   escalationWebhookUrl: string | undefined
   escalationWebhookSecret: string | undefined
@@ -212,6 +214,7 @@ function healingConfig(env: Env): HealingConfig {
     minImprovementPercent: env.HEAL_MIN_IMPROVEMENT_PERCENT,
     leaseGraceMs: env.HEAL_LEASE_GRACE_SECONDS * 1000,
     batchSize: env.HEAL_BATCH_SIZE,
+    maxEvidenceAgeMs: env.HEAL_MAX_EVIDENCE_AGE_MINUTES * 60_000,
     escalationSlackWebhookUrl: env.ESCALATION_SLACK_WEBHOOK_URL,
     escalationWebhookUrl: env.ESCALATION_WEBHOOK_URL,
     escalationWebhookSecret: env.ESCALATION_WEBHOOK_SECRET,

@@ -2903,7 +2903,7 @@ export interface components {
         SelfHealingRunInput: {
             /**
              * Format: uuid
-             * @description Only this anomaly; default all open anomalies without an automatic action
+             * @description Only this anomaly, whatever its evidence's age; default all open anomalies without an automatic action whose latest evidence is at most HEAL_MAX_EVIDENCE_AGE_MINUTES old and whose component's late history is judged
              */
             anomaly_id?: string;
             /**

@@ -417,6 +417,11 @@ export const ENV_GROUPS = [
         description: "A lease lasts the action's timeout plus this, so a live instance never loses it mid-attempt."
       }),
       HEAL_BATCH_SIZE: integer(20, 1, 1000, { description: 'Actions one instance claims at once.' }),
+      HEAL_MAX_EVIDENCE_AGE_MINUTES: integer(60, 1, 7 * 1440, {
+        unit: 'minutes',
+        description:
+          'Healing acts by itself on an open anomaly only while its latest evidence (last observed, else detected) is at most this old; an older one (backfilled or replayed history, a past the detector caught up on) waits for a person, who may still heal it by id.'
+      }),
       ESCALATION_SLACK_WEBHOOK_URL: optionalUrl(['http:', 'https:'], {
         description: 'Slack incoming webhook escalations are posted to.',
         examples: ['https://hooks.slack.com/services/...']

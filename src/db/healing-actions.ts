@@ -169,13 +169,16 @@ export const AUTOMATIC_ACTION_COLUMNS = [
 /**
  * Open anomalies with no automatic action or runbook run yet, locked so a concurrent run skips
  * them. A signal a silence holds waits until the hold ends (or the silence is expired or shortened).
- * Unless asked for by id, a signal waits while its component's late history is still being judged
- * (detection_catch_ups): the catch-up may yet find that it recovered long ago.
+ * Unless asked for by id, a signal is left alone while its component's late history is still
+ * being judged (detection_catch_ups: the catch-up may yet find that it recovered long ago), and
+ * when its latest evidence is older than `maxEvidenceAgeMs`: what history said of the past is
+ * no reason to act on the component now.
  */
 export async function openAnomaliesWithoutAction(
   tx: Tx,
   anomalyId: string | null,
-  limit: number
+  limit: number,
+  maxEvidenceAgeMs: number
 ): Promise<AnomalyRow[]> {
   return await tx<AnomalyRow[]>`
     select a.* from anomaly_signals a
@@ -185,9 +188,11 @@ export async function openAnomaliesWithoutAction(
       and not (coalesce(a.silenced_until > now(), false)
         and exists (select 1 from silences s where s.id = a.silence_id and s.ends_at > now()))
       and not exists (select 1 from runbook_runs rr where rr.anomaly_id = a.id)
-      and (${anomalyId}::uuid is not null or not exists (
-        select 1 from detection_catch_ups c
-        where c.organization_id is not distinct from a.organization_id and c.component_name = a.source_component_name))
+      and (${anomalyId}::uuid is not null or (
+        coalesce(a.last_observed_at, a.detection_timestamp) >= now() - make_interval(secs => ${maxEvidenceAgeMs / 1000})
+        and not exists (
+          select 1 from detection_catch_ups c
+          where c.organization_id is not distinct from a.organization_id and c.component_name = a.source_component_name)))
     order by a.created_at, a.id
     limit ${limit}
     for update of a skip locked`

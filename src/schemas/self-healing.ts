@@ -33,7 +33,10 @@ export const HealingModeInput = Type.Object(
 export const SelfHealingRunInput = Type.Object(
   {
     anomaly_id: Type.Optional(
-      uuid({ description: 'Only this anomaly; default all open anomalies without an automatic action' })
+      uuid({
+        description:
+          "Only this anomaly, whatever its evidence's age; default all open anomalies without an automatic action whose latest evidence is at most HEAL_MAX_EVIDENCE_AGE_MINUTES old and whose component's late history is judged"
+      })
     ),
     dry_run: Type.Optional(
       Type.Boolean({ default: false, description: 'Preview only: decide and simulate, store and send nothing' })

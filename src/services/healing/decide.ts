@@ -247,7 +247,7 @@ export async function decide(ctx: EngineContext, anomalyId: string | null, limit
     await lockDecisions(tx)
     const mode = (await readMode(tx)).mode
     const run: DecisionRun = { mode, decisions: [], held: [], skipped: [] }
-    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
+    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit, ctx.config.maxEvidenceAgeMs)) {
       const decided = await skipOnFailure(
         ctx,
         tx,
@@ -313,7 +313,7 @@ export async function preview(
     const mode = (await readMode(tx)).mode
     const decisions: Decision[] = []
     const skipped: Skipped[] = []
-    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit)) {
+    for (const anomaly of await openAnomaliesWithoutAction(tx, anomalyId, limit, ctx.config.maxEvidenceAgeMs)) {
       const decision = await skipOnFailure(
         ctx,
         tx,

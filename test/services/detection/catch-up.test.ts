@@ -138,11 +138,14 @@ t.test('while a component catches up, the live run and healing leave it alone', 
     select 'system_health_events', 'latency_spike', 'checkout', organization_id, 'high', 'open', now() from system_health_events
     where component_name = 'checkout' limit 1`
   const [signal] = await sql<Array<{ id: string }>>`select id from anomaly_signals`
-  const waiting = await ctx.app.db.asCaller(SERVICE_CALLER, async tx => await openAnomaliesWithoutAction(tx, null, 10))
+  const waiting = await ctx.app.db.asCaller(
+    SERVICE_CALLER,
+    async tx => await openAnomaliesWithoutAction(tx, null, 10, ctx.config.healing.maxEvidenceAgeMs)
+  )
   t.same(waiting, [], 'the heal job waits for the catch-up')
   const asked = await ctx.app.db.asCaller(
     SERVICE_CALLER,
-    async tx => await openAnomaliesWithoutAction(tx, signal?.id ?? null, 10)
+    async tx => await openAnomaliesWithoutAction(tx, signal?.id ?? null, 10, ctx.config.healing.maxEvidenceAgeMs)
   )
   t.equal(asked.length, 1, 'a heal asked for by id does not')
 

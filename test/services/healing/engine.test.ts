@@ -1,10 +1,10 @@
 // The engine acting for real: the mapped action delivered signed with its Idempotency-Key,
 // backoff between retries growing, the time limit per attempt, retries surviving a restart,
-// NO_TARGET escalating, and a dry run that stores and sends nothing.
+// NO_TARGET escalating, a dry run that stores and sends nothing, and old evidence left to people.
 import t from 'tap'
 import { buildApp } from '../../../src/app.js'
 import { testConfig } from '../../helpers/app.js'
-import { action, actionRow, anomaly, engineFor, setup, until } from './helpers.js'
+import { action, actionRow, anomaly, engineFor, register, setup, until } from './helpers.js'
 
 t.test('an open anomaly is mapped, delivered signed with the action id as Idempotency-Key, and audited', async t => {
   const ctx = await setup(t)
@@ -41,6 +41,49 @@ t.test('an open anomaly is mapped, delivered signed with the action id as Idempo
   const again = await ctx.engine.runDue()
   t.same(again.decisions, [], 'an anomaly gets one automatic action')
   t.equal(ctx.endpoint.requests.length, 1)
+})
+
+t.test('an anomaly whose latest evidence is old is left to a person, who can still heal it by id', async t => {
+  const ctx = await setup(t)
+  await register(ctx, 'payments-api', ctx.endpoint.url)
+  const ageLimitMinutes = ctx.healing.maxEvidenceAgeMs / 60_000
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000)
+  // Backfilled history ending mid-incident: detected and last seen past the limit.
+  const backfilled = await anomaly(ctx.sql, {
+    detection_timestamp: minutesAgo(ageLimitMinutes + 120),
+    last_observed_at: minutesAgo(ageLimitMinutes + 5)
+  })
+  // Long under way, and seen again just now: its evidence is fresh.
+  const ongoing = await anomaly(ctx.sql, {
+    source_component_name: 'payments-api',
+    detection_timestamp: minutesAgo(ageLimitMinutes + 120),
+    last_observed_at: minutesAgo(1)
+  })
+  // Reported without a last observation: its detection is its evidence.
+  const reportedLate = await anomaly(ctx.sql, {
+    anomaly_type: 'error_rate_increase',
+    detection_timestamp: minutesAgo(ageLimitMinutes + 1)
+  })
+
+  const report = await ctx.engine.runDue()
+  t.same(
+    report.decisions.map(decision => decision.anomaly_id),
+    [ongoing],
+    'only the anomaly seen within the limit is acted on'
+  )
+  t.equal(ctx.endpoint.effects.length, 1)
+  const waiting = await ctx.sql`
+    select id from anomaly_signals where status = 'open' and triggered_recovery_action_id is null order by id`
+  t.same(waiting.map(row => row.id).sort(), [backfilled, reportedLate].sort(), 'the others stay open, untouched')
+
+  const asked = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/self-healing/run',
+    headers: ctx.service.headers,
+    payload: { anomaly_id: backfilled }
+  })
+  t.match(asked.json(), { decisions: [{ anomaly_id: backfilled }], attempts: [{ status: 'succeeded' }] })
+  t.equal(ctx.endpoint.effects.length, 2, 'asked for by id, the old one is healed')
 })
 
 t.test('a dry run preview stores nothing and sends nothing, and says what would be done', async t => {
