@@ -1,6 +1,6 @@
 // The real entry point, as `npm start` runs it, with the given database (the embedded start is
 // test/start.test.ts's); configuration errors; graceful shutdown on SIGTERM.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdtemp } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +9,43 @@ import { createSql } from '../src/db/client.js'
 import { freshDatabase } from './helpers/database.js'
 import { TEST_JWT_SECRET, TEST_SECRETS_KEY } from './helpers/app.js'
 import { spawnServer } from './helpers/spawn-server.js'
+
+/**
+ * Holds schema_migrations locked, which /readyz reads, until `release` is called; `waiting`
+ * resolves once a query waits on the lock, meaning a /readyz request is in flight.
+ */
+async function lockReadiness(t: Test, url: string): Promise<{ waiting: () => Promise<void>; release: () => void }> {
+  const blocker = createSql(url, { max: 1 })
+  const watcher = createSql(url, { max: 1 })
+  t.teardown(async () => {
+    await Promise.all([blocker.end(), watcher.end()])
+  })
+  let release: () => void = () => {}
+  const released = new Promise<void>(resolve => (release = resolve))
+  let locked: () => void = () => {}
+  const lockHeld = new Promise<void>(resolve => (locked = resolve))
+  const held = blocker.begin(async tx => {
+    await tx`lock table schema_migrations in access exclusive mode`
+    locked()
+    await released
+  })
+  t.teardown(async () => {
+    release()
+    await held
+  })
+  await lockHeld
+  return {
+    release,
+    waiting: async () => {
+      for (;;) {
+        const [row] = await watcher<{ n: number }[]>`
+          select count(*)::int as n from pg_locks where not granted and relation = 'schema_migrations'::regclass`
+        if ((row?.n ?? 0) > 0) return
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+    }
+  }
+}
 
 t.test(
   'with DATABASE_URL it migrates that database, starts none, and SIGTERM lets an in-flight request finish',
@@ -36,17 +73,14 @@ t.test(
     t.ok((row?.n ?? 0) > 0, 'migrations applied to the given database')
 
     // Hold the table readiness reads, so a /readyz request is in flight when the signal comes.
-    const release = sql.begin(async tx => {
-      await tx`lock table schema_migrations in access exclusive mode`
-      await new Promise(resolve => setTimeout(resolve, 800))
-    })
-    await new Promise(resolve => setTimeout(resolve, 100))
+    const readiness = await lockReadiness(t, url)
     const inFlight = fetch(`${address}/readyz`)
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await readiness.waiting()
     server.child.kill('SIGTERM')
+    await new Promise(resolve => setTimeout(resolve, 300))
+    readiness.release()
     const response = await inFlight
     t.equal(response.status, 200, 'the in-flight request completed normally')
-    await release
     // Without draining, the idle keep-alive socket would hold the process for over a minute.
     const exited = await Promise.race([
       server.exit,
@@ -79,25 +113,16 @@ t.test('a second signal exits at once, without waiting for the drain', async t =
     server.child.kill('SIGKILL')
   })
   const address = await server.address
-  const blocker = createSql(url, { max: 1 })
-  t.teardown(async () => {
-    await blocker.end()
-  })
-  // A request that cannot finish for 4 s keeps the first signal's drain waiting.
-  const held = blocker.begin(async tx => {
-    await tx`lock table schema_migrations in access exclusive mode`
-    await new Promise(resolve => setTimeout(resolve, 4_000))
-  })
-  await new Promise(resolve => setTimeout(resolve, 100))
+  // A request that cannot finish until the test lets it keeps the first signal's drain waiting.
+  const readiness = await lockReadiness(t, url)
   fetch(`${address}/readyz`).catch(() => {})
-  await new Promise(resolve => setTimeout(resolve, 200))
+  await readiness.waiting()
   server.child.kill('SIGTERM')
   await new Promise(resolve => setTimeout(resolve, 300))
   server.child.kill('SIGTERM')
   const exited = await Promise.race([
     server.exit,
-    new Promise(resolve => setTimeout(() => resolve('still running'), 2_500))
+    new Promise(resolve => setTimeout(() => resolve('still running'), 10_000))
   ])
-  t.equal(exited, 1, 'the second signal ends the process before the drain could, with a non-zero code')
-  await held
+  t.equal(exited, 1, 'the second signal ends the process while the drain still waits, with a non-zero code')
 })
