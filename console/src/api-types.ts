@@ -1279,7 +1279,7 @@ export interface paths {
         put?: never;
         /**
          * Store a runbook, as the next version of its name
-         * @description JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again). An organization has at most 200 runbooks in use (deleted names do not count): 409 RUNBOOK_LIMIT_REACHED for another name beyond.
+         * @description JSON (`application/json`) or YAML (`application/yaml`), validated against RunbookDocument (`GET /v1/runbooks/schema`): a 400 names the path of every problem and nothing is stored. The first document on a name is version 1; each later one the next version, which the engine uses from then on (and which enables a deleted name again). An organization has at most 200 runbooks in use (deleted names do not count): 409 RUNBOOK_LIMIT_REACHED for another name beyond, and for any document once it has stored 10,000 versions (deleted names included).
          */
         post: operations["createRunbook"];
         delete?: never;

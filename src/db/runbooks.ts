@@ -33,6 +33,13 @@ export async function lockAndCountOtherEnabledRunbooks(tx: Tx, organizationId: s
   return row?.n ?? 0
 }
 
+/** Every version the organization has stored, of every name, deleted ones included. */
+export async function countStoredRunbookVersions(tx: Tx, organizationId: string): Promise<number> {
+  const [row] = await tx<Array<{ n: number }>>`
+    select count(*)::int as n from runbooks where organization_id = ${organizationId}`
+  return row?.n ?? 0
+}
+
 /** The latest version of each of the organization's runbooks, by name. */
 export async function latestRunbooks(tx: Tx, organizationId: string): Promise<RunbookRow[]> {
   return await tx<RunbookRow[]>`

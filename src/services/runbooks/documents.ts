@@ -6,6 +6,7 @@
 import type { Caller } from '../../db/caller.js'
 import type { Db } from '../../db/port.js'
 import {
+  countStoredRunbookVersions,
   disableRunbook,
   findRunbook,
   insertRunbookVersion,
@@ -21,6 +22,10 @@ import { durationSeconds, MAX_DURATION_SECONDS } from './durations.js'
 // bound, one organization's admin could make that thousands of matches per anomaly. Two hundred
 // names in use is far beyond what a team writes; deleted names and older versions do not count.
 export const MAX_RUNBOOKS_PER_ORGANIZATION = 200
+// Versions are kept for the runs that point at them, so the organization's stored versions are
+// bounded as a whole: far above what editing by hand reaches, it keeps a looping writer from
+// growing the table without end.
+export const MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION = 10_000
 
 // Paths under /v1/runbooks/ that are routes of their own, so no runbook may be named like them.
 const RESERVED_NAMES = new Set(['schema'])
@@ -75,6 +80,10 @@ export async function createRunbook(
     if ((await lockAndCountOtherEnabledRunbooks(tx, organizationId, document.name)) >= MAX_RUNBOOKS_PER_ORGANIZATION)
       throw new errors.RunbookLimitReached(
         `organization ${organizationId} has ${MAX_RUNBOOKS_PER_ORGANIZATION} runbooks, the most it may have; delete one first or store a new version of one`
+      )
+    if ((await countStoredRunbookVersions(tx, organizationId)) >= MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION)
+      throw new errors.RunbookLimitReached(
+        `organization ${organizationId} has stored ${MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION} runbook versions, deleted names included, the most it may store; an operator can remove old versions no run points at`
       )
     return await insertRunbookVersion(tx, organizationId, document, createdBy)
   })

@@ -1,8 +1,8 @@
 // Per-organization limits on what a tenant creates through the API (channels have theirs in
 // channels.test.ts): live ingest keys, silences pending or in force (deploy windows included),
-// runbooks in use and registered components. Each holds when creates race, is each
-// organization's own, and frees room when one is revoked, expired or deleted. Revoked keys stay
-// listed, the newest 100.
+// runbooks in use, stored runbook versions and registered components. Each holds when creates
+// race and is each organization's own; most free room when one is revoked, expired or deleted.
+// Revoked keys stay listed, the newest 100.
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { buildTestApp, tokensFor, type TestApp } from '../../helpers/app.js'
@@ -189,6 +189,33 @@ t.test('an organization has at most 200 runbooks in use; new versions and delete
   const deleted = await ctx.app.inject({ method: 'DELETE', url: '/v1/runbooks/seeded-2', headers: ctx.admin.headers })
   t.equal(deleted.statusCode, 200)
   t.equal((await create(ctx.admin.headers, 'deleted-1')()).statusCode, 201, 'a deleted name frees room')
+})
+
+t.test('an organization stores at most 10,000 runbook versions, deleted names included', async t => {
+  const ctx = await buildTestApp(t)
+  const sql = ownerSql(t, ctx.databaseUrl)
+  const organization = ctx.admin.organizationId
+  await sql`
+    insert into runbooks (organization_id, name, version, document)
+    select ${organization}, 'edited', n, ${sql.json(runbook('edited'))} from generate_series(1, 9000) as n`
+  await sql`
+    insert into runbooks (organization_id, name, version, enabled, disabled_at, document)
+    select ${organization}, 'deleted', n, false, now(), ${sql.json(runbook('deleted'))}
+    from generate_series(1, 995) as n`
+  const create = (headers: Headers, name: string) => async () => await post(ctx, '/v1/runbooks', headers, runbook(name))
+  t.same(await race(Array.from({ length: 10 }, () => create(ctx.admin.headers, 'edited'))), { 201: 5, 409: 5 })
+  t.match((await create(ctx.admin.headers, 'fresh')()).json(), {
+    status: 409,
+    code: 'RUNBOOK_LIMIT_REACHED',
+    detail: /stored 10000 runbook versions/
+  })
+  t.equal(
+    (await sql`select count(*)::int as n from runbooks where organization_id = ${organization}`)[0]?.n,
+    10_000,
+    'no version past the limit'
+  )
+  const theirs = await tokensFor(randomUUID())
+  t.equal((await create(theirs.admin.headers, 'edited')()).statusCode, 201, "the limit is each organization's own")
 })
 
 t.test('an organization has at most 10,000 registered components; replacing a registration does not count', async t => {
