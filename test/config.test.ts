@@ -210,7 +210,7 @@ t.test("detector settings: the seed's defaults, decimals accepted, bad values na
     flapHoldMinutes: 60,
     reopenMinutes: 120,
     adaptiveHistoryPoints: 10_000,
-    ruleConfirmScore: 0.99,
+    ruleConfirmScore: 0.999,
     runBudgetMs: 2500,
     catchUpStepMinutes: 5,
     catchUpBudgetMs: 20_000,

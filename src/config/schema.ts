@@ -271,7 +271,7 @@ export const ENV_GROUPS = [
         description:
           "The detect job's time for catching up per run; what is left waits for the next run, and the live run leaves those components until then. 0: late events are history only."
       }),
-      DETECT_RULE_CONFIRM_SCORE: decimal(0.99, 0, 1, {
+      DETECT_RULE_CONFIRM_SCORE: decimal(0.999, 0, 1, {
         description:
           "A relative rule (DETECT_*_BASELINE_FACTOR) alone opens a signal only where the metric's adaptive score reaches this, once its scorer has seen 150 points: twice the baseline is ordinary for a bursty metric. 0: the rule alone, as the seed has it. The absolute limits never need it."
       }),
