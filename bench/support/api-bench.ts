@@ -4,7 +4,6 @@
 // detection runs (a route, or a job's tick) and how fast it calls.
 import { loadConfig, type Config } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
-import { jobDefinitions } from '../../src/jobs/index.js'
 import { signToken } from '../../src/services/auth/tokens.js'
 import { benchDatabase } from './database.js'
 
@@ -52,11 +51,8 @@ export async function startApiBench(name: string, port: number, env: Record<stri
       return await res.json()
     },
     runJob: async name => {
-      const job = jobDefinitions({ config, db: app.jobDb, healing: app.healing }).find(
-        definition => definition.name === name
-      )
-      if (job === undefined) throw new Error(`no job named ${name}`)
-      await job.run({ tick: new Date(), signal: new AbortController().signal, log: app.log })
+      const outcome = await app.scheduler.tick(name)
+      if (outcome !== 'succeeded') throw new Error(`job ${name}: ${outcome}`)
     },
     close: async () => {
       await app.close()

@@ -12,7 +12,6 @@ import { labelledDay, type LabelledDay } from '../../../bench/replay/labelled-da
 import { SERVICE_CALLER } from '../../../src/db/caller.js'
 import type { Sql } from '../../../src/db/client.js'
 import { openAnomaliesWithoutAction } from '../../../src/db/healing-actions.js'
-import { jobDefinitions } from '../../../src/jobs/index.js'
 import { createRootCauseAnalyzer } from '../../../src/services/analysis/index.js'
 import { catchUp, findLateArrivals, type CatchUpPass } from '../../../src/services/detection/catch-up.js'
 import { runDetection, type DetectorDeps } from '../../../src/services/detection/detector.js'
@@ -211,11 +210,9 @@ t.test(
     // As if the backfill had arrived a minute ago: past the job's wait for transactions still committing.
     await sql`update system_health_events set created_at = created_at - interval '1 minute'`
     await sql`update detection_catch_up_state set arrivals_checked_from = 'epoch'`
-    const job = jobDefinitions({ config: ctx.config, db: ctx.app.db, healing: ctx.app.healing }).find(
-      definition => definition.name === 'detect'
-    )
-    const tick = async () =>
-      await job?.run({ tick: new Date(), signal: new AbortController().signal, log: ctx.app.log })
+    const tick = async () => {
+      t.equal(await ctx.app.scheduler.tick('detect'), 'succeeded', 'a tick of the detect job')
+    }
     await tick()
     t.same(
       opened(await storedSignals(sql)),
