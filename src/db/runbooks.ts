@@ -20,24 +20,24 @@ export async function insertRunbookVersion(
   return row as RunbookRow
 }
 
-/**
- * The organization's enabled runbook names other than `name`, counted under a lock on the
- * organization's runbooks held until the transaction ends, so two creates at once cannot both
- * pass a limit. A new version of an enabled name adds no name.
- */
-export async function lockAndCountOtherEnabledRunbooks(tx: Tx, organizationId: string, name: string): Promise<number> {
-  await lockOrganizationRows(tx, 'runbooks', organizationId)
-  const [row] = await tx<Array<{ n: number }>>`
-    select count(distinct name)::int as n from runbooks
-    where organization_id = ${organizationId} and enabled and name <> ${name}`
-  return row?.n ?? 0
+export interface RunbookCounts {
+  /** Enabled names other than the one being stored: a new version of an enabled name adds none. */
+  otherEnabledNames: number
+  /** Every version stored, of every name, deleted ones included. */
+  storedVersions: number
 }
 
-/** Every version the organization has stored, of every name, deleted ones included. */
-export async function countStoredRunbookVersions(tx: Tx, organizationId: string): Promise<number> {
-  const [row] = await tx<Array<{ n: number }>>`
-    select count(*)::int as n from runbooks where organization_id = ${organizationId}`
-  return row?.n ?? 0
+/**
+ * The organization's runbooks counted under a lock on them held until the transaction ends, so
+ * two creates at once cannot both pass a limit.
+ */
+export async function lockAndCountRunbooks(tx: Tx, organizationId: string, name: string): Promise<RunbookCounts> {
+  await lockOrganizationRows(tx, 'runbooks', organizationId)
+  const [row] = await tx<RunbookCounts[]>`
+    select count(distinct name) filter (where enabled and name <> ${name})::int as "otherEnabledNames",
+      count(*)::int as "storedVersions"
+    from runbooks where organization_id = ${organizationId}`
+  return row ?? { otherEnabledNames: 0, storedVersions: 0 }
 }
 
 /** The latest version of each of the organization's runbooks, by name. */

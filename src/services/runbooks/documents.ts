@@ -6,12 +6,11 @@
 import type { Caller } from '../../db/caller.js'
 import type { Db } from '../../db/port.js'
 import {
-  countStoredRunbookVersions,
   disableRunbook,
   findRunbook,
   insertRunbookVersion,
   latestRunbooks,
-  lockAndCountOtherEnabledRunbooks
+  lockAndCountRunbooks
 } from '../../db/runbooks.js'
 import { errors, InvalidFields } from '../../errors.js'
 import type { RunbookDocumentValue, RunbookRow } from '../../schemas/runbooks.js'
@@ -77,11 +76,12 @@ export async function createRunbook(
 ): Promise<RunbookRow> {
   checkDocument(document)
   return await db.asCaller(caller, async tx => {
-    if ((await lockAndCountOtherEnabledRunbooks(tx, organizationId, document.name)) >= MAX_RUNBOOKS_PER_ORGANIZATION)
+    const counts = await lockAndCountRunbooks(tx, organizationId, document.name)
+    if (counts.otherEnabledNames >= MAX_RUNBOOKS_PER_ORGANIZATION)
       throw new errors.RunbookLimitReached(
         `organization ${organizationId} has ${MAX_RUNBOOKS_PER_ORGANIZATION} runbooks, the most it may have; delete one first or store a new version of one`
       )
-    if ((await countStoredRunbookVersions(tx, organizationId)) >= MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION)
+    if (counts.storedVersions >= MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION)
       throw new errors.RunbookLimitReached(
         `organization ${organizationId} has stored ${MAX_RUNBOOK_VERSIONS_PER_ORGANIZATION} runbook versions, deleted names included, the most it may store; an operator can remove old versions no run points at`
       )
